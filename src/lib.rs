@@ -1,0 +1,17 @@
+//! mcready: is this LAN ready for SIP Plug-and-Play phone provisioning?
+//!
+//! The crate is laid out as **gather → evaluate → render**:
+//! - [`platform`] gathers host facts (interfaces, routes, memberships, listeners) into the plain data of
+//!   [`facts`]; it is the only place with OS-specific code besides `net::sys`.
+//! - [`sip`] reads and writes the SIP PnP messages that phones and PBXs exchange.
+//! - [`report`] holds the report model (statuses, checks, verdicts, exit codes) and its renderers.
+//! - [`commands`] wires a command's gathering, evaluation and rendering together.
+//!
+//! The binary (`src/main.rs`) only parses the command line and maps the outcome to an exit code.
+
+pub mod cli;
+pub mod commands;
+pub mod facts;
+pub mod platform;
+pub mod report;
+pub mod sip;
