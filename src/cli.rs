@@ -1,1 +1,128 @@
-//! placeholder
+//! The command line, as clap definitions only: what each command and option means is documented here
+//! because this text *is* `--help`.
+
+use std::net::Ipv4Addr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::facts::{PNP_GROUP, PNP_PORT};
+use crate::report::Format;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ready (or the command's positive answer), 1 not ready (or its negative answer), 2 could not run.
+Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
+
+/// Is this LAN ready for SIP Plug-and-Play phone provisioning?
+///
+/// Phones find their PBX by multicasting a SIP SUBSCRIBE (Event: ua-profile) to 224.0.1.75:5060
+/// (sip.mcast.net). mcready shows what the host looks like from the phones' side: which adapters it has,
+/// which of them joined the group, and where the OS routes the group's traffic.
+#[derive(Debug, Parser)]
+#[command(name = "mcready", version, about, long_about, after_help = AFTER_HELP)]
+#[command(arg_required_else_help = true, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The interface that faces the phones (default: chosen from the OS's route for the group).
+    #[arg(short = 'i', long, global = true, value_name = "NAME")]
+    pub interface: Option<String>,
+
+    /// The PnP multicast group.
+    #[arg(long, global = true, value_name = "IPV4", default_value_t = PNP_GROUP, value_parser = parse_group)]
+    pub group: Ipv4Addr,
+
+    /// The PnP port.
+    #[arg(long, global = true, value_name = "PORT", default_value_t = PNP_PORT)]
+    pub port: u16,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Shorthand for `--format json`.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour text output (`NO_COLOR` in the environment also turns colour off).
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print only the answer, not the facts behind it.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Show more facts (every route, every address).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// The format asked for, `--json` winning over `--format`.
+    #[must_use]
+    pub fn output_format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal that supports it.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List adapters: kind, flags, addresses, metrics, default routes, and the interface the OS uses
+    /// for the PnP group. Always exits 0.
+    Interfaces(InterfacesArgs),
+    /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
+    /// joins`). Exits 0 when some interface joined it, 1 when none did.
+    Joins(JoinsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct InterfacesArgs {}
+
+#[derive(Debug, Args)]
+pub struct JoinsArgs {
+    /// Show every group joined on every interface, not only the PnP group.
+    #[arg(long)]
+    pub all: bool,
+}
+
+fn parse_group(text: &str) -> Result<Ipv4Addr, String> {
+    let group: Ipv4Addr = text.parse().map_err(|_| format!("`{text}` is not an IPv4 address"))?;
+    if group.is_multicast() {
+        Ok(group)
+    } else {
+        Err(format!("{group} is not a multicast group (224.0.0.0/4)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn group_must_be_multicast() {
+        assert_eq!(parse_group("224.0.1.75"), Ok(PNP_GROUP));
+        assert!(parse_group("198.51.100.1").unwrap_err().contains("not a multicast group"));
+        assert!(parse_group("sip.mcast.net").unwrap_err().contains("not an IPv4 address"));
+    }
+}

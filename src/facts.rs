@@ -1,1 +1,309 @@
-//! placeholder
+//! The plain data that the platform gathers about a host: interfaces, routes, group memberships and the
+//! sockets bound to the PnP port.
+//!
+//! Everything here is owned, comparable and serialisable, and nothing here does I/O: a snapshot can be
+//! built by hand in a test and fed to the evaluation layer exactly like one read from a live host. The
+//! field order of each struct is the key order of the JSON documents, so it is part of the contract.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use serde::Serialize;
+
+/// The well-known SIP multicast group phones send PnP SUBSCRIBEs to (`sip.mcast.net`).
+pub const PNP_GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
+/// The port phones send PnP SUBSCRIBEs to.
+pub const PNP_PORT: u16 = 5060;
+
+/// What an administrator would call the adapter; decides what advice applies to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InterfaceKind {
+    Ethernet,
+    Wifi,
+    Bluetooth,
+    Loopback,
+    Bridge,
+    /// Virtual machines' and containers' adapters: veth, docker, libvirt, VMware, VirtualBox, Hyper-V, WSL.
+    Virtual,
+    /// Tunnels and VPNs: tun/tap, WireGuard, Tailscale, GRE, `IPsec`.
+    Tunnel,
+    Other,
+}
+
+impl InterfaceKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ethernet => "ethernet",
+            Self::Wifi => "wifi",
+            Self::Bluetooth => "bluetooth",
+            Self::Loopback => "loopback",
+            Self::Bridge => "bridge",
+            Self::Virtual => "virtual",
+            Self::Tunnel => "tunnel",
+            Self::Other => "other",
+        }
+    }
+}
+
+/// The interface flags that matter for multicast.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct InterfaceFlags {
+    pub up: bool,
+    pub running: bool,
+    pub multicast: bool,
+    pub loopback: bool,
+}
+
+/// An address with its prefix length, as `198.51.100.10/24`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IpNet {
+    pub addr: IpAddr,
+    pub prefix_len: u8,
+}
+
+impl IpNet {
+    #[must_use]
+    pub fn new(addr: IpAddr, prefix_len: u8) -> Self {
+        Self { addr, prefix_len }
+    }
+
+    /// Whether `other` lies inside this address's subnet.
+    #[must_use]
+    pub fn contains(&self, other: IpAddr) -> bool {
+        match (self.addr, other) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = prefix_mask::<32>(self.prefix_len);
+                (u128::from(u32::from(net)) & mask) == (u128::from(u32::from(ip)) & mask)
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = prefix_mask::<128>(self.prefix_len);
+                (u128::from(net) & mask) == (u128::from(ip) & mask)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The netmask of a prefix within a `BITS`-wide address, in the low bits of a u128.
+fn prefix_mask<const BITS: u32>(prefix_len: u8) -> u128 {
+    let prefix = u32::from(prefix_len).min(BITS);
+    let all = if BITS == 128 { u128::MAX } else { (1u128 << BITS) - 1 };
+    if prefix == 0 { 0 } else { all & !((1u128 << (BITS - prefix)) - 1) }
+}
+
+impl std::fmt::Display for IpNet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix_len)
+    }
+}
+
+impl Serialize for IpNet {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// One network adapter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interface {
+    pub name: String,
+    pub index: u32,
+    pub kind: InterfaceKind,
+    /// What the kind was decided from, e.g. `veth`, `wireguard`, `docker`, `phy80211`: names the adapter
+    /// in advice and lets a reader disagree with the classification.
+    pub kind_detail: Option<String>,
+    /// The adapter's own description where the OS has one (Windows), else `None`.
+    pub description: Option<String>,
+    pub flags: InterfaceFlags,
+    pub mac: Option<String>,
+    pub mtu: Option<u32>,
+    pub ipv4: Vec<IpNet>,
+    pub ipv6: Vec<IpNet>,
+    /// The metric the OS ranks this adapter by. Windows has an interface metric; Linux does not, so there
+    /// this is the lowest metric of a default route leaving by the adapter.
+    pub metric: Option<u32>,
+}
+
+impl Interface {
+    /// The IPv4 subnet(s) of this adapter that contain `ip`.
+    #[must_use]
+    pub fn subnet_containing(&self, ip: IpAddr) -> Option<IpNet> {
+        self.ipv4.iter().chain(&self.ipv6).copied().find(|net| net.contains(ip))
+    }
+}
+
+/// What a route is for, as the kernel types it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RouteType {
+    Unicast,
+    Local,
+    Broadcast,
+    Multicast,
+    Blackhole,
+    Unreachable,
+    Prohibit,
+    Other,
+}
+
+/// One route of the host's routing tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Route {
+    pub destination: IpNet,
+    pub gateway: Option<IpAddr>,
+    pub interface: Option<String>,
+    pub interface_index: Option<u32>,
+    pub metric: u32,
+    /// The routing table: `main`, `local`, `default` or a number.
+    pub table: String,
+    pub route_type: RouteType,
+    pub source: Option<IpAddr>,
+}
+
+impl Route {
+    /// A default route: `0.0.0.0/0` or `::/0` of type unicast.
+    #[must_use]
+    pub fn is_default(&self) -> bool {
+        self.destination.prefix_len == 0 && self.route_type == RouteType::Unicast
+    }
+}
+
+/// How the OS route for the PnP group was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LookupMethod {
+    /// The kernel's own route lookup (netlink `RTM_GETROUTE`, as `ip route get`).
+    KernelLookup,
+    /// A UDP socket connected to the group (sends nothing); its local address names the interface.
+    UdpConnect,
+}
+
+/// The interface and source address the OS would send the PnP group's traffic from — and so the
+/// interface a PBX lands on when it joins the group with `INADDR_ANY`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupRoute {
+    pub group: Ipv4Addr,
+    /// `None` when the OS has no route for the group at all (a join with `INADDR_ANY` fails with ENODEV).
+    pub interface: Option<String>,
+    pub interface_index: Option<u32>,
+    pub source: Option<Ipv4Addr>,
+    pub method: LookupMethod,
+    /// Why there is no route, in the OS's words.
+    pub error: Option<String>,
+}
+
+/// One group joined on one interface, as the kernel lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Membership {
+    pub interface: String,
+    pub interface_index: u32,
+    pub group: IpAddr,
+    /// How many sockets (or kernel users) hold the membership, when the OS says.
+    pub users: Option<u32>,
+}
+
+/// A process that owns a socket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Process {
+    pub pid: u32,
+    pub name: String,
+}
+
+/// A UDP socket bound to the PnP port, and who holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Listener {
+    pub protocol: &'static str,
+    pub local: SocketAddr,
+    pub uid: Option<u32>,
+    /// Empty when the owner could not be seen (another user's process, without privileges).
+    pub processes: Vec<Process>,
+}
+
+/// Input the platform read but could not use: never fatal, always counted, so a reader knows the
+/// snapshot may be incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GatherNote {
+    pub source: String,
+    pub message: String,
+}
+
+/// Everything gathered about the host in one pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HostFacts {
+    pub interfaces: Vec<Interface>,
+    pub routes: Vec<Route>,
+    pub group_route: Option<GroupRoute>,
+    pub memberships: Vec<Membership>,
+    pub listeners: Vec<Listener>,
+    pub notes: Vec<GatherNote>,
+}
+
+impl HostFacts {
+    #[must_use]
+    pub fn interface(&self, name: &str) -> Option<&Interface> {
+        self.interfaces.iter().find(|i| i.name == name)
+    }
+
+    /// Default routes, lowest metric first: the order the OS prefers them in.
+    #[must_use]
+    pub fn default_routes(&self) -> Vec<&Route> {
+        let mut defaults: Vec<&Route> = self.routes.iter().filter(|r| r.is_default()).collect();
+        defaults.sort_by_key(|r| (r.destination.addr.is_ipv6(), r.metric));
+        defaults
+    }
+
+    /// Memberships of `group`, in interface-index order.
+    #[must_use]
+    pub fn members_of(&self, group: IpAddr) -> Vec<&Membership> {
+        self.memberships.iter().filter(|m| m.group == group).collect()
+    }
+}
+
+/// The name people know a well-known group by, for display.
+#[must_use]
+pub fn group_name(group: IpAddr) -> Option<&'static str> {
+    match group {
+        IpAddr::V4(v4) if v4 == PNP_GROUP => Some("sip.mcast.net"),
+        IpAddr::V4(v4) if v4 == Ipv4Addr::new(224, 0, 0, 1) => Some("all-hosts"),
+        IpAddr::V4(v4) if v4 == Ipv4Addr::new(224, 0, 0, 2) => Some("all-routers"),
+        IpAddr::V4(v4) if v4 == Ipv4Addr::new(224, 0, 0, 22) => Some("igmpv3-routers"),
+        IpAddr::V4(v4) if v4 == Ipv4Addr::new(224, 0, 0, 251) => Some("mdns"),
+        IpAddr::V4(v4) if v4 == Ipv4Addr::new(224, 0, 0, 252) => Some("llmnr"),
+        IpAddr::V4(v4) if v4 == Ipv4Addr::new(239, 255, 255, 250) => Some("ssdp"),
+        IpAddr::V6(v6) if v6.segments() == [0xff02, 0, 0, 0, 0, 0, 0, 1] => Some("all-nodes"),
+        IpAddr::V6(v6) if v6.segments() == [0xff01, 0, 0, 0, 0, 0, 0, 1] => Some("all-nodes (node)"),
+        IpAddr::V6(v6) if v6.segments() == [0xff02, 0, 0, 0, 0, 0, 0, 0xfb] => Some("mdns"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(s: &str, p: u8) -> IpNet {
+        IpNet::new(s.parse().unwrap(), p)
+    }
+
+    #[test]
+    fn subnet_membership_by_prefix() {
+        let lan = net("198.51.100.10", 24);
+        assert!(lan.contains("198.51.100.200".parse().unwrap()));
+        assert!(!lan.contains("198.51.101.1".parse().unwrap()));
+        assert!(!lan.contains("2001:db8::1".parse().unwrap()));
+        assert!(net("0.0.0.0", 0).contains("203.0.113.9".parse().unwrap()));
+        assert!(net("203.0.113.9", 32).contains("203.0.113.9".parse().unwrap()));
+        assert!(!net("203.0.113.9", 32).contains("203.0.113.8".parse().unwrap()));
+        assert!(net("2001:db8::10", 64).contains("2001:db8::ffff".parse().unwrap()));
+        assert!(!net("2001:db8::10", 64).contains("2001:db9::1".parse().unwrap()));
+        // A prefix longer than the address is clamped, never a shift overflow.
+        assert!(net("198.51.100.1", 99).contains("198.51.100.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn pnp_group_is_named() {
+        assert_eq!(group_name(IpAddr::V4(PNP_GROUP)), Some("sip.mcast.net"));
+        assert_eq!(group_name("239.1.1.1".parse().unwrap()), None);
+    }
+}

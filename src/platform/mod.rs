@@ -1,1 +1,154 @@
-//! placeholder
+//! Host facts, gathered from the operating system into the plain data of [`crate::facts`].
+//!
+//! This is the only layer (with `net::sys`) that knows which OS it runs on. Each OS has one module
+//! behind the same three functions — [`gather`], [`host_info`] and the privilege discovery in
+//! [`privilege`] — so the layers above never branch on the OS. The text and data formats an OS
+//! exposes are parsed by pure functions ([`procfs`], [`classify`]) that build and test everywhere.
+//!
+//! ```no_run
+//! let facts = mcready::platform::gather(&mcready::platform::GatherOptions::default())?;
+//! for interface in &facts.interfaces {
+//!     println!("{} is {:?}", interface.name, interface.kind);
+//! }
+//! # Ok::<(), mcready::platform::GatherError>(())
+//! ```
+
+pub mod classify;
+pub mod privilege;
+pub mod procfs;
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+use linux as os;
+
+#[cfg(not(target_os = "linux"))]
+mod unsupported;
+#[cfg(not(target_os = "linux"))]
+use unsupported as os;
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::facts::{GroupRoute, HostFacts, Interface, LookupMethod, PNP_GROUP, PNP_PORT};
+
+/// What to gather: each command asks only for what it shows, so `joins` stays as quick as `ip maddr`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    pub routes: bool,
+    pub memberships: bool,
+    pub listeners: bool,
+}
+
+impl Scope {
+    pub const ALL: Self = Self { routes: true, memberships: true, listeners: true };
+}
+
+/// The group and port the facts are about, and how much to gather.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatherOptions {
+    pub group: Ipv4Addr,
+    pub port: u16,
+    pub scope: Scope,
+}
+
+impl Default for GatherOptions {
+    fn default() -> Self {
+        Self { group: PNP_GROUP, port: PNP_PORT, scope: Scope::ALL }
+    }
+}
+
+/// Why the host's facts could not be gathered. Each names the thing that failed.
+#[derive(Debug)]
+pub enum GatherError {
+    /// A file the OS must provide could not be read.
+    Unreadable { path: PathBuf, source: io::Error },
+    /// The OS refused a request (netlink, an API call).
+    Os { what: &'static str, source: io::Error },
+    /// Gathering host facts is not implemented for this OS yet.
+    Unsupported { os: &'static str },
+}
+
+impl std::fmt::Display for GatherError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreadable { path, source } => write!(f, "cannot read {}: {source}", path.display()),
+            Self::Os { what, source } => write!(f, "cannot {what}: {source}"),
+            Self::Unsupported { os } => {
+                write!(
+                    f,
+                    "reading host facts on {os} is not supported yet (Linux is; Windows and macOS are planned)"
+                )
+            }
+        }
+    }
+}
+
+impl std::error::Error for GatherError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Unreadable { source, .. } | Self::Os { source, .. } => Some(source),
+            Self::Unsupported { .. } => None,
+        }
+    }
+}
+
+/// Who and where mcready runs: the header of every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostInfo {
+    pub hostname: String,
+    pub os: &'static str,
+    /// The distribution or product name and version, e.g. `Debian GNU/Linux 12 (bookworm)`.
+    pub os_version: Option<String>,
+    /// The kernel release, e.g. `6.1.0-18-amd64`.
+    pub kernel: Option<String>,
+    pub privileged: bool,
+}
+
+/// Gathers the host's interfaces, routes, memberships and PnP-port listeners.
+///
+/// # Errors
+/// When a source the OS must provide cannot be read at all. Lines of a source that do not parse are not
+/// errors: they are skipped and recorded in [`HostFacts::notes`].
+pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
+    os::gather(options)
+}
+
+/// Hostname, OS, versions and whether mcready runs privileged.
+#[must_use]
+pub fn host_info() -> HostInfo {
+    os::host_info()
+}
+
+/// The OS's route for `group` found the portable way: a UDP socket "connected" to the group sends
+/// nothing, but the OS picks the source address it would use, and that address names the interface.
+#[must_use]
+pub fn group_route_by_connect(group: Ipv4Addr, port: u16, interfaces: &[Interface]) -> GroupRoute {
+    let lookup = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))
+        .and_then(|socket| socket.connect((group, port)).map(|()| socket))
+        .and_then(|socket| socket.local_addr());
+    match lookup {
+        Ok(SocketAddr::V4(local)) if !local.ip().is_unspecified() => {
+            let source = *local.ip();
+            let interface =
+                interfaces.iter().find(|i| i.ipv4.iter().any(|net| net.addr == std::net::IpAddr::V4(source)));
+            GroupRoute {
+                group,
+                interface: interface.map(|i| i.name.clone()),
+                interface_index: interface.map(|i| i.index),
+                source: Some(source),
+                method: LookupMethod::UdpConnect,
+                error: None,
+            }
+        }
+        Ok(_) => no_route(group, LookupMethod::UdpConnect, "no source address for the group".into()),
+        Err(error) => no_route(group, LookupMethod::UdpConnect, error.to_string()),
+    }
+}
+
+fn no_route(group: Ipv4Addr, method: LookupMethod, error: String) -> GroupRoute {
+    GroupRoute { group, interface: None, interface_index: None, source: None, method, error: Some(error) }
+}

@@ -1,0 +1,295 @@
+//! Host facts on Linux: netdev for the adapters, sysfs and netlink for what kind each one is, netlink
+//! for the routes and the group's route, `/proc/net` for memberships and UDP sockets, `/proc/PID/fd`
+//! for the owners of those sockets.
+
+mod netlink;
+
+use std::collections::HashMap;
+use std::fs;
+use std::io;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use super::classify::{LinkObservation, classify};
+use super::privilege::{self, Privileges};
+use super::procfs::{self, ByteOrder, Parsed};
+use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
+use crate::facts::{
+    GatherNote, GroupRoute, HostFacts, Interface, InterfaceFlags, IpNet, Listener, LookupMethod, Membership,
+    Process, Route, RouteType,
+};
+
+pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
+    let mut notes = Vec::new();
+    let mut interfaces = interfaces(&mut notes);
+    let names: HashMap<u32, String> = interfaces.iter().map(|i| (i.index, i.name.clone())).collect();
+
+    let mut facts = HostFacts::default();
+    if options.scope.routes {
+        facts.routes = routes(&names, &mut notes)?;
+        for interface in &mut interfaces {
+            interface.metric = facts
+                .routes
+                .iter()
+                .filter(|r| r.is_default() && r.interface_index == Some(interface.index))
+                .map(|r| r.metric)
+                .min();
+        }
+        facts.group_route = Some(group_route(options, &interfaces, &names));
+    }
+    if options.scope.memberships {
+        facts.memberships = memberships(&mut notes)?;
+    }
+    if options.scope.listeners {
+        facts.listeners = listeners(options.port, &mut notes)?;
+    }
+    facts.interfaces = interfaces;
+    facts.notes = notes;
+    Ok(facts)
+}
+
+pub fn host_info() -> HostInfo {
+    let read_trimmed = |path: &str| fs::read_to_string(path).ok().map(|s| s.trim().to_owned());
+    let os_version = fs::read_to_string("/etc/os-release").ok().and_then(|text| {
+        text.lines()
+            .find_map(|line| line.strip_prefix("PRETTY_NAME="))
+            .map(|v| v.trim_matches('"').to_owned())
+    });
+    HostInfo {
+        hostname: read_trimmed("/proc/sys/kernel/hostname").unwrap_or_default(),
+        os: "linux",
+        os_version,
+        kernel: read_trimmed("/proc/sys/kernel/osrelease"),
+        privileged: privileges().admin,
+    }
+}
+
+pub fn privileges() -> Privileges {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|text| privilege::from_proc_status(&text))
+        .unwrap_or_default()
+}
+
+fn read(path: impl AsRef<Path>) -> Result<String, GatherError> {
+    let path = path.as_ref();
+    fs::read_to_string(path).map_err(|source| GatherError::Unreadable { path: path.to_path_buf(), source })
+}
+
+/// Records a table's unparsable lines as a note, and hands back its rows.
+fn keep_rows<T>(parsed: Parsed<T>, source: &str, notes: &mut Vec<GatherNote>) -> Vec<T> {
+    if parsed.skipped > 0 {
+        notes.push(GatherNote {
+            source: source.to_owned(),
+            message: format!("skipped {} line(s) that did not parse", parsed.skipped),
+        });
+    }
+    parsed.rows
+}
+
+fn interfaces(notes: &mut Vec<GatherNote>) -> Vec<Interface> {
+    let kinds = match netlink::link_kinds() {
+        Ok(replies) => replies.items.into_iter().collect(),
+        Err(error) => {
+            notes.push(GatherNote { source: "netlink links".into(), message: error.to_string() });
+            HashMap::new()
+        }
+    };
+    let mut interfaces: Vec<Interface> = netdev::get_interfaces()
+        .into_iter()
+        .map(|adapter| {
+            let flags = adapter.flags;
+            let has = |flag: libc::c_int| flags & u32::try_from(flag).unwrap_or(0) != 0;
+            let flags = InterfaceFlags {
+                up: has(libc::IFF_UP),
+                running: has(libc::IFF_RUNNING),
+                multicast: has(libc::IFF_MULTICAST),
+                loopback: has(libc::IFF_LOOPBACK),
+            };
+            let observation = observe_link(&adapter.name, flags.loopback, kinds.get(&adapter.index).cloned());
+            let (kind, kind_detail) = classify(&observation);
+            Interface {
+                name: adapter.name,
+                index: adapter.index,
+                kind,
+                kind_detail,
+                description: adapter.description,
+                flags,
+                mac: adapter.mac_addr.map(|mac| mac.to_string()).filter(|mac| mac != "00:00:00:00:00:00"),
+                mtu: adapter.mtu,
+                ipv4: adapter.ipv4.iter().map(|n| IpNet::new(IpAddr::V4(n.addr()), n.prefix_len())).collect(),
+                ipv6: adapter.ipv6.iter().map(|n| IpNet::new(IpAddr::V6(n.addr()), n.prefix_len())).collect(),
+                metric: None,
+            }
+        })
+        .collect();
+    // netdev's order is the order of a hash map; people read interfaces in index order.
+    interfaces.sort_by_key(|i| i.index);
+    interfaces
+}
+
+fn observe_link(name: &str, loopback_flag: bool, link_kind: Option<String>) -> LinkObservation {
+    let dir = PathBuf::from("/sys/class/net").join(name);
+    let uevent = fs::read_to_string(dir.join("uevent")).unwrap_or_default();
+    let devtype = uevent.lines().find_map(|l| l.strip_prefix("DEVTYPE=")).map(str::to_owned);
+    let tun_tap = fs::read_to_string(dir.join("tun_flags")).ok().map(|flags| {
+        // IFF_TAP is 0x0002 in the tun device's flags.
+        u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).is_ok_and(|f| f & 0x0002 != 0)
+    });
+    let driver = fs::read_link(dir.join("device/driver"))
+        .ok()
+        .and_then(|target| target.file_name().map(|n| n.to_string_lossy().into_owned()));
+    LinkObservation {
+        name: name.to_owned(),
+        link_type: fs::read_to_string(dir.join("type")).ok().and_then(|t| t.trim().parse().ok()),
+        loopback_flag,
+        wireless: dir.join("wireless").exists() || dir.join("phy80211").exists(),
+        devtype,
+        bridge_master: dir.join("bridge").exists(),
+        tun_tap,
+        has_device: dir.join("device").exists(),
+        driver,
+        link_kind,
+    }
+}
+
+fn routes(names: &HashMap<u32, String>, notes: &mut Vec<GatherNote>) -> Result<Vec<Route>, GatherError> {
+    match netlink::routes(names) {
+        Ok(replies) => {
+            if replies.undecodable > 0 {
+                notes.push(GatherNote {
+                    source: "netlink routes".into(),
+                    message: format!("skipped {} route message(s) that did not decode", replies.undecodable),
+                });
+            }
+            Ok(replies.items)
+        }
+        Err(error) => {
+            notes.push(GatherNote {
+                source: "netlink routes".into(),
+                message: format!("{error}; read /proc/net/route instead (IPv4 main table only)"),
+            });
+            let parsed = procfs::parse_route(&read("/proc/net/route")?, ByteOrder::NATIVE);
+            let index_of: HashMap<&str, u32> = names.iter().map(|(i, n)| (n.as_str(), *i)).collect();
+            Ok(keep_rows(parsed, "/proc/net/route", notes)
+                .into_iter()
+                .map(|row| Route {
+                    destination: IpNet::new(IpAddr::V4(row.destination), row.prefix_len),
+                    gateway: Some(row.gateway).filter(|g| !g.is_unspecified()).map(IpAddr::V4),
+                    interface_index: index_of.get(row.device.as_str()).copied(),
+                    interface: Some(row.device),
+                    metric: row.metric,
+                    table: "main".into(),
+                    route_type: RouteType::Unicast,
+                    source: None,
+                })
+                .collect())
+        }
+    }
+}
+
+fn group_route(
+    options: &GatherOptions,
+    interfaces: &[Interface],
+    names: &HashMap<u32, String>,
+) -> GroupRoute {
+    match netlink::route_get(options.group) {
+        Ok((index, source)) => GroupRoute {
+            group: options.group,
+            interface: index.and_then(|i| names.get(&i).cloned()),
+            interface_index: index,
+            source,
+            method: LookupMethod::KernelLookup,
+            error: None,
+        },
+        // "Network is unreachable" is the kernel's answer, not a failure to ask: there is no route.
+        Err(error) if error.raw_os_error() == Some(libc::ENETUNREACH) => GroupRoute {
+            group: options.group,
+            interface: None,
+            interface_index: None,
+            source: None,
+            method: LookupMethod::KernelLookup,
+            error: Some(error.to_string()),
+        },
+        Err(_) => group_route_by_connect(options.group, options.port, interfaces),
+    }
+}
+
+fn memberships(notes: &mut Vec<GatherNote>) -> Result<Vec<Membership>, GatherError> {
+    let v4 = procfs::parse_igmp(&read("/proc/net/igmp")?, ByteOrder::NATIVE);
+    let mut rows = keep_rows(v4, "/proc/net/igmp", notes);
+    // A kernel without IPv6 has no igmp6 table: that is no memberships, not an error.
+    match fs::read_to_string("/proc/net/igmp6") {
+        Ok(text) => rows.extend(keep_rows(procfs::parse_igmp6(&text), "/proc/net/igmp6", notes)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(GatherError::Unreadable { path: "/proc/net/igmp6".into(), source }),
+    }
+    Ok(rows
+        .into_iter()
+        .map(|row| Membership {
+            interface: row.device,
+            interface_index: row.index,
+            group: row.group,
+            users: Some(row.users),
+        })
+        .collect())
+}
+
+fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Result<Vec<Listener>, GatherError> {
+    let mut sockets = Vec::new();
+    for (path, protocol) in [("/proc/net/udp", "udp"), ("/proc/net/udp6", "udp6")] {
+        let text = match fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == io::ErrorKind::NotFound && protocol == "udp6" => continue,
+            Err(source) => return Err(GatherError::Unreadable { path: path.into(), source }),
+        };
+        let rows = keep_rows(procfs::parse_udp(&text, ByteOrder::NATIVE), path, notes);
+        sockets.extend(rows.into_iter().filter(|row| row.local.port() == port).map(|row| (protocol, row)));
+    }
+    if sockets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let owners = socket_owners(&sockets.iter().map(|(_, row)| row.inode).collect::<Vec<_>>());
+    Ok(sockets
+        .into_iter()
+        .map(|(protocol, row)| Listener {
+            protocol,
+            local: row.local,
+            uid: Some(row.uid),
+            processes: owners.get(&row.inode).cloned().unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// Walks `/proc/*/fd` for the processes holding the given socket inodes. Another user's processes are
+/// unreadable without privileges; those sockets are listed without an owner, which is the truth.
+fn socket_owners(inodes: &[u64]) -> HashMap<u64, Vec<Process>> {
+    let mut owners: HashMap<u64, Vec<Process>> = HashMap::new();
+    let Ok(processes) = fs::read_dir("/proc") else { return owners };
+    for entry in processes.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|name| name.parse::<u32>().ok()) else {
+            continue;
+        };
+        let Ok(fds) = fs::read_dir(entry.path().join("fd")) else { continue };
+        for fd in fds.flatten() {
+            let Ok(target) = fs::read_link(fd.path()) else { continue };
+            let Some(inode) = target
+                .to_str()
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            if inodes.contains(&inode) {
+                let name =
+                    fs::read_to_string(entry.path().join("comm")).unwrap_or_default().trim().to_owned();
+                let holders = owners.entry(inode).or_default();
+                if !holders.iter().any(|p| p.pid == pid) {
+                    holders.push(Process { pid, name });
+                }
+            }
+        }
+    }
+    owners
+}

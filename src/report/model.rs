@@ -1,0 +1,196 @@
+//! The checklist model: a check's status, requirements that take the worst of their checks, and the
+//! verdict with the exit code it maps to.
+//!
+//! The rules are DESIGN's: a requirement takes its worst non-skip check (fail > warn > pass) and is
+//! `skip` only when all its checks are; the verdict takes the worst non-skip requirement and is
+//! `incomplete` when all are `skip`. Exit 0 on pass or warn, 1 on fail; `--strict` also exits 1 on warn,
+//! skip and incomplete.
+
+use serde::Serialize;
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Warn,
+    Fail,
+    /// Could not be decided; the summary says why and how to decide it.
+    Skip,
+}
+
+impl Status {
+    /// How bad a decided status is; `None` for `skip`, which never outweighs a decision.
+    fn severity(self) -> Option<u8> {
+        match self {
+            Self::Pass => Some(0),
+            Self::Warn => Some(1),
+            Self::Fail => Some(2),
+            Self::Skip => None,
+        }
+    }
+
+    /// The worst decided status of `statuses`, or `skip` when none is decided.
+    pub fn worst(statuses: impl IntoIterator<Item = Self>) -> Self {
+        statuses
+            .into_iter()
+            .filter_map(|s| s.severity().map(|rank| (rank, s)))
+            .max_by_key(|(rank, _)| *rank)
+            .map_or(Self::Skip, |(_, s)| s)
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Skip => "skip",
+        }
+    }
+
+    /// The mark a person scans for: ✔ ! ✘ –.
+    #[must_use]
+    pub fn mark(self) -> char {
+        match self {
+            Self::Pass => '✔',
+            Self::Warn => '!',
+            Self::Fail => '✘',
+            Self::Skip => '–',
+        }
+    }
+}
+
+/// One decided (or undecidable) fact about readiness.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// Stable id, listed in `docs/checks.md`, e.g. `membership.on-pnp-interface`.
+    pub id: &'static str,
+    pub status: Status,
+    pub summary: String,
+    /// The concrete fix for this OS; present on every `warn` and `fail`.
+    pub remedy: Option<String>,
+    /// The facts the decision rests on.
+    pub evidence: serde_json::Value,
+}
+
+/// One of the four requirements, with its checks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Requirement {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub status: Status,
+    pub checks: Vec<Check>,
+}
+
+impl Requirement {
+    /// A requirement whose status is derived from its checks, never set by hand.
+    #[must_use]
+    pub fn new(id: &'static str, title: &'static str, checks: Vec<Check>) -> Self {
+        let status = Status::worst(checks.iter().map(|c| c.status));
+        Self { id, title, status, checks }
+    }
+}
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Warn,
+    Fail,
+    /// Every requirement was `skip`: nothing could be decided.
+    Incomplete,
+}
+
+impl Verdict {
+    #[must_use]
+    pub fn of(requirements: &[Requirement]) -> Self {
+        match Status::worst(requirements.iter().map(|r| r.status)) {
+            Status::Pass => Self::Pass,
+            Status::Warn => Self::Warn,
+            Status::Fail => Self::Fail,
+            Status::Skip => Self::Incomplete,
+        }
+    }
+
+    /// The process exit code: 0 pass/warn, 1 fail; with `strict`, 1 unless pass. (2, "could not run",
+    /// never comes from a verdict.)
+    #[must_use]
+    pub fn exit_code(self, strict: bool) -> u8 {
+        match (self, strict) {
+            (Self::Pass, _) | (Self::Warn | Self::Incomplete, false) => 0,
+            (Self::Fail, _) | (Self::Warn | Self::Incomplete, true) => 1,
+        }
+    }
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pass => "pass",
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+            Self::Incomplete => "incomplete",
+        }
+    }
+}
+
+/// The exit code of a command that could not run (bad arguments, no such interface, an OS error).
+pub const EXIT_COULD_NOT_RUN: u8 = 2;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Status::{Fail, Pass, Skip, Warn};
+
+    fn check(status: Status) -> Check {
+        Check {
+            id: "t.check",
+            status,
+            summary: String::new(),
+            remedy: None,
+            evidence: serde_json::Value::Null,
+        }
+    }
+
+    fn requirement(statuses: &[Status]) -> Requirement {
+        Requirement::new("t", "test", statuses.iter().copied().map(check).collect())
+    }
+
+    #[test]
+    fn requirement_takes_worst_decided_check() {
+        assert_eq!(requirement(&[Pass, Warn, Skip]).status, Warn);
+        assert_eq!(requirement(&[Pass, Fail, Warn]).status, Fail);
+        assert_eq!(requirement(&[Skip, Pass]).status, Pass);
+        assert_eq!(requirement(&[Skip, Skip]).status, Skip);
+        assert_eq!(requirement(&[]).status, Skip);
+    }
+
+    #[test]
+    fn verdict_and_exit_codes() {
+        let all = |s: Status| vec![requirement(&[s]), requirement(&[Skip])];
+        assert_eq!(Verdict::of(&all(Pass)), Verdict::Pass);
+        assert_eq!(Verdict::of(&all(Warn)), Verdict::Warn);
+        assert_eq!(Verdict::of(&all(Fail)), Verdict::Fail);
+        assert_eq!(Verdict::of(&all(Skip)), Verdict::Incomplete);
+        let table = [
+            (Verdict::Pass, false, 0),
+            (Verdict::Warn, false, 0),
+            (Verdict::Fail, false, 1),
+            (Verdict::Incomplete, false, 0),
+            (Verdict::Pass, true, 0),
+            (Verdict::Warn, true, 1),
+            (Verdict::Fail, true, 1),
+            (Verdict::Incomplete, true, 1),
+        ];
+        for (verdict, strict, code) in table {
+            assert_eq!(verdict.exit_code(strict), code, "{verdict:?} strict={strict}");
+        }
+    }
+
+    #[test]
+    fn statuses_serialise_lowercase() {
+        assert_eq!(serde_json::to_string(&Warn).unwrap(), "\"warn\"");
+        assert_eq!(serde_json::to_string(&Verdict::Incomplete).unwrap(), "\"incomplete\"");
+    }
+}
