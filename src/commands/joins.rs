@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::{Outcome, require_interface};
 use crate::cli::{Cli, JoinsArgs};
-use crate::facts::{GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, group_name};
+use crate::facts::{GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, group_name};
 use crate::platform::{self, GatherOptions, HostInfo, Scope};
 use crate::report::markdown;
 use crate::report::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint};
@@ -58,6 +58,8 @@ pub struct JoinsDocument {
     pub group_route: Option<GroupRoute>,
     pub interfaces: Vec<InterfaceJoin>,
     pub memberships: Vec<MembershipRow>,
+    /// UDP sockets bound to the PnP port and their owners: the process that hears phones, if any.
+    pub listeners: Vec<Listener>,
     pub notes: Vec<GatherNote>,
     #[serde(skip)]
     pub quiet: bool,
@@ -118,6 +120,7 @@ impl JoinsDocument {
             group_route: facts.group_route,
             interfaces,
             memberships,
+            listeners: facts.listeners,
             notes: facts.notes,
             quiet: false,
         }
@@ -140,6 +143,26 @@ impl JoinsDocument {
                 self.group_label()
             )
         }
+    }
+
+    /// "python3 (pid 812) holds udp 0.0.0.0:5060", one line per socket on the PnP port.
+    fn listener_lines(&self) -> Vec<String> {
+        self.listeners
+            .iter()
+            .map(|l| {
+                let owners: Vec<String> =
+                    l.processes.iter().map(|p| format!("{} (pid {})", p.name, p.pid)).collect();
+                let owner = if owners.is_empty() {
+                    l.uid.map_or_else(
+                        || "an unknown process".to_owned(),
+                        |uid| format!("a process of uid {uid}"),
+                    )
+                } else {
+                    owners.join(", ")
+                };
+                format!("{owner} holds {} {}", l.protocol, l.local)
+            })
+            .collect()
     }
 
     /// Where a PBX that joins without naming an interface would land, when that differs from the joins.
@@ -206,6 +229,9 @@ impl Document for JoinsDocument {
                     )
                 );
             }
+            for line in self.listener_lines() {
+                let _ = writeln!(out, "  {line}");
+            }
             for note in &self.notes {
                 let _ = writeln!(out, "{}", paint(DIM, &format!("note: {}: {}", note.source, note.message)));
             }
@@ -260,6 +286,9 @@ impl Document for JoinsDocument {
         if let Some(hint) = self.route_hint() {
             let _ = writeln!(out, "\n{}", markdown::escape(&hint));
         }
+        for line in self.listener_lines() {
+            let _ = writeln!(out, "\n{}", markdown::escape(&line));
+        }
         out
     }
 }
@@ -267,11 +296,7 @@ impl Document for JoinsDocument {
 /// # Errors
 /// When the host facts cannot be gathered or `--interface` names no interface of this host.
 pub fn run(cli: &Cli, args: &JoinsArgs) -> Result<Outcome> {
-    let options = GatherOptions {
-        group: cli.global.group,
-        port: cli.global.port,
-        scope: Scope { routes: true, memberships: true, listeners: false },
-    };
+    let options = GatherOptions { group: cli.global.group, port: cli.global.port, scope: Scope::ALL };
     let facts = platform::gather(&options)?;
     require_interface(&facts, cli.global.interface.as_deref())?;
     let mut document = JoinsDocument::new(

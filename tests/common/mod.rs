@@ -1,0 +1,185 @@
+//! A network lab for tests: hosts are network namespaces this test creates, wired with veth pairs,
+//! Linux bridges and nftables, and removed when the [`Lab`] drops. Nothing leaves the namespaces.
+//!
+//! Only 198.51.100.0/24 and 203.0.113.0/24 are used inside. Without root (or without `ip`), a lab
+//! cannot be built: [`Lab::new`] prints why and returns `None`, and the test returns early — unless
+//! `MCREADY_REQUIRE_NETNS=1` is set (CI sets it), where that is a failure, so CI can never skip them.
+
+// Each test binary uses its own subset of the lab; methods take `&self` so tests read as "the lab does X".
+#![allow(dead_code, clippy::unused_self)]
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+static NEXT_LAB: AtomicU32 = AtomicU32::new(0);
+
+/// A set of namespaces owned by one test.
+pub struct Lab {
+    prefix: String,
+    hosts: Vec<String>,
+    children: Vec<Child>,
+}
+
+impl Lab {
+    /// A new, empty lab; `None` (with the reason printed) when this process cannot build one.
+    pub fn new(test: &str) -> Option<Self> {
+        let reason = if !is_root() {
+            Some("needs root to create network namespaces".to_owned())
+        } else if Command::new("ip").arg("-V").output().is_err() {
+            Some("needs `ip` (Debian package iproute2)".to_owned())
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            assert!(
+                std::env::var_os("MCREADY_REQUIRE_NETNS").is_none(),
+                "{test}: MCREADY_REQUIRE_NETNS is set but the lab cannot run: {reason}"
+            );
+            eprintln!("SKIP {test}: {reason}");
+            return None;
+        }
+        let id = NEXT_LAB.fetch_add(1, Ordering::SeqCst);
+        Some(Self {
+            prefix: format!("mcr{}-{id}", std::process::id()),
+            hosts: Vec::new(),
+            children: Vec::new(),
+        })
+    }
+
+    /// Adds a host (a namespace with `lo` up) and returns its namespace name.
+    pub fn host(&mut self, name: &str) -> String {
+        let ns = format!("{}-{name}", self.prefix);
+        run(&["ip", "netns", "add", &ns]);
+        self.hosts.push(ns.clone());
+        self.ip(&ns, &["link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// Runs `ip ARGS` inside `ns`, panicking with its stderr when it fails.
+    pub fn ip(&self, ns: &str, args: &[&str]) {
+        let mut full = vec!["ip", "-n", ns];
+        full.extend_from_slice(args);
+        run(&full);
+    }
+
+    /// Like [`Lab::ip`], but reports whether it worked (for kernel features that may be missing).
+    pub fn try_ip(&self, ns: &str, args: &[&str]) -> bool {
+        Command::new("ip").args(["-n", ns]).args(args).output().is_ok_and(|o| o.status.success())
+    }
+
+    /// A veth pair: `a_if` in `a`, `b_if` in `b`, both up.
+    pub fn veth(&self, a: &str, a_if: &str, b: &str, b_if: &str) {
+        run(&["ip", "link", "add", a_if, "netns", a, "type", "veth", "peer", "name", b_if, "netns", b]);
+        self.ip(a, &["link", "set", a_if, "up"]);
+        self.ip(b, &["link", "set", b_if, "up"]);
+    }
+
+    /// Gives `interface` in `ns` an address like `198.51.100.10/24`.
+    pub fn addr(&self, ns: &str, interface: &str, cidr: &str) {
+        self.ip(ns, &["addr", "add", cidr, "dev", interface]);
+    }
+
+    /// Runs a shell command inside `ns` and returns its output.
+    pub fn sh(&self, ns: &str, script: &str) -> Output {
+        Command::new("ip").args(["netns", "exec", ns, "sh", "-c", script]).output().expect("ip netns exec")
+    }
+
+    /// Starts a shell command inside `ns` in the background; it is killed when the lab drops.
+    pub fn spawn(&mut self, ns: &str, script: &str) {
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns, "sh", "-c", script])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn in namespace");
+        self.children.push(child);
+    }
+
+    /// Starts a process in `ns` that joins `group` on `interface_addr` and holds the membership until
+    /// the lab drops (a PBX that joined the PnP group, as far as the kernel can tell).
+    pub fn join(&mut self, ns: &str, group: &str, interface_addr: &str) {
+        let script = format!(
+            "exec python3 -c 'import socket,time\n\
+             s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             s.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,socket.inet_aton(\"{group}\")+socket.inet_aton(\"{interface_addr}\"))\n\
+             open(\"/dev/stdout\",\"w\").write(\"joined\\n\")\n\
+             time.sleep(600)'"
+        );
+        self.spawn(ns, &script);
+        // The join is done when the kernel lists it; poll rather than sleep a guessed time.
+        let hex = group_hex(group);
+        for _ in 0..200 {
+            let igmp = self.sh(ns, "cat /proc/net/igmp");
+            if String::from_utf8_lossy(&igmp.stdout).contains(&hex) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("{group} never appeared in {ns}'s /proc/net/igmp (is python3 installed?)");
+    }
+
+    /// `mcready ARGS` run inside `ns`.
+    pub fn mcready(&self, ns: &str, args: &[&str]) -> Output {
+        Command::new("ip")
+            .args(["netns", "exec", ns])
+            .arg(mcready_bin())
+            .args(args)
+            .output()
+            .expect("run mcready")
+    }
+}
+
+impl Drop for Lab {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        for ns in &self.hosts {
+            // Processes still inside (started by scripts) die with a kill; then the namespace goes.
+            if let Ok(out) = Command::new("ip").args(["netns", "pids", ns]).output() {
+                for pid in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+                    let _ = Command::new("kill").arg(pid).output();
+                }
+            }
+            let _ = Command::new("ip").args(["netns", "del", ns]).output();
+        }
+    }
+}
+
+/// The binary under test.
+pub fn mcready_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_mcready"))
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status
+            .lines()
+            .any(|l| l.strip_prefix("Uid:").and_then(|ids| ids.split_whitespace().nth(1)) == Some("0"))
+    })
+}
+
+fn run(args: &[&str]) {
+    let out = Command::new(args[0]).args(&args[1..]).output().expect("run command");
+    assert!(out.status.success(), "`{}` failed: {}", args.join(" "), String::from_utf8_lossy(&out.stderr));
+}
+
+/// A group as `/proc/net/igmp` prints it on this (little- or big-endian) host.
+fn group_hex(group: &str) -> String {
+    let ip: std::net::Ipv4Addr = group.parse().expect("IPv4 group");
+    format!("{:08X}", u32::from_ne_bytes(ip.octets()))
+}
+
+/// stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// stdout parsed as JSON, with stderr shown when it is not.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!("not JSON ({e}): {}\nstderr: {}", stdout(out), String::from_utf8_lossy(&out.stderr))
+    })
+}
