@@ -31,6 +31,8 @@ pub struct InterfacesDocument {
     pub notes: Vec<GatherNote>,
     #[serde(skip)]
     pub verbose: bool,
+    #[serde(skip)]
+    pub quiet: bool,
 }
 
 impl InterfacesDocument {
@@ -51,6 +53,7 @@ impl InterfacesDocument {
             routes: facts.routes,
             notes: facts.notes,
             verbose,
+            quiet: false,
         }
     }
 
@@ -143,6 +146,13 @@ impl Document for InterfacesDocument {
 
     fn to_text(&self) -> String {
         let mut out = String::new();
+        if self.quiet {
+            if let Some((_, sentence)) = self.group_route_sentence() {
+                out.push_str(&sentence);
+                out.push('\n');
+            }
+            return out;
+        }
         let mut table = Table::new(vec!["IDX", "NAME", "KIND", "FLAGS", "MTU", "METRIC", "MAC", "ADDRESSES"]);
         for interface in &self.interfaces {
             let up = interface.flags.up && interface.flags.running;
@@ -160,8 +170,11 @@ impl Document for InterfacesDocument {
         table.write(&mut out, 0);
 
         let routes = self.shown_routes();
-        let title =
-            if self.verbose { "Routes (all tables)" } else { "Default routes (the lowest metric wins)" };
+        let title = if self.verbose {
+            "Routes (all tables)"
+        } else {
+            "Default and multicast routes (the most specific, then the lowest metric, wins)"
+        };
         let _ = writeln!(out, "\n{}", paint(HEADING, title));
         if routes.is_empty() {
             let _ = writeln!(out, "  {}", paint(CAUTION, "none"));
@@ -205,7 +218,9 @@ impl Document for InterfacesDocument {
             &["idx", "name", "kind", "flags", "mtu", "metric", "mac", "addresses"],
             &rows,
         ));
-        out.push_str("\n**Default routes** (the lowest metric wins):\n\n");
+        out.push_str(
+            "\n**Default and multicast routes** (the most specific, then the lowest metric, wins):\n\n",
+        );
         let routes = self.shown_routes();
         if routes.is_empty() {
             out.push_str("- none\n");
@@ -234,17 +249,18 @@ pub fn run(cli: &Cli, _args: &InterfacesArgs) -> Result<Outcome> {
     let options = GatherOptions {
         group: cli.global.group,
         port: cli.global.port,
-        scope: Scope { routes: true, memberships: false, listeners: false },
+        scope: Scope { routes: true, group_route: true, memberships: false, listeners: false },
     };
     let facts = platform::gather(&options)?;
     require_interface(&facts, cli.global.interface.as_deref())?;
-    let document = InterfacesDocument::new(
+    let mut document = InterfacesDocument::new(
         platform::host_info(),
         cli.global.group,
         facts,
         cli.global.interface.as_deref(),
         cli.global.verbose > 0,
     );
+    document.quiet = cli.global.quiet;
     // Listing interfaces is an answer in itself: it never means "not ready".
     Ok(Outcome::new(&document, cli, 0))
 }

@@ -38,13 +38,16 @@ use crate::facts::{GroupRoute, HostFacts, Interface, LookupMethod, PNP_GROUP, PN
 /// What to gather: each command asks only for what it shows, so `joins` stays as quick as `ip maddr`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scope {
+    /// Every route of every table (and with them each interface's default-route metric).
     pub routes: bool,
+    /// The OS's route for the group alone.
+    pub group_route: bool,
     pub memberships: bool,
     pub listeners: bool,
 }
 
 impl Scope {
-    pub const ALL: Self = Self { routes: true, memberships: true, listeners: true };
+    pub const ALL: Self = Self { routes: true, group_route: true, memberships: true, listeners: true };
 }
 
 /// The group and port the facts are about, and how much to gather.

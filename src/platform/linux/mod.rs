@@ -1,5 +1,5 @@
-//! Host facts on Linux: netdev for the adapters, sysfs and netlink for what kind each one is, netlink
-//! for the routes and the group's route, `/proc/net` for memberships and UDP sockets, `/proc/PID/fd`
+//! Host facts on Linux: netlink for the adapters, their addresses and routes and the group's route, sysfs
+//! for what kind each adapter is, `/proc/net` for memberships and UDP sockets, `/proc/PID/fd`
 //! for the owners of those sockets.
 
 mod netlink;
@@ -21,7 +21,7 @@ use crate::facts::{
 
 pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     let mut notes = Vec::new();
-    let mut interfaces = interfaces(&mut notes);
+    let mut interfaces = interfaces(&mut notes)?;
     let names: HashMap<u32, String> = interfaces.iter().map(|i| (i.index, i.name.clone())).collect();
 
     let mut facts = HostFacts::default();
@@ -35,6 +35,8 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
                 .map(|r| r.metric)
                 .min();
         }
+    }
+    if options.scope.group_route {
         facts.group_route = Some(group_route(options, &interfaces, &names));
     }
     if options.scope.memberships {
@@ -87,69 +89,90 @@ fn keep_rows<T>(parsed: Parsed<T>, source: &str, notes: &mut Vec<GatherNote>) ->
     parsed.rows
 }
 
-fn interfaces(notes: &mut Vec<GatherNote>) -> Vec<Interface> {
-    let kinds = match netlink::link_kinds() {
-        Ok(replies) => replies.items.into_iter().collect(),
+fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError> {
+    let links = netlink::links()
+        .map_err(|source| GatherError::Os { what: "list network links (netlink)", source })?;
+    note_undecodable(links.undecodable, "netlink links", notes);
+    let addresses = match netlink::addresses() {
+        Ok(replies) => replies.items,
         Err(error) => {
-            notes.push(GatherNote { source: "netlink links".into(), message: error.to_string() });
-            HashMap::new()
+            notes.push(GatherNote { source: "netlink addresses".into(), message: error.to_string() });
+            Vec::new()
         }
     };
-    let mut interfaces: Vec<Interface> = netdev::get_interfaces()
+    let mut interfaces: Vec<Interface> = links
+        .items
         .into_iter()
-        .map(|adapter| {
-            let flags = adapter.flags;
-            let has = |flag: libc::c_int| flags & u32::try_from(flag).unwrap_or(0) != 0;
-            let flags = InterfaceFlags {
-                up: has(libc::IFF_UP),
-                running: has(libc::IFF_RUNNING),
-                multicast: has(libc::IFF_MULTICAST),
-                loopback: has(libc::IFF_LOOPBACK),
-            };
-            let observation = observe_link(&adapter.name, flags.loopback, kinds.get(&adapter.index).cloned());
+        .map(|link| {
+            let observation = observe_link(&link);
             let (kind, kind_detail) = classify(&observation);
+            let own = addresses.iter().filter(|(index, _)| *index == link.index).map(|(_, net)| *net);
             Interface {
-                name: adapter.name,
-                index: adapter.index,
+                index: link.index,
                 kind,
                 kind_detail,
-                description: adapter.description,
-                flags,
-                mac: adapter.mac_addr.map(|mac| mac.to_string()).filter(|mac| mac != "00:00:00:00:00:00"),
-                mtu: adapter.mtu,
-                ipv4: adapter.ipv4.iter().map(|n| IpNet::new(IpAddr::V4(n.addr()), n.prefix_len())).collect(),
-                ipv6: adapter.ipv6.iter().map(|n| IpNet::new(IpAddr::V6(n.addr()), n.prefix_len())).collect(),
+                description: None,
+                flags: InterfaceFlags {
+                    up: link.up,
+                    running: link.running,
+                    multicast: link.multicast,
+                    loopback: link.loopback,
+                },
+                // Loopback and tunnels report an all-zero or empty hardware address: that is no MAC.
+                mac: link
+                    .mac
+                    .filter(|mac| mac.iter().any(|b| *b != 0))
+                    .map(|mac| mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")),
+                mtu: link.mtu,
+                ipv4: own.clone().filter(|net| net.addr.is_ipv4()).collect(),
+                ipv6: own.filter(|net| net.addr.is_ipv6()).collect(),
                 metric: None,
+                name: link.name,
             }
         })
         .collect();
-    // netdev's order is the order of a hash map; people read interfaces in index order.
+    // A dump comes in index order today; sort anyway, since people read interfaces in index order.
     interfaces.sort_by_key(|i| i.index);
-    interfaces
+    Ok(interfaces)
 }
 
-fn observe_link(name: &str, loopback_flag: bool, link_kind: Option<String>) -> LinkObservation {
-    let dir = PathBuf::from("/sys/class/net").join(name);
+fn note_undecodable(count: usize, source: &str, notes: &mut Vec<GatherNote>) {
+    if count > 0 {
+        notes.push(GatherNote {
+            source: source.to_owned(),
+            message: format!("skipped {count} message(s) that did not decode"),
+        });
+    }
+}
+
+/// The sysfs facts that tell adapters apart; the netlink dump already gave the type and link kind.
+fn observe_link(link: &netlink::LinkRow) -> LinkObservation {
+    let dir = PathBuf::from("/sys/class/net").join(&link.name);
     let uevent = fs::read_to_string(dir.join("uevent")).unwrap_or_default();
     let devtype = uevent.lines().find_map(|l| l.strip_prefix("DEVTYPE=")).map(str::to_owned);
-    let tun_tap = fs::read_to_string(dir.join("tun_flags")).ok().map(|flags| {
-        // IFF_TAP is 0x0002 in the tun device's flags.
-        u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).is_ok_and(|f| f & 0x0002 != 0)
+    // Only tun/tap devices have tun_flags; skip the read for every other kind.
+    let tun_tap = (link.kind.as_deref() == Some("tun")).then(|| {
+        fs::read_to_string(dir.join("tun_flags")).ok().is_some_and(|flags| {
+            // IFF_TAP is 0x0002 in the tun device's flags.
+            u32::from_str_radix(flags.trim().trim_start_matches("0x"), 16).is_ok_and(|f| f & 0x0002 != 0)
+        })
     });
     let driver = fs::read_link(dir.join("device/driver"))
         .ok()
         .and_then(|target| target.file_name().map(|n| n.to_string_lossy().into_owned()));
     LinkObservation {
-        name: name.to_owned(),
-        link_type: fs::read_to_string(dir.join("type")).ok().and_then(|t| t.trim().parse().ok()),
-        loopback_flag,
-        wireless: dir.join("wireless").exists() || dir.join("phy80211").exists(),
+        name: link.name.clone(),
+        link_type: Some(link.link_type),
+        loopback_flag: link.loopback,
+        wireless: devtype.as_deref() == Some("wlan")
+            || dir.join("phy80211").exists()
+            || dir.join("wireless").exists(),
         devtype,
-        bridge_master: dir.join("bridge").exists(),
+        bridge_master: link.kind.as_deref() == Some("bridge"),
         tun_tap,
-        has_device: dir.join("device").exists(),
+        has_device: driver.is_some() || dir.join("device").exists(),
         driver,
-        link_kind,
+        link_kind: link.kind.clone(),
     }
 }
 

@@ -9,7 +9,8 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 
 use netlink_packet_core::{NLM_F_DUMP, NLM_F_REQUEST, NetlinkMessage, NetlinkPayload};
-use netlink_packet_route::link::{LinkAttribute, LinkInfo, LinkMessage};
+use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::link::{LinkAttribute, LinkFlags, LinkInfo, LinkMessage};
 use netlink_packet_route::route::{RouteAddress, RouteAttribute, RouteMessage, RouteType as NlRouteType};
 use netlink_packet_route::{AddressFamily, RouteNetlinkMessage};
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
@@ -71,24 +72,86 @@ fn request(message: RouteNetlinkMessage, flags: u16) -> io::Result<Replies<Route
     }
 }
 
-/// Each link's index → its netlink kind (`veth`, `bridge`, `wireguard`…), for links that have one.
-pub fn link_kinds() -> io::Result<Replies<(u32, String)>> {
+/// One link as `RTM_GETLINK` describes it.
+pub struct LinkRow {
+    pub index: u32,
+    pub name: String,
+    pub up: bool,
+    pub running: bool,
+    pub multicast: bool,
+    pub loopback: bool,
+    pub mtu: Option<u32>,
+    pub mac: Option<[u8; 6]>,
+    /// `ARPHRD_*`.
+    pub link_type: u16,
+    /// `IFLA_INFO_KIND`: `veth`, `bridge`, `wireguard`…
+    pub kind: Option<String>,
+}
+
+/// Every link: one dump instead of netdev's per-interface sysfs reads, and it carries the link kind,
+/// which netdev does not expose.
+pub fn links() -> io::Result<Replies<LinkRow>> {
     let replies = request(RouteNetlinkMessage::GetLink(LinkMessage::default()), NLM_F_DUMP)?;
-    let mut kinds = Vec::new();
+    let mut links = Vec::new();
+    let mut undecodable = replies.undecodable;
     for message in replies.items {
         let RouteNetlinkMessage::NewLink(link) = message else { continue };
-        let kind = link.attributes.iter().find_map(|attribute| match attribute {
-            LinkAttribute::LinkInfo(infos) => infos.iter().find_map(|info| match info {
-                LinkInfo::Kind(kind) => Some(kind.to_string()),
-                _ => None,
-            }),
-            _ => None,
-        });
-        if let Some(kind) = kind {
-            kinds.push((link.header.index, kind));
+        let flags = link.header.flags;
+        let mut row = LinkRow {
+            index: link.header.index,
+            name: String::new(),
+            up: flags.contains(LinkFlags::Up),
+            running: flags.contains(LinkFlags::Running),
+            multicast: flags.contains(LinkFlags::Multicast),
+            loopback: flags.contains(LinkFlags::Loopback),
+            mtu: None,
+            mac: None,
+            link_type: u16::from(link.header.link_layer_type),
+            kind: None,
+        };
+        for attribute in &link.attributes {
+            match attribute {
+                LinkAttribute::IfName(name) => row.name.clone_from(name),
+                LinkAttribute::Mtu(mtu) => row.mtu = Some(*mtu),
+                LinkAttribute::Address(bytes) => row.mac = bytes.as_slice().try_into().ok(),
+                LinkAttribute::LinkInfo(infos) => {
+                    row.kind = infos.iter().find_map(|info| match info {
+                        LinkInfo::Kind(kind) => Some(kind.to_string()),
+                        _ => None,
+                    });
+                }
+                _ => {}
+            }
+        }
+        if row.name.is_empty() {
+            undecodable += 1;
+        } else {
+            links.push(row);
         }
     }
-    Ok(Replies { items: kinds, undecodable: replies.undecodable })
+    Ok(Replies { items: links, undecodable })
+}
+
+/// Every address: `(interface index, address with prefix)`.
+pub fn addresses() -> io::Result<Replies<(u32, IpNet)>> {
+    let replies = request(RouteNetlinkMessage::GetAddress(AddressMessage::default()), NLM_F_DUMP)?;
+    let mut addresses = Vec::new();
+    for message in replies.items {
+        let RouteNetlinkMessage::NewAddress(address) = message else { continue };
+        // On point-to-point links IFA_ADDRESS is the peer; IFA_LOCAL is always this host's own.
+        let local = address.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Local(ip) => Some(*ip),
+            _ => None,
+        });
+        let any = address.attributes.iter().find_map(|a| match a {
+            AddressAttribute::Address(ip) => Some(*ip),
+            _ => None,
+        });
+        if let Some(ip) = local.or(any) {
+            addresses.push((address.header.index, IpNet::new(ip, address.header.prefix_len)));
+        }
+    }
+    Ok(Replies { items: addresses, undecodable: replies.undecodable })
 }
 
 /// Every IPv4 and IPv6 route of every table.

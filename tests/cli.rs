@@ -1,0 +1,127 @@
+//! The command line as a user meets it: help, exit codes, errors without backtraces, colour rules.
+//! These commands only read host state, so they run on the test host as is.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn mcready() -> Command {
+    let mut cmd = Command::cargo_bin("mcready").unwrap();
+    cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE").env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+#[test]
+fn help_lists_the_commands_and_exit_codes() {
+    mcready()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("interfaces"))
+        .stdout(predicate::str::contains("joins"))
+        .stdout(predicate::str::contains("Exit codes: 0"));
+}
+
+#[test]
+fn version_is_the_crate_version() {
+    mcready().arg("--version").assert().success().stdout(format!("mcready {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn no_command_shows_help_and_could_not_run() {
+    mcready().assert().code(2).stderr(predicate::str::contains("Usage:"));
+}
+
+#[test]
+fn bad_group_is_one_clear_line_and_exit_2() {
+    mcready()
+        .args(["joins", "--group", "198.51.100.1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("198.51.100.1 is not a multicast group"))
+        .stderr(predicate::str::contains("panicked").not())
+        .stderr(predicate::str::contains("backtrace").not());
+}
+
+#[test]
+fn bad_group_with_json_prints_the_error_document() {
+    let out =
+        mcready().args(["joins", "--group", "nonsense", "--json"]).assert().code(2).get_output().clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "mcready.error/v1");
+    assert!(doc["error"].as_str().unwrap().contains("not an IPv4 address"), "{doc}");
+}
+
+#[test]
+fn unknown_interface_names_the_known_ones() {
+    mcready()
+        .args(["interfaces", "-i", "no-such-nic0"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no interface named `no-such-nic0` (this host has: lo"))
+        .stdout("");
+    let out = mcready()
+        .args(["joins", "-i", "no-such-nic0", "--format", "json"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "mcready.error/v1");
+}
+
+#[test]
+fn interfaces_always_exits_0_and_json_keys_keep_their_order() {
+    let out = mcready().args(["interfaces", "--json"]).assert().success().get_output().stdout.clone();
+    let text = String::from_utf8(out).unwrap();
+    let keys: Vec<usize> =
+        ["\"schema\"", "\"tool\"", "\"generated_at\"", "\"host\"", "\"group\"", "\"interfaces\""]
+            .iter()
+            .map(|k| text.find(k).unwrap_or_else(|| panic!("{k} missing")))
+            .collect();
+    assert!(keys.windows(2).all(|w| w[0] < w[1]), "key order changed: {text}");
+}
+
+#[test]
+fn joins_exit_code_says_joined_or_not() {
+    let out = mcready().args(["joins", "--json"]).output().unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let expected = i32::from(doc["joined"] != true);
+    assert_eq!(out.status.code(), Some(expected));
+}
+
+#[test]
+fn colour_follows_flag_and_no_color() {
+    let styled = |args: &[&str], no_color: bool| {
+        let mut cmd = mcready();
+        cmd.args(args);
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap().contains('\u{1b}')
+    };
+    assert!(styled(&["joins", "--color", "always"], false));
+    assert!(!styled(&["joins", "--color", "never"], false));
+    // Not a terminal: plain by default.
+    assert!(!styled(&["joins"], false));
+    assert!(!styled(&["joins", "--color", "auto"], true));
+    // Markdown never carries colour, even when forced.
+    assert!(!styled(&["joins", "--format", "markdown", "--color", "always"], false));
+}
+
+#[test]
+fn markdown_is_a_pasteable_block() {
+    mcready()
+        .args(["interfaces", "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("### mcready interfaces"))
+        .stdout(predicate::str::contains("| idx | name | kind |"));
+}
+
+#[test]
+fn quiet_joins_prints_only_the_answer() {
+    let out = mcready().args(["joins", "-q", "--color", "never"]).output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.contains("224.0.1.75"), "{text}");
+}
