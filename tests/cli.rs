@@ -125,3 +125,23 @@ fn quiet_joins_prints_only_the_answer() {
     assert_eq!(text.lines().count(), 1, "{text}");
     assert!(text.contains("224.0.1.75"), "{text}");
 }
+
+/// An unreadable `/proc` table is one clear line and exit 2. A private mount namespace puts an empty
+/// tmpfs over `/proc` (with a directory where `/proc/net/igmp` should be) for mcready alone.
+#[test]
+fn unreadable_proc_file_is_one_line_and_exit_2() {
+    let is_root = std::fs::read_to_string("/proc/self/status")
+        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0")));
+    if !is_root || std::process::Command::new("unshare").arg("--version").output().is_err() {
+        assert!(std::env::var_os("MCREADY_REQUIRE_NETNS").is_none(), "CI must run this test (root, unshare)");
+        eprintln!("SKIP unreadable_proc_file_is_one_line_and_exit_2: needs root and unshare (util-linux)");
+        return;
+    }
+    let bin = assert_cmd::cargo::cargo_bin("mcready");
+    let script =
+        format!("mount -t tmpfs none /proc && mkdir -p /proc/net/igmp && exec {} joins", bin.display());
+    let out = std::process::Command::new("unshare").args(["-m", "sh", "-c", &script]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim(), "mcready: cannot read /proc/net/igmp: Is a directory (os error 21)");
+}

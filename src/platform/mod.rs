@@ -78,8 +78,9 @@ pub enum GatherError {
 impl std::fmt::Display for GatherError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Unreadable { path, source } => write!(f, "cannot read {}: {source}", path.display()),
-            Self::Os { what, source } => write!(f, "cannot {what}: {source}"),
+            // The OS error is the `source()`, which callers print after this (`{:#}` in anyhow).
+            Self::Unreadable { path, .. } => write!(f, "cannot read {}", path.display()),
+            Self::Os { what, .. } => write!(f, "cannot {what}"),
             Self::Unsupported { os } => {
                 write!(
                     f,
