@@ -12,7 +12,7 @@ use crate::cli::{Cli, InterfacesArgs};
 use crate::facts::{GatherNote, GroupRoute, HostFacts, Interface, IpNet, LookupMethod, Route, group_name};
 use crate::platform::{self, GatherOptions, HostInfo, Scope};
 use crate::report::markdown;
-use crate::report::text::{CAUTION, Cell, DIM, EMPHASIS, GOOD, HEADING, Table, paint};
+use crate::report::text::{CAUTION, Cell, DIM, EMPHASIS, GOOD, HEADING, Table, paint, write_notes};
 use crate::report::{Document, Tool, timestamp_now};
 
 /// The `mcready.interfaces/v1` document.
@@ -186,18 +186,12 @@ impl Document for InterfacesDocument {
             let _ =
                 writeln!(out, "\n{} {sentence}", if found { paint(GOOD, "→") } else { paint(CAUTION, "!") });
         }
-        for note in &self.notes {
-            let _ = writeln!(out, "{}", paint(DIM, &format!("note: {}: {}", note.source, note.message)));
-        }
+        write_notes(&mut out, &self.notes);
         out
     }
 
     fn to_markdown(&self) -> String {
-        let mut out = format!(
-            "### mcready interfaces — {} ({})\n\n",
-            markdown::escape(&self.host.hostname),
-            markdown::escape(self.host.os_version.as_deref().unwrap_or(self.host.os))
-        );
+        let mut out = markdown::heading("interfaces", &self.host);
         let rows: Vec<Vec<String>> = self
             .interfaces
             .iter()

@@ -15,7 +15,7 @@ use crate::cli::{Cli, JoinsArgs};
 use crate::facts::{GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, group_name};
 use crate::platform::{self, GatherOptions, HostInfo, Scope};
 use crate::report::markdown;
-use crate::report::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint};
+use crate::report::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint, write_notes};
 use crate::report::{Document, Tool, timestamp_now};
 
 /// The PnP group on one interface.
@@ -232,19 +232,13 @@ impl Document for JoinsDocument {
             for line in self.listener_lines() {
                 let _ = writeln!(out, "  {line}");
             }
-            for note in &self.notes {
-                let _ = writeln!(out, "{}", paint(DIM, &format!("note: {}: {}", note.source, note.message)));
-            }
+            write_notes(&mut out, &self.notes);
         }
         out
     }
 
     fn to_markdown(&self) -> String {
-        let mut out = format!(
-            "### mcready joins — {} ({})\n\n",
-            markdown::escape(&self.host.hostname),
-            markdown::escape(self.host.os_version.as_deref().unwrap_or(self.host.os))
-        );
+        let mut out = markdown::heading("joins", &self.host);
         let _ = writeln!(
             out,
             "**{}** {}\n",

@@ -70,6 +70,18 @@ pub struct RouteRow {
     pub prefix_len: u8,
 }
 
+/// Parses each non-blank line after `header_lines` with `row`, counting the lines it rejects.
+fn parse_rows<T>(text: &str, header_lines: usize, row: impl Fn(&str) -> Option<T>) -> Parsed<T> {
+    let mut parsed = Parsed::default();
+    for line in text.lines().skip(header_lines).filter(|l| !l.trim().is_empty()) {
+        match row(line) {
+            Some(row) => parsed.rows.push(row),
+            None => parsed.skipped += 1,
+        }
+    }
+    parsed
+}
+
 /// An IPv4 address printed as the host-order hex of its network-order bytes.
 #[must_use]
 pub fn parse_ipv4_hex(hex: &str, order: ByteOrder) -> Option<Ipv4Addr> {
@@ -151,78 +163,53 @@ fn parse_igmp_device(line: &str) -> Option<(u32, String)> {
 /// `/proc/net/igmp6`: `2    eth0            ff020000000000000000000000000001     1 0000000C 0`.
 #[must_use]
 pub fn parse_igmp6(text: &str) -> Parsed<GroupRow> {
-    let mut parsed = Parsed::default();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let row = (|| {
-            let mut fields = line.split_whitespace();
-            let index = fields.next()?.parse().ok()?;
-            let device = fields.next()?.to_owned();
-            let group = parse_ipv6_plain_hex(fields.next()?)?;
-            let users = fields.next()?.parse().ok()?;
-            Some(GroupRow { index, device, group: IpAddr::V6(group), users })
-        })();
-        match row {
-            Some(row) => parsed.rows.push(row),
-            None => parsed.skipped += 1,
-        }
-    }
-    parsed
+    parse_rows(text, 0, |line| {
+        let mut fields = line.split_whitespace();
+        let index = fields.next()?.parse().ok()?;
+        let device = fields.next()?.to_owned();
+        let group = parse_ipv6_plain_hex(fields.next()?)?;
+        let users = fields.next()?.parse().ok()?;
+        Some(GroupRow { index, device, group: IpAddr::V6(group), users })
+    })
 }
 
 /// `/proc/net/udp` and `/proc/net/udp6`: `sl local_address rem_address st … uid timeout inode …`.
 #[must_use]
 pub fn parse_udp(text: &str, order: ByteOrder) -> Parsed<UdpRow> {
-    let mut parsed = Parsed::default();
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let row = (|| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let (addr, port) = fields.get(1)?.split_once(':')?;
-            let port = strict_hex(port)?;
-            let ip = match addr.len() {
-                8 => IpAddr::V4(parse_ipv4_hex(addr, order)?),
-                32 => IpAddr::V6(parse_ipv6_words_hex(addr, order)?),
-                _ => return None,
-            };
-            let uid = fields.get(7)?.parse().ok()?;
-            let inode = fields.get(9)?.parse().ok()?;
-            Some(UdpRow { local: SocketAddr::new(ip, port), uid, inode })
-        })();
-        match row {
-            Some(row) => parsed.rows.push(row),
-            None => parsed.skipped += 1,
-        }
-    }
-    parsed
+    parse_rows(text, 1, |line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (addr, port) = fields.get(1)?.split_once(':')?;
+        let port = strict_hex(port)?;
+        let ip = match addr.len() {
+            8 => IpAddr::V4(parse_ipv4_hex(addr, order)?),
+            32 => IpAddr::V6(parse_ipv6_words_hex(addr, order)?),
+            _ => return None,
+        };
+        let uid = fields.get(7)?.parse().ok()?;
+        let inode = fields.get(9)?.parse().ok()?;
+        Some(UdpRow { local: SocketAddr::new(ip, port), uid, inode })
+    })
 }
 
 /// `/proc/net/route`: `Iface Destination Gateway Flags RefCnt Use Metric Mask MTU Window IRTT`. Only
 /// the main IPv4 table: the fallback when netlink cannot be used.
 #[must_use]
 pub fn parse_route(text: &str, order: ByteOrder) -> Parsed<RouteRow> {
-    let mut parsed = Parsed::default();
-    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
-        let row = (|| {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            let device = (*fields.first()?).to_owned();
-            let destination = parse_ipv4_hex(fields.get(1)?, order)?;
-            let gateway = parse_ipv4_hex(fields.get(2)?, order)?;
-            let flags = strict_hex(fields.get(3)?)?;
-            let metric = fields.get(6)?.parse().ok()?;
-            let mask = parse_ipv4_hex(fields.get(7)?, order)?;
-            let mask_bits = u32::from(mask);
-            // A netmask is contiguous ones; anything else is not a mask the kernel would print.
-            if mask_bits.leading_ones() + mask_bits.trailing_zeros() != 32 {
-                return None;
-            }
-            let prefix_len = u8::try_from(mask_bits.leading_ones()).ok()?;
-            Some(RouteRow { device, destination, gateway, flags, metric, prefix_len })
-        })();
-        match row {
-            Some(row) => parsed.rows.push(row),
-            None => parsed.skipped += 1,
+    parse_rows(text, 1, |line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let device = (*fields.first()?).to_owned();
+        let destination = parse_ipv4_hex(fields.get(1)?, order)?;
+        let gateway = parse_ipv4_hex(fields.get(2)?, order)?;
+        let flags = strict_hex(fields.get(3)?)?;
+        let metric = fields.get(6)?.parse().ok()?;
+        let mask = u32::from(parse_ipv4_hex(fields.get(7)?, order)?);
+        // A netmask is contiguous ones; anything else is not a mask the kernel would print.
+        if mask.leading_ones() + mask.trailing_zeros() != 32 {
+            return None;
         }
-    }
-    parsed
+        let prefix_len = u8::try_from(mask.leading_ones()).ok()?;
+        Some(RouteRow { device, destination, gateway, flags, metric, prefix_len })
+    })
 }
 
 #[cfg(test)]

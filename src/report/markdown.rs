@@ -19,6 +19,16 @@ pub fn escape(text: &str) -> String {
     escaped
 }
 
+/// The heading of a command's block: which command, on which host and OS.
+#[must_use]
+pub fn heading(command: &str, host: &crate::platform::HostInfo) -> String {
+    format!(
+        "### mcready {command} — {} ({})\n\n",
+        escape(&host.hostname),
+        escape(host.os_version.as_deref().unwrap_or(host.os))
+    )
+}
+
 /// A table with a header row; every cell is escaped.
 #[must_use]
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {

@@ -23,6 +23,14 @@ pub fn paint(style: Style, text: &str) -> String {
     format!("{style}{text}{style:#}")
 }
 
+/// Gathering notes, dimmed, one line each.
+pub fn write_notes(out: &mut String, notes: &[crate::facts::GatherNote]) {
+    for note in notes {
+        out.push_str(&paint(DIM, &format!("note: {}: {}", note.source, note.message)));
+        out.push('\n');
+    }
+}
+
 /// The style a status is shown in.
 #[must_use]
 pub fn status_style(status: Status) -> Style {
