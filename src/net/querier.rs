@@ -64,6 +64,9 @@ pub struct QuerierWatch {
     capture: Capture,
     interface: LocalInterface,
     actions: OwnActions,
+    /// The socket the fast detection joins and leaves its scratch group with. Created with the capture
+    /// so that every socket of the watch lives in the network namespace `open` ran in.
+    scratch_socket: Socket,
     heard: Vec<HeardQuery>,
 }
 
@@ -78,7 +81,15 @@ impl QuerierWatch {
             filter: CaptureFilter::Igmp,
             groups: Vec::new(),
         })?;
-        Ok(Self { capture, interface: interface.clone(), actions: actions.clone(), heard: Vec::new() })
+        let scratch_socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
+            .map_err(|e| NetError::os("create the scratch-group socket", e))?;
+        Ok(Self {
+            capture,
+            interface: interface.clone(),
+            actions: actions.clone(),
+            scratch_socket,
+            heard: Vec::new(),
+        })
     }
 
     /// Every query heard so far, in order.
@@ -107,10 +118,8 @@ impl QuerierWatch {
         // filter once the host has left; keep its MAC accepted for the capture's lifetime.
         self.capture.add_group(scratch)?;
         let name = self.interface.name.clone();
-        let joiner = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))
-            .map_err(|e| NetError::os("create the scratch-group socket", e))?;
         let on = InterfaceIndexOrAddress::Index(self.interface.index);
-        joiner
+        self.scratch_socket
             .join_multicast_v4_n(&scratch, &on)
             .map_err(|e| NetError::os(format!("join scratch group {scratch} on {name}"), e))?;
         self.actions.record(ActionKind::Joined, scratch, &name, "scratch group for querier detection");
@@ -124,12 +133,11 @@ impl QuerierWatch {
             }
         }
 
-        let left = joiner.leave_multicast_v4_n(&scratch, &on);
-        drop(joiner);
-        let detail = match left {
+        let detail = match self.scratch_socket.leave_multicast_v4_n(&scratch, &on) {
             Ok(()) => "scratch group for querier detection".to_owned(),
+            // The membership then lasts until the watch drops and closes the socket.
             Err(e) => {
-                format!("scratch group for querier detection (explicit leave failed: {e}; socket closed)")
+                format!("scratch group for querier detection (leave failed: {e}; left when the watch closes)")
             }
         };
         self.actions.record(ActionKind::Left, scratch, &name, detail);
