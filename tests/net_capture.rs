@@ -64,7 +64,8 @@ fn capture_sees_the_datagram_when_another_process_holds_the_port() {
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, false);
     let actions = OwnActions::default();
-    let refused = lab.in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, &[b_eth0.clone()], &actions));
+    let refused = lab
+        .in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, std::slice::from_ref(&b_eth0), &actions));
     assert!(matches!(refused, Err(NetError::AddressInUse { .. })), "{refused:?}");
 
     let mut capture = sip_capture(&lab, &b, &b_eth0);
@@ -86,8 +87,9 @@ fn capture_sees_what_the_firewall_drops_before_any_socket() {
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     lab.drop_udp_input(&b, PNP_PORT);
     let actions = OwnActions::default();
-    let receiver =
-        lab.in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, &[b_eth0.clone()], &actions)).unwrap();
+    let receiver = lab
+        .in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, std::slice::from_ref(&b_eth0), &actions))
+        .unwrap();
     let mut capture = sip_capture(&lab, &b, &b_eth0);
     let sender =
         lab.in_netns(&a, || MulticastSender::open(&a_eth0, SenderOptions::default(), &actions)).unwrap();
