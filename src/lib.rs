@@ -12,6 +12,7 @@
 pub mod cli;
 pub mod commands;
 pub mod facts;
+pub mod net;
 pub mod platform;
 pub mod report;
 pub mod sip;

@@ -119,6 +119,109 @@ impl Lab {
         panic!("{group} never appeared in {ns}'s /proc/net/igmp (is python3 installed?)");
     }
 
+    /// Runs `f` on a thread that has entered `ns`, and returns its result. Sockets `f` creates belong
+    /// to `ns` for their whole life, wherever they are used afterwards; interface lookups inside `f`
+    /// see `ns`'s interfaces. Panics (so nothing is ever sent from the root namespace) if the thread
+    /// cannot enter `ns`.
+    #[cfg(target_os = "linux")]
+    pub fn in_netns<T: Send>(&self, ns: &str, f: impl FnOnce() -> T + Send) -> T {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    enter_netns(ns);
+                    f()
+                })
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// A Linux bridge `name` in `ns`, up, created with extra `ip link` bridge options such as
+    /// `["mcast_snooping", "1", "mcast_querier", "1", "mcast_query_interval", "100"]`.
+    pub fn bridge(&self, ns: &str, name: &str, options: &[&str]) {
+        let mut args = vec!["link", "add", name, "type", "bridge"];
+        args.extend_from_slice(options);
+        self.ip(ns, &args);
+        self.ip(ns, &["link", "set", name, "up"]);
+    }
+
+    /// Makes `port` (an interface in `ns`) a port of `bridge`.
+    pub fn bridge_port(&self, ns: &str, bridge: &str, port: &str) {
+        self.ip(ns, &["link", "set", port, "master", bridge]);
+        self.ip(ns, &["link", "set", port, "up"]);
+    }
+
+    /// Turns flooding of unknown multicast on or off for one bridge port.
+    pub fn bridge_port_mcast_flood(&self, ns: &str, port: &str, on: bool) {
+        self.ip(
+            ns,
+            &[
+                "link",
+                "set",
+                "dev",
+                port,
+                "type",
+                "bridge_slave",
+                "mcast_flood",
+                if on { "on" } else { "off" },
+            ],
+        );
+    }
+
+    /// Loads an nftables ruleset into `ns` with `nft -f -`, panicking with nft's message when it is
+    /// refused (a syntax error must fail the test, not leave the host unfiltered).
+    pub fn nft(&self, ns: &str, ruleset: &str) {
+        use std::io::Write as _;
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns, "nft", "-f", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run nft (Debian package nftables)");
+        child.stdin.take().expect("nft stdin").write_all(ruleset.as_bytes()).expect("write ruleset");
+        let out = child.wait_with_output().expect("wait for nft");
+        assert!(
+            out.status.success(),
+            "nft -f refused the ruleset: {}\n{ruleset}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// A host firewall in `ns` that drops inbound UDP to `port` (table `inet t`, chain `input`).
+    pub fn drop_udp_input(&self, ns: &str, port: u16) {
+        self.nft(
+            ns,
+            &format!(
+                "table inet t {{\n  chain input {{\n    type filter hook input priority 0; policy accept;\n    udp dport {port} drop\n  }}\n}}\n"
+            ),
+        );
+    }
+
+    /// Starts a process in `ns` bound to `address:port` over UDP — with `SO_REUSEADDR` when `reuse`
+    /// (a PBX that shares), without it otherwise (a PBX that holds the port exclusively) — and returns
+    /// once the kernel lists the socket.
+    pub fn hold_udp_port(&mut self, ns: &str, address: &str, port: u16, reuse: bool) {
+        let reuse_line = if reuse { "s.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\n" } else { "" };
+        let script = format!(
+            "exec python3 -c 'import socket,time\n\
+             s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             {reuse_line}\
+             s.bind((\"{address}\",{port}))\n\
+             time.sleep(600)'"
+        );
+        self.spawn(ns, &script);
+        let needle = format!(":{port:04X}");
+        for _ in 0..300 {
+            let udp = stdout(&self.sh(ns, "cat /proc/net/udp"));
+            if udp.lines().filter_map(|l| l.split_whitespace().nth(1)).any(|local| local.ends_with(&needle)) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("no process in {ns} ever bound UDP {address}:{port} (is python3 installed?)");
+    }
+
     /// `mcready ARGS` run inside `ns`.
     pub fn mcready(&self, ns: &str, args: &[&str]) -> Output {
         Command::new("ip")
@@ -146,6 +249,23 @@ impl Drop for Lab {
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
         }
     }
+}
+
+/// Moves the calling thread into network namespace `ns` and proves it did, by comparing the
+/// namespace inodes: a test must never fall back to the root namespace.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn enter_netns(ns: &str) {
+    use std::os::fd::AsRawFd as _;
+    use std::os::unix::fs::MetadataExt as _;
+    let path = format!("/run/netns/{ns}");
+    let target = std::fs::File::open(&path).unwrap_or_else(|e| panic!("open {path}: {e}"));
+    // SAFETY: `target` is an open namespace file for the whole call; setns changes only this thread.
+    let rc = unsafe { libc::setns(target.as_raw_fd(), libc::CLONE_NEWNET) };
+    assert_eq!(rc, 0, "setns into {ns}: {}", std::io::Error::last_os_error());
+    let wanted = target.metadata().expect("stat the namespace file").ino();
+    let now_in = std::fs::metadata("/proc/thread-self/ns/net").expect("stat this thread's namespace").ino();
+    assert_eq!(wanted, now_in, "this thread is not in {ns} after setns; refusing to go on");
 }
 
 /// The binary under test.

@@ -1,0 +1,343 @@
+//! The UDP sockets: [`MulticastSender`] (the probe's socket: sends to the group, hears unicast answers),
+//! [`GroupReceiver`] (hears the group, bound to the group address so it never takes unicast SIP meant
+//! for a PBX) and [`UnicastSocket`] (the peer protocol's socket, never shared with another process).
+//!
+//! All three report each datagram with where it came in, to which address, and with which TTL
+//! ([`Datagram`]): the evidence behind "same subnet", "which NIC hears phones" and "routed or not".
+
+use std::io;
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockAddr, Socket, Type};
+
+use super::actions::{ActionKind, OwnActions};
+use super::{LocalInterface, NetError, sys};
+use crate::facts::{PNP_GROUP, PNP_PORT};
+
+/// The largest UDP payload IPv4 can carry.
+const MAX_DATAGRAM: usize = 65_535;
+/// Shortest read timeout handed to the OS: a zero timeout means "block forever" to `SO_RCVTIMEO`.
+const MIN_WAIT: Duration = Duration::from_millis(1);
+
+/// One datagram received, with what the kernel said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Datagram {
+    pub payload: Vec<u8>,
+    pub source: SocketAddrV4,
+    /// The destination address in the IP header (the group for multicast).
+    pub destination: Option<Ipv4Addr>,
+    /// The interface it arrived on.
+    pub interface_index: Option<u32>,
+    /// The IP TTL it arrived with.
+    pub ttl: Option<u8>,
+    pub received_at: Instant,
+    /// The datagram was longer than the buffer and was cut.
+    pub truncated: bool,
+}
+
+fn udp_socket(what: &str) -> Result<Socket, NetError> {
+    Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).map_err(|e| NetError::os(what, e))
+}
+
+fn bind(socket: &Socket, address: SocketAddrV4) -> Result<(), NetError> {
+    socket.bind(&SockAddr::from(address)).map_err(|e| NetError::bind(address, e))
+}
+
+fn local_address(socket: &Socket) -> Result<SocketAddrV4, NetError> {
+    let address = socket.local_addr().map_err(|e| NetError::os("read the local address", e))?;
+    address.as_socket_ipv4().ok_or_else(|| {
+        NetError::os(
+            "read the local address",
+            io::Error::new(io::ErrorKind::InvalidData, "the socket is not bound to an IPv4 address"),
+        )
+    })
+}
+
+/// Waits for one datagram until `deadline`; `None` when none came.
+fn receive(socket: &Socket, deadline: Instant, what: &str) -> Result<Option<Datagram>, NetError> {
+    let mut buf = vec![0u8; MAX_DATAGRAM];
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(None);
+        }
+        socket
+            .set_read_timeout(Some((deadline - now).max(MIN_WAIT)))
+            .map_err(|e| NetError::os(format!("set a receive timeout on {what}"), e))?;
+        match sys::recv_datagram(socket, &mut buf) {
+            Ok(meta) => {
+                let Some(source) = meta.source else { continue };
+                buf.truncate(meta.len);
+                return Ok(Some(Datagram {
+                    payload: buf,
+                    source,
+                    destination: meta.destination,
+                    interface_index: meta.interface_index,
+                    ttl: meta.ttl,
+                    received_at: Instant::now(),
+                    truncated: meta.truncated,
+                }));
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted
+                ) => {}
+            // An ICMP error from an earlier send (port unreachable) surfaces on the next receive; it
+            // is not a failure of this socket.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+            Err(e) => return Err(NetError::os(format!("receive on {what}"), e)),
+        }
+    }
+}
+
+/// How a [`MulticastSender`] sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SenderOptions {
+    pub group: Ipv4Addr,
+    pub port: u16,
+    /// The local port to send from; 0 lets the OS pick one.
+    pub local_port: u16,
+    /// The multicast TTL: 1 (the default) keeps the datagram on the local link.
+    pub ttl: u8,
+    /// Deliver a copy to this host's own group members (the looped-back probe is evidence too).
+    pub loopback: bool,
+}
+
+impl Default for SenderOptions {
+    fn default() -> Self {
+        Self { group: PNP_GROUP, port: PNP_PORT, local_port: 0, ttl: 1, loopback: true }
+    }
+}
+
+/// Sends datagrams to a group out of one interface and hears the unicast answers that come back to its
+/// source port (a PBX answers a PnP SUBSCRIBE with a unicast 200 OK and NOTIFY).
+#[derive(Debug)]
+pub struct MulticastSender {
+    socket: Socket,
+    interface: LocalInterface,
+    options: SenderOptions,
+    local: SocketAddrV4,
+    actions: OwnActions,
+}
+
+impl MulticastSender {
+    /// Opens the socket, bound to the interface's address and `options.local_port`.
+    ///
+    /// No `SO_REUSEADDR`: asking for a port a PBX holds fails with [`NetError::AddressInUse`] instead of
+    /// sharing it.
+    ///
+    /// # Errors
+    /// When the socket cannot be created, bound or configured.
+    pub fn open(
+        interface: &LocalInterface,
+        options: SenderOptions,
+        actions: &OwnActions,
+    ) -> Result<Self, NetError> {
+        let socket = udp_socket("create the multicast sender socket")?;
+        let on = &interface.name;
+        socket.set_reuse_address(false).map_err(|e| NetError::os("clear SO_REUSEADDR", e))?;
+        sys::set_multicast_interface(&socket, interface.index, interface.address)
+            .map_err(|e| NetError::os(format!("send multicast out of {on} (IP_MULTICAST_IF)"), e))?;
+        socket
+            .set_multicast_ttl_v4(u32::from(options.ttl))
+            .map_err(|e| NetError::os(format!("set the multicast TTL to {}", options.ttl), e))?;
+        socket
+            .set_multicast_loop_v4(options.loopback)
+            .map_err(|e| NetError::os("set IP_MULTICAST_LOOP", e))?;
+        sys::enable_datagram_metadata(&socket)
+            .map_err(|e| NetError::os("ask for per-datagram metadata (IP_PKTINFO, IP_RECVTTL)", e))?;
+        bind(&socket, SocketAddrV4::new(interface.address, options.local_port))?;
+        let local = local_address(&socket)?;
+        Ok(Self { socket, interface: interface.clone(), options, local, actions: actions.clone() })
+    }
+
+    /// The address answers come back to.
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddrV4 {
+        self.local
+    }
+
+    #[must_use]
+    pub fn interface(&self) -> &LocalInterface {
+        &self.interface
+    }
+
+    /// Sends `payload` to the group and records it (with `detail`) in the own actions.
+    ///
+    /// # Errors
+    /// When the OS refuses the send (for example a host firewall's output rule: `EPERM`).
+    pub fn send(&self, payload: &[u8], detail: &str) -> Result<(), NetError> {
+        let to = SocketAddrV4::new(self.options.group, self.options.port);
+        self.socket
+            .send_to(payload, &SockAddr::from(to))
+            .map_err(|e| NetError::os(format!("send to {to} from {}", self.local), e))?;
+        self.actions.record(
+            ActionKind::Sent,
+            self.options.group,
+            &self.interface.name,
+            format!("{detail} ({} bytes, TTL {}, from {})", payload.len(), self.options.ttl, self.local),
+        );
+        Ok(())
+    }
+
+    /// The next datagram that reaches the sender's port before `deadline`.
+    ///
+    /// # Errors
+    /// When the OS fails the receive.
+    pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
+        receive(&self.socket, deadline, "the multicast sender socket")
+    }
+}
+
+/// Hears one group on one port, on the interfaces it joined, and leaves them when dropped.
+#[derive(Debug)]
+pub struct GroupReceiver {
+    socket: Socket,
+    group: Ipv4Addr,
+    port: u16,
+    joined: Vec<LocalInterface>,
+    actions: OwnActions,
+}
+
+impl GroupReceiver {
+    /// Binds `group:port` with `SO_REUSEADDR`, turns `IP_MULTICAST_ALL` off and joins `group` on each
+    /// interface (by index), recording each join.
+    ///
+    /// Binding the group address, not `0.0.0.0`, matters: with `SO_REUSEADDR` on both sockets Linux
+    /// hands unicast datagrams for the port to the most recent bind, so a wildcard bind would take the
+    /// PBX's SIP. `IP_MULTICAST_ALL=0` keeps the socket to the groups it joined itself.
+    ///
+    /// # Errors
+    /// [`NetError::AddressInUse`] when another process holds the port without sharing it (fall back to
+    /// passive capture); [`NetError::Os`] for any other refusal.
+    pub fn open(
+        group: Ipv4Addr,
+        port: u16,
+        interfaces: &[LocalInterface],
+        actions: &OwnActions,
+    ) -> Result<Self, NetError> {
+        let socket = udp_socket("create the group receiver socket")?;
+        socket.set_reuse_address(true).map_err(|e| NetError::os("set SO_REUSEADDR", e))?;
+        sys::set_multicast_all(&socket, false).map_err(|e| NetError::os("turn IP_MULTICAST_ALL off", e))?;
+        sys::enable_datagram_metadata(&socket)
+            .map_err(|e| NetError::os("ask for per-datagram metadata (IP_PKTINFO, IP_RECVTTL)", e))?;
+        bind(&socket, SocketAddrV4::new(group, port))?;
+        let mut receiver = Self { socket, group, port, joined: Vec::new(), actions: actions.clone() };
+        for interface in interfaces {
+            receiver.join(interface)?;
+        }
+        Ok(receiver)
+    }
+
+    /// Joins the group on one more interface.
+    ///
+    /// # Errors
+    /// When the OS refuses the join (no such interface, not multicast-capable).
+    pub fn join(&mut self, interface: &LocalInterface) -> Result<(), NetError> {
+        self.socket
+            .join_multicast_v4_n(&self.group, &InterfaceIndexOrAddress::Index(interface.index))
+            .map_err(|e| NetError::os(format!("join {} on {}", self.group, interface.name), e))?;
+        self.actions.record(
+            ActionKind::Joined,
+            self.group,
+            &interface.name,
+            format!("group receiver on port {}", self.port),
+        );
+        self.joined.push(interface.clone());
+        Ok(())
+    }
+
+    /// The group and port this receiver is bound to.
+    #[must_use]
+    pub fn bound(&self) -> SocketAddrV4 {
+        SocketAddrV4::new(self.group, self.port)
+    }
+
+    #[must_use]
+    pub fn joined(&self) -> &[LocalInterface] {
+        &self.joined
+    }
+
+    /// The next datagram for the group before `deadline`.
+    ///
+    /// # Errors
+    /// When the OS fails the receive.
+    pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
+        receive(&self.socket, deadline, "the group receiver socket")
+    }
+}
+
+impl Drop for GroupReceiver {
+    fn drop(&mut self) {
+        for interface in self.joined.drain(..) {
+            // Closing the socket would leave too; leaving explicitly makes the leave a recorded, ordered
+            // action rather than a side effect of whenever the fd closes.
+            let detail = match self
+                .socket
+                .leave_multicast_v4_n(&self.group, &InterfaceIndexOrAddress::Index(interface.index))
+            {
+                Ok(()) => format!("group receiver on port {} closed", self.port),
+                Err(e) => format!("group receiver on port {} closed (explicit leave failed: {e})", self.port),
+            };
+            self.actions.record(ActionKind::Left, self.group, &interface.name, detail);
+        }
+    }
+}
+
+/// A unicast UDP socket that owns its address outright, for the peer protocol (`respond` and
+/// `check --peer`).
+#[derive(Debug)]
+pub struct UnicastSocket {
+    socket: Socket,
+    local: SocketAddrV4,
+    actions: OwnActions,
+}
+
+impl UnicastSocket {
+    /// Binds `local` **without** `SO_REUSEADDR`, so a port a PBX holds fails with
+    /// [`NetError::AddressInUse`] rather than being shared (and its SIP taken).
+    ///
+    /// # Errors
+    /// [`NetError::AddressInUse`] when the port is taken; [`NetError::Os`] otherwise.
+    pub fn bind(local: SocketAddrV4, actions: &OwnActions) -> Result<Self, NetError> {
+        let socket = udp_socket("create the unicast socket")?;
+        socket.set_reuse_address(false).map_err(|e| NetError::os("clear SO_REUSEADDR", e))?;
+        sys::enable_datagram_metadata(&socket)
+            .map_err(|e| NetError::os("ask for per-datagram metadata (IP_PKTINFO, IP_RECVTTL)", e))?;
+        bind(&socket, local)?;
+        let local = local_address(&socket)?;
+        Ok(Self { socket, local, actions: actions.clone() })
+    }
+
+    #[must_use]
+    pub fn local_addr(&self) -> SocketAddrV4 {
+        self.local
+    }
+
+    /// Sends `payload` to `to` and records it.
+    ///
+    /// # Errors
+    /// When the OS refuses the send.
+    pub fn send_to(&self, payload: &[u8], to: SocketAddrV4, detail: &str) -> Result<(), NetError> {
+        self.socket
+            .send_to(payload, &SockAddr::from(to))
+            .map_err(|e| NetError::os(format!("send to {to} from {}", self.local), e))?;
+        self.actions.record(
+            ActionKind::Sent,
+            *to.ip(),
+            &self.local.to_string(),
+            format!("{detail} ({} bytes to port {})", payload.len(), to.port()),
+        );
+        Ok(())
+    }
+
+    /// The next datagram before `deadline`.
+    ///
+    /// # Errors
+    /// When the OS fails the receive.
+    pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
+        receive(&self.socket, deadline, "the unicast socket")
+    }
+}

@@ -1,0 +1,56 @@
+//! The OS-specific half of `net`: socket options and calls that socket2 does not offer portably
+//! (per-datagram metadata through `recvmsg`, `IP_MULTICAST_IF` by index, packet sockets).
+//!
+//! This is the only place in `net` that names an OS, and the only place in the crate allowed `unsafe`:
+//! every block says why it is sound. Each OS module offers the same functions; an OS without an
+//! implementation yet answers `io::ErrorKind::Unsupported`, which the layer above turns into
+//! [`super::NetError::Unsupported`].
+
+#[cfg(target_os = "linux")]
+mod linux;
+#[cfg(target_os = "linux")]
+pub(crate) use linux::*;
+
+#[cfg(not(target_os = "linux"))]
+mod unsupported;
+#[cfg(not(target_os = "linux"))]
+pub(crate) use unsupported::*;
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// What `recvmsg` told about one datagram besides its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DatagramMeta {
+    /// Bytes written into the buffer.
+    pub len: usize,
+    /// The datagram was longer than the buffer.
+    pub truncated: bool,
+    pub source: Option<SocketAddrV4>,
+    /// From `IP_PKTINFO`: the interface it arrived on and the destination address in its IP header.
+    pub interface_index: Option<u32>,
+    pub destination: Option<Ipv4Addr>,
+    /// From `IP_RECVTTL`.
+    pub ttl: Option<u8>,
+}
+
+/// What a packet socket told about one frame besides its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FrameMeta {
+    pub len: usize,
+    pub truncated: bool,
+    pub interface_index: u32,
+    /// `sll_pkttype`: host, broadcast, multicast, other host, outgoing.
+    pub packet_type: u8,
+    /// The `EtherType`, host order.
+    pub protocol: u16,
+    pub source_mac: Option<[u8; 6]>,
+}
+
+/// One classic BPF instruction, as `struct sock_filter` lays it out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BpfInstruction {
+    pub code: u16,
+    pub jt: u8,
+    pub jf: u8,
+    pub k: u32,
+}

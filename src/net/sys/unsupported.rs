@@ -1,0 +1,51 @@
+//! Placeholders for OSes without a `net` implementation yet: every call answers `Unsupported`, so
+//! callers report `skip` with the reason instead of failing to build or crashing.
+
+use std::io;
+use std::net::Ipv4Addr;
+
+use socket2::Socket;
+
+use super::{BpfInstruction, DatagramMeta, FrameMeta};
+
+fn unsupported<T>(what: &str) -> io::Result<T> {
+    Err(io::Error::new(io::ErrorKind::Unsupported, format!("{what} is implemented for Linux only so far")))
+}
+
+pub(crate) fn interface_index(_name: &str) -> io::Result<u32> {
+    unsupported("looking up an interface index")
+}
+
+pub(crate) fn set_multicast_interface(_socket: &Socket, _index: u32, _address: Ipv4Addr) -> io::Result<()> {
+    unsupported("choosing the multicast interface by index")
+}
+
+pub(crate) fn set_multicast_all(_socket: &Socket, _all: bool) -> io::Result<()> {
+    // Only Linux delivers other sockets' groups to a socket (IP_MULTICAST_ALL); elsewhere there is
+    // nothing to turn off.
+    Ok(())
+}
+
+pub(crate) fn enable_datagram_metadata(_socket: &Socket) -> io::Result<()> {
+    unsupported("per-datagram metadata (IP_PKTINFO, IP_RECVTTL)")
+}
+
+pub(crate) fn recv_datagram(_socket: &Socket, _buf: &mut [u8]) -> io::Result<DatagramMeta> {
+    unsupported("receiving with per-datagram metadata")
+}
+
+pub(crate) fn open_packet_socket(_interface_index: u32, _filter: &[BpfInstruction]) -> io::Result<Socket> {
+    unsupported("passive capture")
+}
+
+pub(crate) fn add_packet_membership(
+    _socket: &Socket,
+    _interface_index: u32,
+    _mac: [u8; 6],
+) -> io::Result<()> {
+    unsupported("passive capture")
+}
+
+pub(crate) fn recv_frame(_socket: &Socket, _buf: &mut [u8]) -> io::Result<FrameMeta> {
+    unsupported("passive capture")
+}

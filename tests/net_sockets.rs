@@ -1,0 +1,148 @@
+//! The UDP sockets of `net` between two lab hosts joined by a veth pair: A (198.51.100.10) and
+//! B (198.51.100.20). Everything is sent inside the lab's namespaces.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+use common::Lab;
+use mcready::facts::{PNP_GROUP, PNP_PORT};
+use mcready::net::{
+    ActionKind, GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions,
+    UnicastSocket,
+};
+
+const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
+const B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 20);
+const WAIT: Duration = Duration::from_secs(3);
+
+/// Two hosts on one link; returns the lab and their namespace names.
+fn two_hosts(test: &str) -> Option<(Lab, String, String)> {
+    let mut lab = Lab::new(test)?;
+    let a = lab.host("a");
+    let b = lab.host("b");
+    lab.veth(&a, "eth0", &b, "eth0");
+    lab.addr(&a, "eth0", "198.51.100.10/24");
+    lab.addr(&b, "eth0", "198.51.100.20/24");
+    Some((lab, a, b))
+}
+
+fn eth0(lab: &Lab, ns: &str, address: Ipv4Addr) -> LocalInterface {
+    lab.in_netns(ns, || LocalInterface::lookup("eth0", address)).expect("eth0 in the lab host")
+}
+
+#[test]
+fn group_datagram_crosses_the_link_with_ttl_1_and_loops_back_to_the_sender() {
+    let Some((lab, a, b)) = two_hosts("group_datagram_crosses_the_link") else { return };
+    let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
+    let actions_a = OwnActions::default();
+    let actions_b = OwnActions::default();
+
+    let receiver_b = lab
+        .in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, std::slice::from_ref(&b_eth0), &actions_b))
+        .expect("receiver on B");
+    let receiver_a = lab
+        .in_netns(&a, || GroupReceiver::open(PNP_GROUP, PNP_PORT, std::slice::from_ref(&a_eth0), &actions_a))
+        .expect("receiver on A");
+    let sender = lab
+        .in_netns(&a, || MulticastSender::open(&a_eth0, SenderOptions::default(), &actions_a))
+        .expect("sender on A");
+    assert_eq!(*sender.local_addr().ip(), A);
+    sender
+        .send(b"SUBSCRIBE sip:MAC%3a02005e000001@224.0.1.75 SIP/2.0\r\n\r\n", "test SUBSCRIBE")
+        .expect("send");
+
+    let heard =
+        receiver_b.recv_until(Instant::now() + WAIT).expect("receive on B").expect("B heard the group");
+    assert!(heard.payload.starts_with(b"SUBSCRIBE sip:"));
+    assert_eq!(heard.source, sender.local_addr());
+    assert_eq!(heard.interface_index, Some(b_eth0.index));
+    assert_eq!(heard.destination, Some(PNP_GROUP));
+    assert_eq!(heard.ttl, Some(1), "the sender's default multicast TTL is 1");
+    assert!(!heard.truncated);
+
+    let looped =
+        receiver_a.recv_until(Instant::now() + WAIT).expect("receive on A").expect("looped-back copy");
+    assert_eq!(looped.payload, heard.payload);
+    assert_eq!(looped.source, sender.local_addr());
+    assert_eq!(looped.destination, Some(PNP_GROUP));
+
+    // The PBX's unicast answer reaches the sender's port, with its own metadata.
+    let pbx = lab
+        .in_netns(&b, || UnicastSocket::bind(SocketAddrV4::new(B, 5070), &actions_b))
+        .expect("unicast socket on B");
+    pbx.send_to(b"SIP/2.0 200 OK\r\n\r\n", sender.local_addr(), "test 200 OK").expect("answer");
+    let answer = sender.recv_until(Instant::now() + WAIT).expect("receive answer").expect("answer arrived");
+    assert_eq!(answer.source, SocketAddrV4::new(B, 5070));
+    assert_eq!(answer.destination, Some(A));
+    assert_eq!(answer.interface_index, Some(a_eth0.index));
+    assert_eq!(answer.ttl, Some(64));
+
+    drop(receiver_a);
+    let kinds: Vec<_> =
+        actions_a.snapshot().iter().map(|a| (a.action, a.group, a.interface.clone())).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (ActionKind::Joined, PNP_GROUP, "eth0".to_owned()),
+            (ActionKind::Sent, PNP_GROUP, "eth0".to_owned()),
+            (ActionKind::Left, PNP_GROUP, "eth0".to_owned()),
+        ]
+    );
+    let at: Vec<u64> = actions_a.snapshot().iter().map(|a| a.at_ms).collect();
+    assert!(at.windows(2).all(|w| w[0] <= w[1]), "actions are in time order: {at:?}");
+}
+
+#[test]
+fn a_configured_ttl_and_local_port_are_used() {
+    let Some((lab, a, b)) = two_hosts("a_configured_ttl_and_local_port_are_used") else { return };
+    let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
+    let actions = OwnActions::default();
+    let receiver = lab
+        .in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, &[b_eth0], &actions))
+        .expect("receiver on B");
+    let options = SenderOptions { ttl: 4, local_port: 5062, ..SenderOptions::default() };
+    let sender = lab.in_netns(&a, || MulticastSender::open(&a_eth0, options, &actions)).expect("sender");
+    assert_eq!(sender.local_addr(), SocketAddrV4::new(A, 5062));
+    sender.send(b"ping", "test").expect("send");
+    let heard = receiver.recv_until(Instant::now() + WAIT).expect("receive").expect("heard");
+    assert_eq!((heard.ttl, heard.source), (Some(4), SocketAddrV4::new(A, 5062)));
+}
+
+#[test]
+fn receiver_bind_is_a_typed_error_when_another_process_holds_the_port_exclusively() {
+    let Some((mut lab, _a, b)) = two_hosts("receiver_bind_is_a_typed_error") else { return };
+    let b_eth0 = eth0(&lab, &b, B);
+    lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, false);
+    let actions = OwnActions::default();
+
+    let error = lab
+        .in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, &[b_eth0], &actions))
+        .expect_err("the port is held exclusively");
+    assert!(
+        matches!(error, NetError::AddressInUse { address, .. } if address == SocketAddrV4::new(PNP_GROUP, PNP_PORT)),
+        "{error:?}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "cannot bind 224.0.1.75:5060: another process holds the port exclusively (EADDRINUSE)"
+    );
+    assert!(actions.snapshot().is_empty(), "nothing was joined: {:?}", actions.snapshot());
+}
+
+#[test]
+fn a_sharing_pbx_lets_the_receiver_in_but_never_the_unicast_socket() {
+    let Some((mut lab, _a, b)) = two_hosts("a_sharing_pbx_lets_the_receiver_in") else { return };
+    let b_eth0 = eth0(&lab, &b, B);
+    // A PBX bound to 0.0.0.0:5060 with SO_REUSEADDR.
+    lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, true);
+    let actions = OwnActions::default();
+
+    let receiver = lab.in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, &[b_eth0], &actions));
+    assert!(receiver.is_ok(), "bound to the group address, sharing is harmless: {receiver:?}");
+
+    let unicast = lab.in_netns(&b, || UnicastSocket::bind(SocketAddrV4::new(B, PNP_PORT), &actions));
+    assert!(matches!(unicast, Err(NetError::AddressInUse { .. })), "{unicast:?}");
+}
