@@ -9,10 +9,12 @@
 //!
 //! The binary (`src/main.rs`) only parses the command line and maps the outcome to an exit code.
 
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod facts;
 pub mod net;
+pub mod observed;
 pub mod platform;
 pub mod report;
 pub mod sip;

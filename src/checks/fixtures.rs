@@ -1,0 +1,138 @@
+//! Made-up snapshots for the rule tests: a healthy PBX host, and helpers to break one thing at a time.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use super::{InterfaceRule, OsFamily, Snapshot};
+use crate::facts::{
+    GroupRoute, HostFacts, Interface, InterfaceFlags, InterfaceKind, IpNet, Listener, LookupMethod,
+    Membership, PNP_GROUP, PNP_PORT, Process,
+};
+use crate::observed::{
+    Answer, HeardBy, Leg, ListenReport, Loopback, Observed, PeerReport, Phone, ProbeReport, QuerierReport,
+    QueryHeard,
+};
+
+pub fn interface(index: u32, name: &str, kind: InterfaceKind, cidr: &str) -> Interface {
+    let (addr, prefix) = cidr.split_once('/').unwrap();
+    Interface {
+        name: name.into(),
+        index,
+        kind,
+        kind_detail: None,
+        description: None,
+        flags: InterfaceFlags { up: true, running: true, multicast: true, loopback: false },
+        mac: Some(format!("02:00:00:00:00:{index:02x}")),
+        mtu: Some(1500),
+        ipv4: vec![IpNet::new(addr.parse().unwrap(), prefix.parse().unwrap())],
+        ipv6: Vec::new(),
+        metric: None,
+    }
+}
+
+pub fn phone(ip: &str, mac: &str) -> Phone {
+    Phone {
+        mac: Some(mac.into()),
+        vendor: Some("Yealink".into()),
+        model: Some("T46U".into()),
+        firmware: Some("108.86.0.20".into()),
+        user_agent: Some("Yealink SIP-T46U 108.86.0.20".into()),
+        source: SocketAddr::new(ip.parse().unwrap(), 5060),
+        ttl: Some(1),
+        interface: Some("eth0".into()),
+        same_subnet: Some(true),
+        subscribes: 2,
+        answered_by: Vec::new(),
+    }
+}
+
+pub fn leg(ok: bool) -> Leg {
+    Leg { ok, rtt_ms: ok.then_some(0.4) }
+}
+
+/// A PBX (asterisk on eth0, 198.51.100.10/24) that joined the group and answers; a querier serves the
+/// LAN; nothing listened for and no peer.
+pub fn healthy() -> Snapshot {
+    let eth0 = interface(2, "eth0", InterfaceKind::Ethernet, "198.51.100.10/24");
+    Snapshot {
+        os: OsFamily::Linux,
+        facts: HostFacts {
+            interfaces: vec![eth0],
+            routes: Vec::new(),
+            group_route: Some(GroupRoute {
+                group: PNP_GROUP,
+                interface: Some("eth0".into()),
+                interface_index: Some(2),
+                source: Some(Ipv4Addr::new(198, 51, 100, 10)),
+                method: LookupMethod::KernelLookup,
+                error: None,
+            }),
+            memberships: vec![Membership {
+                interface: "eth0".into(),
+                interface_index: 2,
+                group: IpAddr::V4(PNP_GROUP),
+                users: Some(1),
+            }],
+            listeners: vec![Listener {
+                protocol: "udp",
+                local: "0.0.0.0:5060".parse().unwrap(),
+                uid: Some(0),
+                processes: vec![Process { pid: 812, name: "asterisk".into() }],
+            }],
+            notes: Vec::new(),
+        },
+        pnp_interface: Some("eth0".into()),
+        interface_rule: InterfaceRule::GroupRoute,
+        group: PNP_GROUP,
+        port: PNP_PORT,
+        expected_phones: Vec::new(),
+        peer: Observed::NotAsked,
+        probe: Observed::Done(ProbeReport {
+            sent: Vec::new(),
+            loopback: Loopback { arrived: true, after_ms: Some(0.2) },
+            answers: vec![Answer {
+                responder: "198.51.100.10:5060".parse().unwrap(),
+                user_agent: Some("Asterisk PBX 20.5.0".into()),
+                status: Some(200),
+                response_rtt_ms: Some(1.1),
+                notify_rtt_ms: Some(1.9),
+                provisioning_url: Some("http://198.51.100.10/prov/{mac}.cfg".into()),
+                this_host: true,
+            }],
+            warnings: Vec::new(),
+        }),
+        listen: Observed::NotAsked,
+        querier: Observed::Done(QuerierReport {
+            queries: vec![QueryHeard {
+                source: Ipv4Addr::new(198, 51, 100, 1),
+                version: 2,
+                max_response_ms: 1000,
+                group: Some(Ipv4Addr::new(239, 255, 1, 2)),
+            }],
+            scratch_group: Some(Ipv4Addr::new(239, 255, 1, 2)),
+        }),
+        passive: false,
+    }
+}
+
+/// A listening window that heard `phones` by socket.
+pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
+    Observed::Done(ListenReport {
+        duration_secs: 120.0,
+        heard_by: HeardBy::Both,
+        lan_multicast_heard: !phones.is_empty(),
+        phones,
+        non_pnp: Vec::new(),
+        junk: 0,
+        captured_not_delivered: Vec::new(),
+        limits: Vec::new(),
+    })
+}
+
+pub fn peer(unicast: bool, out: bool, back: bool) -> Observed<PeerReport> {
+    Observed::Done(PeerReport {
+        peer: "198.51.100.30:5060".parse().unwrap(),
+        unicast: leg(unicast),
+        here_to_peer: leg(out),
+        peer_to_here: leg(back),
+    })
+}

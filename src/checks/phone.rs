@@ -1,0 +1,136 @@
+//! `phone-pnp`: phones really send the PnP SUBSCRIBE. Judged only from a listening window, and a
+//! silent phone is blamed only when the network is known good and no other requirement explains it.
+
+use std::net::IpAddr;
+
+use serde_json::json;
+
+use super::{Snapshot, check, multicast, remedy, subnet};
+use crate::observed::Phone;
+use crate::report::model::{Check, Status};
+
+pub const HEARD: &str = "phone.pnp-subscribe";
+pub const EXPECTED: &str = "phone.expected-phones";
+
+pub fn checks(snapshot: &Snapshot, subnet_checks: &[Check], multicast_checks: &[Check]) -> Vec<Check> {
+    let Some(listen) = snapshot.listen.done() else {
+        let summary = match &snapshot.listen {
+            crate::observed::Observed::Skipped(reason) => format!("Could not listen for phones: {reason}"),
+            _ => "No listening window: run with `--listen 120` and reboot a phone.".into(),
+        };
+        return vec![check(HEARD, Status::Skip, summary, None, json!({}))];
+    };
+    let mut checks = vec![heard(&listen.phones, listen.duration_secs)];
+    if !snapshot.expected_phones.is_empty() {
+        checks.push(expected(snapshot, subnet_checks, multicast_checks));
+    }
+    checks
+}
+
+fn describe(phone: &Phone) -> String {
+    let name =
+        [phone.vendor.as_deref(), phone.model.as_deref()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name =
+        if name.is_empty() { phone.user_agent.clone().unwrap_or_else(|| "a phone".into()) } else { name };
+    let firmware = phone.firmware.as_deref().map_or_else(String::new, |f| format!(" firmware {f}"));
+    let mac = phone.mac.as_deref().map_or_else(String::new, |m| format!(", MAC {m}"));
+    format!("{name}{firmware} at {}{mac}", phone.source.ip())
+}
+
+fn heard(phones: &[Phone], duration: f64) -> Check {
+    let evidence = json!({"phones": phones});
+    if phones.is_empty() {
+        return check(
+            HEARD,
+            Status::Skip,
+            format!(
+                "No phone sent a PnP SUBSCRIBE in {duration:.0} s: reboot a phone while mcready listens."
+            ),
+            None,
+            evidence,
+        );
+    }
+    let list: Vec<String> = phones.iter().map(describe).collect();
+    check(HEARD, Status::Pass, format!("PnP SUBSCRIBE heard from {}.", list.join("; ")), None, evidence)
+}
+
+/// Each `--phone`: sent PnP (pass), only other SIP (fail), or nothing — a failure only when the network
+/// is known good and neither the subnet nor the host explains the silence.
+fn expected(snapshot: &Snapshot, subnet_checks: &[Check], multicast_checks: &[Check]) -> Check {
+    let Some(listen) = snapshot.listen.done() else {
+        return check(EXPECTED, Status::Skip, "No listening window.".into(), None, json!({}));
+    };
+    let host_drop = multicast::host_drops(multicast_checks);
+    let known_good = snapshot.network_known_good();
+    let mut statuses = Vec::new();
+    let mut lines = Vec::new();
+    let mut judged = Vec::new();
+    for ip in &snapshot.expected_phones {
+        let (status, line) = judge(*ip, subnet_checks, host_drop, known_good, listen);
+        statuses.push(status);
+        judged.push(json!({"address": ip, "status": status}));
+        lines.push(line);
+    }
+    let worst = Status::worst(statuses);
+    let remedy = matches!(worst, Status::Warn | Status::Fail).then(remedy::phone_pnp);
+    check(
+        EXPECTED,
+        worst,
+        lines.join(" "),
+        remedy,
+        json!({"phones": judged, "network_known_good": known_good}),
+    )
+}
+
+fn judge(
+    ip: IpAddr,
+    subnet_checks: &[Check],
+    host_drop: bool,
+    known_good: bool,
+    listen: &crate::observed::ListenReport,
+) -> (Status, String) {
+    if let Some(phone) = listen.phones.iter().find(|p| p.source.ip() == ip) {
+        return (Status::Pass, format!("{ip} sent PnP ({}).", describe(phone)));
+    }
+    if let Some(other) = listen.non_pnp.iter().find(|o| o.source.ip() == ip) {
+        return (
+            Status::Fail,
+            format!(
+                "{ip} sent SIP ({}) but no PnP SUBSCRIBE: its firmware lacks PnP or PnP is disabled.",
+                other.kind
+            ),
+        );
+    }
+    // Silence explained by another requirement is not this requirement's failure.
+    if subnet::is_outside(subnet_checks, ip) {
+        return (
+            Status::Skip,
+            format!("{ip} was not heard; it is outside the PnP subnet (see same-subnet)."),
+        );
+    }
+    if host_drop {
+        return (
+            Status::Skip,
+            format!("{ip} was not heard; this host drops PnP datagrams (see network-multicast)."),
+        );
+    }
+    if known_good {
+        (
+            Status::Fail,
+            format!(
+                "{ip} sent nothing in {:.0} s although multicast reaches this host: it did not boot in the window, or its \
+                 PnP is off.",
+                listen.duration_secs
+            ),
+        )
+    } else {
+        (
+            Status::Warn,
+            format!(
+                "{ip} sent nothing in {:.0} s, and the network path is unproven, so the phone cannot be blamed yet \
+                 (add `--peer`).",
+                listen.duration_secs
+            ),
+        )
+    }
+}

@@ -1,0 +1,117 @@
+//! The concrete fixes, per OS: copy-paste commands an administrator runs, in mcready's own words.
+//! Every `warn` and `fail` carries one of these; `docs/checks.md` lists them by check id.
+
+use serde::Serialize;
+
+/// The OS family a remedy is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OsFamily {
+    Linux,
+    Windows,
+    Macos,
+}
+
+impl OsFamily {
+    /// The family of the OS mcready was built for.
+    #[must_use]
+    pub fn current() -> Self {
+        match std::env::consts::OS {
+            "windows" => Self::Windows,
+            "macos" => Self::Macos,
+            _ => Self::Linux,
+        }
+    }
+}
+
+/// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
+#[must_use]
+pub fn route_group_via(os: OsFamily, interface: &str) -> String {
+    match os {
+        OsFamily::Linux => format!(
+            "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}` \
+             (persistent: netplan `routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}, \
+             `nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`, or `up ip route add 224.0.0.0/4 dev {interface}` \
+             in /etc/network/interfaces). Then restart the PBX so it joins 224.0.1.75 again, and confirm with `mcready joins`."
+        ),
+        OsFamily::Windows => format!(
+            "Make \"{interface}\" the preferred adapter: give it the lowest metric \
+             (`Set-NetIPInterface -InterfaceAlias \"{interface}\" -InterfaceMetric 1`, and raise the others), or set the \
+             Default Gateway Metric of the other adapters higher (try 1 on \"{interface}\", then 10, 12, 15, 20 on the \
+             others), rebooting after each change. Then restart the PBX and confirm with `netsh interface ipv4 show joins`."
+        ),
+        OsFamily::Macos => format!(
+            "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}`, \
+             then restart the PBX and confirm with `netstat -g`."
+        ),
+    }
+}
+
+/// Turning an adapter off.
+#[must_use]
+pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
+    match os {
+        OsFamily::Linux => format!(
+            "`sudo ip link set {interface} down` (NetworkManager: `nmcli device disconnect {interface}`; Wi-Fi: `nmcli radio wifi off`)"
+        ),
+        OsFamily::Windows => format!("`Disable-NetAdapter -Name \"{interface}\" -Confirm:$false`"),
+        OsFamily::Macos => format!("`sudo ifconfig {interface} down`"),
+    }
+}
+
+/// Letting UDP to the port and the group through the host firewall.
+#[must_use]
+pub fn open_firewall(os: OsFamily, port: u16) -> String {
+    match os {
+        OsFamily::Linux => format!(
+            "Allow SIP PnP in the host firewall, before any drop rule: nftables \
+             `sudo nft insert rule inet filter input udp dport {port} accept` and \
+             `sudo nft insert rule inet filter input ip daddr 224.0.0.0/4 accept`; ufw `sudo ufw allow {port}/udp`; \
+             firewalld `sudo firewall-cmd --permanent --add-port={port}/udp && sudo firewall-cmd --reload`."
+        ),
+        OsFamily::Windows => format!(
+            "`New-NetFirewallRule -DisplayName \"SIP PnP\" -Direction Inbound -Protocol UDP -LocalPort {port} -Action Allow`"
+        ),
+        OsFamily::Macos => "Allow the PBX in System Settings → Network → Firewall → Options.".to_owned(),
+    }
+}
+
+/// Loosening a strict reverse-path filter.
+#[must_use]
+pub fn loosen_rp_filter(os: OsFamily, interface: &str) -> String {
+    match os {
+        OsFamily::Linux => format!(
+            "Use loose reverse-path filtering: `sudo sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.{interface}.rp_filter=2` \
+             (persistent: a file in /etc/sysctl.d/)."
+        ),
+        OsFamily::Windows | OsFamily::Macos => {
+            "Check the host's anti-spoofing settings for the phones' interface.".into()
+        }
+    }
+}
+
+/// Enabling an IGMP querier on the LAN.
+#[must_use]
+pub fn enable_querier() -> String {
+    "Enable an IGMP snooping querier on the phones' VLAN (on the core switch or the router: e.g. \
+     `ip igmp snooping querier` on Cisco-like switches; on a Linux bridge `ip link set br0 type bridge mcast_querier 1`), \
+     or turn IGMP snooping off on that VLAN."
+        .into()
+}
+
+/// Putting phones and PBX on one subnet.
+#[must_use]
+pub fn same_subnet(interface: &str) -> String {
+    format!(
+        "Put the phones on the same subnet/VLAN as {interface} (multicast with TTL 1 is never routed), or give the \
+         PBX host an interface on the phones' VLAN; otherwise provision those phones with DHCP option 66/160 instead of PnP."
+    )
+}
+
+/// What to do about a phone that does not send PnP.
+#[must_use]
+pub fn phone_pnp() -> String {
+    "On the phone: enable PnP (often \"Plug and Play\" or \"PnP Config\" under auto-provisioning), upgrade its \
+     firmware, or factory-reset it (PnP runs at first boot); then reboot it while mcready listens (`--listen 120`)."
+        .into()
+}

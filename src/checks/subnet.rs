@@ -1,0 +1,83 @@
+//! `same-subnet`: every known phone-side host is inside the PnP interface's subnet. Judged by address,
+//! never by TTL: a phone's initial TTL is unknown, and the probe's TTL 1 is never routed anyway.
+
+use serde_json::json;
+
+use super::{Snapshot, check, remedy};
+use crate::report::model::{Check, Status};
+
+pub const PHONES_ON_LAN: &str = "subnet.phones-on-pnp-lan";
+
+pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
+    let hosts = snapshot.known_hosts();
+    if hosts.is_empty() {
+        return vec![check(
+            PHONES_ON_LAN,
+            Status::Skip,
+            "No phone is known: give one with `--phone IP`, a peer with `--peer IP`, or listen with `--listen 120` \
+             and reboot a phone."
+                .into(),
+            None,
+            json!({}),
+        )];
+    }
+    let Some(interface) = snapshot.pnp_interface() else {
+        return vec![check(
+            PHONES_ON_LAN,
+            Status::Skip,
+            "No PnP interface could be chosen, so phones cannot be placed: name it with `--interface`."
+                .into(),
+            None,
+            json!({"hosts": hosts.iter().map(|(ip, from)| json!({"address": ip, "from": from})).collect::<Vec<_>>()}),
+        )];
+    };
+    let judged: Vec<_> =
+        hosts.iter().map(|(ip, from)| (*ip, *from, interface.subnet_containing(*ip))).collect();
+    let outside: Vec<String> =
+        judged.iter().filter(|(_, _, net)| net.is_none()).map(|(ip, _, _)| ip.to_string()).collect();
+    let subnets: Vec<String> = interface.ipv4.iter().map(ToString::to_string).collect();
+    let evidence = json!({
+        "interface": interface.name,
+        "subnets": subnets,
+        "hosts": judged.iter().map(|(ip, from, net)| json!({
+            "address": ip, "from": from, "inside": net.is_some(),
+        })).collect::<Vec<_>>(),
+    });
+    let result = if outside.is_empty() {
+        check(
+            PHONES_ON_LAN,
+            Status::Pass,
+            format!(
+                "{} known phone-side host(s) inside {} ({}).",
+                judged.len(),
+                interface.name,
+                subnets.join(", ")
+            ),
+            None,
+            evidence,
+        )
+    } else {
+        check(
+            PHONES_ON_LAN,
+            Status::Fail,
+            format!(
+                "{} outside {}'s subnet ({}): a router, VLAN or NAT lies between them and this host, and multicast does not cross it.",
+                outside.join(", "),
+                interface.name,
+                if subnets.is_empty() { "no IPv4 address".to_owned() } else { subnets.join(", ") }
+            ),
+            Some(remedy::same_subnet(&interface.name)),
+            evidence,
+        )
+    };
+    vec![result]
+}
+
+/// Whether `ip` was judged outside the PnP subnet by these checks.
+pub fn is_outside(checks: &[Check], ip: std::net::IpAddr) -> bool {
+    checks.iter().filter(|c| c.id == PHONES_ON_LAN).any(|c| {
+        c.evidence["hosts"]
+            .as_array()
+            .is_some_and(|hosts| hosts.iter().any(|h| h["address"] == json!(ip) && h["inside"] == false))
+    })
+}

@@ -1,0 +1,228 @@
+//! Each scenario breaks one thing in a made-up snapshot and asserts the exact status of every
+//! requirement — including that the innocent ones are not blamed.
+
+use std::net::SocketAddr;
+
+use super::fixtures::{healthy, interface, listened, peer, phone};
+use super::*;
+use crate::facts::{GroupRoute, InterfaceKind, LookupMethod, PNP_GROUP};
+use crate::observed::{HeardBy, OtherSip, QuerierReport};
+use crate::report::model::Verdict;
+use Status::{Fail, Pass, Skip, Warn};
+
+fn statuses(snapshot: &Snapshot) -> [Status; 4] {
+    let requirements = evaluate(snapshot);
+    let ids: Vec<&str> = requirements.iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["pbx-membership", "same-subnet", "network-multicast", "phone-pnp"]);
+    for check in requirements.iter().flat_map(|r| &r.checks) {
+        if matches!(check.status, Warn | Fail) {
+            assert!(check.remedy.is_some(), "{} is {:?} without a remedy", check.id, check.status);
+        }
+    }
+    [requirements[0].status, requirements[1].status, requirements[2].status, requirements[3].status]
+}
+
+fn status_of(snapshot: &Snapshot, id: &str) -> Status {
+    evaluate(snapshot).iter().flat_map(|r| r.checks.clone()).find(|c| c.id == id).unwrap().status
+}
+
+#[test]
+fn healthy_host_without_phones_passes_what_it_can() {
+    let snapshot = healthy();
+    assert_eq!(statuses(&snapshot), [Pass, Skip, Pass, Skip]);
+    assert_eq!(Verdict::of(&evaluate(&snapshot)), Verdict::Pass);
+}
+
+#[test]
+fn healthy_lan_with_peer_and_phone_passes_everything() {
+    let mut snapshot = healthy();
+    snapshot.peer = peer(true, true, true);
+    snapshot.listen = listened(vec![phone("198.51.100.20", "00:15:65:73:22:ff")]);
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    assert_eq!(statuses(&snapshot), [Pass, Pass, Pass, Pass]);
+}
+
+#[test]
+fn nothing_joined() {
+    let mut snapshot = healthy();
+    snapshot.facts.memberships.clear();
+    snapshot.facts.listeners.clear();
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        probe.answers.clear();
+    }
+    assert_eq!(statuses(&snapshot), [Fail, Skip, Pass, Skip]);
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Fail);
+}
+
+#[test]
+fn joined_on_the_wrong_nic() {
+    let mut snapshot = healthy();
+    let mut wlan0 = interface(3, "wlan0", InterfaceKind::Wifi, "203.0.113.55/24");
+    wlan0.metric = Some(50);
+    snapshot.facts.interfaces[0].metric = Some(100);
+    snapshot.facts.interfaces.push(wlan0);
+    snapshot.facts.memberships[0].interface = "wlan0".into();
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("wlan0".into());
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    let (interface, rule) = choose_interface(&snapshot.facts, None, &snapshot.expected_phones);
+    assert_eq!((interface.as_deref(), rule), (Some("eth0"), InterfaceRule::PhoneSubnet));
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        probe.answers.clear();
+    }
+    assert_eq!(statuses(&snapshot), [Fail, Pass, Pass, Skip]);
+    assert_eq!(status_of(&snapshot, membership::GROUP_ROUTE), Warn);
+    assert_eq!(status_of(&snapshot, membership::OTHER_ADAPTERS), Warn);
+    let summary = evaluate(&snapshot)[0].checks[0].summary.clone();
+    assert!(summary.contains("joined on wlan0, not on eth0"), "{summary}");
+}
+
+#[test]
+fn phone_behind_a_router_blames_only_the_subnet() {
+    let mut snapshot = healthy();
+    snapshot.expected_phones = vec!["203.0.113.20".parse().unwrap()];
+    snapshot.listen = listened(Vec::new());
+    assert_eq!(statuses(&snapshot), [Pass, Fail, Pass, Skip]);
+}
+
+#[test]
+fn host_firewall_drop_blames_only_the_network() {
+    let mut snapshot = healthy();
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        probe.loopback.arrived = false;
+        probe.loopback.after_ms = None;
+        probe.answers.clear();
+    }
+    let mut listen = listened(Vec::new());
+    if let Observed::Done(report) = &mut listen {
+        report.captured_not_delivered = vec!["198.51.100.20:5060".parse().unwrap()];
+        report.heard_by = HeardBy::Both;
+    }
+    snapshot.listen = listen;
+    assert_eq!(statuses(&snapshot), [Pass, Pass, Fail, Skip]);
+    assert_eq!(status_of(&snapshot, membership::LOOPBACK), Skip);
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
+}
+
+#[test]
+fn switch_dropping_multicast_is_told_from_a_dead_peer() {
+    let mut snapshot = healthy();
+    snapshot.peer = peer(true, false, false);
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    snapshot.listen = listened(Vec::new());
+    assert_eq!(statuses(&snapshot), [Pass, Pass, Fail, Warn]);
+
+    snapshot.peer = peer(false, false, false);
+    assert_eq!(status_of(&snapshot, multicast::LAN_PATH), Skip);
+}
+
+#[test]
+fn no_querier_warns() {
+    let mut snapshot = healthy();
+    snapshot.querier = Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None });
+    assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
+    assert_eq!(Verdict::of(&evaluate(&snapshot)).exit_code(false), 0);
+    assert_eq!(Verdict::of(&evaluate(&snapshot)).exit_code(true), 1);
+}
+
+#[test]
+fn phone_sending_only_other_sip_fails_phone_pnp() {
+    let mut snapshot = healthy();
+    snapshot.peer = peer(true, true, true);
+    snapshot.expected_phones = vec!["198.51.100.21".parse().unwrap()];
+    let mut listen = listened(Vec::new());
+    if let Observed::Done(report) = &mut listen {
+        report.non_pnp.push(OtherSip {
+            source: "198.51.100.21:5060".parse::<SocketAddr>().unwrap(),
+            kind: "REGISTER".into(),
+            user_agent: None,
+            count: 1,
+        });
+    }
+    snapshot.listen = listen;
+    assert_eq!(statuses(&snapshot), [Pass, Pass, Pass, Fail]);
+}
+
+#[test]
+fn silent_phone_fails_only_on_a_known_good_network() {
+    let mut snapshot = healthy();
+    snapshot.expected_phones = vec!["198.51.100.22".parse().unwrap()];
+    snapshot.listen = listened(Vec::new());
+    assert_eq!(status_of(&snapshot, phone::EXPECTED), Warn);
+    snapshot.peer = peer(true, true, true);
+    assert_eq!(status_of(&snapshot, phone::EXPECTED), Fail);
+}
+
+#[test]
+fn pbx_owning_the_port_exclusively_is_still_judged() {
+    let mut snapshot = healthy();
+    let mut listen = listened(vec![phone("198.51.100.20", "00:15:65:73:22:ff")]);
+    if let Observed::Done(report) = &mut listen {
+        report.heard_by = HeardBy::Capture;
+        report
+            .limits
+            .push("UDP 5060 is held exclusively by asterisk (pid 812): heard by capture only".into());
+    }
+    snapshot.listen = listen;
+    assert_eq!(statuses(&snapshot), [Pass, Pass, Pass, Pass]);
+}
+
+#[test]
+fn no_route_for_the_group() {
+    let mut snapshot = healthy();
+    snapshot.facts.group_route = Some(GroupRoute {
+        group: PNP_GROUP,
+        interface: None,
+        interface_index: None,
+        source: None,
+        method: LookupMethod::KernelLookup,
+        error: Some("Network is unreachable (os error 101)".into()),
+    });
+    snapshot.facts.memberships.clear();
+    let (interface, rule) = choose_interface(&snapshot.facts, None, &[]);
+    assert_eq!((interface, rule), (None, InterfaceRule::None));
+    snapshot.pnp_interface = None;
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        probe.answers.clear();
+    }
+    assert_eq!(status_of(&snapshot, membership::GROUP_ROUTE), Fail);
+    assert_eq!(statuses(&snapshot)[0], Fail);
+}
+
+#[test]
+fn passive_run_skips_what_needs_sending() {
+    let mut snapshot = healthy();
+    snapshot.passive = true;
+    snapshot.probe = Observed::NotAsked;
+    snapshot.querier = Observed::NotAsked;
+    assert_eq!(statuses(&snapshot), [Pass, Skip, Pass, Skip]);
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
+    assert_eq!(status_of(&snapshot, multicast::QUERIER), Skip);
+}
+
+#[test]
+fn two_servers_answering_warn() {
+    let mut snapshot = healthy();
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        let mut rogue = probe.answers[0].clone();
+        rogue.responder = "198.51.100.66:5060".parse().unwrap();
+        rogue.this_host = false;
+        probe.answers.push(rogue);
+    }
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Warn);
+}
+
+#[test]
+fn nothing_decided_is_incomplete() {
+    let mut snapshot = healthy();
+    snapshot.pnp_interface = None;
+    snapshot.facts.group_route = None;
+    snapshot.facts.listeners.clear();
+    snapshot.probe = Observed::Skipped("no PnP interface".into());
+    snapshot.querier = Observed::Skipped("no PnP interface".into());
+    snapshot.facts.interfaces.clear();
+    let requirements = evaluate(&snapshot);
+    // The port holder still warns: nothing listens on 5060.
+    assert_eq!(requirements[0].status, Warn);
+}

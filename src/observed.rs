@@ -1,0 +1,177 @@
+//! What mcready observed on the wire: phones heard, answers to its probe, IGMP queriers, the peer
+//! test, and everything mcready itself did. Plain data, like [`crate::facts`]: the active commands fill
+//! it, the checklist reads it, and tests build it by hand.
+//!
+//! An observation that was not made carries the reason ([`Observed::Skipped`]) so a check can say
+//! `skip` with it; one that was not asked for is [`Observed::NotAsked`].
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use serde::Serialize;
+
+/// An observation: made, not asked for, or impossible here (with the reason and how to make it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", content = "value", rename_all = "kebab-case")]
+pub enum Observed<T> {
+    Done(T),
+    NotAsked,
+    Skipped(String),
+}
+
+impl<T> Observed<T> {
+    #[must_use]
+    pub fn done(&self) -> Option<&T> {
+        match self {
+            Self::Done(value) => Some(value),
+            Self::NotAsked | Self::Skipped(_) => None,
+        }
+    }
+}
+
+/// One phone heard sending PnP SUBSCRIBEs: `listen`'s `phones` entries and `check`'s `facts.phones`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Phone {
+    /// Normalised `00:15:65:73:22:ff`, when the phone says it.
+    pub mac: Option<String>,
+    pub vendor: Option<String>,
+    pub model: Option<String>,
+    pub firmware: Option<String>,
+    pub user_agent: Option<String>,
+    pub source: SocketAddr,
+    /// The IP TTL on arrival (1 from a phone on the same link; the initial value is not known).
+    pub ttl: Option<u8>,
+    /// The interface it arrived on.
+    pub interface: Option<String>,
+    /// Whether the source address lies inside that interface's subnet.
+    pub same_subnet: Option<bool>,
+    /// How many SUBSCRIBEs (retransmissions included) it sent.
+    pub subscribes: u32,
+    /// Who answered it, when visible from here: this host's answers (others' unicast answers do not
+    /// reach this port of a switch).
+    pub answered_by: Vec<String>,
+}
+
+/// SIP on the group that is not a PnP SUBSCRIBE, per sender.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OtherSip {
+    pub source: SocketAddr,
+    /// The method, or `response 200` for a response.
+    pub kind: String,
+    pub user_agent: Option<String>,
+    pub count: u32,
+}
+
+/// How datagrams were heard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeardBy {
+    /// A socket bound to the group (needs the port to be shareable).
+    Socket,
+    /// Passive capture (`AF_PACKET`): sees what the firewall drops and what an exclusive PBX socket keeps.
+    Capture,
+    Both,
+}
+
+/// What a listening window heard.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ListenReport {
+    pub duration_secs: f64,
+    pub heard_by: HeardBy,
+    pub phones: Vec<Phone>,
+    pub non_pnp: Vec<OtherSip>,
+    /// Datagrams to the port that were not SIP at all.
+    pub junk: u32,
+    /// Sources whose SUBSCRIBE the capture saw arrive but no socket received: a host firewall or a
+    /// strict reverse-path filter dropped it.
+    pub captured_not_delivered: Vec<SocketAddr>,
+    /// Any multicast from another LAN host reached this host in the window (the path is known good).
+    pub lan_multicast_heard: bool,
+    /// Why a part of the observation could not be made (no capture privilege, port held exclusively…).
+    pub limits: Vec<String>,
+}
+
+/// One server that answered the probe.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    pub responder: SocketAddr,
+    /// `Server` or `User-Agent` of its answers.
+    pub user_agent: Option<String>,
+    /// The final status code of its response to the SUBSCRIBE.
+    pub status: Option<u16>,
+    pub response_rtt_ms: Option<f64>,
+    pub notify_rtt_ms: Option<f64>,
+    pub provisioning_url: Option<String>,
+    /// The responder is one of this host's own addresses (a PBX on this host).
+    pub this_host: bool,
+}
+
+/// The probe's looped-back copy.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Loopback {
+    pub arrived: bool,
+    pub after_ms: Option<f64>,
+}
+
+/// One datagram mcready sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sent {
+    pub from: SocketAddr,
+    pub to: SocketAddr,
+    pub interface: String,
+    pub ttl: u32,
+    pub at_ms: u64,
+}
+
+/// What `probe` saw: `mcready.probe/v1` without its envelope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeReport {
+    pub sent: Vec<Sent>,
+    pub loopback: Loopback,
+    pub answers: Vec<Answer>,
+    pub warnings: Vec<String>,
+}
+
+/// An IGMP membership query heard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueryHeard {
+    pub source: Ipv4Addr,
+    /// IGMP version 1, 2 or 3.
+    pub version: u8,
+    pub max_response_ms: u32,
+    /// `None` for a general query; the group for a group-specific one.
+    pub group: Option<Ipv4Addr>,
+}
+
+/// Whether an IGMP querier serves the PnP interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuerierReport {
+    pub queries: Vec<QueryHeard>,
+    /// The scratch group joined and left to provoke a group-specific query, when that was done.
+    pub scratch_group: Option<Ipv4Addr>,
+}
+
+impl QuerierReport {
+    #[must_use]
+    pub fn querier(&self) -> Option<Ipv4Addr> {
+        self.queries.first().map(|q| q.source)
+    }
+}
+
+/// One leg of the peer test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Leg {
+    pub ok: bool,
+    pub rtt_ms: Option<f64>,
+}
+
+/// The peer test against `mcready respond` on another LAN host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeerReport {
+    pub peer: SocketAddr,
+    /// OPTIONS to the peer's address answered: the peer is up and reachable.
+    pub unicast: Leg,
+    /// Our multicast OPTIONS reached the peer (it answered by unicast).
+    pub here_to_peer: Leg,
+    /// The peer's multicast OPTIONS reached us.
+    pub peer_to_here: Leg,
+}
