@@ -98,7 +98,7 @@ fn uri_host(ip: IpAddr) -> String {
 /// A header value made safe to write: folded values become one line, and CR, LF and NUL (which would end
 /// the header or the message early) become spaces.
 fn one_line(text: &str) -> Cow<'_, str> {
-    let unfolded = unfold(text.trim());
+    let unfolded = unfold(text.trim_ascii());
     if unfolded.contains(['\r', '\n', '\0']) {
         Cow::Owned(unfolded.replace(['\r', '\n', '\0'], " "))
     } else {
@@ -350,7 +350,7 @@ pub fn ok_response(
     user_agent: &str,
 ) -> Result<Vec<u8>, BuildError> {
     let contact = angle(contact);
-    let expires = request.header("Expires").map_or("0", str::trim);
+    let expires = request.header("Expires").map_or("0", str::trim_ascii);
     let mut extra = vec![("Contact", contact.as_str())];
     if request.is_request("SUBSCRIBE") {
         extra.push(("Expires", expires));
@@ -417,7 +417,7 @@ pub fn notify_for(
         .header("Event", &event)
         .header("Subscription-State", "terminated;reason=timeout")
         .header("User-Agent", options.user_agent)
-        .body("application/url", url.trim().as_bytes())
+        .body("application/url", url.trim_ascii().as_bytes())
         .render())
 }
 

@@ -113,7 +113,7 @@ impl FromStr for MacAddr {
     type Err = MacParseError;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let text = text.trim();
+        let text = text.trim_ascii();
         match Self::parse_prefix(text) {
             Some((mac, used)) if used == text.len() => Ok(mac),
             _ => Err(MacParseError),

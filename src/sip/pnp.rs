@@ -80,31 +80,43 @@ pub struct PhoneIdentity {
 /// Reads a phone's identity from a message. Any request works; a non-PnP one simply gives fewer fields.
 #[must_use]
 pub fn identify_phone(message: &Message<'_>) -> PhoneIdentity {
+    // One pass over the Event parameters instead of one search per parameter.
+    let mut from_event: [Option<&str>; 4] = [None; 4];
     let event_params = message
         .header("Event")
         .map_or("", |event| value::split_params(event).1);
-    let event_param = |name| {
-        value::param(event_params, name)
-            .flatten()
-            .map(str::trim)
-            .filter(|text| !text.is_empty())
-            .map(owned_unfolded)
-    };
+    for param in value::params(event_params) {
+        let slot = ["vendor", "model", "version", "profile-type"]
+            .iter()
+            .position(|name| param.name.eq_ignore_ascii_case(name))
+            .and_then(|index| from_event.get_mut(index));
+        if let Some(slot @ None) = slot {
+            *slot = param
+                .value
+                .map(str::trim_ascii)
+                .filter(|text| !text.is_empty());
+        }
+    }
+    let [vendor, model, version, profile_type] = from_event.map(|text| text.map(owned_unfolded));
     let user_agent = message.header("User-Agent").map(owned_unfolded);
-    let guessed = user_agent
-        .as_deref()
-        .map(guess_from_user_agent)
-        .unwrap_or_default();
+    let guessed = if vendor.is_none() || model.is_none() || version.is_none() {
+        user_agent
+            .as_deref()
+            .map(guess_from_user_agent)
+            .unwrap_or_default()
+    } else {
+        Guessed::default()
+    };
     let (mac, mac_source) = find_mac(message, user_agent.as_deref()).unzip();
     let via = message.header("Via").and_then(value::parse_via);
 
     PhoneIdentity {
         mac,
         mac_source,
-        vendor: event_param("vendor").or(guessed.vendor),
-        model: event_param("model").or(guessed.model),
-        firmware: event_param("version").or(guessed.firmware),
-        profile_type: event_param("profile-type"),
+        vendor: vendor.or(guessed.vendor),
+        model: model.or(guessed.model),
+        firmware: version.or(guessed.firmware),
+        profile_type,
         contact: message
             .header("Contact")
             .map(value::name_addr_uri)
@@ -117,7 +129,7 @@ pub fn identify_phone(message: &Message<'_>) -> PhoneIdentity {
 }
 
 fn owned_unfolded(text: &str) -> String {
-    unfold(text.trim()).into_owned()
+    unfold(text.trim_ascii()).into_owned()
 }
 
 fn rport(via_params: &str) -> RportParam {
@@ -273,13 +285,13 @@ pub fn notify_info(message: &Message<'_>) -> Option<NotifyInfo> {
         .header("Content-Type")
         .map_or(("", ""), value::split_params);
     let body = String::from_utf8_lossy(message.body());
-    let body_url = body.trim();
+    let body_url = body.trim_ascii();
     let (provisioning_url, url_source) = if content_type.eq_ignore_ascii_case("application/url") {
         (non_empty(body_url), Some(UrlSource::Body))
     } else if content_type.eq_ignore_ascii_case("message/external-body") {
         let url = value::param(content_params, "URL")
             .flatten()
-            .map(str::trim)
+            .map(str::trim_ascii)
             .and_then(non_empty);
         (url, Some(UrlSource::ExternalBody))
     } else if body_url.contains("://") && !body_url.contains(char::is_whitespace) {

@@ -50,9 +50,9 @@ pub fn split_params(value: &str) -> (&str, &str) {
     match find_unquoted(value, b";") {
         Some(index) => {
             let (head, tail) = split_around(value, index);
-            (head.trim(), tail)
+            (head.trim_ascii(), tail)
         }
-        None => (value.trim(), ""),
+        None => (value.trim_ascii(), ""),
     }
 }
 
@@ -92,7 +92,7 @@ impl<'a> Iterator for Params<'a> {
                 }
                 None => std::mem::take(&mut self.rest),
             };
-            let piece = piece.trim();
+            let piece = piece.trim_ascii();
             if piece.is_empty() {
                 continue;
             }
@@ -100,8 +100,8 @@ impl<'a> Iterator for Params<'a> {
                 Some(index) => {
                     let (name, value) = split_around(piece, index);
                     Param {
-                        name: name.trim(),
-                        value: Some(unquote(value.trim())),
+                        name: name.trim_ascii(),
+                        value: Some(unquote(value.trim_ascii())),
                     }
                 }
                 None => Param {
@@ -135,8 +135,8 @@ pub fn unquote(text: &str) -> &str {
 #[must_use]
 pub fn first_element(value: &str) -> &str {
     match find_unquoted(value, b",") {
-        Some(index) => split_around(value, index).0.trim(),
-        None => value.trim(),
+        Some(index) => split_around(value, index).0.trim_ascii(),
+        None => value.trim_ascii(),
     }
 }
 
@@ -167,7 +167,7 @@ pub fn name_addr_uri(value: &str) -> &str {
     };
     if let Some(open) = open {
         let inside = value.get(open + 1..).unwrap_or("");
-        return inside.split('>').next().unwrap_or(inside).trim();
+        return inside.split('>').next().unwrap_or(inside).trim_ascii();
     }
     split_params(value).0
 }
@@ -182,7 +182,7 @@ pub fn tag(value: &str) -> Option<&str> {
 /// either place (`sip:MAC%3a00135E874B49` has no host at all).
 #[must_use]
 pub fn uri_user_or_host(uri: &str) -> &str {
-    let uri = uri.trim();
+    let uri = uri.trim_ascii();
     let without_scheme = ["sip:", "sips:"]
         .iter()
         .find_map(|scheme| strip_prefix_ignore_case(uri, scheme))
@@ -222,7 +222,9 @@ pub fn parse_via(value: &str) -> Option<Via<'_>> {
     let protocol = words.next()?;
     // RFC 3261 allows LWS around the colon of host:port; joining is not worth an allocation here, so the
     // sent-by is the rest of the head, with that whitespace tolerated below.
-    let sent_by = head.get(head.find(protocol)? + protocol.len()..)?.trim();
+    let sent_by = head
+        .get(head.find(protocol)? + protocol.len()..)?
+        .trim_ascii();
     let (host, port) = split_host_port(sent_by)?;
     Some(Via {
         protocol,
@@ -235,17 +237,17 @@ pub fn parse_via(value: &str) -> Option<Via<'_>> {
 /// `host`, `host:port`, `[v6]` or `[v6]:port`. A port that is not a number makes the whole thing `None`.
 #[must_use]
 pub fn split_host_port(text: &str) -> Option<(&str, Option<u16>)> {
-    let text = text.trim();
+    let text = text.trim_ascii();
     let (host, port) = if let Some(bracketed) = text.strip_prefix('[') {
         let close = bracketed.find(']')?;
         let host = bracketed.get(..close)?;
-        let after = bracketed.get(close + 1..)?.trim_start();
+        let after = bracketed.get(close + 1..)?.trim_ascii_start();
         (host, after.strip_prefix(':'))
     } else {
         match text.rfind(':') {
             Some(colon) => (
-                text.get(..colon)?.trim_end(),
-                text.get(colon + 1..).map(str::trim_start),
+                text.get(..colon)?.trim_ascii_end(),
+                text.get(colon + 1..).map(str::trim_ascii_start),
             ),
             None => (text, None),
         }
@@ -262,7 +264,7 @@ pub fn split_host_port(text: &str) -> Option<(&str, Option<u16>)> {
 
 /// Digits only (no sign, no whitespace inside); `None` on overflow.
 pub(crate) fn parse_decimal<T: std::str::FromStr>(text: &str) -> Option<T> {
-    let text = text.trim();
+    let text = text.trim_ascii();
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
