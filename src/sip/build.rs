@@ -142,11 +142,13 @@ impl RequestBuilder {
 
     #[must_use]
     pub fn render(&self) -> Vec<u8> {
-        let start = format!(
-            "{} {} SIP/2.0",
-            one_line(&self.method).replace(' ', ""),
-            one_line(&self.uri).replace(' ', "")
-        );
+        // The request line is split on whitespace: none may remain inside the method or the URI.
+        let squeeze = |text: &str| -> String {
+            text.chars()
+                .filter(|c| !c.is_ascii_whitespace() && *c != '\0')
+                .collect()
+        };
+        let start = format!("{} {} SIP/2.0", squeeze(&self.method), squeeze(&self.uri));
         render_message(&start, &self.headers, self.body.as_ref())
     }
 }
