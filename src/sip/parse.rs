@@ -124,7 +124,8 @@ impl<'a> Header<'a> {
 /// `value` with every CR/LF run and the whitespace around it turned into one space.
 #[must_use]
 pub fn unfold(value: &str) -> Cow<'_, str> {
-    if !value.contains(['\r', '\n']) {
+    // Folding always leaves a line feed; a lone CR is left as it is.
+    if !value.contains('\n') {
         return Cow::Borrowed(value);
     }
     let mut out = String::with_capacity(value.len());
@@ -178,9 +179,28 @@ const COMPACT_FORMS: &[(&str, &str)] = &[
 
 /// The two spellings a header name may take on the wire.
 #[derive(Clone, Copy)]
-struct HeaderName<'n> {
+pub(crate) struct HeaderName<'n> {
     long: &'n str,
     compact: Option<&'static str>,
+}
+
+/// Names looked up on every message, resolved at compile time rather than per lookup.
+pub(crate) mod names {
+    use super::HeaderName;
+
+    const fn name(long: &'static str, compact: Option<&'static str>) -> HeaderName<'static> {
+        HeaderName { long, compact }
+    }
+    pub const CALL_ID: HeaderName<'static> = name("Call-ID", Some("i"));
+    pub const CONTACT: HeaderName<'static> = name("Contact", Some("m"));
+    pub const CONTENT_LENGTH: HeaderName<'static> = name("Content-Length", Some("l"));
+    pub const CONTENT_TYPE: HeaderName<'static> = name("Content-Type", Some("c"));
+    pub const CSEQ: HeaderName<'static> = name("CSeq", None);
+    pub const EVENT: HeaderName<'static> = name("Event", Some("o"));
+    pub const FROM: HeaderName<'static> = name("From", Some("f"));
+    pub const TO: HeaderName<'static> = name("To", Some("t"));
+    pub const USER_AGENT: HeaderName<'static> = name("User-Agent", None);
+    pub const VIA: HeaderName<'static> = name("Via", Some("v"));
 }
 
 impl<'n> HeaderName<'n> {
@@ -235,7 +255,15 @@ impl<'a> Message<'a> {
     /// Every value of the headers called `name`, in order. A value holding a comma-separated list is given
     /// whole; see [`super::value::first_element`].
     pub fn headers<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'a str> + 's {
-        let wanted = HeaderName::resolve(name);
+        self.headers_named(HeaderName::resolve(name))
+    }
+
+    /// [`Self::header`] for a name resolved in advance.
+    pub(crate) fn header_named(&self, name: HeaderName<'_>) -> Option<&'a str> {
+        self.headers_named(name).next()
+    }
+
+    fn headers_named<'s>(&'s self, wanted: HeaderName<'s>) -> impl Iterator<Item = &'a str> + 's {
         self.headers
             .iter()
             .filter(move |header| wanted.matches(header.name))
@@ -284,13 +312,13 @@ impl<'a> Message<'a> {
 
     #[must_use]
     pub fn call_id(&self) -> Option<&'a str> {
-        self.header("Call-ID").map(str::trim_ascii)
+        self.header_named(names::CALL_ID).map(str::trim_ascii)
     }
 
     /// The CSeq number and method; `None` when absent or not `number METHOD`.
     #[must_use]
     pub fn cseq(&self) -> Option<(u32, &'a str)> {
-        let mut words = self.header("CSeq")?.split_ascii_whitespace();
+        let mut words = self.header_named(names::CSEQ)?.split_ascii_whitespace();
         let number = value::parse_decimal(words.next()?)?;
         let method = words.next()?;
         words.next().is_none().then_some((number, method))
@@ -299,7 +327,7 @@ impl<'a> Message<'a> {
     /// The `branch` parameter of the topmost Via.
     #[must_use]
     pub fn via_branch(&self) -> Option<&'a str> {
-        let via = value::parse_via(self.header("Via")?)?;
+        let via = value::parse_via(self.header_named(names::VIA)?)?;
         value::param(via.params, "branch").flatten()
     }
 }
@@ -352,10 +380,9 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     }
 
     let body = message.get(lines.next..).unwrap_or_default();
-    let content_length = HeaderName::resolve("Content-Length");
     let declared = headers
         .iter()
-        .find(|header| content_length.matches(header.name))
+        .find(|header| names::CONTENT_LENGTH.matches(header.name))
         .and_then(|header| value::parse_decimal::<usize>(header.value));
     let body_framing = if declared == Some(body.len()) {
         BodyFraming::ContentLength

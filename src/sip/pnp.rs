@@ -10,7 +10,7 @@ use std::net::SocketAddr;
 use serde::Serialize;
 
 use super::mac::MacAddr;
-use super::parse::{Message, StartLine, unfold};
+use super::parse::{Message, StartLine, names, unfold};
 use super::value;
 
 /// The event package of PnP (RFC 6080 §5).
@@ -25,7 +25,7 @@ pub fn is_pnp_subscribe(message: &Message<'_>) -> bool {
 /// The message carries `Event: ua-profile`, with or without parameters.
 #[must_use]
 pub fn is_ua_profile_event(message: &Message<'_>) -> bool {
-    message.header("Event").is_some_and(|event| {
+    message.header_named(names::EVENT).is_some_and(|event| {
         value::split_params(event)
             .0
             .eq_ignore_ascii_case(UA_PROFILE)
@@ -83,7 +83,7 @@ pub fn identify_phone(message: &Message<'_>) -> PhoneIdentity {
     // One pass over the Event parameters instead of one search per parameter.
     let mut from_event: [Option<&str>; 4] = [None; 4];
     let event_params = message
-        .header("Event")
+        .header_named(names::EVENT)
         .map_or("", |event| value::split_params(event).1);
     for param in value::params(event_params) {
         let slot = ["vendor", "model", "version", "profile-type"]
@@ -98,7 +98,7 @@ pub fn identify_phone(message: &Message<'_>) -> PhoneIdentity {
         }
     }
     let [vendor, model, version, profile_type] = from_event.map(|text| text.map(owned_unfolded));
-    let user_agent = message.header("User-Agent").map(owned_unfolded);
+    let user_agent = message.header_named(names::USER_AGENT).map(owned_unfolded);
     let guessed = if vendor.is_none() || model.is_none() || version.is_none() {
         user_agent
             .as_deref()
@@ -108,7 +108,7 @@ pub fn identify_phone(message: &Message<'_>) -> PhoneIdentity {
         Guessed::default()
     };
     let (mac, mac_source) = find_mac(message, user_agent.as_deref()).unzip();
-    let via = message.header("Via").and_then(value::parse_via);
+    let via = message.header_named(names::VIA).and_then(value::parse_via);
 
     PhoneIdentity {
         mac,
@@ -118,7 +118,7 @@ pub fn identify_phone(message: &Message<'_>) -> PhoneIdentity {
         firmware: version.or(guessed.firmware),
         profile_type,
         contact: message
-            .header("Contact")
+            .header_named(names::CONTACT)
             .map(value::name_addr_uri)
             .filter(|uri| !uri.is_empty())
             .map(owned_unfolded),
@@ -148,19 +148,13 @@ fn find_mac(message: &Message<'_>, user_agent: Option<&str>) -> Option<(MacAddr,
         StartLine::Request { uri, .. } => Some(uri),
         StartLine::Response { .. } => None,
     };
-    let uris = [
-        (request_uri, MacSource::RequestUri),
-        (
-            message.header("From").map(value::name_addr_uri),
-            MacSource::From,
-        ),
-        (
-            message.header("To").map(value::name_addr_uri),
-            MacSource::To,
-        ),
-    ];
-    uris.into_iter()
-        .find_map(|(uri, source)| Some((mac_in_user_part(value::uri_user_or_host(uri?))?, source)))
+    let in_uri = |uri: Option<&str>| mac_in_user_part(value::uri_user_or_host(uri?));
+    let in_header = |name| in_uri(message.header_named(name).map(value::name_addr_uri));
+    // Lazily, in order: most phones put the MAC in the Request-URI and the rest is never read.
+    in_uri(request_uri)
+        .map(|mac| (mac, MacSource::RequestUri))
+        .or_else(|| in_header(names::FROM).map(|mac| (mac, MacSource::From)))
+        .or_else(|| in_header(names::TO).map(|mac| (mac, MacSource::To)))
         .or_else(|| Some((mac_in_user_agent(user_agent?)?, MacSource::UserAgent)))
 }
 
@@ -282,7 +276,7 @@ pub fn notify_info(message: &Message<'_>) -> Option<NotifyInfo> {
         return None;
     }
     let (content_type, content_params) = message
-        .header("Content-Type")
+        .header_named(names::CONTENT_TYPE)
         .map_or(("", ""), value::split_params);
     let body = String::from_utf8_lossy(message.body());
     let body_url = body.trim_ascii();
@@ -342,10 +336,13 @@ pub fn response_info(message: &Message<'_>) -> Option<ResponseInfo> {
             .cseq()
             .map(|(number, method)| (number, method.to_owned())),
         branch: message.via_branch().map(str::to_owned),
-        to_tag: message.header("To").and_then(value::tag).map(str::to_owned),
+        to_tag: message
+            .header_named(names::TO)
+            .and_then(value::tag)
+            .map(str::to_owned),
         server_or_user_agent: message
             .header("Server")
-            .or_else(|| message.header("User-Agent"))
+            .or_else(|| message.header_named(names::USER_AGENT))
             .map(owned_unfolded),
     })
 }
@@ -362,7 +359,7 @@ pub fn response_info(message: &Message<'_>) -> Option<ResponseInfo> {
 /// datagram would let it aim mcready's answers anywhere.
 #[must_use]
 pub fn reply_target(request: &Message<'_>, source: SocketAddr) -> SocketAddr {
-    let Some(via) = request.header("Via").and_then(value::parse_via) else {
+    let Some(via) = request.header_named(names::VIA).and_then(value::parse_via) else {
         return source;
     };
     if rport(via.params) != RportParam::Absent {
