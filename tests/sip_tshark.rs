@@ -1,0 +1,337 @@
+//! Wireshark agrees with mcready's builders: the probe SUBSCRIBE, the 200 OK and NOTIFY that `respond`
+//! sends, and the peer OPTIONS are written into a pcap (Ethernet, IPv4 and UDP headers made here, nothing
+//! sent on any interface), and `tshark` must decode each as the right SIP method or status with no
+//! malformed-packet mark and no error-level expert info.
+//!
+//! Skipped, with the reason printed, when `tshark` is not installed; CI installs it.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::process::Command;
+
+use mcready::sip::build::{self, NotifyOptions, ProbeSubscribe, RequestBuilder};
+use mcready::sip::{self, MacAddr};
+
+const PHONE_IP: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 7);
+const PBX_IP: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
+/// 224.0.1.75 mapped to Ethernet (RFC 1112 §6.4): 01:00:5e and the low 23 bits of the group.
+const GROUP_MAC: [u8; 6] = [0x01, 0x00, 0x5e, 0x00, 0x01, 0x4b];
+const PBX_MAC: [u8; 6] = [0x02, 0x00, 0x00, 0x00, 0x00, 0x0a];
+
+/// Wireshark's expert severity for errors (`PI_ERROR`); notes, chats and warnings are allowed.
+const EXPERT_ERROR: u32 = 0x0080_0000;
+
+struct Frame {
+    src: (Ipv4Addr, u16, [u8; 6]),
+    dst: (Ipv4Addr, u16, [u8; 6]),
+    ttl: u8,
+    payload: Vec<u8>,
+}
+
+/// The ones' complement sum of 16-bit words (RFC 1071), folded.
+fn internet_checksum(chunks: &[&[u8]]) -> u16 {
+    let mut sum: u32 = 0;
+    for chunk in chunks {
+        let mut words = chunk.chunks_exact(2);
+        for word in &mut words {
+            sum += u32::from(u16::from_be_bytes([word[0], word[1]]));
+        }
+        if let [last] = words.remainder() {
+            sum += u32::from(u16::from_be_bytes([*last, 0]));
+        }
+    }
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !u16::try_from(sum).unwrap_or(0xffff)
+}
+
+fn ethernet_ipv4_udp(frame: &Frame, ip_id: u16) -> Vec<u8> {
+    let udp_len =
+        u16::try_from(8 + frame.payload.len()).unwrap_or_else(|_| panic!("payload too long"));
+    let ip_len = 20 + udp_len;
+    let (src_ip, src_port, src_mac) = frame.src;
+    let (dst_ip, dst_port, dst_mac) = frame.dst;
+
+    let mut ip = Vec::with_capacity(20);
+    ip.extend_from_slice(&[0x45, 0x00]);
+    ip.extend_from_slice(&ip_len.to_be_bytes());
+    ip.extend_from_slice(&ip_id.to_be_bytes());
+    ip.extend_from_slice(&[0x00, 0x00, frame.ttl, 17, 0x00, 0x00]);
+    ip.extend_from_slice(&src_ip.octets());
+    ip.extend_from_slice(&dst_ip.octets());
+    let ip_checksum = internet_checksum(&[&ip]);
+    ip[10..12].copy_from_slice(&ip_checksum.to_be_bytes());
+
+    let mut udp = Vec::with_capacity(usize::from(udp_len));
+    udp.extend_from_slice(&src_port.to_be_bytes());
+    udp.extend_from_slice(&dst_port.to_be_bytes());
+    udp.extend_from_slice(&udp_len.to_be_bytes());
+    udp.extend_from_slice(&[0, 0]);
+    udp.extend_from_slice(&frame.payload);
+    let mut pseudo = Vec::with_capacity(12);
+    pseudo.extend_from_slice(&src_ip.octets());
+    pseudo.extend_from_slice(&dst_ip.octets());
+    pseudo.extend_from_slice(&[0, 17]);
+    pseudo.extend_from_slice(&udp_len.to_be_bytes());
+    let udp_checksum = match internet_checksum(&[&pseudo, &udp]) {
+        0 => 0xffff,
+        sum => sum,
+    };
+    udp[6..8].copy_from_slice(&udp_checksum.to_be_bytes());
+
+    let mut out = Vec::with_capacity(14 + usize::from(ip_len));
+    out.extend_from_slice(&dst_mac);
+    out.extend_from_slice(&src_mac);
+    out.extend_from_slice(&[0x08, 0x00]);
+    out.extend_from_slice(&ip);
+    out.extend_from_slice(&udp);
+    out
+}
+
+/// A classic libpcap file (microsecond timestamps, LINKTYPE_ETHERNET).
+fn pcap(frames: &[Frame]) -> Vec<u8> {
+    let mut out = Vec::new();
+    out.extend_from_slice(&0xa1b2_c3d4_u32.to_le_bytes());
+    out.extend_from_slice(&2u16.to_le_bytes());
+    out.extend_from_slice(&4u16.to_le_bytes());
+    out.extend_from_slice(&0i32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(&65_535u32.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    for (index, frame) in frames.iter().enumerate() {
+        let number = u16::try_from(index).unwrap_or(u16::MAX);
+        let packet = ethernet_ipv4_udp(frame, 0x1000 + number);
+        let len = u32::try_from(packet.len()).unwrap_or(u32::MAX);
+        out.extend_from_slice(&1_700_000_000u32.to_le_bytes());
+        out.extend_from_slice(&(u32::from(number) * 1000).to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&packet);
+    }
+    out
+}
+
+fn tshark_available() -> bool {
+    Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|out| out.status.success())
+}
+
+/// The four datagrams of a PnP exchange plus a peer OPTIONS, as frames.
+fn exchange() -> Vec<(Frame, &'static str)> {
+    let phone_mac = build::local_probe_mac(b"tshark-test");
+    let phone = SocketAddr::from((PHONE_IP, 5060));
+    let pbx = SocketAddr::from((PBX_IP, 5060));
+    let probe = ProbeSubscribe::new(phone, phone_mac);
+    let subscribe_bytes = probe.render();
+    let subscribe = sip::parse(&subscribe_bytes).unwrap_or_else(|error| panic!("{error}"));
+    let ok = build::ok_response(
+        &subscribe,
+        &build::new_tag(),
+        "sip:198.51.100.10:5060",
+        sip::USER_AGENT,
+    )
+    .unwrap_or_else(|error| panic!("{error}"));
+    let options = NotifyOptions {
+        local: pbx,
+        our_tag: "mc7e1",
+        cseq: 1,
+        user_agent: sip::USER_AGENT,
+    };
+    let notify = build::notify_for(&subscribe, "http://198.51.100.10/prov/{mac}.cfg", &options)
+        .unwrap_or_else(|error| panic!("{error}"));
+    let peer = RequestBuilder::new("OPTIONS", "sip:224.0.1.75")
+        .header(
+            "Via",
+            &format!(
+                "SIP/2.0/UDP 198.51.100.7:5060;branch={};rport",
+                build::new_branch()
+            ),
+        )
+        .header(
+            "From",
+            &format!("<sip:mcready@198.51.100.7>;tag={}", build::new_tag()),
+        )
+        .header("To", "<sip:224.0.1.75>")
+        .header("Call-ID", &build::new_call_id(PHONE_IP.into()))
+        .header("CSeq", "1 OPTIONS")
+        .header("Max-Forwards", "70")
+        .header("User-Agent", sip::USER_AGENT)
+        .header(
+            "X-Mcready",
+            &format!("out;v=1;nonce={}", build::new_nonce()),
+        )
+        .render();
+
+    let phone_end = (PHONE_IP, 5060, phone_mac.0);
+    let pbx_end = (PBX_IP, 5060, PBX_MAC);
+    let group_end = (Ipv4Addr::new(224, 0, 1, 75), 5060, GROUP_MAC);
+    let to_group = |payload| Frame {
+        src: phone_end,
+        dst: group_end,
+        ttl: 1,
+        payload,
+    };
+    vec![
+        (to_group(subscribe_bytes.clone()), "SUBSCRIBE"),
+        (
+            Frame {
+                src: pbx_end,
+                dst: phone_end,
+                ttl: 64,
+                payload: ok,
+            },
+            "200",
+        ),
+        (
+            Frame {
+                src: pbx_end,
+                dst: phone_end,
+                ttl: 64,
+                payload: notify,
+            },
+            "NOTIFY",
+        ),
+        (to_group(peer), "OPTIONS"),
+    ]
+}
+
+#[test]
+fn tshark_decodes_what_mcready_builds() {
+    if !tshark_available() {
+        eprintln!(
+            "skipping tshark_decodes_what_mcready_builds: `tshark` is not installed (apt install tshark)"
+        );
+        return;
+    }
+    let exchange = exchange();
+    let expected: Vec<&str> = exchange.iter().map(|(_, what)| *what).collect();
+    let frames: Vec<Frame> = exchange.into_iter().map(|(frame, _)| frame).collect();
+    let path: PathBuf =
+        std::env::temp_dir().join(format!("mcready-sip-tshark-{}.pcap", std::process::id()));
+    std::fs::write(&path, pcap(&frames))
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+
+    let stdout = run_tshark(&path);
+    let _ = std::fs::remove_file(&path);
+    let rows: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), expected.len(), "one row per frame:\n{stdout}");
+    for (row, what) in rows.iter().zip(expected) {
+        let field = |index: usize| row.get(index).copied().unwrap_or_default();
+        let decoded = if what.starts_with(|c: char| c.is_ascii_digit()) {
+            field(2)
+        } else {
+            field(1)
+        };
+        assert_eq!(
+            decoded,
+            what,
+            "frame {} decoded as something else:\n{stdout}",
+            field(0)
+        );
+        assert_eq!(field(3), "", "frame {} is malformed:\n{stdout}", field(0));
+        for severity in field(4).split(',').filter(|s| !s.is_empty()) {
+            let value = parse_severity(severity);
+            assert!(
+                value < EXPERT_ERROR,
+                "frame {} has expert error {severity} ({}):\n{stdout}",
+                field(0),
+                field(5)
+            );
+        }
+        assert!(
+            !field(6).is_empty(),
+            "frame {} has no Call-ID:\n{stdout}",
+            field(0)
+        );
+    }
+}
+
+/// One tab-separated row per frame: number, method, status, malformed, expert severities and messages,
+/// Call-ID, IP and UDP checksum status.
+fn run_tshark(path: &std::path::Path) -> String {
+    let output = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(path)
+        .args([
+            "-o",
+            "udp.check_checksum:TRUE",
+            "-o",
+            "ip.check_checksum:TRUE",
+        ])
+        .args([
+            "-T",
+            "fields",
+            "-E",
+            "separator=/t",
+            "-E",
+            "occurrence=a",
+            "-E",
+            "aggregator=,",
+        ])
+        .args([
+            "-e",
+            "frame.number",
+            "-e",
+            "sip.Method",
+            "-e",
+            "sip.Status-Code",
+        ])
+        .args([
+            "-e",
+            "_ws.malformed",
+            "-e",
+            "_ws.expert.severity",
+            "-e",
+            "_ws.expert.message",
+        ])
+        .args([
+            "-e",
+            "sip.Call-ID",
+            "-e",
+            "ip.checksum.status",
+            "-e",
+            "udp.checksum.status",
+        ])
+        .output()
+        .unwrap_or_else(|error| panic!("running tshark: {error}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "tshark failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = stdout.into_owned();
+    println!(
+        "tshark fields (frame, method, status, malformed, severities, messages, call-id, ip/udp checksum status):\n{stdout}"
+    );
+
+    stdout
+}
+
+/// tshark prints severities in decimal or as `0x…` depending on version.
+fn parse_severity(text: &str) -> u32 {
+    let text = text.trim();
+    text.strip_prefix("0x")
+        .map_or_else(
+            || text.parse().ok(),
+            |hex| u32::from_str_radix(hex, 16).ok(),
+        )
+        .unwrap_or_else(|| panic!("unreadable expert severity {text:?}"))
+}
+
+#[test]
+fn checksum_matches_rfc_1071_example() {
+    // RFC 1071 §3: the words 0001 f203 f4f5 f6f7 sum to ddf2, whose complement is 220d.
+    assert_eq!(
+        internet_checksum(&[&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]]),
+        0x220d
+    );
+    let mac: MacAddr = build::local_probe_mac(b"x");
+    assert!(mac.is_locally_administered());
+}
