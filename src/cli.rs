@@ -82,6 +82,16 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Send one phone-shaped PnP SUBSCRIBE to the group (TTL 1) and report every answer: 200 OK, NOTIFY
+    /// and its provisioning URL, who, and how fast. Exits 0 when a server answered, 1 when none did.
+    /// Puts SIP on the LAN.
+    Probe(ProbeArgs),
+    /// Hear phones' PnP SUBSCRIBEs for a while: MAC, vendor, model, firmware, source, TTL, interface,
+    /// same subnet or not. Exits 0 when a phone was heard, 1 when none was. Sends nothing but IGMP joins.
+    Listen(ListenArgs),
+    /// Answer `mcready check --peer` from another host, and with `--url` act as a minimal PnP server
+    /// for the phones given with `--allow`. Runs until Ctrl-C or `--duration`. Puts SIP on the LAN.
+    Respond(RespondArgs),
     /// List adapters: kind, flags, addresses, metrics, default routes, and the interface the OS uses
     /// for the PnP group. Always exits 0.
     Interfaces(InterfacesArgs),
@@ -92,6 +102,44 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct InterfacesArgs {}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// How long to wait for answers, in seconds (the SUBSCRIBE is retransmitted on RFC 3261 timer E).
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub timeout: f64,
+
+    /// Multicast TTL of the probe; 1 keeps it on the local link.
+    #[arg(long, value_name = "HOPS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..))]
+    pub ttl: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// How long to listen, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 60.0)]
+    pub duration: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct RespondArgs {
+    /// Provision phones with this URL (template: {mac}, {ip}, {vendor}, {model}). Without it, mcready
+    /// never provisions a phone and only answers `check --peer`.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Answer only this phone (MAC, any common notation); repeatable.
+    #[arg(long = "allow", value_name = "MAC")]
+    pub allow: Vec<String>,
+
+    /// Answer every phone. Any host that answers first can take a phone over: use on a lab LAN only.
+    #[arg(long, conflicts_with = "allow")]
+    pub any_phone: bool,
+
+    /// Stop after this many seconds (default: run until Ctrl-C).
+    #[arg(long, value_name = "SECS")]
+    pub duration: Option<f64>,
+}
 
 #[derive(Debug, Args)]
 pub struct JoinsArgs {

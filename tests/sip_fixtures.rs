@@ -23,8 +23,7 @@ fn parse(bytes: &[u8]) -> Message<'_> {
 }
 
 fn mac(text: &str) -> MacAddr {
-    text.parse()
-        .unwrap_or_else(|error| panic!("{text}: {error}"))
+    text.parse().unwrap_or_else(|error| panic!("{text}: {error}"))
 }
 
 /// What a SUBSCRIBE fixture must yield.
@@ -143,16 +142,9 @@ fn every_subscribe_fixture_identifies_its_phone() {
         assert_eq!(phone.vendor.as_deref(), expected.vendor, "{file}");
         assert_eq!(phone.model.as_deref(), expected.model, "{file}");
         assert_eq!(phone.firmware.as_deref(), expected.firmware, "{file}");
-        assert_eq!(
-            phone.profile_type.as_deref(),
-            expected.profile_type,
-            "{file}"
-        );
+        assert_eq!(phone.profile_type.as_deref(), expected.profile_type, "{file}");
         assert_eq!(phone.contact.as_deref(), Some(expected.contact), "{file}");
-        let via = phone
-            .via_sent_by
-            .as_ref()
-            .map(|(host, port)| (host.as_str(), *port));
+        let via = phone.via_sent_by.as_ref().map(|(host, port)| (host.as_str(), *port));
         assert_eq!(via, Some(expected.via), "{file}");
         assert_eq!(phone.rport, expected.rport, "{file}");
     }
@@ -165,10 +157,7 @@ fn user_agents_are_kept_whole() {
     assert_eq!(phone.user_agent.as_deref(), Some("Yealink W52P 25.81.0.10"));
     let folded = read("variants/mac-in-user-agent.txt");
     let phone = pnp::identify_phone(&parse(&folded));
-    assert_eq!(
-        phone.user_agent.as_deref(),
-        Some("Yealink SIP-T46S 66.86.0.15 00:15:65:AA:BB:CC")
-    );
+    assert_eq!(phone.user_agent.as_deref(), Some("Yealink SIP-T46S 66.86.0.15 00:15:65:AA:BB:CC"));
     let snom = read("snom-subscribe.txt");
     assert_eq!(pnp::identify_phone(&parse(&snom)).user_agent, None);
 }
@@ -184,24 +173,14 @@ fn from_without_tag_is_accepted() {
 
 /// What a NOTIFY fixture must yield.
 const NOTIFIES: &[(&str, &str, UrlSource, &str)] = &[
-    (
-        "audiocodes-notify.txt",
-        "tftp://10.13.4.121",
-        UrlSource::Body,
-        "timeout",
-    ),
+    ("audiocodes-notify.txt", "tftp://10.13.4.121", UrlSource::Body, "timeout"),
     (
         "autoprov-notify.txt",
         "http://prov.example.net/node1/yealink/w52p/10.1.3.239/001565f4f9e1/25.81.0.10",
         UrlSource::Body,
         "noresource",
     ),
-    (
-        "notify-url.txt",
-        "http://172.16.18.5",
-        UrlSource::Body,
-        "timeout",
-    ),
+    ("notify-url.txt", "http://172.16.18.5", UrlSource::Body, "timeout"),
     (
         "snom-pnpserv-notify.txt",
         "http://192.168.100.10/sipphone/sipphoneconfig.xml?mac={mac}",
@@ -226,11 +205,7 @@ fn every_notify_fixture_gives_its_url_and_state() {
         let info = pnp::notify_info(&message).unwrap_or_else(|| panic!("{file}: not a NOTIFY"));
         assert_eq!(info.provisioning_url.as_deref(), Some(url), "{file}");
         assert_eq!(info.url_source, Some(source), "{file}");
-        assert_eq!(
-            info.subscription_state.as_deref(),
-            Some("terminated"),
-            "{file}"
-        );
+        assert_eq!(info.subscription_state.as_deref(), Some("terminated"), "{file}");
         assert_eq!(info.reason.as_deref(), Some(reason), "{file}");
     }
 }
@@ -240,28 +215,14 @@ fn a_wrong_content_length_keeps_the_whole_url_and_says_so() {
     let bytes = read("variants/notify-wrong-content-length.txt");
     let message = parse(&bytes);
     let url = "http://198.51.100.10/provisioning/0015657322ff.cfg";
-    assert_eq!(
-        message.body_framing(),
-        BodyFraming::DatagramEnd {
-            declared: Some(10),
-            actual: url.len()
-        }
-    );
+    assert_eq!(message.body_framing(), BodyFraming::DatagramEnd { declared: Some(10), actual: url.len() });
     let info = pnp::notify_info(&message);
-    assert_eq!(
-        info.and_then(|info| info.provisioning_url).as_deref(),
-        Some(url)
-    );
+    assert_eq!(info.and_then(|info| info.provisioning_url).as_deref(), Some(url));
 }
 
 /// Response fixture, Call-ID, CSeq method, topmost Via branch, To tag.
-type ExpectedResponse = (
-    &'static str,
-    &'static str,
-    &'static str,
-    Option<&'static str>,
-    Option<&'static str>,
-);
+type ExpectedResponse =
+    (&'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
 
 const RESPONSES: &[ExpectedResponse] = &[
     (
@@ -285,20 +246,8 @@ const RESPONSES: &[ExpectedResponse] = &[
         Some("z9hG4bK1536537630"),
         Some("pnp7c41e0"),
     ),
-    (
-        "snom-pnpserv-200ok.txt",
-        "1930770594@192.168.10.67",
-        "SUBSCRIBE",
-        None,
-        None,
-    ),
-    (
-        "snom-proxy-200ok.txt",
-        "1930770594@192.168.10.67",
-        "SUBSCRIBE",
-        None,
-        Some("91955270"),
-    ),
+    ("snom-pnpserv-200ok.txt", "1930770594@192.168.10.67", "SUBSCRIBE", None, None),
+    ("snom-proxy-200ok.txt", "1930770594@192.168.10.67", "SUBSCRIBE", None, Some("91955270")),
 ];
 
 #[test]
@@ -332,9 +281,7 @@ fn the_yealink_answers_match_its_subscribe() {
 }
 
 fn local() -> SocketAddr {
-    "198.51.100.10:5060"
-        .parse()
-        .unwrap_or_else(|error| panic!("{error}"))
+    "198.51.100.10:5060".parse().unwrap_or_else(|error| panic!("{error}"))
 }
 
 fn subscribe_files() -> impl Iterator<Item = &'static str> {
@@ -346,30 +293,17 @@ fn ok_response_copies_what_rfc_3261_says() {
     for file in subscribe_files() {
         let bytes = read(file);
         let request = parse(&bytes);
-        let built =
-            build::ok_response(&request, "mc7e1", "sip:198.51.100.10:5060", sip::USER_AGENT)
-                .unwrap_or_else(|error| panic!("{file}: {error}"));
+        let built = build::ok_response(&request, "mc7e1", "sip:198.51.100.10:5060", sip::USER_AGENT)
+            .unwrap_or_else(|error| panic!("{file}: {error}"));
         let response = parse(&built);
-        assert_eq!(
-            response.body_framing(),
-            BodyFraming::ContentLength,
-            "{file}"
-        );
+        assert_eq!(response.body_framing(), BodyFraming::ContentLength, "{file}");
         let info = pnp::response_info(&response).unwrap_or_else(|| panic!("{file}"));
         assert_eq!(info.code, 200, "{file}");
         assert_eq!(info.call_id.as_deref(), request.call_id(), "{file}");
-        assert_eq!(
-            info.cseq.as_ref().map(|(n, m)| (*n, m.as_str())),
-            request.cseq(),
-            "{file}"
-        );
+        assert_eq!(info.cseq.as_ref().map(|(n, m)| (*n, m.as_str())), request.cseq(), "{file}");
         assert_eq!(info.branch.as_deref(), request.via_branch(), "{file}");
         assert_eq!(info.to_tag.as_deref(), Some("mc7e1"), "{file}");
-        assert_eq!(
-            info.server_or_user_agent.as_deref(),
-            Some(sip::USER_AGENT),
-            "{file}"
-        );
+        assert_eq!(info.server_or_user_agent.as_deref(), Some(sip::USER_AGENT), "{file}");
         assert_eq!(
             response.headers("Via").collect::<Vec<_>>(),
             request.headers("Via").collect::<Vec<_>>(),
@@ -377,11 +311,7 @@ fn ok_response_copies_what_rfc_3261_says() {
         );
         assert_eq!(response.header("From"), request.header("From"), "{file}");
         assert_eq!(response.header("Expires"), Some("0"), "{file}");
-        assert_eq!(
-            response.header("Contact"),
-            Some("<sip:198.51.100.10:5060>"),
-            "{file}"
-        );
+        assert_eq!(response.header("Contact"), Some("<sip:198.51.100.10:5060>"), "{file}");
     }
 }
 
@@ -400,48 +330,29 @@ fn notify_for_every_subscribe_reads_back() {
     for file in subscribe_files() {
         let bytes = read(file);
         let subscribe = parse(&bytes);
-        let options = NotifyOptions {
-            local: local(),
-            our_tag: "mc7e1",
-            cseq: 1,
-            user_agent: sip::USER_AGENT,
-        };
-        let built = build::notify_for(&subscribe, url, &options)
-            .unwrap_or_else(|error| panic!("{file}: {error}"));
+        let options =
+            NotifyOptions { local: local(), our_tag: "mc7e1", cseq: 1, user_agent: sip::USER_AGENT };
+        let built =
+            build::notify_for(&subscribe, url, &options).unwrap_or_else(|error| panic!("{file}: {error}"));
         let notify = parse(&built);
         let phone = pnp::identify_phone(&subscribe);
         let StartLine::Request { method, uri, .. } = notify.start_line() else {
             panic!("{file}: not a request");
         };
-        assert_eq!(
-            (method, Some(uri)),
-            ("NOTIFY", phone.contact.as_deref()),
-            "{file}"
-        );
+        assert_eq!((method, Some(uri)), ("NOTIFY", phone.contact.as_deref()), "{file}");
         assert_eq!(notify.body_framing(), BodyFraming::ContentLength, "{file}");
         let info = pnp::notify_info(&notify).unwrap_or_else(|| panic!("{file}"));
         assert_eq!(info.provisioning_url.as_deref(), Some(url), "{file}");
         assert_eq!(info.url_source, Some(UrlSource::Body), "{file}");
-        assert_eq!(
-            info.subscription_state.as_deref(),
-            Some("terminated"),
-            "{file}"
-        );
+        assert_eq!(info.subscription_state.as_deref(), Some("terminated"), "{file}");
         assert_eq!(info.reason.as_deref(), Some("timeout"), "{file}");
         assert_eq!(notify.call_id(), subscribe.call_id(), "{file}");
         assert_eq!(notify.cseq(), Some((1, "NOTIFY")), "{file}");
         assert_eq!(notify.header("To"), subscribe.header("From"), "{file}");
-        assert_eq!(
-            notify.header("From").and_then(sip::value::tag),
-            Some("mc7e1"),
-            "{file}"
-        );
+        assert_eq!(notify.header("From").and_then(sip::value::tag), Some("mc7e1"), "{file}");
         assert!(pnp::is_ua_profile_event(&notify), "{file}");
         let branch = notify.via_branch().unwrap_or_default();
-        assert!(
-            branch.starts_with("z9hG4bK") && Some(branch) != subscribe.via_branch(),
-            "{file}"
-        );
+        assert!(branch.starts_with("z9hG4bK") && Some(branch) != subscribe.via_branch(), "{file}");
     }
 }
 
@@ -455,10 +366,7 @@ fn the_probe_reads_back_as_the_phone_it_pretends_to_be() {
     assert_eq!(message.body_framing(), BodyFraming::ContentLength);
     assert_eq!(message.call_id(), Some(probe.call_id.as_str()));
     assert_eq!(message.via_branch(), Some(probe.branch.as_str()));
-    assert_eq!(
-        message.header("From").and_then(sip::value::tag),
-        Some(probe.from_tag.as_str())
-    );
+    assert_eq!(message.header("From").and_then(sip::value::tag), Some(probe.from_tag.as_str()));
     assert_eq!(message.cseq(), Some((1, "SUBSCRIBE")));
     assert_eq!(message.header("Expires"), Some("0"));
     assert_eq!(message.header("Accept"), Some("application/url"));
@@ -473,31 +381,13 @@ fn the_probe_reads_back_as_the_phone_it_pretends_to_be() {
     assert_eq!(phone.user_agent.as_deref(), Some(sip::USER_AGENT));
     assert_eq!(
         phone.user_agent.as_deref(),
-        Some(concat!(
-            "mcready/",
-            env!("CARGO_PKG_VERSION"),
-            " (multicast readiness diagnostic)"
-        ))
+        Some(concat!("mcready/", env!("CARGO_PKG_VERSION"), " (multicast readiness diagnostic)"))
     );
-    assert_eq!(
-        phone.via_sent_by,
-        Some(("198.51.100.10".to_owned(), Some(5060)))
-    );
+    assert_eq!(phone.via_sent_by, Some(("198.51.100.10".to_owned(), Some(5060))));
     assert_eq!(phone.rport, RportParam::Requested);
-    assert_eq!(
-        phone.contact,
-        Some(format!(
-            "sip:MAC%3a{}@198.51.100.10:5060",
-            mac.to_compact_string()
-        ))
-    );
-    let StartLine::Request { uri, .. } = message.start_line() else {
-        panic!("not a request")
-    };
-    assert_eq!(
-        uri,
-        format!("sip:MAC%3a{}@224.0.1.75", mac.to_compact_string())
-    );
+    assert_eq!(phone.contact, Some(format!("sip:MAC%3a{}@198.51.100.10:5060", mac.to_compact_string())));
+    let StartLine::Request { uri, .. } = message.start_line() else { panic!("not a request") };
+    assert_eq!(uri, format!("sip:MAC%3a{}@224.0.1.75", mac.to_compact_string()));
 }
 
 #[test]
@@ -505,13 +395,7 @@ fn the_peer_protocol_options_reads_back() {
     let nonce = build::new_nonce();
     let marker = format!("out;v=1;nonce={nonce}");
     let bytes = build::RequestBuilder::new("OPTIONS", "sip:224.0.1.75")
-        .header(
-            "Via",
-            &format!(
-                "SIP/2.0/UDP 198.51.100.10:5060;branch={};rport",
-                build::new_branch()
-            ),
-        )
+        .header("Via", &format!("SIP/2.0/UDP 198.51.100.10:5060;branch={};rport", build::new_branch()))
         .header("X-Mcready", &marker)
         .render();
     let message = parse(&bytes);
@@ -519,8 +403,5 @@ fn the_peer_protocol_options_reads_back() {
     assert_eq!(message.header("x-mcready"), Some(marker.as_str()));
     let (kind, params) = sip::value::split_params(message.header("X-Mcready").unwrap_or_default());
     assert_eq!(kind, "out");
-    assert_eq!(
-        sip::value::param(params, "nonce"),
-        Some(Some(nonce.as_str()))
-    );
+    assert_eq!(sip::value::param(params, "nonce"), Some(Some(nonce.as_str())));
 }

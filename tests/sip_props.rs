@@ -16,12 +16,7 @@ fn exercise(message: &Message<'_>) {
     let _ = pnp::notify_info(message);
     let _ = pnp::response_info(message);
     let _ = pnp::reply_target(message, SocketAddr::from(([198, 51, 100, 1], 5060)));
-    let _ = (
-        message.call_id(),
-        message.cseq(),
-        message.via_branch(),
-        message.body_framing(),
-    );
+    let _ = (message.call_id(), message.cseq(), message.via_branch(), message.body_framing());
     for header in message.all_headers() {
         let _ = header.unfolded();
         let _ = sip::value::parse_via(header.value);
@@ -98,10 +93,8 @@ fn apply(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     // Bytes that matter to the grammar, so that mutations hit separators, not just text.
-    let interesting = prop_oneof![
-        any::<u8>(),
-        prop::sample::select(b"\r\n :;=,<>\"\\@%\t\x00\xff".to_vec()),
-    ];
+    let interesting =
+        prop_oneof![any::<u8>(), prop::sample::select(b"\r\n :;=,<>\"\\@%\t\x00\xff".to_vec()),];
     let snippet = prop_oneof![
         prop::collection::vec(any::<u8>(), 0..8),
         prop::sample::select(vec![

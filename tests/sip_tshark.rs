@@ -47,8 +47,7 @@ fn internet_checksum(chunks: &[&[u8]]) -> u16 {
 }
 
 fn ethernet_ipv4_udp(frame: &Frame, ip_id: u16) -> Vec<u8> {
-    let udp_len =
-        u16::try_from(8 + frame.payload.len()).unwrap_or_else(|_| panic!("payload too long"));
+    let udp_len = u16::try_from(8 + frame.payload.len()).unwrap_or_else(|_| panic!("payload too long"));
     let ip_len = 20 + udp_len;
     let (src_ip, src_port, src_mac) = frame.src;
     let (dst_ip, dst_port, dst_mac) = frame.dst;
@@ -113,10 +112,7 @@ fn pcap(frames: &[Frame]) -> Vec<u8> {
 }
 
 fn tshark_available() -> bool {
-    Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|out| out.status.success())
+    Command::new("tshark").arg("--version").output().is_ok_and(|out| out.status.success())
 }
 
 /// The four datagrams of a PnP exchange plus a peer OPTIONS, as frames.
@@ -127,73 +123,30 @@ fn exchange() -> Vec<(Frame, &'static str)> {
     let probe = ProbeSubscribe::new(phone, phone_mac);
     let subscribe_bytes = probe.render();
     let subscribe = sip::parse(&subscribe_bytes).unwrap_or_else(|error| panic!("{error}"));
-    let ok = build::ok_response(
-        &subscribe,
-        &build::new_tag(),
-        "sip:198.51.100.10:5060",
-        sip::USER_AGENT,
-    )
-    .unwrap_or_else(|error| panic!("{error}"));
-    let options = NotifyOptions {
-        local: pbx,
-        our_tag: "mc7e1",
-        cseq: 1,
-        user_agent: sip::USER_AGENT,
-    };
+    let ok = build::ok_response(&subscribe, &build::new_tag(), "sip:198.51.100.10:5060", sip::USER_AGENT)
+        .unwrap_or_else(|error| panic!("{error}"));
+    let options = NotifyOptions { local: pbx, our_tag: "mc7e1", cseq: 1, user_agent: sip::USER_AGENT };
     let notify = build::notify_for(&subscribe, "http://198.51.100.10/prov/{mac}.cfg", &options)
         .unwrap_or_else(|error| panic!("{error}"));
     let peer = RequestBuilder::new("OPTIONS", "sip:224.0.1.75")
-        .header(
-            "Via",
-            &format!(
-                "SIP/2.0/UDP 198.51.100.7:5060;branch={};rport",
-                build::new_branch()
-            ),
-        )
-        .header(
-            "From",
-            &format!("<sip:mcready@198.51.100.7>;tag={}", build::new_tag()),
-        )
+        .header("Via", &format!("SIP/2.0/UDP 198.51.100.7:5060;branch={};rport", build::new_branch()))
+        .header("From", &format!("<sip:mcready@198.51.100.7>;tag={}", build::new_tag()))
         .header("To", "<sip:224.0.1.75>")
         .header("Call-ID", &build::new_call_id(PHONE_IP.into()))
         .header("CSeq", "1 OPTIONS")
         .header("Max-Forwards", "70")
         .header("User-Agent", sip::USER_AGENT)
-        .header(
-            "X-Mcready",
-            &format!("out;v=1;nonce={}", build::new_nonce()),
-        )
+        .header("X-Mcready", &format!("out;v=1;nonce={}", build::new_nonce()))
         .render();
 
     let phone_end = (PHONE_IP, 5060, phone_mac.0);
     let pbx_end = (PBX_IP, 5060, PBX_MAC);
     let group_end = (Ipv4Addr::new(224, 0, 1, 75), 5060, GROUP_MAC);
-    let to_group = |payload| Frame {
-        src: phone_end,
-        dst: group_end,
-        ttl: 1,
-        payload,
-    };
+    let to_group = |payload| Frame { src: phone_end, dst: group_end, ttl: 1, payload };
     vec![
         (to_group(subscribe_bytes.clone()), "SUBSCRIBE"),
-        (
-            Frame {
-                src: pbx_end,
-                dst: phone_end,
-                ttl: 64,
-                payload: ok,
-            },
-            "200",
-        ),
-        (
-            Frame {
-                src: pbx_end,
-                dst: phone_end,
-                ttl: 64,
-                payload: notify,
-            },
-            "NOTIFY",
-        ),
+        (Frame { src: pbx_end, dst: phone_end, ttl: 64, payload: ok }, "200"),
+        (Frame { src: pbx_end, dst: phone_end, ttl: 64, payload: notify }, "NOTIFY"),
         (to_group(peer), "OPTIONS"),
     ]
 }
@@ -209,31 +162,17 @@ fn tshark_decodes_what_mcready_builds() {
     let exchange = exchange();
     let expected: Vec<&str> = exchange.iter().map(|(_, what)| *what).collect();
     let frames: Vec<Frame> = exchange.into_iter().map(|(frame, _)| frame).collect();
-    let path: PathBuf =
-        std::env::temp_dir().join(format!("mcready-sip-tshark-{}.pcap", std::process::id()));
-    std::fs::write(&path, pcap(&frames))
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let path: PathBuf = std::env::temp_dir().join(format!("mcready-sip-tshark-{}.pcap", std::process::id()));
+    std::fs::write(&path, pcap(&frames)).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
 
     let stdout = run_tshark(&path);
     let _ = std::fs::remove_file(&path);
-    let rows: Vec<Vec<&str>> = stdout
-        .lines()
-        .map(|line| line.split('\t').collect())
-        .collect();
+    let rows: Vec<Vec<&str>> = stdout.lines().map(|line| line.split('\t').collect()).collect();
     assert_eq!(rows.len(), expected.len(), "one row per frame:\n{stdout}");
     for (row, what) in rows.iter().zip(expected) {
         let field = |index: usize| row.get(index).copied().unwrap_or_default();
-        let decoded = if what.starts_with(|c: char| c.is_ascii_digit()) {
-            field(2)
-        } else {
-            field(1)
-        };
-        assert_eq!(
-            decoded,
-            what,
-            "frame {} decoded as something else:\n{stdout}",
-            field(0)
-        );
+        let decoded = if what.starts_with(|c: char| c.is_ascii_digit()) { field(2) } else { field(1) };
+        assert_eq!(decoded, what, "frame {} decoded as something else:\n{stdout}", field(0));
         assert_eq!(field(3), "", "frame {} is malformed:\n{stdout}", field(0));
         for severity in field(4).split(',').filter(|s| !s.is_empty()) {
             let value = parse_severity(severity);
@@ -244,11 +183,7 @@ fn tshark_decodes_what_mcready_builds() {
                 field(5)
             );
         }
-        assert!(
-            !field(6).is_empty(),
-            "frame {} has no Call-ID:\n{stdout}",
-            field(0)
-        );
+        assert!(!field(6).is_empty(), "frame {} has no Call-ID:\n{stdout}", field(0));
     }
 }
 
@@ -258,54 +193,15 @@ fn run_tshark(path: &std::path::Path) -> String {
     let output = Command::new("tshark")
         .args(["-n", "-r"])
         .arg(path)
-        .args([
-            "-o",
-            "udp.check_checksum:TRUE",
-            "-o",
-            "ip.check_checksum:TRUE",
-        ])
-        .args([
-            "-T",
-            "fields",
-            "-E",
-            "separator=/t",
-            "-E",
-            "occurrence=a",
-            "-E",
-            "aggregator=,",
-        ])
-        .args([
-            "-e",
-            "frame.number",
-            "-e",
-            "sip.Method",
-            "-e",
-            "sip.Status-Code",
-        ])
-        .args([
-            "-e",
-            "_ws.malformed",
-            "-e",
-            "_ws.expert.severity",
-            "-e",
-            "_ws.expert.message",
-        ])
-        .args([
-            "-e",
-            "sip.Call-ID",
-            "-e",
-            "ip.checksum.status",
-            "-e",
-            "udp.checksum.status",
-        ])
+        .args(["-o", "udp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE"])
+        .args(["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a", "-E", "aggregator=,"])
+        .args(["-e", "frame.number", "-e", "sip.Method", "-e", "sip.Status-Code"])
+        .args(["-e", "_ws.malformed", "-e", "_ws.expert.severity", "-e", "_ws.expert.message"])
+        .args(["-e", "sip.Call-ID", "-e", "ip.checksum.status", "-e", "udp.checksum.status"])
         .output()
         .unwrap_or_else(|error| panic!("running tshark: {error}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "tshark failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "tshark failed: {}", String::from_utf8_lossy(&output.stderr));
     let stdout = stdout.into_owned();
     println!(
         "tshark fields (frame, method, status, malformed, severities, messages, call-id, ip/udp checksum status):\n{stdout}"
@@ -318,20 +214,14 @@ fn run_tshark(path: &std::path::Path) -> String {
 fn parse_severity(text: &str) -> u32 {
     let text = text.trim();
     text.strip_prefix("0x")
-        .map_or_else(
-            || text.parse().ok(),
-            |hex| u32::from_str_radix(hex, 16).ok(),
-        )
+        .map_or_else(|| text.parse().ok(), |hex| u32::from_str_radix(hex, 16).ok())
         .unwrap_or_else(|| panic!("unreadable expert severity {text:?}"))
 }
 
 #[test]
 fn checksum_matches_rfc_1071_example() {
     // RFC 1071 §3: the words 0001 f203 f4f5 f6f7 sum to ddf2, whose complement is 220d.
-    assert_eq!(
-        internet_checksum(&[&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]]),
-        0x220d
-    );
+    assert_eq!(internet_checksum(&[&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]]), 0x220d);
     let mac: MacAddr = build::local_probe_mac(b"x");
     assert!(mac.is_locally_administered());
 }

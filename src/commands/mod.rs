@@ -3,6 +3,9 @@
 
 pub mod interfaces;
 pub mod joins;
+pub mod listen;
+pub mod probe;
+pub mod respond;
 
 use anyhow::{Result, bail};
 
@@ -32,6 +35,9 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     match &cli.command {
         Command::Interfaces(args) => interfaces::run(cli, args),
         Command::Joins(args) => joins::run(cli, args),
+        Command::Probe(args) => probe::run(cli, args),
+        Command::Listen(args) => listen::run(cli, args),
+        Command::Respond(args) => respond::run(cli, args),
     }
 }
 

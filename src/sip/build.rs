@@ -118,12 +118,7 @@ pub struct RequestBuilder {
 impl RequestBuilder {
     #[must_use]
     pub fn new(method: &str, uri: &str) -> Self {
-        Self {
-            method: method.to_owned(),
-            uri: uri.to_owned(),
-            headers: Vec::with_capacity(16),
-            body: None,
-        }
+        Self { method: method.to_owned(), uri: uri.to_owned(), headers: Vec::with_capacity(16), body: None }
     }
 
     /// Adds a header line, in the order given.
@@ -144,9 +139,7 @@ impl RequestBuilder {
     pub fn render(&self) -> Vec<u8> {
         // The request line is split on whitespace: none may remain inside the method or the URI.
         let squeeze = |text: &str| -> String {
-            text.chars()
-                .filter(|c| !c.is_ascii_whitespace() && *c != '\0')
-                .collect()
+            text.chars().filter(|c| !c.is_ascii_whitespace() && *c != '\0').collect()
         };
         let start = format!("{} {} SIP/2.0", squeeze(&self.method), squeeze(&self.uri));
         render_message(&start, &self.headers, self.body.as_ref())
@@ -216,11 +209,7 @@ impl ProbeSubscribe {
     /// `sip:MAC%3a<mac>@<group>`, with `:port` when the port is not 5060.
     #[must_use]
     pub fn request_uri(&self) -> String {
-        let mut uri = format!(
-            "sip:MAC%3a{}@{}",
-            self.mac.to_compact_string(),
-            uri_host(self.group)
-        );
+        let mut uri = format!("sip:MAC%3a{}@{}", self.mac.to_compact_string(), uri_host(self.group));
         if self.port != SIP_PORT {
             let _ = write!(uri, ":{}", self.port);
         }
@@ -280,21 +269,13 @@ impl std::error::Error for BuildError {}
 /// `value` (a From or To) with `;tag=tag` added unless it already has a tag.
 fn with_tag(value: &str, tag: &str) -> String {
     let value = one_line(value);
-    if value::tag(&value).is_some() {
-        value.into_owned()
-    } else {
-        format!("{value};tag={}", one_line(tag))
-    }
+    if value::tag(&value).is_some() { value.into_owned() } else { format!("{value};tag={}", one_line(tag)) }
 }
 
 /// `<uri>` unless already in angle brackets.
 fn angle(uri: &str) -> String {
     let uri = one_line(uri);
-    if uri.starts_with('<') {
-        uri.into_owned()
-    } else {
-        format!("<{uri}>")
-    }
+    if uri.starts_with('<') { uri.into_owned() } else { format!("<{uri}>") }
 }
 
 fn required<'a>(request: &Message<'a>, name: &'static str) -> Result<&'a str, BuildError> {
@@ -322,19 +303,13 @@ pub fn response(
     let call_id = required(request, "Call-ID")?;
     let cseq = required(request, "CSeq")?;
 
-    let mut headers: Vec<(String, String)> = request
-        .headers("Via")
-        .map(|via| ("Via".to_owned(), one_line(via).into_owned()))
-        .collect();
+    let mut headers: Vec<(String, String)> =
+        request.headers("Via").map(|via| ("Via".to_owned(), one_line(via).into_owned())).collect();
     headers.push(("From".to_owned(), one_line(from).into_owned()));
     headers.push(("To".to_owned(), with_tag(to, to_tag)));
     headers.push(("Call-ID".to_owned(), one_line(call_id).into_owned()));
     headers.push(("CSeq".to_owned(), one_line(cseq).into_owned()));
-    headers.extend(
-        extra
-            .iter()
-            .map(|&(name, value)| (name.to_owned(), value.to_owned())),
-    );
+    headers.extend(extra.iter().map(|&(name, value)| (name.to_owned(), value.to_owned())));
     let start = format!("SIP/2.0 {code} {}", one_line(reason));
     Ok(render_message(&start, &headers, None))
 }
@@ -398,18 +373,11 @@ pub fn notify_for(
     // RFC 6665 §8.2.1: the NOTIFY's Event must match the SUBSCRIBE's; copy it when it is ua-profile.
     let event = subscribe
         .header("Event")
-        .filter(|event| {
-            value::split_params(event)
-                .0
-                .eq_ignore_ascii_case(super::pnp::UA_PROFILE)
-        })
+        .filter(|event| value::split_params(event).0.eq_ignore_ascii_case(super::pnp::UA_PROFILE))
         .map_or(Cow::Borrowed(super::pnp::UA_PROFILE), one_line);
     let local = host_port(options.local.ip(), options.local.port());
     Ok(RequestBuilder::new("NOTIFY", &one_line(target))
-        .header(
-            "Via",
-            &format!("SIP/2.0/UDP {local};branch={};rport", new_branch()),
-        )
+        .header("Via", &format!("SIP/2.0/UDP {local};branch={};rport", new_branch()))
         .header("Max-Forwards", "70")
         .header("From", &with_tag(to, options.our_tag))
         .header("To", from)
@@ -437,10 +405,7 @@ mod tests {
     fn probe_mac_is_local_unicast_and_stable() {
         for seed in [&b""[..], b"a", b"host", &[0xff; 64]] {
             let mac = local_probe_mac(seed);
-            assert!(
-                mac.is_locally_administered() && !mac.is_multicast(),
-                "{mac}"
-            );
+            assert!(mac.is_locally_administered() && !mac.is_multicast(), "{mac}");
             assert_eq!(mac, local_probe_mac(seed));
         }
         assert_ne!(local_probe_mac(b"a"), local_probe_mac(b"b"));
@@ -450,11 +415,7 @@ mod tests {
     fn identifiers_are_fresh() {
         let branches: std::collections::HashSet<_> = (0..1000).map(|_| new_branch()).collect();
         assert_eq!(branches.len(), 1000);
-        assert!(
-            branches
-                .iter()
-                .all(|b| b.starts_with("z9hG4bK") && b.len() == 23)
-        );
+        assert!(branches.iter().all(|b| b.starts_with("z9hG4bK") && b.len() == 23));
         assert_ne!(new_tag(), new_tag());
         assert_eq!(new_nonce().len(), 16);
     }
@@ -465,26 +426,19 @@ mod tests {
         let bytes = probe.render();
         let text = String::from_utf8_lossy(&bytes);
         let mac = probe.mac.to_compact_string();
-        assert!(
-            text.starts_with(&format!("SUBSCRIBE sip:MAC%3a{mac}@224.0.1.75 SIP/2.0\r\n")),
-            "{text}"
-        );
+        assert!(text.starts_with(&format!("SUBSCRIBE sip:MAC%3a{mac}@224.0.1.75 SIP/2.0\r\n")), "{text}");
         assert!(text.contains("\r\nUser-Agent: mcready/"));
         assert!(text.contains("\r\nAccept: application/url\r\n"));
         assert!(text.contains("\r\nExpires: 0\r\n"));
         assert!(text.ends_with("\r\nContent-Length: 0\r\n\r\n"));
-        let other_port = ProbeSubscribe {
-            port: 5070,
-            ..probe
-        };
+        let other_port = ProbeSubscribe { port: 5070, ..probe };
         assert!(other_port.request_uri().ends_with("@224.0.1.75:5070"));
     }
 
     #[test]
     fn header_injection_is_neutralised() {
-        let bytes = RequestBuilder::new("OPTIONS", "sip:x")
-            .header("X-Mcready", "out;v=1\r\nEvil: yes")
-            .render();
+        let bytes =
+            RequestBuilder::new("OPTIONS", "sip:x").header("X-Mcready", "out;v=1\r\nEvil: yes").render();
         let message = parse(&bytes).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(message.header("Evil"), None);
         assert_eq!(message.header("X-Mcready"), Some("out;v=1 Evil: yes"));
@@ -493,26 +447,17 @@ mod tests {
     #[test]
     fn answers_need_a_request_with_its_headers() {
         let response = parse(b"SIP/2.0 200 OK\r\n\r\n").unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            ok_response(&response, "t", "sip:h", "ua"),
-            Err(BuildError::NotARequest)
-        );
-        let bare = parse(b"SUBSCRIBE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n")
-            .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            ok_response(&bare, "t", "sip:h", "ua"),
-            Err(BuildError::MissingHeader("From"))
-        );
+        assert_eq!(ok_response(&response, "t", "sip:h", "ua"), Err(BuildError::NotARequest));
+        let bare =
+            parse(b"SUBSCRIBE sip:x SIP/2.0\r\nVia: SIP/2.0/UDP h\r\n\r\n").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ok_response(&bare, "t", "sip:h", "ua"), Err(BuildError::MissingHeader("From")));
         let options = NotifyOptions {
             local: "198.51.100.1:5060".parse().unwrap_or_else(|_| panic!()),
             our_tag: "t",
             cseq: 1,
             user_agent: "ua",
         };
-        assert_eq!(
-            notify_for(&bare, "http://x", &options),
-            Err(BuildError::MissingHeader("Contact"))
-        );
+        assert_eq!(notify_for(&bare, "http://x", &options), Err(BuildError::MissingHeader("Contact")));
         assert!(!BuildError::NotARequest.to_string().is_empty());
     }
 }

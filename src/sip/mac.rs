@@ -134,13 +134,9 @@ mod tests {
     #[test]
     fn reads_every_spelling_phones_use() {
         let expected = MacAddr([0x00, 0x15, 0x65, 0x73, 0x22, 0xff]);
-        for text in [
-            "0015657322ff",
-            "00:15:65:73:22:FF",
-            "00-15-65-73-22-ff",
-            "0015.6573.22ff",
-            " 0015657322FF ",
-        ] {
+        for text in
+            ["0015657322ff", "00:15:65:73:22:FF", "00-15-65-73-22-ff", "0015.6573.22ff", " 0015657322FF "]
+        {
             assert_eq!(text.parse::<MacAddr>(), Ok(expected), "{text}");
         }
     }
@@ -169,10 +165,7 @@ mod tests {
         let mac = MacAddr([0x00, 0x15, 0x65, 0xF4, 0xF9, 0xE1]);
         assert_eq!(mac.to_string(), "00:15:65:f4:f9:e1");
         assert_eq!(mac.to_compact_string(), "001565f4f9e1");
-        assert_eq!(
-            serde_json::to_string(&mac).ok().as_deref(),
-            Some("\"00:15:65:f4:f9:e1\"")
-        );
+        assert_eq!(serde_json::to_string(&mac).ok().as_deref(), Some("\"00:15:65:f4:f9:e1\""));
     }
 
     #[test]
@@ -184,13 +177,7 @@ mod tests {
 
     #[test]
     fn prefix_reports_how_much_it_read() {
-        assert_eq!(
-            MacAddr::parse_prefix("001565f4f9e1@224.0.1.75").map(|(_, used)| used),
-            Some(12)
-        );
-        assert_eq!(
-            MacAddr::parse_prefix("00:15:65:f4:f9:e1>").map(|(_, used)| used),
-            Some(17)
-        );
+        assert_eq!(MacAddr::parse_prefix("001565f4f9e1@224.0.1.75").map(|(_, used)| used), Some(12));
+        assert_eq!(MacAddr::parse_prefix("00:15:65:f4:f9:e1>").map(|(_, used)| used), Some(17));
     }
 }

@@ -51,11 +51,8 @@ pub use parse::{BodyFraming, Header, MAX_DATAGRAM_LEN, Message, ParseError, Star
 
 /// The `User-Agent` of everything mcready sends, so that a PBX administrator can tell the probe from a
 /// phone.
-pub const USER_AGENT: &str = concat!(
-    "mcready/",
-    env!("CARGO_PKG_VERSION"),
-    " (multicast readiness diagnostic)"
-);
+pub const USER_AGENT: &str =
+    concat!("mcready/", env!("CARGO_PKG_VERSION"), " (multicast readiness diagnostic)");
 
 /// The SIP PnP multicast group (`sip.mcast.net`, RFC 6080 §4.1).
 pub const PNP_GROUP: std::net::Ipv4Addr = std::net::Ipv4Addr::new(224, 0, 1, 75);

@@ -43,18 +43,12 @@ pub enum ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Empty => {
-                f.write_str("empty datagram (no SIP message, at most a CRLF keep-alive)")
+            Self::Empty => f.write_str("empty datagram (no SIP message, at most a CRLF keep-alive)"),
+            Self::TooLarge { len } => {
+                write!(f, "datagram of {len} bytes is larger than the {MAX_DATAGRAM_LEN}-byte UDP limit")
             }
-            Self::TooLarge { len } => write!(
-                f,
-                "datagram of {len} bytes is larger than the {MAX_DATAGRAM_LEN}-byte UDP limit"
-            ),
             Self::NotUtf8 { offset } => {
-                write!(
-                    f,
-                    "SIP headers hold a byte that is not UTF-8 at offset {offset}"
-                )
+                write!(f, "SIP headers hold a byte that is not UTF-8 at offset {offset}")
             }
             Self::NulByte { offset } => write!(f, "SIP headers hold a NUL byte at offset {offset}"),
             Self::Truncated => f.write_str(
@@ -62,10 +56,7 @@ impl fmt::Display for ParseError {
             ),
             Self::BadStartLine { reason } => write!(f, "not a SIP start line: {reason}"),
             Self::BadHeader { line } => {
-                write!(
-                    f,
-                    "line {line} is not a SIP header (expected `Name: value`)"
-                )
+                write!(f, "line {line} is not a SIP header (expected `Name: value`)")
             }
         }
     }
@@ -76,16 +67,8 @@ impl std::error::Error for ParseError {}
 /// The first line of a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StartLine<'a> {
-    Request {
-        method: &'a str,
-        uri: &'a str,
-        version: &'a str,
-    },
-    Response {
-        version: &'a str,
-        code: u16,
-        reason: &'a str,
-    },
+    Request { method: &'a str, uri: &'a str, version: &'a str },
+    Response { version: &'a str, code: u16, reason: &'a str },
 }
 
 /// How the body's end was decided.
@@ -97,10 +80,7 @@ pub enum BodyFraming {
     /// The body runs to the end of the datagram, because Content-Length was absent, unreadable
     /// (`declared: None`) or disagreed with the `actual` byte count. RFC 3261 §18.3 would cut or reject;
     /// a diagnostic keeps every byte and says so.
-    DatagramEnd {
-        declared: Option<usize>,
-        actual: usize,
-    },
+    DatagramEnd { declared: Option<usize>, actual: usize },
 }
 
 /// One header line as written (name as sent, value trimmed; a folded value keeps its line breaks).
@@ -207,23 +187,15 @@ impl<'n> HeaderName<'n> {
     fn resolve(name: &'n str) -> Self {
         for &(long, compact) in COMPACT_FORMS {
             if name.eq_ignore_ascii_case(long) || name.eq_ignore_ascii_case(compact) {
-                return HeaderName {
-                    long,
-                    compact: Some(compact),
-                };
+                return HeaderName { long, compact: Some(compact) };
             }
         }
-        HeaderName {
-            long: name,
-            compact: None,
-        }
+        HeaderName { long: name, compact: None }
     }
 
     fn matches(self, written: &str) -> bool {
         written.eq_ignore_ascii_case(self.long)
-            || self
-                .compact
-                .is_some_and(|compact| written.eq_ignore_ascii_case(compact))
+            || self.compact.is_some_and(|compact| written.eq_ignore_ascii_case(compact))
     }
 }
 
@@ -264,10 +236,7 @@ impl<'a> Message<'a> {
     }
 
     fn headers_named<'s>(&'s self, wanted: HeaderName<'s>) -> impl Iterator<Item = &'a str> + 's {
-        self.headers
-            .iter()
-            .filter(move |header| wanted.matches(header.name))
-            .map(|header| header.value)
+        self.headers.iter().filter(move |header| wanted.matches(header.name)).map(|header| header.value)
     }
 
     /// The body, as far as [`Self::body_framing`] says it runs.
@@ -345,24 +314,18 @@ const USUAL_HEADER_COUNT: usize = 20;
 /// A [`ParseError`] saying what is wrong; any byte sequence gives either a message or an error.
 pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     if datagram.len() > MAX_DATAGRAM_LEN {
-        return Err(ParseError::TooLarge {
-            len: datagram.len(),
-        });
+        return Err(ParseError::TooLarge { len: datagram.len() });
     }
     // RFC 3261 §7.5: CRLFs before the start line are ignored (they are keep-alives on their own).
-    let skipped = datagram
-        .iter()
-        .position(|&byte| byte != b'\r' && byte != b'\n')
-        .ok_or(ParseError::Empty)?;
+    let skipped =
+        datagram.iter().position(|&byte| byte != b'\r' && byte != b'\n').ok_or(ParseError::Empty)?;
     let message = datagram.get(skipped..).unwrap_or_default();
     let text = utf8_prefix(message);
     // Running out of UTF-8 before the blank line means a bad byte in the headers; running out of bytes
     // means the datagram was cut.
     let ended_early = || {
         if text.len() < message.len() {
-            ParseError::NotUtf8 {
-                offset: skipped + text.len(),
-            }
+            ParseError::NotUtf8 { offset: skipped + text.len() }
         } else {
             ParseError::Truncated
         }
@@ -374,9 +337,7 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     let headers = parse_headers(&mut lines).map_err(|error| error.unwrap_or_else(ended_early))?;
     let head = text.get(..lines.next).unwrap_or_default();
     if let Some(nul) = head.find('\0') {
-        return Err(ParseError::NulByte {
-            offset: skipped + nul,
-        });
+        return Err(ParseError::NulByte { offset: skipped + nul });
     }
 
     let body = message.get(lines.next..).unwrap_or_default();
@@ -387,18 +348,9 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     let body_framing = if declared == Some(body.len()) {
         BodyFraming::ContentLength
     } else {
-        BodyFraming::DatagramEnd {
-            declared,
-            actual: body.len(),
-        }
+        BodyFraming::DatagramEnd { declared, actual: body.len() }
     };
-    Ok(Message {
-        raw: datagram,
-        start_line,
-        headers,
-        body,
-        body_framing,
-    })
+    Ok(Message { raw: datagram, start_line, headers, body, body_framing })
 }
 
 /// The longest prefix of `bytes` that is UTF-8: the headers must lie inside it, the body need not.
@@ -449,16 +401,10 @@ fn parse_start_line(line: &str) -> Result<StartLine<'_>, ParseError> {
         if code.len() != 3 {
             return bad("a status code must have three digits");
         }
-        let Some(code) =
-            value::parse_decimal::<u16>(code).filter(|code| (100..=699).contains(code))
-        else {
+        let Some(code) = value::parse_decimal::<u16>(code).filter(|code| (100..=699).contains(code)) else {
             return bad("the status code is not a number from 100 to 699");
         };
-        return Ok(StartLine::Response {
-            version,
-            code,
-            reason: reason.trim_ascii(),
-        });
+        return Ok(StartLine::Response { version, code, reason: reason.trim_ascii() });
     }
     let mut words = line.split_ascii_whitespace();
     let (Some(method), Some(uri), Some(version), None) =
@@ -472,20 +418,13 @@ fn parse_start_line(line: &str) -> Result<StartLine<'_>, ParseError> {
     if value::strip_prefix_ignore_case(version, "SIP/").is_none() {
         return bad("the request line does not end with a SIP version");
     }
-    Ok(StartLine::Request {
-        method,
-        uri,
-        version,
-    })
+    Ok(StartLine::Request { method, uri, version })
 }
 
 /// RFC 3261 §25.1 `token` characters.
 const fn is_token_byte(byte: u8) -> bool {
     byte.is_ascii_alphanumeric()
-        || matches!(
-            byte,
-            b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~'
-        )
+        || matches!(byte, b'-' | b'.' | b'!' | b'%' | b'*' | b'_' | b'+' | b'`' | b'\'' | b'~')
 }
 
 /// Reads header lines up to and including the blank line. `Err(None)` means the text ended first.
@@ -531,15 +470,8 @@ fn parse_headers<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, Option<Pa
     Ok(headers)
 }
 
-fn finish_header<'a>(
-    text: &'a str,
-    (name, start, end, folded): (&'a str, usize, usize, bool),
-) -> Header<'a> {
-    Header {
-        name,
-        value: text.get(start..end).unwrap_or_default(),
-        folded,
-    }
+fn finish_header<'a>(text: &'a str, (name, start, end, folded): (&'a str, usize, usize, bool)) -> Header<'a> {
+    Header { name, value: text.get(start..end).unwrap_or_default(), folded }
 }
 
 #[cfg(test)]
@@ -590,18 +522,11 @@ mod tests {
 
     #[test]
     fn folded_lines_and_odd_spacing() {
-        let message =
-            parsed(b"SIP/2.0 200 OK\nSubject : first\n  second\n\tthird\nX-Empty:\nCall-ID:1\n\n");
+        let message = parsed(b"SIP/2.0 200 OK\nSubject : first\n  second\n\tthird\nX-Empty:\nCall-ID:1\n\n");
         let subject = message.all_headers().first().copied();
         assert_eq!(subject.map(|h| h.folded), Some(true));
-        assert_eq!(
-            subject.map(|h| h.unfolded().into_owned()),
-            Some("first second third".into())
-        );
-        assert_eq!(
-            message.header("s").map(|v| v.starts_with("first")),
-            Some(true)
-        );
+        assert_eq!(subject.map(|h| h.unfolded().into_owned()), Some("first second third".into()));
+        assert_eq!(message.header("s").map(|v| v.starts_with("first")), Some(true));
         assert_eq!(message.header("x-empty"), Some(""));
         assert_eq!(message.call_id(), Some("1"));
     }
@@ -611,11 +536,7 @@ mod tests {
         let message = parsed(b"SIP/2.0 404 Not  Found\r\n\r\n");
         assert_eq!(
             message.start_line(),
-            StartLine::Response {
-                version: "SIP/2.0",
-                code: 404,
-                reason: "Not  Found"
-            }
+            StartLine::Response { version: "SIP/2.0", code: 404, reason: "Not  Found" }
         );
         assert_eq!(parsed(b"SIP/2.0 200\r\n\r\n").status_code(), Some(200));
     }
@@ -623,77 +544,32 @@ mod tests {
     #[test]
     fn body_framing_says_which() {
         let ok = parsed(b"NOTIFY sip:x SIP/2.0\r\nl: 3\r\n\r\nabc");
-        assert_eq!(
-            (ok.body(), ok.body_framing()),
-            (&b"abc"[..], BodyFraming::ContentLength)
-        );
+        assert_eq!((ok.body(), ok.body_framing()), (&b"abc"[..], BodyFraming::ContentLength));
         let short = parsed(b"NOTIFY sip:x SIP/2.0\r\nContent-Length: 2\r\n\r\nabc");
         assert_eq!(
             (short.body(), short.body_framing()),
-            (
-                &b"abc"[..],
-                BodyFraming::DatagramEnd {
-                    declared: Some(2),
-                    actual: 3
-                }
-            )
+            (&b"abc"[..], BodyFraming::DatagramEnd { declared: Some(2), actual: 3 })
         );
         let long = parsed(b"NOTIFY sip:x SIP/2.0\r\nContent-Length: 99\r\n\r\nabc");
-        assert_eq!(
-            long.body_framing(),
-            BodyFraming::DatagramEnd {
-                declared: Some(99),
-                actual: 3
-            }
-        );
+        assert_eq!(long.body_framing(), BodyFraming::DatagramEnd { declared: Some(99), actual: 3 });
         let none = parsed(b"NOTIFY sip:x SIP/2.0\r\n\r\n\xff\x00");
         assert_eq!(none.body(), b"\xff\x00");
-        assert_eq!(
-            none.body_framing(),
-            BodyFraming::DatagramEnd {
-                declared: None,
-                actual: 2
-            }
-        );
+        assert_eq!(none.body_framing(), BodyFraming::DatagramEnd { declared: None, actual: 2 });
     }
 
     #[test]
     fn typed_errors() {
         assert_eq!(parse(b""), Err(ParseError::Empty));
         assert_eq!(parse(b"\r\n\r\n"), Err(ParseError::Empty));
-        assert_eq!(
-            parse(&vec![b'a'; 65_536]),
-            Err(ParseError::TooLarge { len: 65_536 })
-        );
+        assert_eq!(parse(&vec![b'a'; 65_536]), Err(ParseError::TooLarge { len: 65_536 }));
         assert_eq!(parse(&vec![b'a'; 60_000]), Err(ParseError::Truncated));
-        assert_eq!(
-            parse(YEALINK.get(..100).unwrap_or_default()),
-            Err(ParseError::Truncated)
-        );
-        assert_eq!(
-            parse(b"SUBSCRIBE sip:\xff SIP/2.0\r\n\r\n"),
-            Err(ParseError::NotUtf8 { offset: 14 })
-        );
-        assert_eq!(
-            parse(b"\r\nSIP/2.0 200 OK\r\nA: \0\r\n\r\n"),
-            Err(ParseError::NulByte { offset: 21 })
-        );
-        assert!(matches!(
-            parse(b"HELLO\r\n\r\n"),
-            Err(ParseError::BadStartLine { .. })
-        ));
-        assert!(matches!(
-            parse(b"SIP/2.0 2000 OK\r\n\r\n"),
-            Err(ParseError::BadStartLine { .. })
-        ));
-        assert!(matches!(
-            parse(b"SIP/2.0 099 OK\r\n\r\n"),
-            Err(ParseError::BadStartLine { .. })
-        ));
-        assert!(matches!(
-            parse(b"INVITE sip:x HTTP/1.1\r\n\r\n"),
-            Err(ParseError::BadStartLine { .. })
-        ));
+        assert_eq!(parse(YEALINK.get(..100).unwrap_or_default()), Err(ParseError::Truncated));
+        assert_eq!(parse(b"SUBSCRIBE sip:\xff SIP/2.0\r\n\r\n"), Err(ParseError::NotUtf8 { offset: 14 }));
+        assert_eq!(parse(b"\r\nSIP/2.0 200 OK\r\nA: \0\r\n\r\n"), Err(ParseError::NulByte { offset: 21 }));
+        assert!(matches!(parse(b"HELLO\r\n\r\n"), Err(ParseError::BadStartLine { .. })));
+        assert!(matches!(parse(b"SIP/2.0 2000 OK\r\n\r\n"), Err(ParseError::BadStartLine { .. })));
+        assert!(matches!(parse(b"SIP/2.0 099 OK\r\n\r\n"), Err(ParseError::BadStartLine { .. })));
+        assert!(matches!(parse(b"INVITE sip:x HTTP/1.1\r\n\r\n"), Err(ParseError::BadStartLine { .. })));
         assert_eq!(
             parse(b"OPTIONS sip:x SIP/2.0\r\nno colon\r\n\r\n"),
             Err(ParseError::BadHeader { line: 2 })
@@ -706,11 +582,7 @@ mod tests {
             parse(b"OPTIONS sip:x SIP/2.0\r\nBad Name: x\r\n\r\n"),
             Err(ParseError::BadHeader { line: 2 })
         );
-        for error in [
-            ParseError::Empty,
-            ParseError::Truncated,
-            ParseError::BadHeader { line: 3 },
-        ] {
+        for error in [ParseError::Empty, ParseError::Truncated, ParseError::BadHeader { line: 3 }] {
             assert!(!error.to_string().is_empty());
         }
     }

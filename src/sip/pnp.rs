@@ -25,11 +25,9 @@ pub fn is_pnp_subscribe(message: &Message<'_>) -> bool {
 /// The message carries `Event: ua-profile`, with or without parameters.
 #[must_use]
 pub fn is_ua_profile_event(message: &Message<'_>) -> bool {
-    message.header_named(names::EVENT).is_some_and(|event| {
-        value::split_params(event)
-            .0
-            .eq_ignore_ascii_case(UA_PROFILE)
-    })
+    message
+        .header_named(names::EVENT)
+        .is_some_and(|event| value::split_params(event).0.eq_ignore_ascii_case(UA_PROFILE))
 }
 
 /// Where a phone's MAC was found.
@@ -82,28 +80,20 @@ pub struct PhoneIdentity {
 pub fn identify_phone(message: &Message<'_>) -> PhoneIdentity {
     // One pass over the Event parameters instead of one search per parameter.
     let mut from_event: [Option<&str>; 4] = [None; 4];
-    let event_params = message
-        .header_named(names::EVENT)
-        .map_or("", |event| value::split_params(event).1);
+    let event_params = message.header_named(names::EVENT).map_or("", |event| value::split_params(event).1);
     for param in value::params(event_params) {
         let slot = ["vendor", "model", "version", "profile-type"]
             .iter()
             .position(|name| param.name.eq_ignore_ascii_case(name))
             .and_then(|index| from_event.get_mut(index));
         if let Some(slot @ None) = slot {
-            *slot = param
-                .value
-                .map(str::trim_ascii)
-                .filter(|text| !text.is_empty());
+            *slot = param.value.map(str::trim_ascii).filter(|text| !text.is_empty());
         }
     }
     let [vendor, model, version, profile_type] = from_event.map(|text| text.map(owned_unfolded));
     let user_agent = message.header_named(names::USER_AGENT).map(owned_unfolded);
     let guessed = if vendor.is_none() || model.is_none() || version.is_none() {
-        user_agent
-            .as_deref()
-            .map(guess_from_user_agent)
-            .unwrap_or_default()
+        user_agent.as_deref().map(guess_from_user_agent).unwrap_or_default()
     } else {
         Guessed::default()
     };
@@ -136,9 +126,7 @@ fn rport(via_params: &str) -> RportParam {
     match value::param(via_params, "rport") {
         None => RportParam::Absent,
         Some(None | Some("")) => RportParam::Requested,
-        Some(Some(port)) => {
-            value::parse_decimal(port).map_or(RportParam::Invalid, RportParam::Value)
-        }
+        Some(Some(port)) => value::parse_decimal(port).map_or(RportParam::Invalid, RportParam::Value),
     }
 }
 
@@ -180,9 +168,7 @@ fn mac_in_user_agent(user_agent: &str) -> Option<MacAddr> {
         .find_map(|word| {
             mac_in_user_part(word).or_else(|| {
                 let word = word.trim_matches(|c: char| !c.is_ascii_hexdigit());
-                (word.len() == 17 || word.len() == 14)
-                    .then(|| word.parse().ok())
-                    .flatten()
+                (word.len() == 17 || word.len() == 14).then(|| word.parse().ok()).flatten()
             })
         })
 }
@@ -227,12 +213,7 @@ fn guess_from_user_agent(user_agent: &str) -> Guessed {
     }
     let second = words.next();
     let model = second.filter(|word| !looks_like_version(word));
-    let firmware = if model.is_some() {
-        words.next()
-    } else {
-        second
-    }
-    .filter(looks_like_version);
+    let firmware = if model.is_some() { words.next() } else { second }.filter(looks_like_version);
     Guessed {
         vendor: non_empty(first),
         model: model.and_then(non_empty),
@@ -275,34 +256,26 @@ pub fn notify_info(message: &Message<'_>) -> Option<NotifyInfo> {
     if !message.is_request("NOTIFY") {
         return None;
     }
-    let (content_type, content_params) = message
-        .header_named(names::CONTENT_TYPE)
-        .map_or(("", ""), value::split_params);
+    let (content_type, content_params) =
+        message.header_named(names::CONTENT_TYPE).map_or(("", ""), value::split_params);
     let body = String::from_utf8_lossy(message.body());
     let body_url = body.trim_ascii();
     let (provisioning_url, url_source) = if content_type.eq_ignore_ascii_case("application/url") {
         (non_empty(body_url), Some(UrlSource::Body))
     } else if content_type.eq_ignore_ascii_case("message/external-body") {
-        let url = value::param(content_params, "URL")
-            .flatten()
-            .map(str::trim_ascii)
-            .and_then(non_empty);
+        let url = value::param(content_params, "URL").flatten().map(str::trim_ascii).and_then(non_empty);
         (url, Some(UrlSource::ExternalBody))
     } else if body_url.contains("://") && !body_url.contains(char::is_whitespace) {
         (non_empty(body_url), Some(UrlSource::UntypedBody))
     } else {
         (None, None)
     };
-    let (state, state_params) = message
-        .header("Subscription-State")
-        .map_or(("", ""), value::split_params);
+    let (state, state_params) = message.header("Subscription-State").map_or(("", ""), value::split_params);
     Some(NotifyInfo {
         url_source: url_source.filter(|_| provisioning_url.is_some()),
         provisioning_url,
         subscription_state: non_empty(state),
-        reason: value::param(state_params, "reason")
-            .flatten()
-            .and_then(non_empty),
+        reason: value::param(state_params, "reason").flatten().and_then(non_empty),
         content_type: non_empty(content_type),
     })
 }
@@ -332,14 +305,9 @@ pub fn response_info(message: &Message<'_>) -> Option<ResponseInfo> {
         code,
         reason: reason.to_owned(),
         call_id: message.call_id().map(owned_unfolded),
-        cseq: message
-            .cseq()
-            .map(|(number, method)| (number, method.to_owned())),
+        cseq: message.cseq().map(|(number, method)| (number, method.to_owned())),
         branch: message.via_branch().map(str::to_owned),
-        to_tag: message
-            .header_named(names::TO)
-            .and_then(value::tag)
-            .map(str::to_owned),
+        to_tag: message.header_named(names::TO).and_then(value::tag).map(str::to_owned),
         server_or_user_agent: message
             .header("Server")
             .or_else(|| message.header_named(names::USER_AGENT))
@@ -403,15 +371,9 @@ mod tests {
 
     #[test]
     fn mac_in_from_to_or_user_agent_or_nowhere() {
-        let from = identity(&subscribe(
-            "sip:224.0.1.75",
-            "From: <sip:MAC=0015657322ff@h>\r\n",
-        ));
+        let from = identity(&subscribe("sip:224.0.1.75", "From: <sip:MAC=0015657322ff@h>\r\n"));
         assert_eq!(from.mac_source, Some(MacSource::From));
-        let to = identity(&subscribe(
-            "sip:224.0.1.75",
-            "From: <sip:201@h>\r\nTo: sip:MAC0015657322ff@h\r\n",
-        ));
+        let to = identity(&subscribe("sip:224.0.1.75", "From: <sip:201@h>\r\nTo: sip:MAC0015657322ff@h\r\n"));
         assert_eq!(to.mac_source, Some(MacSource::To));
         let ua = identity(&subscribe(
             "sip:224.0.1.75",
@@ -419,15 +381,10 @@ mod tests {
         ));
         assert_eq!(ua.mac_source, Some(MacSource::UserAgent));
         assert_eq!(ua.mac, "0015657322ff".parse().ok());
-        let ua = identity(&subscribe(
-            "sip:224.0.1.75",
-            "User-Agent: snom/8.7 (MAC=000413aabbcc)\r\n",
-        ));
+        let ua = identity(&subscribe("sip:224.0.1.75", "User-Agent: snom/8.7 (MAC=000413aabbcc)\r\n"));
         assert_eq!(ua.mac, "000413aabbcc".parse().ok());
-        let none = identity(&subscribe(
-            "sip:001565f4f9e1@224.0.1.75",
-            "User-Agent: Foo/1.0 build 202301011200\r\n",
-        ));
+        let none =
+            identity(&subscribe("sip:001565f4f9e1@224.0.1.75", "User-Agent: Foo/1.0 build 202301011200\r\n"));
         assert_eq!((none.mac, none.mac_source), (None, None));
     }
 
@@ -469,18 +426,14 @@ mod tests {
     #[test]
     fn rport_forms_and_reply_target() {
         let source: SocketAddr = "198.51.100.9:40000".parse().unwrap_or_else(|_| panic!());
-        let with =
-            |via: &str| format!("SUBSCRIBE sip:x SIP/2.0\r\nv: {via}\r\nEvent: ua-profile\r\n\r\n");
+        let with = |via: &str| format!("SUBSCRIBE sip:x SIP/2.0\r\nv: {via}\r\nEvent: ua-profile\r\n\r\n");
         let requested = with("SIP/2.0/UDP 198.51.100.7:5059;rport;branch=z9hG4bK1");
         let message = parse(requested.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(identify_phone(&message).rport, RportParam::Requested);
         assert_eq!(reply_target(&message, source), source);
         let plain = with("SIP/2.0/UDP 198.51.100.7:5059;branch=z9hG4bK1");
         let message = parse(plain.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(
-            reply_target(&message, source),
-            "198.51.100.9:5059".parse().unwrap_or(source)
-        );
+        assert_eq!(reply_target(&message, source), "198.51.100.9:5059".parse().unwrap_or(source));
         let valued = with("SIP/2.0/UDP host;rport=5062");
         let message = parse(valued.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
         let phone = identify_phone(&message);
@@ -507,20 +460,11 @@ mod tests {
     fn notify_without_type_or_url() {
         let untyped = parse(b"NOTIFY sip:x SIP/2.0\r\n\r\nhttp://198.51.100.1/p\r\n");
         let info = untyped.ok().as_ref().and_then(notify_info);
-        assert_eq!(
-            info.as_ref().and_then(|i| i.url_source),
-            Some(UrlSource::UntypedBody)
-        );
-        assert_eq!(
-            info.and_then(|i| i.provisioning_url).as_deref(),
-            Some("http://198.51.100.1/p")
-        );
+        assert_eq!(info.as_ref().and_then(|i| i.url_source), Some(UrlSource::UntypedBody));
+        assert_eq!(info.and_then(|i| i.provisioning_url).as_deref(), Some("http://198.51.100.1/p"));
         let empty = parse(b"NOTIFY sip:x SIP/2.0\r\nc: application/url\r\nl: 0\r\n\r\n");
         let info = empty.ok().as_ref().and_then(notify_info);
-        assert_eq!(
-            info.map(|i| (i.provisioning_url, i.url_source)),
-            Some((None, None))
-        );
+        assert_eq!(info.map(|i| (i.provisioning_url, i.url_source)), Some((None, None)));
         let response = parse(b"SIP/2.0 200 OK\r\n\r\n");
         assert_eq!(response.ok().as_ref().and_then(notify_info), None);
     }

@@ -12,9 +12,7 @@
 /// values have neither, and then a plain (vectorised) search answers.
 pub(crate) fn find_unquoted(text: &str, needle: u8) -> Option<usize> {
     let bytes = text.as_bytes();
-    let first = bytes
-        .iter()
-        .position(|&byte| byte == needle || byte == b'"' || byte == b'<')?;
+    let first = bytes.iter().position(|&byte| byte == needle || byte == b'"' || byte == b'<')?;
     if bytes.get(first) == Some(&needle) {
         return Some(first);
     }
@@ -107,15 +105,9 @@ impl<'a> Iterator for Params<'a> {
             return Some(match piece.find('=') {
                 Some(index) => {
                     let (name, value) = split_around(piece, index);
-                    Param {
-                        name: name.trim_ascii(),
-                        value: Some(unquote(value.trim_ascii())),
-                    }
+                    Param { name: name.trim_ascii(), value: Some(unquote(value.trim_ascii())) }
                 }
-                None => Param {
-                    name: piece,
-                    value: None,
-                },
+                None => Param { name: piece, value: None },
             });
         }
     }
@@ -125,18 +117,14 @@ impl<'a> Iterator for Params<'a> {
 /// without a value.
 #[must_use]
 pub fn param<'a>(list: &'a str, name: &str) -> Option<Option<&'a str>> {
-    params(list)
-        .find(|p| p.name.eq_ignore_ascii_case(name))
-        .map(|p| p.value)
+    params(list).find(|p| p.name.eq_ignore_ascii_case(name)).map(|p| p.value)
 }
 
 /// `"text"` without its quotes; anything else unchanged. Backslash escapes are left as written, which is
 /// exact for every value PnP cares about (URLs, versions, model names).
 #[must_use]
 pub fn unquote(text: &str) -> &str {
-    text.strip_prefix('"')
-        .and_then(|inner| inner.strip_suffix('"'))
-        .unwrap_or(text)
+    text.strip_prefix('"').and_then(|inner| inner.strip_suffix('"')).unwrap_or(text)
 }
 
 /// The first element of a comma-separated header value (`Via: a, b` gives `a`).
@@ -191,13 +179,9 @@ pub fn tag(value: &str) -> Option<&str> {
 #[must_use]
 pub fn uri_user_or_host(uri: &str) -> &str {
     let uri = uri.trim_ascii();
-    let without_scheme = ["sip:", "sips:"]
-        .iter()
-        .find_map(|scheme| strip_prefix_ignore_case(uri, scheme))
-        .unwrap_or(uri);
-    let end = without_scheme
-        .find(['@', ';', '?', '>'])
-        .unwrap_or(without_scheme.len());
+    let without_scheme =
+        ["sip:", "sips:"].iter().find_map(|scheme| strip_prefix_ignore_case(uri, scheme)).unwrap_or(uri);
+    let end = without_scheme.find(['@', ';', '?', '>']).unwrap_or(without_scheme.len());
     without_scheme.get(..end).unwrap_or(without_scheme)
 }
 
@@ -205,9 +189,7 @@ pub fn uri_user_or_host(uri: &str) -> &str {
 #[must_use]
 pub fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
     let head = text.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| text.get(prefix.len()..))
-        .flatten()
+    head.eq_ignore_ascii_case(prefix).then(|| text.get(prefix.len()..)).flatten()
 }
 
 /// The parts of one `Via` value that matter for answering: transport, sent-by and the parameter list.
@@ -230,16 +212,9 @@ pub fn parse_via(value: &str) -> Option<Via<'_>> {
     let protocol = words.next()?;
     // RFC 3261 allows LWS around the colon of host:port; joining is not worth an allocation here, so the
     // sent-by is the rest of the head, with that whitespace tolerated below.
-    let sent_by = head
-        .get(head.find(protocol)? + protocol.len()..)?
-        .trim_ascii();
+    let sent_by = head.get(head.find(protocol)? + protocol.len()..)?.trim_ascii();
     let (host, port) = split_host_port(sent_by)?;
-    Some(Via {
-        protocol,
-        host,
-        port,
-        params,
-    })
+    Some(Via { protocol, host, port, params })
 }
 
 /// `host`, `host:port`, `[v6]` or `[v6]:port`. A port that is not a number makes the whole thing `None`.
@@ -253,10 +228,9 @@ pub fn split_host_port(text: &str) -> Option<(&str, Option<u16>)> {
         (host, after.strip_prefix(':'))
     } else {
         match text.rfind(':') {
-            Some(colon) => (
-                text.get(..colon)?.trim_ascii_end(),
-                text.get(colon + 1..).map(str::trim_ascii_start),
-            ),
+            Some(colon) => {
+                (text.get(..colon)?.trim_ascii_end(), text.get(colon + 1..).map(str::trim_ascii_start))
+            }
             None => (text, None),
         }
     };
@@ -305,10 +279,7 @@ mod tests {
     #[test]
     fn name_addr_uri_and_tag() {
         let value = r#""Desk; <1>" <sip:MAC%3a00135E874B49@h;transport=udp>;tag=65"#;
-        assert_eq!(
-            name_addr_uri(value),
-            "sip:MAC%3a00135E874B49@h;transport=udp"
-        );
+        assert_eq!(name_addr_uri(value), "sip:MAC%3a00135E874B49@h;transport=udp");
         assert_eq!(tag(value), Some("65"));
         assert_eq!(name_addr_uri("sip:201@h;tag=1"), "sip:201@h");
         assert_eq!(tag("sip:201@h"), None);
@@ -316,33 +287,20 @@ mod tests {
 
     #[test]
     fn user_or_host() {
-        assert_eq!(
-            uri_user_or_host("sip:MAC001565f4f9e1@224.0.1.75"),
-            "MAC001565f4f9e1"
-        );
-        assert_eq!(
-            uri_user_or_host("SIP:MAC%3a00135E874B49"),
-            "MAC%3a00135E874B49"
-        );
+        assert_eq!(uri_user_or_host("sip:MAC001565f4f9e1@224.0.1.75"), "MAC001565f4f9e1");
+        assert_eq!(uri_user_or_host("SIP:MAC%3a00135E874B49"), "MAC%3a00135E874B49");
         assert_eq!(uri_user_or_host("sip:224.0.1.75:5060"), "224.0.1.75:5060");
     }
 
     #[test]
     fn via_forms() {
-        let via =
-            parse_via("SIP/2.0/UDP 10.1.3.239:5059;branch=z9hG4bK1;rport").unwrap_or_else(|| {
-                panic!("via did not parse");
-            });
-        assert_eq!(
-            (via.protocol, via.host, via.port),
-            ("SIP/2.0/UDP", "10.1.3.239", Some(5059))
-        );
+        let via = parse_via("SIP/2.0/UDP 10.1.3.239:5059;branch=z9hG4bK1;rport").unwrap_or_else(|| {
+            panic!("via did not parse");
+        });
+        assert_eq!((via.protocol, via.host, via.port), ("SIP/2.0/UDP", "10.1.3.239", Some(5059)));
         assert_eq!(param(via.params, "rport"), Some(None));
         let via = parse_via("SIP/2.0/UDP [2001:db8::1]:5060, SIP/2.0/UDP other");
-        assert_eq!(
-            via.map(|v| (v.host, v.port)),
-            Some(("2001:db8::1", Some(5060)))
-        );
+        assert_eq!(via.map(|v| (v.host, v.port)), Some(("2001:db8::1", Some(5060))));
         let via = parse_via("SIP/2.0/UDP host.example");
         assert_eq!(via.map(|v| (v.host, v.port)), Some(("host.example", None)));
         assert_eq!(parse_via("SIP/2.0/UDP h:99999"), None);
