@@ -19,13 +19,14 @@ Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
 /// which of them joined the group, and where the OS routes the group's traffic.
 #[derive(Debug, Parser)]
 #[command(name = "mcready", version, about, long_about, after_help = AFTER_HELP)]
-#[command(arg_required_else_help = true, propagate_version = true)]
+#[command(propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
+    /// The command; `check` when none is given.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Options every command takes.
@@ -82,6 +83,10 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The four-requirement checklist, with a fix under every failure (the default command). Exits 0
+    /// on pass or warn, 1 on fail (with --strict also on warn, skip and incomplete), 2 when it cannot
+    /// run. Sends one PnP probe and an IGMP join/leave unless --no-probe.
+    Check(CheckArgs),
     /// Send one phone-shaped PnP SUBSCRIBE to the group (TTL 1) and report every answer: 200 OK, NOTIFY
     /// and its provisioning URL, who, and how fast. Exits 0 when a server answered, 1 when none did.
     /// Puts SIP on the LAN.
@@ -98,6 +103,33 @@ pub enum Command {
     /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct CheckArgs {
+    /// A phone expected on the LAN (repeatable); also chooses the PnP interface by subnet.
+    #[arg(long, value_name = "IP")]
+    pub phone: Vec<std::net::IpAddr>,
+
+    /// A host on the phones' LAN running `mcready respond`: tests the multicast path both ways.
+    #[arg(long, value_name = "IP[:PORT]")]
+    pub peer: Option<String>,
+
+    /// Listen this many seconds for phones booting (reboot a phone meanwhile).
+    #[arg(long, value_name = "SECS")]
+    pub listen: Option<f64>,
+
+    /// How long to wait for answers to the probe, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub timeout: f64,
+
+    /// Passive: send nothing at all (no probe, no IGMP join, no peer test); what needs sending is `skip`.
+    #[arg(long)]
+    pub no_probe: bool,
+
+    /// Exit 1 on warn, skip and incomplete too (the JSON verdict is unchanged).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

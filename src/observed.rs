@@ -126,7 +126,8 @@ pub struct Sent {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProbeReport {
     pub sent: Vec<Sent>,
-    pub loopback: Loopback,
+    /// `None` when the copy could not be watched (the group's port could not be shared).
+    pub loopback: Option<Loopback>,
     pub answers: Vec<Answer>,
     pub warnings: Vec<String>,
 }

@@ -88,7 +88,7 @@ pub fn healthy() -> Snapshot {
         peer: Observed::NotAsked,
         probe: Observed::Done(ProbeReport {
             sent: Vec::new(),
-            loopback: Loopback { arrived: true, after_ms: Some(0.2) },
+            loopback: Some(Loopback { arrived: true, after_ms: Some(0.2) }),
             answers: vec![Answer {
                 responder: "198.51.100.10:5060".parse().unwrap(),
                 user_agent: Some("Asterisk PBX 20.5.0".into()),

@@ -216,8 +216,17 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check]) -> Check {
         return skip_probe(LOOPBACK, snapshot);
     };
     let evidence = json!({"loopback": probe.loopback});
-    if probe.loopback.arrived {
-        let after = probe.loopback.after_ms.map_or_else(String::new, |ms| format!(" after {ms:.1} ms"));
+    let Some(loopback) = &probe.loopback else {
+        return check(
+            LOOPBACK,
+            Status::Skip,
+            "The looped-back copy could not be watched: the group's port could not be shared.".into(),
+            None,
+            evidence,
+        );
+    };
+    if loopback.arrived {
+        let after = loopback.after_ms.map_or_else(String::new, |ms| format!(" after {ms:.1} ms"));
         return check(
             LOOPBACK,
             Status::Pass,

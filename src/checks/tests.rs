@@ -90,8 +90,7 @@ fn host_firewall_drop_blames_only_the_network() {
     let mut snapshot = healthy();
     snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
     if let Observed::Done(probe) = &mut snapshot.probe {
-        probe.loopback.arrived = false;
-        probe.loopback.after_ms = None;
+        probe.loopback = Some(crate::observed::Loopback { arrived: false, after_ms: None });
         probe.answers.clear();
     }
     let mut listen = listened(Vec::new());

@@ -1,6 +1,7 @@
 //! One module per command, each wiring gather → evaluate → render: it asks the platform for the facts
 //! it needs, turns them into its document, and says which exit code the document means.
 
+pub mod check;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;
@@ -33,11 +34,13 @@ impl Outcome {
 /// caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
     match &cli.command {
-        Command::Interfaces(args) => interfaces::run(cli, args),
-        Command::Joins(args) => joins::run(cli, args),
-        Command::Probe(args) => probe::run(cli, args),
-        Command::Listen(args) => listen::run(cli, args),
-        Command::Respond(args) => respond::run(cli, args),
+        None => check::run(cli, &crate::cli::CheckArgs { timeout: 2.0, ..Default::default() }),
+        Some(Command::Check(args)) => check::run(cli, args),
+        Some(Command::Interfaces(args)) => interfaces::run(cli, args),
+        Some(Command::Joins(args)) => joins::run(cli, args),
+        Some(Command::Probe(args)) => probe::run(cli, args),
+        Some(Command::Listen(args)) => listen::run(cli, args),
+        Some(Command::Respond(args)) => respond::run(cli, args),
     }
 }
 

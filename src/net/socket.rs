@@ -182,6 +182,24 @@ impl MulticastSender {
         Ok(())
     }
 
+    /// Sends `payload` by unicast from the sender's port — how a phone answers a NOTIFY with 200 OK —
+    /// and records it.
+    ///
+    /// # Errors
+    /// When the OS refuses the send.
+    pub fn send_to(&self, payload: &[u8], to: SocketAddrV4, detail: &str) -> Result<(), NetError> {
+        self.socket
+            .send_to(payload, &SockAddr::from(to))
+            .map_err(|e| NetError::os(format!("send to {to} from {}", self.local), e))?;
+        self.actions.record(
+            ActionKind::Sent,
+            *to.ip(),
+            &self.interface.name,
+            format!("{detail} ({} bytes to {to}, from {})", payload.len(), self.local),
+        );
+        Ok(())
+    }
+
     /// The next datagram that reaches the sender's port before `deadline`.
     ///
     /// # Errors
