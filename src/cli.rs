@@ -15,14 +15,19 @@ Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
 /// Is this LAN ready for SIP Plug-and-Play phone provisioning?
 ///
 /// Phones find their PBX by multicasting a SIP SUBSCRIBE (Event: ua-profile) to 224.0.1.75:5060
-/// (sip.mcast.net). mcready shows what the host looks like from the phones' side: which adapters it has,
-/// which of them joined the group, and where the OS routes the group's traffic.
+/// (sip.mcast.net). Run on the PBX host, `mcready` (that is, `mcready check`) says which of the four
+/// requirements fails — PBX membership, same subnet, network multicast, phone PnP — and how to fix it.
+/// The other commands show the pieces: adapters, joins, a probe, phones heard, and a responder for tests.
 #[derive(Debug, Parser)]
 #[command(name = "mcready", version, about, long_about, after_help = AFTER_HELP)]
-#[command(propagate_version = true)]
+#[command(propagate_version = true, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
+
+    /// `check`'s options, so that `mcready --phone IP` runs the default command.
+    #[command(flatten)]
+    pub check: CheckArgs,
 
     /// The command; `check` when none is given.
     #[command(subcommand)]

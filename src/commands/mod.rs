@@ -34,7 +34,7 @@ impl Outcome {
 /// caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
     match &cli.command {
-        None => check::run(cli, &crate::cli::CheckArgs { timeout: 2.0, ..Default::default() }),
+        None => check::run(cli, &cli.check),
         Some(Command::Check(args)) => check::run(cli, args),
         Some(Command::Interfaces(args)) => interfaces::run(cli, args),
         Some(Command::Joins(args)) => joins::run(cli, args),

@@ -65,8 +65,13 @@ pub fn observe(
                 None
             }
         };
-    let sender_options =
-        SenderOptions { group: options.group, port: options.port, local_port: 0, ttl: options.ttl, loopback: true };
+    let sender_options = SenderOptions {
+        group: options.group,
+        port: options.port,
+        local_port: 0,
+        ttl: options.ttl,
+        loopback: true,
+    };
     let sender = MulticastSender::open(interface, sender_options, actions)?;
     let mut subscribe = build::ProbeSubscribe::new(SocketAddr::V4(sender.local_addr()), probe_mac(interface));
     subscribe.group = IpAddr::V4(options.group);
@@ -74,7 +79,8 @@ pub fn observe(
 
     let start = Instant::now();
     let deadline = start + options.timeout;
-    let watcher = loopback_listener.map(|receiver| watch_loopback(receiver, subscribe.call_id.clone(), deadline));
+    let watcher =
+        loopback_listener.map(|receiver| watch_loopback(receiver, subscribe.call_id.clone(), deadline));
     let mut exchange = Exchange {
         sender: &sender,
         call_id: subscribe.call_id.clone(),
@@ -133,7 +139,12 @@ struct Exchange<'a> {
 
 impl Exchange<'_> {
     /// Sends and retransmits (RFC 3261 timer E) until a server answers, then settles and returns.
-    fn run(&mut self, datagram: &[u8], options: &ProbeOptions, actions: &OwnActions) -> Result<Vec<Sent>, NetError> {
+    fn run(
+        &mut self,
+        datagram: &[u8],
+        options: &ProbeOptions,
+        actions: &OwnActions,
+    ) -> Result<Vec<Sent>, NetError> {
         let local = self.sender.local_addr();
         let interface = self.sender.interface().name.clone();
         let deadline = self.start + options.timeout;
@@ -171,7 +182,8 @@ impl Exchange<'_> {
     /// Once a server answered: a short settle for others, longer while a 200 OK awaits its NOTIFY.
     fn settle_until(&self, settle: Duration) -> Option<Instant> {
         let first = self.first_answer?;
-        let awaiting_notify = self.responders.values().any(|a| a.status.is_some() && a.notify_rtt_ms.is_none());
+        let awaiting_notify =
+            self.responders.values().any(|a| a.status.is_some() && a.notify_rtt_ms.is_none());
         Some(first + if awaiting_notify { NOTIFY_GRACE } else { settle })
     }
 
@@ -207,7 +219,8 @@ impl Exchange<'_> {
         } else if let Some(notify) = pnp::notify_info(&message) {
             entry.notify_rtt_ms.get_or_insert(rtt);
             entry.provisioning_url = entry.provisioning_url.take().or(notify.provisioning_url);
-            entry.user_agent = entry.user_agent.take().or_else(|| message.header("User-Agent").map(str::to_owned));
+            entry.user_agent =
+                entry.user_agent.take().or_else(|| message.header("User-Agent").map(str::to_owned));
             self.first_answer.get_or_insert(datagram.received_at);
             // A phone acknowledges the NOTIFY; without it the server retransmits and logs a failure.
             let contact = format!("sip:{}", self.sender.local_addr());

@@ -1,0 +1,257 @@
+//! `mcready check` scenarios in network namespaces: each breaks one thing and asserts the exact status
+//! of every requirement, in JSON, and that text and Markdown say the same.
+//!
+//! The LAN is a Linux bridge in a "switch" namespace with the PBX host and a phone host on its ports.
+//! The PBX is `tests/fixtures/lab/pbx.py` (joins the group, answers 200 OK + NOTIFY).
+
+mod common;
+
+use common::{Lab, json, stdout};
+use serde_json::Value;
+
+const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
+
+struct Lan {
+    lab: Lab,
+    pbx: String,
+    phone: String,
+    switch: String,
+}
+
+/// pbx (eth0 198.51.100.10/24, default via .1) — switch (br0) — phone (eth0 198.51.100.20/24).
+fn lan(test: &str, bridge_options: &[&str]) -> Option<Lan> {
+    let mut lab = Lab::new(test)?;
+    let switch = lab.host("switch");
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.bridge(&switch, "br0", bridge_options);
+    lab.veth(&switch, "p-pbx", &pbx, "eth0");
+    lab.veth(&switch, "p-phone", &phone, "eth0");
+    lab.bridge_port(&switch, "br0", "p-pbx");
+    lab.bridge_port(&switch, "br0", "p-phone");
+    lab.addr(&pbx, "eth0", "198.51.100.10/24");
+    lab.addr(&phone, "eth0", "198.51.100.20/24");
+    lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1"]);
+    lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    Some(Lan { lab, pbx, phone, switch })
+}
+
+const QUERIER: &[&str] = &[
+    "mcast_snooping",
+    "1",
+    "mcast_querier",
+    "1",
+    "mcast_query_interval",
+    "100",
+    "mcast_startup_query_interval",
+    "100",
+];
+const NO_QUERIER: &[&str] = &["mcast_snooping", "1", "mcast_querier", "0"];
+
+impl Lan {
+    /// Starts the stand-in PBX on the PBX host and waits until it has joined.
+    fn start_pbx(&mut self, args: &str) {
+        let script = format!("exec python3 {PBX_SCRIPT} 198.51.100.10 {args}");
+        let pbx = self.pbx.clone();
+        self.lab.spawn(&pbx, &script);
+        for _ in 0..300 {
+            if stdout(&self.lab.sh(&pbx, "cat /proc/net/igmp")).contains("4B0100E0")
+                && stdout(&self.lab.sh(&pbx, "cat /proc/net/udp")).contains(":13C4")
+            {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the lab PBX did not start");
+    }
+
+    fn check(&self, args: &[&str]) -> (Value, i32) {
+        let mut full = vec!["check", "--json", "--timeout", "1"];
+        full.extend_from_slice(args);
+        let out = self.lab.mcready(&self.pbx, &full);
+        (json(&out), out.status.code().unwrap_or(-1))
+    }
+}
+
+fn statuses(report: &Value) -> Vec<String> {
+    report["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn check_status(report: &Value, id: &str) -> String {
+    report["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["checks"].as_array().unwrap())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn assert_statuses(report: &Value, expected: [&str; 4]) {
+    assert_eq!(statuses(report), expected, "{report:#}");
+}
+
+#[test]
+fn healthy() {
+    let Some(mut lan) = lan("healthy", QUERIER) else { return };
+    lan.start_pbx("");
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
+    assert_eq!((report["verdict"].as_str(), code), (Some("pass"), 0));
+    assert_eq!(report["target"]["interface"], "eth0");
+    assert_eq!(report["target"]["interface_rule"], "phone-subnet");
+    assert_eq!(check_status(&report, "membership.pbx-answers"), "pass");
+    assert_eq!(check_status(&report, "multicast.igmp-querier"), "pass");
+    assert_eq!(
+        report["facts"]["answers"][0]["provisioning_url"],
+        "http://198.51.100.10/provisioning/{mac}.cfg"
+    );
+
+    let text = stdout(&lan.lab.mcready(&lan.pbx, &["check", "--color", "never", "--phone", "198.51.100.20"]));
+    assert!(text.contains("PASS: ready for PnP provisioning (exit 0)"), "{text}");
+    assert!(text.contains("✔ The PBX host joined 224.0.1.75"), "{text}");
+    let markdown =
+        stdout(&lan.lab.mcready(&lan.pbx, &["check", "--format", "markdown", "--phone", "198.51.100.20"]));
+    assert!(markdown.starts_with("### mcready check"), "{markdown}");
+    assert!(markdown.contains("`pbx-membership`: pass"), "{markdown}");
+    // `check` is the default command.
+    let default = lan.lab.mcready(&lan.pbx, &["--json", "--timeout", "1"]);
+    assert_eq!(json(&default)["schema"], "mcready.report/v1");
+}
+
+#[test]
+fn nothing_joined() {
+    let Some(lan) = lan("nothing_joined", QUERIER) else { return };
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&report, ["fail", "pass", "pass", "skip"]);
+    assert_eq!(code, 1);
+    assert_eq!(check_status(&report, "membership.on-pnp-interface"), "fail");
+    let text = stdout(&lan.lab.mcready(&lan.pbx, &["check", "--color", "never", "--timeout", "1"]));
+    assert!(text.contains("No interface has joined 224.0.1.75"), "{text}");
+    assert!(text.contains("fix: Start the PBX"), "{text}");
+}
+
+#[test]
+fn joined_on_the_wrong_nic() {
+    let Some(mut lan) = lan("joined_on_the_wrong_nic", QUERIER) else { return };
+    // A second NIC whose default route the OS prefers: a PBX joining with INADDR_ANY lands there.
+    let upstream = lan.lab.host("upstream");
+    lan.lab.veth(&lan.pbx, "wan", &upstream, "eth0");
+    lan.lab.addr(&lan.pbx, "wan", "203.0.113.10/24");
+    lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
+    lan.lab.ip(&lan.pbx, &["route", "del", "default"]);
+    lan.lab.ip(&lan.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
+    lan.lab.ip(&lan.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
+    lan.start_pbx("--any");
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&report, ["fail", "pass", "pass", "skip"]);
+    assert_eq!(code, 1);
+    assert_eq!(check_status(&report, "membership.on-pnp-interface"), "fail");
+    assert_eq!(check_status(&report, "membership.group-route"), "warn");
+    let summary = report["requirements"][0]["checks"][0]["summary"].as_str().unwrap();
+    assert!(summary.contains("joined on wan, not on eth0"), "{summary}");
+}
+
+#[test]
+fn phone_behind_a_router() {
+    let Some(mut lan) = lan("phone_behind_a_router", QUERIER) else { return };
+    lan.start_pbx("");
+    let (report, code) = lan.check(&["--phone", "203.0.113.20"]);
+    assert_statuses(&report, ["pass", "fail", "pass", "skip"]);
+    assert_eq!(code, 1);
+    assert_eq!(report["target"]["interface_rule"], "group-route");
+}
+
+#[test]
+fn snooping_bridge_without_querier_warns() {
+    let Some(mut lan) = lan("snooping_bridge_without_querier_warns", NO_QUERIER) else { return };
+    lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
+    lan.lab.bridge_port_mcast_flood(&lan.switch, "p-pbx", false);
+    lan.start_pbx("");
+    let (report, code) = lan.check(&[]);
+    assert_statuses(&report, ["pass", "skip", "warn", "skip"]);
+    assert_eq!(check_status(&report, "multicast.igmp-querier"), "warn");
+    assert_eq!((report["verdict"].as_str(), code), (Some("warn"), 0));
+    // --strict turns the warning into exit 1; the verdict stays.
+    let (strict, code) = lan.check(&["--strict"]);
+    assert_eq!((strict["verdict"].as_str(), code), (Some("warn"), 1));
+}
+
+#[test]
+fn bridge_as_querier_passes() {
+    let Some(mut lan) = lan("bridge_as_querier_passes", QUERIER) else { return };
+    lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
+    lan.start_pbx("");
+    let (report, _) = lan.check(&[]);
+    assert_statuses(&report, ["pass", "skip", "pass", "skip"]);
+    assert!(report["facts"]["querier"]["value"]["queries"][0]["source"].is_string(), "{report:#}");
+}
+
+#[test]
+fn pbx_owning_the_port_exclusively() {
+    let Some(mut lan) = lan("pbx_owning_the_port_exclusively", QUERIER) else { return };
+    lan.start_pbx("--exclusive");
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
+    assert_eq!(code, 0);
+    // mcready could not share 5060, so its own copy went unwatched — said, not failed.
+    assert_eq!(check_status(&report, "membership.probe-loopback"), "skip");
+    assert_eq!(check_status(&report, "membership.pbx-answers"), "pass");
+}
+
+#[test]
+fn no_route_for_the_group() {
+    let Some(mut lan) = lan("no_route_for_the_group", QUERIER) else { return };
+    lan.lab.ip(&lan.pbx, &["route", "del", "default"]);
+    lan.start_pbx("");
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_eq!(check_status(&report, "membership.group-route"), "fail");
+    assert_eq!(statuses(&report)[0], "fail");
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn passive_run_sends_nothing() {
+    let Some(mut lan) = lan("passive_run_sends_nothing", QUERIER) else { return };
+    lan.start_pbx("");
+    let (report, code) = lan.check(&["--no-probe", "--phone", "198.51.100.20"]);
+    assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["facts"]["own_actions"], Value::Array(Vec::new()), "--no-probe must send nothing");
+    assert_eq!(check_status(&report, "membership.pbx-answers"), "skip");
+    assert_eq!(check_status(&report, "multicast.igmp-querier"), "skip");
+}
+
+#[test]
+fn unprivileged_user_degrades_with_reasons() {
+    let Some(mut lan) = lan("unprivileged_user_degrades_with_reasons", QUERIER) else { return };
+    lan.start_pbx("");
+    let bin = common::mcready_bin();
+    let script = format!(
+        "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all {} check --json --timeout 1 --phone 198.51.100.20",
+        bin.display()
+    );
+    let out = lan.lab.sh(&lan.pbx, &script);
+    let report = json(&out);
+    assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
+    assert_eq!(report["host"]["privileged"], false);
+    assert_eq!(check_status(&report, "multicast.igmp-querier"), "skip");
+    let summary = report["requirements"][2]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "multicast.igmp-querier")
+        .unwrap()["summary"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(summary.contains("CAP_NET_RAW"), "{summary}");
+}
