@@ -80,3 +80,31 @@ fn lab_output_with_joins_routes_and_listeners_matches_the_schema() {
     validate("mcready.joins.v1.json", &joins);
     assert_eq!(joins["joined"], true);
 }
+
+/// `probe` and `check` send, so their real output is produced inside a lab: a PBX host running the
+/// stand-in PBX and a prober on one veth.
+#[test]
+fn probe_and_check_output_matches_the_schemas() {
+    let Some(mut lab) = common::Lab::new("probe_and_check_output_matches_the_schemas") else { return };
+    let here = lab.host("here");
+    let pbx = lab.host("pbx");
+    lab.veth(&here, "eth0", &pbx, "eth0");
+    lab.addr(&here, "eth0", "198.51.100.10/24");
+    lab.addr(&pbx, "eth0", "198.51.100.20/24");
+    lab.ip(&here, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
+    lab.spawn(&pbx, &format!("exec python3 {script} 198.51.100.20"));
+    for _ in 0..300 {
+        if common::stdout(&lab.sh(&pbx, "cat /proc/net/igmp")).contains("4B0100E0") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let probe = common::json(&lab.mcready(&here, &["probe", "--json"]));
+    assert_eq!(probe["answers"].as_array().map(Vec::len), Some(1), "{probe:#}");
+    validate("mcready.probe.v1.json", &probe);
+    let report = common::json(&lab.mcready(&here, &["check", "--json", "--timeout", "1", "--phone", "198.51.100.20"]));
+    validate("mcready.report.v1.json", &report);
+    let passive = common::json(&lab.mcready(&here, &["check", "--json", "--no-probe"]));
+    validate("mcready.report.v1.json", &passive);
+}

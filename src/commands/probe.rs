@@ -258,6 +258,8 @@ pub struct ProbeDocument {
     #[serde(flatten)]
     pub report: ProbeReport,
     pub own_actions: Vec<OwnAction>,
+    #[serde(skip)]
+    pub quiet: bool,
 }
 
 impl ProbeDocument {
@@ -315,6 +317,10 @@ impl Document for ProbeDocument {
     const SCHEMA: &'static str = "mcready.probe/v1";
 
     fn to_text(&self) -> String {
+        if self.quiet {
+            let lines: Vec<String> = self.report.answers.iter().map(Self::answer_line).collect();
+            return if lines.is_empty() { "No PnP server answered.\n".into() } else { lines.join("\n") + "\n" };
+        }
         let mut out = format!("{} {}\n", paint(DIM, "→"), self.sent_line());
         let (arrived, line) = self.loopback_line();
         let _ = writeln!(out, "{} {line}", if arrived { paint(GOOD, "✔") } else { paint(CAUTION, "!") });
@@ -405,6 +411,7 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         port: cli.global.port,
         report,
         own_actions: actions.snapshot(),
+        quiet: cli.global.quiet,
     };
     Ok(Outcome::new(&document, cli, exit_code))
 }
