@@ -119,6 +119,33 @@ impl Lab {
         panic!("{group} never appeared in {ns}'s /proc/net/igmp (is python3 installed?)");
     }
 
+    /// Runs `PROGRAM ARGS` inside `ns` with `input` on its stdin, panicking with its stderr when it
+    /// fails: a ruleset that does not load must fail the test, not leave an open firewall behind.
+    pub fn feed(&self, ns: &str, program_and_args: &[&str], input: &str) {
+        use std::io::Write;
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .args(program_and_args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ip netns exec");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            out.status.success(),
+            "`{}` in {ns} failed: {}",
+            program_and_args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Loads an nftables ruleset into `ns` with `nft -f -` (remember: `fwd` is a keyword, not a name).
+    pub fn nft(&self, ns: &str, ruleset: &str) {
+        self.feed(ns, &["nft", "-f", "-"], ruleset);
+    }
+
     /// `mcready ARGS` run inside `ns`.
     pub fn mcready(&self, ns: &str, args: &[&str]) -> Output {
         Command::new("ip")
