@@ -1,5 +1,5 @@
-//! The plain data that the platform gathers about a host: interfaces, routes, group memberships and the
-//! sockets bound to the PnP port.
+//! The plain data that the platform gathers about a host: interfaces, routes, group memberships, the
+//! sockets bound to the PnP port, and the host firewall and reverse-path filter in front of them.
 //!
 //! Everything here is owned, comparable and serialisable, and nothing here does I/O: a snapshot can be
 //! built by hand in a test and fed to the evaluation layer exactly like one read from a live host. The
@@ -236,6 +236,7 @@ pub struct HostFacts {
     pub group_route: Option<GroupRoute>,
     pub memberships: Vec<Membership>,
     pub listeners: Vec<Listener>,
+    pub firewall: FirewallFacts,
     pub notes: Vec<GatherNote>,
 }
 
@@ -257,6 +258,151 @@ impl HostFacts {
     #[must_use]
     pub fn members_of(&self, group: IpAddr) -> Vec<&Membership> {
         self.memberships.iter().filter(|m| m.group == group).collect()
+    }
+}
+
+/// A tool whose view of the host firewall was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallTool {
+    /// `nft -j list ruleset`: every nftables table, including those iptables-nft manages.
+    Nft,
+    /// `iptables-save` backed by nftables (`iptables-nft-save`).
+    IptablesNftSave,
+    /// `iptables-legacy-save`: the legacy xtables rules, which nftables cannot see.
+    IptablesLegacySave,
+}
+
+impl FirewallTool {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nft => "nft",
+            Self::IptablesNftSave => "iptables-nft-save",
+            Self::IptablesLegacySave => "iptables-legacy-save",
+        }
+    }
+}
+
+/// Whether a firewall tool's view could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceStatus {
+    /// Read and analysed.
+    Read,
+    /// The tool is not installed: the rules it shows (if any) were not read.
+    NotInstalled,
+    /// The kernel refused: listing rules needs `CAP_NET_ADMIN`.
+    PermissionDenied,
+    /// The tool ran but failed, or printed what could not be used.
+    Failed,
+    /// The tool did not finish in time and was stopped.
+    TimedOut,
+}
+
+/// One firewall tool that was (or could not be) read, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirewallSource {
+    pub tool: FirewallTool,
+    /// The command line as run, e.g. `nft -j list ruleset`.
+    pub command: String,
+    pub status: SourceStatus,
+    /// Why the status is not `read`, in the tool's or the OS's words; or what was left out of it.
+    pub detail: Option<String>,
+    /// Rules analysed from this source (0 when it was not read).
+    pub rules: usize,
+    /// Rules or lines that could not be understood and were skipped.
+    pub skipped: usize,
+}
+
+/// What part of a PnP SUBSCRIBE a firewall finding is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallAffects {
+    /// UDP to the PnP port (or all UDP).
+    UdpPort,
+    /// Multicast: 224.0.0.0/4, the PnP group, or packets of type multicast.
+    Multicast,
+    /// Every inbound packet: an unconditional rule or a chain's drop policy.
+    AllInput,
+}
+
+/// How sure a finding is that a PnP SUBSCRIBE from a phone on the LAN is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FindingCertainty {
+    /// Depends on what is not known here (the phone's address, the interface it arrives on, a rate
+    /// limit, an expression mcready does not understand, an earlier rule that may accept it).
+    MayDrop,
+    /// Every condition of the rule matches such a datagram, and nothing before it lets it through.
+    Drops,
+}
+
+/// What the firewall does to the datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallVerdict {
+    Drop,
+    Reject,
+    /// The chain's policy is drop and no earlier rule accepts UDP to the port.
+    PolicyDrop,
+}
+
+/// A firewall rule (or policy) that drops, or may drop, a PnP SUBSCRIBE on its way in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirewallFinding {
+    pub tool: FirewallTool,
+    pub affects: FirewallAffects,
+    pub certainty: FindingCertainty,
+    /// `inet filter` for nftables (family and name), `filter` or `raw` for iptables.
+    pub table: String,
+    /// The chain the rule is in (a user chain when it was reached by a jump).
+    pub chain: String,
+    /// The hook of the base chain the datagram met it from: `input` or `prerouting`.
+    pub hook: String,
+    pub verdict: FirewallVerdict,
+    /// The rule as a person would write it: the `iptables-save` line, or nft syntax rebuilt from the
+    /// JSON; for a policy, `policy drop`.
+    pub rule: String,
+    /// The nftables rule handle (`nft -a list ruleset` shows it), when there is one.
+    pub handle: Option<u64>,
+    /// What the `may-drop` depends on, e.g. `ip saddr 10.0.0.0/8` or `earlier rule may accept: …`.
+    pub depends_on: Vec<String>,
+}
+
+/// An interface's `net.ipv4.conf.<name>.rp_filter`: 0 off, 1 strict, 2 loose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RpFilter {
+    /// `all`, `default` or an interface name.
+    pub interface: String,
+    pub value: u8,
+}
+
+/// The host firewall and reverse-path filter, as far as they concern a PnP SUBSCRIBE coming in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FirewallFacts {
+    /// Each tool read, or why it could not be.
+    pub sources: Vec<FirewallSource>,
+    pub findings: Vec<FirewallFinding>,
+    pub rp_filter: Vec<RpFilter>,
+    pub notes: Vec<GatherNote>,
+}
+
+impl FirewallFacts {
+    /// The reverse-path filter the kernel applies on `interface`: the larger of `all` and the
+    /// interface's own value (so `all = 1` makes every interface strict). `None` when the interface's
+    /// value was not read.
+    #[must_use]
+    pub fn effective_rp_filter(&self, interface: &str) -> Option<u8> {
+        let value = |name: &str| self.rp_filter.iter().find(|r| r.interface == name).map(|r| r.value);
+        let own = value(interface)?;
+        Some(own.max(value("all").unwrap_or(0)))
+    }
+
+    /// Whether any source could not be read, so that "no finding" is not "no firewall".
+    #[must_use]
+    pub fn incomplete(&self) -> bool {
+        self.sources.iter().any(|s| s.status != SourceStatus::Read && s.status != SourceStatus::NotInstalled)
     }
 }
 
@@ -299,6 +445,18 @@ mod tests {
         assert!(!net("2001:db8::10", 64).contains("2001:db9::1".parse().unwrap()));
         // A prefix longer than the address is clamped, never a shift overflow.
         assert!(net("198.51.100.1", 99).contains("198.51.100.1".parse().unwrap()));
+    }
+
+    #[test]
+    fn rp_filter_takes_the_larger_of_all_and_the_interface() {
+        let rp = |interface: &str, value| RpFilter { interface: interface.into(), value };
+        let facts = FirewallFacts {
+            rp_filter: vec![rp("all", 1), rp("default", 0), rp("eth0", 0), rp("eth1", 2)],
+            ..FirewallFacts::default()
+        };
+        assert_eq!(facts.effective_rp_filter("eth0"), Some(1));
+        assert_eq!(facts.effective_rp_filter("eth1"), Some(2));
+        assert_eq!(facts.effective_rp_filter("wlan0"), None);
     }
 
     #[test]

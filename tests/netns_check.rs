@@ -14,7 +14,6 @@ const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/la
 struct Lan {
     lab: Lab,
     pbx: String,
-    phone: String,
     switch: String,
 }
 
@@ -33,7 +32,7 @@ fn lan(test: &str, bridge_options: &[&str]) -> Option<Lan> {
     lab.addr(&phone, "eth0", "198.51.100.20/24");
     lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1"]);
     lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    Some(Lan { lab, pbx, phone, switch })
+    Some(Lan { lab, pbx, switch })
 }
 
 const QUERIER: &[&str] = &[
@@ -168,6 +167,23 @@ fn phone_behind_a_router() {
     assert_statuses(&report, ["pass", "fail", "pass", "skip"]);
     assert_eq!(code, 1);
     assert_eq!(report["target"]["interface_rule"], "group-route");
+}
+
+#[test]
+fn host_firewall_dropping_sip() {
+    let Some(mut lan) = lan("host_firewall_dropping_sip", QUERIER) else { return };
+    lan.start_pbx("");
+    lan.lab.drop_udp_input(&lan.pbx, 5060);
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    // The drop is the network requirement's failure; membership is not blamed for what it causes.
+    assert_statuses(&report, ["pass", "pass", "fail", "skip"]);
+    assert_eq!(code, 1);
+    assert_eq!(check_status(&report, "multicast.host-firewall"), "fail");
+    assert_eq!(check_status(&report, "membership.probe-loopback"), "skip");
+    assert_eq!(check_status(&report, "membership.pbx-answers"), "skip");
+    let text = stdout(&lan.lab.mcready(&lan.pbx, &["check", "--color", "never", "--timeout", "1"]));
+    assert!(text.contains("udp dport 5060 drop"), "{text}");
+    assert!(text.contains("fix: Allow SIP PnP in the host firewall"), "{text}");
 }
 
 #[test]

@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr};
 use mcready::commands::interfaces::InterfacesDocument;
 use mcready::commands::joins::JoinsDocument;
 use mcready::facts::{
-    GroupRoute, HostFacts, Interface, InterfaceFlags, InterfaceKind, IpNet, Listener, LookupMethod,
-    Membership, PNP_GROUP, Process, Route, RouteType,
+    FirewallFacts, GroupRoute, HostFacts, Interface, InterfaceFlags, InterfaceKind, IpNet, Listener,
+    LookupMethod, Membership, PNP_GROUP, Process, Route, RouteType,
 };
 use mcready::platform::HostInfo;
 use mcready::report::Document;
@@ -124,6 +124,7 @@ fn wrong_nic_pbx() -> HostFacts {
             uid: Some(0),
             processes: vec![Process { pid: 812, name: "asterisk".into() }],
         }],
+        firewall: FirewallFacts::default(),
         notes: Vec::new(),
     }
 }

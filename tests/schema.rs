@@ -103,7 +103,8 @@ fn probe_and_check_output_matches_the_schemas() {
     let probe = common::json(&lab.mcready(&here, &["probe", "--json"]));
     assert_eq!(probe["answers"].as_array().map(Vec::len), Some(1), "{probe:#}");
     validate("mcready.probe.v1.json", &probe);
-    let report = common::json(&lab.mcready(&here, &["check", "--json", "--timeout", "1", "--phone", "198.51.100.20"]));
+    let report =
+        common::json(&lab.mcready(&here, &["check", "--json", "--timeout", "1", "--phone", "198.51.100.20"]));
     validate("mcready.report.v1.json", &report);
     let passive = common::json(&lab.mcready(&here, &["check", "--json", "--no-probe"]));
     validate("mcready.report.v1.json", &passive);

@@ -78,6 +78,7 @@ pub fn healthy() -> Snapshot {
                 uid: Some(0),
                 processes: vec![Process { pid: 812, name: "asterisk".into() }],
             }],
+            firewall: crate::facts::FirewallFacts::default(),
             notes: Vec::new(),
         },
         pnp_interface: Some("eth0".into()),

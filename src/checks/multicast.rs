@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::{Snapshot, check, remedy};
+use crate::facts::{FindingCertainty, SourceStatus};
 use crate::report::model::{Check, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
@@ -11,6 +12,7 @@ pub const DELIVERED: &str = "multicast.delivered-to-sockets";
 pub const LAN_PATH: &str = "multicast.lan-path";
 pub const QUERIER: &str = "multicast.igmp-querier";
 pub const HOST_FIREWALL: &str = "multicast.host-firewall";
+pub const RP_FILTER: &str = "multicast.rp-filter";
 
 /// Whether these checks found that the host itself drops PnP datagrams (firewall or `rp_filter`): the
 /// cause that other requirements must not be blamed for.
@@ -22,7 +24,141 @@ pub fn host_drops(checks: &[Check]) -> bool {
 }
 
 pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
-    vec![interface_flag(snapshot), delivered(snapshot), lan_path(snapshot), querier(snapshot)]
+    vec![
+        interface_flag(snapshot),
+        host_firewall(snapshot),
+        rp_filter(snapshot),
+        delivered(snapshot),
+        lan_path(snapshot),
+        querier(snapshot),
+    ]
+}
+
+/// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
+fn host_firewall(snapshot: &Snapshot) -> Check {
+    let firewall = &snapshot.facts.firewall;
+    let evidence = json!({"sources": firewall.sources, "findings": firewall.findings});
+    let describe = |f: &crate::facts::FirewallFinding| {
+        let handle = f.handle.map_or_else(String::new, |h| format!(" (handle {h})"));
+        format!("`{}` in {} {}{handle}", f.rule, f.table, f.chain)
+    };
+    let certain: Vec<String> =
+        firewall.findings.iter().filter(|f| f.certainty == FindingCertainty::Drops).map(describe).collect();
+    let possible: Vec<String> = firewall
+        .findings
+        .iter()
+        .filter(|f| f.certainty == FindingCertainty::MayDrop)
+        .map(|f| {
+            let depends = if f.depends_on.is_empty() {
+                String::new()
+            } else {
+                format!(" if {}", f.depends_on.join(", "))
+            };
+            format!("{}{depends}", describe(f))
+        })
+        .collect();
+    let fix = || Some(remedy::open_firewall(snapshot.os, snapshot.port));
+    if !certain.is_empty() {
+        return check(
+            HOST_FIREWALL,
+            Status::Fail,
+            format!("The host firewall drops PnP SUBSCRIBEs on input: {}.", certain.join("; ")),
+            fix(),
+            evidence,
+        );
+    }
+    if !possible.is_empty() {
+        return check(
+            HOST_FIREWALL,
+            Status::Warn,
+            format!("The host firewall may drop PnP SUBSCRIBEs on input: {}.", possible.join("; ")),
+            fix(),
+            evidence,
+        );
+    }
+    let read: Vec<String> = firewall
+        .sources
+        .iter()
+        .filter(|s| s.status == SourceStatus::Read)
+        .map(|s| s.command.clone())
+        .collect();
+    if firewall.incomplete() && read.is_empty() {
+        let why: Vec<String> = firewall
+            .sources
+            .iter()
+            .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
+            .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
+            .collect();
+        return check(
+            HOST_FIREWALL,
+            Status::Skip,
+            format!("The host firewall could not be read ({}): run as root to read it.", why.join("; ")),
+            None,
+            evidence,
+        );
+    }
+    let summary = if read.is_empty() {
+        "No host firewall tool is installed (nft, iptables): nothing filters input here.".to_owned()
+    } else {
+        format!(
+            "No host firewall rule drops UDP {} or 224.0.0.0/4 on input (read: {}).",
+            snapshot.port,
+            read.join(", ")
+        )
+    };
+    check(HOST_FIREWALL, Status::Pass, summary, None, evidence)
+}
+
+/// A strict reverse-path filter drops datagrams whose source is not routed back by the interface they
+/// came in on. Phones on the PnP subnet pass it, so strictness alone is no fault; with the proof of a
+/// host drop (see [`delivered`]) and no firewall rule to explain it, it is the likely cause.
+fn rp_filter(snapshot: &Snapshot) -> Check {
+    let Some(interface) = snapshot.pnp_interface.as_deref() else {
+        return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
+    };
+    let Some(value) = snapshot.facts.firewall.effective_rp_filter(interface) else {
+        return check(
+            RP_FILTER,
+            Status::Skip,
+            format!("rp_filter of {interface} could not be read."),
+            None,
+            json!({}),
+        );
+    };
+    let evidence = json!({"interface": interface, "effective_rp_filter": value});
+    let unexplained_drop = snapshot.listen.done().is_some_and(|l| !l.captured_not_delivered.is_empty())
+        && !snapshot.facts.firewall.findings.iter().any(|f| f.certainty == FindingCertainty::Drops);
+    match value {
+        1 if unexplained_drop => check(
+            RP_FILTER,
+            Status::Fail,
+            format!(
+                "Strict reverse-path filtering on {interface} (rp_filter=1) is the likely cause of the drop: no firewall \
+                 rule explains it."
+            ),
+            Some(remedy::loosen_rp_filter(snapshot.os, interface)),
+            evidence,
+        ),
+        1 => check(
+            RP_FILTER,
+            Status::Pass,
+            format!(
+                "{interface} filters reverse paths strictly (rp_filter=1); phones on its subnet pass it."
+            ),
+            None,
+            evidence,
+        ),
+        _ => check(
+            RP_FILTER,
+            Status::Pass,
+            format!(
+                "{interface}'s reverse-path filter is {} (rp_filter={value}).",
+                if value == 2 { "loose" } else { "off" }
+            ),
+            None,
+            evidence,
+        ),
+    }
 }
 
 fn interface_flag(snapshot: &Snapshot) -> Check {
@@ -76,12 +212,23 @@ fn delivered(snapshot: &Snapshot) -> Check {
     if !listen.captured_not_delivered.is_empty() {
         let sources: Vec<String> = listen.captured_not_delivered.iter().map(ToString::to_string).collect();
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
+        let firewall_rule =
+            snapshot.facts.firewall.findings.iter().any(|f| f.certainty == FindingCertainty::Drops);
+        let strict = snapshot.facts.firewall.effective_rp_filter(interface) == Some(1);
+        let likely = match (firewall_rule, strict) {
+            (true, _) => "the host firewall dropped them (see its rule above)",
+            (false, true) => {
+                "no firewall rule explains it, so the strict reverse-path filter likely dropped them"
+            }
+            (false, false) => {
+                "a host firewall rule mcready could not read, or a reverse-path filter, dropped them"
+            }
+        };
         return check(
             DELIVERED,
             Status::Fail,
             format!(
-                "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: a host firewall \
-                 rule or a strict reverse-path filter dropped them.",
+                "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: {likely}.",
                 sources.join(", ")
             ),
             Some(format!(

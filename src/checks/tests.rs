@@ -225,3 +225,70 @@ fn nothing_decided_is_incomplete() {
     // The port holder still warns: nothing listens on 5060.
     assert_eq!(requirements[0].status, Warn);
 }
+
+fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::FirewallFinding {
+    crate::facts::FirewallFinding {
+        tool: crate::facts::FirewallTool::Nft,
+        affects: crate::facts::FirewallAffects::UdpPort,
+        certainty,
+        table: "inet filter".into(),
+        chain: "input".into(),
+        hook: "input".into(),
+        verdict: crate::facts::FirewallVerdict::Drop,
+        rule: "udp dport 5060 drop".into(),
+        handle: Some(4),
+        depends_on: Vec::new(),
+    }
+}
+
+#[test]
+fn firewall_rule_read_from_the_host_blames_only_the_network() {
+    let mut snapshot = healthy();
+    snapshot.facts.firewall.findings.push(firewall_drop(crate::facts::FindingCertainty::Drops));
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        probe.loopback = Some(crate::observed::Loopback { arrived: false, after_ms: None });
+        probe.answers.clear();
+    }
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    snapshot.listen = listened(Vec::new());
+    assert_eq!(statuses(&snapshot), [Pass, Pass, Fail, Skip]);
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Fail);
+    assert_eq!(status_of(&snapshot, membership::LOOPBACK), Skip);
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
+    let summary = evaluate(&snapshot)[2]
+        .checks
+        .iter()
+        .find(|c| c.id == multicast::HOST_FIREWALL)
+        .unwrap()
+        .summary
+        .clone();
+    assert!(summary.contains("`udp dport 5060 drop` in inet filter input (handle 4)"), "{summary}");
+}
+
+#[test]
+fn a_rule_that_may_drop_warns() {
+    let mut snapshot = healthy();
+    let mut finding = firewall_drop(crate::facts::FindingCertainty::MayDrop);
+    finding.depends_on.push("ip saddr 10.0.0.0/8".into());
+    snapshot.facts.firewall.findings.push(finding);
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Warn);
+}
+
+#[test]
+fn strict_rp_filter_is_blamed_only_with_proof_and_no_rule() {
+    let mut snapshot = healthy();
+    snapshot.facts.firewall.rp_filter = vec![
+        crate::facts::RpFilter { interface: "all".into(), value: 1 },
+        crate::facts::RpFilter { interface: "eth0".into(), value: 0 },
+    ];
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Pass);
+    let mut listen = listened(Vec::new());
+    if let Observed::Done(report) = &mut listen {
+        report.captured_not_delivered = vec!["198.51.100.20:5060".parse().unwrap()];
+    }
+    snapshot.listen = listen;
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Fail);
+    let delivered =
+        evaluate(&snapshot)[2].checks.iter().find(|c| c.id == multicast::DELIVERED).unwrap().summary.clone();
+    assert!(delivered.contains("strict reverse-path filter likely"), "{delivered}");
+}

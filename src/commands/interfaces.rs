@@ -243,7 +243,13 @@ pub fn run(cli: &Cli, _args: &InterfacesArgs) -> Result<Outcome> {
     let options = GatherOptions {
         group: cli.global.group,
         port: cli.global.port,
-        scope: Scope { routes: true, group_route: true, memberships: false, listeners: false },
+        scope: Scope {
+            routes: true,
+            group_route: true,
+            memberships: false,
+            listeners: false,
+            firewall: false,
+        },
     };
     let facts = platform::gather(&options)?;
     require_interface(&facts, cli.global.interface.as_deref())?;

@@ -290,7 +290,10 @@ impl Document for JoinsDocument {
 /// # Errors
 /// When the host facts cannot be gathered or `--interface` names no interface of this host.
 pub fn run(cli: &Cli, args: &JoinsArgs) -> Result<Outcome> {
-    let options = GatherOptions { group: cli.global.group, port: cli.global.port, scope: Scope::ALL };
+    // The full route table and the firewall are not shown here; the group's route says where a join lands.
+    let scope =
+        Scope { routes: false, group_route: true, memberships: true, listeners: true, firewall: false };
+    let options = GatherOptions { group: cli.global.group, port: cli.global.port, scope };
     let facts = platform::gather(&options)?;
     require_interface(&facts, cli.global.interface.as_deref())?;
     let mut document = JoinsDocument::new(

@@ -319,7 +319,11 @@ impl Document for ProbeDocument {
     fn to_text(&self) -> String {
         if self.quiet {
             let lines: Vec<String> = self.report.answers.iter().map(Self::answer_line).collect();
-            return if lines.is_empty() { "No PnP server answered.\n".into() } else { lines.join("\n") + "\n" };
+            return if lines.is_empty() {
+                "No PnP server answered.\n".into()
+            } else {
+                lines.join("\n") + "\n"
+            };
         }
         let mut out = format!("{} {}\n", paint(DIM, "→"), self.sent_line());
         let (arrived, line) = self.loopback_line();
@@ -386,7 +390,10 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= 3600.0) {
         bail!("--timeout must be a number of seconds between 0 and 3600, not {}", args.timeout);
     }
-    let options = GatherOptions { group: cli.global.group, port: cli.global.port, scope: Scope::ALL };
+    // The probe needs the interfaces and the group's route, nothing else.
+    let scope =
+        Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
+    let options = GatherOptions { group: cli.global.group, port: cli.global.port, scope };
     let facts = platform::gather(&options)?;
     let interface = sending_interface(&facts, cli.global.interface.as_deref())?;
     let local = LocalInterface::from_facts(interface)

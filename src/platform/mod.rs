@@ -14,6 +14,7 @@
 //! ```
 
 pub mod classify;
+pub mod firewall;
 pub mod privilege;
 pub mod procfs;
 
@@ -44,10 +45,13 @@ pub struct Scope {
     pub group_route: bool,
     pub memberships: bool,
     pub listeners: bool,
+    /// Host firewall rules and reverse-path filters in front of the PnP port (runs `nft`, `iptables-save`).
+    pub firewall: bool,
 }
 
 impl Scope {
-    pub const ALL: Self = Self { routes: true, group_route: true, memberships: true, listeners: true };
+    pub const ALL: Self =
+        Self { routes: true, group_route: true, memberships: true, listeners: true, firewall: true };
 }
 
 /// The group and port the facts are about, and how much to gather.

@@ -168,24 +168,31 @@ impl Lab {
         );
     }
 
-    /// Loads an nftables ruleset into `ns` with `nft -f -`, panicking with nft's message when it is
-    /// refused (a syntax error must fail the test, not leave the host unfiltered).
-    pub fn nft(&self, ns: &str, ruleset: &str) {
-        use std::io::Write as _;
+    /// Runs `PROGRAM ARGS` inside `ns` with `input` on its stdin, panicking with its stderr when it
+    /// fails: a ruleset that does not load must fail the test, not leave an open firewall behind.
+    pub fn feed(&self, ns: &str, program_and_args: &[&str], input: &str) {
+        use std::io::Write;
         let mut child = Command::new("ip")
-            .args(["netns", "exec", ns, "nft", "-f", "-"])
+            .args(["netns", "exec", ns])
+            .args(program_and_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .expect("run nft (Debian package nftables)");
-        child.stdin.take().expect("nft stdin").write_all(ruleset.as_bytes()).expect("write ruleset");
-        let out = child.wait_with_output().expect("wait for nft");
+            .expect("ip netns exec");
+        child.stdin.take().expect("stdin").write_all(input.as_bytes()).expect("write stdin");
+        let out = child.wait_with_output().expect("wait");
         assert!(
             out.status.success(),
-            "nft -f refused the ruleset: {}\n{ruleset}",
+            "`{}` in {ns} failed: {}",
+            program_and_args.join(" "),
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// Loads an nftables ruleset into `ns` with `nft -f -` (remember: `fwd` is a keyword, not a name).
+    pub fn nft(&self, ns: &str, ruleset: &str) {
+        self.feed(ns, &["nft", "-f", "-"], ruleset);
     }
 
     /// A host firewall in `ns` that drops inbound UDP to `port` (table `inet t`, chain `input`).

@@ -1,7 +1,8 @@
 //! Host facts on Linux: netlink for the adapters, their addresses and routes and the group's route, sysfs
 //! for what kind each adapter is, `/proc/net` for memberships and UDP sockets, `/proc/PID/fd`
-//! for the owners of those sockets.
+//! for the owners of those sockets, and the firewall listings and `rp_filter` values in [`firewall`].
 
+mod firewall;
 mod netlink;
 
 use std::collections::HashMap;
@@ -44,6 +45,9 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     }
     if options.scope.listeners {
         facts.listeners = listeners(options.port, &mut notes)?;
+    }
+    if options.scope.firewall {
+        facts.firewall = firewall::read(options.group, options.port);
     }
     facts.interfaces = interfaces;
     facts.notes = notes;
