@@ -212,6 +212,8 @@ impl Document for ReportDocument {
             return out;
         }
         let _ = writeln!(out, "{} {}\n", paint(HEADING, "mcready check"), self.target_line());
+        // A fix already printed is referred to, not repeated: the checklist stays readable at a glance.
+        let mut shown: Vec<&str> = Vec::new();
         for requirement in &self.requirements {
             let style = status_style(requirement.status);
             let _ = writeln!(
@@ -230,7 +232,12 @@ impl Document for ReportDocument {
                 if let Some(remedy) = &check.remedy
                     && matches!(check.status, Status::Warn | Status::Fail)
                 {
-                    let _ = writeln!(out, "      {} {remedy}", paint(HEADING, "fix:"));
+                    if shown.contains(&remedy.as_str()) {
+                        let _ = writeln!(out, "      {} as above", paint(HEADING, "fix:"));
+                    } else {
+                        let _ = writeln!(out, "      {} {remedy}", paint(HEADING, "fix:"));
+                        shown.push(remedy);
+                    }
                 }
             }
         }
@@ -528,4 +535,80 @@ fn listen_observation(
     _actions: &OwnActions,
 ) -> Observed<crate::observed::ListenReport> {
     Observed::Skipped("LISTEN-PENDING".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::{healthy, interface};
+    use crate::facts::InterfaceKind;
+
+    fn document(snapshot: Snapshot) -> ReportDocument {
+        let requirements = checks::evaluate(&snapshot);
+        let verdict = Verdict::of(&requirements);
+        let mut document = build_document(snapshot, requirements, verdict, Vec::new(), false, false);
+        document.generated_at = "2026-11-26T12:00:00Z".into();
+        document.host = HostInfo {
+            hostname: "pbx01".into(),
+            os: "linux",
+            os_version: Some("Debian GNU/Linux 12 (bookworm)".into()),
+            kernel: Some("6.1.0-18-amd64".into()),
+            privileged: true,
+        };
+        document
+    }
+
+    /// The PBX joined on Wi-Fi, which has the preferred default route; phones are on eth0.
+    fn wrong_nic() -> Snapshot {
+        let mut snapshot = healthy();
+        let mut wlan0 = interface(3, "wlan0", InterfaceKind::Wifi, "203.0.113.55/24");
+        wlan0.metric = Some(50);
+        snapshot.facts.interfaces[0].metric = Some(100);
+        snapshot.facts.interfaces.push(wlan0);
+        snapshot.facts.memberships[0].interface = "wlan0".into();
+        snapshot.facts.group_route.as_mut().unwrap().interface = Some("wlan0".into());
+        snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+        snapshot.interface_rule = InterfaceRule::PhoneSubnet;
+        snapshot
+    }
+
+    #[test]
+    fn checklist_text_and_markdown() {
+        let document = document(wrong_nic());
+        assert_eq!(document.exit_code(), 1);
+        insta::assert_snapshot!(
+            "check_wrong_nic_text",
+            anstream::adapter::strip_str(&document.to_text()).to_string()
+        );
+        insta::assert_snapshot!("check_wrong_nic_markdown", document.to_markdown());
+    }
+
+    #[test]
+    fn quiet_is_the_verdict_alone() {
+        let mut document = document(healthy());
+        document.quiet = true;
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert_eq!(text, "PASS: ready for PnP provisioning (exit 0)\n");
+    }
+
+    #[test]
+    fn json_keeps_the_contract_order() {
+        let json = document(healthy()).to_json();
+        let keys = [
+            "\"schema\"",
+            "\"tool\"",
+            "\"generated_at\"",
+            "\"host\"",
+            "\"target\"",
+            "\"verdict\"",
+            "\"requirements\"",
+            "\"facts\"",
+        ];
+        let positions: Vec<usize> = keys.iter().map(|k| json.find(k).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{json}");
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let ids: Vec<&str> =
+            value["requirements"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["pbx-membership", "same-subnet", "network-multicast", "phone-pnp"]);
+    }
 }
