@@ -254,7 +254,7 @@ fn a_wrong_content_length_keeps_the_whole_url_and_says_so() {
     );
 }
 
-/// Response fixture, Call-ID, CSeq method, topmost Via branch, To tag.
+/// Response fixture, Call-ID, `CSeq` method, topmost Via branch, To tag.
 type ExpectedResponse = (
     &'static str,
     &'static str,
