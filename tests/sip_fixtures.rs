@@ -220,7 +220,7 @@ fn a_wrong_content_length_keeps_the_whole_url_and_says_so() {
     assert_eq!(info.and_then(|info| info.provisioning_url).as_deref(), Some(url));
 }
 
-/// Response fixture, Call-ID, CSeq method, topmost Via branch, To tag.
+/// Response fixture, Call-ID, `CSeq` method, topmost Via branch, To tag.
 type ExpectedResponse =
     (&'static str, &'static str, &'static str, Option<&'static str>, Option<&'static str>);
 

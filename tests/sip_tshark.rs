@@ -88,7 +88,7 @@ fn ethernet_ipv4_udp(frame: &Frame, ip_id: u16) -> Vec<u8> {
     out
 }
 
-/// A classic libpcap file (microsecond timestamps, LINKTYPE_ETHERNET).
+/// A classic libpcap file (microsecond timestamps, `LINKTYPE_ETHERNET`).
 fn pcap(frames: &[Frame]) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&0xa1b2_c3d4_u32.to_le_bytes());

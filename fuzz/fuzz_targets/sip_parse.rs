@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     match message.body_framing() {
         BodyFraming::ContentLength => {
             let declared = message.header("Content-Length").map(str::trim);
-            assert_eq!(declared.and_then(|text| text.parse::<usize>().ok()), Some(body.len()));
+            assert_eq!(
+                declared.and_then(|text| text.parse::<usize>().ok()),
+                Some(body.len())
+            );
         }
         BodyFraming::DatagramEnd { actual, .. } => assert_eq!(actual, body.len()),
     }
@@ -43,7 +46,11 @@ fuzz_target!(|data: &[u8]| {
     // Answers built from a parsed request must themselves parse: the builders may not turn odd input
     // into a malformed message.
     if let Ok(ok) = build::ok_response(&message, "fuzz", "sip:198.51.100.1:5060", sip::USER_AGENT) {
-        assert!(sip::parse(&ok).is_ok(), "unparsable 200 OK: {:?}", String::from_utf8_lossy(&ok));
+        assert!(
+            sip::parse(&ok).is_ok(),
+            "unparsable 200 OK: {:?}",
+            String::from_utf8_lossy(&ok)
+        );
     }
     let options = NotifyOptions {
         local: SocketAddr::from(([198, 51, 100, 1], 5060)),
@@ -52,6 +59,10 @@ fuzz_target!(|data: &[u8]| {
         user_agent: sip::USER_AGENT,
     };
     if let Ok(notify) = build::notify_for(&message, "http://198.51.100.1/p", &options) {
-        assert!(sip::parse(&notify).is_ok(), "unparsable NOTIFY: {:?}", String::from_utf8_lossy(&notify));
+        assert!(
+            sip::parse(&notify).is_ok(),
+            "unparsable NOTIFY: {:?}",
+            String::from_utf8_lossy(&notify)
+        );
     }
 });
