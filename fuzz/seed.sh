@@ -1,15 +1,16 @@
 #!/bin/sh
 # Copies each fuzz target's seed inputs into fuzz/corpus/<target>/ (which is git-ignored).
 # Usage: fuzz/seed.sh [target...]   (default: every target below)
-# To add a target (e.g. igmp_parse): add its [[bin]] to fuzz/Cargo.toml and a case here naming the
-# fixture files that seed it.
+# To add a target: add its [[bin]] to fuzz/Cargo.toml and a case here naming the fixture files that
+# seed it.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-targets=${*:-sip_parse}
+targets=${*:-sip_parse igmp_parse}
 for target in $targets; do
     case $target in
         sip_parse) seeds="$root/tests/fixtures/sip/*.txt $root/tests/fixtures/sip/variants/*.txt" ;;
+        igmp_parse) seeds="$root/tests/fixtures/igmp/*.bin" ;;
         *) echo "seed.sh: no seeds known for target '$target'" >&2; exit 2 ;;
     esac
     mkdir -p "$here/corpus/$target"
