@@ -123,3 +123,70 @@ fn respond_refuses_url_without_allow_list() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--allow MAC") && stderr.contains("--any-phone"), "{stderr}");
 }
+
+/// The PBX (B, running respond --url) and a phone host (198.51.100.7) that routes the group out of
+/// eth0, where sipp plays the phone.
+fn pbx_and_phone(test: &str) -> Option<(Lab, String, String)> {
+    let mut lab = Lab::new(test)?;
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.veth(&pbx, "eth0", &phone, "eth0");
+    lab.addr(&pbx, "eth0", "198.51.100.20/24");
+    lab.addr(&phone, "eth0", "198.51.100.7/24");
+    lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    Some((lab, pbx, phone))
+}
+
+/// sipp's provisioning scenario for `mac`, expecting `url` in the NOTIFY; its exit code.
+fn sipp_provision(lab: &Lab, phone: &str, mac: &str, url: &str) -> String {
+    let scenario = format!("{}/tests/fixtures/sipp/pnp-provision.xml", env!("CARGO_MANIFEST_DIR"));
+    let script = format!(
+        "sipp -sf {scenario} -m 1 -i 198.51.100.7 -p 5060 -key mac {mac} -key url '{url}' -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; echo sipp-exit=$?"
+    );
+    common::stdout(&lab.sh(phone, &script))
+}
+
+#[test]
+fn respond_provisions_the_allowed_phone_and_ignores_another() {
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("respond_provisions") else { return };
+    let log = log_file("respond_provisions");
+    lab.spawn_mcready(
+        &pbx,
+        &[
+            "respond",
+            "-i",
+            "eth0",
+            "--url",
+            "http://198.51.100.20/prov/{mac}.cfg",
+            "--allow",
+            "00:15:65:AA:BB:CC",
+            "--duration",
+            "60",
+        ],
+        &log,
+    );
+    assert!(lab.wait_udp_bound(&pbx, PNP_PORT), "respond never bound its port:\n{}", read_log(&log));
+    let allowed = sipp_provision(&lab, &phone, "001565aabbcc", "http://198.51.100.20/prov/001565aabbcc.cfg");
+    assert!(allowed.contains("sipp-exit=0"), "allowed phone not provisioned: {allowed}\n{}", read_log(&log));
+    let other = sipp_provision(&lab, &phone, "001565000001", "http://198.51.100.20/prov/001565000001.cfg");
+    assert!(!other.contains("sipp-exit=0"), "a phone outside --allow was answered: {other}");
+    // Bounded polling: the log lines appear as the events happen.
+    let mut text = String::new();
+    for _ in 0..300 {
+        text = read_log(&log);
+        if text.contains("not answered (not in --allow)") && text.contains("confirmed the NOTIFY") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        text.contains("phone 00:15:65:aa:bb:cc (yealink W52P) at 198.51.100.7:5060: 200 OK, NOTIFY http://198.51.100.20/prov/001565aabbcc.cfg"),
+        "{text}"
+    );
+    assert!(
+        text.contains("phone 00:15:65:00:00:01") && text.contains("not answered (not in --allow)"),
+        "{text}"
+    );
+    assert!(text.contains("confirmed the NOTIFY"), "{text}");
+    let _ = std::fs::remove_file(&log);
+}
