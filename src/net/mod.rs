@@ -29,6 +29,7 @@ pub mod actions;
 pub mod capture;
 pub mod igmp;
 pub mod packet;
+pub mod peer;
 pub mod querier;
 pub mod socket;
 #[allow(unsafe_code)]
@@ -115,6 +116,22 @@ impl std::error::Error for NetError {
             | Self::Os { source, .. } => Some(source),
         }
     }
+}
+
+/// Catches Ctrl-C (SIGINT) and SIGTERM for the rest of the process, so a long-running command can stop
+/// cleanly: see [`interrupted`].
+///
+/// # Errors
+/// When the OS refuses the handler (or has no implementation yet): Ctrl-C then ends the process the
+/// default way, and the OS still drops its memberships.
+pub fn catch_interrupts() -> Result<(), NetError> {
+    sys::catch_interrupts().map_err(|e| NetError::os("catch Ctrl-C", e))
+}
+
+/// Whether Ctrl-C (or SIGTERM) arrived since [`catch_interrupts`].
+#[must_use]
+pub fn interrupted() -> bool {
+    sys::interrupted()
 }
 
 /// The interface a socket works through: its name (for records and messages), index (what the kernel

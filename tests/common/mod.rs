@@ -218,15 +218,33 @@ impl Lab {
              time.sleep(600)'"
         );
         self.spawn(ns, &script);
+        assert!(
+            self.wait_udp_bound(ns, port),
+            "no process in {ns} ever bound UDP {address}:{port} (is python3 installed?)"
+        );
+    }
+
+    /// Polls `ns`'s `/proc/net/udp` (about 5 s at most) until some socket is bound to `port`; whether
+    /// one was.
+    pub fn wait_udp_bound(&self, ns: &str, port: u16) -> bool {
         let needle = format!(":{port:04X}");
-        for _ in 0..300 {
+        for _ in 0..500 {
             let udp = stdout(&self.sh(ns, "cat /proc/net/udp"));
             if udp.lines().filter_map(|l| l.split_whitespace().nth(1)).any(|local| local.ends_with(&needle)) {
-                return;
+                return true;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        panic!("no process in {ns} ever bound UDP {address}:{port} (is python3 installed?)");
+        false
+    }
+
+    /// Starts `mcready ARGS` in `ns` in the background with stdout and stderr appended to `log` (a
+    /// file the test reads later); killed when the lab drops.
+    pub fn spawn_mcready(&mut self, ns: &str, args: &[&str], log: &std::path::Path) {
+        let quoted: Vec<String> = args.iter().map(|a| format!("'{}'", a.replace('\'', "'\\''"))).collect();
+        let script =
+            format!("exec '{}' {} >>'{}' 2>&1", mcready_bin().display(), quoted.join(" "), log.display());
+        self.spawn(ns, &script);
     }
 
     /// `mcready ARGS` run inside `ns`.

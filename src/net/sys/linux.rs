@@ -241,3 +241,36 @@ pub(crate) fn recv_frame(socket: &Socket, buf: &mut [u8]) -> io::Result<FrameMet
         source_mac,
     })
 }
+
+/// Set by the SIGINT/SIGTERM handler; read by long-running commands between receives.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_interrupt(_signal: libc::c_int) {
+    // Only an atomic store: the one thing a signal handler may safely do here.
+    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// Catches SIGINT and SIGTERM so `respond` and `listen` can stop cleanly (leave their groups, print
+/// their report). No `SA_RESTART`: a blocked receive returns `EINTR` at once, and the receive loops
+/// treat that as "look at the clock and the flag again".
+pub(crate) fn catch_interrupts() -> io::Result<()> {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: `sigaction` is plain data; all zeroes is a valid empty action, filled in below.
+        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
+        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = 0;
+        // SAFETY: `action.sa_mask` is a live `sigset_t` owned by `action`.
+        unsafe { libc::sigemptyset(&raw mut action.sa_mask) };
+        // SAFETY: `action` is initialised and the handler only stores to an atomic
+        // (async-signal-safe); the old action is not wanted (null).
+        let rc = unsafe { libc::sigaction(signal, &raw const action, std::ptr::null_mut()) };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}

@@ -49,3 +49,12 @@ pub(crate) fn add_packet_membership(
 pub(crate) fn recv_frame(_socket: &Socket, _buf: &mut [u8]) -> io::Result<FrameMeta> {
     unsupported("passive capture")
 }
+
+pub(crate) fn catch_interrupts() -> io::Result<()> {
+    // Without a handler Ctrl-C ends the process the default way; the OS still leaves its groups.
+    unsupported("catching Ctrl-C")
+}
+
+pub(crate) fn interrupted() -> bool {
+    false
+}

@@ -1,0 +1,207 @@
+//! `mcready listen` in a namespace lab: a PBX host (198.51.100.10) and a phone host (198.51.100.7)
+//! on one veth link; the phone is sipp sending a PnP SUBSCRIBE shaped like the fixtures to
+//! 224.0.1.75:5060 (a multicast route in the phone's namespace sends it out of eth0). Listen must hear
+//! it plainly, past a process holding 5060 exclusively, past an nftables drop (reporting
+//! `captured_not_delivered`), among junk, as one phone across retransmissions, and without
+//! `CAP_NET_RAW` (socket only, said in `limits`). Real output is validated against the schema.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::process::{Child, Command, Output, Stdio};
+
+use common::{Lab, json, stdout};
+use serde_json::Value;
+
+const PHONE_MAC: &str = "001565aabbcc";
+
+fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/sipp/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The PBX host and the phone host on one link; the phone routes the group out of eth0.
+fn pbx_and_phone(test: &str) -> Option<(Lab, String, String)> {
+    let mut lab = Lab::new(test)?;
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.veth(&pbx, "eth0", &phone, "eth0");
+    lab.addr(&pbx, "eth0", "198.51.100.10/24");
+    lab.addr(&phone, "eth0", "198.51.100.7/24");
+    lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    Some((lab, pbx, phone))
+}
+
+/// Starts `mcready listen --json` in `ns` (through `prefix`, e.g. setpriv) and waits until it listens:
+/// a packet socket (the capture) or, with `socket_only`, a UDP socket on 5060 exists in `ns`.
+fn start_listen(lab: &Lab, ns: &str, prefix: &[&str], secs: &str, socket_only: bool) -> Child {
+    let child = Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(prefix)
+        .arg(common::mcready_bin())
+        .args(["listen", "-i", "eth0", "--duration", secs, "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcready listen");
+    let ready = if socket_only {
+        lab.wait_udp_bound(ns, 5060)
+    } else {
+        (0..500).any(|_| {
+            let packet = stdout(&lab.sh(ns, "cat /proc/net/packet"));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            packet.lines().count() > 1
+        })
+    };
+    assert!(ready, "listen never opened its socket in {ns}");
+    // The group receiver joins right after the capture opens; give the join a moment to be in place
+    // by polling the kernel's membership list (capture-only runs have no join to wait for).
+    for _ in 0..100 {
+        if stdout(&lab.sh(ns, "cat /proc/net/igmp")).contains("4B0100E0") || socket_only {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child
+}
+
+/// sipp in the phone's namespace: one call of `scenario` to the group; returns its exit status.
+fn sipp(lab: &Lab, phone: &str, scenario: &str, mac: &str) -> Output {
+    let script = format!(
+        "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -key mac {mac} -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; echo sipp-exit=$?",
+        fixture(scenario)
+    );
+    lab.sh(phone, &script)
+}
+
+/// Datagrams from python in the phone's namespace to the group port (junk).
+fn send_junk(lab: &Lab, phone: &str, count: u32) {
+    let script = format!(
+        "python3 -c 'import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind((\"198.51.100.7\",0))\nfor i in range({count}): s.sendto(b\"\\x00\\x01junk \"+bytes([i]),(\"224.0.1.75\",5060))'"
+    );
+    let out = lab.sh(phone, &script);
+    assert!(out.status.success(), "python sender: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+fn finish(child: Child) -> (Option<i32>, Value) {
+    let out = child.wait_with_output().expect("wait for listen");
+    (out.status.code(), json(&out))
+}
+
+fn validate(document: &Value) {
+    let path = format!("{}/docs/schemas/mcready.listen.v1.json", env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator =
+        jsonschema::options().should_validate_formats(true).build(&schema).expect("schema compiles");
+    let errors: Vec<String> =
+        validator.iter_errors(document).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}\n{document:#}", errors.join("\n"));
+}
+
+fn phones(document: &Value) -> &Vec<Value> {
+    document["phones"].as_array().expect("phones array")
+}
+
+#[test]
+fn listen_hears_a_sipp_phone_and_matches_the_schema() {
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone") else { return };
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    let sent = sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
+    assert!(stdout(&sent).contains("sipp-exit=0"), "sipp: {}", stdout(&sent));
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    assert_eq!(document["heard_by"], "both");
+    let found = phones(&document);
+    assert_eq!(found.len(), 1, "{document:#}");
+    let p = &found[0];
+    assert_eq!(p["mac"], "00:15:65:aa:bb:cc");
+    assert_eq!(p["vendor"], "yealink");
+    assert_eq!(p["model"], "W52P");
+    assert_eq!(p["firmware"], "25.81.0.10");
+    assert_eq!(p["source"], "198.51.100.7:5060");
+    assert_eq!(p["ttl"], 1);
+    assert_eq!(p["interface"], "eth0");
+    assert_eq!(p["same_subnet"], true);
+    assert_eq!(p["subscribes"], 1);
+    assert_eq!(document["lan_multicast_heard"], true);
+    assert_eq!(document["captured_not_delivered"], serde_json::json!([]));
+    let actions = document["own_actions"].as_array().unwrap();
+    assert!(actions.iter().any(|a| a["action"] == "joined") && actions.iter().any(|a| a["action"] == "left"));
+}
+
+#[test]
+fn listen_hears_past_a_process_holding_the_port_exclusively() {
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_port_held") else { return };
+    lab.hold_udp_port(&pbx, "0.0.0.0", 5060, false);
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    assert_eq!(document["heard_by"], "capture");
+    assert_eq!(phones(&document).len(), 1);
+    let limits = document["limits"].to_string();
+    assert!(limits.contains("EADDRINUSE"), "{limits}");
+}
+
+#[test]
+fn listen_reports_a_firewall_drop_as_captured_not_delivered() {
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_firewall") else { return };
+    lab.drop_udp_input(&pbx, 5060);
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    assert_eq!(phones(&document).len(), 1);
+    assert_eq!(document["captured_not_delivered"], serde_json::json!(["198.51.100.7:5060"]));
+}
+
+#[test]
+fn listen_counts_junk_and_still_lists_phones() {
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_junk") else { return };
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    send_junk(&lab, &phone, 2);
+    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
+    send_junk(&lab, &phone, 1);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0));
+    assert_eq!(document["junk"], 3, "{document:#}");
+    assert_eq!(phones(&document).len(), 1);
+}
+
+#[test]
+fn retransmissions_are_one_phone_with_two_subscribes() {
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_retransmit") else { return };
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    sipp(&lab, &phone, "pnp-retransmit.xml", PHONE_MAC);
+    let (_, document) = finish(child);
+    let found = phones(&document);
+    assert_eq!(found.len(), 1, "{document:#}");
+    assert_eq!(found[0]["subscribes"], 2);
+}
+
+#[test]
+fn unprivileged_listen_falls_back_to_the_socket_and_says_so() {
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_unprivileged") else { return };
+    let nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--"];
+    let child = start_listen(&lab, &pbx, &nobody, "3", true);
+    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    assert_eq!(document["heard_by"], "socket");
+    assert_eq!(phones(&document).len(), 1);
+    assert!(document["limits"].to_string().contains("CAP_NET_RAW"), "{document:#}");
+}
+
+#[test]
+fn listen_without_phones_exits_1_and_text_says_so() {
+    let Some((lab, pbx, _phone)) = pbx_and_phone("listen_nothing") else { return };
+    let out = lab.mcready(&pbx, &["listen", "-i", "eth0", "--duration", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stdout(&out).contains("No phone was heard on eth0"), "{}", stdout(&out));
+    let out = lab.mcready(&pbx, &["listen", "-i", "eth0", "--duration", "0.5", "--format", "markdown"]);
+    assert!(stdout(&out).starts_with("### mcready listen"), "{}", stdout(&out));
+}
