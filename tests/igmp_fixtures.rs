@@ -15,7 +15,10 @@ fn queries() {
     let general = parse_igmp(&read("v2-general-query.bin")).unwrap();
     assert!(general.checksum_ok);
     let IgmpMessage::Query(query) = general.message else { panic!("{:?}", general.message) };
-    assert_eq!((query.version, query.group, query.max_response), (IgmpVersion::V2, None, Duration::from_secs(10)));
+    assert_eq!(
+        (query.version, query.group, query.max_response),
+        (IgmpVersion::V2, None, Duration::from_secs(10))
+    );
 
     let specific = parse_igmp(&read("v2-group-query.bin")).unwrap();
     let IgmpMessage::Query(query) = specific.message else { panic!() };
@@ -30,7 +33,10 @@ fn queries() {
 #[test]
 fn reports_and_leave() {
     let report = parse_igmp(&read("v2-report.bin")).unwrap();
-    assert_eq!(report.message, IgmpMessage::Report { version: IgmpVersion::V2, group: Ipv4Addr::new(224, 0, 1, 75) });
+    assert_eq!(
+        report.message,
+        IgmpMessage::Report { version: IgmpVersion::V2, group: Ipv4Addr::new(224, 0, 1, 75) }
+    );
     let leave = parse_igmp(&read("v2-leave.bin")).unwrap();
     assert_eq!(leave.message, IgmpMessage::Leave { group: Ipv4Addr::new(239, 255, 1, 2) });
     let v3 = parse_igmp(&read("v3-report.bin")).unwrap();

@@ -14,6 +14,7 @@ const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/la
 struct Lan {
     lab: Lab,
     pbx: String,
+    phone: String,
     switch: String,
 }
 
@@ -32,7 +33,7 @@ fn lan(test: &str, bridge_options: &[&str]) -> Option<Lan> {
     lab.addr(&phone, "eth0", "198.51.100.20/24");
     lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1"]);
     lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    Some(Lan { lab, pbx, switch })
+    Some(Lan { lab, pbx, phone, switch })
 }
 
 const QUERIER: &[&str] = &[
@@ -62,6 +63,32 @@ impl Lan {
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
         panic!("the lab PBX did not start");
+    }
+
+    /// `mcready respond` on the phone host: the far end of `check --peer`.
+    fn start_respond(&mut self) {
+        let phone = self.phone.clone();
+        let log = std::env::temp_dir().join(format!("mcready-respond-{}.log", std::process::id()));
+        self.lab.spawn_mcready(&phone, &["respond", "-i", "eth0", "--duration", "60"], &log);
+        assert!(self.lab.wait_udp_bound(&phone, 5060), "respond never bound its port");
+    }
+
+    /// `check` on the PBX host while the phone host runs `scenario` (sipp) every half second, as a
+    /// booting phone retransmits: the listening window (which starts after the probe) hears it whenever
+    /// it opens.
+    fn check_while_phone_sends(&self, scenario: &str, args: &[&str]) -> (Value, i32) {
+        let sipp = format!(
+            "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do sipp -sf {}/tests/fixtures/sipp/{scenario} -m 1 \
+             -i 198.51.100.20 -p 5080 -key mac 001565aabbcc -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; \
+             sleep 0.5; done",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::thread::scope(|scope| {
+            let phone = scope.spawn(|| self.lab.sh(&self.phone, &sipp));
+            let result = self.check(args);
+            let _ = phone.join();
+            result
+        })
     }
 
     fn check(&self, args: &[&str]) -> (Value, i32) {
@@ -184,6 +211,71 @@ fn host_firewall_dropping_sip() {
     let text = stdout(&lan.lab.mcready(&lan.pbx, &["check", "--color", "never", "--timeout", "1"]));
     assert!(text.contains("udp dport 5060 drop"), "{text}");
     assert!(text.contains("fix: Allow SIP PnP in the host firewall"), "{text}");
+}
+
+#[test]
+fn healthy_with_a_peer_and_a_phone_booting() {
+    let Some(mut lan) = lan("healthy_with_a_peer_and_a_phone_booting", QUERIER) else { return };
+    lan.start_pbx("");
+    lan.start_respond();
+    let (report, code) = lan.check_while_phone_sends(
+        "pnp-subscribe.xml",
+        &["--peer", "198.51.100.20", "--phone", "198.51.100.20", "--listen", "4"],
+    );
+    assert_statuses(&report, ["pass", "pass", "pass", "pass"]);
+    assert_eq!(code, 0);
+    assert_eq!(check_status(&report, "multicast.lan-path"), "pass");
+    assert_eq!(check_status(&report, "phone.expected-phones"), "pass");
+    let phone = &report["facts"]["phones"][0];
+    assert_eq!(phone["mac"], "00:15:65:aa:bb:cc", "{report:#}");
+    assert_eq!(phone["vendor"], "yealink");
+    assert_eq!(phone["model"], "W52P");
+}
+
+#[test]
+fn switch_dropping_multicast_is_found_with_a_peer() {
+    let Some(mut lan) = lan("switch_dropping_multicast_is_found_with_a_peer", NO_QUERIER) else { return };
+    // A snooping switch that floods no unknown multicast: nothing crosses, not even to joined ports.
+    lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
+    lan.lab.bridge_port_mcast_flood(&lan.switch, "p-pbx", false);
+    lan.start_pbx("");
+    lan.start_respond();
+    let (report, code) = lan.check(&["--peer", "198.51.100.20"]);
+    assert_eq!(statuses(&report)[2], "fail", "{report:#}");
+    assert_eq!(check_status(&report, "multicast.lan-path"), "fail");
+    assert_eq!(report["facts"]["peer"]["value"]["unicast"]["ok"], true);
+    assert_eq!(code, 1);
+    // The PBX on this host is fine: membership is not blamed for the switch.
+    assert_eq!(statuses(&report)[0], "pass");
+}
+
+#[test]
+fn peer_down_is_not_a_blocked_network() {
+    let Some(mut lan) = lan("peer_down_is_not_a_blocked_network", QUERIER) else { return };
+    lan.start_pbx("");
+    let (report, _) = lan.check(&["--peer", "198.51.100.20"]);
+    assert_eq!(check_status(&report, "multicast.lan-path"), "skip", "{report:#}");
+    assert_eq!(statuses(&report)[2], "pass");
+}
+
+#[test]
+fn phone_sending_only_non_pnp_sip() {
+    let Some(mut lan) = lan("phone_sending_only_non_pnp_sip", QUERIER) else { return };
+    lan.start_pbx("");
+    let (report, code) =
+        lan.check_while_phone_sends("non-pnp-register.xml", &["--phone", "198.51.100.20", "--listen", "4"]);
+    assert_statuses(&report, ["pass", "pass", "pass", "fail"]);
+    assert_eq!(code, 1);
+    let summary = report["requirements"][3]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "phone.expected-phones")
+        .unwrap()["summary"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(summary.contains("no PnP SUBSCRIBE"), "{summary}");
 }
 
 #[test]

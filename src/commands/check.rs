@@ -518,23 +518,40 @@ fn build_document(
 }
 
 fn peer_observation(
-    _local: &LocalInterface,
-    _peer: SocketAddr,
-    _cli: &Cli,
-    _timeout: Duration,
-    _actions: &OwnActions,
+    local: &LocalInterface,
+    peer: SocketAddr,
+    cli: &Cli,
+    timeout: Duration,
+    actions: &OwnActions,
 ) -> Observed<crate::observed::PeerReport> {
-    Observed::Skipped("PEER-PENDING".into())
+    match crate::net::peer::run_peer_test(local, peer, cli.global.group, cli.global.port, timeout, actions) {
+        Ok(report) => Observed::Done(report),
+        Err(error) => Observed::Skipped(format!("the peer test could not run: {error}")),
+    }
 }
 
+/// The listening window; its events are not printed (the checklist is the output), only counted.
 fn listen_observation(
-    _facts: &HostFacts,
-    _interface: Option<&crate::facts::Interface>,
-    _cli: &Cli,
-    _duration: Duration,
-    _actions: &OwnActions,
+    facts: &HostFacts,
+    interface: Option<&crate::facts::Interface>,
+    cli: &Cli,
+    duration: Duration,
+    actions: &OwnActions,
 ) -> Observed<crate::observed::ListenReport> {
-    Observed::Skipped("LISTEN-PENDING".into())
+    let Some(interface) = interface else { return no_interface(true) };
+    let mut ignore = |_: &super::listen::ListenEvent| {};
+    match super::listen::observe(
+        facts,
+        interface,
+        cli.global.group,
+        cli.global.port,
+        duration,
+        actions,
+        &mut ignore,
+    ) {
+        Ok(report) => Observed::Done(report),
+        Err(error) => Observed::Skipped(format!("could not listen: {error}")),
+    }
 }
 
 #[cfg(test)]

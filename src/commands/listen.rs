@@ -764,7 +764,8 @@ pub fn run(cli: &Cli, args: &ListenArgs) -> Result<Outcome> {
     }
     let duration = Duration::from_secs_f64(args.duration);
     let (group, port) = (cli.global.group, cli.global.port);
-    let scope = Scope { routes: false, group_route: true, memberships: true, listeners: false };
+    let scope =
+        Scope { routes: false, group_route: true, memberships: true, listeners: false, firewall: false };
     let facts = platform::gather(&GatherOptions { group, port, scope })?;
     let interface = pnp_interface(&facts, cli.global.interface.as_deref())?;
     let format = cli.global.output_format();

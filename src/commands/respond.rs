@@ -440,7 +440,8 @@ pub fn run(cli: &Cli, args: &RespondArgs) -> Result<Outcome> {
     };
     let format = cli.global.output_format();
     let (group, port) = (cli.global.group, cli.global.port);
-    let scope = Scope { routes: false, group_route: true, memberships: false, listeners: false };
+    let scope =
+        Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
     let facts = platform::gather(&GatherOptions { group, port, scope })?;
     let interface = pnp_interface(&facts, cli.global.interface.as_deref())?;
     let iface = LocalInterface::from_facts(interface)
