@@ -115,6 +115,20 @@ pub fn healthy() -> Snapshot {
     }
 }
 
+/// The PBX joined on Wi-Fi, which has the preferred default route; the phone (198.51.100.20) is on eth0.
+pub fn wrong_nic() -> Snapshot {
+    let mut snapshot = healthy();
+    let mut wlan0 = interface(3, "wlan0", InterfaceKind::Wifi, "203.0.113.55/24");
+    wlan0.metric = Some(50);
+    snapshot.facts.interfaces[0].metric = Some(100);
+    snapshot.facts.interfaces.push(wlan0);
+    snapshot.facts.memberships[0].interface = "wlan0".into();
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("wlan0".into());
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    snapshot.interface_rule = InterfaceRule::PhoneSubnet;
+    snapshot
+}
+
 /// A listening window that heard `phones` by socket.
 pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
     Observed::Done(ListenReport {

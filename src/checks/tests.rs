@@ -3,9 +3,9 @@
 
 use std::net::SocketAddr;
 
-use super::fixtures::{healthy, interface, listened, peer, phone};
+use super::fixtures::{healthy, listened, peer, phone, wrong_nic};
 use super::*;
-use crate::facts::{GroupRoute, InterfaceKind, LookupMethod, PNP_GROUP};
+use crate::facts::{GroupRoute, LookupMethod, PNP_GROUP};
 use crate::observed::{HeardBy, OtherSip, QuerierReport};
 use crate::report::model::Verdict;
 use Status::{Fail, Pass, Skip, Warn};
@@ -57,14 +57,7 @@ fn nothing_joined() {
 
 #[test]
 fn joined_on_the_wrong_nic() {
-    let mut snapshot = healthy();
-    let mut wlan0 = interface(3, "wlan0", InterfaceKind::Wifi, "203.0.113.55/24");
-    wlan0.metric = Some(50);
-    snapshot.facts.interfaces[0].metric = Some(100);
-    snapshot.facts.interfaces.push(wlan0);
-    snapshot.facts.memberships[0].interface = "wlan0".into();
-    snapshot.facts.group_route.as_mut().unwrap().interface = Some("wlan0".into());
-    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    let mut snapshot = wrong_nic();
     let (interface, rule) = choose_interface(&snapshot.facts, None, &snapshot.expected_phones);
     assert_eq!((interface.as_deref(), rule), (Some("eth0"), InterfaceRule::PhoneSubnet));
     if let Observed::Done(probe) = &mut snapshot.probe {

@@ -557,8 +557,7 @@ fn listen_observation(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::fixtures::{healthy, interface};
-    use crate::facts::InterfaceKind;
+    use crate::checks::fixtures::{healthy, wrong_nic};
 
     fn document(snapshot: Snapshot) -> ReportDocument {
         let requirements = checks::evaluate(&snapshot);
@@ -573,20 +572,6 @@ mod tests {
             privileged: true,
         };
         document
-    }
-
-    /// The PBX joined on Wi-Fi, which has the preferred default route; phones are on eth0.
-    fn wrong_nic() -> Snapshot {
-        let mut snapshot = healthy();
-        let mut wlan0 = interface(3, "wlan0", InterfaceKind::Wifi, "203.0.113.55/24");
-        wlan0.metric = Some(50);
-        snapshot.facts.interfaces[0].metric = Some(100);
-        snapshot.facts.interfaces.push(wlan0);
-        snapshot.facts.memberships[0].interface = "wlan0".into();
-        snapshot.facts.group_route.as_mut().unwrap().interface = Some("wlan0".into());
-        snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
-        snapshot.interface_rule = InterfaceRule::PhoneSubnet;
-        snapshot
     }
 
     #[test]
