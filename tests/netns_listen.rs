@@ -205,3 +205,30 @@ fn listen_without_phones_exits_1_and_text_says_so() {
     let out = lab.mcready(&pbx, &["listen", "-i", "eth0", "--duration", "0.5", "--format", "markdown"]);
     assert!(stdout(&out).starts_with("### mcready listen"), "{}", stdout(&out));
 }
+
+#[test]
+fn listen_sees_this_hosts_own_answers_to_a_phone() {
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_answered_by") else { return };
+    let log = std::env::temp_dir().join(format!("mcready-{}-answered.log", std::process::id()));
+    let url = "http://198.51.100.10/prov/{mac}.cfg";
+    lab.spawn_mcready(
+        &pbx,
+        &["respond", "-i", "eth0", "--url", url, "--any-phone", "--duration", "30"],
+        &log,
+    );
+    assert!(lab.wait_udp_bound(&pbx, 5060), "respond never bound");
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    let script = format!(
+        "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -key mac {PHONE_MAC} -key url http://198.51.100.10/prov/{PHONE_MAC}.cfg -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; echo sipp-exit=$?",
+        fixture("pnp-provision.xml")
+    );
+    let sent = stdout(&lab.sh(&phone, &script));
+    assert!(sent.contains("sipp-exit=0"), "{sent}\n{}", std::fs::read_to_string(&log).unwrap_or_default());
+    let (_, document) = finish(child);
+    let answered = phones(&document)[0]["answered_by"].to_string();
+    assert!(
+        answered.contains("198.51.100.10:5060 response 200") && answered.contains("NOTIFY"),
+        "{document:#}"
+    );
+    let _ = std::fs::remove_file(&log);
+}

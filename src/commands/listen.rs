@@ -46,6 +46,9 @@ const SLICE: Duration = Duration::from_millis(100);
 /// After the window, the socket gets this long to hand over datagrams the capture already saw, so a
 /// SUBSCRIBE on the wire at the last instant is not reported as "never delivered".
 const GRACE: Duration = Duration::from_millis(300);
+/// Kernel receive buffer asked for on the capture and the group socket (see the boot-storm figures in
+/// `docs/listen.md`).
+const RECEIVE_BUFFER: usize = 16 << 20;
 /// Distinct phones and senders kept at most: a flood of forged SUBSCRIBEs must not exhaust memory.
 const MAX_ENTRIES: usize = 65_536;
 
@@ -462,6 +465,14 @@ pub fn observe(
             receiver.map_err(|e| socket_limit(&e, &mut limits)).ok(),
         ),
     };
+    // A boot storm (hundreds of phones after a power cut) arrives faster than a thread is scheduled:
+    // big kernel buffers absorb it. Refusal only means the defaults stay.
+    if let Some(capture) = &capture {
+        let _ = capture.set_receive_buffer(RECEIVE_BUFFER);
+    }
+    if let Some(receiver) = &receiver {
+        let _ = receiver.set_receive_buffer(RECEIVE_BUFFER);
+    }
     for message in &limits {
         on_event(&ListenEvent::Limit { message: message.clone() });
     }

@@ -183,6 +183,16 @@ impl Capture {
         })
     }
 
+    /// Raises the kernel's buffer for frames not yet read (a boot storm of phones fills the default in
+    /// milliseconds); returns the size granted.
+    ///
+    /// # Errors
+    /// When the OS refuses the option.
+    pub fn set_receive_buffer(&self, bytes: usize) -> Result<usize, NetError> {
+        sys::set_receive_buffer(&self.socket, bytes)
+            .map_err(|e| NetError::os("raise the capture's receive buffer", e))
+    }
+
     #[must_use]
     pub fn interface_index(&self) -> u32 {
         self.interface_index

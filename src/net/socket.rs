@@ -267,6 +267,15 @@ impl GroupReceiver {
         Ok(())
     }
 
+    /// Raises the kernel's buffer for datagrams not yet read; returns the size granted.
+    ///
+    /// # Errors
+    /// When the OS refuses the option.
+    pub fn set_receive_buffer(&self, bytes: usize) -> Result<usize, NetError> {
+        sys::set_receive_buffer(&self.socket, bytes)
+            .map_err(|e| NetError::os("raise the group receiver's receive buffer", e))
+    }
+
     /// The group and port this receiver is bound to.
     #[must_use]
     pub fn bound(&self) -> SocketAddrV4 {

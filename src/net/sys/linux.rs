@@ -274,3 +274,14 @@ pub(crate) fn catch_interrupts() -> io::Result<()> {
 pub(crate) fn interrupted() -> bool {
     INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
 }
+
+/// Asks for a receive buffer of `bytes`: `SO_RCVBUFFORCE` first (with `CAP_NET_ADMIN` it may exceed
+/// `net.core.rmem_max`, which a burst of small datagrams fills in milliseconds), else `SO_RCVBUF`
+/// (capped by the kernel). Returns what the kernel granted.
+pub(crate) fn set_receive_buffer(socket: &Socket, bytes: usize) -> io::Result<usize> {
+    let wanted = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    if setsockopt(socket, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, &wanted).is_err() {
+        socket.set_recv_buffer_size(bytes)?;
+    }
+    socket.recv_buffer_size()
+}

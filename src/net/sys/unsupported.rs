@@ -58,3 +58,8 @@ pub(crate) fn catch_interrupts() -> io::Result<()> {
 pub(crate) fn interrupted() -> bool {
     false
 }
+
+pub(crate) fn set_receive_buffer(socket: &Socket, bytes: usize) -> io::Result<usize> {
+    socket.set_recv_buffer_size(bytes)?;
+    socket.recv_buffer_size()
+}
