@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Lab, stdout};
+use common::{Lab, eth0, stdout, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
 use mcready::net::{
     Capture, CaptureFilter, CaptureOptions, CapturedFrame, Direction, GroupReceiver, LocalInterface,
@@ -19,20 +19,6 @@ const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 const B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 20);
 const WAIT: Duration = Duration::from_secs(3);
 const HELPER: &str = "MCREADY_NET_CAPTURE_HELPER";
-
-fn two_hosts(test: &str) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::new(test)?;
-    let a = lab.host("a");
-    let b = lab.host("b");
-    lab.veth(&a, "eth0", &b, "eth0");
-    lab.addr(&a, "eth0", "198.51.100.10/24");
-    lab.addr(&b, "eth0", "198.51.100.20/24");
-    Some((lab, a, b))
-}
-
-fn eth0(lab: &Lab, ns: &str, address: Ipv4Addr) -> LocalInterface {
-    lab.in_netns(ns, || LocalInterface::lookup("eth0", address)).expect("eth0 in the lab host")
-}
 
 fn sip_capture(lab: &Lab, ns: &str, interface: &LocalInterface) -> Capture {
     let options = CaptureOptions {

@@ -7,31 +7,15 @@ mod common;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
-use common::Lab;
+use common::{eth0, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
 use mcready::net::{
-    ActionKind, GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions,
-    UnicastSocket,
+    ActionKind, GroupReceiver, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
 };
 
 const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 const B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 20);
 const WAIT: Duration = Duration::from_secs(3);
-
-/// Two hosts on one link; returns the lab and their namespace names.
-fn two_hosts(test: &str) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::new(test)?;
-    let a = lab.host("a");
-    let b = lab.host("b");
-    lab.veth(&a, "eth0", &b, "eth0");
-    lab.addr(&a, "eth0", "198.51.100.10/24");
-    lab.addr(&b, "eth0", "198.51.100.20/24");
-    Some((lab, a, b))
-}
-
-fn eth0(lab: &Lab, ns: &str, address: Ipv4Addr) -> LocalInterface {
-    lab.in_netns(ns, || LocalInterface::lookup("eth0", address)).expect("eth0 in the lab host")
-}
 
 #[test]
 fn group_datagram_crosses_the_link_with_ttl_1_and_loops_back_to_the_sender() {

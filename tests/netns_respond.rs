@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::Lab;
+use common::{Lab, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
 use mcready::net::{LocalInterface, OwnActions, peer};
 use mcready::observed::PeerReport;
@@ -25,17 +25,6 @@ fn log_file(test: &str) -> PathBuf {
 
 fn read_log(path: &PathBuf) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
-}
-
-/// A and B on one veth link.
-fn two_hosts(test: &str) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::new(test)?;
-    let a = lab.host("a");
-    let b = lab.host("b");
-    lab.veth(&a, "eth0", &b, "eth0");
-    lab.addr(&a, "eth0", "198.51.100.10/24");
-    lab.addr(&b, "eth0", "198.51.100.20/24");
-    Some((lab, a, b))
 }
 
 /// A and B as ports of a bridge in a third namespace (the switch).

@@ -293,6 +293,23 @@ fn enter_netns(ns: &str) {
     assert_eq!(wanted, now_in, "this thread is not in {ns} after setns; refusing to go on");
 }
 
+/// Two hosts `a` (198.51.100.10/24) and `b` (198.51.100.20/24) on one veth link, each with `eth0`.
+pub fn two_hosts(test: &str) -> Option<(Lab, String, String)> {
+    let mut lab = Lab::new(test)?;
+    let a = lab.host("a");
+    let b = lab.host("b");
+    lab.veth(&a, "eth0", &b, "eth0");
+    lab.addr(&a, "eth0", "198.51.100.10/24");
+    lab.addr(&b, "eth0", "198.51.100.20/24");
+    Some((lab, a, b))
+}
+
+/// `eth0` of a lab host as the sockets see it, looked up from inside its namespace.
+#[cfg(target_os = "linux")]
+pub fn eth0(lab: &Lab, ns: &str, address: std::net::Ipv4Addr) -> mcready::net::LocalInterface {
+    lab.in_netns(ns, || mcready::net::LocalInterface::lookup("eth0", address)).expect("eth0 in the lab host")
+}
+
 /// The binary under test.
 pub fn mcready_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mcready"))
