@@ -339,6 +339,27 @@ fn passive_run_sends_nothing() {
 }
 
 #[test]
+fn passive_listen_hears_by_capture_and_sends_nothing() {
+    let Some(mut lan) = lan("passive_listen_hears_by_capture_and_sends_nothing", QUERIER) else { return };
+    lan.start_pbx("");
+    let (report, code) = lan.check_while_phone_sends(
+        "pnp-subscribe.xml",
+        &["--no-probe", "--listen", "4", "--phone", "198.51.100.20"],
+    );
+    assert_eq!(
+        report["facts"]["own_actions"],
+        Value::Array(Vec::new()),
+        "--no-probe must send nothing: {report:#}"
+    );
+    assert_eq!(report["facts"]["listen"]["value"]["heard_by"], "capture");
+    assert_eq!(check_status(&report, "phone.expected-phones"), "pass");
+    // The bridge's general queries (every second here) are heard without joining anything.
+    assert_eq!(check_status(&report, "multicast.igmp-querier"), "pass");
+    assert_statuses(&report, ["pass", "pass", "pass", "pass"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
 fn unprivileged_user_degrades_with_reasons() {
     let Some(mut lan) = lan("unprivileged_user_degrades_with_reasons", QUERIER) else { return };
     lan.start_pbx("");

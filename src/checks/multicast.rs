@@ -362,8 +362,8 @@ fn querier(snapshot: &Snapshot) -> Check {
             QUERIER,
             Status::Skip,
             if snapshot.passive {
-                "`--no-probe` sends nothing, and finding a querier fast needs an IGMP join and leave; a general query \
-                 (every 125 s) may be heard with `--listen 130`."
+                "`--no-probe` sends nothing, and finding a querier fast needs an IGMP join and leave; add `--listen 130` \
+                 to hear a querier's general query (sent every 125 s by default)."
                     .into()
             } else {
                 "The IGMP querier was not looked for.".into()

@@ -321,25 +321,50 @@ fn querier_observation(interface: &LocalInterface, actions: &OwnActions) -> Obse
     };
     let scratch = crate::net::querier::scratch_group(std::process::id());
     match watch.detect_fast(scratch, QUERIER_WAIT) {
-        Ok(_) => Observed::Done(QuerierReport {
-            queries: watch
-                .heard()
-                .iter()
-                .map(|q| QueryHeard {
-                    source: q.source,
-                    version: match q.version {
-                        crate::net::IgmpVersion::V1 => 1,
-                        crate::net::IgmpVersion::V2 => 2,
-                        crate::net::IgmpVersion::V3 => 3,
-                    },
-                    max_response_ms: u32::try_from(q.max_response_ms).unwrap_or(u32::MAX),
-                    group: q.group,
-                })
-                .collect(),
-            scratch_group: Some(scratch),
-        }),
+        Ok(_) => {
+            Observed::Done(QuerierReport { queries: heard_queries(&watch), scratch_group: Some(scratch) })
+        }
         Err(error) => Observed::Skipped(error.to_string()),
     }
+}
+
+/// Listens through the window for the general queries a querier sends (every 125 s by default); sends
+/// nothing.
+fn passive_querier_observation(
+    interface: &LocalInterface,
+    window: Duration,
+    actions: &OwnActions,
+) -> Observed<QuerierReport> {
+    let mut watch = match QuerierWatch::open(interface, actions) {
+        Ok(watch) => watch,
+        Err(NetError::NoPrivilege { .. }) => {
+            return Observed::Skipped(
+                "listening for IGMP needs CAP_NET_RAW: run as root to look for a querier".into(),
+            );
+        }
+        Err(error) => return Observed::Skipped(error.to_string()),
+    };
+    match watch.listen_until(Instant::now() + window) {
+        Ok(_) => Observed::Done(QuerierReport { queries: heard_queries(&watch), scratch_group: None }),
+        Err(error) => Observed::Skipped(error.to_string()),
+    }
+}
+
+fn heard_queries(watch: &QuerierWatch) -> Vec<QueryHeard> {
+    watch
+        .heard()
+        .iter()
+        .map(|q| QueryHeard {
+            source: q.source,
+            version: match q.version {
+                crate::net::IgmpVersion::V1 => 1,
+                crate::net::IgmpVersion::V2 => 2,
+                crate::net::IgmpVersion::V3 => 3,
+            },
+            max_response_ms: u32::try_from(q.max_response_ms).unwrap_or(u32::MAX),
+            group: q.group,
+        })
+        .collect()
 }
 
 /// Runs the active observations; each one that cannot run says why.
@@ -370,7 +395,16 @@ fn observe(
     let host_addresses = probe::host_addresses(facts);
     let local = &local;
     std::thread::scope(|scope| {
-        let querier = (!args.no_probe).then(|| scope.spawn(move || querier_observation(local, actions)));
+        let listen_for = args.listen.map(Duration::from_secs_f64);
+        // Finding a querier fast means a join and a leave; passive, a general query is only heard by
+        // listening through the window.
+        let querier = match (args.no_probe, listen_for) {
+            (false, _) => Some(scope.spawn(move || querier_observation(local, actions))),
+            (true, Some(window)) => {
+                Some(scope.spawn(move || passive_querier_observation(local, window, actions)))
+            }
+            (true, None) => None,
+        };
         let peer_test = match (peer, args.no_probe) {
             (Some(peer), false) => {
                 Some(scope.spawn(move || peer_observation(local, peer, cli, timeout, actions)))
@@ -392,14 +426,12 @@ fn observe(
                 Err(error) => Observed::Skipped(error.to_string()),
             }
         };
-        let querier = joined(querier);
         let peer = joined(peer_test);
-        let listen = match args.listen {
-            Some(seconds) => {
-                listen_observation(facts, interface, cli, Duration::from_secs_f64(seconds), actions)
-            }
+        let listen = match listen_for {
+            Some(window) => listen_observation(facts, interface, cli, window, args.no_probe, actions),
             None => Observed::NotAsked,
         };
+        let querier = joined(querier);
         Observations { probe, querier, peer, listen }
     })
 }
@@ -536,16 +568,19 @@ fn listen_observation(
     interface: Option<&crate::facts::Interface>,
     cli: &Cli,
     duration: Duration,
+    passive: bool,
     actions: &OwnActions,
 ) -> Observed<crate::observed::ListenReport> {
     let Some(interface) = interface else { return no_interface(true) };
     let mut ignore = |_: &super::listen::ListenEvent| {};
+    let join = if passive { super::listen::Joining::Forbidden } else { super::listen::Joining::Allowed };
     match super::listen::observe(
         facts,
         interface,
         cli.global.group,
         cli.global.port,
         duration,
+        join,
         actions,
         &mut ignore,
     ) {

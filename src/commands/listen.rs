@@ -108,6 +108,16 @@ pub enum ListenError {
     NoAddress { interface: String },
     /// Neither the capture nor the group socket could be opened.
     NothingToListenWith { capture: NetError, socket: NetError },
+    /// Joining was forbidden (a passive run) and the capture could not be opened.
+    CaptureOnly { capture: NetError },
+}
+
+/// Whether listening may join the group: a join sends an IGMP report, which a passive run
+/// (`check --no-probe`) must not do — it then hears by capture alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joining {
+    Allowed,
+    Forbidden,
 }
 
 impl std::fmt::Display for ListenError {
@@ -118,6 +128,9 @@ impl std::fmt::Display for ListenError {
             }
             Self::NothingToListenWith { capture, socket } => {
                 write!(f, "cannot listen at all: {capture}; and {socket}")
+            }
+            Self::CaptureOnly { capture } => {
+                write!(f, "a passive run listens by capture alone (a join would send IGMP), and {capture}")
             }
         }
     }
@@ -445,6 +458,7 @@ pub fn observe(
     group: Ipv4Addr,
     port: u16,
     duration: Duration,
+    join: Joining,
     actions: &OwnActions,
     on_event: &mut dyn FnMut(&ListenEvent),
 ) -> Result<ListenReport, ListenError> {
@@ -457,12 +471,18 @@ pub fn observe(
         filter: CaptureFilter::SipAndIgmp { port },
         groups: vec![group],
     });
-    let receiver = GroupReceiver::open(group, port, std::slice::from_ref(&iface), actions);
+    let receiver = match join {
+        Joining::Allowed => Some(GroupReceiver::open(group, port, std::slice::from_ref(&iface), actions)),
+        Joining::Forbidden => None,
+    };
     let (capture, receiver) = match (capture, receiver) {
-        (Err(capture), Err(socket)) => return Err(ListenError::NothingToListenWith { capture, socket }),
+        (Err(capture), Some(Err(socket))) => {
+            return Err(ListenError::NothingToListenWith { capture, socket });
+        }
+        (Err(capture), None) => return Err(ListenError::CaptureOnly { capture }),
         (capture, receiver) => (
             capture.map_err(|e| capture_limit(&e, &mut limits)).ok(),
-            receiver.map_err(|e| socket_limit(&e, &mut limits)).ok(),
+            receiver.and_then(|r| r.map_err(|e| socket_limit(&e, &mut limits)).ok()),
         ),
     };
     // A boot storm (hundreds of phones after a power cut) arrives faster than a thread is scheduled:
@@ -808,7 +828,8 @@ pub fn run(cli: &Cli, args: &ListenArgs) -> Result<Outcome> {
             let _ = stdout.write_all(line.as_bytes()).and_then(|()| stdout.flush());
         }
     };
-    let report = observe(&facts, interface, group, port, duration, &actions, &mut on_event)?;
+    let report =
+        observe(&facts, interface, group, port, duration, Joining::Allowed, &actions, &mut on_event)?;
     if progress {
         let _ = write!(std::io::stderr(), "\r\x1b[K");
     }
