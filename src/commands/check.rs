@@ -574,16 +574,9 @@ fn listen_observation(
     let Some(interface) = interface else { return no_interface(true) };
     let mut ignore = |_: &super::listen::ListenEvent| {};
     let join = if passive { super::listen::Joining::Forbidden } else { super::listen::Joining::Allowed };
-    match super::listen::observe(
-        facts,
-        interface,
-        cli.global.group,
-        cli.global.port,
-        duration,
-        join,
-        actions,
-        &mut ignore,
-    ) {
+    let options =
+        super::listen::ListenOptions { group: cli.global.group, port: cli.global.port, duration, join };
+    match super::listen::observe(facts, interface, options, actions, &mut ignore) {
         Ok(report) => Observed::Done(report),
         Err(error) => Observed::Skipped(format!("could not listen: {error}")),
     }

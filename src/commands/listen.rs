@@ -112,6 +112,15 @@ pub enum ListenError {
     CaptureOnly { capture: NetError },
 }
 
+/// What to listen for, for how long, and whether joining is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenOptions {
+    pub group: Ipv4Addr,
+    pub port: u16,
+    pub duration: Duration,
+    pub join: Joining,
+}
+
 /// Whether listening may join the group: a join sends an IGMP report, which a passive run
 /// (`check --no-probe`) must not do — it then hears by capture alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -455,13 +464,11 @@ impl Tally {
 pub fn observe(
     facts: &HostFacts,
     interface: &Interface,
-    group: Ipv4Addr,
-    port: u16,
-    duration: Duration,
-    join: Joining,
+    options: ListenOptions,
     actions: &OwnActions,
     on_event: &mut dyn FnMut(&ListenEvent),
 ) -> Result<ListenReport, ListenError> {
+    let ListenOptions { group, port, duration, join } = options;
     let iface = LocalInterface::from_facts(interface)
         .ok_or_else(|| ListenError::NoAddress { interface: interface.name.clone() })?;
     let mut limits = Vec::new();
@@ -828,8 +835,8 @@ pub fn run(cli: &Cli, args: &ListenArgs) -> Result<Outcome> {
             let _ = stdout.write_all(line.as_bytes()).and_then(|()| stdout.flush());
         }
     };
-    let report =
-        observe(&facts, interface, group, port, duration, Joining::Allowed, &actions, &mut on_event)?;
+    let options = ListenOptions { group, port, duration, join: Joining::Allowed };
+    let report = observe(&facts, interface, options, &actions, &mut on_event)?;
     if progress {
         let _ = write!(std::io::stderr(), "\r\x1b[K");
     }
