@@ -455,7 +455,8 @@ fn parse_headers<'a>(lines: &mut Lines<'a>) -> Result<Vec<Header<'a>>, Option<Pa
             headers.push(finish_header(text, header));
         }
         let bad = || Some(ParseError::BadHeader { line: line_number });
-        let (name, rest) = line.split_once(':').ok_or_else(bad)?;
+        let colon = value::byte_position(line, b':').ok_or_else(bad)?;
+        let (name, rest) = (line.get(..colon).unwrap_or_default(), line.get(colon + 1..).unwrap_or_default());
         let name = name.trim_end_matches([' ', '\t']);
         if name.is_empty() || !name.bytes().all(is_token_byte) {
             return Err(bad());
