@@ -151,6 +151,19 @@ fn note_undecodable(count: usize, source: &str, notes: &mut Vec<GatherNote>) {
 
 /// The sysfs facts that tell adapters apart; the netlink dump already gave the type and link kind.
 fn observe_link(link: &netlink::LinkRow) -> LinkObservation {
+    let netlink_only = LinkObservation {
+        name: link.name.clone(),
+        link_type: Some(link.link_type),
+        loopback_flag: link.loopback,
+        bridge_master: link.kind.as_deref() == Some("bridge"),
+        link_kind: link.kind.clone(),
+        ..LinkObservation::default()
+    };
+    // Loopback and links with a netlink kind (veth, bridge, tun, wireguard…) are software links:
+    // sysfs has nothing to add, and a host with many containers has many of them.
+    if link.loopback || (link.kind.is_some() && link.kind.as_deref() != Some("tun")) {
+        return netlink_only;
+    }
     let dir = PathBuf::from("/sys/class/net").join(&link.name);
     let uevent = fs::read_to_string(dir.join("uevent")).unwrap_or_default();
     let devtype = uevent.lines().find_map(|l| l.strip_prefix("DEVTYPE=")).map(str::to_owned);
