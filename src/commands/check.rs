@@ -309,30 +309,18 @@ fn parse_peer(text: &str, default_port: u16) -> Result<SocketAddr> {
     }
 }
 
-fn querier_observation(interface: &LocalInterface, actions: &OwnActions) -> Observed<QuerierReport> {
-    let mut watch = match QuerierWatch::open(interface, actions) {
-        Ok(watch) => watch,
-        Err(NetError::NoPrivilege { .. }) => {
-            return Observed::Skipped(
-                "listening for IGMP needs CAP_NET_RAW: run as root to look for a querier".into(),
-            );
-        }
-        Err(error) => return Observed::Skipped(error.to_string()),
-    };
-    let scratch = crate::net::querier::scratch_group(std::process::id());
-    match watch.detect_fast(scratch, QUERIER_WAIT) {
-        Ok(_) => {
-            Observed::Done(QuerierReport { queries: heard_queries(&watch), scratch_group: Some(scratch) })
-        }
-        Err(error) => Observed::Skipped(error.to_string()),
-    }
+/// How to look for an IGMP querier.
+#[derive(Debug, Clone, Copy)]
+enum QuerierSearch {
+    /// Join and leave a scratch group: a querier answers the leave at once (sends IGMP).
+    Fast,
+    /// Listen through the window for general queries (every 125 s by default); sends nothing.
+    Passive(Duration),
 }
 
-/// Listens through the window for the general queries a querier sends (every 125 s by default); sends
-/// nothing.
-fn passive_querier_observation(
+fn querier_observation(
     interface: &LocalInterface,
-    window: Duration,
+    search: QuerierSearch,
     actions: &OwnActions,
 ) -> Observed<QuerierReport> {
     let mut watch = match QuerierWatch::open(interface, actions) {
@@ -344,8 +332,15 @@ fn passive_querier_observation(
         }
         Err(error) => return Observed::Skipped(error.to_string()),
     };
-    match watch.listen_until(Instant::now() + window) {
-        Ok(_) => Observed::Done(QuerierReport { queries: heard_queries(&watch), scratch_group: None }),
+    let outcome = match search {
+        QuerierSearch::Fast => {
+            let scratch = crate::net::querier::scratch_group(std::process::id());
+            watch.detect_fast(scratch, QUERIER_WAIT).map(|_| Some(scratch))
+        }
+        QuerierSearch::Passive(window) => watch.listen_until(Instant::now() + window).map(|_| None),
+    };
+    match outcome {
+        Ok(scratch_group) => Observed::Done(QuerierReport { queries: heard_queries(&watch), scratch_group }),
         Err(error) => Observed::Skipped(error.to_string()),
     }
 }
@@ -399,9 +394,9 @@ fn observe(
         // Finding a querier fast means a join and a leave; passive, a general query is only heard by
         // listening through the window.
         let querier = match (args.no_probe, listen_for) {
-            (false, _) => Some(scope.spawn(move || querier_observation(local, actions))),
+            (false, _) => Some(scope.spawn(move || querier_observation(local, QuerierSearch::Fast, actions))),
             (true, Some(window)) => {
-                Some(scope.spawn(move || passive_querier_observation(local, window, actions)))
+                Some(scope.spawn(move || querier_observation(local, QuerierSearch::Passive(window), actions)))
             }
             (true, None) => None,
         };
