@@ -92,6 +92,24 @@ fn receive(socket: &Socket, deadline: Instant, what: &str) -> Result<Option<Data
     }
 }
 
+/// Sends one unicast datagram and records it in the own actions under `label` (an interface name, or
+/// the local address for sockets that are not tied to one).
+fn send_unicast(
+    socket: &Socket,
+    local: SocketAddrV4,
+    payload: &[u8],
+    to: SocketAddrV4,
+    actions: &OwnActions,
+    label: &str,
+    recorded: String,
+) -> Result<(), NetError> {
+    socket
+        .send_to(payload, &SockAddr::from(to))
+        .map_err(|e| NetError::os(format!("send to {to} from {local}"), e))?;
+    actions.record(ActionKind::Sent, *to.ip(), label, recorded);
+    Ok(())
+}
+
 /// How a [`MulticastSender`] sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SenderOptions {
@@ -188,16 +206,8 @@ impl MulticastSender {
     /// # Errors
     /// When the OS refuses the send.
     pub fn send_to(&self, payload: &[u8], to: SocketAddrV4, detail: &str) -> Result<(), NetError> {
-        self.socket
-            .send_to(payload, &SockAddr::from(to))
-            .map_err(|e| NetError::os(format!("send to {to} from {}", self.local), e))?;
-        self.actions.record(
-            ActionKind::Sent,
-            *to.ip(),
-            &self.interface.name,
-            format!("{detail} ({} bytes to {to}, from {})", payload.len(), self.local),
-        );
-        Ok(())
+        let recorded = format!("{detail} ({} bytes to {to}, from {})", payload.len(), self.local);
+        send_unicast(&self.socket, self.local, payload, to, &self.actions, &self.interface.name, recorded)
     }
 
     /// The next datagram that reaches the sender's port before `deadline`.
@@ -348,16 +358,8 @@ impl UnicastSocket {
     /// # Errors
     /// When the OS refuses the send.
     pub fn send_to(&self, payload: &[u8], to: SocketAddrV4, detail: &str) -> Result<(), NetError> {
-        self.socket
-            .send_to(payload, &SockAddr::from(to))
-            .map_err(|e| NetError::os(format!("send to {to} from {}", self.local), e))?;
-        self.actions.record(
-            ActionKind::Sent,
-            *to.ip(),
-            &self.local.to_string(),
-            format!("{detail} ({} bytes to port {})", payload.len(), to.port()),
-        );
-        Ok(())
+        let recorded = format!("{detail} ({} bytes to port {})", payload.len(), to.port());
+        send_unicast(&self.socket, self.local, payload, to, &self.actions, &self.local.to_string(), recorded)
     }
 
     /// The next datagram before `deadline`.
