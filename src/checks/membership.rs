@@ -193,20 +193,28 @@ fn port_holder(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
-    let holders: Vec<String> = listeners
-        .iter()
-        .map(|l| {
-            let owner = if l.processes.is_empty() {
-                l.uid.map_or_else(|| "an unknown process".into(), |uid| format!("a process of uid {uid}"))
-            } else {
-                l.processes
-                    .iter()
-                    .map(|p| format!("{} (pid {})", p.name, p.pid))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            format!("{owner} holds {} {}", l.protocol, l.local)
-        })
+    // One line per owner: a PBX usually holds several sockets on the port (the group and its address).
+    let mut holders: Vec<(String, Vec<String>)> = Vec::new();
+    for listener in listeners {
+        let owner = if listener.processes.is_empty() {
+            listener.uid.map_or_else(|| "an unknown process".into(), |uid| format!("a process of uid {uid}"))
+        } else {
+            listener
+                .processes
+                .iter()
+                .map(|p| format!("{} (pid {})", p.name, p.pid))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let socket = format!("{} {}", listener.protocol, listener.local);
+        match holders.iter_mut().find(|(known, _)| *known == owner) {
+            Some((_, sockets)) => sockets.push(socket),
+            None => holders.push((owner, vec![socket])),
+        }
+    }
+    let holders: Vec<String> = holders
+        .into_iter()
+        .map(|(owner, sockets)| format!("{owner} holds {}", sockets.join(" and ")))
         .collect();
     check(PORT_HOLDER, Status::Pass, format!("{}.", holders.join("; ")), None, evidence)
 }
