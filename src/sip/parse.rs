@@ -336,7 +336,7 @@ pub fn parse(datagram: &[u8]) -> Result<Message<'_>, ParseError> {
     let start_line = parse_start_line(first_line)?;
     let headers = parse_headers(&mut lines).map_err(|error| error.unwrap_or_else(ended_early))?;
     let head = text.get(..lines.next).unwrap_or_default();
-    if let Some(nul) = head.find('\0') {
+    if let Some(nul) = memchr::memchr(0, head.as_bytes()) {
         return Err(ParseError::NulByte { offset: skipped + nul });
     }
 
@@ -381,8 +381,9 @@ impl<'a> Lines<'a> {
     fn next_line_at(&mut self) -> Option<(&'a str, usize)> {
         let start = self.next;
         let rest = self.text.get(start..)?;
-        // `str::find` on a char is a word-at-a-time memchr: several times faster than a byte loop.
-        let newline = rest.find('\n')?;
+        // The memchr crate's search (already in the tree through serde_json) costs less per short line
+        // than `str::find`'s searcher; measured with callgrind on the Yealink SUBSCRIBE.
+        let newline = memchr::memchr(b'\n', rest.as_bytes())?;
         let line = rest.get(..newline)?;
         self.next = start + newline + 1;
         Some((line.strip_suffix('\r').unwrap_or(line), start))
