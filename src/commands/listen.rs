@@ -2,7 +2,7 @@
 //! who they are, where they came from and whether this host answered them.
 //!
 //! Gather → evaluate → render: [`observe`] (the engine, also called by `check --listen`) fills an
-//! [`observed::ListenReport`] and reports each event through a callback without printing anything;
+//! [`crate::observed::ListenReport`] and reports each event through a callback without printing anything;
 //! [`Tally`] is the pure part that turns what the sockets saw into phones (tested without a network);
 //! [`ListenDocument`] renders `mcready.listen/v1` as text, JSON or Markdown.
 //!
