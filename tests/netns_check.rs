@@ -108,17 +108,22 @@ fn statuses(report: &Value) -> Vec<String> {
         .collect()
 }
 
-fn check_status(report: &Value, id: &str) -> String {
+/// A field (`status`, `summary`…) of the check `id` in a report.
+fn check_field(report: &Value, id: &str, field: &str) -> String {
     report["requirements"]
         .as_array()
         .unwrap()
         .iter()
         .flat_map(|r| r["checks"].as_array().unwrap())
         .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}"))["status"]
+        .unwrap_or_else(|| panic!("no check {id}"))[field]
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+fn check_status(report: &Value, id: &str) -> String {
+    check_field(report, id, "status")
 }
 
 fn assert_statuses(report: &Value, expected: [&str; 4]) {
@@ -266,15 +271,7 @@ fn phone_sending_only_non_pnp_sip() {
         lan.check_while_phone_sends("non-pnp-register.xml", &["--phone", "198.51.100.20", "--listen", "4"]);
     assert_statuses(&report, ["pass", "pass", "pass", "fail"]);
     assert_eq!(code, 1);
-    let summary = report["requirements"][3]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "phone.expected-phones")
-        .unwrap()["summary"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let summary = check_field(&report, "phone.expected-phones", "summary");
     assert!(summary.contains("no PnP SUBSCRIBE"), "{summary}");
 }
 
@@ -373,14 +370,6 @@ fn unprivileged_user_degrades_with_reasons() {
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
     assert_eq!(report["host"]["privileged"], false);
     assert_eq!(check_status(&report, "multicast.igmp-querier"), "skip");
-    let summary = report["requirements"][2]["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "multicast.igmp-querier")
-        .unwrap()["summary"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let summary = check_field(&report, "multicast.igmp-querier", "summary");
     assert!(summary.contains("CAP_NET_RAW"), "{summary}");
 }

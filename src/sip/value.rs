@@ -16,22 +16,13 @@ pub(crate) fn find_unquoted(text: &str, needle: u8) -> Option<usize> {
     if bytes.get(first) == Some(&needle) {
         return Some(first);
     }
-    let mut in_quotes = false;
-    let mut escaped = false;
+    let mut quotes = Quotes::default();
     let mut in_angle = false;
     for (index, &byte) in bytes.iter().enumerate().skip(first) {
-        if in_quotes {
-            if escaped {
-                escaped = false;
-            } else if byte == b'\\' {
-                escaped = true;
-            } else if byte == b'"' {
-                in_quotes = false;
-            }
+        if quotes.quoted(byte) {
             continue;
         }
         match byte {
-            b'"' => in_quotes = true,
             b'<' => in_angle = true,
             b'>' => in_angle = false,
             _ if !in_angle && byte == needle => return Some(index),
@@ -39,6 +30,33 @@ pub(crate) fn find_unquoted(text: &str, needle: u8) -> Option<usize> {
         }
     }
     None
+}
+
+/// Follows quoted-strings (RFC 3261 §25.1: `"…"` with `\\` escapes) one byte at a time, so the
+/// searches around here can skip what a display name or quoted parameter holds.
+#[derive(Debug, Default)]
+struct Quotes {
+    inside: bool,
+    escaped: bool,
+}
+
+impl Quotes {
+    /// Feeds one byte; true when it belongs to a quoted-string, its quote marks included.
+    fn quoted(&mut self, byte: u8) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if byte == b'\\' {
+                self.escaped = true;
+            } else if byte == b'"' {
+                self.inside = false;
+            }
+            true
+        } else {
+            self.inside = byte == b'"';
+            self.inside
+        }
+    }
 }
 
 /// Where `needle` first stands in `text`. SIP's pieces are a few bytes long, and for those a plain scan
@@ -148,25 +166,8 @@ pub fn first_element(value: &str) -> &str {
 pub fn name_addr_uri(value: &str) -> &str {
     let value = first_element(value);
     // Only a `<` outside quotes opens the URI; a display name may hold one in quotes.
-    let open = {
-        let mut in_quotes = false;
-        let mut escaped = false;
-        value.bytes().position(|byte| {
-            if in_quotes {
-                if escaped {
-                    escaped = false;
-                } else if byte == b'\\' {
-                    escaped = true;
-                } else if byte == b'"' {
-                    in_quotes = false;
-                }
-                false
-            } else {
-                in_quotes = byte == b'"';
-                byte == b'<'
-            }
-        })
-    };
+    let mut quotes = Quotes::default();
+    let open = value.bytes().position(|byte| !quotes.quoted(byte) && byte == b'<');
     if let Some(open) = open {
         let inside = value.get(open + 1..).unwrap_or("");
         return inside
