@@ -3,14 +3,21 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use mcready::commands::interfaces::InterfacesDocument;
-use mcready::commands::joins::JoinsDocument;
+use mcready::report::interfaces::InterfacesDocument;
+use mcready::report::joins::JoinsDocument;
 use mcready::facts::{
     FirewallFacts, GroupRoute, HostFacts, Interface, InterfaceFlags, InterfaceKind, IpNet, Listener,
     LookupMethod, Membership, PNP_GROUP, Process, Route, RouteType,
 };
-use mcready::platform::HostInfo;
-use mcready::report::Document;
+use mcready::facts::HostInfo;
+use mcready::report::{Document, Envelope};
+
+/// A document head with a fixed time, so snapshots do not change with the clock.
+fn envelope<D: Document>() -> Envelope {
+    let mut envelope = Envelope::new(D::SCHEMA, host());
+    envelope.generated_at = "2026-11-26T12:00:00Z".into();
+    envelope
+}
 
 fn host() -> HostInfo {
     HostInfo {
@@ -140,7 +147,7 @@ fn fixed<T: Document>(mut json: serde_json::Value, _: &T) -> serde_json::Value {
 
 #[test]
 fn interfaces_text_markdown_json() {
-    let doc = InterfacesDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    let doc = InterfacesDocument::new(envelope::<InterfacesDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
     insta::assert_snapshot!("interfaces_text", plain(&doc.to_text()));
     insta::assert_snapshot!("interfaces_markdown", doc.to_markdown());
     let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
@@ -149,7 +156,7 @@ fn interfaces_text_markdown_json() {
 
 #[test]
 fn joins_text_markdown_json() {
-    let doc = JoinsDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    let doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
     insta::assert_snapshot!("joins_text", plain(&doc.to_text()));
     insta::assert_snapshot!("joins_markdown", doc.to_markdown());
     let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
@@ -158,7 +165,7 @@ fn joins_text_markdown_json() {
 
 #[test]
 fn joins_all_and_nowhere() {
-    let all = JoinsDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, true);
+    let all = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, true);
     insta::assert_snapshot!("joins_all_text", plain(&all.to_text()));
     let mut nobody = wrong_nic_pbx();
     nobody.memberships.retain(|m| m.group != IpAddr::V4(PNP_GROUP));
@@ -170,14 +177,14 @@ fn joins_all_and_nowhere() {
         method: LookupMethod::KernelLookup,
         error: Some("Network is unreachable (os error 101)".into()),
     });
-    let doc = JoinsDocument::new(host(), PNP_GROUP, nobody, None, false);
+    let doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, nobody, None, false);
     assert!(!doc.joined);
     insta::assert_snapshot!("joins_nowhere_text", plain(&doc.to_text()));
 }
 
 #[test]
 fn text_is_coloured_only_in_styles_that_strip_cleanly() {
-    let doc = JoinsDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    let doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
     let styled = doc.to_text();
     assert!(styled.contains("\u{1b}["), "text rendering carries styles for the stream to keep or strip");
     assert!(!doc.to_markdown().contains('\u{1b}'), "Markdown never carries colour codes");
