@@ -265,6 +265,22 @@ impl HostFacts {
         defaults
     }
 
+    /// Routes for IPv4 multicast destinations (a `224.0.0.0/4` route, or a narrower one inside it),
+    /// which decide where a join without an interface lands; lowest metric first.
+    #[must_use]
+    pub fn multicast_routes(&self) -> Vec<&Route> {
+        let mut routes: Vec<&Route> = self
+            .routes
+            .iter()
+            .filter(|r| {
+                matches!(r.destination.addr, IpAddr::V4(v4) if v4.is_multicast())
+                    && r.destination.prefix_len >= 4
+            })
+            .collect();
+        routes.sort_by_key(|r| (std::cmp::Reverse(r.destination.prefix_len), r.metric));
+        routes
+    }
+
     /// Memberships of `group`, in interface-index order.
     #[must_use]
     pub fn members_of(&self, group: IpAddr) -> Vec<&Membership> {

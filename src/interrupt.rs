@@ -30,4 +30,3 @@ pub fn install() -> Result<(), String> {
 pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
-

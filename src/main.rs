@@ -78,7 +78,26 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let wants_json = args.iter().any(|a| a == "--json" || a == "--format=json")
         || args.windows(2).any(|pair| pair[0] == "--format" && pair[1] == "json");
+    // clap's message runs to the first blank line (a "required arguments" error lists them below its
+    // first line); the usage and tip after it are left out: one line says it all.
     let text = error.render().to_string();
-    let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
-    could_not_run(first, wants_json)
+    let message: Vec<&str> = text.lines().take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
+    let message = message.join(" ");
+    let message = message.trim_start_matches("error: ");
+    could_not_run(if message.is_empty() { "invalid arguments" } else { message }, wants_json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn an_os_error_is_said_once() {
+        let os = std::io::Error::from_raw_os_error(22);
+        let text = os.to_string();
+        let error = anyhow::Error::new(os).context(format!("cannot bind 224.0.1.75:5060: {text}"));
+        assert_eq!(one_line(&error), format!("cannot bind 224.0.1.75:5060: {text}"));
+        let chained = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&chained), "outer: inner");
+    }
 }

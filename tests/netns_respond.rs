@@ -144,6 +144,8 @@ fn respond_provisions_the_allowed_phone_and_ignores_another() {
         &pbx,
         &[
             "respond",
+            // `-v` shows the phone's confirmation of the NOTIFY (and retransmissions).
+            "-v",
             "-i",
             "eth0",
             "--url",

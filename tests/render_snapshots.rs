@@ -3,13 +3,13 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use mcready::report::interfaces::InterfacesDocument;
-use mcready::report::joins::JoinsDocument;
+use mcready::facts::HostInfo;
 use mcready::facts::{
     FirewallFacts, GroupRoute, HostFacts, Interface, InterfaceFlags, InterfaceKind, IpNet, Listener,
     LookupMethod, Membership, PNP_GROUP, Process, Route, RouteType,
 };
-use mcready::facts::HostInfo;
+use mcready::report::interfaces::InterfacesDocument;
+use mcready::report::joins::JoinsDocument;
 use mcready::report::{Document, Envelope};
 
 /// A document head with a fixed time, so snapshots do not change with the clock.
@@ -147,7 +147,8 @@ fn fixed<T: Document>(mut json: serde_json::Value, _: &T) -> serde_json::Value {
 
 #[test]
 fn interfaces_text_markdown_json() {
-    let doc = InterfacesDocument::new(envelope::<InterfacesDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    let doc =
+        InterfacesDocument::new(envelope::<InterfacesDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
     insta::assert_snapshot!("interfaces_text", plain(&doc.to_text()));
     insta::assert_snapshot!("interfaces_markdown", doc.to_markdown());
     let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();

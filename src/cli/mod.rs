@@ -262,7 +262,12 @@ mod tests {
 
     #[test]
     fn global_options_go_before_or_after_the_command() {
-        for args in [&["--json", "interfaces"][..], &["interfaces", "--json"], &["-i", "eth0", "joins"], &["joins", "-i", "eth0"]] {
+        for args in [
+            &["--json", "interfaces"][..],
+            &["interfaces", "--json"],
+            &["-i", "eth0", "joins"],
+            &["joins", "-i", "eth0"],
+        ] {
             let cli = parse(args).unwrap();
             assert!(cli.command.is_some(), "{args:?}");
         }

@@ -30,7 +30,9 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     let plain = !number.is_empty()
         && number.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
         && number.bytes().filter(|&b| b == b'.').count() <= 1;
-    let value: f64 = if plain { number.parse().map_err(|_| format!("`{text}` is not a duration: {usage}"))? } else {
+    let value: f64 = if plain {
+        number.parse().map_err(|_| format!("`{text}` is not a duration: {usage}"))?
+    } else {
         return Err(format!("`{text}` is not a duration: {usage}"));
     };
     if value <= 0.0 {
@@ -164,7 +166,21 @@ mod tests {
         assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(duration("24h"), Ok(MAX_DURATION));
-        for bad in ["0", "-5", "-0.5", "1e19", "inf", "NaN", "", "2x", "25h", "86401", "1.2.3", "ms", "99999999999999999999"] {
+        for bad in [
+            "0",
+            "-5",
+            "-0.5",
+            "1e19",
+            "inf",
+            "NaN",
+            "",
+            "2x",
+            "25h",
+            "86401",
+            "1.2.3",
+            "ms",
+            "99999999999999999999",
+        ] {
             assert!(duration(bad).is_err(), "{bad}");
         }
         assert!(duration("-5").unwrap_err().contains("more than zero"));

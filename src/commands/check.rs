@@ -28,7 +28,8 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let peer = args.peer.map(|p| p.with_default_port(cli.global.port));
     let mut hints: Vec<IpAddr> = args.phone.iter().copied().map(IpAddr::V4).collect();
     hints.extend(peer.map(|p| IpAddr::V4(*p.ip())));
-    let (pnp_interface, interface_rule) = checks::choose_interface(&facts, cli.global.interface.as_deref(), &hints);
+    let (pnp_interface, interface_rule) =
+        checks::choose_interface(&facts, cli.global.interface.as_deref(), &hints);
     let interface = pnp_interface.as_deref().and_then(|name| facts.interface(name));
     let mut envelope = envelope(ReportDocument::SCHEMA);
 
@@ -72,9 +73,12 @@ fn refuse_own_addresses(facts: &HostFacts, args: &CheckArgs) -> Result<()> {
     let given = args.phone.iter().map(|ip| ("--phone", *ip)).chain(args.peer.map(|p| ("--peer", p.ip)));
     for (option, ip) in given {
         if checklist::is_own_address(facts, ip) {
-            bail!("{option} {ip} is this host's own address: give the address of a phone (or of the host running `mcready respond`)");
+            bail!(
+                "{option} {ip} is this host's own address: give the address of a phone (or of the host running `mcready respond`)"
+            );
         }
-        let broadcast = facts.interfaces.iter().flat_map(|i| &i.ipv4).any(|net| net.broadcast() == Some(IpAddr::V4(ip)));
+        let broadcast =
+            facts.interfaces.iter().flat_map(|i| &i.ipv4).any(|net| net.broadcast() == Some(IpAddr::V4(ip)));
         if broadcast {
             bail!("{option} {ip} is the broadcast address of one of this host's subnets, not a host");
         }

@@ -5,14 +5,15 @@ use anyhow::Result;
 use super::{Outcome, envelope, gather, require_interface};
 use crate::cli::{Cli, InterfacesArgs};
 use crate::platform::Scope;
+use crate::report::Document as _;
 use crate::report::interfaces::InterfacesDocument;
 use crate::report::model::{Answer, exit_code};
-use crate::report::Document as _;
 
 /// # Errors
 /// When the host facts cannot be gathered or `--interface` names no interface of this host.
 pub fn run(cli: &Cli, _args: &InterfacesArgs) -> Result<Outcome> {
-    let scope = Scope { routes: true, group_route: true, memberships: false, listeners: false, firewall: false };
+    let scope =
+        Scope { routes: true, group_route: true, memberships: false, listeners: false, firewall: false };
     let facts = gather(cli, scope)?;
     let wanted = cli.global.interface.as_deref();
     require_interface(&facts, wanted)?;

@@ -13,7 +13,8 @@ use crate::report::model::{Answer, exit_code};
 /// When the host facts cannot be gathered or `--interface` names no interface of this host.
 pub fn run(cli: &Cli, args: &JoinsArgs) -> Result<Outcome> {
     // `ip maddr` speed: no routes, no firewall; the group's route says where an INADDR_ANY join lands.
-    let scope = Scope { routes: false, group_route: true, memberships: true, listeners: true, firewall: false };
+    let scope =
+        Scope { routes: false, group_route: true, memberships: true, listeners: true, firewall: false };
     let facts = gather(cli, scope)?;
     let wanted = cli.global.interface.as_deref();
     require_interface(&facts, wanted)?;

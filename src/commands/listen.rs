@@ -22,7 +22,8 @@ use crate::report::{Document as _, Format};
 pub fn run(cli: &Cli, args: &ListenArgs) -> Result<Outcome> {
     let (group, port) = (cli.global.group, cli.global.port);
     // Memberships too: read before listening joins anything.
-    let scope = Scope { routes: false, group_route: true, memberships: true, listeners: false, firewall: false };
+    let scope =
+        Scope { routes: false, group_route: true, memberships: true, listeners: false, firewall: false };
     let facts = gather(cli, scope)?;
     let interface = observing_interface(&facts, cli.global.interface.as_deref())?;
     let mut envelope = envelope(ListenDocument::SCHEMA);

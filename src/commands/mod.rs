@@ -35,7 +35,9 @@ impl Outcome {
 /// error. The caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
     if cli.check.any() && !matches!(cli.command, None | Some(Command::Check(_))) {
-        anyhow::bail!("`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options");
+        anyhow::bail!(
+            "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options"
+        );
     }
     match &cli.command {
         None => check::run(cli, &cli.check),
@@ -63,7 +65,8 @@ fn invocation(args: impl Iterator<Item = String>) -> String {
     let mut words = vec!["mcready".to_owned()];
     let mut redact_next = false;
     for arg in args.skip(1) {
-        let word = if redact_next || arg.starts_with("--url=") { crate::sip::redact_url(&arg) } else { arg.clone() };
+        let word =
+            if redact_next || arg.starts_with("--url=") { crate::sip::redact_url(&arg) } else { arg.clone() };
         redact_next = arg == "--url";
         words.push(if word.contains(' ') { format!("'{word}'") } else { word });
     }
@@ -84,7 +87,14 @@ mod tests {
 
     #[test]
     fn the_command_line_is_shown_with_secrets_redacted() {
-        let args = ["/usr/bin/mcready", "respond", "--url", "http://admin:s3cret@pbx/p/{mac}?token=abc", "-i", "Ethernet 2"];
+        let args = [
+            "/usr/bin/mcready",
+            "respond",
+            "--url",
+            "http://admin:s3cret@pbx/p/{mac}?token=abc",
+            "-i",
+            "Ethernet 2",
+        ];
         let shown = invocation(args.iter().map(ToString::to_string));
         assert!(!shown.contains("s3cret") && !shown.contains("abc"), "{shown}");
         assert!(shown.starts_with("mcready respond --url http://"), "{shown}");

@@ -16,7 +16,8 @@ use crate::report::probe::ProbeDocument;
 /// When the facts cannot be gathered, the interface is unknown or has no IPv4 address, or the OS
 /// refuses the socket or the send.
 pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
-    let scope = Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
+    let scope =
+        Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
     let facts = gather(cli, scope)?;
     let interface = observe::observing_interface(&facts, cli.global.interface.as_deref())?;
     let local = LocalInterface::from_facts(interface)

@@ -22,7 +22,8 @@ use crate::sip::MacAddr;
 pub fn run(cli: &Cli, args: &RespondArgs) -> Result<Outcome> {
     let server = pnp_server(args)?;
     let (group, port) = (cli.global.group, cli.global.port);
-    let scope = Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
+    let scope =
+        Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
     let facts = gather(cli, scope)?;
     let interface = observing_interface(&facts, cli.global.interface.as_deref())?;
     let iface = LocalInterface::from_facts(interface)
@@ -36,7 +37,8 @@ pub fn run(cli: &Cli, args: &RespondArgs) -> Result<Outcome> {
     // Without `-v`, retransmissions and NOTIFY confirmations are not shown; warnings always are.
     let verbose = cli.global.verbose > 0;
     let emit = |event: &RespondEvent| {
-        let detail = matches!(event, RespondEvent::Retransmission { .. } | RespondEvent::NotifyConfirmed { .. });
+        let detail =
+            matches!(event, RespondEvent::Retransmission { .. } | RespondEvent::NotifyConfirmed { .. });
         if verbose || !detail {
             sink.emit(event, matches!(event, RespondEvent::Warning { .. }));
         }
@@ -67,8 +69,9 @@ fn pnp_server(args: &RespondArgs) -> Result<Option<PnpServer>> {
     let Some(url) = &args.url else { return Ok(None) };
     let mut macs = Vec::new();
     for text in &args.allow {
-        let mac: MacAddr =
-            text.parse().map_err(|_| anyhow::anyhow!("--allow {text}: not a MAC address (e.g. 00:15:65:73:22:ff)"))?;
+        let mac: MacAddr = text
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--allow {text}: not a MAC address (e.g. 00:15:65:73:22:ff)"))?;
         macs.push(mac);
     }
     if macs.is_empty() && !args.any_phone {
@@ -96,7 +99,10 @@ mod tests {
         assert!(pnp_server(&args(true, &[], false)).unwrap_err().to_string().contains("--allow MAC"));
         assert!(pnp_server(&args(true, &["nonsense"], false)).is_err());
         assert_eq!(pnp_server(&args(false, &[], false)).unwrap(), None);
-        assert!(matches!(pnp_server(&args(true, &[], true)).unwrap(), Some(PnpServer { allow: AllowList::Any, .. })));
+        assert!(matches!(
+            pnp_server(&args(true, &[], true)).unwrap(),
+            Some(PnpServer { allow: AllowList::Any, .. })
+        ));
         assert!(pnp_server(&args(true, &["00:15:65:aa:bb:cc"], false)).unwrap().is_some());
     }
 }

@@ -282,8 +282,14 @@ impl GroupReceiver {
             }
             Err(e) => return Err(NetError::bind(address, e)),
         }
-        let mut receiver =
-            Self { socket, scratch: Scratch::default(), group, port, joined: Vec::new(), actions: actions.clone() };
+        let mut receiver = Self {
+            socket,
+            scratch: Scratch::default(),
+            group,
+            port,
+            joined: Vec::new(),
+            actions: actions.clone(),
+        };
         for interface in interfaces {
             receiver.join(interface)?;
         }

@@ -62,7 +62,12 @@ impl Observations {
 
 /// Runs the observations `plan` asks for on `interface`.
 #[must_use]
-pub fn observe(facts: &HostFacts, interface: Option<&Interface>, plan: &Plan, actions: &OwnActions) -> Observations {
+pub fn observe(
+    facts: &HostFacts,
+    interface: Option<&Interface>,
+    plan: &Plan,
+    actions: &OwnActions,
+) -> Observations {
     let Some(local) = interface.and_then(LocalInterface::from_facts) else {
         return Observations {
             probe: no_interface(!plan.passive),
@@ -78,13 +83,17 @@ pub fn observe(facts: &HostFacts, interface: Option<&Interface>, plan: &Plan, ac
         // listening through the window.
         let querier = match (plan.passive, plan.listen) {
             (false, _) => Some(scope.spawn(move || querier::observe(local, QuerierSearch::Fast, actions))),
-            (true, Some(window)) => Some(scope.spawn(move || querier::observe(local, QuerierSearch::Passive(window), actions))),
+            (true, Some(window)) => {
+                Some(scope.spawn(move || querier::observe(local, QuerierSearch::Passive(window), actions)))
+            }
             (true, None) => None,
         };
         let peer_test = match (plan.peer, plan.passive) {
             (Some(peer), false) => Some(scope.spawn(move || {
                 match super::peer::run(local, peer, plan.group, plan.port, plan.timeout, actions) {
-                    Ok(report) if report.unicast.ok || !crate::interrupt::interrupted() => Observed::Done(report),
+                    Ok(report) if report.unicast.ok || !crate::interrupt::interrupted() => {
+                        Observed::Done(report)
+                    }
                     Ok(_) => Observed::Skipped("interrupted (Ctrl-C) before the peer answered".into()),
                     Err(error) => Observed::Skipped(format!("the peer test could not run: {error}")),
                 }
@@ -94,8 +103,13 @@ pub fn observe(facts: &HostFacts, interface: Option<&Interface>, plan: &Plan, ac
         let probe = if plan.passive {
             Observed::NotAsked
         } else {
-            let options =
-                ProbeOptions { group: plan.group, port: plan.port, ttl: 1, timeout: plan.timeout, settle: CHECK_SETTLE };
+            let options = ProbeOptions {
+                group: plan.group,
+                port: plan.port,
+                ttl: 1,
+                timeout: plan.timeout,
+                settle: CHECK_SETTLE,
+            };
             match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions) {
                 Ok(report) => Observed::Done(report),
                 Err(error) => Observed::Skipped(error.to_string()),
@@ -121,7 +135,9 @@ pub fn observe(facts: &HostFacts, interface: Option<&Interface>, plan: &Plan, ac
 /// What an observation that was asked for says when there is no interface to make it on.
 fn no_interface<T>(asked: bool) -> Observed<T> {
     if asked {
-        Observed::Skipped("no PnP interface with an IPv4 address: name the phones' interface with `-i`".into())
+        Observed::Skipped(
+            "no PnP interface with an IPv4 address: name the phones' interface with `-i`".into(),
+        )
     } else {
         Observed::NotAsked
     }

@@ -52,10 +52,6 @@ impl FakeWire {
         self
     }
 
-    pub fn start(&self) -> Instant {
-        self.start
-    }
-
     pub fn sent(&self) -> Vec<SentByEngine> {
         self.sent.lock().unwrap().clone()
     }

@@ -13,14 +13,14 @@
 //! and a socket error turned into a warning for the report rather than a silent end.
 
 pub mod checklist;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod listen;
 pub mod peer;
 pub mod probe;
 pub mod querier;
 pub mod receive;
 pub mod respond;
-#[cfg(test)]
-pub(crate) mod fake;
 
 use std::net::{IpAddr, SocketAddrV4};
 use std::time::Instant;
@@ -134,7 +134,10 @@ impl std::error::Error for NoInterface {}
 ///
 /// # Errors
 /// [`NoInterface`] when `wanted` is unknown or nothing qualifies.
-pub fn observing_interface<'f>(facts: &'f HostFacts, wanted: Option<&str>) -> Result<&'f Interface, NoInterface> {
+pub fn observing_interface<'f>(
+    facts: &'f HostFacts,
+    wanted: Option<&str>,
+) -> Result<&'f Interface, NoInterface> {
     if let Some(name) = wanted {
         return facts.interface(name).ok_or_else(|| NoInterface::Unknown {
             name: name.to_owned(),

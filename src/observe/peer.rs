@@ -17,8 +17,8 @@ use super::receive::{self, Flow, Received, Source};
 use super::{Clock, Endpoint, SystemClock, ms};
 use crate::net::peer::{PeerKind, PeerTag, control_uri, group_uri, is_answer, is_request, options_request};
 use crate::net::{
-    Capture, CaptureFilter, CaptureOptions, GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions,
-    SenderOptions, UnicastSocket,
+    Capture, CaptureFilter, CaptureOptions, GroupReceiver, LocalInterface, MulticastSender, NetError,
+    OwnActions, SenderOptions, UnicastSocket,
 };
 use crate::observed::{Leg, PeerReport};
 use crate::sip;
@@ -83,7 +83,9 @@ pub fn run(
             while let Some(frame) = capture.next_until(until)? {
                 let packet = &frame.packet;
                 let to_group = packet.source == peer_ip && packet.destination == group;
-                let back = packet.udp().is_some_and(|(_, to_port, payload)| to_port == port && is_back(payload, &nonce));
+                let back = packet
+                    .udp()
+                    .is_some_and(|(_, to_port, payload)| to_port == port && is_back(payload, &nonce));
                 if to_group && back {
                     return Ok(Some(Heard::Back(frame.received_at)));
                 }
@@ -130,7 +132,10 @@ pub fn control_leg(
             continue;
         }
         if sip::parse(&datagram.payload).is_ok_and(|m| is_answer(&m, PeerKind::Control, &tag.nonce)) {
-            return Ok(Leg { ok: true, rtt_ms: Some(ms(datagram.received_at.saturating_duration_since(started))) });
+            return Ok(Leg {
+                ok: true,
+                rtt_ms: Some(ms(datagram.received_at.saturating_duration_since(started))),
+            });
         }
     }
     Ok(NOT_OK)
@@ -164,7 +169,9 @@ pub fn multicast_legs<'a>(
     let request = options_request(tag, &group_uri(group), sender.local_addr());
     sources.push(Source::new("the multicast sender", deadline, move |until| {
         while let Some(d) = sender.recv_until(until)? {
-            if *d.source.ip() == peer && sip::parse(&d.payload).is_ok_and(|m| is_answer(&m, PeerKind::Out, &tag.nonce)) {
+            if *d.source.ip() == peer
+                && sip::parse(&d.payload).is_ok_and(|m| is_answer(&m, PeerKind::Out, &tag.nonce))
+            {
                 return Ok(Some(Heard::OutAnswered(d.received_at)));
             }
         }
@@ -199,7 +206,10 @@ pub fn multicast_legs<'a>(
     if let Some(error) = send_error {
         return Err(error);
     }
-    let leg = |at: Option<Instant>| Leg { ok: at.is_some(), rtt_ms: at.map(|at| ms(at.saturating_duration_since(started))) };
+    let leg = |at: Option<Instant>| Leg {
+        ok: at.is_some(),
+        rtt_ms: at.map(|at| ms(at.saturating_duration_since(started))),
+    };
     Ok((leg(out), leg(back), warnings))
 }
 
@@ -324,7 +334,9 @@ mod tests {
         let deadline = Instant::now() + Duration::from_secs(2);
         let mut once = Some(Heard::Back(Instant::now()));
         let back = Source::new("fake group socket", deadline, move |until| {
-            std::thread::sleep(until.saturating_duration_since(Instant::now()).min(Duration::from_millis(10)));
+            std::thread::sleep(
+                until.saturating_duration_since(Instant::now()).min(Duration::from_millis(10)),
+            );
             Ok(once.take())
         });
         let peer = *PEER.parse::<SocketAddrV4>().unwrap().ip();
@@ -341,11 +353,15 @@ mod tests {
         let tag = PeerTag::fresh(PeerKind::Out);
         let deadline = Instant::now() + Duration::from_millis(700);
         let failing = Source::new("the group socket", deadline, |_| {
-            Err::<Option<Heard>, _>(NetError::Os { what: "receive".into(), source: std::io::Error::other("interface gone") })
+            Err::<Option<Heard>, _>(NetError::Os {
+                what: "receive".into(),
+                source: std::io::Error::other("interface gone"),
+            })
         });
         let peer = *PEER.parse::<SocketAddrV4>().unwrap().ip();
         let (out, back, warnings) =
-            multicast_legs(&sender, &SystemClock, &tag, peer, sip::PNP_GROUP, deadline, vec![failing]).unwrap();
+            multicast_legs(&sender, &SystemClock, &tag, peer, sip::PNP_GROUP, deadline, vec![failing])
+                .unwrap();
         assert!(!out.ok && !back.ok);
         assert_eq!(warnings, ["the group socket stopped early: cannot receive: interface gone"]);
         assert_eq!(sender.sends.lock().unwrap().len(), 2, "sent at 0 and retransmitted at 500 ms");

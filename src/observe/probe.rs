@@ -153,7 +153,12 @@ struct Exchange<'a> {
 impl Exchange<'_> {
     /// Sends and retransmits (RFC 3261 timer E) until a server answers, then settles and returns;
     /// Ctrl-C ends it at once with what it heard.
-    fn run(&mut self, datagram: &[u8], options: &ProbeOptions, interface: &str) -> Result<Vec<Sent>, NetError> {
+    fn run(
+        &mut self,
+        datagram: &[u8],
+        options: &ProbeOptions,
+        interface: &str,
+    ) -> Result<Vec<Sent>, NetError> {
         let local = self.endpoint.local_addr();
         let deadline = self.start + options.timeout;
         let mut sent = Vec::new();
@@ -173,7 +178,8 @@ impl Exchange<'_> {
                     to: SocketAddr::V4(SocketAddrV4::new(options.group, options.port)),
                     interface: interface.to_owned(),
                     ttl: u32::from(options.ttl),
-                    at_ms: u64::try_from(now.saturating_duration_since(self.start).as_millis()).unwrap_or(u64::MAX),
+                    at_ms: u64::try_from(now.saturating_duration_since(self.start).as_millis())
+                        .unwrap_or(u64::MAX),
                 });
                 if next_send > self.start {
                     interval = (interval * 2).min(T2);
@@ -249,7 +255,6 @@ pub fn probe_mac(hostname: &str, interface: &str) -> sip::MacAddr {
     build::local_probe_mac(format!("{hostname}/{interface}").as_bytes())
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,7 +280,11 @@ mod tests {
 
     /// A PBX at `from` answering each SUBSCRIBE after `delay_ms` with 200 OK, and (when `notify`) a
     /// NOTIFY 2 ms later.
-    fn pbx(from: &'static str, delay_ms: u64, notify: bool) -> impl Fn(&SentByEngine) -> Vec<(Duration, SocketAddrV4, Vec<u8>)> {
+    fn pbx(
+        from: &'static str,
+        delay_ms: u64,
+        notify: bool,
+    ) -> impl Fn(&SentByEngine) -> Vec<(Duration, SocketAddrV4, Vec<u8>)> {
         move |sent| {
             let Ok(message) = sip::parse(&sent.payload) else { return Vec::new() };
             if !pnp::is_pnp_subscribe(&message) {
@@ -292,7 +301,8 @@ mod tests {
                     cseq: 1,
                     user_agent: "Test PBX",
                 };
-                let notify = build::notify_for(&message, "http://198.51.100.10/p/{mac}.cfg", &options).unwrap();
+                let notify =
+                    build::notify_for(&message, "http://198.51.100.10/p/{mac}.cfg", &options).unwrap();
                 out.push((Duration::from_millis(delay_ms + 2), from, notify));
             }
             out
@@ -323,7 +333,10 @@ mod tests {
         let report = run(&wire, 2000);
         assert_eq!(group_sends(&wire), [0]);
         let answer = &report.answers[0];
-        assert_eq!((answer.status, answer.response_rtt_ms, answer.notify_rtt_ms), (Some(200), Some(10.0), Some(12.0)));
+        assert_eq!(
+            (answer.status, answer.response_rtt_ms, answer.notify_rtt_ms),
+            (Some(200), Some(10.0), Some(12.0))
+        );
         assert_eq!(answer.provisioning_url.as_deref(), Some("http://198.51.100.10/p/{mac}.cfg"));
         let acks: Vec<_> = wire.sent().into_iter().filter(|s| s.to.is_some()).collect();
         assert_eq!(acks.len(), 1, "the NOTIFY gets a 200 OK, as a phone gives");

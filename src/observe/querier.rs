@@ -68,5 +68,3 @@ fn heard_queries(watch: &QuerierWatch) -> Vec<QueryHeard> {
         })
         .collect()
 }
-
-

@@ -89,7 +89,8 @@ pub fn run<T: Send>(
                         }
                         Ok(None) => {}
                         Err(error) => {
-                            let _ = tx.send(Received::Failed(format!("{} stopped early: {error}", source.name)));
+                            let _ =
+                                tx.send(Received::Failed(format!("{} stopped early: {error}", source.name)));
                             break;
                         }
                     }

@@ -26,7 +26,9 @@ use serde::Serialize;
 use super::Clock;
 use super::receive::{self, Ended, Flow, Received, Source};
 use crate::net::peer;
-use crate::net::{GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket};
+use crate::net::{
+    GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
+};
 use crate::sip::build::{self, NotifyOptions};
 use crate::sip::{self, MacAddr, Message, pnp, value};
 /// Answers remembered for retransmissions; a flood of distinct SUBSCRIBEs must not grow memory
@@ -433,7 +435,8 @@ impl RespondSockets {
         let ended = receive::run(sources, clock, |received| {
             match received {
                 Received::Item(datagram) => {
-                    let (sends, events) = responder.handle(&datagram.payload, SocketAddr::V4(datagram.source));
+                    let (sends, events) =
+                        responder.handle(&datagram.payload, SocketAddr::V4(datagram.source));
                     for send in sends {
                         if let Err(error) = self.send(send) {
                             emit(&RespondEvent::Warning { message: error.to_string() });
@@ -457,7 +460,9 @@ impl RespondSockets {
 
     fn send(&self, send: Outgoing) -> Result<(), NetError> {
         match send {
-            Outgoing::Unicast { payload, to: SocketAddr::V4(to), detail } => self.unicast.send_to(&payload, to, detail),
+            Outgoing::Unicast { payload, to: SocketAddr::V4(to), detail } => {
+                self.unicast.send_to(&payload, to, detail)
+            }
             Outgoing::Unicast { .. } => Ok(()),
             Outgoing::Group { payload, detail } => self.sender.send(&payload, detail),
         }

@@ -62,7 +62,11 @@ impl ReportDocument {
     #[must_use]
     pub fn exit_code(&self) -> u8 {
         let some_skip = self.requirements.iter().any(|r| r.status == Status::Skip);
-        exit_code(Answer::Checklist { verdict: self.verdict, some_skip }, self.strict, self.envelope.interrupted)
+        exit_code(
+            Answer::Checklist { verdict: self.verdict, some_skip },
+            self.strict,
+            self.envelope.interrupted,
+        )
     }
 
     fn chosen_by(&self) -> &'static str {
@@ -180,7 +184,10 @@ impl ReportDocument {
             for route in &self.facts.routes {
                 let via = route.gateway.map(|g| format!(" via {g}")).unwrap_or_default();
                 let dev = route.interface.as_deref().map(|d| format!(" dev {d}")).unwrap_or_default();
-                lines.push(format!("route {}{via}{dev} metric {} table {}", route.destination, route.metric, route.table));
+                lines.push(format!(
+                    "route {}{via}{dev} metric {} table {}",
+                    route.destination, route.metric, route.table
+                ));
             }
             lines.extend(self.facts.own_actions.iter().map(OwnAction::line));
         }
@@ -240,7 +247,14 @@ impl Document for ReportDocument {
         let _ = writeln!(out, "\n{}", paint(verdict_style, &self.verdict_line()));
         if self.envelope.interrupted {
             let cut = self.envelope.cut_short.join(", ");
-            let _ = writeln!(out, "{}", paint(CAUTION, &format!("Interrupted: cut short ({cut}); what those windows could not observe is skip.")));
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    CAUTION,
+                    &format!("Interrupted: cut short ({cut}); what those windows could not observe is skip.")
+                )
+            );
         }
         let _ = writeln!(out, "\n{}", paint(HEADING, "Facts"));
         for line in self.fact_lines() {
@@ -382,7 +396,10 @@ mod tests {
         let mut document = document(healthy());
         document.envelope.cut(vec!["listen"]);
         let json: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();
-        assert_eq!((json["interrupted"].as_bool(), json["cut_short"][0].as_str()), (Some(true), Some("listen")));
+        assert_eq!(
+            (json["interrupted"].as_bool(), json["cut_short"][0].as_str()),
+            (Some(true), Some("listen"))
+        );
         assert!(document.to_markdown().contains("**interrupted**"));
         document.strict = true;
         assert_eq!(document.exit_code(), 1);
@@ -391,7 +408,10 @@ mod tests {
     #[test]
     fn markdown_keeps_commands_as_typed_and_folds_the_facts() {
         let markdown = document(wrong_nic()).to_markdown();
-        assert!(markdown.contains("- command: `mcready check --phone 198.51.100.20 --format markdown`"), "{markdown}");
+        assert!(
+            markdown.contains("- command: `mcready check --phone 198.51.100.20 --format markdown`"),
+            "{markdown}"
+        );
         assert!(markdown.contains("<details><summary>Facts</summary>"));
         assert!(!markdown.contains("\\`"), "no escaped backticks: {markdown}");
     }

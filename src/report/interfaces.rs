@@ -6,9 +6,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use crate::facts::{GatherNote, GroupRoute, HostFacts, Interface, IpNet, LookupMethod, Route, group_name};
 use super::text::{CAUTION, Cell, DIM, EMPHASIS, GOOD, HEADING, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
+use crate::facts::{GatherNote, GroupRoute, HostFacts, Interface, IpNet, LookupMethod, Route, group_name};
 
 /// The `mcready.interfaces/v1` document.
 #[derive(Debug, Serialize)]
@@ -19,6 +19,9 @@ pub struct InterfacesDocument {
     pub interfaces: Vec<Interface>,
     /// Default routes, lowest metric first (IPv4 before IPv6).
     pub default_routes: Vec<Route>,
+    /// Routes for IPv4 multicast (`224.0.0.0/4` and narrower), most specific first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub multicast_routes: Vec<Route>,
     pub group_route: Option<GroupRoute>,
     pub routes: Vec<Route>,
     pub notes: Vec<GatherNote>,
@@ -31,14 +34,22 @@ pub struct InterfacesDocument {
 impl InterfacesDocument {
     /// Builds the document from gathered facts, keeping only `only` when an interface is named.
     #[must_use]
-    pub fn new(envelope: Envelope, group: Ipv4Addr, facts: HostFacts, only: Option<&str>, verbose: bool) -> Self {
+    pub fn new(
+        envelope: Envelope,
+        group: Ipv4Addr,
+        facts: HostFacts,
+        only: Option<&str>,
+        verbose: bool,
+    ) -> Self {
         let default_routes = facts.default_routes().into_iter().cloned().collect();
+        let multicast_routes = facts.multicast_routes().into_iter().cloned().collect();
         let keep = |name: &str| only.is_none_or(|wanted| wanted == name);
         Self {
             envelope,
             group,
             interfaces: facts.interfaces.into_iter().filter(|i| keep(&i.name)).collect(),
             default_routes,
+            multicast_routes,
             group_route: facts.group_route,
             routes: facts.routes,
             notes: facts.notes,
@@ -127,7 +138,11 @@ impl InterfacesDocument {
     }
 
     fn shown_routes(&self) -> Vec<&Route> {
-        if self.verbose { self.routes.iter().collect() } else { self.default_routes.iter().collect() }
+        if self.verbose {
+            self.routes.iter().collect()
+        } else {
+            self.multicast_routes.iter().chain(&self.default_routes).collect()
+        }
     }
 }
 

@@ -9,9 +9,9 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use crate::facts::{GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, group_name};
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
+use crate::facts::{GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, group_name};
 
 /// The PnP group on one interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,7 +69,9 @@ impl JoinsDocument {
     pub fn new(envelope: Envelope, group: Ipv4Addr, facts: HostFacts, only: Option<&str>, all: bool) -> Self {
         let group_ip = IpAddr::V4(group);
         let mut other_groups: Vec<(String, Vec<IpAddr>)> = Vec::new();
-        for m in facts.memberships.iter().filter(|m| m.group != group_ip && only.is_none_or(|o| o == m.interface)) {
+        for m in
+            facts.memberships.iter().filter(|m| m.group != group_ip && only.is_none_or(|o| o == m.interface))
+        {
             match other_groups.iter_mut().find(|(name, _)| *name == m.interface) {
                 Some((_, groups)) => groups.push(m.group),
                 None => other_groups.push((m.interface.clone(), vec![m.group])),
@@ -243,7 +245,11 @@ impl Document for JoinsDocument {
             if self.verbose && !self.all {
                 for (interface, groups) in &self.other_groups {
                     let groups: Vec<String> = groups.iter().map(ToString::to_string).collect();
-                    let _ = writeln!(out, "  {}", paint(DIM, &format!("{interface} also joined {}", groups.join(", "))));
+                    let _ = writeln!(
+                        out,
+                        "  {}",
+                        paint(DIM, &format!("{interface} also joined {}", groups.join(", ")))
+                    );
                 }
             }
             write_notes(&mut out, &self.notes);

@@ -165,25 +165,29 @@ impl Document for ListenDocument {
 impl StreamEvent for ListenEvent {
     fn line(&self) -> Option<String> {
         let event = self;
-    let or_unknown = |text: &Option<String>| text.clone().unwrap_or_else(|| "?".to_owned());
-    let body = match event {
-        ListenEvent::Phone { phone } => format!(
-            "phone {} {} {} {} from {} (TTL {}, {})",
-            phone.mac.clone().unwrap_or_else(|| "(no MAC)".into()),
-            or_unknown(&phone.vendor),
-            or_unknown(&phone.model),
-            or_unknown(&phone.firmware),
-            phone.source,
-            phone.ttl.map_or_else(|| "?".to_owned(), |ttl| ttl.to_string()),
-            if phone.same_subnet == Some(true) { "same subnet" } else { "NOT in the interface's subnet" }
-        ),
-        ListenEvent::Again { phone, subscribes } => format!("phone {phone} again ({subscribes} SUBSCRIBEs)"),
-        ListenEvent::Answered { phone, by } => format!("phone {phone} answered by this host: {by}"),
-        ListenEvent::NonPnp { source, kind } => format!("other SIP on the group: {kind} from {source}"),
-        ListenEvent::Junk { source, total } => format!("not SIP: datagram from {source} ({total} so far)"),
-        ListenEvent::Limit { message } => format!("limit: {message}"),
-        ListenEvent::Tick { .. } => return None,
-    };
-    Some(body)
+        let or_unknown = |text: &Option<String>| text.clone().unwrap_or_else(|| "?".to_owned());
+        let body = match event {
+            ListenEvent::Phone { phone } => format!(
+                "phone {} {} {} {} from {} (TTL {}, {})",
+                phone.mac.clone().unwrap_or_else(|| "(no MAC)".into()),
+                or_unknown(&phone.vendor),
+                or_unknown(&phone.model),
+                or_unknown(&phone.firmware),
+                phone.source,
+                phone.ttl.map_or_else(|| "?".to_owned(), |ttl| ttl.to_string()),
+                if phone.same_subnet == Some(true) { "same subnet" } else { "NOT in the interface's subnet" }
+            ),
+            ListenEvent::Again { phone, subscribes } => {
+                format!("phone {phone} again ({subscribes} SUBSCRIBEs)")
+            }
+            ListenEvent::Answered { phone, by } => format!("phone {phone} answered by this host: {by}"),
+            ListenEvent::NonPnp { source, kind } => format!("other SIP on the group: {kind} from {source}"),
+            ListenEvent::Junk { source, total } => {
+                format!("not SIP: datagram from {source} ({total} so far)")
+            }
+            ListenEvent::Limit { message } => format!("limit: {message}"),
+            ListenEvent::Tick { .. } => return None,
+        };
+        Some(body)
     }
 }

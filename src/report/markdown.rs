@@ -42,7 +42,7 @@ pub fn prose(text: &str) -> String {
 }
 
 /// `text` as an inline code span, exactly as typed: the fence is one backtick longer than the longest
-/// run inside, and padded with a space when the text starts or ends with a backtick (CommonMark 6.1).
+/// run inside, and padded with a space when the text starts or ends with a backtick (`CommonMark` 6.1).
 #[must_use]
 pub fn code_span(text: &str) -> String {
     let text: String = text.chars().map(|c| if c == '\n' || c == '\r' { ' ' } else { c }).collect();

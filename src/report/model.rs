@@ -148,6 +148,7 @@ pub enum Answer {
 ///   requirement is `skip`. An interrupted run's cut windows are already `skip`, so `--strict` exits 1.
 /// - The other commands: 0 for the positive answer, 1 for the negative one. `strict` and an
 ///   interruption do not change them: a cut-short `listen` that heard a phone still heard it.
+///
 /// (The monitoring formats to come map the same inputs onto the plugin convention here too.)
 #[must_use]
 pub fn exit_code(answer: Answer, strict: bool, interrupted: bool) -> u8 {
@@ -216,7 +217,11 @@ mod tests {
         ];
         for (verdict, some_skip, strict, interrupted, code) in table {
             let answer = Answer::Checklist { verdict, some_skip };
-            assert_eq!(exit_code(answer, strict, interrupted), code, "{verdict:?} {some_skip} {strict} {interrupted}");
+            assert_eq!(
+                exit_code(answer, strict, interrupted),
+                code,
+                "{verdict:?} {some_skip} {strict} {interrupted}"
+            );
         }
         for strict in [false, true] {
             assert_eq!(exit_code(Answer::Found(true), strict, false), 0);

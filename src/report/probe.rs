@@ -107,11 +107,22 @@ impl Document for ProbeDocument {
             let _ = writeln!(out, "{} {warning}", paint(CAUTION, "!"));
         }
         if self.report.interrupted {
-            let _ = writeln!(out, "{} Interrupted: the wait was cut short, so a missing answer proves nothing.", paint(CAUTION, "!"));
+            let _ = writeln!(
+                out,
+                "{} Interrupted: the wait was cut short, so a missing answer proves nothing.",
+                paint(CAUTION, "!")
+            );
         }
         if self.verbose {
             for sent in &self.report.sent {
-                let _ = writeln!(out, "  {}", paint(DIM, &format!("sent at {} ms: {} → {} (TTL {})", sent.at_ms, sent.from, sent.to, sent.ttl)));
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    paint(
+                        DIM,
+                        &format!("sent at {} ms: {} → {} (TTL {})", sent.at_ms, sent.from, sent.to, sent.ttl)
+                    )
+                );
             }
             for action in &self.own_actions {
                 let _ = writeln!(out, "  {}", paint(DIM, &action.line()));
