@@ -101,3 +101,24 @@ fn renderers_know_nothing_of_the_command_line() {
         assert!(!code.contains("crate::cli"), "{} reads the command line", file.display());
     }
 }
+
+/// Check ids are part of the contract: every one the rules can emit is listed in `docs/checks.md`.
+#[test]
+fn every_check_id_is_documented() {
+    let docs = read(&Path::new(env!("CARGO_MANIFEST_DIR")).join("docs").join("checks.md"));
+    let mut ids = Vec::new();
+    for file in rust_files(&src().join("checks")) {
+        for line in read(&file).lines() {
+            let line = line.trim();
+            let Some(rest) = line.strip_prefix("pub const ") else { continue };
+            let Some((_, value)) = rest.split_once(": &str = \"") else { continue };
+            let id = value.trim_end_matches("\";");
+            if id.contains('.') {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    assert!(ids.len() >= 14, "{ids:?}");
+    let missing: Vec<&String> = ids.iter().filter(|id| !docs.contains(&format!("`{id}`"))).collect();
+    assert!(missing.is_empty(), "check ids missing from docs/checks.md: {missing:?}");
+}

@@ -290,3 +290,16 @@ fn strict_rp_filter_is_blamed_only_with_proof_and_no_rule() {
         evaluate(&snapshot)[2].checks.iter().find(|c| c.id == multicast::DELIVERED).unwrap().summary.clone();
     assert!(delivered.contains("strict reverse-path filter likely"), "{delivered}");
 }
+
+#[test]
+fn the_same_address_as_phone_and_peer_is_one_host() {
+    let mut snapshot = healthy();
+    let peer_report = peer(true, true, true);
+    let peer_ip = peer_report.done().unwrap().peer.ip();
+    snapshot.expected_phones = vec![peer_ip, peer_ip];
+    snapshot.peer = peer_report;
+    assert_eq!(snapshot.known_hosts(), vec![(peer_ip, "--phone")]);
+    let requirements = evaluate(&snapshot);
+    let subnet = &requirements[1].checks[0];
+    assert!(subnet.summary.starts_with("1 known"), "{}", subnet.summary);
+}

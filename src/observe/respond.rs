@@ -530,6 +530,17 @@ mod tests {
     }
 
     #[test]
+    fn phones_are_counted_not_answers() {
+        let mut r = responder(Some(allow("001565aabbcc")));
+        let source: SocketAddr = PHONE.parse().unwrap();
+        // A retransmission, then a reboot (new Call-ID): one phone, three answers.
+        r.handle(&subscribe("001565aabbcc", "c1", "z9hG4bK1"), source);
+        r.handle(&subscribe("001565aabbcc", "c1", "z9hG4bK1"), source);
+        r.handle(&subscribe("001565aabbcc", "c9", "z9hG4bK9"), source);
+        assert_eq!(r.phones_provisioned(), 1);
+    }
+
+    #[test]
     fn other_phones_and_no_url_are_never_answered() {
         let source: SocketAddr = PHONE.parse().unwrap();
         let mut r = responder(Some(allow("001565aabbcc")));
