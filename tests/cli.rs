@@ -204,3 +204,15 @@ fn bad_option_values_are_one_line_and_exit_2() {
         assert!(out.stdout.is_empty(), "{args:?}: nothing ran");
     }
 }
+
+#[test]
+fn check_help_shows_its_options_apart_from_the_global_ones() {
+    let out = mcready().args(["check", "--help"]).assert().success().get_output().clone();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (own, global) = help.split_once("Global options:").expect("a Global options heading");
+    assert!(own.contains("--phone") && own.contains("--strict"), "{help}");
+    assert!(
+        global.contains("--interface") && global.contains("--json") && !global.contains("--phone"),
+        "{help}"
+    );
+}

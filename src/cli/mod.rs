@@ -34,7 +34,7 @@ pub struct Cli {
 
     /// `check`'s options, so that `mcready --phone IP` runs the default command (and `mcready
     /// --no-probe check` means what it says).
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Check options (the default command)")]
     pub check: CheckArgs,
 
     /// The command; `check` when none is given.

@@ -73,10 +73,23 @@ pub fn observe(
         loopback_listener.map(|receiver| watch_loopback(receiver, subscribe.call_id.clone(), deadline));
     let mut report = exchange(&sender, &SystemClock, &subscribe, host_addresses, options, &interface.name)?;
     report.warnings.append(&mut warnings);
-    report.loopback = watcher.map(|handle| match handle.join() {
-        Ok(Some(at)) => Loopback { arrived: true, after_ms: Some(ms(at.saturating_duration_since(start))) },
-        _ => Loopback { arrived: false, after_ms: None },
-    });
+    report.loopback = match watcher.map(std::thread::JoinHandle::join) {
+        Some(Ok(Ok(Some(at)))) => {
+            Some(Loopback { arrived: true, after_ms: Some(ms(at.saturating_duration_since(start))) })
+        }
+        // Cut short, the wait proves nothing about the copy: not watched rather than "never arrived".
+        Some(Ok(Ok(None))) if report.interrupted => None,
+        Some(Ok(Ok(None))) => Some(Loopback { arrived: false, after_ms: None }),
+        Some(Ok(Err(error))) => {
+            report.warnings.push(format!("the looped-back copy's watch stopped early: {error}"));
+            None
+        }
+        Some(Err(_)) => {
+            report.warnings.push("the looped-back copy's watch failed unexpectedly".into());
+            None
+        }
+        None => None,
+    };
     Ok(report)
 }
 
@@ -124,18 +137,22 @@ pub fn exchange(
 }
 
 /// Waits on the group for the probe's own copy; the receiver leaves the group when the thread ends.
+/// A receive error is returned (the report says the watch stopped, never "the copy did not arrive").
 fn watch_loopback(
     receiver: GroupReceiver,
     call_id: String,
     deadline: Instant,
-) -> std::thread::JoinHandle<Option<Instant>> {
+) -> std::thread::JoinHandle<Result<Option<Instant>, NetError>> {
     std::thread::spawn(move || {
-        while let Ok(Some(datagram)) = receiver.recv_until(deadline) {
-            if sip::parse(&datagram.payload).is_ok_and(|m| m.call_id() == Some(call_id.as_str())) {
-                return Some(datagram.received_at);
+        while Instant::now() < deadline && !SystemClock.interrupted() {
+            let slice = (Instant::now() + super::receive::SLICE).min(deadline);
+            if let Some(datagram) = receiver.recv_until(slice)?
+                && sip::parse(&datagram.payload).is_ok_and(|m| m.call_id() == Some(call_id.as_str()))
+            {
+                return Ok(Some(datagram.received_at));
             }
         }
-        None
+        Ok(None)
     })
 }
 
