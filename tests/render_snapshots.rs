@@ -191,3 +191,31 @@ fn text_is_coloured_only_in_styles_that_strip_cleanly() {
     assert!(!doc.to_markdown().contains('\u{1b}'), "Markdown never carries colour codes");
     assert!(!doc.to_json().contains('\u{1b}'));
 }
+
+#[test]
+fn interfaces_lists_the_multicast_routes_its_heading_promises() {
+    let mut facts = wrong_nic_pbx();
+    let mut multicast = default_route("198.51.100.1", "eth0", 2, 10);
+    multicast.destination = net("224.0.0.0", 4);
+    multicast.gateway = None;
+    facts.routes.push(multicast);
+    let doc = InterfacesDocument::new(envelope::<InterfacesDocument>(), PNP_GROUP, facts, None, false);
+    let text = plain(&doc.to_text());
+    let routes = text.split_once("Default and multicast routes").unwrap().1;
+    assert!(routes.contains("224.0.0.0/4 dev eth0 metric 10"), "{text}");
+    assert!(
+        routes.find("224.0.0.0/4").unwrap() < routes.find("0.0.0.0/0").unwrap(),
+        "most specific first: {text}"
+    );
+    assert!(doc.to_markdown().contains("`224.0.0.0/4 dev eth0 metric 10`"));
+    let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+    assert_eq!(json["multicast_routes"][0]["destination"], "224.0.0.0/4");
+}
+
+#[test]
+fn joins_verbose_names_the_other_groups() {
+    let mut doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    assert!(!plain(&doc.to_text()).contains("also joined"));
+    doc.verbose = true;
+    assert!(plain(&doc.to_text()).contains("lo also joined 224.0.0.1"), "{}", plain(&doc.to_text()));
+}

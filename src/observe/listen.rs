@@ -568,3 +568,69 @@ fn run_window(
     let stopped = if interrupted { clock.now().min(end) } else { stopped_at.unwrap_or(end) };
     Window { lasted: stopped.saturating_duration_since(started), interrupted, failures }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::interface;
+    use crate::facts::InterfaceKind;
+
+    const YEALINK: &[u8] = include_bytes!("../../tests/fixtures/sip/yealink-subscribe.txt");
+    const GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
+
+    fn seen(by_capture: bool, source: &str, what: What) -> Seen {
+        Seen {
+            by_capture,
+            at: Instant::now(),
+            source: source.parse().unwrap(),
+            destination: GROUP,
+            destination_port: 5060,
+            ttl: Some(1),
+            outgoing: false,
+            what,
+        }
+    }
+
+    fn tally(capture_counts: bool) -> Tally {
+        let eth0 = interface(2, "eth0", InterfaceKind::Ethernet, "198.51.100.10/24");
+        Tally::new(GROUP, 5060, &eth0, HashSet::from([Ipv4Addr::new(198, 51, 100, 10)]), capture_counts)
+    }
+
+    #[test]
+    fn one_phone_per_mac_however_often_it_subscribes() {
+        let mut t = tally(true);
+        let mut events = Vec::new();
+        for _ in 0..3 {
+            t.take(seen(true, "198.51.100.7:5060", What::of_payload(YEALINK)), &mut |e| events.push(e));
+        }
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert_eq!(report.phones.len(), 1);
+        assert_eq!(report.phones[0].subscribes, 3);
+        assert_eq!(report.phones[0].same_subnet, Some(true));
+        assert!(matches!(events[0], ListenEvent::Phone { .. }));
+        assert!(matches!(events[2], ListenEvent::Again { subscribes: 3, .. }));
+        assert!(report.lan_multicast_heard);
+    }
+
+    #[test]
+    fn captured_but_never_delivered_is_the_evidence_of_a_host_drop() {
+        let mut t = tally(true);
+        t.take(seen(true, "198.51.100.7:5060", What::of_payload(YEALINK)), &mut |_| {});
+        t.take(seen(true, "198.51.100.8:5060", What::of_payload(YEALINK)), &mut |_| {});
+        // Only the second phone's datagram reached the socket.
+        t.take(seen(false, "198.51.100.8:5060", What::Delivered), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Both, true, Vec::new(), false);
+        assert_eq!(report.captured_not_delivered, vec!["198.51.100.7:5060".parse::<SocketAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn this_hosts_own_traffic_is_not_the_lan_and_junk_is_counted() {
+        let mut t = tally(true);
+        t.take(seen(true, "198.51.100.10:5060", What::of_payload(YEALINK)), &mut |_| {});
+        t.take(seen(true, "198.51.100.9:5060", What::of_payload(b"\x00\x01 not sip")), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.phones.is_empty(), "this host's own SUBSCRIBE is no phone");
+        assert_eq!(report.junk, 1);
+        assert!(report.lan_multicast_heard, "the junk came from another LAN host");
+    }
+}
