@@ -162,9 +162,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 
-    /// Passive: send nothing at all (no probe, no IGMP join, no peer test); what needs sending is `skip`.
+    /// Passive: send nothing at all (no probe, no IGMP join, no peer test, no fetch); what needs
+    /// sending is `skip`.
     #[arg(long)]
     pub no_probe: bool,
+
+    /// Judge the provisioning URL in the PBX's NOTIFY, but do not fetch it.
+    #[arg(long, conflicts_with = "fetch_any")]
+    pub no_fetch: bool,
+
+    /// Fetch the provisioning URL wherever it points (by default only hosts on the phones' LAN or in
+    /// private ranges are fetched).
+    #[arg(long)]
+    pub fetch_any: bool,
 
     /// Exit 1 unless the verdict is pass and no requirement is skip (the JSON verdict is unchanged).
     #[arg(long)]
@@ -186,6 +196,8 @@ impl CheckArgs {
             listen: after.listen.or(self.listen),
             timeout: after.timeout.or(self.timeout),
             no_probe: self.no_probe || after.no_probe,
+            no_fetch: self.no_fetch || after.no_fetch,
+            fetch_any: self.fetch_any || after.fetch_any,
             strict: self.strict || after.strict,
         }
     }
