@@ -271,6 +271,11 @@ fn classify(error: &ureq::Error) -> FetchError {
             std::io::ErrorKind::ConnectionRefused
             | std::io::ErrorKind::HostUnreachable
             | std::io::ErrorKind::NetworkUnreachable => FetchErrorKind::Unreachable,
+            // rustls reports a certificate it cannot verify as InvalidData carrying its own error
+            // ("invalid peer certificate: UnknownIssuer"); ureq passes it on as I/O.
+            std::io::ErrorKind::InvalidData if io.to_string().contains("certificate") => {
+                FetchErrorKind::TlsUnverified
+            }
             _ => FetchErrorKind::Protocol,
         },
         ureq::Error::Tls(_) => FetchErrorKind::TlsUnverified,
@@ -382,6 +387,14 @@ mod tests {
         assert!(fetch("http://198.51.100.10/p.cfg", &none).not_fetched.unwrap().contains("--no-fetch"));
         assert!(fetch("ftp://198.51.100.10/p.cfg", &options).not_fetched.unwrap().contains("FTP"));
         assert!(fetch("http://127.0.0.1/p.cfg", &options).not_fetched.unwrap().contains("no phone"));
+    }
+
+    #[test]
+    fn a_name_is_resolved_as_this_host_resolves_it() {
+        let options = FetchOptions { reach: Reach::None, lan: Vec::new(), roots: Roots::WebPki };
+        let report = fetch("http://localhost:8080/p.cfg", &options);
+        assert!(report.addresses.iter().any(IpAddr::is_loopback), "{report:?}");
+        assert!(report.not_fetched.unwrap().contains("no phone can reach"));
     }
 
     #[test]

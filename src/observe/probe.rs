@@ -179,7 +179,7 @@ pub fn exchange(
     let waited_ms = ms(end.saturating_duration_since(start));
     for (ip, answer) in &mut exchange.responders {
         let Some(ok_at) = exchange.ok_at.get(ip) else { continue };
-        let until = answer.notify_rtt_ms.map_or(end, |_| end.min(*ok_at + options.notify_window));
+        let until = end.min(*ok_at + options.notify_window);
         let waited = answer.notify_rtt_ms.zip(answer.response_rtt_ms).map_or_else(
             || ms(until.saturating_duration_since(*ok_at)),
             |(notify, ok)| (notify - ok).max(0.0),
