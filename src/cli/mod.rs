@@ -13,6 +13,9 @@ use crate::report::Format;
 
 pub use value::PeerAddr;
 
+/// `--version`: the crate version, and the git commit when built from a checkout (`build.rs`).
+pub const VERSION: &str = env!("MCREADY_VERSION");
+
 const AFTER_HELP: &str = "\
 Exit codes: 0 ready (or the command's positive answer), 1 not ready (or its negative answer), 2 could not run,
 130 a second Ctrl-C. A first Ctrl-C ends the observation and prints the report so far.
@@ -26,7 +29,7 @@ Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
 /// requirements fails — PBX membership, same subnet, network multicast, phone PnP — and how to fix it.
 /// The other commands show the pieces: adapters, joins, a probe, phones heard, and a responder for tests.
 #[derive(Debug, Parser)]
-#[command(name = "mcready", version, about, long_about, after_help = AFTER_HELP)]
+#[command(name = "mcready", version = VERSION, about, long_about, after_help = AFTER_HELP)]
 #[command(propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
@@ -142,6 +145,18 @@ pub enum Command {
     /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish), generated from these
+    /// definitions. For example: `mcready completions bash > /etc/bash_completion.d/mcready`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from these definitions: `mcready manpage | man -l -`.
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args, Default, Clone, PartialEq)]
