@@ -59,7 +59,9 @@ fn completions_and_the_man_page_know_every_option_of_help() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
         let out = mcready().args(["completions", shell]).assert().success().get_output().clone();
         let script = String::from_utf8_lossy(&out.stdout).into_owned();
-        for command in ["check", "probe", "listen", "respond", "interfaces", "joins", "completions", "manpage"] {
+        for command in
+            ["check", "probe", "listen", "respond", "interfaces", "joins", "completions", "manpage"]
+        {
             assert!(script.contains(command), "{shell} completion lacks {command}");
         }
         for option in &options {
@@ -69,7 +71,11 @@ fn completions_and_the_man_page_know_every_option_of_help() {
     }
     let out = mcready().arg("manpage").assert().success().get_output().clone();
     let page = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(page.starts_with(".ie") || page.contains(".TH mcready 1"), "roff: {}", &page[..page.len().min(200)]);
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH mcready 1"),
+        "roff: {}",
+        &page[..page.len().min(200)]
+    );
     for option in &options {
         // roff escapes the dashes: `\-\-phone`.
         let roff = option.replace('-', "\\-");

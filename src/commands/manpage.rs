@@ -36,7 +36,9 @@ pub fn run() -> Result<Outcome> {
     // clap_mangen titles `after_help` "EXTRA"; it holds the exit codes, so it gets man(7)'s name for them.
     let mut extra = Vec::new();
     man.render_extra_section(&mut extra)?;
-    page.extend_from_slice(String::from_utf8_lossy(&extra).replace(".SH EXTRA", ".SH \"EXIT STATUS\"").as_bytes());
+    page.extend_from_slice(
+        String::from_utf8_lossy(&extra).replace(".SH EXTRA", ".SH \"EXIT STATUS\"").as_bytes(),
+    );
     man.render_version_section(&mut page)?;
     Ok(Outcome { output: String::from_utf8_lossy(&page).into_owned(), exit_code: 0 })
 }

@@ -36,7 +36,11 @@ impl Outcome {
 /// When the command could not run: bad options, host facts unreadable, an unknown interface, an OS
 /// error. The caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
-    if cli.check.any() && !matches!(cli.command, None | Some(Command::Check(_))) {
+    let is_check = matches!(cli.command, None | Some(Command::Check(_)));
+    if cli.global.output_format().is_monitoring() && !is_check {
+        anyhow::bail!("`--format nagios` and `--format prometheus` are for `check` only");
+    }
+    if cli.check.any() && !is_check {
         anyhow::bail!(
             "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options"
         );
