@@ -33,6 +33,8 @@ fi
 # build the newer std sources. Debian's cargo ignores rust-toolchain.toml.
 export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
+# Plain output: the warning check below reads it.
+export CARGO_TERM_COLOR=never
 export CARGO_TARGET_DIR="${CROSS_TARGET_DIR:-$(cd .. && pwd)/cross-target}"
 # Anything that changes std's fingerprint rebuilds it (~60 s a target): keep RUSTFLAGS out of it.
 unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
