@@ -224,7 +224,7 @@ mod tests {
         for (verdict, some_skip, strict, interrupted, code) in table {
             let answer = Answer::Checklist { verdict, some_skip };
             assert_eq!(
-                exit_code(answer, strict, interrupted),
+                exit_code(answer, strict, interrupted, super::super::Format::Text),
                 code,
                 "{verdict:?} {some_skip} {strict} {interrupted}"
             );
