@@ -7,8 +7,8 @@
 #
 # Needs the Debian packages rustc-web, cargo-web, rust-web-src and gcc-mingw-w64-x86-64 (.ci/run
 # installs them). x86_64-pc-windows-gnu is checked with --all-targets (tests, benches, examples: mingw
-# compiles the C in dev-dependencies); the others have no C compiler for the target here, so only
-# --lib --bins. Build output goes to CROSS_TARGET_DIR (default: `../cross-target`, beside the clone, never
+# compiles the C in dev-dependencies and in ring); the others have no C compiler for the target here, so only
+# --lib --bins, without the default `tls` feature (ring compiles C). Build output goes to CROSS_TARGET_DIR (default: `../cross-target`, beside the clone, never
 # inside it): one directory for every target, so std is built once per target and reused.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,7 +44,9 @@ trap 'rm -f "$log"' EXIT
 for target in "${targets[@]}"; do
   case "$target" in
     x86_64-pc-windows-gnu) what=(--all-targets) ;;
-    *) what=(--lib --bins) ;;
+    # ring (behind the default `tls` feature) compiles C for the target, and there is no C compiler for
+    # these here: they are checked without TLS, which only turns the https fetch off.
+    *) what=(--lib --bins --no-default-features) ;;
   esac
   echo "cross-check: $target (${what[*]})" >&2
   start=$SECONDS

@@ -23,6 +23,9 @@ fn main() -> ExitCode {
         ColorWhen::Never => anstream::ColorChoice::Never.write_global(),
     }
     let format = cli.global.output_format();
+    if let Some(refusal) = commands::refused_format(&cli) {
+        return could_not_run(&refusal, Format::Text);
+    }
     // A first Ctrl-C ends the observation and keeps the report; without a handler it ends the process.
     let _ = mcready::interrupt::install();
     match commands::run(&cli) {
@@ -44,7 +47,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Writes `bytes` to `path` so that a reader (node_exporter's textfile collector, a monitoring agent)
+/// Writes `bytes` to `path` so that a reader (the Node exporter's textfile collector, a monitoring agent)
 /// sees the old file or the new one, never half of either: a temporary file beside it, synced, then
 /// renamed over it.
 fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {

@@ -111,7 +111,7 @@ pub enum FormatArg {
     /// A Nagios/Icinga plugin's status line and performance data; exits 0 OK, 1 WARNING, 2
     /// CRITICAL, 3 UNKNOWN (`check` only).
     Nagios,
-    /// The Prometheus text exposition format, for node_exporter's textfile collector (`check` only).
+    /// The Prometheus text exposition format, for the Node exporter's textfile collector (`check` only).
     Prometheus,
 }
 

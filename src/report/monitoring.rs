@@ -1,6 +1,6 @@
 //! `check`'s report for the monitoring an operator already runs: a Nagios/Icinga plugin line
 //! ([`nagios`], the monitoring-plugins guidelines) and the Prometheus text exposition format for
-//! node_exporter's textfile collector ([`prometheus`]).
+//! the Node exporter's textfile collector ([`prometheus`]).
 
 use std::fmt::Write as _;
 
