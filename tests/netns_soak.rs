@@ -107,3 +107,16 @@ fn multicast_that_keeps_flowing_passes() {
     assert_eq!(check["status"], "pass", "{report:#}");
     assert!(check["summary"].as_str().unwrap().contains("kept flowing"), "{check}");
 }
+
+#[test]
+fn multicast_that_never_crosses_fails_from_the_start() {
+    let Some((lab, pbx, switch)) = lan("soak_broken") else { return };
+    for port in ["p-pbx", "p-phone"] {
+        lab.bridge_port_mcast_flood(&switch, port, false);
+    }
+    let (report, code) = soak(&lab, &pbx);
+    let check = soak_check(&report);
+    assert_eq!(check["status"], "fail", "{report:#}");
+    assert!(check["summary"].as_str().unwrap().contains("did not cross"), "{check}");
+    assert_eq!(code, Some(1));
+}
