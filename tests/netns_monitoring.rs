@@ -138,6 +138,12 @@ fn prometheus_parses_with_the_python_client_and_output_is_atomic() {
     let Some((lab, pbx)) = healthy_lan("prometheus_broken", false) else { return };
     let (text, code) = check(&lab, &pbx, "prometheus", &[]);
     assert_eq!(code, Some(1));
-    assert!(text.contains("mcready_requirement_status{requirement=\"pbx-membership\",status=\"fail\"} 1"), "{text}");
-    assert!(text.contains("\nmcready_verdict 2\n") && !text.contains("mcready_answer_rtt_seconds "), "{text}");
+    assert!(
+        text.contains("mcready_requirement_status{requirement=\"pbx-membership\",status=\"fail\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nmcready_verdict 2\n") && !text.contains("mcready_answer_rtt_seconds "),
+        "{text}"
+    );
 }
