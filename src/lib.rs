@@ -15,6 +15,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod facts;
+pub mod firewall;
 pub mod net;
 pub mod observed;
 pub mod platform;

@@ -8,6 +8,7 @@
 //! found under one requirement (a firewall drop, a phone behind a router), the checks of the others
 //! that would only suffer its consequence say `skip` or `warn` and point at the cause.
 
+pub mod firewall;
 mod membership;
 mod multicast;
 mod phone;
@@ -125,8 +126,9 @@ pub fn choose_interface(
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
     let subnet = subnet::checks(snapshot);
-    let multicast = multicast::checks(snapshot);
-    let membership = membership::checks(snapshot, &multicast);
+    let firewall = firewall::FirewallView::new(snapshot);
+    let multicast = multicast::checks(snapshot, &firewall);
+    let membership = membership::checks(snapshot, &multicast, &firewall);
     let phone = phone::checks(snapshot, &subnet, &multicast);
     vec![
         Requirement::new(

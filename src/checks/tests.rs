@@ -231,6 +231,9 @@ fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::Fir
         rule: "udp dport 5060 drop".into(),
         handle: Some(4),
         depends_on: Vec::new(),
+        flow: None,
+        position: Some(1),
+        manager: None,
     }
 }
 

@@ -1,12 +1,14 @@
-//! Reads the host firewall and the reverse-path filters on Linux: runs `nft -j list ruleset` and the
-//! `iptables-save` programs (read-only listings), hands their text to the pure analysers of
-//! [`crate::platform::firewall`], and reads `/proc/sys/net/ipv4/conf/*/rp_filter`.
+//! Reads the host firewall and the reverse-path filters on Linux: runs `nft -j list ruleset`,
+//! `iptables-nft-save` and `iptables-legacy-save` (read-only listings) in parallel, hands their text to
+//! the pure readers of [`crate::firewall`], judges the rulesets once with what is known at gather time
+//! (no PnP interface, no phones: the checklist judges them again with both), finds which firewall
+//! managers are present, and reads `/proc/sys/net/ipv4/conf/*/rp_filter`.
 //!
 //! Which tool judges which rules, so that no rule is counted twice:
 //! - nftables tables are judged from `nft -j list ruleset`;
 //! - tables that iptables-nft manages also appear there, but with many matches as opaque `xt`
 //!   expressions, so when `iptables-nft-save` prints them they are judged from its text instead and left
-//!   out of the nft analysis;
+//!   out of the nft reading;
 //! - `iptables-legacy-save` shows the legacy xtables rules, which nftables cannot see at all.
 //!
 //! Listing rules needs `CAP_NET_ADMIN`; without it each tool's source says `permission-denied` and the
@@ -20,8 +22,11 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::facts::{FirewallFacts, FirewallSource, FirewallTool, GatherNote, RpFilter, SourceStatus};
-use crate::platform::firewall::{self, Analysis};
+use crate::facts::{
+    FirewallFacts, FirewallManager, FirewallSource, FirewallTool, GatherNote, RpFilter, SourceStatus,
+};
+use crate::firewall::model::{Netfilter, Ruleset};
+use crate::firewall::{iptables, judge, nft};
 
 /// How long a listing may take. They are local and answer in milliseconds; a huge ruleset on a slow
 /// host still fits, while a hung tool cannot hang mcready.
@@ -33,8 +38,28 @@ const TOOL_DIRS: [&str; 4] = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin
 pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     let mut facts = FirewallFacts::default();
 
-    let nft = run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]);
-    let nft_json = match nft {
+    // The three listings are independent: run them at once, so that the gather takes as long as the
+    // slowest (`nft -j` of a large ruleset), not their sum.
+    let (nft_out, nft_save_out, legacy_out) = thread::scope(|scope| {
+        let nft = scope.spawn(|| run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]));
+        let nft_save = scope.spawn(|| run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]));
+        let legacy = run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[]);
+        let lost = |tool, command: &str| FirewallSource {
+            tool,
+            command: command.to_owned(),
+            status: SourceStatus::Failed,
+            detail: Some("the reader thread failed".into()),
+            rules: 0,
+            skipped: 0,
+        };
+        (
+            nft.join().unwrap_or_else(|_| Err(lost(FirewallTool::Nft, "nft -j list ruleset"))),
+            nft_save.join().unwrap_or_else(|_| Err(lost(FirewallTool::IptablesNftSave, "iptables-nft-save"))),
+            legacy,
+        )
+    });
+
+    let nft_json = match nft_out {
         Ok(text) => Some(text),
         Err(source) => {
             facts.sources.push(source);
@@ -43,73 +68,103 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     };
 
     // iptables-nft's own tables, judged from its full text rather than the JSON's `xt` stand-ins.
-    let managed = nft_json.as_deref().map(firewall::iptables_nft_tables).unwrap_or_default();
+    let managed = nft_json.as_deref().map(nft::iptables_nft_tables).unwrap_or_default();
     let mut skip_in_nft = Vec::new();
-    // Without nft, iptables-nft-save is the only view of those tables, so read it then too.
+    // Without nft, iptables-nft-save is the only view of those tables, so it is used then too.
     if !managed.is_empty() || nft_json.is_none() {
-        match run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]) {
+        match nft_save_out {
             Ok(text) => {
-                let analysis =
-                    firewall::analyse_iptables_save(&text, group, port, Some(FirewallTool::IptablesNftSave));
+                let ruleset = iptables::read(&text, Some(FirewallTool::IptablesNftSave));
                 // Only tables it printed in full are taken from it; "incompatible" ones stay with nft.
-                skip_in_nft = analysis.tables.iter().map(|t| format!("ip {t}")).collect();
-                let mut source = source_read(FirewallTool::IptablesNftSave, "iptables-nft-save", &analysis);
+                skip_in_nft = ruleset.tables.iter().map(|t| format!("ip {}", t.name)).collect();
+                let mut source = source_read(FirewallTool::IptablesNftSave, "iptables-nft-save", &ruleset);
                 if text.contains("is incompatible") {
                     source.detail =
                         Some("some tables are incompatible with iptables; nft judged them".into());
                 }
-                keep(&mut facts, source, analysis);
+                keep(&mut facts, source, ruleset);
             }
             Err(source) => facts.sources.push(source),
         }
     }
     if let Some(json) = nft_json {
-        let analysis = firewall::analyse_nft_json(&json, group, port, &skip_in_nft);
-        let mut source = source_read(FirewallTool::Nft, "nft -j list ruleset", &analysis);
-        if let Some(error) = &analysis.error {
+        let ruleset = nft::read(&json, &skip_in_nft);
+        let mut source = source_read(FirewallTool::Nft, "nft -j list ruleset", &ruleset);
+        if let Some(error) = &ruleset.error {
             source.status = SourceStatus::Failed;
             source.detail = Some(error.clone());
             facts.notes.push(GatherNote { source: "nft -j list ruleset".into(), message: error.clone() });
         } else if !skip_in_nft.is_empty() {
             source.detail = Some(format!("left to iptables-nft-save: {}", skip_in_nft.join(", ")));
         }
-        keep(&mut facts, source, analysis);
+        keep(&mut facts, source, ruleset);
     }
 
-    match run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[]) {
+    match legacy_out {
         Ok(text) => {
-            let analysis =
-                firewall::analyse_iptables_save(&text, group, port, Some(FirewallTool::IptablesLegacySave));
-            let source = source_read(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &analysis);
-            keep(&mut facts, source, analysis);
+            let ruleset = iptables::read(&text, Some(FirewallTool::IptablesLegacySave));
+            let source = source_read(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &ruleset);
+            keep(&mut facts, source, ruleset);
         }
         Err(source) => facts.sources.push(source),
     }
+
+    facts.managers = managers(Path::new("/"));
+    let context = judge::Context {
+        group: Some(group),
+        port: Some(port),
+        managers: facts.managers.clone(),
+        ..judge::Context::default()
+    };
+    let judged = judge::judge(&facts.rulesets, &context);
+    facts.findings = judged.findings;
+    facts.helpers = judged.helpers;
+    facts.partial = judged.partial;
 
     facts.rp_filter = rp_filters(Path::new("/proc/sys/net/ipv4/conf"), &mut facts.notes);
     facts
 }
 
-fn source_read(tool: FirewallTool, command: &str, analysis: &Analysis) -> FirewallSource {
+/// Firewall managers present on the host: ufw when its configuration says it is enabled, firewalld
+/// when its process runs. (Their rules are also recognised by their chain and table names.)
+fn managers(root: &Path) -> Vec<FirewallManager> {
+    let mut found = Vec::new();
+    let ufw = fs::read_to_string(root.join("etc/ufw/ufw.conf")).unwrap_or_default();
+    if ufw.lines().any(|l| l.trim().replace(' ', "").eq_ignore_ascii_case("ENABLED=yes")) {
+        found.push(FirewallManager::Ufw);
+    }
+    let running = fs::read_dir(root.join("proc")).into_iter().flatten().flatten().any(|entry| {
+        entry.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit())
+            && fs::read_to_string(entry.path().join("comm")).is_ok_and(|c| c.trim() == "firewalld")
+    });
+    if running {
+        found.push(FirewallManager::Firewalld);
+    }
+    found
+}
+
+fn source_read(tool: FirewallTool, command: &str, ruleset: &Netfilter) -> FirewallSource {
     FirewallSource {
         tool,
         command: command.to_owned(),
         status: SourceStatus::Read,
         detail: None,
-        rules: analysis.rules,
-        skipped: analysis.skipped,
+        rules: ruleset.rules,
+        skipped: ruleset.skipped,
     }
 }
 
-fn keep(facts: &mut FirewallFacts, source: FirewallSource, analysis: Analysis) {
-    if analysis.skipped > 0 {
+fn keep(facts: &mut FirewallFacts, source: FirewallSource, ruleset: Netfilter) {
+    if ruleset.skipped > 0 {
         facts.notes.push(GatherNote {
             source: source.command.clone(),
-            message: format!("skipped {} rule(s) or line(s) that could not be read", analysis.skipped),
+            message: format!("skipped {} rule(s) or line(s) that could not be read", ruleset.skipped),
         });
     }
     facts.sources.push(source);
-    facts.findings.extend(analysis.findings);
+    if ruleset.error.is_none() {
+        facts.rulesets.push(Ruleset::Netfilter(ruleset));
+    }
 }
 
 /// Finds `name` in `PATH` or the usual administrator directories.
