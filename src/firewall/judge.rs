@@ -79,6 +79,8 @@ pub struct Flow {
     pub saddr_type: &'static str,
 }
 
+/// A port from Linux's default ephemeral range, standing for the probe's source port.
+const EPHEMERAL_PORT: u16 = 49_152;
 const IGMPV3_REPORTS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 22);
 const ALL_HOSTS: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 1);
 
@@ -106,10 +108,18 @@ impl Flow {
             base.clone(),
             // Linux loops a multicast datagram back with the interface it left by as its input interface
             // and computes `pkttype` from the address: multicast.
-            Self { kind: FirewallFlow::ProbeLoop, saddr: local.clone(), saddr_type: "local", ..base.clone() },
+            Self {
+                kind: FirewallFlow::ProbeLoop,
+                saddr: local.clone(),
+                sport: Some(EPHEMERAL_PORT),
+                saddr_type: "local",
+                ..base.clone()
+            },
+            // The probe leaves from an ephemeral port (32768-60999 by default); one stands for all.
             Self {
                 kind: FirewallFlow::ProbeOut,
                 inbound: false,
+                sport: Some(EPHEMERAL_PORT),
                 saddr: local.clone(),
                 pkttype: None,
                 saddr_type: "local",
