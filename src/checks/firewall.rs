@@ -124,14 +124,12 @@ pub fn describe(finding: &FirewallFinding) -> String {
     if finding.certainty == FindingCertainty::MayDrop {
         let (unless, conditions): (Vec<&String>, Vec<&String>) =
             finding.depends_on.iter().partition(|d| d.starts_with("unless "));
+        let join = |list: &[&String]| list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
         if !conditions.is_empty() {
-            text.push_str(&format!(
-                " if {}",
-                conditions.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-            ));
+            text = format!("{text} if {}", join(&conditions));
         }
         if !unless.is_empty() {
-            text.push_str(&format!(", {}", unless.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")));
+            text = format!("{text}, {}", join(&unless));
         }
     }
     text

@@ -84,7 +84,7 @@ fn firewall_check(
     id: &'static str,
     flows: &[FirewallFlow],
     what: &str,
-    none: String,
+    none: &str,
 ) -> Check {
     let findings: Vec<&FirewallFinding> = firewall.findings(flows).collect();
     let evidence = json!({
@@ -151,7 +151,7 @@ fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
         HOST_FIREWALL,
         &[FirewallFlow::SubscribeIn],
         "PnP SUBSCRIBEs on input",
-        format!("No host firewall rule drops UDP {} or 224.0.0.0/4 on input", snapshot.port),
+        &format!("No host firewall rule drops UDP {} or 224.0.0.0/4 on input", snapshot.port),
     );
     // The phones pass but mcready's own looped-back probe does not (its source is this host): say so
     // here, where the loopback check points.
@@ -177,7 +177,7 @@ fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
         FIREWALL_OUTPUT,
         &[FirewallFlow::AnswerOut, FirewallFlow::ProbeOut],
         "SIP going out to the phones or the group (the PBX's answers, mcready's probe)",
-        format!(
+        &format!(
             "No host firewall rule drops SIP from port {} to the phones or the group on output",
             snapshot.port
         ),
@@ -193,7 +193,7 @@ fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
         FIREWALL_IGMP,
         &[FirewallFlow::IgmpOut, FirewallFlow::IgmpIn],
         "IGMP (reports going out or queries coming in, so snooping switches stop forwarding the group to this host)",
-        "No host firewall rule drops IGMP reports going out or queries coming in".to_owned(),
+        "No host firewall rule drops IGMP reports going out or queries coming in",
     )
 }
 

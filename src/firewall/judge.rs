@@ -37,7 +37,7 @@ use crate::facts::{
 /// below it (a 4,000-rule ruleset needs about 4,000 per datagram); it only stops adversarial input.
 pub const STEP_BUDGET: usize = 2_000_000;
 
-/// nf_tables refuses deeper jump nesting; deeper input is odd and judged conservatively.
+/// `nf_tables` refuses deeper jump nesting; deeper input is odd and judged conservatively.
 const MAX_DEPTH: usize = 16;
 
 /// What is known about the host and the phones when judging.

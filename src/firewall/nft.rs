@@ -232,7 +232,7 @@ impl Context<'_> {
                 (Some("target"), Some("REJECT")) => rule.verdict = Verdict::Reject,
                 (Some("target"), Some("LOG" | "NFLOG" | "MARK" | "CONNMARK" | "CT" | "NOTRACK")) => {}
                 (Some("target"), name) => {
-                    rule.verdict = Verdict::Unknown(format!("xt {}", name.unwrap_or("?")))
+                    rule.verdict = Verdict::Unknown(format!("xt {}", name.unwrap_or("?")));
                 }
                 _ => Self::unknown(rule, expr),
             },
@@ -355,7 +355,7 @@ fn field_of(left: &Value) -> Field {
             (Some("ip"), Some("saddr")) => Field::Addr { destination: false },
             (Some("ip"), Some("daddr")) => Field::Addr { destination: true },
             (Some("ip"), Some("protocol")) => Field::Proto,
-            (Some("ip"), _) | (None, _) => Field::Unknown,
+            (Some("ip") | None, _) => Field::Unknown,
             (Some(other), _) => Field::Header(other.to_owned()),
         };
     }
