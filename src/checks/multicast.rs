@@ -85,6 +85,7 @@ fn firewall_check(
     flows: &[FirewallFlow],
     what: &str,
     none: &str,
+    scope: &str,
 ) -> Check {
     let findings: Vec<&FirewallFinding> = firewall.findings(flows).collect();
     let evidence = json!({
@@ -129,7 +130,7 @@ fn firewall_check(
     }
     let read = read_sources(snapshot);
     let summary = if read.is_empty() {
-        "No host firewall tool is installed (nft, iptables): nothing filters here.".to_owned()
+        format!("No host firewall tool is installed (nft, iptables): nothing filters {scope} here.")
     } else if firewall.judgement.partial {
         format!(
             "{none} as far as judged: the ruleset was too large to judge whole (read: {}).",
@@ -152,6 +153,7 @@ fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
         &[FirewallFlow::SubscribeIn],
         "PnP SUBSCRIBEs on input",
         &format!("No host firewall rule drops UDP {} or 224.0.0.0/4 on input", snapshot.port),
+        "input",
     );
     // The phones pass but mcready's own looped-back probe does not (its source is this host): say so
     // here, where the loopback check points.
@@ -181,6 +183,7 @@ fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             "No host firewall rule drops SIP from port {} to the phones or the group on output",
             snapshot.port
         ),
+        "output",
     )
 }
 
@@ -194,6 +197,7 @@ fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
         &[FirewallFlow::IgmpOut, FirewallFlow::IgmpIn],
         "IGMP (reports going out or queries coming in, so snooping switches stop forwarding the group to this host)",
         "No host firewall rule drops IGMP reports going out or queries coming in",
+        "IGMP",
     )
 }
 
