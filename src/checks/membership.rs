@@ -274,7 +274,7 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -
             .into(),
         Some(format!(
             "{} Check that the interface has the multicast flag and that nothing drops UDP {} on input.",
-            remedy::open_firewall(snapshot.os, snapshot.port),
+            remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
             snapshot.port
         )),
         evidence,

@@ -100,7 +100,7 @@ fn firewall_check(
     let remedy = |list: &[&FirewallFinding]| {
         let fixes = firewall.fixes(list.iter().copied());
         Some(if fixes.is_empty() {
-            remedy::open_firewall(snapshot.os, snapshot.port)
+            remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref())
         } else {
             fixes.join(" ")
         })
@@ -140,7 +140,8 @@ fn firewall_check(
         format!("{none} (read: {}).", read.join(", "))
     };
     let status = if firewall.judgement.partial { Status::Warn } else { Status::Pass };
-    let remedy = (status == Status::Warn).then(|| remedy::open_firewall(snapshot.os, snapshot.port));
+    let remedy = (status == Status::Warn)
+        .then(|| remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()));
     check(id, status, summary, remedy, evidence)
 }
 
@@ -364,7 +365,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             ),
             Some(format!(
                 "{} If no rule matches, {}",
-                remedy::open_firewall(snapshot.os, snapshot.port),
+                remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
                 remedy::loosen_rp_filter(snapshot.os, interface)
             )),
             evidence,

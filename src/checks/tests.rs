@@ -288,3 +288,79 @@ fn strict_rp_filter_is_blamed_only_with_proof_and_no_rule() {
         evaluate(&snapshot)[2].checks.iter().find(|c| c.id == multicast::DELIVERED).unwrap().summary.clone();
     assert!(delivered.contains("strict reverse-path filter likely"), "{delivered}");
 }
+
+/// A snapshot whose firewall facts carry a ruleset as read (nft JSON), so the checklist judges it
+/// again with the PnP interface and the phones.
+fn with_nft_ruleset(json: &str) -> Snapshot {
+    let mut snapshot = healthy();
+    let ruleset = crate::firewall::nft::read(json, &[]);
+    snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
+        tool: crate::facts::FirewallTool::Nft,
+        command: "nft -j list ruleset".into(),
+        status: crate::facts::SourceStatus::Read,
+        detail: None,
+        rules: ruleset.rules,
+        skipped: 0,
+    });
+    snapshot.facts.firewall.rulesets.push(crate::firewall::model::Ruleset::Netfilter(ruleset));
+    snapshot
+}
+
+fn check_of(snapshot: &Snapshot, id: &str) -> Check {
+    evaluate(snapshot).iter().flat_map(|r| r.checks.clone()).find(|c| c.id == id).unwrap()
+}
+
+#[test]
+fn the_checklist_judges_the_ruleset_with_the_phones_it_knows() {
+    let json = include_str!("../../tests/fixtures/firewall/nft-saddr-may-drop.json");
+    let mut snapshot = with_nft_ruleset(json);
+    // No phone known: the drop of 10.0.0.0/8 may hit them.
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Warn);
+    // The phone is on 198.51.100.0/24: it does not.
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Pass);
+}
+
+#[test]
+fn a_certain_drop_of_the_probe_skips_loopback_and_answers_and_the_fix_is_narrow() {
+    let json = include_str!("../../tests/fixtures/firewall/nft-drop-udp-5060.json");
+    let mut snapshot = with_nft_ruleset(json);
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        probe.loopback = Some(crate::observed::Loopback { arrived: false, after_ms: None });
+        probe.answers.clear();
+    }
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    assert_ne!(statuses(&snapshot)[0], Fail, "never a membership failure");
+    let loopback = check_of(&snapshot, membership::LOOPBACK);
+    assert_eq!(loopback.status, Skip);
+    assert!(
+        loopback.summary.contains("`udp dport 5060 counter drop` in inet filter input"),
+        "{}",
+        loopback.summary
+    );
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
+    let firewall = check_of(&snapshot, multicast::HOST_FIREWALL);
+    assert_eq!(firewall.status, Fail);
+    let remedy = firewall.remedy.unwrap_or_default();
+    assert!(
+        remedy.contains(
+            "sudo nft insert rule inet filter input position 4 ip saddr 198.51.100.0/24 udp dport 5060 accept"
+        ),
+        "{remedy}"
+    );
+}
+
+#[test]
+fn output_igmp_and_helper_checks() {
+    let json = r#"{"nftables":[{"table":{"family":"inet","name":"t"}},
+      {"chain":{"family":"inet","table":"t","name":"out","type":"filter","hook":"output","prio":0,"policy":"drop"}},
+      {"chain":{"family":"inet","table":"t","name":"pre","type":"filter","hook":"prerouting","prio":0,"policy":"accept"}},
+      {"rule":{"family":"inet","table":"t","chain":"pre","handle":3,"expr":[
+        {"match":{"op":"==","left":{"payload":{"protocol":"udp","field":"dport"}},"right":5060}},{"ct helper":"sip"}]}}]}"#;
+    let snapshot = with_nft_ruleset(json);
+    assert_eq!(status_of(&snapshot, multicast::FIREWALL_OUTPUT), Fail);
+    assert_eq!(status_of(&snapshot, multicast::FIREWALL_IGMP), Fail);
+    assert_eq!(status_of(&snapshot, multicast::SIP_HELPER), Warn);
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Pass);
+    assert_eq!(statuses(&snapshot)[2], Fail);
+}
