@@ -301,8 +301,19 @@ fn judge_cond(flow: &Flow, cond: &Cond, topics: &mut Topics) -> Tri {
         }
         Field::Addr { destination } => {
             let addrs = if *destination { &flow.daddr } else { &flow.saddr };
-            if addrs.is_empty() || matches!(cond.op, Op::Lt | Op::Le | Op::Gt | Op::Ge) {
+            if matches!(cond.op, Op::Lt | Op::Le | Op::Gt | Op::Ge) {
                 return Tri::Maybe;
+            }
+            if addrs.is_empty() {
+                // An unknown address is still a host on the LAN (or this host on the PnP interface),
+                // never loopback: `-d 127.0.0.0/8` cannot match it.
+                let loopback_only = !cond.values.is_empty()
+                    && cond.values.iter().all(|e| match e {
+                        Element::Addr(a) => a.is_loopback(),
+                        Element::Prefix(net, len) => *len >= 8 && net.is_loopback(),
+                        _ => false,
+                    });
+                return if loopback_only { eq(Some(false)) } else { Tri::Maybe };
             }
             // With several possible addresses, the condition is certain only when it is for each.
             let answers: Vec<Tri> =
