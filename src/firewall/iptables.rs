@@ -14,6 +14,7 @@
 //! assert_eq!(rule.conds.len(), 2);
 //! ```
 
+use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use super::model::{Base, Chain, Cond, Element, Family, Field, Hook, Netfilter, Op, Rule, Table, Verdict};
@@ -43,6 +44,8 @@ pub fn read(text: &str, tool: Option<FirewallTool>) -> Netfilter {
         }
     });
     let mut ruleset = Netfilter { tool: Some(tool), ..Netfilter::default() };
+    // Chain positions in the current table: kube-proxy's nat table has thousands of chains.
+    let mut positions: HashMap<String, usize> = HashMap::new();
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') || line == "COMMIT" {
@@ -54,6 +57,7 @@ pub fn read(text: &str, tool: Option<FirewallTool>) -> Netfilter {
                 name: name.to_owned(),
                 chains: Vec::new(),
             });
+            positions.clear();
             continue;
         }
         let Some(table) = ruleset.tables.last_mut() else {
@@ -72,13 +76,16 @@ pub fn read(text: &str, tool: Option<FirewallTool>) -> Netfilter {
                         policy_drop: policy == "DROP",
                         kind: table.name.clone(),
                     });
-                    match table.chain(chain) {
+                    match positions.get(chain).copied() {
                         Some(at) => {
                             if let Some(existing) = table.chains.get_mut(at) {
                                 existing.base = base;
                             }
                         }
-                        None => table.chains.push(Chain { name: chain.to_owned(), base, rules: Vec::new() }),
+                        None => {
+                            positions.insert(chain.to_owned(), table.chains.len());
+                            table.chains.push(Chain { name: chain.to_owned(), base, rules: Vec::new() });
+                        }
                     }
                 }
                 _ => ruleset.skipped += 1,
@@ -101,7 +108,7 @@ pub fn read(text: &str, tool: Option<FirewallTool>) -> Netfilter {
         };
         let rule = parse_rule(tokens.get(2..).unwrap_or_default(), line);
         ruleset.rules += 1;
-        let at = table.chain(chain).unwrap_or_else(|| {
+        let at = *positions.entry(chain.clone()).or_insert_with(|| {
             table.chains.push(Chain { name: chain.clone(), base: None, rules: Vec::new() });
             table.chains.len() - 1
         });

@@ -524,6 +524,8 @@ struct Walker<'a> {
     /// Exits already computed, by (chain, clear, inherited topic).
     memo: HashMap<(usize, bool, FirewallAffects), Exit>,
     on_stack: Vec<bool>,
+    /// Chain positions by name, for jumps.
+    positions: &'a HashMap<&'a str, usize>,
     steps: usize,
     budget: usize,
     partial: bool,
@@ -629,7 +631,7 @@ impl Walker<'_> {
                     }
                     Verdict::Jump(target) | Verdict::Goto(target) => {
                         let goto = matches!(branch.verdict, Verdict::Goto(_));
-                        let Some(target_at) = table.chain(target) else {
+                        let Some(target_at) = self.positions.get(target.as_str()).copied() else {
                             // A jump to a chain the ruleset does not list: anything may happen there.
                             exit = Exit { may_continue: true, may_terminate: true, may_accept: true };
                             escaped = true;
@@ -774,6 +776,8 @@ pub fn judge_netfilter(ruleset: &Netfilter, flow: &Flow, context: &Context, judg
         if table.family == Family::Other {
             continue;
         }
+        let positions: HashMap<&str, usize> =
+            table.chains.iter().enumerate().map(|(at, c)| (c.name.as_str(), at)).collect();
         for (at, chain) in table.chains.iter().enumerate() {
             let Some(base) = &chain.base else { continue };
             if !flow.on_path(base.hook) {
@@ -789,6 +793,7 @@ pub fn judge_netfilter(ruleset: &Netfilter, flow: &Flow, context: &Context, judg
                 escapes: Vec::new(),
                 memo: HashMap::new(),
                 on_stack: vec![false; table.chains.len()],
+                positions: &positions,
                 steps,
                 budget,
                 partial: false,

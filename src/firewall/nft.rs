@@ -17,7 +17,11 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
+use std::borrow::Cow;
+
+use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::model::{
     Base, Chain, Cond, Element, Family, Field, HelperObject, Hook, Netfilter, Op, Rule, Table, Verdict,
@@ -28,22 +32,107 @@ fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)
 }
 
+/// `nft -j list ruleset` split into its objects, each still raw text: an object is turned into a
+/// `Value` only when it is needed, so the rules of tables judged from another source (iptables-nft's)
+/// are never built. The JSON is scanned once.
+pub struct Document<'a> {
+    objects: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+#[derive(Deserialize)]
+struct Top<'a> {
+    #[serde(borrow)]
+    nftables: Vec<&'a RawValue>,
+}
+
+/// Just enough of a rule object to know its table.
+#[derive(Deserialize)]
+struct RuleHead<'a> {
+    #[serde(borrow)]
+    family: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    table: Option<Cow<'a, str>>,
+}
+
+impl<'a> Document<'a> {
+    /// Splits the JSON into its objects; `Err` says why it is not an nftables ruleset.
+    ///
+    /// # Errors
+    /// When the text is not JSON, or has no `nftables` list.
+    pub fn parse(json: &'a str) -> Result<Self, String> {
+        let top: Top<'a> = serde_json::from_str(json).map_err(|error| {
+            if serde_json::from_str::<serde::de::IgnoredAny>(json).is_ok() {
+                "not an nftables ruleset: no `nftables` list".to_owned()
+            } else {
+                format!("not JSON: {error}")
+            }
+        })?;
+        let objects = top
+            .nftables
+            .into_iter()
+            .filter_map(|raw| {
+                // Each object has one key naming its kind: `{"rule": {…}}`.
+                let map: HashMap<Cow<'a, str>, &'a RawValue> = serde_json::from_str(raw.get()).ok()?;
+                map.into_iter().next()
+            })
+            .collect();
+        Ok(Self { objects })
+    }
+
+    /// The objects of `kind` (`chain`, `rule`, `set`…), parsed.
+    fn values(&self, kinds: &[&str]) -> Vec<Value> {
+        self.objects
+            .iter()
+            .filter(|(kind, _)| kinds.contains(&kind.as_ref()))
+            .filter_map(|(kind, raw)| {
+                let body: Value = serde_json::from_str(raw.get()).ok()?;
+                let mut object = serde_json::Map::new();
+                object.insert(kind.to_string(), body);
+                Some(Value::Object(object))
+            })
+            .collect()
+    }
+
+    /// The rule objects of tables not in `skip_tables`, parsed.
+    fn rules(&self, skip_tables: &[String]) -> Vec<Value> {
+        self.objects
+            .iter()
+            .filter(|(kind, _)| kind == "rule")
+            .filter(|(_, raw)| match serde_json::from_str::<RuleHead<'_>>(raw.get()) {
+                Ok(RuleHead { family: Some(family), table: Some(table) }) => {
+                    matches!(family.as_ref(), "ip" | "inet")
+                        && !skip_tables.contains(&format!("{family} {table}"))
+                }
+                // Odd shapes are parsed, to be counted as skipped.
+                _ => true,
+            })
+            .filter_map(|(_, raw)| {
+                let body: Value = serde_json::from_str(raw.get()).ok()?;
+                let mut object = serde_json::Map::new();
+                object.insert("rule".to_owned(), body);
+                Some(Value::Object(object))
+            })
+            .collect()
+    }
+}
+
 /// Reads the JSON. `skip_tables` lists tables (`family name`, e.g. `ip filter`) judged from another
 /// source — those iptables-nft manages, read in full from `iptables-nft-save` — and left out here.
 #[must_use]
 pub fn read(json: &str, skip_tables: &[String]) -> Netfilter {
+    match Document::parse(json) {
+        Ok(document) => read_document(&document, skip_tables),
+        Err(error) => Netfilter { tool: Some(FirewallTool::Nft), error: Some(error), ..Netfilter::default() },
+    }
+}
+
+/// [`read`] on a document already split.
+#[must_use]
+pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilter {
     let mut ruleset = Netfilter { tool: Some(FirewallTool::Nft), ..Netfilter::default() };
-    let document: Value = match serde_json::from_str(json) {
-        Ok(document) => document,
-        Err(error) => {
-            ruleset.error = Some(format!("not JSON: {error}"));
-            return ruleset;
-        }
-    };
-    let Some(objects) = document.get("nftables").and_then(Value::as_array) else {
-        ruleset.error = Some("not an nftables ruleset: no `nftables` list".into());
-        return ruleset;
-    };
+    let mut objects = document.values(&["chain", "set", "map", "ct helper"]);
+    objects.extend(document.rules(skip_tables));
+    let objects = objects.as_slice();
     let sets = index_sets(objects, &mut ruleset);
     let mut by_key: HashMap<(&str, &str), usize> = HashMap::new();
     // Chain positions per table, so that 4,000 rules find their chain without a linear search.
@@ -128,30 +217,37 @@ pub fn read(json: &str, skip_tables: &[String]) -> Netfilter {
 /// where the JSON shows many of their matches only as opaque `xt` expressions.
 #[must_use]
 pub fn iptables_nft_tables(json: &str) -> Vec<String> {
-    let Ok(document) = serde_json::from_str::<Value>(json) else { return Vec::new() };
-    let Some(objects) = document.get("nftables").and_then(Value::as_array) else { return Vec::new() };
-    let mut tables: Vec<String> = Vec::new();
-    let mut foreign: Vec<String> = Vec::new();
-    for chain in objects.iter().filter_map(|o| o.get("chain")) {
-        let (Some("ip"), Some(table), Some(name)) =
-            (str_at(chain, "family"), str_at(chain, "table"), str_at(chain, "name"))
-        else {
-            continue;
-        };
-        if !matches!(table, "filter" | "raw" | "mangle" | "nat" | "security") {
-            continue;
+    Document::parse(json).map(|d| d.iptables_nft_tables()).unwrap_or_default()
+}
+
+impl Document<'_> {
+    /// [`iptables_nft_tables`] of a document already split.
+    #[must_use]
+    pub fn iptables_nft_tables(&self) -> Vec<String> {
+        let objects = self.values(&["chain"]);
+        let mut tables: Vec<String> = Vec::new();
+        let mut foreign: Vec<String> = Vec::new();
+        for chain in objects.iter().filter_map(|o| o.get("chain")) {
+            let (Some("ip"), Some(table), Some(name)) =
+                (str_at(chain, "family"), str_at(chain, "table"), str_at(chain, "name"))
+            else {
+                continue;
+            };
+            if !matches!(table, "filter" | "raw" | "mangle" | "nat" | "security") {
+                continue;
+            }
+            let key = format!("ip {table}");
+            let builtin = matches!(name, "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING");
+            if chain.get("hook").is_some() && !builtin {
+                foreign.push(key.clone());
+            }
+            if !tables.contains(&key) {
+                tables.push(key);
+            }
         }
-        let key = format!("ip {table}");
-        let builtin = matches!(name, "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING");
-        if chain.get("hook").is_some() && !builtin {
-            foreign.push(key.clone());
-        }
-        if !tables.contains(&key) {
-            tables.push(key);
-        }
+        tables.retain(|t| !foreign.contains(t));
+        tables
     }
-    tables.retain(|t| !foreign.contains(t));
-    tables
 }
 
 type Sets<'a> = HashMap<(&'a str, &'a str, &'a str), &'a Value>;

@@ -778,6 +778,11 @@ fn kube_proxy_rules_leave_pnp_alone() {
         let rules = save_rules(text);
         let Ruleset::Netfilter(read) = &rules[0] else { panic!() };
         assert_eq!(read.skipped, 0);
+        // Each table keeps its own chains: nat's four built-in chains, and its jumps to its own chains.
+        let nat = read.tables.iter().find(|t| t.name == "nat").expect("nat");
+        assert_eq!(nat.chains.iter().filter(|c| c.base.is_some()).count(), 4);
+        let prerouting = &nat.chains[nat.chain("PREROUTING").expect("PREROUTING")];
+        assert_eq!(prerouting.rules[0].verdict, super::model::Verdict::Jump("KUBE-SERVICES".into()));
         let judged = judge(&rules, &phones(eth0(), &["198.51.100.20"]));
         assert_eq!(judged.findings, [], "{text}");
         // Without a known interface or phone, still nothing: the localnet drop is for 127.0.0.0/8.

@@ -66,9 +66,14 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
             None
         }
     };
+    // The JSON is split once and read lazily: iptables-nft's rules in it are never built.
+    let document = nft_json.as_deref().map(nft::Document::parse);
 
     // iptables-nft's own tables, judged from its full text rather than the JSON's `xt` stand-ins.
-    let managed = nft_json.as_deref().map(nft::iptables_nft_tables).unwrap_or_default();
+    let managed = match &document {
+        Some(Ok(document)) => document.iptables_nft_tables(),
+        _ => Vec::new(),
+    };
     let mut skip_in_nft = Vec::new();
     // Without nft, iptables-nft-save is the only view of those tables, so it is used then too.
     if !managed.is_empty() || nft_json.is_none() {
@@ -87,8 +92,15 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
             Err(source) => facts.sources.push(source),
         }
     }
-    if let Some(json) = nft_json {
-        let ruleset = nft::read(&json, &skip_in_nft);
+    if let Some(document) = &document {
+        let ruleset = match document {
+            Ok(document) => nft::read_document(document, &skip_in_nft),
+            Err(error) => Netfilter {
+                tool: Some(FirewallTool::Nft),
+                error: Some(error.clone()),
+                ..Netfilter::default()
+            },
+        };
         let mut source = source_read(FirewallTool::Nft, "nft -j list ruleset", &ruleset);
         if let Some(error) = &ruleset.error {
             source.status = SourceStatus::Failed;
