@@ -39,11 +39,18 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     let mut facts = FirewallFacts::default();
 
     // The three listings are independent: run them at once, so that the gather takes as long as the
-    // slowest (`nft -j` of a large ruleset), not their sum.
+    // slowest (`nft -j` of a large ruleset), not their sum. The iptables texts are read in their own
+    // threads while `nft` is still printing.
     let (nft_out, nft_save_out, legacy_out) = thread::scope(|scope| {
         let nft = scope.spawn(|| run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]));
-        let nft_save = scope.spawn(|| run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]));
-        let legacy = run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[]);
+        let nft_save = scope.spawn(|| {
+            run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]).map(|text| {
+                let ruleset = iptables::read(&text, Some(FirewallTool::IptablesNftSave));
+                (text.contains("is incompatible"), ruleset)
+            })
+        });
+        let legacy = run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[])
+            .map(|text| iptables::read(&text, Some(FirewallTool::IptablesLegacySave)));
         let lost = |tool, command: &str| FirewallSource {
             tool,
             command: command.to_owned(),
@@ -78,12 +85,11 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     // Without nft, iptables-nft-save is the only view of those tables, so it is used then too.
     if !managed.is_empty() || nft_json.is_none() {
         match nft_save_out {
-            Ok(text) => {
-                let ruleset = iptables::read(&text, Some(FirewallTool::IptablesNftSave));
+            Ok((incompatible, ruleset)) => {
                 // Only tables it printed in full are taken from it; "incompatible" ones stay with nft.
                 skip_in_nft = ruleset.tables.iter().map(|t| format!("ip {}", t.name)).collect();
                 let mut source = source_read(FirewallTool::IptablesNftSave, "iptables-nft-save", &ruleset);
-                if text.contains("is incompatible") {
+                if incompatible {
                     source.detail =
                         Some("some tables are incompatible with iptables; nft judged them".into());
                 }
@@ -113,8 +119,7 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     }
 
     match legacy_out {
-        Ok(text) => {
-            let ruleset = iptables::read(&text, Some(FirewallTool::IptablesLegacySave));
+        Ok(ruleset) => {
             let source = source_read(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &ruleset);
             keep(&mut facts, source, ruleset);
         }
