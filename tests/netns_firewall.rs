@@ -421,3 +421,30 @@ fn iptables_fixes_turn_green_with_either_backend() {
         );
     }
 }
+
+#[test]
+fn a_hand_written_ip_filter_table_stays_with_nft() {
+    let Some(mut lab) = Lab::new("a_hand_written_ip_filter_table_stays_with_nft") else { return };
+    let pbx = lab.host("pbx");
+    // iptables-nft-save prints this table's empty built-in chains with an "incompatible" comment.
+    lab.nft(&pbx, "table ip filter {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 5060 drop\n }\n}\n");
+    let facts = reader_in(&pbx, None, &[]);
+    let found = findings(&facts);
+    assert_eq!(found.len(), 1, "{facts:#}");
+    assert_eq!((&found[0]["tool"], &found[0]["table"]), (&"nft".into(), &"ip filter".into()), "{facts:#}");
+}
+
+#[test]
+fn iptables_nft_tables_alone_spare_the_full_nft_listing() {
+    let Some(mut lab) = Lab::new("iptables_nft_tables_alone_spare_the_full_nft_listing") else { return };
+    let pbx = lab.host("pbx");
+    lab.feed(&pbx, &["iptables-nft-restore"], include_str!("fixtures/firewall/iptables-kube-proxy.rules"));
+    let facts = reader_in(&pbx, None, &[]);
+    let nft = source(&facts, "nft");
+    assert_eq!(
+        (&nft["status"], &nft["command"]),
+        (&"read".into(), &"nft -j list tables".into()),
+        "{facts:#}"
+    );
+    assert!(source(&facts, "iptables-nft-save")["rules"].as_u64().unwrap_or(0) > 20, "{facts:#}");
+}

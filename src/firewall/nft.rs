@@ -212,6 +212,22 @@ pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilt
     ruleset
 }
 
+/// The tables `nft -j list tables` (or `list ruleset`) names, as `family name`; `None` when the text is
+/// not an nftables document. Listing the tables is cheap, so the platform lists them first and runs the
+/// full listing only when some table is not read from `iptables-nft-save` anyway.
+#[must_use]
+pub fn table_names(json: &str) -> Option<Vec<String>> {
+    let document = Document::parse(json).ok()?;
+    let mut names = Vec::new();
+    for object in document.values(&["table"]) {
+        let table = object.get("table")?;
+        if let (Some(family), Some(name)) = (str_at(table, "family"), str_at(table, "name")) {
+            names.push(format!("{family} {name}"));
+        }
+    }
+    Some(names)
+}
+
 /// The tables of an nftables ruleset that iptables-nft manages: family `ip`, an iptables table name, and
 /// only iptables' uppercase built-in names for its base chains. `iptables-nft-save` shows them in full,
 /// where the JSON shows many of their matches only as opaque `xt` expressions.
