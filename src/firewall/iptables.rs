@@ -76,16 +76,13 @@ pub fn read(text: &str, tool: Option<FirewallTool>) -> Netfilter {
                         policy_drop: policy == "DROP",
                         kind: table.name.clone(),
                     });
-                    match positions.get(chain).copied() {
-                        Some(at) => {
-                            if let Some(existing) = table.chains.get_mut(at) {
-                                existing.base = base;
-                            }
+                    if let Some(at) = positions.get(chain).copied() {
+                        if let Some(existing) = table.chains.get_mut(at) {
+                            existing.base = base;
                         }
-                        None => {
-                            positions.insert(chain.to_owned(), table.chains.len());
-                            table.chains.push(Chain { name: chain.to_owned(), base, rules: Vec::new() });
-                        }
+                    } else {
+                        positions.insert(chain.to_owned(), table.chains.len());
+                        table.chains.push(Chain { name: chain.to_owned(), base, rules: Vec::new() });
                     }
                 }
                 _ => ruleset.skipped += 1,

@@ -124,31 +124,7 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
             skipped: 0,
         });
     } else if nft_available {
-        match run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]) {
-            Ok(json) => {
-                // The JSON is split once and read lazily: iptables-nft's rules in it are never built.
-                let ruleset = match nft::Document::parse(&json) {
-                    Ok(document) => nft::read_document(&document, &skip_in_nft),
-                    Err(error) => Netfilter {
-                        tool: Some(FirewallTool::Nft),
-                        error: Some(error),
-                        ..Netfilter::default()
-                    },
-                };
-                let mut source = source_read(FirewallTool::Nft, "nft -j list ruleset", &ruleset);
-                if let Some(error) = &ruleset.error {
-                    source.status = SourceStatus::Failed;
-                    source.detail = Some(error.clone());
-                    facts
-                        .notes
-                        .push(GatherNote { source: "nft -j list ruleset".into(), message: error.clone() });
-                } else if !skip_in_nft.is_empty() {
-                    source.detail = Some(format!("left to iptables-nft-save: {}", skip_in_nft.join(", ")));
-                }
-                keep(&mut facts, source, ruleset);
-            }
-            Err(source) => facts.sources.push(source),
-        }
+        read_nft_ruleset(&mut facts, &skip_in_nft);
     }
 
     match legacy_out {
@@ -175,9 +151,34 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     facts
 }
 
-/// Tables iptables-nft-save could not print in full: it says so in a comment ("# Table `filter' is
-/// incompatible, use 'nft' tool." or "… contains incompatible base-chains …") and may still print the
-/// table's empty built-in chains, so such a table must stay with nft.
+/// Runs the full `nft -j list ruleset` and reads it, leaving out the tables in `skip_in_nft`.
+fn read_nft_ruleset(facts: &mut FirewallFacts, skip_in_nft: &[String]) {
+    match run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]) {
+        Ok(json) => {
+            // The JSON is split once and read lazily: iptables-nft's rules in it are never built.
+            let ruleset = match nft::Document::parse(&json) {
+                Ok(document) => nft::read_document(&document, skip_in_nft),
+                Err(error) => {
+                    Netfilter { tool: Some(FirewallTool::Nft), error: Some(error), ..Netfilter::default() }
+                }
+            };
+            let mut source = source_read(FirewallTool::Nft, "nft -j list ruleset", &ruleset);
+            if let Some(error) = &ruleset.error {
+                source.status = SourceStatus::Failed;
+                source.detail = Some(error.clone());
+                facts.notes.push(GatherNote { source: "nft -j list ruleset".into(), message: error.clone() });
+            } else if !skip_in_nft.is_empty() {
+                source.detail = Some(format!("left to iptables-nft-save: {}", skip_in_nft.join(", ")));
+            }
+            keep(facts, source, ruleset);
+        }
+        Err(source) => facts.sources.push(source),
+    }
+}
+
+/// Tables iptables-nft-save could not print in full: it says so in a comment (``# Table `filter' is
+/// incompatible``, or ``… contains incompatible base-chains …``) and may still print the table's empty
+/// built-in chains, so such a table must stay with nft.
 fn incompatible_tables(text: &str) -> Vec<String> {
     text.lines()
         .filter(|l| l.starts_with("# Table `") && l.contains("incompatible"))
