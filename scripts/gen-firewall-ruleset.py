@@ -3,6 +3,10 @@
 
   gen-firewall-ruleset.py kube-proxy [SERVICES]   iptables-restore text, kube-proxy-shaped (default 500
                                                   services: about 4,000 rules)
+  gen-firewall-ruleset.py kube-proxy-nft [SERVICES]
+                                                  nft -f text, the same shape in kube-proxy's nftables
+                                                  mode (table ip kube-proxy; default 570 services:
+                                                  about 4,000 rules)
   gen-firewall-ruleset.py nested [DEPTH] [JUMPS]  nft -f text: DEPTH chains, each jumping JUMPS times to
                                                   the next (default 14 x 4), a drop of udp/5060 at the end
 
@@ -73,6 +77,44 @@ def kube_proxy(services):
     return "\n".join(out) + "\n"
 
 
+def kube_proxy_nft(services):
+    """kube-proxy's nftables mode (pkg/proxy/nftables/proxier.go): table ip kube-proxy, a filter-input
+    chain that drops localnet traffic and rejects services without endpoints, a nat-prerouting chain that
+    jumps to `services`, one chain per service that spreads over its endpoints with `numgen random mod 2
+    vmap`, one chain per endpoint that DNATs. Written as rules (kube-proxy itself keeps the cluster IPs in
+    a verdict map); about four rules per service."""
+    lines = ["table ip kube-proxy {"]
+    lines += [
+        "  chain filter-input {",
+        "    type filter hook input priority -110; policy accept;",
+        "    ct state new jump firewall-check",
+        "    ct state new jump service-endpoints-check",
+        "  }",
+        "  chain firewall-check {",
+        "    ip daddr 127.0.0.0/8 ip saddr != 127.0.0.0/8 ct status != dnat drop",
+        "  }",
+        "  chain service-endpoints-check {",
+    ]
+    for i in range(0, services, 10):
+        lines.append(f"    ip daddr 203.0.113.{i % 250 + 1} tcp dport {30000 + i} reject with icmp host-unreachable")
+    lines += ["  }", "  chain nat-prerouting {", "    type nat hook prerouting priority -100; policy accept;", "    jump services", "  }", "  chain services {"]
+    body = []
+    for i in range(services):
+        cluster_ip = f"10.96.{i // 250}.{i % 250 + 1}"
+        svc = f"service-{i}-default-svc-{i}-tcp-http"
+        lines.append(f"    ip daddr {cluster_ip} tcp dport 80 goto {svc}")
+        endpoints = [f"endpoint-{i}-{e}" for e in range(2)]
+        body += [f"  chain {svc} {{", f"    ip daddr {cluster_ip} tcp dport 80 ip saddr != 10.244.0.0/16 meta mark set meta mark | 0x4000",
+                 f"    numgen random mod 2 vmap {{ 0 : goto {endpoints[0]}, 1 : goto {endpoints[1]} }}", "  }"]
+        for e, chain in enumerate(endpoints):
+            addr = f"10.244.{(i * 2 + e) // 250}.{(i * 2 + e) % 250 + 2}"
+            body += [f"  chain {chain} {{", f"    ip saddr {addr} meta mark set meta mark | 0x4000", f"    meta l4proto tcp dnat to {addr}:80", "  }"]
+    lines.append("  }")
+    lines += body
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
 def nested(depth, jumps):
     lines = ["table inet nested {"]
     for level in range(depth + 1):
@@ -93,6 +135,8 @@ if __name__ == "__main__":
     args = [int(a) for a in sys.argv[2:]]
     if kind == "kube-proxy":
         sys.stdout.write(kube_proxy(*(args or [500])))
+    elif kind == "kube-proxy-nft":
+        sys.stdout.write(kube_proxy_nft(*(args or [570])))
     elif kind == "nested":
         sys.stdout.write(nested(*(args or [14, 4])))
     else:

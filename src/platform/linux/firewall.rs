@@ -40,10 +40,11 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
 
     // The listings are independent: run them at once, so that the gather takes as long as the slowest,
     // not their sum. The iptables texts are read in their own threads. nftables is asked for its table
-    // names first (cheap): the full `nft -j list ruleset` (the slowest listing by far: 190 ms for 4,000
-    // rules) is run only when some table is not already read from iptables-nft-save.
+    // names first, by one netlink dump (a millisecond; `nft list tables` would fetch much more): the full
+    // `nft -j list ruleset` (the slowest listing by far: 190 ms for 4,000 rules) is run only when some
+    // table is not already read from iptables-nft-save.
     let (tables_out, nft_save_out, legacy_out) = thread::scope(|scope| {
-        let tables = scope.spawn(|| run_tool(FirewallTool::Nft, "nft", &["-j", "list", "tables"]));
+        let tables = scope.spawn(nft_table_names);
         let nft_save = scope.spawn(|| {
             run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]).map(|text| {
                 let ruleset = iptables::read(&text, Some(FirewallTool::IptablesNftSave));
@@ -78,7 +79,7 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
         Err(_) => Vec::new(),
     };
     let listed = match &tables_out {
-        Ok(text) => nft::table_names(text),
+        Ok(names) => names.clone(),
         Err(_) => None,
     };
     let nft_available = tables_out.is_ok();
@@ -117,7 +118,7 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
         };
         facts.sources.push(FirewallSource {
             tool: FirewallTool::Nft,
-            command: "nft -j list tables".into(),
+            command: "nftables table list (netlink)".into(),
             status: SourceStatus::Read,
             detail: Some(detail),
             rules: 0,
@@ -149,6 +150,106 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
 
     facts.rp_filter = rp_filters(Path::new("/proc/sys/net/ipv4/conf"), &mut facts.notes);
     facts
+}
+
+/// The nftables tables of this network namespace as `family name`: one `NFT_MSG_GETTABLE` dump, else
+/// `nft -j list tables`; `Ok(None)` when neither gave a list (the full listing then decides).
+fn nft_table_names() -> Result<Option<Vec<String>>, FirewallSource> {
+    match nft_tables_by_netlink() {
+        Ok(names) => Ok(Some(names)),
+        Err(error) if error.kind() == std::io::ErrorKind::PermissionDenied => Err(FirewallSource {
+            tool: FirewallTool::Nft,
+            command: "nft -j list ruleset".into(),
+            status: SourceStatus::PermissionDenied,
+            detail: Some(format!("listing nftables tables: {error}")),
+            rules: 0,
+            skipped: 0,
+        }),
+        Err(_) => {
+            run_tool(FirewallTool::Nft, "nft", &["-j", "list", "tables"]).map(|text| nft::table_names(&text))
+        }
+    }
+}
+
+/// `NFT_MSG_GETTABLE` over `NETLINK_NETFILTER`: what `nft list tables` asks, without `nft` fetching its
+/// cache. The kernel refuses it without `CAP_NET_ADMIN` (`EPERM`).
+fn nft_tables_by_netlink() -> std::io::Result<Vec<String>> {
+    use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_NETFILTER};
+    // nfnetlink: subsystem nf_tables (10) in the high byte of the message type.
+    const GET_TABLE: u16 = (10 << 8) | 1;
+    const NEW_TABLE: u16 = 10 << 8;
+    const NLMSG_ERROR: u16 = 2;
+    const NLMSG_DONE: u16 = 3;
+    const NLM_F_REQUEST_DUMP: u16 = 0x1 | 0x300;
+    const NFTA_TABLE_NAME: u16 = 1;
+    let mut socket = Socket::new(NETLINK_NETFILTER)?;
+    socket.bind_auto()?;
+    socket.connect(&SocketAddr::new(0, 0))?;
+    // nlmsghdr (16 bytes) and nfgenmsg (family AF_UNSPEC for all, version 0, resource id 0).
+    let mut request = Vec::with_capacity(20);
+    request.extend_from_slice(&20u32.to_ne_bytes());
+    request.extend_from_slice(&GET_TABLE.to_ne_bytes());
+    request.extend_from_slice(&NLM_F_REQUEST_DUMP.to_ne_bytes());
+    request.extend_from_slice(&1u32.to_ne_bytes());
+    request.extend_from_slice(&0u32.to_ne_bytes());
+    request.extend_from_slice(&[0, 0, 0, 0]);
+    socket.send(&request, 0)?;
+    let u16_at =
+        |b: &[u8], at: usize| b.get(at..at + 2).and_then(|x| x.try_into().ok()).map(u16::from_ne_bytes);
+    let u32_at =
+        |b: &[u8], at: usize| b.get(at..at + 4).and_then(|x| x.try_into().ok()).map(u32::from_ne_bytes);
+    let mut names = Vec::new();
+    loop {
+        let (bytes, _) = socket.recv_from_full()?;
+        let mut offset = 0;
+        while let Some(length) = u32_at(&bytes, offset) {
+            let length = usize::try_from(length).unwrap_or(usize::MAX);
+            let Some(message) = bytes.get(offset..offset.saturating_add(length)).filter(|_| length >= 16)
+            else {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    "truncated netlink message",
+                ));
+            };
+            offset += length.next_multiple_of(4);
+            match u16_at(message, 4) {
+                Some(NLMSG_DONE) => return Ok(names),
+                Some(NLMSG_ERROR) => {
+                    let code = u32_at(message, 16).map_or(0, u32::cast_signed);
+                    if code != 0 {
+                        return Err(std::io::Error::from_raw_os_error(-code));
+                    }
+                }
+                Some(NEW_TABLE) => {
+                    let family = match message.get(16) {
+                        Some(1) => "inet",
+                        Some(2) => "ip",
+                        Some(3) => "arp",
+                        Some(5) => "netdev",
+                        Some(7) => "bridge",
+                        Some(10) => "ip6",
+                        _ => "unknown",
+                    };
+                    // Attributes after nlmsghdr and nfgenmsg: length, type, value padded to 4 bytes.
+                    let mut at = 20;
+                    while let (Some(len), Some(kind)) = (u16_at(message, at), u16_at(message, at + 2)) {
+                        let len = usize::from(len);
+                        if len < 4 {
+                            break;
+                        }
+                        if kind & 0x3fff == NFTA_TABLE_NAME
+                            && let Some(value) = message.get(at + 4..at + len)
+                        {
+                            let name = value.split(|b| *b == 0).next().unwrap_or_default();
+                            names.push(format!("{family} {}", String::from_utf8_lossy(name)));
+                        }
+                        at += len.next_multiple_of(4);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
 }
 
 /// Runs the full `nft -j list ruleset` and reads it, leaving out the tables in `skip_in_nft`.
