@@ -93,8 +93,9 @@ impl<'a> Document<'a> {
             .collect()
     }
 
-    /// The rule objects of tables not in `skip_tables`, parsed.
-    fn rules(&self, skip_tables: &[String]) -> Vec<Value> {
+    /// The rule objects of tables not in `skip_tables`, each parsed when it is reached: a rule's JSON
+    /// tree is dropped as soon as the rule is built, so thousands of them never sit in memory at once.
+    fn rules<'s>(&'s self, skip_tables: &'s [String]) -> impl Iterator<Item = Value> + 's {
         self.objects
             .iter()
             .filter(|(kind, _)| kind == "rule")
@@ -106,13 +107,7 @@ impl<'a> Document<'a> {
                 // Odd shapes are parsed, to be counted as skipped.
                 _ => true,
             })
-            .filter_map(|(_, raw)| {
-                let body: Value = serde_json::from_str(raw.get()).ok()?;
-                let mut object = serde_json::Map::new();
-                object.insert("rule".to_owned(), body);
-                Some(Value::Object(object))
-            })
-            .collect()
+            .filter_map(|(_, raw)| serde_json::from_str::<Value>(raw.get()).ok())
     }
 }
 
@@ -130,8 +125,7 @@ pub fn read(json: &str, skip_tables: &[String]) -> Netfilter {
 #[must_use]
 pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilter {
     let mut ruleset = Netfilter { tool: Some(FirewallTool::Nft), ..Netfilter::default() };
-    let mut objects = document.values(&["chain", "set", "map", "ct helper"]);
-    objects.extend(document.rules(skip_tables));
+    let objects = document.values(&["chain", "set", "map", "ct helper"]);
     let objects = objects.as_slice();
     let sets = index_sets(objects, &mut ruleset);
     let mut by_key: HashMap<(&str, &str), usize> = HashMap::new();
@@ -170,8 +164,8 @@ pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilt
             table.chains.push(Chain { name: name.to_owned(), base, rules: Vec::new() });
         }
     }
-    for object in objects {
-        let Some(rule) = object.get("rule") else { continue };
+    for rule in document.rules(skip_tables) {
+        let rule = &rule;
         let (Some(family), Some(table), Some(chain)) =
             (str_at(rule, "family"), str_at(rule, "table"), str_at(rule, "chain"))
         else {
