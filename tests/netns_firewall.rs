@@ -448,3 +448,21 @@ fn iptables_nft_tables_alone_spare_the_full_nft_listing() {
     assert_eq!(detail, "every table read from iptables-nft-save: ip filter, ip nat", "{facts:#}");
     assert!(source(&facts, "iptables-nft-save")["rules"].as_u64().unwrap_or(0) > 20, "{facts:#}");
 }
+
+#[test]
+fn a_sip_conntrack_helper_on_the_port_is_reported() {
+    let Some((lab, pbx, _phone)) = two_hosts("a_sip_conntrack_helper_on_the_port_is_reported") else {
+        return;
+    };
+    lab.nft(
+        &pbx,
+        "table inet t {\n ct helper sip-5060 {\n  type \"sip\" protocol udp;\n }\n chain pre {\n  \
+         type filter hook prerouting priority 0; policy accept;\n  udp dport 5060 ct helper set \"sip-5060\"\n }\n}\n",
+    );
+    let report = check_in(&lab, &pbx, &PHONE);
+    let check = check_of(&report, "multicast.sip-helper");
+    assert_eq!(check["status"], "warn", "{check:#}");
+    assert!(check["summary"].as_str().unwrap_or_default().contains("assigns helper sip-5060"), "{check:#}");
+    // A helper drops nothing by itself.
+    assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
+}
