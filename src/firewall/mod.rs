@@ -1,6 +1,6 @@
 //! The host firewall, judged whole: an OS-neutral [`model`] of rulesets, one reader per source
 //! ([`nft`] for `nft -j list ruleset`, [`iptables`] for `iptables-save` text of either backend), one
-//! [`judge`] that follows each datagram PnP depends on through a ruleset, and the [`fix`] writer that
+//! [`judge`](mod@judge) that follows each datagram PnP depends on through a ruleset, and the [`fix`] writer that
 //! says, in the owning manager's words, how to let it through.
 //!
 //! Everything here is pure: readers take text, the judge takes the model. Running the tools (in
