@@ -75,7 +75,7 @@ impl Fix {
         let commands: Vec<String> = self.apply.iter().map(|c| format!("`{c}`")).collect();
         let note = self.note.as_ref().map_or_else(String::new, |n| format!("{n} "));
         format!(
-            "Fix for `{}` in {} {} ({}): {note}run {}; to keep it after a reboot: {}",
+            "Fix for `{}` in {} {} ({}): {note}run {}; to keep it after a reboot: {}.",
             finding.rule,
             finding.table,
             finding.chain,
