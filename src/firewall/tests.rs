@@ -719,6 +719,66 @@ mod props {
         End::Continue
     }
 
+    /// Lines of `iptables-save` shape, with the words the reader knows and odd ones.
+    fn save_text() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "*filter",
+            "*raw",
+            ":INPUT",
+            "DROP",
+            "ACCEPT",
+            "-",
+            "-A",
+            "INPUT",
+            "c",
+            "-j",
+            "-g",
+            "c",
+            "-p",
+            "udp",
+            "--dport",
+            "5060",
+            "5000:",
+            "-s",
+            "10.0.0.0/8",
+            "!",
+            "-i",
+            "eth+",
+            "-m",
+            "--ctstate",
+            "NEW",
+            "\"",
+            "COMMIT",
+            "-d",
+            "224.0.0.0/240.0.0.0",
+            "--dst-type",
+            "MULTICAST",
+            "RETURN",
+            "CT",
+            "--helper",
+            "sip",
+        ]);
+        prop::collection::vec(prop::collection::vec(word, 0..8).prop_map(|w| w.join(" ")), 0..30)
+            .prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Any text: a ruleset or an error, never a panic, and the judge stays within its budget.
+        #[test]
+        fn readers_never_panic(text in save_text(), junk in ".{0,200}") {
+            let context = Context { interface: Some("eth0".into()), budget: 10_000, ..Context::default() };
+            for input in [text.as_str(), junk.as_str()] {
+                let saved = super::super::iptables::read(input, None);
+                let judged = judge(&[Ruleset::Netfilter(saved)], &context);
+                prop_assert!(judged.steps <= 6 * 10_001);
+                let json = super::super::nft::read(input, &[]);
+                prop_assert!(json.error.is_some() || json.tables.is_empty() || !input.is_empty());
+            }
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(600))]
 
