@@ -38,35 +38,7 @@ const TOOL_DIRS: [&str; 4] = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin
 pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     let mut facts = FirewallFacts::default();
 
-    // The listings are independent: run them at once, so that the gather takes as long as the slowest,
-    // not their sum. The iptables texts are read in their own threads. nftables is asked for its table
-    // names first, by one netlink dump (a millisecond; `nft list tables` would fetch much more): the full
-    // `nft -j list ruleset` (the slowest listing by far: 190 ms for 4,000 rules) is run only when some
-    // table is not already read from iptables-nft-save.
-    let (tables_out, nft_save_out, legacy_out) = thread::scope(|scope| {
-        let tables = scope.spawn(nft_table_names);
-        let nft_save = scope.spawn(|| {
-            run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]).map(|text| {
-                let ruleset = iptables::read(&text, Some(FirewallTool::IptablesNftSave));
-                (incompatible_tables(&text), ruleset)
-            })
-        });
-        let legacy = run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[])
-            .map(|text| iptables::read(&text, Some(FirewallTool::IptablesLegacySave)));
-        let lost = |tool, command: &str| FirewallSource {
-            tool,
-            command: command.to_owned(),
-            status: SourceStatus::Failed,
-            detail: Some("the reader thread failed".into()),
-            rules: 0,
-            skipped: 0,
-        };
-        (
-            tables.join().unwrap_or_else(|_| Err(lost(FirewallTool::Nft, "nft -j list tables"))),
-            nft_save.join().unwrap_or_else(|_| Err(lost(FirewallTool::IptablesNftSave, "iptables-nft-save"))),
-            legacy,
-        )
-    });
+    let (tables_out, nft_save_out, legacy_out) = run_listings();
 
     // Tables iptables-nft-save printed in full; "incompatible" ones it does not print stay with nft.
     let printed: Vec<String> = match &nft_save_out {
@@ -78,6 +50,11 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
             .collect(),
         Err(_) => Vec::new(),
     };
+    let (listed, early_listing) = match tables_out {
+        Ok((names, full)) => (Ok(names), full),
+        Err(source) => (Err(source), None),
+    };
+    let tables_out = listed;
     let listed = match &tables_out {
         Ok(names) => names.clone(),
         Err(_) => None,
@@ -125,7 +102,9 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
             skipped: 0,
         });
     } else if nft_available {
-        read_nft_ruleset(&mut facts, &skip_in_nft);
+        let listing =
+            early_listing.unwrap_or_else(|| run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]));
+        read_nft_ruleset(&mut facts, listing, &skip_in_nft);
     }
 
     match legacy_out {
@@ -252,9 +231,26 @@ fn nft_tables_by_netlink() -> std::io::Result<Vec<String>> {
     }
 }
 
-/// Runs the full `nft -j list ruleset` and reads it, leaving out the tables in `skip_in_nft`.
-fn read_nft_ruleset(facts: &mut FirewallFacts, skip_in_nft: &[String]) {
-    match run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]) {
+/// Whether a table (`family name`) is IPv4 and can never be printed by iptables-nft-save.
+fn nft_only_table(table: &str) -> bool {
+    (table.starts_with("inet ") || table.starts_with("ip ")) && !iptables_table_name(table)
+}
+
+/// Whether a table (`family name`) could be one iptables-nft manages: family `ip` and an iptables table
+/// name.
+fn iptables_table_name(table: &str) -> bool {
+    table
+        .strip_prefix("ip ")
+        .is_some_and(|name| matches!(name, "filter" | "nat" | "raw" | "mangle" | "security"))
+}
+
+/// Reads the full `nft -j list ruleset`, leaving out the tables in `skip_in_nft`.
+fn read_nft_ruleset(
+    facts: &mut FirewallFacts,
+    listing: Result<String, FirewallSource>,
+    skip_in_nft: &[String],
+) {
+    match listing {
         Ok(json) => {
             // The JSON is split once and read lazily: iptables-nft's rules in it are never built.
             let ruleset = match nft::Document::parse(&json) {
@@ -285,6 +281,53 @@ fn incompatible_tables(text: &str) -> Vec<String> {
         .filter(|l| l.starts_with("# Table `") && l.contains("incompatible"))
         .filter_map(|l| l.strip_prefix("# Table `")?.split_once('\'').map(|(name, _)| name.to_owned()))
         .collect()
+}
+
+/// What the three listings gave: nftables' table names (and the full listing when it was surely
+/// needed), iptables-nft-save's tables that it calls incompatible and its ruleset, iptables-legacy-save's.
+type Listings = (
+    Result<(Option<Vec<String>>, Option<Result<String, FirewallSource>>), FirewallSource>,
+    Result<(Vec<String>, Netfilter), FirewallSource>,
+    Result<Netfilter, FirewallSource>,
+);
+
+// The listings are independent: run them at once, so that the gather takes as long as the slowest,
+// not their sum. The iptables texts are read in their own threads. nftables is asked for its table
+// names first, by one netlink dump (a millisecond; `nft list tables` would fetch much more): the full
+// `nft -j list ruleset` (the slowest listing by far: 190 ms for 4,000 rules) is run only when some
+// table is not already read from iptables-nft-save.
+fn run_listings() -> Listings {
+    thread::scope(|scope| {
+        // A table iptables can never print (any `inet` table, an `ip` table of another name) needs the
+        // full listing for sure: start it at once, alongside the iptables listings.
+        let tables = scope.spawn(|| {
+            let names = nft_table_names();
+            let needs_nft = matches!(&names, Ok(Some(list)) if list.iter().any(|t| nft_only_table(t)));
+            let full = needs_nft.then(|| run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]));
+            names.map(|names| (names, full))
+        });
+        let nft_save = scope.spawn(|| {
+            run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]).map(|text| {
+                let ruleset = iptables::read(&text, Some(FirewallTool::IptablesNftSave));
+                (incompatible_tables(&text), ruleset)
+            })
+        });
+        let legacy = run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[])
+            .map(|text| iptables::read(&text, Some(FirewallTool::IptablesLegacySave)));
+        let lost = |tool, command: &str| FirewallSource {
+            tool,
+            command: command.to_owned(),
+            status: SourceStatus::Failed,
+            detail: Some("the reader thread failed".into()),
+            rules: 0,
+            skipped: 0,
+        };
+        (
+            tables.join().unwrap_or_else(|_| Err(lost(FirewallTool::Nft, "nft -j list tables"))),
+            nft_save.join().unwrap_or_else(|_| Err(lost(FirewallTool::IptablesNftSave, "iptables-nft-save"))),
+            legacy,
+        )
+    })
 }
 
 /// Firewall managers present on the host: ufw when its configuration says it is enabled, firewalld
