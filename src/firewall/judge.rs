@@ -780,7 +780,7 @@ pub fn judge_netfilter(ruleset: &Netfilter, flow: &Flow, context: &Context, judg
             table.chains.iter().enumerate().map(|(at, c)| (c.name.as_str(), at)).collect();
         for (at, chain) in table.chains.iter().enumerate() {
             let Some(base) = &chain.base else { continue };
-            if !flow.on_path(base.hook) {
+            if !flow.on_path(base.hook) || !base.judged() {
                 continue;
             }
             let mut walker = Walker {

@@ -95,6 +95,17 @@ pub struct Base {
     pub kind: String,
 }
 
+impl Base {
+    /// Whether the judge walks this base chain: hooks on the paths of the datagrams PnP depends on, and
+    /// not a NAT chain. NAT chains translate addresses; a drop there is possible but unusual, and
+    /// kube-proxy's nftables mode keeps thousands of rules in them (see docs/firewall.md).
+    #[must_use]
+    pub fn judged(&self) -> bool {
+        matches!(self.hook, Hook::Prerouting | Hook::Input | Hook::Output | Hook::Postrouting)
+            && self.kind != "nat"
+    }
+}
+
 /// Netfilter hooks, in the order a datagram meets them on its path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Hook {

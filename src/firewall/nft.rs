@@ -45,13 +45,24 @@ struct Top<'a> {
     nftables: Vec<&'a RawValue>,
 }
 
-/// Just enough of a rule object to know its table.
+/// Just enough of a rule object to know its table and chain.
 #[derive(Deserialize)]
 struct RuleHead<'a> {
     #[serde(borrow)]
     family: Option<Cow<'a, str>>,
     #[serde(borrow)]
     table: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    chain: Option<Cow<'a, str>>,
+}
+
+/// The chains a verdict may continue in.
+fn collect_targets(verdict: &Verdict, targets: &mut Vec<String>) {
+    match verdict {
+        Verdict::Jump(target) | Verdict::Goto(target) => targets.push(target.clone()),
+        Verdict::Map { entries, .. } => entries.iter().for_each(|(_, v)| collect_targets(v, targets)),
+        _ => {}
+    }
 }
 
 impl<'a> Document<'a> {
@@ -93,21 +104,19 @@ impl<'a> Document<'a> {
             .collect()
     }
 
-    /// The rule objects of tables not in `skip_tables`, each parsed when it is reached: a rule's JSON
-    /// tree is dropped as soon as the rule is built, so thousands of them never sit in memory at once.
-    fn rules<'s>(&'s self, skip_tables: &'s [String]) -> impl Iterator<Item = Value> + 's {
+    /// The raw rule objects of IPv4 tables not in `skip_tables` (odd shapes too, to be counted).
+    fn rules<'s>(&'s self, skip_tables: &'s [String]) -> impl Iterator<Item = &'a RawValue> + 's {
         self.objects
             .iter()
             .filter(|(kind, _)| kind == "rule")
             .filter(|(_, raw)| match serde_json::from_str::<RuleHead<'_>>(raw.get()) {
-                Ok(RuleHead { family: Some(family), table: Some(table) }) => {
+                Ok(RuleHead { family: Some(family), table: Some(table), .. }) => {
                     matches!(family.as_ref(), "ip" | "inet")
                         && !skip_tables.contains(&format!("{family} {table}"))
                 }
-                // Odd shapes are parsed, to be counted as skipped.
                 _ => true,
             })
-            .filter_map(|(_, raw)| serde_json::from_str::<Value>(raw.get()).ok())
+            .map(|(_, raw)| *raw)
     }
 }
 
@@ -131,6 +140,8 @@ pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilt
     let mut by_key: HashMap<(&str, &str), usize> = HashMap::new();
     // Chain positions per table, so that 4,000 rules find their chain without a linear search.
     let mut chain_at: Vec<HashMap<String, usize>> = Vec::new();
+    // Each table's family and name, by index.
+    let mut names: Vec<(&str, &str)> = Vec::new();
     for object in objects {
         let Some(chain) = object.get("chain") else { continue };
         let (Some(family), Some(table), Some(name)) =
@@ -151,6 +162,7 @@ pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilt
         let index = *by_key.entry((family, table)).or_insert_with(|| {
             ruleset.tables.push(Table { family: family_kind, name: full, chains: Vec::new() });
             chain_at.push(HashMap::new());
+            names.push((family, table));
             ruleset.tables.len() - 1
         });
         let base = str_at(chain, "hook").map(|hook| Base {
@@ -164,45 +176,64 @@ pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilt
             table.chains.push(Chain { name: name.to_owned(), base, rules: Vec::new() });
         }
     }
-    for rule in document.rules(skip_tables) {
-        let rule = &rule;
-        let (Some(family), Some(table), Some(chain)) =
-            (str_at(rule, "family"), str_at(rule, "table"), str_at(rule, "chain"))
-        else {
-            ruleset.skipped += 1;
-            continue;
-        };
-        let Some(&index) = by_key.get(&(family, table)) else { continue };
-        let Some(exprs) = rule.get("expr").and_then(Value::as_array) else {
-            ruleset.skipped += 1;
-            continue;
-        };
-        let context = Context { sets: &sets, family, table };
-        let built = context.rule(exprs, rule.get("handle").and_then(Value::as_u64));
-        let position = chain_at.get(index).and_then(|p| p.get(chain)).copied();
-        match (ruleset.tables.get_mut(index), position) {
-            (Some(table), Some(position)) => {
-                if let Some(chain) = table.chains.get_mut(position) {
-                    chain.rules.push(built);
-                    ruleset.rules += 1;
+    // Rules are built only for chains a judged base chain reaches (see [`Base::judged`]): the raw rules
+    // are indexed by table and chain from their heads, then followed from those base chains through
+    // their jumps, gotos and verdict maps. A NAT-only ruleset of thousands of rules costs nothing.
+    let mut raw_rules: HashMap<(usize, String), Vec<&RawValue>> = HashMap::new();
+    for raw in document.rules(skip_tables) {
+        match serde_json::from_str::<RuleHead<'_>>(raw.get()) {
+            Ok(RuleHead { family: Some(family), table: Some(table), chain: Some(chain) }) => {
+                if let Some(&index) = by_key.get(&(family.as_ref(), table.as_ref())) {
+                    raw_rules.entry((index, chain.into_owned())).or_default().push(raw);
                 }
             }
             _ => ruleset.skipped += 1,
         }
     }
-    for object in objects {
-        let Some(helper) = object.get("ct helper") else { continue };
-        if let (Some(family), Some(table), Some(name)) =
-            (str_at(helper, "family"), str_at(helper, "table"), str_at(helper, "name"))
-        {
-            ruleset.helpers.push(HelperObject {
-                table: format!("{family} {table}"),
-                name: name.to_owned(),
-                kind: str_at(helper, "type").unwrap_or_default().to_owned(),
-                protocol: str_at(helper, "protocol").unwrap_or_default().to_owned(),
-            });
+    let mut queue: Vec<(usize, String)> = Vec::new();
+    for (index, table) in ruleset.tables.iter().enumerate() {
+        for chain in &table.chains {
+            if chain.base.as_ref().is_some_and(Base::judged) {
+                queue.push((index, chain.name.clone()));
+            }
         }
     }
+    let mut seen: std::collections::HashSet<(usize, String)> = std::collections::HashSet::new();
+    while let Some(key) = queue.pop() {
+        if !seen.insert(key.clone()) {
+            continue;
+        }
+        let (index, chain) = key;
+        let Some(raws) = raw_rules.remove(&(index, chain.clone())) else { continue };
+        let Some(&(family, table)) = names.get(index) else { continue };
+        let context = Context { sets: &sets, family, table };
+        for raw in raws {
+            let Ok(rule) = serde_json::from_str::<Value>(raw.get()) else {
+                ruleset.skipped += 1;
+                continue;
+            };
+            let Some(exprs) = rule.get("expr").and_then(Value::as_array) else {
+                ruleset.skipped += 1;
+                continue;
+            };
+            let built = context.rule(exprs, rule.get("handle").and_then(Value::as_u64));
+            let mut targets = Vec::new();
+            collect_targets(&built.verdict, &mut targets);
+            queue.extend(targets.into_iter().map(|t| (index, t)));
+            let position = chain_at.get(index).and_then(|p| p.get(&chain)).copied();
+            match (ruleset.tables.get_mut(index), position) {
+                (Some(table), Some(position)) => {
+                    if let Some(chain) = table.chains.get_mut(position) {
+                        chain.rules.push(built);
+                        ruleset.rules += 1;
+                    }
+                }
+                _ => ruleset.skipped += 1,
+            }
+        }
+    }
+    // Rules of chains no judged base chain reaches are not read (nor counted).
+    read_helpers(objects, &mut ruleset);
     ruleset
 }
 
@@ -220,6 +251,23 @@ pub fn table_names(json: &str) -> Option<Vec<String>> {
         }
     }
     Some(names)
+}
+
+/// The `ct helper` objects of the tables kept.
+fn read_helpers(objects: &[Value], ruleset: &mut Netfilter) {
+    for object in objects {
+        let Some(helper) = object.get("ct helper") else { continue };
+        if let (Some(family), Some(table), Some(name)) =
+            (str_at(helper, "family"), str_at(helper, "table"), str_at(helper, "name"))
+        {
+            ruleset.helpers.push(HelperObject {
+                table: format!("{family} {table}"),
+                name: name.to_owned(),
+                kind: str_at(helper, "type").unwrap_or_default().to_owned(),
+                protocol: str_at(helper, "protocol").unwrap_or_default().to_owned(),
+            });
+        }
+    }
 }
 
 /// The tables of an nftables ruleset that iptables-nft manages: family `ip`, an iptables table name, and

@@ -859,3 +859,25 @@ fn ufw_and_firewalld_rulesets_are_owned_by_them() {
     let judged = judge(&nft_rules(fixture!("nft-firewalld-like.json")), &eth0());
     assert!(judged.findings.iter().all(|f| f.manager == Some(FirewallManager::Firewalld)), "{judged:?}");
 }
+
+#[test]
+fn nat_chains_and_what_only_they_reach_are_not_read() {
+    let json = r#"{"nftables":[{"table":{"family":"ip","name":"kube-proxy"}},
+      {"chain":{"family":"ip","table":"kube-proxy","name":"nat-prerouting","type":"nat","hook":"prerouting","prio":-100,"policy":"accept"}},
+      {"chain":{"family":"ip","table":"kube-proxy","name":"services"}},
+      {"chain":{"family":"ip","table":"kube-proxy","name":"filter-input","type":"filter","hook":"input","prio":-110,"policy":"accept"}},
+      {"chain":{"family":"ip","table":"kube-proxy","name":"checks"}},
+      {"rule":{"family":"ip","table":"kube-proxy","chain":"nat-prerouting","handle":5,"expr":[{"jump":{"target":"services"}}]}},
+      {"rule":{"family":"ip","table":"kube-proxy","chain":"services","handle":6,"expr":[{"drop":null}]}},
+      {"rule":{"family":"ip","table":"kube-proxy","chain":"filter-input","handle":7,"expr":[{"jump":{"target":"checks"}}]}},
+      {"rule":{"family":"ip","table":"kube-proxy","chain":"checks","handle":8,"expr":[
+        {"match":{"op":"==","left":{"payload":{"protocol":"udp","field":"dport"}},"right":5060}},{"drop":null}]}}]}"#;
+    let ruleset = nft::read(json, &[]);
+    // The filter chain and the chain it jumps to are read; the NAT chain's rules are not.
+    assert_eq!(ruleset.rules, 2);
+    let judged = judge(&[Ruleset::Netfilter(ruleset)], &eth0());
+    assert_eq!(
+        summary_of(&judged, FirewallFlow::SubscribeIn),
+        ["drops udp-port drop checks: udp dport 5060 drop"]
+    );
+}
