@@ -466,3 +466,23 @@ fn a_sip_conntrack_helper_on_the_port_is_reported() {
     // A helper drops nothing by itself.
     assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
 }
+
+#[test]
+fn a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it")
+    else {
+        return;
+    };
+    lab.feed(
+        &pbx,
+        &["iptables-nft-restore"],
+        "*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n-A INPUT -j KUBE-FIREWALL\n\
+         -A KUBE-FIREWALL -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n",
+    );
+    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+    let remedy =
+        check_of(&report, "multicast.host-firewall")["remedy"].as_str().unwrap_or_default().to_owned();
+    assert!(remedy.contains("KUBE-FIREWALL is kube-proxy's own"), "{remedy}");
+    assert!(remedy.contains("iptables-nft -I INPUT 1 -s 198.51.100.0/24"), "{remedy}");
+}
