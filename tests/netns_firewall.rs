@@ -486,3 +486,25 @@ fn a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it() {
     assert!(remedy.contains("KUBE-FIREWALL is kube-proxy's own"), "{remedy}");
     assert!(remedy.contains("iptables-nft -I INPUT 1 -s 198.51.100.0/24"), "{remedy}");
 }
+
+#[test]
+fn an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green")
+    else {
+        return;
+    };
+    lab.feed(
+        &pbx,
+        &["iptables-legacy-restore"],
+        "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n",
+    );
+    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-output", "fail");
+    let remedy =
+        check_of(&report, "multicast.host-firewall-output")["remedy"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        remedy.contains("iptables-legacy -A OUTPUT -d 198.51.100.0/24 -p udp --sport 5060 -j ACCEPT"),
+        "{remedy}"
+    );
+    fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
+}
