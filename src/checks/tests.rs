@@ -364,3 +364,15 @@ fn output_igmp_and_helper_checks() {
     assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Pass);
     assert_eq!(statuses(&snapshot)[2], Fail);
 }
+
+#[test]
+fn a_ruleset_too_large_to_judge_whole_warns_instead_of_passing() {
+    let mut snapshot = with_nft_ruleset(include_str!("../../tests/fixtures/firewall/nft-irrelevant.json"));
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Pass);
+    // Facts from a gather whose judge ran out of steps, with no ruleset to judge again.
+    snapshot.facts.firewall.rulesets.clear();
+    snapshot.facts.firewall.partial = true;
+    let check = check_of(&snapshot, multicast::HOST_FIREWALL);
+    assert_eq!(check.status, Warn);
+    assert!(check.summary.contains("too large to judge whole"), "{}", check.summary);
+}
