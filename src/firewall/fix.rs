@@ -243,7 +243,8 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 )),
             }
         }
-        FirewallManager::Nftables | FirewallManager::WindowsFirewall => Fix {
+        FirewallManager::WindowsFirewall => windows_fix(finding, flow, &subnet, port),
+        FirewallManager::Nftables => Fix {
             manager,
             apply: vec![nft(&finding.chain)],
             persist: if policy {
@@ -269,6 +270,31 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 note: None,
             }
         }
+    }
+}
+
+/// Windows Defender Firewall: block beats allow, so a blocking rule must be turned off; a default block
+/// needs an allow rule, scoped to the phones' subnet.
+fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
+    let inbound = matches!(flow, FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop | FirewallFlow::IgmpIn);
+    let direction = if inbound { "Inbound" } else { "Outbound" };
+    let apply = if finding.verdict == FirewallVerdict::PolicyDrop {
+        let what = match flow {
+            FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => format!("-Protocol 2 -RemoteAddress {subnet}"),
+            _ => format!("-Protocol UDP -LocalPort {port} -RemoteAddress {subnet}"),
+        };
+        vec![format!(
+            "New-NetFirewallRule -DisplayName \"SIP PnP ({})\" -Direction {direction} {what} -Action Allow",
+            direction.to_ascii_lowercase()
+        )]
+    } else {
+        vec![format!("Disable-NetFirewallRule -DisplayName \"{}\"", finding.rule)]
+    };
+    Fix {
+        manager: FirewallManager::WindowsFirewall,
+        apply,
+        persist: "Windows keeps firewall rules".into(),
+        note: None,
     }
 }
 

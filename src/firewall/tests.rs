@@ -516,8 +516,19 @@ fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
     let open = WindowsFirewall { rules: vec![allow.clone()], ..closed.clone() };
     assert!(!judge(&[Ruleset::Windows(open)], &eth0()).drops(FirewallFlow::SubscribeIn));
     let block = WindowsRule { name: "no SIP".into(), allow: false, ..allow.clone() };
-    let both = WindowsFirewall { rules: vec![allow, block], ..closed };
-    assert!(judge(&[Ruleset::Windows(both)], &eth0()).drops(FirewallFlow::SubscribeIn));
+    let both = WindowsFirewall { rules: vec![allow, block], ..closed.clone() };
+    let judged = judge(&[Ruleset::Windows(both)], &eth0());
+    assert!(judged.drops(FirewallFlow::SubscribeIn));
+    // The fix turns the blocking rule off (an allow cannot beat it); a default block gets a scoped allow.
+    let finding = first(&judged, FirewallFlow::SubscribeIn);
+    assert_eq!(fix::fix(&finding, &fix_context()).apply, ["Disable-NetFirewallRule -DisplayName \"no SIP\""]);
+    let finding = first(&judge(&[Ruleset::Windows(closed)], &eth0()), FirewallFlow::SubscribeIn);
+    assert_eq!(
+        fix::fix(&finding, &fix_context()).apply,
+        [
+            "New-NetFirewallRule -DisplayName \"SIP PnP (inbound)\" -Direction Inbound -Protocol UDP -LocalPort 5060 -RemoteAddress 198.51.100.0/24 -Action Allow"
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------------
