@@ -888,7 +888,7 @@ fn judge_windows(firewall: &WindowsFirewall, flow: &Flow, judgement: &mut Judgem
     let hook = if flow.inbound { "inbound" } else { "outbound" };
     let mut push = |certainty, rule: String, verdict| {
         judgement.findings.push(FirewallFinding {
-            tool: FirewallTool::Nft,
+            tool: FirewallTool::WindowsFirewall,
             affects: if flow.inbound { FirewallAffects::AllInput } else { FirewallAffects::AllOutput },
             certainty,
             table: "Windows Defender Firewall".into(),
