@@ -344,7 +344,8 @@ fn a_drop_of_the_answers_on_output_fails_and_its_fix_turns_it_green() {
 
 #[test]
 fn igmp_dropped_both_ways_fails_and_its_fix_turns_it_green() {
-    let Some((lab, pbx, _phone)) = two_hosts("igmp_dropped_both_ways_fails_and_its_fix_turns_it_green", FIREWALL_TOOLS)
+    let Some((lab, pbx, _phone)) =
+        two_hosts("igmp_dropped_both_ways_fails_and_its_fix_turns_it_green", FIREWALL_TOOLS)
     else {
         return;
     };
@@ -364,9 +365,10 @@ fn igmp_dropped_both_ways_fails_and_its_fix_turns_it_green() {
 
 #[test]
 fn a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback", FIREWALL_TOOLS)
-    else {
+    let Some((lab, pbx, _phone)) = two_hosts(
+        "a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback",
+        FIREWALL_TOOLS,
+    ) else {
         return;
     };
     lab.nft(
@@ -435,7 +437,9 @@ fn a_policy_drop_fails_sip_and_igmp_and_the_nft_fixes_turn_them_green() {
 #[test]
 fn iptables_fixes_turn_green_with_either_backend() {
     for program in ["iptables-legacy", "iptables-nft"] {
-        let Some((lab, pbx, _phone)) = two_hosts("iptables_fixes_turn_green_with_either_backend", FIREWALL_TOOLS) else {
+        let Some((lab, pbx, _phone)) =
+            two_hosts("iptables_fixes_turn_green_with_either_backend", FIREWALL_TOOLS)
+        else {
             return;
         };
         lab.feed(
@@ -481,7 +485,9 @@ fn iptables_nft_tables_alone_spare_the_full_nft_listing() {
 
 #[test]
 fn a_sip_conntrack_helper_on_the_port_is_reported() {
-    let Some((lab, pbx, _phone)) = two_hosts("a_sip_conntrack_helper_on_the_port_is_reported", FIREWALL_TOOLS) else {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("a_sip_conntrack_helper_on_the_port_is_reported", FIREWALL_TOOLS)
+    else {
         return;
     };
     lab.nft(
@@ -519,9 +525,10 @@ fn a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it() {
 
 #[test]
 fn an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green", FIREWALL_TOOLS)
-    else {
+    let Some((lab, pbx, _phone)) = two_hosts(
+        "an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green",
+        FIREWALL_TOOLS,
+    ) else {
         return;
     };
     lab.feed(
