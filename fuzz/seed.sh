@@ -6,11 +6,12 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-targets=${*:-sip_parse igmp_parse}
+targets=${*:-sip_parse igmp_parse fragments}
 for target in $targets; do
     case $target in
         sip_parse) seeds="$root/tests/fixtures/sip/*.txt $root/tests/fixtures/sip/variants/*.txt" ;;
         igmp_parse) seeds="$root/tests/fixtures/igmp/*.bin" ;;
+        fragments) seeds="$root/tests/fixtures/igmp/*.bin" ;;
         *) echo "seed.sh: no seeds known for target '$target'" >&2; exit 2 ;;
     esac
     mkdir -p "$here/corpus/$target"

@@ -1,10 +1,12 @@
 //! `network-multicast`: the interface can do multicast, nothing on the host drops the phones'
 //! datagrams, the LAN carries multicast both ways, and an IGMP querier keeps snooping switches honest.
 
+use std::net::{IpAddr, SocketAddr};
+
 use serde_json::json;
 
 use super::{Snapshot, check, remedy};
-use crate::facts::{FindingCertainty, SourceStatus};
+use crate::facts::{FindingCertainty, InterfaceKind, SourceStatus};
 use crate::report::model::{Check, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
@@ -13,6 +15,10 @@ pub const LAN_PATH: &str = "multicast.lan-path";
 pub const QUERIER: &str = "multicast.igmp-querier";
 pub const HOST_FIREWALL: &str = "multicast.host-firewall";
 pub const RP_FILTER: &str = "multicast.rp-filter";
+/// RFC 2236/3376's default query interval: a passive listen shorter than this may miss the querier.
+const DEFAULT_QUERY_INTERVAL_SECS: u64 = 125;
+pub const WIFI: &str = "multicast.wifi-adapter";
+pub const BEHIND_NAT: &str = "multicast.host-behind-nat";
 
 /// Whether these checks found that the host itself drops PnP datagrams (firewall or `rp_filter`): the
 /// cause that other requirements must not be blamed for.
@@ -31,7 +37,164 @@ pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
         delivered(snapshot),
         lan_path(snapshot),
         querier(snapshot),
+        wifi(snapshot),
+        behind_nat(snapshot),
     ]
+}
+
+/// Whether a strict or loose reverse-path filter on `interface` could have dropped a datagram from
+/// `source` arriving there: strict (1) only when the route back to the source leaves by another
+/// interface — phones on the PnP subnet always pass — and loose (2) only when no route leads back at all.
+fn rp_filter_could_drop(snapshot: &Snapshot, interface: &str, source: IpAddr) -> bool {
+    let facts = &snapshot.facts;
+    let back = if facts.routes.is_empty() {
+        // Routes not read: the interface's own subnet is the one route known to lead back.
+        facts.interface(interface).and_then(|i| i.subnet_containing(source)).map(|_| interface)
+    } else {
+        facts.route_interface_for(source)
+    };
+    match facts.firewall.effective_rp_filter(interface) {
+        Some(1) => back != Some(interface),
+        Some(2) => back.is_none() && !facts.routes.is_empty(),
+        _ => false,
+    }
+}
+
+/// The sources of SUBSCRIBEs captured but never delivered that the reverse-path filter could explain.
+fn rp_filter_suspects(snapshot: &Snapshot, interface: &str) -> Vec<SocketAddr> {
+    snapshot.listen.done().map_or_else(Vec::new, |l| {
+        l.captured_not_delivered
+            .iter()
+            .filter(|s| rp_filter_could_drop(snapshot, interface, s.ip()))
+            .copied()
+            .collect()
+    })
+}
+
+/// The receiving sockets on the port dropped datagrams in the window (full receive buffers).
+fn sockets_dropped(snapshot: &Snapshot) -> u64 {
+    snapshot.listen.done().and_then(|l| l.socket_drops).unwrap_or(0)
+}
+
+/// Access points often isolate Wi-Fi clients from each other, or turn multicast into unicast for the
+/// clients that asked: the group joined (or the phones faced) on Wi-Fi may never hear a phone.
+fn wifi(snapshot: &Snapshot) -> Check {
+    let is_wifi = |name: &str| snapshot.facts.interface(name).is_some_and(|i| i.kind == InterfaceKind::Wifi);
+    let mut on_wifi: Vec<String> = snapshot
+        .facts
+        .members_of(IpAddr::V4(snapshot.group))
+        .iter()
+        .map(|m| m.interface.clone())
+        .filter(|name| is_wifi(name))
+        .collect();
+    if let Some(pnp) = snapshot.pnp_interface.as_deref().filter(|name| is_wifi(name))
+        && !on_wifi.iter().any(|n| n == pnp)
+    {
+        on_wifi.push(pnp.to_owned());
+    }
+    let evidence = json!({"wifi": on_wifi});
+    let Some(first) = on_wifi.first() else {
+        return check(
+            WIFI,
+            Status::Pass,
+            "No Wi-Fi adapter faces the phones or joined the group.".into(),
+            None,
+            evidence,
+        );
+    };
+    check(
+        WIFI,
+        Status::Warn,
+        format!(
+            "{} is heard through Wi-Fi ({}): access points often isolate clients from each other or convert \
+             multicast to unicast, so phones' SUBSCRIBEs may never arrive.",
+            snapshot.group,
+            on_wifi.join(", ")
+        ),
+        Some(remedy::avoid_wifi(first)),
+        evidence,
+    )
+}
+
+/// Hosts behind NAT — a container on a bridge network, WSL 2 in NAT mode, a virtual machine on a NAT'd
+/// adapter — never receive the LAN's multicast, whatever their own settings say.
+fn behind_nat(snapshot: &Snapshot) -> Check {
+    let Some(environment) = &snapshot.facts.environment else {
+        return check(
+            BEHIND_NAT,
+            Status::Skip,
+            "Where mcready runs (container, WSL, virtual machine) is not read on this OS.".into(),
+            None,
+            json!({}),
+        );
+    };
+    let evidence = json!({"environment": environment});
+    let pnp = snapshot.pnp_interface();
+    let name = pnp.map_or("eth0", |i| i.name.as_str());
+    let veth = pnp.is_some_and(|i| i.kind_detail.as_deref() == Some("veth"));
+    // The NAT networks hypervisors give by default: VirtualBox/QEMU user mode, libvirt's `default`.
+    let nat_subnet = pnp.is_some_and(|i| {
+        i.ipv4.iter().any(|net| match net.addr {
+            IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                (a, b, c) == (10, 0, 2) || (a, b, c) == (192, 168, 122)
+            }
+            IpAddr::V6(_) => false,
+        })
+    });
+    let found = if let Some(runtime) = &environment.container {
+        match environment.in_container_network {
+            None => {
+                return check(
+                    BEHIND_NAT,
+                    Status::Skip,
+                    format!(
+                        "mcready runs in a container ({runtime}), but whether it has a network of its own could not be \
+                         read: run as root to tell bridge from host networking."
+                    ),
+                    None,
+                    evidence,
+                );
+            }
+            Some(true) if veth => Some((
+                remedy::Isolation::ContainerBridge,
+                format!(
+                    "mcready runs in a container ({runtime}) on a bridge network ({name} is a veth): the LAN's multicast \
+                     does not cross the container bridge's NAT, so phones are never heard here."
+                ),
+            )),
+            Some(_) => None,
+        }
+    } else if environment.wsl && !environment.wsl_mirrored {
+        Some((
+            remedy::Isolation::WslNat,
+            "mcready runs in WSL 2 with NAT networking: the LAN's multicast does not reach the WSL virtual machine."
+                .to_owned(),
+        ))
+    } else if let Some(hypervisor) = environment.virtual_machine.as_deref().filter(|_| nat_subnet) {
+        Some((
+            remedy::Isolation::VmNat,
+            format!(
+                "mcready runs in a {hypervisor} virtual machine whose adapter {name} is on the hypervisor's NAT network: \
+                 the LAN's multicast does not reach it."
+            ),
+        ))
+    } else {
+        None
+    };
+    match found {
+        Some((isolation, summary)) => {
+            check(BEHIND_NAT, Status::Warn, summary, Some(remedy::leave_nat(isolation, name)), evidence)
+        }
+        None => check(
+            BEHIND_NAT,
+            Status::Pass,
+            "mcready runs on the LAN's own network: no container bridge, WSL NAT or NAT'd virtual adapter."
+                .into(),
+            None,
+            evidence,
+        ),
+    }
 }
 
 /// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
@@ -125,20 +288,26 @@ fn rp_filter(snapshot: &Snapshot) -> Check {
             json!({}),
         );
     };
-    let evidence = json!({"interface": interface, "effective_rp_filter": value});
-    let unexplained_drop = snapshot.listen.done().is_some_and(|l| !l.captured_not_delivered.is_empty())
+    let suspects = rp_filter_suspects(snapshot, interface);
+    let evidence = json!({"interface": interface, "effective_rp_filter": value, "could_drop": suspects});
+    let unexplained_drop = !suspects.is_empty()
+        && sockets_dropped(snapshot) == 0
         && !snapshot.facts.firewall.findings.iter().any(|f| f.certainty == FindingCertainty::Drops);
     match value {
-        1 if unexplained_drop => check(
-            RP_FILTER,
-            Status::Fail,
-            format!(
-                "Strict reverse-path filtering on {interface} (rp_filter=1) is the likely cause of the drop: no firewall \
-                 rule explains it."
-            ),
-            Some(remedy::loosen_rp_filter(snapshot.os, interface)),
-            evidence,
-        ),
+        1 | 2 if unexplained_drop => {
+            let sources: Vec<String> = suspects.iter().map(|s| s.ip().to_string()).collect();
+            check(
+                RP_FILTER,
+                Status::Fail,
+                format!(
+                    "The reverse-path filter on {interface} (rp_filter={value}) is the likely cause of the drop: the route \
+                     back to {} does not leave by {interface}, and no firewall rule explains it.",
+                    sources.join(", ")
+                ),
+                Some(remedy::loosen_rp_filter(snapshot.os, interface)),
+                evidence,
+            )
+        }
         1 => check(
             RP_FILTER,
             Status::Pass,
@@ -186,9 +355,12 @@ fn interface_flag(snapshot: &Snapshot) -> Check {
             INTERFACE_FLAG,
             Status::Fail,
             format!("{} is not {}.", interface.name, missing.join(", not ")),
-            Some(format!(
-                "Bring the interface up with its multicast flag: `sudo ip link set {0} up multicast on`, and check its cable or Wi-Fi link.",
-                interface.name
+            Some(remedy::bring_link_up(
+                snapshot.os,
+                &interface.name,
+                flags.up,
+                flags.running,
+                flags.multicast,
             )),
             evidence,
         )
@@ -207,22 +379,47 @@ fn delivered(snapshot: &Snapshot) -> Check {
             json!({}),
         );
     };
-    let evidence =
-        json!({"captured_not_delivered": listen.captured_not_delivered, "heard_by": listen.heard_by});
+    let evidence = json!({
+        "captured_not_delivered": listen.captured_not_delivered,
+        "heard_by": listen.heard_by,
+        "socket_drops": listen.socket_drops,
+    });
     if !listen.captured_not_delivered.is_empty() {
         let sources: Vec<String> = listen.captured_not_delivered.iter().map(ToString::to_string).collect();
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
+        let drops = sockets_dropped(snapshot);
+        // Proof before blame: sockets that dropped datagrams themselves explain the loss.
+        if drops > 0 {
+            return check(
+                DELIVERED,
+                Status::Warn,
+                format!(
+                    "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them, and the sockets \
+                     on UDP {} dropped {drops} datagram(s) in the window: their receive buffers were full.",
+                    sources.join(", "),
+                    snapshot.port
+                ),
+                Some(remedy::raise_receive_buffers(snapshot.os)),
+                evidence,
+            );
+        }
         let firewall_rule =
             snapshot.facts.firewall.findings.iter().any(|f| f.certainty == FindingCertainty::Drops);
-        let strict = snapshot.facts.firewall.effective_rp_filter(interface) == Some(1);
-        let likely = match (firewall_rule, strict) {
-            (true, _) => "the host firewall dropped them (see its rule above)",
-            (false, true) => {
-                "no firewall rule explains it, so the strict reverse-path filter likely dropped them"
-            }
-            (false, false) => {
-                "a host firewall rule mcready could not read, or a reverse-path filter, dropped them"
-            }
+        let rp_cause = !rp_filter_suspects(snapshot, interface).is_empty();
+        let (likely, fix) = match (firewall_rule, rp_cause) {
+            (true, _) => (
+                "the host firewall dropped them (see its rule above)",
+                remedy::open_firewall(snapshot.os, snapshot.port),
+            ),
+            (false, true) => (
+                "no firewall rule explains it, and the route back to them leaves by another interface, so the \
+                 reverse-path filter likely dropped them",
+                remedy::loosen_rp_filter(snapshot.os, interface),
+            ),
+            (false, false) => (
+                "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
+                remedy::open_firewall(snapshot.os, snapshot.port),
+            ),
         };
         return check(
             DELIVERED,
@@ -231,11 +428,7 @@ fn delivered(snapshot: &Snapshot) -> Check {
                 "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: {likely}.",
                 sources.join(", ")
             ),
-            Some(format!(
-                "{} If no rule matches, {}",
-                remedy::open_firewall(snapshot.os, snapshot.port),
-                remedy::loosen_rp_filter(snapshot.os, interface)
-            )),
+            Some(fix),
             evidence,
         );
     }
@@ -312,7 +505,10 @@ fn lan_path(snapshot: &Snapshot) -> Check {
         return check(
             LAN_PATH,
             Status::Pass,
-            "Multicast from the LAN reached this host while listening.".into(),
+            format!(
+                "Datagrams to {}:{} from the LAN reached this host while listening.",
+                snapshot.group, snapshot.port
+            ),
             None,
             json!({"phones_heard": listen.phones.len()}),
         );
@@ -337,6 +533,18 @@ fn querier(snapshot: &Snapshot) -> Check {
                     QUERIER,
                     Status::Pass,
                     format!("An IGMP querier ({source}) serves the LAN: snooping switches keep the group's ports open."),
+                    None,
+                    evidence,
+                ),
+                // A passive window shorter than the query interval may simply have missed it.
+                None if report.listened_secs.is_some_and(|secs| secs < DEFAULT_QUERY_INTERVAL_SECS) => check(
+                    QUERIER,
+                    Status::Skip,
+                    format!(
+                        "No general query was heard in {} s of listening, shorter than a querier's default interval \
+                         (125 s): add `--listen 130` to decide, or run without `--no-probe` for the fast search.",
+                        report.listened_secs.unwrap_or_default()
+                    ),
                     None,
                     evidence,
                 ),

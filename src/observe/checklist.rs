@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
-use super::listen::{self, Joining, ListenOptions};
+use super::listen::{self, Joining, ListenOptions, SharedRun};
 use super::probe::{self, ProbeOptions};
 use super::querier::{self, QuerierSearch};
 use crate::facts::{HostFacts, Interface};
@@ -78,7 +78,32 @@ pub fn observe(
     };
     let host_addresses = super::host_addresses(facts);
     let local = &local;
+    let run = SharedRun::default();
+    let run = &run;
     std::thread::scope(|scope| {
+        // The listening window opens first and lasts to the end of the run (and `--listen` longer): a
+        // phone that boots while the probe waits is heard, and the capture sees the probe's answers.
+        let listening = match (plan.listen, interface) {
+            (Some(window), Some(interface)) => {
+                let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
+                let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
+                Some(scope.spawn(move || {
+                    match listen::observe_run(facts, interface, options, run, actions, &mut |_| {}) {
+                        Ok(report) => Observed::Done(report),
+                        Err(error) => Observed::Skipped(format!("could not listen: {error}")),
+                    }
+                }))
+            }
+            _ => None,
+        };
+        if let Some(handle) = &listening {
+            // The window marks itself opened (or gave up) within milliseconds; the bound only guards
+            // against a thread that died before it could say so.
+            let give_up = std::time::Instant::now() + Duration::from_secs(5);
+            while !run.opened() && !handle.is_finished() && std::time::Instant::now() < give_up {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
         // Finding a querier fast means a join and a leave; passive, a general query is only heard by
         // listening through the window.
         let querier = match (plan.passive, plan.listen) {
@@ -112,23 +137,26 @@ pub fn observe(
             };
             match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions) {
                 Ok(report) => Observed::Done(report),
-                Err(error) => Observed::Skipped(error.to_string()),
+                Err(error) => Observed::Skipped(format!("{error}")),
             }
         };
         let peer = joined(peer_test);
+        // A passive querier search listens for the window itself; it is not "the rest of the run".
+        let querier_passive = plan.passive;
+        let querier = if querier_passive {
+            run.others_done(std::time::Instant::now());
+            joined(querier)
+        } else {
+            let querier = joined(querier);
+            run.others_done(std::time::Instant::now());
+            querier
+        };
         let listen = match (plan.listen, interface) {
-            (Some(window), Some(interface)) => {
-                let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
-                let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
-                match listen::observe(facts, interface, options, actions, &mut |_| {}) {
-                    Ok(report) => Observed::Done(report),
-                    Err(error) => Observed::Skipped(format!("could not listen: {error}")),
-                }
-            }
             (Some(_), None) => no_interface(true),
             (None, _) => Observed::NotAsked,
+            (Some(_), Some(_)) => joined(listening),
         };
-        Observations { probe, querier: joined(querier), peer, listen }
+        Observations { probe, querier, peer, listen }
     })
 }
 
