@@ -63,8 +63,19 @@ fn answered_through_our_join(snapshot: &Snapshot) -> bool {
     probe || listen
 }
 
+/// The other LAN adapters, when the PnP interface was only assumed and the group is joined on one of
+/// them: then which adapter faces the phones is the open question, not a route.
+fn joined_on_an_assumed_alternative(snapshot: &Snapshot) -> Option<Vec<&str>> {
+    let others: Vec<&str> = assumed_other_lans(snapshot).iter().map(|i| i.name.as_str()).collect();
+    let joined = snapshot.facts.members_of(IpAddr::V4(snapshot.group));
+    joined.iter().any(|m| others.contains(&m.interface.as_str())).then_some(others)
+}
+
 /// The fix for a group joined elsewhere: the route, unless the link itself is down.
 fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
+    if let Some(others) = joined_on_an_assumed_alternative(snapshot) {
+        return remedy::name_the_phones_interface(pnp, &others);
+    }
     match pnp_down(snapshot) {
         Some(down) => format!(
             "Bring {down}'s link up first (see multicast.interface-flag): no route through it works while it is down. \
@@ -109,6 +120,21 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
                  installed, `mcready respond --url URL --allow MAC` can stand in for it."
                     .into(),
             ),
+            evidence,
+        );
+    }
+    // The phones' interface was only assumed, and the PBX joined on another LAN adapter: that one may
+    // well be the phones'. Routing the group away from it could cut the phones off: ask instead.
+    if let Some(other_lans) = joined_on_an_assumed_alternative(snapshot) {
+        return check(
+            ON_PNP_INTERFACE,
+            Status::Warn,
+            format!(
+                "{} is joined on {}, not on {pnp}, which mcready only assumed faces the phones.",
+                snapshot.group,
+                joined_on.join(", ")
+            ),
+            Some(remedy::name_the_phones_interface(pnp, &other_lans)),
             evidence,
         );
     }
@@ -194,6 +220,38 @@ fn group_route(snapshot: &Snapshot) -> Check {
     }
 }
 
+/// When the PnP interface was only assumed (the OS's route for the group, no `--phone`, `--peer` or
+/// `-i`): the other active adapters that could just as well face the phones — a wired LAN, a bridge, or
+/// a software link such as a veth or VLAN (not a named product's adapter such as docker0), with an IPv4
+/// subnet. Never the assumed interface's own carriers.
+fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
+    if matches!(snapshot.interface_rule, InterfaceRule::Interface | InterfaceRule::PhoneSubnet) {
+        return Vec::new();
+    }
+    let protected = snapshot.pnp_interface.as_deref().map_or_else(Vec::new, |p| {
+        let mut protected = snapshot.facts.carriers_of(p);
+        protected.extend(snapshot.facts.riders_of(p));
+        protected
+    });
+    snapshot
+        .facts
+        .interfaces
+        .iter()
+        .filter(|i| i.flags.up && i.flags.running && !i.flags.loopback && !protected.contains(&i.name))
+        .filter(|i| {
+            !i.ipv4.is_empty()
+                && match i.kind {
+                    InterfaceKind::Ethernet | InterfaceKind::Bridge => true,
+                    InterfaceKind::Virtual => matches!(
+                        i.kind_detail.as_deref(),
+                        Some("veth" | "vlan" | "macvlan" | "ipvlan" | "bond")
+                    ),
+                    _ => false,
+                }
+        })
+        .collect()
+}
+
 /// Adapters the PortSIP-style guidance says to disable on a PBX host: they attract the group's route
 /// or the PBX's join. Never the phones' interface nor what it rides on (a bridge's ports, a VLAN's
 /// parent, a bond's members); and when the phones' interface was only assumed (the group's route), a
@@ -206,26 +264,9 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
         protected.extend(snapshot.facts.riders_of(&p.name));
         protected
     });
-    let assumed = !matches!(snapshot.interface_rule, InterfaceRule::Interface | InterfaceRule::PhoneSubnet);
     let active =
         |i: &&Interface| i.flags.up && i.flags.running && !i.flags.loopback && !protected.contains(&i.name);
-    // A wired LAN (or a software link such as a veth or VLAN, not a named product's adapter) with an
-    // IPv4 subnet: phones could be on it.
-    let could_serve_phones = |i: &Interface| {
-        !i.ipv4.is_empty()
-            && match i.kind {
-                InterfaceKind::Ethernet | InterfaceKind::Bridge => true,
-                InterfaceKind::Virtual => {
-                    matches!(i.kind_detail.as_deref(), Some("veth" | "vlan" | "macvlan" | "ipvlan" | "bond"))
-                }
-                _ => false,
-            }
-    };
-    let other_lans: Vec<&Interface> = if assumed {
-        snapshot.facts.interfaces.iter().filter(active).filter(|i| could_serve_phones(i)).collect()
-    } else {
-        Vec::new()
-    };
+    let other_lans = assumed_other_lans(snapshot);
     let suspicious = |i: &&Interface| {
         if other_lans.iter().any(|l| l.name == i.name) {
             return false;
@@ -395,9 +436,12 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check]) -> Check {
     // a phone would get.
     if !local.is_empty() && answered_through_our_join(snapshot) {
         let pnp = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
+        // When the phones' interface was only assumed, the PBX may be right and the assumption wrong.
+        let status =
+            if joined_on_an_assumed_alternative(snapshot).is_some() { Status::Warn } else { Status::Fail };
         return check(
             PBX_ANSWERS,
-            Status::Fail,
+            status,
             format!(
                 "The PBX on this host answered ({}) only because mcready itself joined {} on {pnp} for the probe: \
                  nothing had joined it there before, so phones on {pnp} get no answer.",

@@ -385,7 +385,14 @@ fn delivered(snapshot: &Snapshot) -> Check {
         "socket_drops": listen.socket_drops,
     });
     if !listen.captured_not_delivered.is_empty() {
-        let sources: Vec<String> = listen.captured_not_delivered.iter().map(ToString::to_string).collect();
+        // Counted as hosts: a phone retransmitting from two ports is one phone.
+        let mut sources: Vec<String> = Vec::new();
+        for source in &listen.captured_not_delivered {
+            let host = source.ip().to_string();
+            if !sources.contains(&host) {
+                sources.push(host);
+            }
+        }
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
         let drops = sockets_dropped(snapshot);
         // Proof before blame: sockets that dropped datagrams themselves explain the loss.
@@ -429,6 +436,23 @@ fn delivered(snapshot: &Snapshot) -> Check {
                 sources.join(", ")
             ),
             Some(fix),
+            evidence,
+        );
+    }
+    // Delivery is proved only by comparing the capture with a socket: with one of them alone it is
+    // not judged (and "every SUBSCRIBE was delivered" would be a claim without proof).
+    if listen.heard_by != crate::observed::HeardBy::Both {
+        let why = match listen.heard_by {
+            crate::observed::HeardBy::Capture => {
+                "heard by passive capture alone (no socket of mcready's on the group)"
+            }
+            _ => "heard by a socket alone (no passive capture: run as root)",
+        };
+        return check(
+            DELIVERED,
+            Status::Skip,
+            format!("Delivery to sockets was not judged: {why}."),
+            None,
             evidence,
         );
     }

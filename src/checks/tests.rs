@@ -407,6 +407,15 @@ fn two_lan_adapters_without_a_phone_ask_instead_of_taking_one_down() {
     let fix = adapters.remedy.unwrap();
     assert!(!fix.contains("down"), "never take an adapter the phones may be on down: {fix}");
     assert!(fix.contains("mcready assumed wan") && fix.contains("`-i eth0`"), "{fix}");
+    // The PBX joined on eth0 (the fixture's membership): no fix may route the group away from it, nor
+    // take eth0 down; membership asks which adapter faces the phones.
+    for check in evaluate(&snapshot).iter().flat_map(|r| &r.checks) {
+        let remedy = check.remedy.as_deref().unwrap_or("");
+        assert!(!remedy.contains("dev wan") && !remedy.contains("eth0 down"), "{}: {remedy}", check.id);
+    }
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Warn);
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Warn);
+    assert_eq!(statuses(&snapshot), [Warn, Skip, Pass, Skip]);
 }
 
 #[test]

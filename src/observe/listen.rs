@@ -746,4 +746,38 @@ mod tests {
         assert_eq!(report.junk, 1);
         assert!(report.lan_multicast_heard, "the junk came from another LAN host");
     }
+
+    /// An IGMP query, mDNS or any link-local group is flooded by every snooping switch: hearing one
+    /// proves nothing about the path of 224.0.1.75.
+    #[test]
+    fn link_local_groups_prove_nothing_about_the_pnp_path() {
+        let mut t = tally(true);
+        let mut query = seen(true, "198.51.100.1:0", What::Other);
+        query.destination = Ipv4Addr::new(224, 0, 0, 1);
+        query.destination_port = 0;
+        t.take(query, &mut |_| {});
+        let mut mdns = seen(true, "198.51.100.7:5353", What::Other);
+        mdns.destination = Ipv4Addr::new(224, 0, 0, 251);
+        mdns.destination_port = 5353;
+        t.take(mdns, &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(!report.lan_multicast_heard);
+        // The peer test's OPTIONS to the group do prove it, and are no phone's "other SIP".
+        let mut t = tally(true);
+        let options = b"OPTIONS sip:224.0.1.75 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.20:5060\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nX-Mcready: back;v=1;nonce=0123456789abcdef\r\nContent-Length: 0\r\n\r\n";
+        t.take(seen(true, "198.51.100.20:5060", What::of_payload(options)), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.lan_multicast_heard);
+        assert!(report.non_pnp.is_empty(), "{:?}", report.non_pnp);
+    }
+
+    #[test]
+    fn reassembled_datagrams_are_counted() {
+        let mut t = tally(true);
+        let mut long = seen(true, "198.51.100.7:5060", What::of_payload(YEALINK));
+        long.reassembled = true;
+        t.take(long, &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert_eq!((report.phones.len(), report.reassembled), (1, 1));
+    }
 }

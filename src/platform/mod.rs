@@ -167,3 +167,17 @@ pub fn group_route_by_connect(group: Ipv4Addr, port: u16, interfaces: &[Interfac
 fn no_route(group: Ipv4Addr, method: LookupMethod, error: String) -> GroupRoute {
     GroupRoute { group, interface: None, interface_index: None, source: None, method, error: Some(error) }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn drops_between_two_readings_per_socket() {
+        // Socket 7 dropped 3 more, socket 9 is new with 2, socket 8 is gone.
+        let before = [(7, 10), (8, 5)];
+        let after = [(7, 13), (9, 2)];
+        assert_eq!(super::drops_between(Some(&before), Some(&after)), Some(5));
+        assert_eq!(super::drops_between(None, Some(&after)), None);
+        // A counter that went down (a reused inode) never underflows.
+        assert_eq!(super::drops_between(Some(&[(7, 10)]), Some(&[(7, 1)])), Some(0));
+    }
+}
