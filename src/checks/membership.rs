@@ -194,7 +194,7 @@ fn group_route(snapshot: &Snapshot) -> Check {
                  an interface fails with ENODEV.",
                 snapshot.group
             ),
-            Some(remedy::route_group_via(snapshot.os, target)),
+            Some(route_or_link(snapshot, target)),
             evidence,
         ),
         Some(interface) if Some(interface) == snapshot.pnp_interface.as_deref() => check(
@@ -214,7 +214,7 @@ fn group_route(snapshot: &Snapshot) -> Check {
                 "The OS sends {} out of {interface}, not {target}: a PBX that joins without naming an interface lands on {interface}.",
                 snapshot.group
             ),
-            Some(remedy::route_group_via(snapshot.os, target)),
+            Some(route_or_link(snapshot, target)),
             evidence,
         ),
     }

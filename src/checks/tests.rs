@@ -402,6 +402,7 @@ fn two_lan_adapters_without_a_phone_ask_instead_of_taking_one_down() {
     snapshot.facts.interfaces.push(wan);
     snapshot.pnp_interface = Some("wan".into());
     snapshot.interface_rule = InterfaceRule::GroupRoute;
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("wan".into());
     let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
     assert_eq!(adapters.status, Warn);
     let fix = adapters.remedy.unwrap();
