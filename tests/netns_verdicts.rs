@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Lab, json, stdout};
+use common::{Lab, check_field, json, statuses, stdout};
 use serde_json::Value;
 
 const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
@@ -54,6 +54,18 @@ fn lan(test: &str, bridge: &[&str], pbx_if: &'static str) -> Option<Lan> {
 }
 
 impl Lan {
+    /// A second NIC `wan` (203.0.113.10/24) whose default route the OS prefers to eth0's: a PBX that
+    /// joins without naming an interface lands there.
+    fn add_preferred_wan(&mut self) {
+        let upstream = self.lab.host("upstream");
+        self.lab.veth(&self.pbx, "wan", &upstream, "eth0");
+        self.lab.addr(&self.pbx, "wan", "203.0.113.10/24");
+        self.lab.addr(&upstream, "eth0", "203.0.113.1/24");
+        self.lab.ip(&self.pbx, &["route", "del", "default"]);
+        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
+        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
+    }
+
     /// Starts the lab PBX and waits until it joined and bound the port.
     fn start_pbx(&mut self, args: &str) {
         let script =
@@ -132,28 +144,6 @@ fn phone_subscribes(count: u32) -> String {
         "for i in $(seq {count}); do sipp -sf {SIPP_DIR}/pnp-subscribe.xml -m 1 -i 198.51.100.20 -p 5080 \
          -key mac 001565aabbcc -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; sleep 0.5; done"
     )
-}
-
-fn statuses(report: &Value) -> Vec<String> {
-    report["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-fn check_field(report: &Value, id: &str, field: &str) -> String {
-    report["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| r["checks"].as_array().unwrap())
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))[field]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 fn assert_statuses(report: &Value, expected: [&str; 4]) {
@@ -274,13 +264,7 @@ fn a_long_subscribe_in_fragments_is_one_phone() {
 #[test]
 fn an_answer_only_mcreadys_join_made_possible_fails_membership_until_fixed() {
     let Some(mut lan) = lan("answer_through_our_join", QUERIER, "eth0") else { return };
-    let upstream = lan.lab.host("upstream");
-    lan.lab.veth(&lan.pbx, "wan", &upstream, "eth0");
-    lan.lab.addr(&lan.pbx, "wan", "203.0.113.10/24");
-    lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
-    lan.lab.ip(&lan.pbx, &["route", "del", "default"]);
-    lan.lab.ip(&lan.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
-    lan.lab.ip(&lan.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
+    lan.add_preferred_wan();
     lan.start_pbx("--any");
 
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
@@ -341,13 +325,7 @@ fn a_down_interface_is_blamed_on_the_link_until_fixed() {
 #[test]
 fn two_lan_adapters_without_a_phone_ask_instead_of_taking_one_down() {
     let Some(mut lan) = lan("two_lans", QUERIER, "eth0") else { return };
-    let upstream = lan.lab.host("upstream");
-    lan.lab.veth(&lan.pbx, "wan", &upstream, "eth0");
-    lan.lab.addr(&lan.pbx, "wan", "203.0.113.10/24");
-    lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
-    lan.lab.ip(&lan.pbx, &["route", "del", "default"]);
-    lan.lab.ip(&lan.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
-    lan.lab.ip(&lan.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
+    lan.add_preferred_wan();
     lan.start_pbx("");
     let (report, code) = lan.check(&[]);
     assert_eq!(report["target"]["interface"], "wan");

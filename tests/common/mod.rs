@@ -345,3 +345,28 @@ pub fn json(out: &Output) -> serde_json::Value {
         panic!("not JSON ({e}): {}\nstderr: {}", stdout(out), String::from_utf8_lossy(&out.stderr))
     })
 }
+
+/// The status of each requirement of a `check --json` report, in order.
+pub fn statuses(report: &serde_json::Value) -> Vec<String> {
+    report["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A field (`status`, `summary`, `remedy`…) of the check `id` in a `check --json` report; empty when
+/// the check has no such field.
+pub fn check_field(report: &serde_json::Value, id: &str, field: &str) -> String {
+    report["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .flat_map(|r| r["checks"].as_array().into_iter().flatten())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))[field]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
