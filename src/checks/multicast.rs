@@ -150,7 +150,7 @@ fn behind_nat(snapshot: &Snapshot) -> Check {
                     Status::Skip,
                     format!(
                         "mcready runs in a container ({runtime}), but whether it has a network of its own could not be \
-                         read: run as root to tell bridge from host networking."
+                         read (/proc/1/ns/net needs root, and some sandboxes hide it even from root)."
                     ),
                     None,
                     evidence,
@@ -171,16 +171,16 @@ fn behind_nat(snapshot: &Snapshot) -> Check {
             "mcready runs in WSL 2 with NAT networking: the LAN's multicast does not reach the WSL virtual machine."
                 .to_owned(),
         ))
-    } else if let Some(hypervisor) = environment.virtual_machine.as_deref().filter(|_| nat_subnet) {
-        Some((
-            remedy::Isolation::VmNat,
-            format!(
-                "mcready runs in a {hypervisor} virtual machine whose adapter {name} is on the hypervisor's NAT network: \
-                 the LAN's multicast does not reach it."
-            ),
-        ))
     } else {
-        None
+        environment.virtual_machine.as_deref().filter(|_| nat_subnet).map(|hypervisor| {
+            (
+                remedy::Isolation::VmNat,
+                format!(
+                    "mcready runs in a {hypervisor} virtual machine whose adapter {name} is on the hypervisor's NAT \
+                     network: the LAN's multicast does not reach it."
+                ),
+            )
+        })
     };
     match found {
         Some((isolation, summary)) => {

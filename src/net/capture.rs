@@ -261,12 +261,9 @@ impl Capture {
             }
             let Some(bytes) = buf.get(..meta.len) else { continue };
             let received_at = Instant::now();
-            let mut packet = match parse_ipv4(bytes) {
-                Ok(packet) => packet,
-                Err(_) => {
-                    self.malformed += 1;
-                    continue;
-                }
+            let Ok(mut packet) = parse_ipv4(bytes) else {
+                self.malformed += 1;
+                continue;
             };
             packet.truncated |= meta.truncated;
             let mut reassembled = false;
@@ -274,16 +271,14 @@ impl Capture {
                 match self.reassembler.push(bytes, received_at) {
                     // A piece of a datagram not yet whole: nothing to report until it is.
                     Outcome::Pending => continue,
-                    Outcome::Complete(whole) => match parse_ipv4(&whole) {
-                        Ok(whole) => {
-                            packet = whole;
-                            reassembled = true;
-                        }
-                        Err(_) => {
+                    Outcome::Complete(whole) => {
+                        let Ok(whole) = parse_ipv4(&whole) else {
                             self.malformed += 1;
                             continue;
-                        }
-                    },
+                        };
+                        packet = whole;
+                        reassembled = true;
+                    }
                     // Discarded (overlap, oversize…): reported as the fragment it is, which the
                     // listener counts as junk, never as a phone.
                     Outcome::Discarded(_) | Outcome::NotAFragment => {}

@@ -105,23 +105,22 @@ impl Reassembler {
         if more_fragments && data.len() % 8 != 0 {
             return self.discard(key, "a middle fragment not a multiple of 8 bytes");
         }
-        let index = match self.pending.iter().position(|p| p.key == key) {
-            Some(index) => index,
-            None => {
-                if self.pending.len() >= MAX_PENDING {
-                    // The oldest goes: a flood of first pieces cannot pin memory or starve new phones.
-                    self.pending.remove(0);
-                    self.discarded += 1;
-                }
-                self.pending.push(Pending {
-                    key,
-                    first_seen: now,
-                    header: None,
-                    pieces: Vec::new(),
-                    total: None,
-                });
-                self.pending.len() - 1
+        let index = if let Some(index) = self.pending.iter().position(|p| p.key == key) {
+            index
+        } else {
+            if self.pending.len() >= MAX_PENDING {
+                // The oldest goes: a flood of first pieces cannot pin memory or starve new phones.
+                self.pending.remove(0);
+                self.discarded += 1;
             }
+            self.pending.push(Pending {
+                key,
+                first_seen: now,
+                header: None,
+                pieces: Vec::new(),
+                total: None,
+            });
+            self.pending.len() - 1
         };
         let Some(entry) = self.pending.get_mut(index) else { return Outcome::NotAFragment };
         let problem = entry.add(offset, data, more_fragments, bytes.get(..header.header_len));
