@@ -338,6 +338,22 @@ fn strict_rp_filter_is_blamed_only_where_it_can_be_the_cause() {
 }
 
 #[test]
+fn loose_rp_filter_is_blamed_only_when_no_route_leads_back() {
+    let mut snapshot = healthy();
+    snapshot.facts.firewall.rp_filter = vec![
+        crate::facts::RpFilter { interface: "all".into(), value: 2 },
+        crate::facts::RpFilter { interface: "eth0".into(), value: 2 },
+    ];
+    snapshot.listen = captured_not_delivered("192.0.2.7:5060", 0);
+    // A default route leads back to anything: loose filtering lets it pass.
+    snapshot.facts.routes = vec![route("0.0.0.0/0", "eth0")];
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Pass);
+    // No route back at all: loose filtering drops it.
+    snapshot.facts.routes = vec![route("198.51.100.0/24", "eth0")];
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Fail);
+}
+
+#[test]
 fn the_rp_filter_key_of_a_vlan_interface_uses_a_slash() {
     assert_eq!(remedy::sysctl_name("eth0.100"), "eth0/100");
     let fix = remedy::loosen_rp_filter(OsFamily::Linux, "eth0.100");

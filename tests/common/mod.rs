@@ -224,13 +224,18 @@ impl Lab {
         );
     }
 
+    /// Whether some socket in `ns` is bound to UDP `port` right now.
+    pub fn udp_bound(&self, ns: &str, port: u16) -> bool {
+        let needle = format!(":{port:04X}");
+        let udp = stdout(&self.sh(ns, "cat /proc/net/udp"));
+        udp.lines().filter_map(|l| l.split_whitespace().nth(1)).any(|local| local.ends_with(&needle))
+    }
+
     /// Polls `ns`'s `/proc/net/udp` (about 5 s at most) until some socket is bound to `port`; whether
     /// one was.
     pub fn wait_udp_bound(&self, ns: &str, port: u16) -> bool {
-        let needle = format!(":{port:04X}");
         for _ in 0..500 {
-            let udp = stdout(&self.sh(ns, "cat /proc/net/udp"));
-            if udp.lines().filter_map(|l| l.split_whitespace().nth(1)).any(|local| local.ends_with(&needle)) {
+            if self.udp_bound(ns, port) {
                 return true;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
