@@ -103,7 +103,9 @@ fn phones(document: &Value) -> &Vec<Value> {
 
 #[test]
 fn listen_hears_a_sipp_phone_and_matches_the_schema() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone") else { return };
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone") else { return };
+    // A PBX joined the group here, so mcready's own join changes nothing and its socket proves delivery.
+    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     let child = start_listen(&lab, &pbx, &[], "3", false);
     let sent = sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
     assert!(stdout(&sent).contains("sipp-exit=0"), "sipp: {}", stdout(&sent));
@@ -129,10 +131,27 @@ fn listen_hears_a_sipp_phone_and_matches_the_schema() {
     assert!(actions.iter().any(|a| a["action"] == "joined") && actions.iter().any(|a| a["action"] == "left"));
 }
 
+/// Never change what is measured: nothing on this host joined the group, so `listen` does not either
+/// (a join would let a socket bound elsewhere hear phones): it hears by capture alone, and says so.
+#[test]
+fn listen_does_not_join_where_nothing_had() {
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_no_join") else { return };
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    assert_eq!(document["heard_by"], "capture");
+    assert_eq!(phones(&document).len(), 1);
+    assert_eq!(document["own_actions"], serde_json::json!([]), "{document:#}");
+    assert!(document["limits"].to_string().contains("did not join 224.0.1.75 on eth0"), "{document:#}");
+}
+
 #[test]
 fn listen_hears_past_a_process_holding_the_port_exclusively() {
     let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_port_held") else { return };
     lab.hold_udp_port(&pbx, "0.0.0.0", 5060, false);
+    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     let child = start_listen(&lab, &pbx, &[], "3", false);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
     let (code, document) = finish(child);
@@ -146,7 +165,9 @@ fn listen_hears_past_a_process_holding_the_port_exclusively() {
 
 #[test]
 fn listen_reports_a_firewall_drop_as_captured_not_delivered() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_firewall") else { return };
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_firewall") else { return };
+    // A PBX joined the group: delivery is proved by mcready's socket beside it.
+    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     lab.drop_udp_input(&pbx, 5060);
     let child = start_listen(&lab, &pbx, &[], "3", false);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
