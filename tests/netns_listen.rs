@@ -97,6 +97,17 @@ fn validate(document: &Value) {
     assert!(errors.is_empty(), "{}\n{document:#}", errors.join("\n"));
 }
 
+/// A 3 s `listen` while the phone sends one PnP SUBSCRIBE: the document, checked against the schema,
+/// of a run that heard a phone (exit 0).
+fn one_phone_heard(lab: &Lab, pbx: &str, phone: &str) -> Value {
+    let child = start_listen(lab, pbx, &[], "3", false);
+    sipp(lab, phone, "pnp-subscribe.xml", PHONE_MAC);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    document
+}
+
 fn phones(document: &Value) -> &Vec<Value> {
     document["phones"].as_array().expect("phones array")
 }
@@ -136,11 +147,7 @@ fn listen_hears_a_sipp_phone_and_matches_the_schema() {
 #[test]
 fn listen_does_not_join_where_nothing_had() {
     let Some((lab, pbx, phone)) = pbx_and_phone("listen_no_join") else { return };
-    let child = start_listen(&lab, &pbx, &[], "3", false);
-    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
-    let (code, document) = finish(child);
-    validate(&document);
-    assert_eq!(code, Some(0), "{document:#}");
+    let document = one_phone_heard(&lab, &pbx, &phone);
     assert_eq!(document["heard_by"], "capture");
     assert_eq!(phones(&document).len(), 1);
     assert_eq!(document["own_actions"], serde_json::json!([]), "{document:#}");
@@ -152,11 +159,7 @@ fn listen_hears_past_a_process_holding_the_port_exclusively() {
     let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_port_held") else { return };
     lab.hold_udp_port(&pbx, "0.0.0.0", 5060, false);
     lab.join(&pbx, "224.0.1.75", "198.51.100.10");
-    let child = start_listen(&lab, &pbx, &[], "3", false);
-    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
-    let (code, document) = finish(child);
-    validate(&document);
-    assert_eq!(code, Some(0), "{document:#}");
+    let document = one_phone_heard(&lab, &pbx, &phone);
     assert_eq!(document["heard_by"], "capture");
     assert_eq!(phones(&document).len(), 1);
     let limits = document["limits"].to_string();
@@ -169,11 +172,7 @@ fn listen_reports_a_firewall_drop_as_captured_not_delivered() {
     // A PBX joined the group: delivery is proved by mcready's socket beside it.
     lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     lab.drop_udp_input(&pbx, 5060);
-    let child = start_listen(&lab, &pbx, &[], "3", false);
-    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
-    let (code, document) = finish(child);
-    validate(&document);
-    assert_eq!(code, Some(0), "{document:#}");
+    let document = one_phone_heard(&lab, &pbx, &phone);
     assert_eq!(phones(&document).len(), 1);
     assert_eq!(document["captured_not_delivered"], serde_json::json!(["198.51.100.7:5060"]));
 }
