@@ -28,6 +28,7 @@ struct Lan {
     lab: Lab,
     pbx: String,
     phone: String,
+    switch: String,
     /// The PBX host's interface facing the phones.
     pbx_if: &'static str,
     /// Where the running lab PBX wrote its pid, so the test can restart it (and only it).
@@ -50,7 +51,7 @@ fn lan(test: &str, bridge: &[&str], pbx_if: &'static str) -> Option<Lan> {
     lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1"]);
     lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     let pbx_pid = std::env::temp_dir().join(format!("mcready-verdicts-{test}-{}.pid", std::process::id()));
-    Some(Lan { lab, pbx, phone, pbx_if, pbx_pid })
+    Some(Lan { lab, pbx, phone, switch, pbx_if, pbx_pid })
 }
 
 impl Lan {
@@ -284,6 +285,12 @@ fn an_answer_only_mcreadys_join_made_possible_fails_membership_until_fixed() {
     assert_eq!(listened["phones"][0]["mac"], "00:15:65:aa:bb:cc", "{listened:#}");
     assert_eq!(listened["phones"][0]["answered_by"], Value::Array(Vec::new()), "{listened:#}");
     assert_eq!(listened["own_actions"], Value::Array(Vec::new()), "listen must not join: {listened:#}");
+    // `probe` says the same of the answer its own join let through.
+    let probed = json(&lan.lab.mcready(&lan.pbx, &["probe", "-i", "eth0", "--timeout", "1", "--json"]));
+    assert!(
+        probed["warnings"].to_string().contains("came only because mcready itself joined 224.0.1.75 on eth0"),
+        "{probed:#}"
+    );
 
     // Apply the fixes mcready printed: the route, and taking the stray adapter down; restart the PBX.
     lan.apply_fixes(&report, &["membership.on-pnp-interface", "membership.other-adapters"]);
@@ -422,4 +429,26 @@ fn strict_needs_a_listening_window() {
     // Counts are of hosts and phones: one phone that sent several SUBSCRIBEs is one phone.
     assert_eq!(report["facts"]["phones"].as_array().map(Vec::len), Some(1), "{report:#}");
     assert!(report["facts"]["phones"][0]["subscribes"].as_u64().unwrap_or(0) >= 2);
+}
+
+/// Point 4: the querier fix for a Linux bridge, run as printed on the switch, turns the warning green.
+#[test]
+fn the_printed_querier_fix_on_a_linux_bridge_turns_it_green() {
+    let Some(mut lan) = lan("querier_fix", NO_QUERIER, "eth0") else { return };
+    lan.start_pbx("");
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&report, ["pass", "pass", "warn", "skip"]);
+    assert_eq!((report["verdict"].as_str(), code), (Some("warn"), 0));
+    let fix = check_field(&report, "multicast.igmp-querier", "remedy");
+    let command = fix
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .find(|c| c.contains("mcast_querier 1"))
+        .unwrap_or_else(|| panic!("no Linux bridge command in {fix}"));
+    let out = lan.lab.sh(&lan.switch, command);
+    assert!(out.status.success(), "`{command}` failed: {}", String::from_utf8_lossy(&out.stderr));
+    let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
+    assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
 }
