@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{Lab, check_field, json, statuses, stdout};
+use common::{Lab, PYTHON3, SIPP, UNSHARE, check_field, json, statuses, stdout};
 use serde_json::Value;
 
 const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
@@ -37,7 +37,8 @@ struct Lan {
 
 /// pbx (`pbx_if` 198.51.100.10/24, default via .1) — switch (br0) — phone (eth0 198.51.100.20/24).
 fn lan(test: &str, bridge: &[&str], pbx_if: &'static str) -> Option<Lan> {
-    let mut lab = Lab::new(test)?;
+    // Every scenario runs the lab PBX (python3) and most a phone (sipp).
+    let mut lab = Lab::with(test, &[PYTHON3, SIPP])?;
     let switch = lab.host("switch");
     let pbx = lab.host("pbx");
     let phone = lab.host("phone");
@@ -380,6 +381,9 @@ fn rp_filter_on_a_dotted_interface_is_fixed_by_the_printed_key() {
 #[test]
 fn a_container_on_a_bridge_network_warns_and_host_networking_does_not() {
     let Some(mut lan) = lan("container_bridge", QUERIER, "eth0") else { return };
+    if !common::require("container_bridge", &[UNSHARE]) {
+        return;
+    }
     lan.start_pbx("");
     // A container as runtimes make one: a pid namespace whose pid 1 shares this network namespace,
     // with podman's marker file.

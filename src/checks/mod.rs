@@ -11,7 +11,9 @@
 mod membership;
 mod multicast;
 mod phone;
+mod provisioning;
 pub mod remedy;
+mod soak;
 mod subnet;
 
 use std::net::IpAddr;
@@ -53,6 +55,10 @@ pub struct Snapshot {
     pub probe: Observed<ProbeReport>,
     pub listen: Observed<ListenReport>,
     pub querier: Observed<QuerierReport>,
+    /// The first answer's provisioning URL, resolved and fetched.
+    pub fetch: Observed<crate::observed::FetchReport>,
+    /// `--soak`: the peer test repeated past the snooping timeout.
+    pub soak: Observed<crate::observed::SoakReport>,
     /// `--no-probe`: nothing was sent, so whatever needs sending is `skip`.
     pub passive: bool,
 }
@@ -132,8 +138,10 @@ pub fn choose_interface(
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
     let subnet = subnet::checks(snapshot);
-    let multicast = multicast::checks(snapshot);
-    let membership = membership::checks(snapshot, &multicast);
+    let mut multicast = multicast::checks(snapshot);
+    multicast.extend(soak::checks(snapshot));
+    let mut membership = membership::checks(snapshot, &multicast);
+    membership.extend(provisioning::checks(snapshot));
     let phone = phone::checks(snapshot, &subnet, &multicast);
     vec![
         Requirement::new(

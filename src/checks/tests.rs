@@ -131,8 +131,8 @@ fn no_querier_warns() {
         verdict: Verdict::of(&requirements),
         some_skip: requirements.iter().any(|r| r.status == Skip),
     };
-    assert_eq!(crate::report::model::exit_code(answer, false, false), 0);
-    assert_eq!(crate::report::model::exit_code(answer, true, false), 1);
+    assert_eq!(crate::report::model::exit_code(answer, false, false, crate::report::Format::Text), 0);
+    assert_eq!(crate::report::model::exit_code(answer, true, false, crate::report::Format::Text), 1);
 }
 
 #[test]
@@ -534,4 +534,154 @@ fn the_same_address_as_phone_and_peer_is_one_host() {
     let requirements = evaluate(&snapshot);
     let subnet = &requirements[1].checks[0];
     assert!(subnet.summary.starts_with("1 known"), "{}", subnet.summary);
+}
+
+/// The status of the check `id` in `pbx-membership`.
+fn membership_check(snapshot: &Snapshot, id: &str) -> (Status, String) {
+    let requirements = evaluate(snapshot);
+    let check = requirements[0].checks.iter().find(|c| c.id == id).unwrap_or_else(|| panic!("no {id}"));
+    (check.status, check.summary.clone())
+}
+
+fn answer_mut(snapshot: &mut Snapshot) -> &mut crate::observed::Answer {
+    let Observed::Done(probe) = &mut snapshot.probe else { panic!("the fixture probes") };
+    &mut probe.answers[0]
+}
+
+#[test]
+fn a_200_without_notify_fails_membership_and_names_the_wait() {
+    let mut snapshot = healthy();
+    let answer = answer_mut(&mut snapshot);
+    answer.notify = None;
+    answer.notify_rtt_ms = None;
+    answer.provisioning_url = None;
+    answer.notify_waited_ms = Some(5000.0);
+    let (status, summary) = membership_check(&snapshot, "membership.pbx-notify");
+    assert_eq!(status, Fail, "{summary}");
+    assert!(summary.contains("no NOTIFY in 5.0 s"), "{summary}");
+    assert_eq!(statuses(&snapshot)[0], Fail);
+    assert_eq!(membership_check(&snapshot, "membership.provisioning-url").0, Skip);
+}
+
+#[test]
+fn notify_deviations_are_warnings_naming_the_field() {
+    let mut snapshot = healthy();
+    let notify = answer_mut(&mut snapshot).notify.as_mut().unwrap();
+    notify.to_contact = false;
+    notify.content_type = Some("text/plain".into());
+    let (status, summary) = membership_check(&snapshot, "membership.pbx-notify");
+    assert_eq!(status, Warn);
+    assert!(summary.contains("`Contact`") && summary.contains("`Content-Type` is text/plain"), "{summary}");
+}
+
+#[test]
+fn a_url_no_phone_can_reach_fails() {
+    for (address, why) in
+        [("127.0.0.1", "loopback"), ("169.254.1.1", "link-local"), ("0.0.0.0", "unspecified")]
+    {
+        let mut snapshot = healthy();
+        let Observed::Done(fetch) = &mut snapshot.fetch else { panic!() };
+        fetch.addresses = vec![address.parse().unwrap()];
+        let (status, summary) = membership_check(&snapshot, "membership.provisioning-url");
+        assert_eq!(status, Fail, "{address}: {summary}");
+        assert!(summary.contains(why), "{summary}");
+    }
+    let mut snapshot = healthy();
+    let Observed::Done(fetch) = &mut snapshot.fetch else { panic!() };
+    fetch.addresses = vec!["203.0.113.80".parse().unwrap()];
+    let (status, summary) = membership_check(&snapshot, "membership.provisioning-url");
+    assert_eq!(status, Pass, "outside the subnet but routable is only noted: {summary}");
+    assert!(summary.contains("through their gateway"));
+}
+
+#[test]
+fn the_fetch_is_judged_as_a_phone_would() {
+    use crate::observed::{FetchError, FetchErrorKind};
+    type Case = (Option<u16>, Option<FetchErrorKind>, Option<&'static str>, Status, &'static str);
+    let cases: [Case; 6] = [
+        (Some(200), None, None, Pass, "Fetched as a phone would: 200"),
+        (Some(404), None, None, Pass, "no configuration for the probe's MAC"),
+        (Some(401), None, Some("Digest"), Warn, "needs credentials (401, Digest"),
+        (None, Some(FetchErrorKind::TlsUnverified), None, Warn, "does not verify"),
+        (None, Some(FetchErrorKind::Timeout), None, Fail, "did not answer in time"),
+        (None, Some(FetchErrorKind::TooManyRedirects), None, Fail, "redirects in a loop"),
+    ];
+    for (code, error, challenge, want, words) in cases {
+        let mut snapshot = healthy();
+        let mut report = super::fixtures::fetched(code);
+        report.error = error.map(|kind| FetchError { kind, detail: "detail".into() });
+        report.challenge = challenge.map(str::to_owned);
+        snapshot.fetch = Observed::Done(report);
+        let (status, summary) = membership_check(&snapshot, "membership.provisioning-fetch");
+        assert_eq!(status, want, "{summary}");
+        assert!(summary.contains(words), "{summary}");
+    }
+    let mut snapshot = healthy();
+    let mut report = super::fixtures::fetched(None);
+    report.error = None;
+    report.not_fetched = Some(
+        "203.0.113.80 is neither on the phones' LAN nor in a private range: add `--fetch-any` to fetch it"
+            .into(),
+    );
+    snapshot.fetch = Observed::Done(report);
+    let (status, summary) = membership_check(&snapshot, "membership.provisioning-fetch");
+    assert_eq!(status, Skip);
+    assert!(summary.contains("--fetch-any"), "{summary}");
+}
+
+fn soak_report(rounds: &[(bool, bool, Option<bool>)]) -> crate::observed::SoakReport {
+    crate::observed::SoakReport {
+        duration_secs: 300.0,
+        interval_secs: 15.0,
+        rounds: rounds
+            .iter()
+            .enumerate()
+            .map(|(i, &(unicast, here_to_peer, peer_to_here))| crate::observed::SoakRound {
+                at_secs: 15.0 * f64::from(u32::try_from(i).unwrap()),
+                unicast,
+                here_to_peer,
+                peer_to_here,
+                error: None,
+            })
+            .collect(),
+        phones_heard: Some(0),
+        limits: Vec::new(),
+        interrupted: false,
+    }
+}
+
+fn soak_check(snapshot: &Snapshot) -> (Status, String) {
+    let requirements = evaluate(snapshot);
+    let check = requirements[2].checks.iter().find(|c| c.id == "multicast.soak").expect("a soak check");
+    (check.status, check.summary.clone())
+}
+
+#[test]
+fn a_soak_where_multicast_stops_blames_the_missing_querier_with_the_timeline() {
+    let mut snapshot = healthy();
+    snapshot.querier =
+        Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: None });
+    let ok = (true, true, Some(true));
+    let stopped = (true, false, Some(false));
+    snapshot.soak =
+        Observed::Done(soak_report(&[ok; 18].iter().copied().chain([stopped; 3]).collect::<Vec<_>>()));
+    let (status, summary) = soak_check(&snapshot);
+    assert_eq!(status, Fail);
+    assert!(summary.contains("between 255 s and 270 s") && summary.contains("no IGMP querier"), "{summary}");
+    assert_eq!(statuses(&snapshot)[2], Fail);
+    // Not asked: no soak check at all.
+    assert!(evaluate(&healthy())[2].checks.iter().all(|c| c.id != "multicast.soak"));
+}
+
+#[test]
+fn a_soak_that_flows_passes_and_one_whose_peer_is_down_proves_nothing() {
+    let mut snapshot = healthy();
+    snapshot.soak = Observed::Done(soak_report(&[(true, true, None); 21]));
+    let (status, summary) = soak_check(&snapshot);
+    assert_eq!(status, Pass, "{summary}");
+    assert!(summary.contains("kept flowing both ways for 300 s"), "{summary}");
+    snapshot.soak = Observed::Done(soak_report(&[(false, false, None); 4]));
+    assert_eq!(soak_check(&snapshot).0, Skip);
+    snapshot.soak = Observed::Done(soak_report(&[(true, false, Some(false)); 4]));
+    assert!(soak_check(&snapshot).1.contains("did not cross"));
 }

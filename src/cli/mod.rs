@@ -13,6 +13,9 @@ use crate::report::Format;
 
 pub use value::PeerAddr;
 
+/// `--version`: the crate version, and the git commit when built from a checkout (`build.rs`).
+pub const VERSION: &str = env!("MCREADY_VERSION");
+
 const AFTER_HELP: &str = "\
 Exit codes: 0 ready (or the command's positive answer), 1 not ready (or its negative answer), 2 could not run,
 130 a second Ctrl-C. A first Ctrl-C ends the observation and prints the report so far.
@@ -26,7 +29,7 @@ Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
 /// requirements fails — PBX membership, same subnet, network multicast, phone PnP — and how to fix it.
 /// The other commands show the pieces: adapters, joins, a probe, phones heard, and a responder for tests.
 #[derive(Debug, Parser)]
-#[command(name = "mcready", version, about, long_about, after_help = AFTER_HELP)]
+#[command(name = "mcready", version = VERSION, about, long_about, after_help = AFTER_HELP)]
 #[command(propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
@@ -67,6 +70,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Write the document to FILE instead of stdout, atomically (a temporary file in the same directory,
+    /// then a rename), so a reader never sees half of it; when mcready cannot run, FILE is left as it was.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
     /// When to colour text output (`NO_COLOR` in the environment also turns colour off).
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
@@ -100,6 +108,11 @@ pub enum FormatArg {
     Json,
     /// A block to paste into a ticket.
     Markdown,
+    /// A Nagios/Icinga plugin's status line and performance data; exits 0 OK, 1 WARNING, 2
+    /// CRITICAL, 3 UNKNOWN (`check` only).
+    Nagios,
+    /// The Prometheus text exposition format, for the Node exporter's textfile collector (`check` only).
+    Prometheus,
 }
 
 impl From<FormatArg> for Format {
@@ -108,6 +121,8 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Self::Text,
             FormatArg::Json => Self::Json,
             FormatArg::Markdown => Self::Markdown,
+            FormatArg::Nagios => Self::Nagios,
+            FormatArg::Prometheus => Self::Prometheus,
         }
     }
 }
@@ -142,6 +157,18 @@ pub enum Command {
     /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish), generated from these
+    /// definitions. For example: `mcready completions bash > /etc/bash_completion.d/mcready`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from these definitions: `mcready manpage | man -l -`.
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args, Default, Clone, PartialEq)]
@@ -162,18 +189,39 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 
-    /// Passive: send nothing at all (no probe, no IGMP join, no peer test); what needs sending is `skip`.
+    /// Passive: send nothing at all (no probe, no IGMP join, no peer test, no fetch); what needs
+    /// sending is `skip`.
     #[arg(long)]
     pub no_probe: bool,
+
+    /// Judge the provisioning URL in the PBX's NOTIFY, but do not fetch it.
+    #[arg(long, conflicts_with = "fetch_any")]
+    pub no_fetch: bool,
+
+    /// Fetch the provisioning URL wherever it points (by default only hosts on the phones' LAN or in
+    /// private ranges are fetched).
+    #[arg(long)]
+    pub fetch_any: bool,
 
     /// Exit 1 unless the verdict is pass and no requirement is skip (the JSON verdict is unchanged).
     #[arg(long)]
     pub strict: bool,
+
+    /// After the checklist, repeat the peer test and count phones for this long, joining nothing, to
+    /// catch a snooping switch that forgets the PBX after about 260 s (e.g. `5m`; needs --peer).
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true, requires = "peer", conflicts_with = "no_probe")]
+    pub soak: Option<Duration>,
+
+    /// How often the soak repeats the peer test [default: 15s].
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true, requires = "soak")]
+    pub soak_interval: Option<Duration>,
 }
 
 impl CheckArgs {
     /// The default probe wait.
     pub const TIMEOUT: Duration = Duration::from_secs(2);
+    /// The default pause between soak rounds.
+    pub const SOAK_INTERVAL: Duration = Duration::from_secs(15);
 
     /// Options given before `check` and after it, taken together (`mcready --no-probe check -q`).
     #[must_use]
@@ -186,6 +234,10 @@ impl CheckArgs {
             listen: after.listen.or(self.listen),
             timeout: after.timeout.or(self.timeout),
             no_probe: self.no_probe || after.no_probe,
+            no_fetch: self.no_fetch || after.no_fetch,
+            fetch_any: self.fetch_any || after.fetch_any,
+            soak: after.soak.or(self.soak),
+            soak_interval: after.soak_interval.or(self.soak_interval),
             strict: self.strict || after.strict,
         }
     }

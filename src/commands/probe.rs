@@ -31,9 +31,11 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         ttl: args.ttl,
         timeout: args.timeout,
         settle: probe::SETTLE,
+        notify_window: probe::NOTIFY_WINDOW,
     };
     let mac = probe::probe_mac(&platform::host_info().hostname, &interface.name);
-    let mut report = probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions)?;
+    let mut report =
+        probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions, &|_| {})?;
     let joined_before = facts
         .members_of(std::net::IpAddr::V4(cli.global.group))
         .iter()
@@ -42,7 +44,12 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
     if report.interrupted {
         envelope.cut(vec!["probe"]);
     }
-    let code = exit_code(Answer::Found(!report.answers.is_empty()), false, envelope.interrupted);
+    let code = exit_code(
+        Answer::Found(!report.answers.is_empty()),
+        false,
+        envelope.interrupted,
+        cli.global.output_format(),
+    );
     let document = ProbeDocument {
         envelope,
         interface: interface.name.clone(),

@@ -4,16 +4,20 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
+use super::fetch::{self, FetchOptions, Reach, Roots};
 use super::listen::{self, Joining, ListenOptions, SharedRun};
-use super::probe::{self, ProbeOptions};
+use super::probe::{self, NOTIFY_WINDOW, ProbeOptions, Settle};
 use super::querier::{self, QuerierSearch};
 use crate::facts::{HostFacts, Interface};
 use crate::net::{LocalInterface, OwnActions};
-use crate::observed::{ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
+use crate::observed::{Answer, FetchReport, ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
 
-/// The settle time after the first answer: shorter than `probe`'s, so a healthy check stays quick; a
-/// second server on the same LAN answers within a few milliseconds of the first.
-pub const CHECK_SETTLE: Duration = Duration::from_millis(150);
+/// The wait for a second server after the first answer: four round trips of the first, within 20 to
+/// 150 ms, so a healthy check stays quick. A second server on the same LAN answers within a few round
+/// trips of the first, and phones take the first answer anyway, so a slower one matters less (`probe`
+/// waits 300 ms for it).
+pub const CHECK_SETTLE: Settle =
+    Settle::RoundTrips { factor: 4, min: Duration::from_millis(20), max: Duration::from_millis(150) };
 
 /// What `check` asked to observe.
 #[derive(Debug, Clone)]
@@ -27,6 +31,10 @@ pub struct Plan {
     pub passive: bool,
     /// The probe's MAC (stable per host and interface).
     pub probe_mac: crate::sip::MacAddr,
+    /// Which provisioning servers the fetch may reach (`--no-probe` implies none).
+    pub fetch: Reach,
+    /// The trust anchors for an HTTPS provisioning URL.
+    pub roots: Roots,
 }
 
 /// The observations, each made, not asked for, or skipped with the reason.
@@ -36,6 +44,8 @@ pub struct Observations {
     pub querier: Observed<QuerierReport>,
     pub peer: Observed<PeerReport>,
     pub listen: Observed<ListenReport>,
+    /// The first answer's provisioning URL, resolved and fetched as a phone would.
+    pub fetch: Observed<FetchReport>,
 }
 
 impl Observations {
@@ -74,36 +84,21 @@ pub fn observe(
             querier: no_interface(!plan.passive),
             peer: no_interface(plan.peer.is_some() && !plan.passive),
             listen: no_interface(plan.listen.is_some()),
+            fetch: Observed::NotAsked,
         };
     };
     let host_addresses = super::host_addresses(facts);
     let local = &local;
+    let fetch_options = FetchOptions {
+        reach: if plan.passive { Reach::None } else { plan.fetch },
+        lan: interface.map(|i| i.ipv4.clone()).unwrap_or_default(),
+        roots: plan.roots.clone(),
+    };
     let run = SharedRun::default();
     let run = &run;
     std::thread::scope(|scope| {
-        // The listening window opens first and lasts to the end of the run (and `--listen` longer): a
-        // phone that boots while the probe waits is heard, and the capture sees the probe's answers.
-        let listening = match (plan.listen, interface) {
-            (Some(window), Some(interface)) => {
-                let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
-                let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
-                Some(scope.spawn(move || {
-                    match listen::observe_run(facts, interface, options, run, actions, &mut |_| {}) {
-                        Ok(report) => Observed::Done(report),
-                        Err(error) => Observed::Skipped(format!("could not listen: {error}")),
-                    }
-                }))
-            }
-            _ => None,
-        };
-        if let Some(handle) = &listening {
-            // The window marks itself opened (or gave up) within milliseconds; the bound only guards
-            // against a thread that died before it could say so.
-            let give_up = std::time::Instant::now() + Duration::from_secs(5);
-            while !run.opened() && !handle.is_finished() && std::time::Instant::now() < give_up {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        }
+        let fetching = std::sync::Mutex::new(None);
+        let listening = start_listening(scope, facts, interface, plan, run, actions);
         // Finding a querier fast means a join and a leave; passive, a general query is only heard by
         // listening through the window.
         let querier = match (plan.passive, plan.listen) {
@@ -134,11 +129,31 @@ pub fn observe(
                 ttl: 1,
                 timeout: plan.timeout,
                 settle: CHECK_SETTLE,
+                notify_window: NOTIFY_WINDOW,
             };
-            match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions) {
+            // The fetch starts as soon as the URL phones would take is known, beside the rest of the wait.
+            let on_url = |url: &str| {
+                let url = url.to_owned();
+                let options = fetch_options.clone();
+                if let Ok(mut slot) = fetching.lock() {
+                    *slot = Some(scope.spawn(move || fetch::fetch(&url, &options)));
+                }
+            };
+            match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions, &on_url) {
                 Ok(report) => Observed::Done(report),
-                Err(error) => Observed::Skipped(format!("{error}")),
+                Err(error) => Observed::Skipped(error.to_string()),
             }
+        };
+        let started = fetching.lock().ok().and_then(|mut slot| slot.take());
+        let fetch = match (started, probe.done().and_then(|p| first_answer(&p.answers))) {
+            (Some(handle), _) => handle
+                .join()
+                .map_or_else(|_| Observed::Skipped("the fetch failed unexpectedly".into()), Observed::Done),
+            // A URL that came without a 2xx first (a NOTIFY before its 200 OK): fetched now.
+            (None, Some(url)) if !crate::interrupt::interrupted() => {
+                Observed::Done(fetch::fetch(url, &fetch_options))
+            }
+            (None, _) => Observed::NotAsked,
         };
         let peer = joined(peer_test);
         // A passive querier search listens for the window itself; it is not "the rest of the run".
@@ -156,8 +171,46 @@ pub fn observe(
             (None, _) => Observed::NotAsked,
             (Some(_), Some(_)) => joined(listening),
         };
-        Observations { probe, querier, peer, listen }
+        Observations { probe, querier, peer, listen, fetch }
     })
+}
+
+/// The URL of the answer phones take: the first 2xx with a NOTIFY that carried one.
+fn first_answer(answers: &[Answer]) -> Option<&str> {
+    answers
+        .iter()
+        .filter(|a| a.status.is_some_and(|s| (200..300).contains(&s)))
+        .min_by(|a, b| a.response_rtt_ms.partial_cmp(&b.response_rtt_ms).unwrap_or(std::cmp::Ordering::Equal))
+        .and_then(|a| a.provisioning_url_unredacted.as_deref())
+}
+
+/// Opens the listening window first, on its own thread, and returns once it is open: it lasts to the
+/// end of the run (and `--listen` longer), so a phone that boots while the probe waits is heard and the
+/// capture sees the probe's answers.
+fn start_listening<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    facts: &'env HostFacts,
+    interface: Option<&'env Interface>,
+    plan: &'env Plan,
+    run: &'env SharedRun,
+    actions: &'env OwnActions,
+) -> Option<std::thread::ScopedJoinHandle<'scope, Observed<ListenReport>>> {
+    let (Some(window), Some(interface)) = (plan.listen, interface) else { return None };
+    let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
+    let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
+    let handle = scope.spawn(move || {
+        match listen::observe_run(facts, interface, options, run, actions, &mut |_| {}) {
+            Ok(report) => Observed::Done(report),
+            Err(error) => Observed::Skipped(format!("could not listen: {error}")),
+        }
+    });
+    // The window marks itself opened (or gave up) within milliseconds; the bound only guards against a
+    // thread that died before it could say so.
+    let give_up = std::time::Instant::now() + Duration::from_secs(5);
+    while !run.opened() && !handle.is_finished() && std::time::Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Some(handle)
 }
 
 /// What an observation that was asked for says when there is no interface to make it on.

@@ -15,12 +15,14 @@
 pub mod checklist;
 #[cfg(test)]
 pub(crate) mod fake;
+pub mod fetch;
 pub mod listen;
 pub mod peer;
 pub mod probe;
 pub mod querier;
 pub mod receive;
 pub mod respond;
+pub mod soak;
 
 use std::net::{IpAddr, SocketAddrV4};
 use std::time::Instant;

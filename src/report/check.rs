@@ -36,6 +36,8 @@ pub struct ReportFacts {
     pub answers: Vec<crate::observed::Answer>,
     pub probe: Observed<crate::observed::ProbeReport>,
     pub listen: Observed<crate::observed::ListenReport>,
+    pub fetch: Observed<crate::observed::FetchReport>,
+    pub soak: Observed<crate::observed::SoakReport>,
     pub notes: Vec<crate::facts::GatherNote>,
     pub own_actions: Vec<OwnAction>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -62,15 +64,12 @@ pub struct ReportDocument {
 }
 
 impl ReportDocument {
-    /// The exit code this report means (see [`exit_code`]).
+    /// The exit code this report means in `format` (see [`exit_code`]).
     #[must_use]
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self, format: super::Format) -> u8 {
         let some_skip = self.requirements.iter().any(|r| r.status == Status::Skip);
-        exit_code(
-            Answer::Checklist { verdict: self.verdict, some_skip },
-            self.strict,
-            self.envelope.interrupted,
-        )
+        let answer = Answer::Checklist { verdict: self.verdict, some_skip };
+        exit_code(answer, self.strict, self.envelope.interrupted, format)
     }
 
     fn chosen_by(&self) -> &'static str {
@@ -89,7 +88,11 @@ impl ReportDocument {
             Verdict::Fail => "not ready",
             Verdict::Incomplete => "nothing could be decided",
         };
-        format!("{}: {meaning} (exit {})", self.verdict.as_str().to_uppercase(), self.exit_code())
+        format!(
+            "{}: {meaning} (exit {})",
+            self.verdict.as_str().to_uppercase(),
+            self.exit_code(super::Format::Text)
+        )
     }
 
     fn target_line(&self) -> String {
@@ -111,6 +114,38 @@ impl ReportDocument {
             }
             None => format!("{}:{} — {}", self.target.group, self.target.port, self.chosen_by()),
         }
+    }
+
+    /// The provisioning fetch and the soak's timeline, one line each when they ran.
+    fn fetch_and_soak_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(fetch) = self.facts.fetch.done() {
+            let outcome = match (&fetch.not_fetched, fetch.status, &fetch.error) {
+                (Some(why), _, _) => format!("not fetched: {why}"),
+                (None, _, Some(error)) => format!("failed: {}", error.detail),
+                (None, Some(status), None) => format!(
+                    "{status} {} {} bytes in {:.0} ms",
+                    fetch.content_type.as_deref().unwrap_or(""),
+                    fetch.bytes.unwrap_or_default(),
+                    fetch.elapsed_ms
+                ),
+                (None, None, None) => "no answer".to_owned(),
+            };
+            lines.push(format!("provisioning URL {} — {outcome}", fetch.url));
+        }
+        if let Some(soak) = self.facts.soak.done() {
+            let timeline: Vec<String> = soak
+                .rounds
+                .iter()
+                .map(|r| {
+                    let mark = |ok: bool| if ok { "✔" } else { "✘" };
+                    let back = r.peer_to_here.map_or("–", mark);
+                    format!("{:.0}s {}{}{back}", r.at_secs, mark(r.unicast), mark(r.here_to_peer))
+                })
+                .collect();
+            lines.push(format!("soak (unicast, out, back per round): {}", timeline.join(" ")));
+        }
+        lines
     }
 
     /// The facts a support engineer wants beside the checklist, one line each.
@@ -161,6 +196,7 @@ impl ReportDocument {
             let ua = a.user_agent.as_deref().unwrap_or("unknown server");
             lines.push(format!("answer from {} ({ua}): {url}", a.responder));
         }
+        lines.extend(self.fetch_and_soak_lines());
         for p in &self.facts.phones {
             let what = [p.vendor.as_deref(), p.model.as_deref(), p.firmware.as_deref()]
                 .into_iter()
@@ -204,6 +240,19 @@ impl Document for ReportDocument {
 
     fn envelope(&self) -> &Envelope {
         &self.envelope
+    }
+
+    fn to_monitoring(&self, format: super::Format) -> Option<String> {
+        match format {
+            super::Format::Nagios => Some(super::monitoring::nagios(self)),
+            super::Format::Prometheus => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
+                Some(super::monitoring::prometheus(self, now))
+            }
+            _ => None,
+        }
     }
 
     fn to_text(&self) -> String {
@@ -347,6 +396,8 @@ pub fn build(
             answers,
             probe: snapshot.probe,
             listen: snapshot.listen,
+            fetch: snapshot.fetch,
+            soak: snapshot.soak,
             notes: facts.notes,
             own_actions,
             stacking: facts.stacking,
@@ -381,7 +432,7 @@ mod tests {
     #[test]
     fn checklist_text_and_markdown() {
         let document = document(wrong_nic());
-        assert_eq!(document.exit_code(), 1);
+        assert_eq!(document.exit_code(crate::report::Format::Text), 1);
         insta::assert_snapshot!(
             "check_wrong_nic_text",
             anstream::adapter::strip_str(&document.to_text()).to_string()
@@ -408,7 +459,7 @@ mod tests {
         );
         assert!(document.to_markdown().contains("**interrupted**"));
         document.strict = true;
-        assert_eq!(document.exit_code(), 1);
+        assert_eq!(document.exit_code(crate::report::Format::Text), 1);
     }
 
     #[test]
