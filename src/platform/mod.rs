@@ -15,6 +15,7 @@
 
 pub mod classify;
 pub mod firewall;
+pub mod macos_text;
 pub mod privilege;
 pub mod procfs;
 

@@ -1,0 +1,794 @@
+//! What macOS shows about its network, parsed by pure functions: the text of `networksetup`,
+//! `netstat -gn`, `netstat -rn -f inet`, `route -n get`, `lsof`, `sw_vers` and `pfctl`, and the raw
+//! bytes of the socket-address structures `getifaddrs` hands back (`sockaddr_in`, `sockaddr_in6`,
+//! `sockaddr_dl`, `if_data`).
+//!
+//! The macOS gatherer (`platform::macos`) only runs the tools and copies the bytes; everything that
+//! decides is here, so it is built and tested on every OS with output captured from macOS and structure
+//! layouts from Apple's headers (`tests/fixtures/macos/README.md` says where each sample comes from).
+//! Every line and byte is untrusted: a row that does not parse is skipped and counted, never a panic.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+
+use super::procfs::Parsed;
+use crate::facts::{InterfaceKind, IpNet, RouteType};
+
+// ---------------------------------------------------------------------------------------------------
+// networksetup -listallhardwareports
+
+/// One "Hardware Port" block: the name System Settings shows and the BSD device behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HardwarePort {
+    /// `Wi-Fi`, `Ethernet`, `Bluetooth PAN`, `Thunderbolt Bridge`, `USB 10/100/1000 LAN`, …
+    pub port: String,
+    /// `en0`, `bridge0`, …
+    pub device: String,
+    pub mac: Option<String>,
+}
+
+/// Parses `networksetup -listallhardwareports`: blocks of `Hardware Port:`, `Device:` and `Ethernet
+/// Address:` lines. A block without a device (the trailing "VLAN Configurations" banner) is dropped.
+#[must_use]
+pub fn parse_hardware_ports(text: &str) -> Vec<HardwarePort> {
+    let mut ports = Vec::new();
+    let mut current: Option<HardwarePort> = None;
+    for line in text.lines().map(str::trim) {
+        if let Some(port) = line.strip_prefix("Hardware Port:") {
+            ports.extend(current.take().filter(|p| !p.device.is_empty()));
+            current = Some(HardwarePort { port: port.trim().to_owned(), device: String::new(), mac: None });
+        } else if let (Some(block), Some(device)) = (current.as_mut(), line.strip_prefix("Device:")) {
+            device.trim().clone_into(&mut block.device);
+        } else if let (Some(block), Some(mac)) = (current.as_mut(), line.strip_prefix("Ethernet Address:")) {
+            let mac = mac.trim();
+            // Ports without hardware (a VPN's virtual port) print "N/A" here.
+            block.mac = (mac.contains(':')).then(|| mac.to_owned());
+        }
+    }
+    ports.extend(current.filter(|p| !p.device.is_empty()));
+    ports
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Adapter kinds
+
+/// `ifi_type`/`sdl_type` values of `<net/if_types.h>` that macOS uses.
+pub mod ift {
+    pub const OTHER: u8 = 0x01;
+    pub const ETHER: u8 = 0x06;
+    pub const PPP: u8 = 0x17;
+    pub const LOOP: u8 = 0x18;
+    pub const GIF: u8 = 0x37;
+    pub const STF: u8 = 0x39;
+    pub const L2VLAN: u8 = 0x87;
+    pub const IEEE8023ADLAG: u8 = 0x88;
+    pub const BRIDGE: u8 = 0xd1;
+    pub const CELLULAR: u8 = 0xff;
+}
+
+/// What macOS shows about one link: the `sockaddr_dl` type, its flags and the hardware port (if any)
+/// `networksetup` maps to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MacLink {
+    pub name: String,
+    pub link_type: Option<u8>,
+    pub loopback: bool,
+    pub point_to_point: bool,
+    /// The `Hardware Port:` name of this device, when `networksetup` lists it.
+    pub hardware_port: Option<String>,
+}
+
+/// Name prefixes of macOS's own software interfaces, checked before the link type: `awdl0` and
+/// `llw0` are `IFT_ETHER` too, but they are AirDrop's and the low-latency WLAN's peer-to-peer links,
+/// never the LAN.
+const NAME_PREFIXES: &[(&str, InterfaceKind, &str)] = &[
+    ("utun", InterfaceKind::Tunnel, "utun"),
+    ("ipsec", InterfaceKind::Tunnel, "ipsec"),
+    ("ppp", InterfaceKind::Tunnel, "ppp"),
+    ("gif", InterfaceKind::Tunnel, "gif"),
+    ("stf", InterfaceKind::Tunnel, "stf"),
+    ("tun", InterfaceKind::Tunnel, "tun"),
+    ("tap", InterfaceKind::Tunnel, "tap"),
+    ("feth", InterfaceKind::Virtual, "feth"),
+    ("awdl", InterfaceKind::Virtual, "awdl"),
+    ("llw", InterfaceKind::Virtual, "llw"),
+    ("ap", InterfaceKind::Virtual, "personal-hotspot"),
+    ("anpi", InterfaceKind::Virtual, "anpi"),
+    ("vmenet", InterfaceKind::Virtual, "virtualization"),
+    ("vmnet", InterfaceKind::Virtual, "vmware"),
+    ("vboxnet", InterfaceKind::Virtual, "virtualbox"),
+    ("pktap", InterfaceKind::Other, "pktap"),
+    ("iptap", InterfaceKind::Other, "iptap"),
+];
+
+/// The kind of a macOS link and what decided it.
+#[must_use]
+pub fn classify_link(link: &MacLink) -> (InterfaceKind, Option<String>) {
+    let found = |kind, detail: &str| (kind, Some(detail.to_owned()));
+    if link.loopback || link.link_type == Some(ift::LOOP) {
+        return (InterfaceKind::Loopback, None);
+    }
+    if let Some(port) = link.hardware_port.as_deref() {
+        let lower = port.to_ascii_lowercase();
+        // "AirPort" is the name before OS X 10.7.
+        if lower.contains("wi-fi") || lower.contains("airport") {
+            return found(InterfaceKind::Wifi, "wi-fi");
+        }
+        if lower.contains("bluetooth") {
+            return found(InterfaceKind::Bluetooth, "bluetooth-pan");
+        }
+        if lower == "thunderbolt bridge" {
+            return found(InterfaceKind::Bridge, "thunderbolt-bridge");
+        }
+    }
+    if let Some(&(_, kind, detail)) = NAME_PREFIXES.iter().find(|(prefix, _, _)| {
+        // `ap1` is the hotspot; `appletalk`-like names do not exist, but insist on a digit after `ap`.
+        link.name.strip_prefix(prefix).is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    }) {
+        return found(kind, detail);
+    }
+    match link.link_type {
+        Some(ift::BRIDGE) => found(InterfaceKind::Bridge, "bridge"),
+        Some(ift::L2VLAN) => found(InterfaceKind::Ethernet, "vlan"),
+        Some(ift::IEEE8023ADLAG) => found(InterfaceKind::Ethernet, "bond"),
+        Some(ift::PPP | ift::GIF | ift::STF) => found(InterfaceKind::Tunnel, "point-to-point"),
+        Some(ift::CELLULAR) => found(InterfaceKind::Other, "cellular"),
+        Some(ift::ETHER) => match link.hardware_port.as_deref() {
+            Some(port) if port.to_ascii_lowercase().starts_with("thunderbolt") => {
+                found(InterfaceKind::Ethernet, "thunderbolt")
+            }
+            Some(port) => found(InterfaceKind::Ethernet, port),
+            // An `en` the system lists no port for is still a NIC (an iPhone's USB link is listed);
+            // any other Ethernet-typed link without a port is software.
+            None if link.name.starts_with("en") => found(InterfaceKind::Ethernet, "ethernet"),
+            None => found(InterfaceKind::Virtual, "virtual"),
+        },
+        _ if link.name.starts_with("bridge") => found(InterfaceKind::Bridge, "bridge"),
+        _ if link.point_to_point => found(InterfaceKind::Tunnel, "point-to-point"),
+        _ => (InterfaceKind::Other, None),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// getifaddrs structures
+
+/// A link-level address (`struct sockaddr_dl` of `<net/if_dl.h>`): interface index, type, hardware
+/// address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkAddress {
+    pub index: u16,
+    pub link_type: u8,
+    /// The hardware address as `aa:bb:cc:dd:ee:ff`; `None` when empty or all zero.
+    pub mac: Option<String>,
+}
+
+const AF_INET: u8 = 2;
+const AF_LINK: u8 = 18;
+/// `AF_INET6` is 30 on Darwin (not 10 as on Linux).
+const AF_INET6: u8 = 30;
+
+/// Decodes the bytes of a `sockaddr_dl`: `sdl_len`, `sdl_family`, `sdl_index` (u16, host order),
+/// `sdl_type`, `sdl_nlen`, `sdl_alen`, `sdl_slen`, then `sdl_data` holding the name and the address.
+#[must_use]
+pub fn decode_sockaddr_dl(bytes: &[u8]) -> Option<LinkAddress> {
+    if bytes.len() < 8 || bytes[1] != AF_LINK {
+        return None;
+    }
+    let index = u16::from_ne_bytes([bytes[2], bytes[3]]);
+    let (link_type, name_len, addr_len) = (bytes[4], usize::from(bytes[5]), usize::from(bytes[6]));
+    // `sdl_len` may be shorter than the buffer handed in, never trust it beyond the buffer.
+    let data = bytes.get(8..usize::from(bytes[0]).min(bytes.len()).max(8))?;
+    let address = data.get(name_len..name_len.checked_add(addr_len)?)?;
+    let mac = (!address.is_empty() && address.iter().any(|b| *b != 0))
+        .then(|| address.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"));
+    Some(LinkAddress { index, link_type, mac })
+}
+
+/// Decodes a `sockaddr_in` (len, family, port, 4 address bytes) or `sockaddr_in6` (len, family, port,
+/// flow info, 16 address bytes, scope id) into its address.
+#[must_use]
+pub fn decode_sockaddr_ip(bytes: &[u8]) -> Option<IpAddr> {
+    match *bytes.get(1)? {
+        AF_INET => {
+            let octets: [u8; 4] = bytes.get(4..8)?.try_into().ok()?;
+            Some(IpAddr::V4(Ipv4Addr::from(octets)))
+        }
+        AF_INET6 => {
+            let octets: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
+            Some(IpAddr::V6(Ipv6Addr::from(octets)))
+        }
+        _ => None,
+    }
+}
+
+/// The prefix length of a netmask as `getifaddrs` gives it. macOS often shortens a mask's
+/// `sockaddr` (`sa_len` 5 for 255.0.0.0, even 0 for /0): missing bytes are zero.
+#[must_use]
+pub fn netmask_prefix(bytes: &[u8], family_v6: bool) -> u8 {
+    let (start, width) = if family_v6 { (8, 16) } else { (4, 4) };
+    let mask = bytes.get(start..).unwrap_or_default();
+    let ones: u32 = mask
+        .iter()
+        .take(width)
+        .map(|b| b.leading_ones())
+        .scan(true, |contiguous, ones| {
+            // A non-contiguous mask counts its leading run only.
+            if !*contiguous {
+                return Some(0);
+            }
+            *contiguous = ones == 8;
+            Some(ones)
+        })
+        .sum();
+    u8::try_from(ones).unwrap_or(0)
+}
+
+/// The MTU from the leading bytes of `struct if_data` (`<net/if_var.h>`): eight one-byte fields, then
+/// `ifi_mtu` as a u32 in host order.
+#[must_use]
+pub fn if_data_mtu(bytes: &[u8]) -> Option<u32> {
+    let mtu: [u8; 4] = bytes.get(8..12)?.try_into().ok()?;
+    Some(u32::from_ne_bytes(mtu)).filter(|mtu| *mtu > 0)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// netstat -gn
+
+/// One multicast group joined on one interface, as `netstat -gn` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupRow {
+    pub group: IpAddr,
+    pub interface: String,
+}
+
+/// Parses `netstat -gn`: per address family a title line, a `Group … Netif` header, then rows of
+/// group, link-layer address (or `<none>`) and interface. IPv6 groups carry their scope (`ff02::fb%en0`).
+#[must_use]
+pub fn parse_netstat_groups(text: &str) -> Parsed<GroupRow> {
+    let mut parsed = Parsed::default();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.ends_with("Memberships") || line.starts_with("Group") {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let row = match fields.as_slice() {
+            [group, _, interface] | [group, interface] => {
+                let address = group.split('%').next().unwrap_or_default();
+                address
+                    .parse::<IpAddr>()
+                    .ok()
+                    .filter(IpAddr::is_multicast)
+                    .map(|group| GroupRow { group, interface: (*interface).to_owned() })
+            }
+            _ => None,
+        };
+        match row {
+            Some(row) => parsed.rows.push(row),
+            None => parsed.skipped += 1,
+        }
+    }
+    parsed
+}
+
+// ---------------------------------------------------------------------------------------------------
+// netstat -rn -f inet
+
+/// One IPv4 route as `netstat -rn -f inet` prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteRow {
+    pub destination: IpNet,
+    pub gateway: Option<IpAddr>,
+    pub flags: String,
+    pub interface: String,
+}
+
+impl RouteRow {
+    /// The kernel's kind of route, from the flags: `B` blackhole, `R` reject, `b` broadcast.
+    #[must_use]
+    pub fn route_type(&self) -> RouteType {
+        if self.flags.contains('B') {
+            RouteType::Blackhole
+        } else if self.flags.contains('R') {
+            RouteType::Unreachable
+        } else if self.flags.contains('b') {
+            RouteType::Broadcast
+        } else {
+            RouteType::Unicast
+        }
+    }
+}
+
+/// Parses the `Internet:` table of `netstat -rn`. The columns are found from the header, since macOS
+/// versions differ (`Refs` and `Use` were dropped in macOS 10.13). Link-layer entries (flag `L`: the
+/// ARP cache and resolved multicast MACs) are neighbours, not routes, and are left out without counting.
+#[must_use]
+pub fn parse_netstat_routes(text: &str) -> Parsed<RouteRow> {
+    let mut parsed = Parsed::default();
+    let mut columns: Option<(usize, usize)> = None; // (flags, netif)
+    let mut in_inet = false;
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if line.ends_with(':') && !line.contains(' ') {
+            in_inet = line == "Internet:";
+            columns = None;
+            continue;
+        }
+        if line.starts_with("Routing tables") || !in_inet {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if fields.first() == Some(&"Destination") {
+            let at = |name| fields.iter().position(|f| *f == name);
+            columns = at("Flags").zip(at("Netif"));
+            continue;
+        }
+        let Some((flags_at, netif_at)) = columns else {
+            parsed.skipped += 1;
+            continue;
+        };
+        let (Some(destination), Some(gateway), Some(flags), Some(interface)) =
+            (fields.first(), fields.get(1), fields.get(flags_at), fields.get(netif_at))
+        else {
+            parsed.skipped += 1;
+            continue;
+        };
+        if flags.contains('L') {
+            continue;
+        }
+        match parse_destination(destination, flags.contains('H')) {
+            Some(destination) => parsed.rows.push(RouteRow {
+                destination,
+                gateway: gateway.parse::<Ipv4Addr>().ok().map(IpAddr::V4),
+                flags: (*flags).to_owned(),
+                interface: (*interface).to_owned(),
+            }),
+            None => parsed.skipped += 1,
+        }
+    }
+    parsed
+}
+
+/// A destination as BSD `netstat` abbreviates it: `default`, `10.10.10/24`, or `192.168.220` and `127`
+/// (trailing zero octets dropped, and with them a mask as long as the octets printed), or a host.
+fn parse_destination(text: &str, host: bool) -> Option<IpNet> {
+    if text == "default" {
+        return Some(IpNet::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0));
+    }
+    let (address, prefix) = match text.split_once('/') {
+        Some((address, prefix)) => (address, Some(prefix.parse::<u8>().ok().filter(|p| *p <= 32)?)),
+        None => (text, None),
+    };
+    let octets: Vec<u8> = address.split('.').map(|o| o.parse::<u8>().ok()).collect::<Option<_>>()?;
+    if octets.is_empty() || octets.len() > 4 {
+        return None;
+    }
+    let mut full = [0u8; 4];
+    full[..octets.len()].copy_from_slice(&octets);
+    let implied = if host { 32 } else { u8::try_from(octets.len() * 8).ok()? };
+    Some(IpNet::new(IpAddr::V4(Ipv4Addr::from(full)), prefix.unwrap_or(implied)))
+}
+
+// ---------------------------------------------------------------------------------------------------
+// route -n get
+
+/// What `route -n get GROUP` answered: the interface and, for a gateway route, the next hop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteGet {
+    pub destination: Option<String>,
+    pub gateway: Option<IpAddr>,
+    pub interface: Option<String>,
+}
+
+/// Parses `route -n get`: `key: value` lines (`route to`, `destination`, `gateway`, `interface`, …).
+/// `None` when the text has no `interface:` line, as when the route is "not in table".
+#[must_use]
+pub fn parse_route_get(text: &str) -> Option<RouteGet> {
+    let value = |key: &str| {
+        text.lines().find_map(|line| {
+            let (k, v) = line.split_once(':')?;
+            (k.trim() == key).then(|| v.trim().to_owned()).filter(|v| !v.is_empty())
+        })
+    };
+    let interface = value("interface")?;
+    Some(RouteGet {
+        destination: value("destination"),
+        gateway: value("gateway").and_then(|g| g.parse().ok()),
+        interface: Some(interface),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// lsof -nP -iUDP:PORT
+
+/// One UDP socket on the port, and its owner, as `lsof` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LsofRow {
+    pub command: String,
+    pub pid: u32,
+    /// The `USER` column when it is numeric (`lsof -l`, or a user without a name).
+    pub uid: Option<u32>,
+    pub protocol: &'static str,
+    pub local: SocketAddr,
+}
+
+/// Parses `lsof +c 0 -nP -iUDP:PORT`: `COMMAND PID USER FD TYPE DEVICE SIZE/OFF NODE NAME`. A command
+/// name may hold spaces (`+c 0` prints it whole), so the columns are counted back from `TYPE`; the
+/// address is what follows `UDP`; `*` is the wildcard address, IPv6 addresses are in brackets.
+#[must_use]
+pub fn parse_lsof_udp(text: &str) -> Parsed<LsofRow> {
+    let mut parsed = Parsed::default();
+    for line in text.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("COMMAND")) {
+        match lsof_row(line) {
+            Some(row) => parsed.rows.push(row),
+            None => parsed.skipped += 1,
+        }
+    }
+    parsed
+}
+
+fn lsof_row(line: &str) -> Option<LsofRow> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    // COMMAND may hold spaces and digits (`Bria 6`): count back from TYPE, which is FD's neighbour,
+    // USER's second and PID's third.
+    let type_at = fields.iter().position(|f| *f == "IPv4" || *f == "IPv6")?;
+    let pid_at = type_at.checked_sub(3).filter(|at| *at > 0)?;
+    let pid = fields.get(pid_at)?.parse().ok()?;
+    let uid = fields.get(pid_at + 1).and_then(|u| u.parse().ok());
+    let ip_version = fields.get(type_at)?;
+    let udp_at = fields.iter().rposition(|f| *f == "UDP")?;
+    let name = fields.get(udp_at + 1)?;
+    let local = name.split("->").next()?;
+    let (host, port) = local.rsplit_once(':')?;
+    let port: u16 = port.parse().ok()?;
+    let v6 = *ip_version == "IPv6";
+    let ip = match host {
+        "*" if v6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+        "*" => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        bracketed if bracketed.starts_with('[') => {
+            let inner = bracketed.strip_prefix('[')?.strip_suffix(']')?;
+            IpAddr::V6(inner.split('%').next()?.parse().ok()?)
+        }
+        plain => plain.parse().ok()?,
+    };
+    Some(LsofRow {
+        command: fields.get(..pid_at)?.join(" "),
+        pid,
+        uid,
+        protocol: if v6 { "udp6" } else { "udp" },
+        local: SocketAddr::new(ip, port),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------
+// sw_vers, pfctl
+
+/// `sw_vers` as one line: `macOS 14.4.1 (23E224)`.
+#[must_use]
+pub fn parse_sw_vers(text: &str) -> Option<String> {
+    let value = |key: &str| {
+        text.lines().find_map(|line| line.trim().strip_prefix(key)).map(str::trim).filter(|v| !v.is_empty())
+    };
+    let version = value("ProductVersion:")?;
+    let name = value("ProductName:").unwrap_or("macOS");
+    Some(match value("BuildVersion:") {
+        Some(build) => format!("{name} {version} ({build})"),
+        None => format!("{name} {version}"),
+    })
+}
+
+/// Whether pf is enabled, from the `Status:` line of `pfctl -si`.
+#[must_use]
+pub fn parse_pf_enabled(text: &str) -> Option<bool> {
+    let status = text.lines().find_map(|line| line.trim().strip_prefix("Status:"))?;
+    let word = status.split_whitespace().next()?;
+    match word {
+        "Enabled" => Some(true),
+        "Disabled" => Some(false),
+        _ => None,
+    }
+}
+
+/// The rules `pfctl -sr` printed, counted for the report: pf is read, not judged yet, so mcready only
+/// says how many rules there are and which `block` rules name the port, UDP or multicast.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PfSummary {
+    pub rules: usize,
+    pub anchors: usize,
+    /// `block` rules that mention UDP, the port or a multicast address, as printed.
+    pub blocks_of_interest: Vec<String>,
+}
+
+/// Summarises `pfctl -sr`: one rule a line; `anchor` lines call sub-rulesets mcready does not list.
+#[must_use]
+pub fn summarise_pf_rules(text: &str, port: u16) -> PfSummary {
+    let port_word = port.to_string();
+    let mut summary = PfSummary::default();
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+        summary.rules += 1;
+        let first = line.split_whitespace().next().unwrap_or_default();
+        if first.ends_with("anchor") {
+            summary.anchors += 1;
+        }
+        if first == "block" {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let interesting = words.contains(&"udp")
+                || words.contains(&port_word.as_str())
+                || words.iter().any(|w| w.starts_with("224.") || w.starts_with("239."))
+                || !words.contains(&"proto");
+            if interesting {
+                summary.blocks_of_interest.push(line.to_owned());
+            }
+        }
+    }
+    summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PORTS: &str = include_str!("../../tests/fixtures/macos/networksetup-listallhardwareports.txt");
+
+    #[test]
+    fn hardware_ports_map_devices() {
+        let ports = parse_hardware_ports(PORTS);
+        let names: Vec<(&str, &str)> = ports.iter().map(|p| (p.port.as_str(), p.device.as_str())).collect();
+        assert_eq!(
+            names,
+            [
+                ("Ethernet", "en0"),
+                ("Wi-Fi", "en1"),
+                ("Bluetooth PAN", "en3"),
+                ("Thunderbolt 1", "en2"),
+                ("Thunderbolt Bridge", "bridge0"),
+                ("USB 10/100/1000 LAN", "en7"),
+            ]
+        );
+        assert_eq!(ports[1].mac.as_deref(), Some("a4:83:e7:12:34:57"));
+        assert!(parse_hardware_ports("Device: en0\nHardware Port: \n").is_empty());
+        let vpn = parse_hardware_ports("Hardware Port: VPN\nDevice: utun3\nEthernet Address: N/A\n");
+        assert_eq!(vpn[0].mac, None);
+    }
+
+    fn link(name: &str, link_type: u8, port: Option<&str>) -> MacLink {
+        MacLink {
+            name: name.into(),
+            link_type: Some(link_type),
+            hardware_port: port.map(str::to_owned),
+            ..MacLink::default()
+        }
+    }
+
+    #[test]
+    fn kinds_from_ports_names_and_types() {
+        let kind = |l: &MacLink| classify_link(l);
+        assert_eq!(kind(&link("en1", ift::ETHER, Some("Wi-Fi"))).0, InterfaceKind::Wifi);
+        assert_eq!(kind(&link("en1", ift::ETHER, Some("AirPort"))).0, InterfaceKind::Wifi);
+        assert_eq!(kind(&link("en3", ift::ETHER, Some("Bluetooth PAN"))).0, InterfaceKind::Bluetooth);
+        assert_eq!(
+            kind(&link("bridge0", ift::BRIDGE, Some("Thunderbolt Bridge"))),
+            (InterfaceKind::Bridge, Some("thunderbolt-bridge".into()))
+        );
+        assert_eq!(
+            kind(&link("en2", ift::ETHER, Some("Thunderbolt 1"))),
+            (InterfaceKind::Ethernet, Some("thunderbolt".into()))
+        );
+        assert_eq!(
+            kind(&link("en0", ift::ETHER, Some("Ethernet"))),
+            (InterfaceKind::Ethernet, Some("Ethernet".into()))
+        );
+        assert_eq!(kind(&link("utun3", ift::OTHER, None)).0, InterfaceKind::Tunnel);
+        assert_eq!(kind(&link("ipsec0", ift::OTHER, None)).0, InterfaceKind::Tunnel);
+        assert_eq!(kind(&link("awdl0", ift::ETHER, None)), (InterfaceKind::Virtual, Some("awdl".into())));
+        assert_eq!(kind(&link("llw0", ift::ETHER, None)).0, InterfaceKind::Virtual);
+        assert_eq!(kind(&link("ap1", ift::ETHER, None)).0, InterfaceKind::Virtual);
+        assert_eq!(kind(&link("bridge100", ift::BRIDGE, None)).0, InterfaceKind::Bridge);
+        assert_eq!(kind(&link("gif0", ift::GIF, None)).0, InterfaceKind::Tunnel);
+        assert_eq!(kind(&link("en5", ift::ETHER, None)).0, InterfaceKind::Ethernet);
+        assert_eq!(kind(&link("vlan0", ift::L2VLAN, None)).0, InterfaceKind::Ethernet);
+        let lo = MacLink { loopback: true, ..link("lo0", ift::LOOP, None) };
+        assert_eq!(kind(&lo), (InterfaceKind::Loopback, None));
+        assert_eq!(kind(&MacLink { name: "x".into(), ..MacLink::default() }).0, InterfaceKind::Other);
+    }
+
+    /// A `sockaddr_dl` for `en0` with MAC 3c:07:54:12:34:56, laid out as `<net/if_dl.h>` declares it
+    /// (index 4, `IFT_ETHER`, name length 3, address length 6).
+    fn en0_sockaddr_dl() -> Vec<u8> {
+        let mut bytes = vec![20, AF_LINK];
+        bytes.extend_from_slice(&4u16.to_ne_bytes());
+        bytes.extend_from_slice(&[ift::ETHER, 3, 6, 0]);
+        bytes.extend_from_slice(b"en0");
+        bytes.extend_from_slice(&[0x3c, 0x07, 0x54, 0x12, 0x34, 0x56]);
+        bytes.extend_from_slice(&[0, 0, 0]);
+        bytes
+    }
+
+    #[test]
+    fn sockaddr_dl_gives_index_type_and_mac() {
+        let link = decode_sockaddr_dl(&en0_sockaddr_dl()).expect("decodes");
+        assert_eq!(
+            link,
+            LinkAddress { index: 4, link_type: ift::ETHER, mac: Some("3c:07:54:12:34:56".into()) }
+        );
+        // utun: no hardware address.
+        let mut utun = vec![20, AF_LINK, 12, 0, ift::OTHER, 5, 0, 0];
+        utun.extend_from_slice(b"utun3");
+        utun.resize(20, 0);
+        assert_eq!(decode_sockaddr_dl(&utun).and_then(|l| l.mac), None);
+    }
+
+    #[test]
+    fn sockaddr_dl_never_reads_past_its_bytes() {
+        let mut lying = en0_sockaddr_dl();
+        lying[6] = 200; // sdl_alen far beyond the buffer
+        assert_eq!(decode_sockaddr_dl(&lying), None);
+        lying[0] = 255;
+        assert_eq!(decode_sockaddr_dl(&lying), None);
+        assert_eq!(decode_sockaddr_dl(&[]), None);
+        assert_eq!(decode_sockaddr_dl(&[8, AF_INET, 0, 0, 0, 0, 0, 0]), None);
+    }
+
+    #[test]
+    fn sockaddr_in_and_in6_and_masks() {
+        let v4 = [16, AF_INET, 0x13, 0xc4, 192, 168, 1, 44, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(decode_sockaddr_ip(&v4), Some(IpAddr::V4(Ipv4Addr::new(192, 168, 1, 44))));
+        let mut v6 = vec![28, AF_INET6, 0, 0, 0, 0, 0, 0];
+        v6.extend_from_slice(&"fe80::1".parse::<Ipv6Addr>().unwrap().octets());
+        v6.extend_from_slice(&[0, 0, 0, 4]);
+        assert_eq!(decode_sockaddr_ip(&v6), Some("fe80::1".parse().unwrap()));
+        assert_eq!(decode_sockaddr_ip(&v6[..10]), None);
+        assert_eq!(decode_sockaddr_ip(&[16, 99]), None);
+
+        assert_eq!(netmask_prefix(&[16, AF_INET, 0, 0, 255, 255, 255, 0], false), 24);
+        // A shortened mask sockaddr, as macOS gives for 255.0.0.0.
+        assert_eq!(netmask_prefix(&[5, AF_INET, 0, 0, 255], false), 8);
+        assert_eq!(netmask_prefix(&[], false), 0);
+        let mut mask6 = vec![28, AF_INET6, 0, 0, 0, 0, 0, 0];
+        mask6.extend_from_slice(&[0xff; 8]);
+        mask6.extend_from_slice(&[0; 8]);
+        assert_eq!(netmask_prefix(&mask6, true), 64);
+        assert_eq!(netmask_prefix(&[16, AF_INET, 0, 0, 255, 0, 255, 0], false), 8);
+    }
+
+    #[test]
+    fn if_data_mtu_reads_ifi_mtu() {
+        let mut data = vec![ift::ETHER, 0, 0, 6, 14, 0, 0, 0];
+        data.extend_from_slice(&1500u32.to_ne_bytes());
+        assert_eq!(if_data_mtu(&data), Some(1500));
+        assert_eq!(if_data_mtu(&data[..9]), None);
+    }
+
+    #[test]
+    fn netstat_groups() {
+        let parsed = parse_netstat_groups(include_str!("../../tests/fixtures/macos/netstat-gn.txt"));
+        assert_eq!(parsed.skipped, 0);
+        assert_eq!(parsed.rows.len(), 11);
+        assert_eq!(
+            parsed.rows[0],
+            GroupRow { group: "224.0.1.75".parse().unwrap(), interface: "en0".into() }
+        );
+        assert!(
+            parsed
+                .rows
+                .iter()
+                .any(|r| r.group == "ff02::fb".parse::<IpAddr>().unwrap() && r.interface == "en0")
+        );
+        let junk = parse_netstat_groups("10.0.0.1 <none> en0\nnot a row at all here\n");
+        assert_eq!((junk.rows.len(), junk.skipped), (0, 2));
+    }
+
+    #[test]
+    fn netstat_routes_modern_and_with_refs() {
+        let modern = parse_netstat_routes(include_str!("../../tests/fixtures/macos/netstat-rn-f-inet.txt"));
+        assert_eq!(modern.skipped, 0);
+        let find = |rows: &[RouteRow], dest: &str| {
+            rows.iter()
+                .find(|r| r.destination.to_string() == dest)
+                .cloned()
+                .unwrap_or_else(|| panic!("{dest}"))
+        };
+        let default = find(&modern.rows, "0.0.0.0/0");
+        assert_eq!(
+            (default.gateway, default.interface.as_str()),
+            (Some("192.168.1.1".parse().unwrap()), "en0")
+        );
+        assert_eq!(modern.rows.iter().filter(|r| r.destination.prefix_len == 0).count(), 2);
+        assert_eq!(find(&modern.rows, "224.0.0.0/4").interface, "en0");
+        assert_eq!(find(&modern.rows, "192.168.1.0/24").gateway, None);
+        assert_eq!(find(&modern.rows, "127.0.0.0/8").interface, "lo0");
+        assert_eq!(find(&modern.rows, "127.0.0.1/32").interface, "lo0");
+        assert_eq!(find(&modern.rows, "10.8.0.0/24").interface, "utun4");
+        // ARP entries and resolved multicast MACs are not routes.
+        assert!(!modern.rows.iter().any(|r| r.destination.to_string() == "224.0.0.251/32"));
+
+        let old = parse_netstat_routes(include_str!("../../tests/fixtures/macos/netstat-rn-refs.txt"));
+        assert_eq!(old.skipped, 0);
+        assert_eq!(find(&old.rows, "192.168.220.0/24").interface, "vmnet8");
+        assert_eq!(find(&old.rows, "224.0.0.0/4").interface, "en0");
+        assert_eq!(find(&old.rows, "0.0.0.0/0").route_type(), RouteType::Unicast);
+    }
+
+    #[test]
+    fn netstat_routes_skip_nonsense() {
+        let text = "Internet:\nDestination Gateway Flags Netif Expire\n999.1 link#1 UC en0\n1.2.3.4.5 x UC en0\nshort\n\
+                    Internet6:\nDestination Gateway Flags Netif Expire\n::1 ::1 UHL lo0\n";
+        let parsed = parse_netstat_routes(text);
+        assert_eq!((parsed.rows.len(), parsed.skipped), (0, 3));
+        assert_eq!(parse_netstat_routes("Internet:\ndefault 1.1.1.1 UG en0\n").skipped, 1);
+    }
+
+    #[test]
+    fn route_get() {
+        let group = parse_route_get(include_str!("../../tests/fixtures/macos/route-get-group.txt")).unwrap();
+        assert_eq!(group.interface.as_deref(), Some("en0"));
+        assert_eq!(group.gateway, None);
+        let default =
+            parse_route_get(include_str!("../../tests/fixtures/macos/route-get-default.txt")).unwrap();
+        assert_eq!(default.gateway, Some("192.168.1.1".parse().unwrap()));
+        assert_eq!(default.interface.as_deref(), Some("en1"));
+        assert_eq!(parse_route_get("route: writing to routing socket: not in table\n"), None);
+        assert_eq!(parse_route_get("  interface:   \n"), None);
+    }
+
+    #[test]
+    fn lsof_rows() {
+        let parsed = parse_lsof_udp(include_str!("../../tests/fixtures/macos/lsof-udp-5060.txt"));
+        assert_eq!(parsed.skipped, 0);
+        let rows = parsed.rows;
+        assert_eq!(rows.len(), 4);
+        assert_eq!(rows[0].command, "asterisk");
+        assert_eq!(rows[0].pid, 4711);
+        assert_eq!(rows[0].local, "0.0.0.0:5060".parse().unwrap());
+        assert_eq!(rows[1].local, "[::1]:5060".parse().unwrap());
+        assert_eq!(rows[1].protocol, "udp6");
+        assert_eq!(rows[2].command, "Bria 6");
+        assert_eq!(rows[2].local, "192.168.1.44:5060".parse().unwrap());
+        assert_eq!(rows[2].uid, None);
+        assert_eq!(rows[3].uid, Some(501));
+        let junk = parse_lsof_udp("x y z\nasterisk 1 root 3u IPv4 0x1 0t0 UDP nowhere\n");
+        assert_eq!((junk.rows.len(), junk.skipped), (0, 2));
+    }
+
+    #[test]
+    fn sw_vers_and_pf() {
+        assert_eq!(
+            parse_sw_vers(include_str!("../../tests/fixtures/macos/sw_vers.txt")).as_deref(),
+            Some("macOS 14.4.1 (23E224)")
+        );
+        assert_eq!(parse_sw_vers("ProductName: Mac OS X\n"), None);
+        assert_eq!(parse_pf_enabled(include_str!("../../tests/fixtures/macos/pfctl-si.txt")), Some(true));
+        assert_eq!(
+            parse_pf_enabled("Status: Disabled                              Debug: Urgent\n"),
+            Some(false)
+        );
+        assert_eq!(parse_pf_enabled("nothing"), None);
+        let summary = summarise_pf_rules(include_str!("../../tests/fixtures/macos/pfctl-sr.txt"), 5060);
+        assert_eq!(summary.rules, 5);
+        assert_eq!(summary.anchors, 2);
+        assert_eq!(
+            summary.blocks_of_interest,
+            ["block drop in quick on en0 proto udp from any to any port = 5060", "block drop in all"]
+        );
+    }
+
+    #[test]
+    fn parsers_survive_arbitrary_bytes() {
+        for text in [
+            "",
+            ":",
+            "\0\u{feff}::::",
+            "Internet:\nDestination Flags Netif\n/ / /",
+            "[:",
+            "COMMAND\n1 2 3 UDP [::1",
+        ] {
+            let _ = parse_hardware_ports(text);
+            let _ = parse_netstat_groups(text);
+            let _ = parse_netstat_routes(text);
+            let _ = parse_route_get(text);
+            let _ = parse_lsof_udp(text);
+            let _ = parse_sw_vers(text);
+            let _ = summarise_pf_rules(text, 5060);
+            let _ = decode_sockaddr_dl(text.as_bytes());
+            let _ = decode_sockaddr_ip(text.as_bytes());
+            let _ = netmask_prefix(text.as_bytes(), true);
+        }
+    }
+}
