@@ -124,7 +124,8 @@ pub struct Interface {
     /// What the kind was decided from, e.g. `veth`, `wireguard`, `docker`, `phy80211`: names the adapter
     /// in advice and lets a reader disagree with the classification.
     pub kind_detail: Option<String>,
-    /// The adapter's own description where the OS has one (Windows), else `None`.
+    /// The adapter's own description where the OS has one (Windows; the hardware port on macOS, such as
+    /// `Wi-Fi`), else `None`.
     pub description: Option<String>,
     pub flags: InterfaceFlags,
     pub mac: Option<String>,
@@ -298,6 +299,8 @@ pub enum FirewallTool {
     IptablesNftSave,
     /// `iptables-legacy-save`: the legacy xtables rules, which nftables cannot see.
     IptablesLegacySave,
+    /// `pfctl -sr`: macOS's packet filter (pf) rules.
+    Pf,
 }
 
 impl FirewallTool {
@@ -307,6 +310,7 @@ impl FirewallTool {
             Self::Nft => "nft",
             Self::IptablesNftSave => "iptables-nft-save",
             Self::IptablesLegacySave => "iptables-legacy-save",
+            Self::Pf => "pfctl",
         }
     }
 }
@@ -325,6 +329,8 @@ pub enum SourceStatus {
     Failed,
     /// The tool did not finish in time and was stopped.
     TimedOut,
+    /// Read, but mcready cannot judge these rules yet (macOS's pf): the check says `skip` with why.
+    NotJudged,
 }
 
 /// One firewall tool that was (or could not be) read, and why not.

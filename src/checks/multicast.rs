@@ -82,11 +82,34 @@ fn host_firewall(snapshot: &Snapshot) -> Check {
         .filter(|s| s.status == SourceStatus::Read)
         .map(|s| s.command.clone())
         .collect();
+    // Rules that were read but that no judge understands yet (pf on macOS): say so rather than pass.
+    let unjudged: Vec<String> = firewall
+        .sources
+        .iter()
+        .filter(|s| s.status == SourceStatus::NotJudged)
+        .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("rules read, not judged yet")))
+        .collect();
+    if !unjudged.is_empty() && read.is_empty() {
+        return check(
+            HOST_FIREWALL,
+            Status::Skip,
+            format!(
+                "The host firewall was read but not judged ({}): check by hand that it lets UDP {} and \
+                 224.0.0.0/4 in from the phones.",
+                unjudged.join("; "),
+                snapshot.port
+            ),
+            None,
+            evidence,
+        );
+    }
     if firewall.incomplete() && read.is_empty() {
         let why: Vec<String> = firewall
             .sources
             .iter()
-            .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
+            .filter(|s| {
+                !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled | SourceStatus::NotJudged)
+            })
             .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
             .collect();
         return check(

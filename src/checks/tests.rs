@@ -224,6 +224,10 @@ fn nothing_decided_is_incomplete() {
     assert_eq!(requirements[0].status, Warn);
 }
 
+fn summary_of(snapshot: &Snapshot, id: &str) -> String {
+    evaluate(snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).unwrap().summary.clone()
+}
+
 fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::FirewallFinding {
     crate::facts::FirewallFinding {
         tool: crate::facts::FirewallTool::Nft,
@@ -253,13 +257,7 @@ fn firewall_rule_read_from_the_host_blames_only_the_network() {
     assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Fail);
     assert_eq!(status_of(&snapshot, membership::LOOPBACK), Skip);
     assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
-    let summary = evaluate(&snapshot)[2]
-        .checks
-        .iter()
-        .find(|c| c.id == multicast::HOST_FIREWALL)
-        .unwrap()
-        .summary
-        .clone();
+    let summary = summary_of(&snapshot, multicast::HOST_FIREWALL);
     assert!(summary.contains("`udp dport 5060 drop` in inet filter input (handle 4)"), "{summary}");
 }
 
@@ -270,6 +268,22 @@ fn a_rule_that_may_drop_warns() {
     finding.depends_on.push("ip saddr 10.0.0.0/8".into());
     snapshot.facts.firewall.findings.push(finding);
     assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Warn);
+}
+
+#[test]
+fn pf_rules_read_but_not_judged_skip_with_the_reason() {
+    let mut snapshot = healthy();
+    snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
+        tool: crate::facts::FirewallTool::Pf,
+        command: "pfctl -sr".into(),
+        status: crate::facts::SourceStatus::NotJudged,
+        detail: Some("pf rules read, not judged yet".into()),
+        rules: 3,
+        skipped: 0,
+    });
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Skip);
+    let summary = summary_of(&snapshot, multicast::HOST_FIREWALL);
+    assert!(summary.contains("pfctl -sr: pf rules read, not judged yet"), "{summary}");
 }
 
 #[test]

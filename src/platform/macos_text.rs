@@ -78,7 +78,7 @@ pub struct MacLink {
 }
 
 /// Name prefixes of macOS's own software interfaces, checked before the link type: `awdl0` and
-/// `llw0` are `IFT_ETHER` too, but they are AirDrop's and the low-latency WLAN's peer-to-peer links,
+/// `llw0` are `IFT_ETHER` too, but they are peer-to-peer links (Apple Wireless Direct Link, low-latency WLAN),
 /// never the LAN.
 const NAME_PREFIXES: &[(&str, InterfaceKind, &str)] = &[
     ("utun", InterfaceKind::Tunnel, "utun"),
@@ -161,10 +161,11 @@ pub struct LinkAddress {
     pub mac: Option<String>,
 }
 
-const AF_INET: u8 = 2;
-const AF_LINK: u8 = 18;
+/// Address families as Darwin numbers them in `sa_family`.
+pub const AF_INET: u8 = 2;
+pub const AF_LINK: u8 = 18;
 /// `AF_INET6` is 30 on Darwin (not 10 as on Linux).
-const AF_INET6: u8 = 30;
+pub const AF_INET6: u8 = 30;
 
 /// Decodes the bytes of a `sockaddr_dl`: `sdl_len`, `sdl_family`, `sdl_index` (u16, host order),
 /// `sdl_type`, `sdl_nlen`, `sdl_alen`, `sdl_slen`, then `sdl_data` holding the name and the address.
@@ -193,7 +194,13 @@ pub fn decode_sockaddr_ip(bytes: &[u8]) -> Option<IpAddr> {
             Some(IpAddr::V4(Ipv4Addr::from(octets)))
         }
         AF_INET6 => {
-            let octets: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
+            let mut octets: [u8; 16] = bytes.get(8..24)?.try_into().ok()?;
+            // The KAME stack embeds a link-local address's interface index in its second 16-bit word
+            // (fe80:4::1 for fe80::1%en0); the index is not part of the address.
+            if octets[0] == 0xfe && octets[1] & 0xc0 == 0x80 {
+                octets[2] = 0;
+                octets[3] = 0;
+            }
             Some(IpAddr::V6(Ipv6Addr::from(octets)))
         }
         _ => None,
@@ -486,6 +493,15 @@ pub fn parse_pf_enabled(text: &str) -> Option<bool> {
     }
 }
 
+/// Whether the Application Firewall is on, from `socketfilterfw --getglobalstate`: `Firewall is
+/// enabled. (State = 1)`, `… (State = 2)` when it blocks all incoming, `Firewall is disabled. (State = 0)`.
+#[must_use]
+pub fn parse_application_firewall(text: &str) -> Option<bool> {
+    let state = text.split_once("State =")?.1.trim_start();
+    let digits: String = state.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse::<u8>().ok().map(|state| state > 0)
+}
+
 /// The rules `pfctl -sr` printed, counted for the report: pf is read, not judged yet, so mcready only
 /// says how many rules there are and which `block` rules name the port, UDP or multicast.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -635,6 +651,11 @@ mod tests {
         v6.extend_from_slice(&[0, 0, 0, 4]);
         assert_eq!(decode_sockaddr_ip(&v6), Some("fe80::1".parse().unwrap()));
         assert_eq!(decode_sockaddr_ip(&v6[..10]), None);
+        // The embedded scope of a KAME link-local address is dropped.
+        let mut kame = vec![28, AF_INET6, 0, 0, 0, 0, 0, 0];
+        kame.extend_from_slice(&"fe80:4::1".parse::<Ipv6Addr>().unwrap().octets());
+        kame.extend_from_slice(&[0, 0, 0, 0]);
+        assert_eq!(decode_sockaddr_ip(&kame), Some("fe80::1".parse().unwrap()));
         assert_eq!(decode_sockaddr_ip(&[16, 99]), None);
 
         assert_eq!(netmask_prefix(&[16, AF_INET, 0, 0, 255, 255, 255, 0], false), 24);
@@ -760,6 +781,15 @@ mod tests {
             Some(false)
         );
         assert_eq!(parse_pf_enabled("nothing"), None);
+        assert_eq!(parse_application_firewall("Firewall is enabled. (State = 1)\n"), Some(true));
+        assert_eq!(
+            parse_application_firewall(
+                "Firewall is blocking all non-essential incoming connections. (State = 2)"
+            ),
+            Some(true)
+        );
+        assert_eq!(parse_application_firewall("Firewall is disabled. (State = 0)\n"), Some(false));
+        assert_eq!(parse_application_firewall("State = x"), None);
         let summary = summarise_pf_rules(include_str!("../../tests/fixtures/macos/pfctl-sr.txt"), 5060);
         assert_eq!(summary.rules, 5);
         assert_eq!(summary.anchors, 2);

@@ -1,0 +1,386 @@
+//! Host facts on macOS: `getifaddrs` for the adapters and their addresses (the link type from
+//! `sockaddr_dl`), `networksetup -listallhardwareports` for which `en` is Wi-Fi, Bluetooth PAN or a
+//! Thunderbolt port, `netstat -rn -f inet` for routes, `route -n get` for the group's route,
+//! `netstat -gn` for memberships, `lsof` for who holds the PnP port, `sw_vers` and `uname` for the
+//! host, and `pfctl` (with the Application Firewall's state) for the firewall, read but not judged yet.
+//!
+//! Only the tools are run here; their text is parsed by [`super::macos_text`], which is built and
+//! tested on every OS. The libc calls live in [`sys`], the one module allowed `unsafe`.
+
+#[allow(unsafe_code)]
+mod sys;
+
+use std::collections::HashMap;
+use std::io;
+use std::net::IpAddr;
+
+use super::macos_text::{self as text, AF_INET, AF_INET6, AF_LINK, MacLink};
+use super::privilege::Privileges;
+use super::procfs::Parsed;
+use super::tool::{self, ToolError, ToolOutput};
+use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
+use crate::facts::{
+    FirewallFacts, FirewallSource, FirewallTool, GatherNote, GroupRoute, HostFacts, Interface,
+    InterfaceFlags, IpNet, Listener, LookupMethod, Membership, Process, Route, SourceStatus,
+};
+
+/// Where macOS keeps the tools read here; `PATH` may lack the `sbin` ones for a plain user.
+const TOOL_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
+const APPLICATION_FIREWALL: &str = "/usr/libexec/ApplicationFirewall/socketfilterfw";
+
+// `ifa_flags` bits of `<net/if.h>`.
+const IFF_UP: u32 = 0x1;
+const IFF_LOOPBACK: u32 = 0x8;
+const IFF_POINTOPOINT: u32 = 0x10;
+const IFF_RUNNING: u32 = 0x40;
+const IFF_MULTICAST: u32 = 0x8000;
+
+pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
+    let mut notes = Vec::new();
+    let interfaces = interfaces(&mut notes)?;
+    let index_of: HashMap<String, u32> = interfaces.iter().map(|i| (i.name.clone(), i.index)).collect();
+
+    let mut facts = HostFacts::default();
+    if options.scope.routes {
+        facts.routes = routes(&index_of, &mut notes);
+    }
+    if options.scope.group_route {
+        facts.group_route = Some(group_route(options, &interfaces, &mut notes));
+    }
+    if options.scope.memberships {
+        facts.memberships = memberships(&index_of, &mut notes)?;
+    }
+    if options.scope.listeners {
+        facts.listeners = listeners(options.port, &mut notes);
+    }
+    if options.scope.firewall {
+        facts.firewall = firewall(options.port);
+    }
+    facts.interfaces = interfaces;
+    facts.notes = notes;
+    Ok(facts)
+}
+
+pub fn host_info() -> HostInfo {
+    let line = |name: &str, args: &[&str]| {
+        run_ok(name, args).map(|out| out.stdout.trim().to_owned()).filter(|s| !s.is_empty())
+    };
+    HostInfo {
+        hostname: sys::hostname().or_else(|| line("uname", &["-n"])).unwrap_or_default(),
+        os: "macos",
+        os_version: run_ok("sw_vers", &[]).and_then(|out| text::parse_sw_vers(&out.stdout)),
+        kernel: line("uname", &["-r"]),
+        privileged: privileges().admin,
+    }
+}
+
+/// Root may open BPF devices (`/dev/bpf*` are root's by default) and change the network.
+pub fn privileges() -> Privileges {
+    let root = sys::effective_uid_is_root();
+    Privileges { admin: root, raw_sockets: root, net_admin: root }
+}
+
+/// A tool's output when it ran and succeeded.
+fn run_ok(name: &str, args: &[&str]) -> Option<ToolOutput> {
+    tool::run(name, TOOL_DIRS, args).ok().filter(|out| out.success)
+}
+
+fn note(notes: &mut Vec<GatherNote>, source: &str, message: impl Into<String>) {
+    notes.push(GatherNote { source: source.to_owned(), message: message.into() });
+}
+
+fn keep_rows<T>(parsed: Parsed<T>, source: &str, notes: &mut Vec<GatherNote>) -> Vec<T> {
+    if parsed.skipped > 0 {
+        note(notes, source, format!("skipped {} line(s) that did not parse", parsed.skipped));
+    }
+    parsed.rows
+}
+
+/// What a tool run came to when it did not print a usable listing, for notes and errors.
+fn failure(result: &Result<ToolOutput, ToolError>) -> String {
+    match result {
+        Ok(out) if out.stderr.trim().is_empty() => "exited with an error and said nothing".into(),
+        Ok(out) => out.stderr.trim().to_owned(),
+        Err(error) => error.to_string(),
+    }
+}
+
+fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError> {
+    let entries = sys::interface_entries()
+        .map_err(|source| GatherError::Os { what: "list interfaces (getifaddrs)", source })?;
+    let ports = match tool::run("networksetup", TOOL_DIRS, &["-listallhardwareports"]) {
+        Ok(out) if out.success => text::parse_hardware_ports(&out.stdout),
+        other => {
+            note(
+                notes,
+                "networksetup -listallhardwareports",
+                format!("{}; Wi-Fi and Bluetooth adapters are told apart by name only", failure(&other)),
+            );
+            Vec::new()
+        }
+    };
+
+    let mut interfaces: Vec<Interface> = Vec::new();
+    let mut link_types: HashMap<String, u8> = HashMap::new();
+    for entry in entries {
+        let position = match interfaces.iter().position(|i| i.name == entry.name) {
+            Some(position) => position,
+            None => {
+                interfaces.push(blank_interface(&entry));
+                interfaces.len() - 1
+            }
+        };
+        let interface = &mut interfaces[position];
+        match entry.address.get(1).copied() {
+            Some(AF_LINK) => {
+                if let Some(link) = text::decode_sockaddr_dl(&entry.address) {
+                    interface.index = u32::from(link.index);
+                    interface.mac = link.mac;
+                    link_types.insert(entry.name.clone(), link.link_type);
+                }
+                interface.mtu = text::if_data_mtu(&entry.if_data);
+            }
+            Some(family @ (AF_INET | AF_INET6)) => {
+                if let Some(addr) = text::decode_sockaddr_ip(&entry.address) {
+                    let net = IpNet::new(addr, text::netmask_prefix(&entry.netmask, family == AF_INET6));
+                    if addr.is_ipv4() { interface.ipv4.push(net) } else { interface.ipv6.push(net) }
+                }
+            }
+            _ => {}
+        }
+    }
+    for interface in &mut interfaces {
+        let port = ports.iter().find(|p| p.device == interface.name).map(|p| p.port.clone());
+        let link = MacLink {
+            name: interface.name.clone(),
+            link_type: link_types.get(&interface.name).copied(),
+            loopback: interface.flags.loopback,
+            point_to_point: interface.kind_detail.as_deref() == Some("point-to-point"),
+            hardware_port: port.clone(),
+        };
+        (interface.kind, interface.kind_detail) = text::classify_link(&link);
+        // The hardware port is the name System Settings shows ("Wi-Fi", "USB 10/100/1000 LAN").
+        interface.description = port;
+    }
+    if interfaces.iter().any(|i| i.index == 0) {
+        note(notes, "getifaddrs", "an interface had no link-level entry, so no index");
+    }
+    interfaces.sort_by_key(|i| i.index);
+    Ok(interfaces)
+}
+
+/// An interface with the flags of its first entry; the link and addresses are filled in as they come.
+fn blank_interface(entry: &sys::RawEntry) -> Interface {
+    let has = |bit: u32| entry.flags & bit != 0;
+    Interface {
+        name: entry.name.clone(),
+        index: 0,
+        kind: crate::facts::InterfaceKind::Other,
+        // Carries the point-to-point flag to the classification below; replaced there.
+        kind_detail: has(IFF_POINTOPOINT).then(|| "point-to-point".to_owned()),
+        description: None,
+        flags: InterfaceFlags {
+            up: has(IFF_UP),
+            running: has(IFF_RUNNING),
+            multicast: has(IFF_MULTICAST),
+            loopback: has(IFF_LOOPBACK),
+        },
+        mac: None,
+        mtu: None,
+        ipv4: Vec::new(),
+        ipv6: Vec::new(),
+        // macOS ranks adapters by the order of their network services, not by a metric.
+        metric: None,
+    }
+}
+
+fn routes(index_of: &HashMap<String, u32>, notes: &mut Vec<GatherNote>) -> Vec<Route> {
+    const SOURCE: &str = "netstat -rn -f inet";
+    let result = tool::run("netstat", TOOL_DIRS, &["-rn", "-f", "inet"]);
+    let listing = match &result {
+        Ok(out) if out.success => text::parse_netstat_routes(&out.stdout),
+        _ => {
+            note(notes, SOURCE, failure(&result));
+            return Vec::new();
+        }
+    };
+    keep_rows(listing, SOURCE, notes)
+        .into_iter()
+        .map(|row| Route {
+            route_type: row.route_type(),
+            destination: row.destination,
+            gateway: row.gateway,
+            interface_index: index_of.get(&row.interface).copied(),
+            interface: Some(row.interface),
+            metric: 0,
+            table: "main".into(),
+            source: None,
+        })
+        .collect()
+}
+
+/// `route -n get GROUP` asks the kernel's routing table the way `ip route get` does on Linux.
+fn group_route(options: &GatherOptions, interfaces: &[Interface], notes: &mut Vec<GatherNote>) -> GroupRoute {
+    let group = options.group.to_string();
+    let result = tool::run("route", TOOL_DIRS, &["-n", "get", &group]);
+    let answer = result.as_ref().ok().map(|out| (out, text::parse_route_get(&out.stdout)));
+    match answer {
+        Some((_, Some(found))) => {
+            let interface = interfaces.iter().find(|i| Some(&i.name) == found.interface.as_ref());
+            GroupRoute {
+                group: options.group,
+                interface: found.interface.clone(),
+                interface_index: interface.map(|i| i.index),
+                source: interface.and_then(|i| {
+                    i.ipv4.iter().find_map(|net| match net.addr {
+                        IpAddr::V4(v4) => Some(v4),
+                        IpAddr::V6(_) => None,
+                    })
+                }),
+                method: LookupMethod::KernelLookup,
+                error: None,
+            }
+        }
+        // "not in table" is the kernel's answer, not a failure to ask: there is no route.
+        Some((out, None)) if out.stderr.contains("not in table") => GroupRoute {
+            group: options.group,
+            interface: None,
+            interface_index: None,
+            source: None,
+            method: LookupMethod::KernelLookup,
+            error: Some(out.stderr.trim().to_owned()),
+        },
+        _ => {
+            note(
+                notes,
+                "route -n get",
+                format!("{}; asked a connected UDP socket instead", failure(&result)),
+            );
+            group_route_by_connect(options.group, options.port, interfaces)
+        }
+    }
+}
+
+fn memberships(
+    index_of: &HashMap<String, u32>,
+    notes: &mut Vec<GatherNote>,
+) -> Result<Vec<Membership>, GatherError> {
+    const SOURCE: &str = "netstat -gn";
+    let result = tool::run("netstat", TOOL_DIRS, &["-gn"]);
+    let out = match &result {
+        Ok(out) if out.success => out,
+        _ => {
+            return Err(GatherError::Os {
+                what: "list multicast memberships (netstat -gn)",
+                source: io::Error::other(failure(&result)),
+            });
+        }
+    };
+    Ok(keep_rows(text::parse_netstat_groups(&out.stdout), SOURCE, notes)
+        .into_iter()
+        .map(|row| Membership {
+            interface_index: index_of.get(&row.interface).copied().unwrap_or(0),
+            interface: row.interface,
+            group: row.group,
+            // netstat does not say how many sockets hold a membership.
+            users: None,
+        })
+        .collect())
+}
+
+/// Who holds UDP `port`, from `lsof`. Without root, lsof sees only this user's processes: said in a note.
+fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
+    const SOURCE: &str = "lsof -nP -iUDP";
+    let selector = format!("-iUDP:{port}");
+    // `+c 0`: whole command names, not the first nine characters.
+    let result = tool::run("lsof", TOOL_DIRS, &["+c", "0", "-nP", &selector]);
+    let out = match &result {
+        Ok(out) => out,
+        Err(_) => {
+            note(notes, SOURCE, format!("{}: who holds UDP {port} is unknown", failure(&result)));
+            return Vec::new();
+        }
+    };
+    // lsof exits 1 with nothing printed when no file matches: no listener, not a failure.
+    if !out.success && !out.stdout.trim().is_empty() {
+        note(notes, SOURCE, failure(&result));
+    }
+    if !sys::effective_uid_is_root() {
+        note(notes, SOURCE, "not root: other users' sockets on the port are not listed");
+    }
+    keep_rows(text::parse_lsof_udp(&out.stdout), SOURCE, notes)
+        .into_iter()
+        // `-iUDP:5060` also matches sockets whose remote end is port 5060.
+        .filter(|row| row.local.port() == port)
+        .map(|row| Listener {
+            protocol: row.protocol,
+            local: row.local,
+            uid: row.uid,
+            processes: vec![Process { pid: row.pid, name: row.command }],
+        })
+        .collect()
+}
+
+/// pf's rules and state, and the Application Firewall's state, gathered as facts. No judge reads pf
+/// yet, so a readable ruleset is reported as `not-judged` and the check says `skip` with this detail.
+fn firewall(port: u16) -> FirewallFacts {
+    const COMMAND: &str = "pfctl -sr";
+    let mut facts = FirewallFacts::default();
+    let source = |status, detail: String, rules| FirewallSource {
+        tool: FirewallTool::Pf,
+        command: COMMAND.into(),
+        status,
+        detail: Some(detail),
+        rules,
+        skipped: 0,
+    };
+    let application_firewall = tool::run_with_deadline(
+        std::path::Path::new(APPLICATION_FIREWALL),
+        &["--getglobalstate"],
+        tool::TOOL_TIMEOUT,
+    )
+    .ok()
+    .and_then(|out| text::parse_application_firewall(&out.stdout));
+    let app_state = match application_firewall {
+        Some(true) => "the Application Firewall is on (it filters per application, not read)",
+        Some(false) => "the Application Firewall is off",
+        None => "the Application Firewall's state is unknown",
+    };
+    let result = tool::run("pfctl", TOOL_DIRS, &["-sr"]);
+    match &result {
+        Ok(out) if out.success => {
+            let summary = text::summarise_pf_rules(&out.stdout, port);
+            let enabled = run_ok("pfctl", &["-si"]).and_then(|info| text::parse_pf_enabled(&info.stdout));
+            let state = match enabled {
+                Some(true) => "pf is enabled",
+                Some(false) => "pf is disabled (its rules filter nothing)",
+                None => "pf's state is unknown",
+            };
+            let blocks = if summary.blocks_of_interest.is_empty() {
+                String::new()
+            } else {
+                format!("; block rules to look at: {}", summary.blocks_of_interest.join(" | "))
+            };
+            let detail = format!(
+                "pf rules read, not judged yet: {state}, {} rule(s), {} anchor(s) not listed{blocks}; {app_state}",
+                summary.rules, summary.anchors
+            );
+            facts.sources.push(source(SourceStatus::NotJudged, detail, summary.rules));
+        }
+        Ok(out) if tool::denied(&out.stderr) => facts.sources.push(source(
+            SourceStatus::PermissionDenied,
+            format!("{} (reading pf needs root); {app_state}", out.stderr.trim()),
+            0,
+        )),
+        Err(ToolError::NotInstalled) => {
+            facts.sources.push(source(
+                SourceStatus::NotInstalled,
+                format!("pfctl is not installed; {app_state}"),
+                0,
+            ));
+        }
+        Err(ToolError::TimedOut) => facts.sources.push(source(SourceStatus::TimedOut, failure(&result), 0)),
+        _ => facts.sources.push(source(SourceStatus::Failed, failure(&result), 0)),
+    }
+    facts
+}
