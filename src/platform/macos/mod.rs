@@ -123,12 +123,11 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut link_types: HashMap<String, u8> = HashMap::new();
     for entry in entries {
-        let position = match interfaces.iter().position(|i| i.name == entry.name) {
-            Some(position) => position,
-            None => {
-                interfaces.push(blank_interface(&entry));
-                interfaces.len() - 1
-            }
+        let position = if let Some(position) = interfaces.iter().position(|i| i.name == entry.name) {
+            position
+        } else {
+            interfaces.push(blank_interface(&entry));
+            interfaces.len() - 1
         };
         let interface = &mut interfaces[position];
         match entry.address.get(1).copied() {
@@ -294,12 +293,9 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
     let selector = format!("-iUDP:{port}");
     // `+c 0`: whole command names, not the first nine characters.
     let result = tool::run("lsof", TOOL_DIRS, &["+c", "0", "-nP", &selector]);
-    let out = match &result {
-        Ok(out) => out,
-        Err(_) => {
-            note(notes, SOURCE, format!("{}: who holds UDP {port} is unknown", failure(&result)));
-            return Vec::new();
-        }
+    let Ok(out) = &result else {
+        note(notes, SOURCE, format!("{}: who holds UDP {port} is unknown", failure(&result)));
+        return Vec::new();
     };
     // lsof exits 1 with nothing printed when no file matches: no listener, not a failure.
     if !out.success && !out.stdout.trim().is_empty() {
