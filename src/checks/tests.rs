@@ -271,6 +271,23 @@ fn a_rule_that_may_drop_warns() {
 }
 
 #[test]
+fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
+    let mut snapshot = wrong_nic();
+    snapshot.os = super::remedy::OsFamily::Macos;
+    let remedy_of = |id: &str| {
+        evaluate(&snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).and_then(|c| c.remedy.clone())
+    };
+    let route = remedy_of(membership::GROUP_ROUTE).unwrap_or_default();
+    assert!(route.contains("sudo route -n add -net 224.0.0.0/4 -interface eth0"), "{route}");
+    assert!(route.contains("networksetup -ordernetworkservices"), "{route}");
+    let adapters = remedy_of(membership::OTHER_ADAPTERS).unwrap_or_default();
+    assert!(adapters.contains("-setnetworkserviceenabled"), "{adapters}");
+    assert!(adapters.contains("service of wlan0"), "{adapters}");
+    // Only the stray adapter is named for disabling, never the one facing the phones.
+    assert!(!adapters.contains("service of eth0"), "{adapters}");
+}
+
+#[test]
 fn pf_rules_read_but_not_judged_skip_with_the_reason() {
     let mut snapshot = healthy();
     snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
