@@ -122,11 +122,13 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
 
     let mut interfaces: Vec<Interface> = Vec::new();
     let mut link_types: HashMap<String, u8> = HashMap::new();
+    let mut point_to_point: HashMap<String, bool> = HashMap::new();
     for entry in entries {
         let position = if let Some(position) = interfaces.iter().position(|i| i.name == entry.name) {
             position
         } else {
             interfaces.push(blank_interface(&entry));
+            point_to_point.insert(entry.name.clone(), entry.flags & IFF_POINTOPOINT != 0);
             interfaces.len() - 1
         };
         let interface = &mut interfaces[position];
@@ -154,7 +156,7 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
             name: interface.name.clone(),
             link_type: link_types.get(&interface.name).copied(),
             loopback: interface.flags.loopback,
-            point_to_point: interface.kind_detail.as_deref() == Some("point-to-point"),
+            point_to_point: point_to_point.get(&interface.name).copied().unwrap_or(false),
             hardware_port: port.clone(),
         };
         (interface.kind, interface.kind_detail) = text::classify_link(&link);
@@ -174,9 +176,9 @@ fn blank_interface(entry: &sys::RawEntry) -> Interface {
     Interface {
         name: entry.name.clone(),
         index: 0,
+        // Decided once every entry of the interface is in (see `interfaces`).
         kind: crate::facts::InterfaceKind::Other,
-        // Carries the point-to-point flag to the classification below; replaced there.
-        kind_detail: has(IFF_POINTOPOINT).then(|| "point-to-point".to_owned()),
+        kind_detail: None,
         description: None,
         flags: InterfaceFlags {
             up: has(IFF_UP),
@@ -226,16 +228,22 @@ fn group_route(options: &GatherOptions, interfaces: &[Interface], notes: &mut Ve
     match answer {
         Some((_, Some(found))) => {
             let interface = interfaces.iter().find(|i| Some(&i.name) == found.interface.as_ref());
-            GroupRoute {
-                group: options.group,
-                interface: found.interface.clone(),
-                interface_index: interface.map(|i| i.index),
-                source: interface.and_then(|i| {
+            // `route get` names no source address; the kernel's choice comes from a connected UDP
+            // socket (which sends nothing), kept when it agrees on the interface.
+            let connected = group_route_by_connect(options.group, options.port, interfaces);
+            let source = connected.source.filter(|_| connected.interface == found.interface).or_else(|| {
+                interface.and_then(|i| {
                     i.ipv4.iter().find_map(|net| match net.addr {
                         IpAddr::V4(v4) => Some(v4),
                         IpAddr::V6(_) => None,
                     })
-                }),
+                })
+            });
+            GroupRoute {
+                group: options.group,
+                interface: found.interface.clone(),
+                interface_index: interface.map(|i| i.index),
+                source,
                 method: LookupMethod::KernelLookup,
                 error: None,
             }
