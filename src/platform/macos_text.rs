@@ -11,7 +11,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::procfs::Parsed;
-use crate::facts::{InterfaceKind, IpNet, RouteType};
+use crate::facts::{Interface, InterfaceFlags, InterfaceKind, IpNet, RouteType};
 
 // ---------------------------------------------------------------------------------------------------
 // networksetup -listallhardwareports
@@ -235,6 +235,106 @@ pub fn netmask_prefix(bytes: &[u8], family_v6: bool) -> u8 {
 pub fn if_data_mtu(bytes: &[u8]) -> Option<u32> {
     let mtu: [u8; 4] = bytes.get(8..12)?.try_into().ok()?;
     Some(u32::from_ne_bytes(mtu)).filter(|mtu| *mtu > 0)
+}
+
+// ---------------------------------------------------------------------------------------------------
+// getifaddrs entries → interfaces
+
+/// One `struct ifaddrs` entry as copied out of the list: the name, the flags and the raw bytes of its
+/// addresses (decoded here, so the whole path from bytes to [`Interface`] is tested).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IfaddrsEntry {
+    pub name: String,
+    pub flags: u32,
+    /// The `sockaddr` of `ifa_addr`, `sa_len` bytes (empty when absent).
+    pub address: Vec<u8>,
+    /// The `sockaddr` of `ifa_netmask`; macOS shortens it, so it may be shorter than a `sockaddr_in`.
+    pub netmask: Vec<u8>,
+    /// For a link (`AF_LINK`) entry, the leading bytes of its `struct if_data` (type and MTU).
+    pub if_data: Vec<u8>,
+}
+
+// `ifa_flags` bits of `<net/if.h>`.
+const IFF_UP: u32 = 0x1;
+const IFF_LOOPBACK: u32 = 0x8;
+const IFF_POINTOPOINT: u32 = 0x10;
+const IFF_RUNNING: u32 = 0x40;
+const IFF_MULTICAST: u32 = 0x8000;
+
+/// Folds `getifaddrs` entries (one per address, the link entry among them) into one [`Interface`]
+/// each, in index order, its kind decided with the hardware ports `networksetup` listed.
+#[must_use]
+pub fn assemble_interfaces(entries: &[IfaddrsEntry], ports: &[HardwarePort]) -> Vec<Interface> {
+    let mut interfaces: Vec<(Interface, MacLink)> = Vec::new();
+    for entry in entries {
+        let position = if let Some(position) = interfaces.iter().position(|(i, _)| i.name == entry.name) {
+            position
+        } else {
+            interfaces.push(blank_interface(entry));
+            interfaces.len() - 1
+        };
+        let (interface, link) = &mut interfaces[position];
+        match entry.address.get(1).copied() {
+            Some(AF_LINK) => {
+                if let Some(address) = decode_sockaddr_dl(&entry.address) {
+                    interface.index = u32::from(address.index);
+                    interface.mac = address.mac;
+                    link.link_type = Some(address.link_type);
+                }
+                interface.mtu = if_data_mtu(&entry.if_data);
+            }
+            Some(family @ (AF_INET | AF_INET6)) => {
+                if let Some(addr) = decode_sockaddr_ip(&entry.address) {
+                    let net = IpNet::new(addr, netmask_prefix(&entry.netmask, family == AF_INET6));
+                    if addr.is_ipv4() { interface.ipv4.push(net) } else { interface.ipv6.push(net) }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut interfaces: Vec<Interface> = interfaces
+        .into_iter()
+        .map(|(mut interface, mut link)| {
+            link.hardware_port = ports.iter().find(|p| p.device == interface.name).map(|p| p.port.clone());
+            (interface.kind, interface.kind_detail) = classify_link(&link);
+            // The hardware port is the name System Settings shows ("Wi-Fi", "USB 10/100/1000 LAN").
+            interface.description = link.hardware_port;
+            interface
+        })
+        .collect();
+    interfaces.sort_by_key(|i| i.index);
+    interfaces
+}
+
+/// An interface with the flags of its first entry; the link, addresses and kind are filled in later.
+fn blank_interface(entry: &IfaddrsEntry) -> (Interface, MacLink) {
+    let has = |bit: u32| entry.flags & bit != 0;
+    let interface = Interface {
+        name: entry.name.clone(),
+        index: 0,
+        kind: InterfaceKind::Other,
+        kind_detail: None,
+        description: None,
+        flags: InterfaceFlags {
+            up: has(IFF_UP),
+            running: has(IFF_RUNNING),
+            multicast: has(IFF_MULTICAST),
+            loopback: has(IFF_LOOPBACK),
+        },
+        mac: None,
+        mtu: None,
+        ipv4: Vec::new(),
+        ipv6: Vec::new(),
+        // macOS ranks adapters by the order of their network services, not by a metric.
+        metric: None,
+    };
+    let link = MacLink {
+        name: entry.name.clone(),
+        loopback: has(IFF_LOOPBACK),
+        point_to_point: has(IFF_POINTOPOINT),
+        ..MacLink::default()
+    };
+    (interface, link)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -667,6 +767,66 @@ mod tests {
         mask6.extend_from_slice(&[0; 8]);
         assert_eq!(netmask_prefix(&mask6, true), 64);
         assert_eq!(netmask_prefix(&[16, AF_INET, 0, 0, 255, 0, 255, 0], false), 8);
+    }
+
+    #[test]
+    fn entries_fold_into_classified_interfaces() {
+        let mut if_data = vec![ift::ETHER, 0, 0, 6, 14, 0, 0, 0];
+        if_data.extend_from_slice(&1500u32.to_ne_bytes());
+        let mut wifi_link = en0_sockaddr_dl();
+        wifi_link[2..4].copy_from_slice(&6u16.to_ne_bytes());
+        wifi_link[10] = b'1'; // en1
+        let up = IFF_UP | IFF_RUNNING | IFF_MULTICAST;
+        let entry = |name: &str, flags, address: Vec<u8>, netmask: Vec<u8>, if_data: Vec<u8>| IfaddrsEntry {
+            name: name.into(),
+            flags,
+            address,
+            netmask,
+            if_data,
+        };
+        let mut lo_link = vec![20, AF_LINK];
+        lo_link.extend_from_slice(&1u16.to_ne_bytes());
+        lo_link.extend_from_slice(&[ift::LOOP, 3, 0, 0]);
+        lo_link.extend_from_slice(b"lo0");
+        lo_link.resize(20, 0);
+        let entries = vec![
+            entry("lo0", IFF_UP | IFF_LOOPBACK, lo_link, vec![], vec![]),
+            entry(
+                "lo0",
+                IFF_UP | IFF_LOOPBACK,
+                vec![16, AF_INET, 0, 0, 127, 0, 0, 1],
+                vec![5, AF_INET, 0, 0, 255],
+                vec![],
+            ),
+            entry("en1", up, wifi_link, vec![], if_data.clone()),
+            entry(
+                "en1",
+                up,
+                vec![16, AF_INET, 0, 0, 192, 168, 1, 44],
+                vec![16, AF_INET, 0, 0, 255, 255, 255, 0],
+                vec![],
+            ),
+            entry("en0", up, en0_sockaddr_dl(), vec![], if_data),
+            // An entry of a family mcready does not read is ignored.
+            entry("en0", up, vec![16, 99, 0, 0], vec![], vec![]),
+        ];
+        let ports = parse_hardware_ports(PORTS);
+        let interfaces = assemble_interfaces(&entries, &ports);
+        let names: Vec<&str> = interfaces.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["lo0", "en0", "en1"]);
+        assert_eq!(interfaces[0].kind, InterfaceKind::Loopback);
+        assert_eq!(interfaces[0].ipv4, [IpNet::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 8)]);
+        let en0 = &interfaces[1];
+        assert_eq!((en0.index, en0.kind, en0.mtu), (4, InterfaceKind::Ethernet, Some(1500)));
+        assert_eq!(en0.description.as_deref(), Some("Ethernet"));
+        assert_eq!(en0.mac.as_deref(), Some("3c:07:54:12:34:56"));
+        let en1 = &interfaces[2];
+        assert_eq!((en1.index, en1.kind), (6, InterfaceKind::Wifi));
+        assert!(en1.flags.up && en1.flags.running && en1.flags.multicast && !en1.flags.loopback);
+        assert_eq!(en1.ipv4[0].to_string(), "192.168.1.44/24");
+        // Without networksetup the Wi-Fi is not recognised: an `en` with no port is Ethernet.
+        assert_eq!(assemble_interfaces(&entries, &[])[2].kind, InterfaceKind::Ethernet);
+        assert!(assemble_interfaces(&[], &ports).is_empty());
     }
 
     #[test]

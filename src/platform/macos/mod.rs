@@ -14,26 +14,19 @@ use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
 
-use super::macos_text::{self as text, AF_INET, AF_INET6, AF_LINK, MacLink};
+use super::macos_text as text;
 use super::privilege::Privileges;
 use super::procfs::Parsed;
 use super::tool::{self, ToolError, ToolOutput};
 use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
 use crate::facts::{
-    FirewallFacts, FirewallSource, FirewallTool, GatherNote, GroupRoute, HostFacts, Interface,
-    InterfaceFlags, IpNet, Listener, LookupMethod, Membership, Process, Route, SourceStatus,
+    FirewallFacts, FirewallSource, FirewallTool, GatherNote, GroupRoute, HostFacts, Interface, Listener,
+    LookupMethod, Membership, Process, Route, SourceStatus,
 };
 
 /// Where macOS keeps the tools read here; `PATH` may lack the `sbin` ones for a plain user.
 const TOOL_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 const APPLICATION_FIREWALL: &str = "/usr/libexec/ApplicationFirewall/socketfilterfw";
-
-// `ifa_flags` bits of `<net/if.h>`.
-const IFF_UP: u32 = 0x1;
-const IFF_LOOPBACK: u32 = 0x8;
-const IFF_POINTOPOINT: u32 = 0x10;
-const IFF_RUNNING: u32 = 0x40;
-const IFF_MULTICAST: u32 = 0x8000;
 
 pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     let mut notes = Vec::new();
@@ -120,79 +113,11 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
         }
     };
 
-    let mut interfaces: Vec<Interface> = Vec::new();
-    let mut link_types: HashMap<String, u8> = HashMap::new();
-    let mut point_to_point: HashMap<String, bool> = HashMap::new();
-    for entry in entries {
-        let position = if let Some(position) = interfaces.iter().position(|i| i.name == entry.name) {
-            position
-        } else {
-            interfaces.push(blank_interface(&entry));
-            point_to_point.insert(entry.name.clone(), entry.flags & IFF_POINTOPOINT != 0);
-            interfaces.len() - 1
-        };
-        let interface = &mut interfaces[position];
-        match entry.address.get(1).copied() {
-            Some(AF_LINK) => {
-                if let Some(link) = text::decode_sockaddr_dl(&entry.address) {
-                    interface.index = u32::from(link.index);
-                    interface.mac = link.mac;
-                    link_types.insert(entry.name.clone(), link.link_type);
-                }
-                interface.mtu = text::if_data_mtu(&entry.if_data);
-            }
-            Some(family @ (AF_INET | AF_INET6)) => {
-                if let Some(addr) = text::decode_sockaddr_ip(&entry.address) {
-                    let net = IpNet::new(addr, text::netmask_prefix(&entry.netmask, family == AF_INET6));
-                    if addr.is_ipv4() { interface.ipv4.push(net) } else { interface.ipv6.push(net) }
-                }
-            }
-            _ => {}
-        }
-    }
-    for interface in &mut interfaces {
-        let port = ports.iter().find(|p| p.device == interface.name).map(|p| p.port.clone());
-        let link = MacLink {
-            name: interface.name.clone(),
-            link_type: link_types.get(&interface.name).copied(),
-            loopback: interface.flags.loopback,
-            point_to_point: point_to_point.get(&interface.name).copied().unwrap_or(false),
-            hardware_port: port.clone(),
-        };
-        (interface.kind, interface.kind_detail) = text::classify_link(&link);
-        // The hardware port is the name System Settings shows ("Wi-Fi", "USB 10/100/1000 LAN").
-        interface.description = port;
-    }
+    let interfaces = text::assemble_interfaces(&entries, &ports);
     if interfaces.iter().any(|i| i.index == 0) {
         note(notes, "getifaddrs", "an interface had no link-level entry, so no index");
     }
-    interfaces.sort_by_key(|i| i.index);
     Ok(interfaces)
-}
-
-/// An interface with the flags of its first entry; the link and addresses are filled in as they come.
-fn blank_interface(entry: &sys::RawEntry) -> Interface {
-    let has = |bit: u32| entry.flags & bit != 0;
-    Interface {
-        name: entry.name.clone(),
-        index: 0,
-        // Decided once every entry of the interface is in (see `interfaces`).
-        kind: crate::facts::InterfaceKind::Other,
-        kind_detail: None,
-        description: None,
-        flags: InterfaceFlags {
-            up: has(IFF_UP),
-            running: has(IFF_RUNNING),
-            multicast: has(IFF_MULTICAST),
-            loopback: has(IFF_LOOPBACK),
-        },
-        mac: None,
-        mtu: None,
-        ipv4: Vec::new(),
-        ipv6: Vec::new(),
-        // macOS ranks adapters by the order of their network services, not by a metric.
-        metric: None,
-    }
 }
 
 fn routes(index_of: &HashMap<String, u32>, notes: &mut Vec<GatherNote>) -> Vec<Route> {

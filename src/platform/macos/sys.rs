@@ -5,24 +5,13 @@
 use std::ffi::CStr;
 use std::io;
 
-/// One `struct ifaddrs` entry, copied: the name, the flags and the raw bytes of its addresses.
-#[derive(Debug, Clone, Default)]
-pub struct RawEntry {
-    pub name: String,
-    pub flags: u32,
-    /// The `sockaddr` of `ifa_addr`, `sa_len` bytes (empty when absent).
-    pub address: Vec<u8>,
-    /// The `sockaddr` of `ifa_netmask`; macOS shortens it, so it may be shorter than a `sockaddr_in`.
-    pub netmask: Vec<u8>,
-    /// For a link (`AF_LINK`) entry, the leading bytes of its `struct if_data` (type and MTU).
-    pub if_data: Vec<u8>,
-}
+use crate::platform::macos_text::IfaddrsEntry;
 
 /// The bytes of `struct if_data` copied: its eight one-byte fields and `ifi_mtu` (`<net/if_var.h>`).
 const IF_DATA_PREFIX: usize = 12;
 
 /// Every interface address the kernel lists, as `getifaddrs(3)` returns them.
-pub fn interface_entries() -> io::Result<Vec<RawEntry>> {
+pub fn interface_entries() -> io::Result<Vec<IfaddrsEntry>> {
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: `head` is a valid place for the list pointer; on success the list is ours until
     // `freeifaddrs`.
@@ -43,7 +32,7 @@ pub fn interface_entries() -> io::Result<Vec<RawEntry>> {
     Ok(entries)
 }
 
-fn copy_entry(entry: &libc::ifaddrs) -> RawEntry {
+fn copy_entry(entry: &libc::ifaddrs) -> IfaddrsEntry {
     let name = if entry.ifa_name.is_null() {
         String::new()
     } else {
@@ -59,7 +48,13 @@ fn copy_entry(entry: &libc::ifaddrs) -> RawEntry {
     } else {
         Vec::new()
     };
-    RawEntry { name, flags: entry.ifa_flags, address, netmask: sockaddr_bytes(entry.ifa_netmask), if_data }
+    IfaddrsEntry {
+        name,
+        flags: entry.ifa_flags,
+        address,
+        netmask: sockaddr_bytes(entry.ifa_netmask),
+        if_data,
+    }
 }
 
 /// The bytes of a BSD `sockaddr`, whose first byte (`sa_len`) is its own length.
