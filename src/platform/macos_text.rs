@@ -11,7 +11,9 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::procfs::Parsed;
-use crate::facts::{Interface, InterfaceFlags, InterfaceKind, IpNet, RouteType};
+use crate::facts::{
+    FirewallSource, FirewallTool, Interface, InterfaceFlags, InterfaceKind, IpNet, RouteType, SourceStatus,
+};
 
 // ---------------------------------------------------------------------------------------------------
 // networksetup -listallhardwareports
@@ -637,6 +639,74 @@ pub fn summarise_pf_rules(text: &str, port: u16) -> PfSummary {
     summary
 }
 
+/// What running `pfctl -sr` came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PfRead<'a> {
+    /// It printed the ruleset.
+    Rules(&'a str),
+    /// The OS refused (reading `/dev/pf` needs root): its complaint.
+    Denied(&'a str),
+    NotInstalled,
+    TimedOut(&'a str),
+    /// Any other failure, in the tool's or the OS's words.
+    Failed(&'a str),
+}
+
+/// The firewall source the report shows for pf: `not-judged` with what was read when the rules were
+/// readable (pf's state from `pfctl -si`, the rule and anchor counts, the `block` rules worth a look,
+/// the Application Firewall's state from `socketfilterfw --getglobalstate`), else why not.
+#[must_use]
+pub fn pf_source(
+    read: PfRead<'_>,
+    info: Option<&str>,
+    application_firewall: Option<&str>,
+    port: u16,
+) -> FirewallSource {
+    let app_state = match application_firewall.and_then(parse_application_firewall) {
+        Some(true) => "the Application Firewall is on (it filters per application, not read)",
+        Some(false) => "the Application Firewall is off",
+        None => "the Application Firewall's state is unknown",
+    };
+    let (status, detail, rules) = match read {
+        PfRead::Rules(text) => {
+            let summary = summarise_pf_rules(text, port);
+            let state = match info.and_then(parse_pf_enabled) {
+                Some(true) => "pf is enabled",
+                Some(false) => "pf is disabled (its rules filter nothing)",
+                None => "pf's state is unknown",
+            };
+            let blocks = if summary.blocks_of_interest.is_empty() {
+                String::new()
+            } else {
+                format!("; block rules to look at: {}", summary.blocks_of_interest.join(" | "))
+            };
+            let detail = format!(
+                "pf rules read, not judged yet: {state}, {} rule(s), {} anchor(s) not listed{blocks}; {app_state}",
+                summary.rules, summary.anchors
+            );
+            (SourceStatus::NotJudged, detail, summary.rules)
+        }
+        PfRead::Denied(why) => (
+            SourceStatus::PermissionDenied,
+            format!("{} (reading pf needs root); {app_state}", why.trim()),
+            0,
+        ),
+        PfRead::NotInstalled => {
+            (SourceStatus::NotInstalled, format!("pfctl is not installed; {app_state}"), 0)
+        }
+        PfRead::TimedOut(why) => (SourceStatus::TimedOut, why.to_owned(), 0),
+        PfRead::Failed(why) => (SourceStatus::Failed, format!("{}; {app_state}", why.trim()), 0),
+    };
+    FirewallSource {
+        tool: FirewallTool::Pf,
+        command: "pfctl -sr".into(),
+        status,
+        detail: Some(detail),
+        rules,
+        skipped: 0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -957,6 +1027,71 @@ mod tests {
             summary.blocks_of_interest,
             ["block drop in quick on en0 proto udp from any to any port = 5060", "block drop in all"]
         );
+    }
+
+    #[test]
+    fn pf_source_says_read_not_judged_or_why_not() {
+        let rules = include_str!("../../tests/fixtures/macos/pfctl-sr.txt");
+        let info = include_str!("../../tests/fixtures/macos/pfctl-si.txt");
+        let read =
+            pf_source(PfRead::Rules(rules), Some(info), Some("Firewall is enabled. (State = 1)"), 5060);
+        assert_eq!((read.tool, read.status, read.rules), (FirewallTool::Pf, SourceStatus::NotJudged, 5));
+        let detail = read.detail.unwrap_or_default();
+        assert!(
+            detail.starts_with("pf rules read, not judged yet: pf is enabled, 5 rule(s), 2 anchor(s)"),
+            "{detail}"
+        );
+        assert!(detail.contains("port = 5060"), "{detail}");
+        assert!(
+            detail.ends_with("the Application Firewall is on (it filters per application, not read)"),
+            "{detail}"
+        );
+
+        let denied = pf_source(PfRead::Denied("pfctl: /dev/pf: Permission denied\n"), None, None, 5060);
+        assert_eq!(denied.status, SourceStatus::PermissionDenied);
+        assert_eq!(
+            denied.detail.as_deref(),
+            Some(
+                "pfctl: /dev/pf: Permission denied (reading pf needs root); the Application Firewall's state is unknown"
+            )
+        );
+        assert_eq!(pf_source(PfRead::NotInstalled, None, None, 5060).status, SourceStatus::NotInstalled);
+        assert_eq!(
+            pf_source(PfRead::TimedOut("no answer within 5s"), None, None, 5060).status,
+            SourceStatus::TimedOut
+        );
+        let empty = pf_source(PfRead::Rules(""), Some("Status: Disabled"), Some("(State = 0)"), 5060);
+        assert!(
+            empty.detail.unwrap_or_default().contains("pf is disabled (its rules filter nothing), 0 rule(s)")
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_parser_panics_on_any_text(text in "\\PC{0,400}", bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64)) {
+            let _ = parse_hardware_ports(&text);
+            let _ = parse_netstat_groups(&text);
+            let _ = parse_netstat_routes(&text);
+            let _ = parse_route_get(&text);
+            let _ = parse_lsof_udp(&text);
+            let _ = parse_sw_vers(&text);
+            let _ = parse_pf_enabled(&text);
+            let _ = parse_application_firewall(&text);
+            let _ = pf_source(PfRead::Rules(&text), Some(&text), Some(&text), 5060);
+            let _ = decode_sockaddr_dl(&bytes);
+            let _ = decode_sockaddr_ip(&bytes);
+            let _ = netmask_prefix(&bytes, bytes.len() % 2 == 0);
+            let _ = if_data_mtu(&bytes);
+            let entry = IfaddrsEntry { name: text.clone(), flags: 0xffff, address: bytes.clone(), netmask: bytes.clone(), if_data: bytes.clone() };
+            let _ = assemble_interfaces(&[entry], &[]);
+        }
+
+        #[test]
+        fn netstat_rows_with_any_destination_never_panic(dest in "[0-9./a-z%]{0,24}", flags in "[A-Za-z]{0,8}") {
+            let text = format!("Internet:\nDestination Gateway Flags Netif Expire\n{dest} link#4 {flags} en0 !\n");
+            let parsed = parse_netstat_routes(&text);
+            proptest::prop_assert!(parsed.rows.len() + parsed.skipped <= 1);
+        }
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod sys;
 use std::collections::HashMap;
 use std::io;
 use std::net::IpAddr;
+use std::path::Path;
 
 use super::macos_text as text;
 use super::privilege::Privileges;
@@ -20,8 +21,8 @@ use super::procfs::Parsed;
 use super::tool::{self, ToolError, ToolOutput};
 use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
 use crate::facts::{
-    FirewallFacts, FirewallSource, FirewallTool, GatherNote, GroupRoute, HostFacts, Interface, Listener,
-    LookupMethod, Membership, Process, Route, SourceStatus,
+    FirewallFacts, GatherNote, GroupRoute, HostFacts, Interface, Listener, LookupMethod, Membership, Process,
+    Route,
 };
 
 /// Where macOS keeps the tools read here; `PATH` may lack the `sbin` ones for a plain user.
@@ -251,65 +252,27 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
 }
 
 /// pf's rules and state, and the Application Firewall's state, gathered as facts. No judge reads pf
-/// yet, so a readable ruleset is reported as `not-judged` and the check says `skip` with this detail.
+/// yet, so a readable ruleset is reported as `not-judged` and the check says `skip` with its detail.
 fn firewall(port: u16) -> FirewallFacts {
-    const COMMAND: &str = "pfctl -sr";
-    let mut facts = FirewallFacts::default();
-    let source = |status, detail: String, rules| FirewallSource {
-        tool: FirewallTool::Pf,
-        command: COMMAND.into(),
-        status,
-        detail: Some(detail),
-        rules,
-        skipped: 0,
-    };
-    let application_firewall = tool::run_with_deadline(
-        std::path::Path::new(APPLICATION_FIREWALL),
-        &["--getglobalstate"],
-        tool::TOOL_TIMEOUT,
-    )
-    .ok()
-    .and_then(|out| text::parse_application_firewall(&out.stdout));
-    let app_state = match application_firewall {
-        Some(true) => "the Application Firewall is on (it filters per application, not read)",
-        Some(false) => "the Application Firewall is off",
-        None => "the Application Firewall's state is unknown",
-    };
+    let application_firewall =
+        tool::run_with_deadline(Path::new(APPLICATION_FIREWALL), &["--getglobalstate"], tool::TOOL_TIMEOUT)
+            .ok()
+            .map(|out| out.stdout);
     let result = tool::run("pfctl", TOOL_DIRS, &["-sr"]);
-    match &result {
-        Ok(out) if out.success => {
-            let summary = text::summarise_pf_rules(&out.stdout, port);
-            let enabled = run_ok("pfctl", &["-si"]).and_then(|info| text::parse_pf_enabled(&info.stdout));
-            let state = match enabled {
-                Some(true) => "pf is enabled",
-                Some(false) => "pf is disabled (its rules filter nothing)",
-                None => "pf's state is unknown",
-            };
-            let blocks = if summary.blocks_of_interest.is_empty() {
-                String::new()
-            } else {
-                format!("; block rules to look at: {}", summary.blocks_of_interest.join(" | "))
-            };
-            let detail = format!(
-                "pf rules read, not judged yet: {state}, {} rule(s), {} anchor(s) not listed{blocks}; {app_state}",
-                summary.rules, summary.anchors
-            );
-            facts.sources.push(source(SourceStatus::NotJudged, detail, summary.rules));
-        }
-        Ok(out) if tool::denied(&out.stderr) => facts.sources.push(source(
-            SourceStatus::PermissionDenied,
-            format!("{} (reading pf needs root); {app_state}", out.stderr.trim()),
-            0,
-        )),
-        Err(ToolError::NotInstalled) => {
-            facts.sources.push(source(
-                SourceStatus::NotInstalled,
-                format!("pfctl is not installed; {app_state}"),
-                0,
-            ));
-        }
-        Err(ToolError::TimedOut) => facts.sources.push(source(SourceStatus::TimedOut, failure(&result), 0)),
-        _ => facts.sources.push(source(SourceStatus::Failed, failure(&result), 0)),
+    let why = failure(&result);
+    let info = match &result {
+        Ok(out) if out.success => run_ok("pfctl", &["-si"]).map(|info| info.stdout),
+        _ => None,
+    };
+    let read = match &result {
+        Ok(out) if out.success => text::PfRead::Rules(&out.stdout),
+        Ok(out) if tool::denied(&out.stderr) => text::PfRead::Denied(&out.stderr),
+        Err(ToolError::NotInstalled) => text::PfRead::NotInstalled,
+        Err(ToolError::TimedOut) => text::PfRead::TimedOut(&why),
+        _ => text::PfRead::Failed(&why),
+    };
+    FirewallFacts {
+        sources: vec![text::pf_source(read, info.as_deref(), application_firewall.as_deref(), port)],
+        ..FirewallFacts::default()
     }
-    facts
 }
