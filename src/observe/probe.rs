@@ -493,6 +493,18 @@ mod tests {
         .unwrap()
     }
 
+    /// The lab PBX answering after 5 ms and a second server after 15 ms, both with a NOTIFY.
+    fn two_servers() -> FakeWire {
+        let first = pbx(PBX, 5, true);
+        let second = pbx(ROGUE, 15, true);
+        let script: Script = Box::new(move |sent| {
+            let mut both = first(sent);
+            both.extend(second(sent));
+            both
+        });
+        FakeWire::new(HERE.parse().unwrap(), script)
+    }
+
     fn group_sends(wire: &FakeWire) -> Vec<u128> {
         wire.sent().iter().filter(|s| s.to.is_none()).map(|s| s.at.as_millis()).collect()
     }
@@ -551,14 +563,7 @@ mod tests {
 
     #[test]
     fn a_second_server_within_the_settle_time_is_caught_and_warned_about() {
-        let first = pbx(PBX, 5, true);
-        let second = pbx(ROGUE, 15, true);
-        let script: Script = Box::new(move |sent| {
-            let mut both = first(sent);
-            both.extend(second(sent));
-            both
-        });
-        let wire = FakeWire::new(HERE.parse().unwrap(), script);
+        let wire = two_servers();
         let report = run(&wire, 2000);
         assert_eq!(report.answers.len(), 2);
         assert!(report.warnings.iter().any(|w| w.contains("2 servers answered")), "{:?}", report.warnings);
@@ -575,14 +580,7 @@ mod tests {
 
     #[test]
     fn check_waits_for_a_second_server_in_proportion_to_the_first_round_trip() {
-        let first = pbx(PBX, 5, true);
-        let second = pbx(ROGUE, 15, true);
-        let script: Script = Box::new(move |sent| {
-            let mut both = first(sent);
-            both.extend(second(sent));
-            both
-        });
-        let wire = FakeWire::new(HERE.parse().unwrap(), script);
+        let wire = two_servers();
         let mut options = options(2000);
         options.settle = crate::observe::checklist::CHECK_SETTLE;
         let report = exchange(

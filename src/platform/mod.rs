@@ -15,7 +15,6 @@
 //! ```
 
 pub mod classify;
-pub mod firewall;
 pub mod macos_text;
 pub mod privilege;
 pub mod procfs;
