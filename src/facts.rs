@@ -332,8 +332,6 @@ pub enum SourceStatus {
     Failed,
     /// The tool did not finish in time and was stopped.
     TimedOut,
-    /// Read, but mcready cannot judge these rules yet (macOS's pf): the check says `skip` with why.
-    NotJudged,
 }
 
 /// One firewall tool that was (or could not be) read, and why not.

@@ -45,36 +45,13 @@ pub fn checks(snapshot: &Snapshot, firewall: &FirewallView) -> Vec<Check> {
 fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Value) -> Option<Check> {
     let firewall = &snapshot.facts.firewall;
     let read = firewall.sources.iter().any(|s| s.status == SourceStatus::Read);
-    // Rules that were read but that no judge understands yet (pf on macOS): say so rather than pass.
-    let unjudged: Vec<String> = firewall
-        .sources
-        .iter()
-        .filter(|s| s.status == SourceStatus::NotJudged)
-        .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("rules read, not judged yet")))
-        .collect();
-    if !unjudged.is_empty() && !read {
-        return Some(check(
-            id,
-            Status::Skip,
-            format!(
-                "The host firewall was read but not judged ({}): check by hand that it lets UDP {} and \
-                 224.0.0.0/4 in from the phones.",
-                unjudged.join("; "),
-                snapshot.port
-            ),
-            None,
-            evidence.clone(),
-        ));
-    }
     if !firewall.incomplete() || read {
         return None;
     }
     let why: Vec<String> = firewall
         .sources
         .iter()
-        .filter(|s| {
-            !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled | SourceStatus::NotJudged)
-        })
+        .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
         .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
         .collect();
     Some(check(
@@ -86,7 +63,8 @@ fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Valu
     ))
 }
 
-/// The commands that were read, for a `pass` summary.
+/// The commands that were read, for a `pass` summary. pf's carries its detail: whether pf is enabled,
+/// and the Application Firewall beside it, which is not judged.
 fn read_sources(snapshot: &Snapshot) -> Vec<String> {
     snapshot
         .facts
@@ -94,7 +72,10 @@ fn read_sources(snapshot: &Snapshot) -> Vec<String> {
         .sources
         .iter()
         .filter(|s| s.status == SourceStatus::Read)
-        .map(|s| s.command.clone())
+        .map(|s| match (&s.tool, &s.detail) {
+            (crate::facts::FirewallTool::Pf, Some(detail)) => format!("{} ({detail})", s.command),
+            _ => s.command.clone(),
+        })
         .collect()
 }
 

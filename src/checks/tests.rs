@@ -290,20 +290,35 @@ fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
     assert!(!adapters.contains("service of eth0"), "{adapters}");
 }
 
-#[test]
-fn pf_rules_read_but_not_judged_skip_with_the_reason() {
+fn pf_read(rules: &str) -> Snapshot {
     let mut snapshot = healthy();
-    snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
-        tool: crate::facts::FirewallTool::Pf,
-        command: "pfctl -sr".into(),
-        status: crate::facts::SourceStatus::NotJudged,
-        detail: Some("pf rules read, not judged yet".into()),
-        rules: 3,
-        skipped: 0,
-    });
-    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Skip);
-    let summary = summary_of(&snapshot, multicast::HOST_FIREWALL);
-    assert!(summary.contains("pfctl -sr: pf rules read, not judged yet"), "{summary}");
+    snapshot.os = super::remedy::OsFamily::Macos;
+    let (source, ruleset) = crate::platform::macos_text::pf_source(
+        crate::platform::macos_text::PfRead::Rules(rules),
+        Some("Status: Enabled for 0 days 00:01:00"),
+        Some("Firewall is disabled. (State = 0)"),
+    );
+    snapshot.facts.firewall.sources.push(source);
+    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::firewall::model::Ruleset::Netfilter));
+    snapshot
+}
+
+#[test]
+fn pf_is_judged_like_any_firewall() {
+    let blocked = pf_read("block drop in quick proto udp from any to any port = 5060\n");
+    assert_eq!(status_of(&blocked, multicast::HOST_FIREWALL), Fail);
+    let remedy = evaluate(&blocked)
+        .iter()
+        .flat_map(|r| &r.checks)
+        .find(|c| c.id == multicast::HOST_FIREWALL)
+        .and_then(|c| c.remedy.clone())
+        .unwrap_or_default();
+    assert!(remedy.contains("sudo pfctl -a com.apple/mcready -f -"), "{remedy}");
+
+    let open = pf_read("block drop in all\npass in proto udp from any to any port = 5060\n");
+    assert_eq!(status_of(&open, multicast::HOST_FIREWALL), Pass);
+    let summary = summary_of(&open, multicast::HOST_FIREWALL);
+    assert!(summary.contains("pfctl -sr (pf is enabled; the Application Firewall is off)"), "{summary}");
 }
 
 #[test]

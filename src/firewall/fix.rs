@@ -21,6 +21,9 @@ pub fn manager_of(
     present: &[FirewallManager],
 ) -> FirewallManager {
     let has_chain = |prefix: &str| table.chains.iter().any(|c| c.name.starts_with(prefix));
+    if ruleset.tool == Some(FirewallTool::Pf) {
+        return FirewallManager::Pf;
+    }
     if chain.starts_with("ufw-") || chain.starts_with("ufw6-") {
         return FirewallManager::Ufw;
     }

@@ -22,6 +22,7 @@ pub mod iptables;
 pub mod judge;
 pub mod model;
 pub mod nft;
+pub mod pf;
 
 pub use judge::{Context, Judgement, judge};
 

@@ -14,6 +14,7 @@ use super::procfs::Parsed;
 use crate::facts::{
     FirewallSource, FirewallTool, Interface, InterfaceFlags, InterfaceKind, IpNet, RouteType, SourceStatus,
 };
+use crate::firewall::model::Netfilter;
 
 // ---------------------------------------------------------------------------------------------------
 // networksetup -listallhardwareports
@@ -604,41 +605,6 @@ pub fn parse_application_firewall(text: &str) -> Option<bool> {
     digits.parse::<u8>().ok().map(|state| state > 0)
 }
 
-/// The rules `pfctl -sr` printed, counted for the report: pf is read, not judged yet, so mcready only
-/// says how many rules there are and which `block` rules name the port, UDP or multicast.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PfSummary {
-    pub rules: usize,
-    pub anchors: usize,
-    /// `block` rules that mention UDP, the port or a multicast address, as printed.
-    pub blocks_of_interest: Vec<String>,
-}
-
-/// Summarises `pfctl -sr`: one rule a line; `anchor` lines call sub-rulesets mcready does not list.
-#[must_use]
-pub fn summarise_pf_rules(text: &str, port: u16) -> PfSummary {
-    let port_word = port.to_string();
-    let mut summary = PfSummary::default();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-        summary.rules += 1;
-        let first = line.split_whitespace().next().unwrap_or_default();
-        if first.ends_with("anchor") {
-            summary.anchors += 1;
-        }
-        if first == "block" {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            let interesting = words.contains(&"udp")
-                || words.contains(&port_word.as_str())
-                || words.iter().any(|w| w.starts_with("224.") || w.starts_with("239."))
-                || !words.contains(&"proto");
-            if interesting {
-                summary.blocks_of_interest.push(line.to_owned());
-            }
-        }
-    }
-    summary
-}
-
 /// What running `pfctl -sr` came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PfRead<'a> {
@@ -652,59 +618,60 @@ pub enum PfRead<'a> {
     Failed(&'a str),
 }
 
-/// The firewall source the report shows for pf: `not-judged` with what was read when the rules were
-/// readable (pf's state from `pfctl -si`, the rule and anchor counts, the `block` rules worth a look,
-/// the Application Firewall's state from `socketfilterfw --getglobalstate`), else why not.
+/// The firewall source the report shows for pf, and the ruleset to judge when pf filters: `read` with
+/// pf's state (`pfctl -si`) and the Application Firewall's (`socketfilterfw --getglobalstate`, which
+/// filters per application and is not judged) when the rules were readable, else why not. A disabled
+/// pf filters nothing, so its rules are not judged; an unknown state is judged as enabled.
 #[must_use]
 pub fn pf_source(
     read: PfRead<'_>,
     info: Option<&str>,
     application_firewall: Option<&str>,
-    port: u16,
-) -> FirewallSource {
+) -> (FirewallSource, Option<Netfilter>) {
     let app_state = match application_firewall.and_then(parse_application_firewall) {
-        Some(true) => "the Application Firewall is on (it filters per application, not read)",
+        Some(true) => "the Application Firewall is on (it filters per application; not judged)",
         Some(false) => "the Application Firewall is off",
         None => "the Application Firewall's state is unknown",
     };
-    let (status, detail, rules) = match read {
+    let mut ruleset = None;
+    let (status, detail, rules, skipped) = match read {
         PfRead::Rules(text) => {
-            let summary = summarise_pf_rules(text, port);
+            let netfilter = crate::firewall::pf::read(text);
+            let (rules, skipped) = (netfilter.rules, netfilter.skipped);
             let state = match info.and_then(parse_pf_enabled) {
-                Some(true) => "pf is enabled",
-                Some(false) => "pf is disabled (its rules filter nothing)",
-                None => "pf's state is unknown",
+                Some(false) => "pf is disabled: its rules filter nothing",
+                enabled => {
+                    ruleset = Some(netfilter);
+                    if enabled.is_some() {
+                        "pf is enabled"
+                    } else {
+                        "pf's state is unknown: judged as enabled"
+                    }
+                }
             };
-            let blocks = if summary.blocks_of_interest.is_empty() {
-                String::new()
-            } else {
-                format!("; block rules to look at: {}", summary.blocks_of_interest.join(" | "))
-            };
-            let detail = format!(
-                "pf rules read, not judged yet: {state}, {} rule(s), {} anchor(s) not listed{blocks}; {app_state}",
-                summary.rules, summary.anchors
-            );
-            (SourceStatus::NotJudged, detail, summary.rules)
+            (SourceStatus::Read, format!("{state}; {app_state}"), rules, skipped)
         }
         PfRead::Denied(why) => (
             SourceStatus::PermissionDenied,
             format!("{} (reading pf needs root); {app_state}", why.trim()),
             0,
+            0,
         ),
         PfRead::NotInstalled => {
-            (SourceStatus::NotInstalled, format!("pfctl is not installed; {app_state}"), 0)
+            (SourceStatus::NotInstalled, format!("pfctl is not installed; {app_state}"), 0, 0)
         }
-        PfRead::TimedOut(why) => (SourceStatus::TimedOut, why.to_owned(), 0),
-        PfRead::Failed(why) => (SourceStatus::Failed, format!("{}; {app_state}", why.trim()), 0),
+        PfRead::TimedOut(why) => (SourceStatus::TimedOut, why.to_owned(), 0, 0),
+        PfRead::Failed(why) => (SourceStatus::Failed, format!("{}; {app_state}", why.trim()), 0, 0),
     };
-    FirewallSource {
+    let source = FirewallSource {
         tool: FirewallTool::Pf,
         command: "pfctl -sr".into(),
         status,
         detail: Some(detail),
         rules,
-        skipped: 0,
-    }
+        skipped,
+    };
+    (source, ruleset)
 }
 
 #[cfg(test)]
@@ -1020,34 +987,34 @@ mod tests {
         );
         assert_eq!(parse_application_firewall("Firewall is disabled. (State = 0)\n"), Some(false));
         assert_eq!(parse_application_firewall("State = x"), None);
-        let summary = summarise_pf_rules(include_str!("../../tests/fixtures/macos/pfctl-sr.txt"), 5060);
-        assert_eq!(summary.rules, 5);
-        assert_eq!(summary.anchors, 2);
-        assert_eq!(
-            summary.blocks_of_interest,
-            ["block drop in quick on en0 proto udp from any to any port = 5060", "block drop in all"]
-        );
     }
 
     #[test]
-    fn pf_source_says_read_not_judged_or_why_not() {
+    fn pf_source_reads_and_hands_over_the_ruleset_when_pf_filters() {
         let rules = include_str!("../../tests/fixtures/macos/pfctl-sr.txt");
         let info = include_str!("../../tests/fixtures/macos/pfctl-si.txt");
-        let read =
-            pf_source(PfRead::Rules(rules), Some(info), Some("Firewall is enabled. (State = 1)"), 5060);
-        assert_eq!((read.tool, read.status, read.rules), (FirewallTool::Pf, SourceStatus::NotJudged, 5));
-        let detail = read.detail.unwrap_or_default();
-        assert!(
-            detail.starts_with("pf rules read, not judged yet: pf is enabled, 5 rule(s), 2 anchor(s)"),
-            "{detail}"
+        let (read, ruleset) =
+            pf_source(PfRead::Rules(rules), Some(info), Some("Firewall is enabled. (State = 1)"));
+        assert_eq!(
+            (read.tool, read.status, read.rules, read.skipped),
+            (FirewallTool::Pf, SourceStatus::Read, 4, 0)
         );
-        assert!(detail.contains("port = 5060"), "{detail}");
-        assert!(
-            detail.ends_with("the Application Firewall is on (it filters per application, not read)"),
-            "{detail}"
+        assert_eq!(
+            read.detail.as_deref(),
+            Some("pf is enabled; the Application Firewall is on (it filters per application; not judged)")
         );
+        assert!(ruleset.is_some());
+        let (disabled, none) = pf_source(PfRead::Rules(rules), Some("Status: Disabled"), Some("(State = 0)"));
+        assert_eq!(
+            disabled.detail.as_deref(),
+            Some("pf is disabled: its rules filter nothing; the Application Firewall is off")
+        );
+        assert!(none.is_none());
+        let (unknown, judged) = pf_source(PfRead::Rules(rules), None, None);
+        assert!(unknown.detail.unwrap_or_default().starts_with("pf's state is unknown: judged as enabled"));
+        assert!(judged.is_some());
 
-        let denied = pf_source(PfRead::Denied("pfctl: /dev/pf: Permission denied\n"), None, None, 5060);
+        let (denied, none) = pf_source(PfRead::Denied("pfctl: /dev/pf: Permission denied\n"), None, None);
         assert_eq!(denied.status, SourceStatus::PermissionDenied);
         assert_eq!(
             denied.detail.as_deref(),
@@ -1055,14 +1022,11 @@ mod tests {
                 "pfctl: /dev/pf: Permission denied (reading pf needs root); the Application Firewall's state is unknown"
             )
         );
-        assert_eq!(pf_source(PfRead::NotInstalled, None, None, 5060).status, SourceStatus::NotInstalled);
+        assert!(none.is_none());
+        assert_eq!(pf_source(PfRead::NotInstalled, None, None).0.status, SourceStatus::NotInstalled);
         assert_eq!(
-            pf_source(PfRead::TimedOut("no answer within 5s"), None, None, 5060).status,
+            pf_source(PfRead::TimedOut("no answer within 5s"), None, None).0.status,
             SourceStatus::TimedOut
-        );
-        let empty = pf_source(PfRead::Rules(""), Some("Status: Disabled"), Some("(State = 0)"), 5060);
-        assert!(
-            empty.detail.unwrap_or_default().contains("pf is disabled (its rules filter nothing), 0 rule(s)")
         );
     }
 
@@ -1077,7 +1041,7 @@ mod tests {
             let _ = parse_sw_vers(&text);
             let _ = parse_pf_enabled(&text);
             let _ = parse_application_firewall(&text);
-            let _ = pf_source(PfRead::Rules(&text), Some(&text), Some(&text), 5060);
+            let _ = pf_source(PfRead::Rules(&text), Some(&text), Some(&text));
             let _ = decode_sockaddr_dl(&bytes);
             let _ = decode_sockaddr_ip(&bytes);
             let _ = netmask_prefix(&bytes, bytes.len() % 2 == 0);
@@ -1110,7 +1074,6 @@ mod tests {
             let _ = parse_route_get(text);
             let _ = parse_lsof_udp(text);
             let _ = parse_sw_vers(text);
-            let _ = summarise_pf_rules(text, 5060);
             let _ = decode_sockaddr_dl(text.as_bytes());
             let _ = decode_sockaddr_ip(text.as_bytes());
             let _ = netmask_prefix(text.as_bytes(), true);

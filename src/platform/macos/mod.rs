@@ -48,7 +48,7 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
         facts.listeners = listeners(options.port, &mut notes);
     }
     if options.scope.firewall {
-        facts.firewall = firewall(options.port);
+        facts.firewall = firewall();
     }
     facts.interfaces = interfaces;
     facts.notes = notes;
@@ -251,9 +251,9 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
         .collect()
 }
 
-/// pf's rules and state, and the Application Firewall's state, gathered as facts. No judge reads pf
-/// yet, so a readable ruleset is reported as `not-judged` and the check says `skip` with its detail.
-fn firewall(port: u16) -> FirewallFacts {
+/// pf's rules, read into the firewall model for the judge when pf is enabled, with pf's state and the
+/// Application Firewall's (not judged) in the source's detail.
+fn firewall() -> FirewallFacts {
     let application_firewall =
         tool::run_with_deadline(Path::new(APPLICATION_FIREWALL), &["--getglobalstate"], tool::TOOL_TIMEOUT)
             .ok()
@@ -271,8 +271,15 @@ fn firewall(port: u16) -> FirewallFacts {
         Err(ToolError::TimedOut) => text::PfRead::TimedOut(&why),
         _ => text::PfRead::Failed(&why),
     };
-    FirewallFacts {
-        sources: vec![text::pf_source(read, info.as_deref(), application_firewall.as_deref(), port)],
-        ..FirewallFacts::default()
+    let (source, ruleset) = text::pf_source(read, info.as_deref(), application_firewall.as_deref());
+    let mut facts = FirewallFacts::default();
+    if source.skipped > 0 {
+        facts.notes.push(GatherNote {
+            source: source.command.clone(),
+            message: format!("skipped {} line(s) that could not be read", source.skipped),
+        });
     }
+    facts.sources.push(source);
+    facts.rulesets.extend(ruleset.map(crate::firewall::model::Ruleset::Netfilter));
+    facts
 }
