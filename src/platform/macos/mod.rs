@@ -2,7 +2,8 @@
 //! `sockaddr_dl`), `networksetup -listallhardwareports` for which `en` is Wi-Fi, Bluetooth PAN or a
 //! Thunderbolt port, `netstat -rn -f inet` for routes, `route -n get` for the group's route,
 //! `netstat -gn` for memberships, `lsof` for who holds the PnP port, `sw_vers` and `uname` for the
-//! host, and `pfctl` (with the Application Firewall's state) for the firewall, read but not judged yet.
+//! host, and `pfctl -sr`/`-si` for the pf firewall, read into the firewall model that the same judge as
+//! on Linux judges (the Application Firewall's state is noted beside it, not judged).
 //!
 //! Only the tools are run here; their text is parsed by [`super::macos_text`], which is built and
 //! tested on every OS. The libc calls live in [`sys`], the one module allowed `unsafe`.
