@@ -5,8 +5,8 @@
 #   scripts/cross-check.sh                          # all four targets
 #   scripts/cross-check.sh x86_64-pc-windows-gnu    # only the ones named
 #
-# Needs the Debian packages rustc-web, cargo-web, rust-web-src and gcc-mingw-w64-x86-64 (.ci/run
-# installs them). x86_64-pc-windows-gnu is checked with --all-targets (tests, benches, examples: mingw
+# Needs the Debian packages rustc-web, cargo-web, rust-web-src, gcc-mingw-w64-x86-64 and, to lint the
+# macOS targets, rust-web-clippy (.ci/run installs them). x86_64-pc-windows-gnu is checked with --all-targets (tests, benches, examples: mingw
 # compiles the C in dev-dependencies and in ring); the others have no C compiler for the target here, so only
 # --lib --bins, without the default `tls` feature (ring compiles C). Build output goes to CROSS_TARGET_DIR (default: `../cross-target`, beside the clone, never
 # inside it): one directory for every target, so std is built once per target and reused.
