@@ -10,7 +10,8 @@
 //! `pfctl -sr` prints lists already expanded (one rule per element) and in a normalised syntax
 //! (`pf.conf(5)`). What is read: `pass`, `block` (`drop` and the default drop; `return*` as reject),
 //! `in`/`out`, `quick`, `on [!] IFACE`, `inet`/`inet6`, `proto`, `from`/`to` with addresses, `any`,
-//! `all`, `!`, and `port` with `=`, `!=`, `<`, `<=`, `>`, `>=` and `A:B`. Anything else that filters
+//! `all`, `!`, and `port` with `=`, `!=`, `<`, `<=`, `>`, `>=` and `A:B`, by number or by the service
+//! names pfctl prints for common ports (`sip`, `ssh`, `https`, …). Anything else that filters
 //! (`<table>`, `self`, `(en0)`, `user`, `group`, `tagged`, other port forms) becomes a condition that
 //! *may* match. An `anchor` is a jump to rules `pfctl -sr` does not list: the judge says what may
 //! escape through it. Translation (`nat`, `rdr`, `binat`), `scrub` and `match` rules are not judged.
@@ -234,11 +235,11 @@ fn read_rule(line: &str) -> Result<Option<PfRule>, ()> {
                     }
                 };
                 let element = match value.split_once(':') {
-                    Some((low, high)) => match (low.parse(), high.parse()) {
-                        (Ok(low), Ok(high)) => Element::Range(low, high),
+                    Some((low, high)) => match (port_number(low), port_number(high)) {
+                        (Some(low), Some(high)) => Element::Range(low, high),
                         _ => Element::Opaque,
                     },
-                    None => value.parse().map_or(Element::Opaque, Element::Number),
+                    None => port_number(value).map_or(Element::Opaque, Element::Number),
                 };
                 // `port A >< B` and `port A <> B` (exclusive ranges) are not modelled: may match.
                 let unknown_range = matches!(word(at), Some("><" | "<>"));
@@ -290,6 +291,33 @@ fn read_rule(line: &str) -> Result<Option<PfRule>, ()> {
         }
     }
     Ok(Some(rule))
+}
+
+/// pfctl prints ports by their `/etc/services` name unless asked for numbers. The names of the ports
+/// a PBX host's rules usually name are known here; any other name *may* be the PnP port.
+fn port_number(text: &str) -> Option<u64> {
+    const SERVICES: &[(&str, u64)] = &[
+        ("ftp", 21),
+        ("ssh", 22),
+        ("telnet", 23),
+        ("smtp", 25),
+        ("domain", 53),
+        ("bootps", 67),
+        ("bootpc", 68),
+        ("tftp", 69),
+        ("http", 80),
+        ("www", 80),
+        ("ntp", 123),
+        ("netbios-ns", 137),
+        ("netbios-dgm", 138),
+        ("snmp", 161),
+        ("https", 443),
+        ("syslog", 514),
+        ("sip", 5060),
+        ("sip-tls", 5061),
+        ("mdns", 5353),
+    ];
+    text.parse().ok().or_else(|| SERVICES.iter().find(|(name, _)| *name == text).map(|(_, number)| *number))
 }
 
 fn cond(field: Field, negated: bool, values: Vec<Element>, text: String) -> Cond {

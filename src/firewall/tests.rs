@@ -984,6 +984,19 @@ fn pf_conditions_interfaces_sources_and_what_is_not_judged() {
         !judge(&pf("block drop in quick proto udp from any to any port < 1024\n"), &en0())
             .drops(FirewallFlow::SubscribeIn)
     );
+    // pfctl prints service names: `sip` is the PnP port, `ssh` is not, an unknown name may be.
+    assert!(
+        judge(&pf("block drop in quick proto udp from any to any port = sip\n"), &en0())
+            .drops(FirewallFlow::SubscribeIn)
+    );
+    assert!(
+        judge(&pf("block drop in quick proto udp from any to any port = ssh\n"), &en0())
+            .of(FirewallFlow::SubscribeIn)
+            .next()
+            .is_none()
+    );
+    let unknown = judge(&pf("block drop in quick proto udp from any to any port = mystery\n"), &en0());
+    assert_eq!(first(&unknown, FirewallFlow::SubscribeIn).certainty, FindingCertainty::MayDrop);
     // Scrub, NAT and anchors of Apple's stock ruleset: nothing dropped, nothing unread counted.
     let stock =
         super::pf::read("scrub-anchor \"com.apple/*\" all fragment reassemble\nanchor \"com.apple/*\" all\n");
