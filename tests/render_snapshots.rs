@@ -133,6 +133,7 @@ fn wrong_nic_pbx() -> HostFacts {
         }],
         firewall: FirewallFacts::default(),
         notes: Vec::new(),
+        ..HostFacts::default()
     }
 }
 

@@ -69,6 +69,12 @@ pub fn host_info() -> HostInfo {
     }
 }
 
+/// macOS keeps no drop counter per socket (`netstat -s -p udp` has one for the whole host), and without
+/// a capture nothing is compared with it: `None`, as on an OS that does not expose it.
+pub fn udp_socket_drops(_port: u16) -> Option<Vec<(u64, u64)>> {
+    None
+}
+
 /// Root may open BPF devices (`/dev/bpf*` are root's by default) and change the network.
 pub fn privileges() -> Privileges {
     let root = sys::effective_uid_is_root();
