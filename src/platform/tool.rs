@@ -2,9 +2,7 @@
 //! that read their text: located in the administrators' directories, run without input and in the C
 //! locale, their output collected, and stopped when they outlive a deadline, so that a hung tool never
 //! hangs mcready. OS-neutral: it only spawns processes.
-//!
-//! (Linux's firewall reader has its own copy of the deadline loop, tied to its sources; it can move
-//! onto this one once the `firewall` branch, which rewrites that reader, has landed.)
+//! Linux's firewall reader runs its listings through it too.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
