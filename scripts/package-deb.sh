@@ -29,7 +29,7 @@ chmod 0644 "$root"/usr/share/man/man1/* "$root"/usr/share/*/completions/* "$root
 gzip -9n < README.md > "$root/usr/share/doc/mcready/README.md.gz"
 
 # The binary links libc only (ring and rustls are Rust); the glibc it was built against is the floor.
-glibc=$(ldd --version | head -1 | grep -oE '[0-9]+\.[0-9]+$')
+glibc=$(ldd --version 2>/dev/null | sed -n '1s/.* \([0-9]*\.[0-9]*\)$/\1/p')
 size=$(du -sk "$root/usr" | cut -f1)
 mkdir -p "$root/DEBIAN"
 cat > "$root/DEBIAN/control" <<CONTROL
