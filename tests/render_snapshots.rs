@@ -30,6 +30,7 @@ fn interface(index: u32, name: &str, kind: InterfaceKind, detail: &str, ipv4: &[
     Interface {
         name: name.into(),
         index,
+        id: None,
         kind,
         kind_detail: Some(detail.into()),
         description: None,
@@ -50,6 +51,7 @@ fn interface(index: u32, name: &str, kind: InterfaceKind, detail: &str, ipv4: &[
             .collect(),
         ipv6: vec![net("fe80::1", 64)],
         metric: None,
+        metric_automatic: None,
     }
 }
 
@@ -126,6 +128,7 @@ fn wrong_nic_pbx() -> HostFacts {
         }],
         firewall: FirewallFacts::default(),
         notes: Vec::new(),
+        memberships_unreadable: None,
     }
 }
 

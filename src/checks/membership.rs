@@ -56,6 +56,19 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
+    if joined_on.is_empty()
+        && let Some(reason) = &snapshot.facts.memberships_unreadable
+    {
+        return check(
+            ON_PNP_INTERFACE,
+            Status::Skip,
+            format!(
+                "The group memberships could not be read ({reason}), so whether {pnp} joined is unknown."
+            ),
+            None,
+            json!({"pnp_interface": snapshot.pnp_interface, "memberships_unreadable": reason}),
+        );
+    }
     if joined_on.is_empty() {
         return check(
             ON_PNP_INTERFACE,
@@ -77,7 +90,7 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             snapshot.group,
             joined_on.join(", ")
         ),
-        Some(remedy::route_group_via(snapshot.os, pnp)),
+        Some(remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp)),
         evidence,
     )
 }
@@ -104,7 +117,7 @@ fn group_route(snapshot: &Snapshot) -> Check {
                  an interface fails with ENODEV.",
                 snapshot.group
             ),
-            Some(remedy::route_group_via(snapshot.os, target)),
+            Some(remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, target)),
             evidence,
         ),
         Some(interface) if Some(interface) == snapshot.pnp_interface.as_deref() => check(
@@ -124,7 +137,7 @@ fn group_route(snapshot: &Snapshot) -> Check {
                 "The OS sends {} out of {interface}, not {target}: a PBX that joins without naming an interface lands on {interface}.",
                 snapshot.group
             ),
-            Some(remedy::route_group_via(snapshot.os, target)),
+            Some(remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, target)),
             evidence,
         ),
     }
@@ -145,7 +158,11 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
         // A second wired LAN matters when it outranks the phones' interface.
         let outranks =
             i.kind == InterfaceKind::Ethernet && i.metric.is_some_and(|m| pnp_metric.is_none_or(|p| m < p));
-        active && other && (kind_to_disable || outranks)
+        // An adapter without an IPv4 address can take neither the group's route nor an IPv4 join — and it
+        // may be what the PnP interface rides on (a bridge port; the NIC under a Hyper-V external switch,
+        // whose IP bindings Windows turns off): never offer to disable it.
+        let addressed = !i.ipv4.is_empty();
+        active && other && addressed && (kind_to_disable || outranks)
     };
     let found: Vec<&Interface> = snapshot.facts.interfaces.iter().filter(suspicious).collect();
     let evidence = json!({

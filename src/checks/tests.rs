@@ -285,3 +285,95 @@ fn strict_rp_filter_is_blamed_only_with_proof_and_no_rule() {
         evaluate(&snapshot)[2].checks.iter().find(|c| c.id == multicast::DELIVERED).unwrap().summary.clone();
     assert!(delivered.contains("strict reverse-path filter likely"), "{delivered}");
 }
+
+fn remedy_of(snapshot: &Snapshot, id: &str) -> String {
+    evaluate(snapshot)
+        .iter()
+        .flat_map(|r| r.checks.clone())
+        .find(|c| c.id == id)
+        .unwrap()
+        .remedy
+        .unwrap_or_default()
+}
+
+#[test]
+fn windows_wrong_nic_fix_is_computed_from_the_metrics_read() {
+    use super::fixtures::windows_wrong_nic;
+    let snapshot = windows_wrong_nic();
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
+    assert_eq!(status_of(&snapshot, membership::GROUP_ROUTE), Warn);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    // Wi-Fi wins with 256 + 15; a route with metric 1 on Ethernet 2 makes 1 + 25; an interface metric of
+    // 14 makes 256 + 14 < 271.
+    for expected in [
+        "now \"Wi-Fi\" (index 17) ranks first with a /4 route and effective metric 271",
+        "`New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex 12 -RouteMetric 1 -PolicyStore PersistentStore`",
+        "its effective metric becomes 26.",
+        "`Set-NetIPInterface -InterfaceIndex 12 -AddressFamily IPv4 -InterfaceMetric 14`",
+        "restart the PBX service",
+        "`netsh interface ipv4 show joins`",
+        "to 1, then 10, 12, 15 and 20",
+    ] {
+        assert!(fix.contains(expected), "missing {expected:?} in {fix}");
+    }
+    assert!(!fix.contains("sudo"), "{fix}");
+    let adapters = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(adapters.contains("`Disable-NetAdapter -Name 'Wi-Fi' -Confirm:$false`"), "{adapters}");
+}
+
+#[test]
+fn windows_fix_when_the_interface_metric_has_no_room() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.interfaces[2].metric = Some(1);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("effective metric 257"), "{fix}");
+    assert!(fix.contains("cannot go low enough on its own: raise \"Wi-Fi\"'s instead"), "{fix}");
+    // The route fix still wins: 1 + 25 < 257.
+    assert!(fix.contains("its effective metric becomes 26."), "{fix}");
+}
+
+#[test]
+fn windows_fix_without_metrics_asks_for_them() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    for interface in &mut snapshot.facts.interfaces {
+        interface.metric = None;
+    }
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("-InterfaceIndex 12 -RouteMetric 1"), "{fix}");
+    assert!(fix.contains("`Get-NetIPInterface -AddressFamily IPv4` shows them"), "{fix}");
+}
+
+#[test]
+fn windows_never_offers_to_disable_what_the_pnp_adapter_rides_on() {
+    use super::fixtures::windows_hyperv_external;
+    let snapshot = windows_hyperv_external();
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Pass);
+    assert_eq!(status_of(&snapshot, membership::OTHER_ADAPTERS), Warn);
+    let fix = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(fix.contains("-Name 'Wi-Fi'") && fix.contains("-Name 'vEthernet (WSL)'"), "{fix}");
+    assert!(!fix.contains("-Name 'Ethernet'") && !fix.contains("'vEthernet (External)'"), "{fix}");
+}
+
+#[test]
+fn unreadable_memberships_are_skip_never_not_joined() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.memberships.clear();
+    snapshot.facts.memberships_unreadable = Some("GetMulticastIpAddressTable: not supported".into());
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Skip);
+    let summary = evaluate(&snapshot)[0].checks[0].summary.clone();
+    assert!(
+        summary.contains("could not be read") && !summary.contains("No interface has joined"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn powershell_names_are_quoted_literally() {
+    assert_eq!(
+        remedy::disable_adapter(OsFamily::Windows, "Bob's $Wi-Fi"),
+        "`Disable-NetAdapter -Name 'Bob''s $Wi-Fi' -Confirm:$false`"
+    );
+}

@@ -467,11 +467,10 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         port: cli.global.port,
         scope: Scope::ALL,
     })?;
-    super::require_interface(&facts, cli.global.interface.as_deref())?;
+    let named = super::require_interface(&facts, cli.global.interface.as_deref())?;
     let mut hints: Vec<IpAddr> = args.phone.clone();
     hints.extend(peer.map(|p| p.ip()));
-    let (pnp_interface, interface_rule) =
-        checks::choose_interface(&facts, cli.global.interface.as_deref(), &hints);
+    let (pnp_interface, interface_rule) = checks::choose_interface(&facts, named.as_deref(), &hints);
     let interface = pnp_interface.as_deref().and_then(|name| facts.interface(name));
 
     let actions = OwnActions::new(Instant::now());

@@ -252,12 +252,12 @@ pub fn run(cli: &Cli, _args: &InterfacesArgs) -> Result<Outcome> {
         },
     };
     let facts = platform::gather(&options)?;
-    require_interface(&facts, cli.global.interface.as_deref())?;
+    let only = require_interface(&facts, cli.global.interface.as_deref())?;
     let mut document = InterfacesDocument::new(
         platform::host_info(),
         cli.global.group,
         facts,
-        cli.global.interface.as_deref(),
+        only.as_deref(),
         cli.global.verbose > 0,
     );
     document.quiet = cli.global.quiet;

@@ -295,14 +295,13 @@ pub fn run(cli: &Cli, args: &JoinsArgs) -> Result<Outcome> {
         Scope { routes: false, group_route: true, memberships: true, listeners: true, firewall: false };
     let options = GatherOptions { group: cli.global.group, port: cli.global.port, scope };
     let facts = platform::gather(&options)?;
-    require_interface(&facts, cli.global.interface.as_deref())?;
-    let mut document = JoinsDocument::new(
-        platform::host_info(),
-        cli.global.group,
-        facts,
-        cli.global.interface.as_deref(),
-        args.all,
-    );
+    // Without memberships there is no answer to give: saying "not joined" would be a guess.
+    if let Some(reason) = &facts.memberships_unreadable {
+        anyhow::bail!("cannot read the group memberships: {reason}");
+    }
+    let only = require_interface(&facts, cli.global.interface.as_deref())?;
+    let mut document =
+        JoinsDocument::new(platform::host_info(), cli.global.group, facts, only.as_deref(), args.all);
     document.quiet = cli.global.quiet;
     let exit_code = u8::from(!document.joined);
     Ok(Outcome::new(&document, cli, exit_code))

@@ -44,13 +44,13 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     }
 }
 
-/// Checks that `--interface`, when given, names an interface of this host.
-fn require_interface(facts: &HostFacts, wanted: Option<&str>) -> Result<()> {
-    if let Some(name) = wanted
-        && facts.interface(name).is_none()
-    {
-        let known: Vec<&str> = facts.interfaces.iter().map(|i| i.name.as_str()).collect();
-        bail!("no interface named `{name}` (this host has: {})", known.join(", "));
+/// Resolves `--interface`, when given, to the name of an interface of this host: `-i` takes the name
+/// (the alias on Windows), the adapter GUID or the index, and everything after this works with the name.
+fn require_interface(facts: &HostFacts, wanted: Option<&str>) -> Result<Option<String>> {
+    let Some(wanted) = wanted else { return Ok(None) };
+    if let Some(interface) = facts.interface(wanted) {
+        return Ok(Some(interface.name.clone()));
     }
-    Ok(())
+    let known: Vec<String> = facts.interfaces.iter().map(|i| format!("{} ({})", i.name, i.index)).collect();
+    bail!("no interface named `{wanted}` (this host has: {})", known.join(", "))
 }

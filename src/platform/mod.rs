@@ -15,6 +15,7 @@
 
 pub mod classify;
 pub mod firewall;
+pub mod iphelper;
 pub mod privilege;
 pub mod procfs;
 
@@ -23,9 +24,17 @@ mod linux;
 #[cfg(target_os = "linux")]
 use linux as os;
 
-#[cfg(not(target_os = "linux"))]
+// The Windows module calls the OS's C API; its `unsafe` stays in small functions that each say why
+// they are sound, as `net::sys` does.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows;
+#[cfg(windows)]
+use windows as os;
+
+#[cfg(not(any(target_os = "linux", windows)))]
 mod unsupported;
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", windows)))]
 use unsupported as os;
 
 use std::io;

@@ -113,6 +113,7 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
             let own = addresses.iter().filter(|(index, _)| *index == link.index).map(|(_, net)| *net);
             Interface {
                 index: link.index,
+                id: None,
                 kind,
                 kind_detail,
                 description: None,
@@ -131,6 +132,7 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
                 ipv4: own.clone().filter(|net| net.addr.is_ipv4()).collect(),
                 ipv6: own.filter(|net| net.addr.is_ipv6()).collect(),
                 metric: None,
+                metric_automatic: None,
                 name: link.name,
             }
         })
