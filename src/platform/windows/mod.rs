@@ -20,6 +20,7 @@ use std::net::IpAddr;
 
 use super::iphelper::{self, multicast_lists_plausible};
 use super::privilege::Privileges;
+use super::procfs;
 use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
 use crate::facts::{
     GatherNote, GroupRoute, HostFacts, Interface, Listener, LookupMethod, Membership, Process,
@@ -231,10 +232,41 @@ fn memberships(
         notes.push(note("memberships", format!("{table_error}; read the adapters' multicast lists instead")));
         return Ok(from_lists);
     }
+    if let Some(rows) = wine_memberships() {
+        notes.push(note(
+            "memberships",
+            format!(
+                "{table_error}, and wine leaves the adapters' multicast lists empty: read the memberships of the \
+                 Linux network stack wine runs on, /proc/net/igmp (Z:\\proc\\net\\igmp), whose interfaces are \
+                 wine's adapters"
+            ),
+        ));
+        return Ok(rows);
+    }
     Err(format!(
         "{table_error}, and the adapters' multicast lists (GetAdaptersAddresses) are empty: this system does not \
          report group memberships"
     ))
+}
+
+/// Under wine, the joins are the Linux kernel's: wine's sockets join through it, and wine names its
+/// adapters after the Linux interfaces with their indexes. `None` outside wine or when unreadable.
+fn wine_memberships() -> Option<Vec<Membership>> {
+    system::wine_version()?;
+    let text = std::fs::read_to_string(r"Z:\proc\net\igmp").ok()?;
+    let parsed = procfs::parse_igmp(&text, procfs::ByteOrder::NATIVE);
+    Some(
+        parsed
+            .rows
+            .into_iter()
+            .map(|row| Membership {
+                interface: row.device,
+                interface_index: row.index,
+                group: row.group,
+                users: Some(row.users),
+            })
+            .collect(),
+    )
 }
 
 fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
@@ -245,18 +277,27 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
             return Vec::new();
         }
     };
+    // PID 0 is no owner: Windows never gives the idle process a socket, and wine reports 0 for sockets
+    // of Linux processes. Such a socket is listed without an owner, which is the truth.
+    let unowned = sockets.iter().filter(|(_, _, pid)| *pid == 0).count();
+    if unowned > 0 {
+        notes.push(note(
+            "GetExtendedUdpTable",
+            format!("{unowned} socket(s) on port {port} reported without an owning process (PID 0)"),
+        ));
+    }
     let mut names: HashMap<u32, Option<String>> = HashMap::new();
     sockets
         .into_iter()
         .map(|(protocol, local, pid)| {
-            let name = names.entry(pid).or_insert_with(|| tables::process_name(pid)).clone();
-            Listener {
-                protocol,
-                local,
-                uid: None,
+            let processes = if pid == 0 {
+                Vec::new()
+            } else {
+                let name = names.entry(pid).or_insert_with(|| tables::process_name(pid)).clone();
                 // The PID is known even when the name is not (a protected process, without elevation).
-                processes: vec![Process { pid, name: name.unwrap_or_else(|| "?".into()) }],
-            }
+                vec![Process { pid, name: name.unwrap_or_else(|| "?".into()) }]
+            };
+            Listener { protocol, local, uid: None, processes }
         })
         .collect()
 }

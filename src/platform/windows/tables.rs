@@ -115,10 +115,9 @@ pub(super) fn udp_owners(port: u16) -> io::Result<Vec<(&'static str, SocketAddr,
 /// The executable name of process `pid`: from its image path, else from a process snapshot (which
 /// also names processes that refuse to be opened without elevation).
 pub(super) fn process_name(pid: u32) -> Option<String> {
-    match pid {
-        0 => return Some("System Idle Process".into()),
-        4 => return Some("System".into()),
-        _ => {}
+    // The kernel's own sockets (NetBIOS, http.sys) belong to PID 4, which cannot be opened.
+    if pid == 4 {
+        return Some("System".into());
     }
     image_path(pid).map(|path| image_name(&path).to_owned()).or_else(|| snapshot_name(pid))
 }
