@@ -83,6 +83,17 @@ impl IpNet {
             _ => false,
         }
     }
+
+    /// The subnet's directed broadcast address (IPv4 with a prefix shorter than /31), else `None`.
+    #[must_use]
+    pub fn broadcast(&self) -> Option<IpAddr> {
+        let IpAddr::V4(v4) = self.addr else { return None };
+        if self.prefix_len >= 31 {
+            return None;
+        }
+        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix_len)).unwrap_or(0);
+        Some(IpAddr::V4((u32::from(v4) | host_bits).into()))
+    }
 }
 
 /// The netmask of a prefix within a `BITS`-wide address, in the low bits of a u128.
@@ -283,6 +294,22 @@ impl HostFacts {
         defaults
     }
 
+    /// Routes for IPv4 multicast destinations (a `224.0.0.0/4` route, or a narrower one inside it),
+    /// which decide where a join without an interface lands; lowest metric first.
+    #[must_use]
+    pub fn multicast_routes(&self) -> Vec<&Route> {
+        let mut routes: Vec<&Route> = self
+            .routes
+            .iter()
+            .filter(|r| {
+                matches!(r.destination.addr, IpAddr::V4(v4) if v4.is_multicast())
+                    && r.destination.prefix_len >= 4
+            })
+            .collect();
+        routes.sort_by_key(|r| (std::cmp::Reverse(r.destination.prefix_len), r.metric));
+        routes
+    }
+
     /// Memberships of `group`, in interface-index order.
     #[must_use]
     pub fn members_of(&self, group: IpAddr) -> Vec<&Membership> {
@@ -465,6 +492,18 @@ pub fn group_name(group: IpAddr) -> Option<&'static str> {
         IpAddr::V6(v6) if v6.segments() == [0xff02, 0, 0, 0, 0, 0, 0, 0xfb] => Some("mdns"),
         _ => None,
     }
+}
+
+/// Who and where mcready runs: the header of every report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostInfo {
+    pub hostname: String,
+    pub os: &'static str,
+    /// The distribution or product name and version, e.g. `Debian GNU/Linux 12 (bookworm)`.
+    pub os_version: Option<String>,
+    /// The kernel release, e.g. `6.1.0-18-amd64`.
+    pub kernel: Option<String>,
+    pub privileged: bool,
 }
 
 #[cfg(test)]

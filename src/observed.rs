@@ -86,8 +86,12 @@ pub struct ListenReport {
     pub captured_not_delivered: Vec<SocketAddr>,
     /// Any multicast from another LAN host reached this host in the window (the path is known good).
     pub lan_multicast_heard: bool,
-    /// Why a part of the observation could not be made (no capture privilege, port held exclusively…).
+    /// Why a part of the observation could not be made (no capture privilege, port held exclusively,
+    /// a socket that failed mid-window…).
     pub limits: Vec<String>,
+    /// Ctrl-C or SIGTERM cut the window short: silence in it proves nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 /// One server that answered the probe.
@@ -130,6 +134,13 @@ pub struct ProbeReport {
     pub loopback: Option<Loopback>,
     pub answers: Vec<Answer>,
     pub warnings: Vec<String>,
+    /// How long the probe waited for answers, in total (the first answer, then other servers and the
+    /// NOTIFY).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waited_ms: Option<f64>,
+    /// Ctrl-C or SIGTERM cut the wait short: a missing answer proves nothing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
 }
 
 /// An IGMP membership query heard.
@@ -175,4 +186,7 @@ pub struct PeerReport {
     pub here_to_peer: Leg,
     /// The peer's multicast OPTIONS reached us.
     pub peer_to_here: Leg,
+    /// A listener that failed mid-test (its interface gone): the legs it would have heard are not proof.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }

@@ -144,3 +144,75 @@ fn unreadable_proc_file_is_one_line_and_exit_2() {
     assert_eq!(out.status.code(), Some(2), "{stderr}");
     assert_eq!(stderr.trim(), "mcready: cannot read /proc/net/igmp: Is a directory (os error 21)");
 }
+
+#[test]
+fn global_options_work_before_the_command() {
+    let out = mcready().args(["--json", "interfaces"]).assert().success().get_output().clone();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["schema"], "mcready.interfaces/v1");
+    // `-i lo joins`: lo exists everywhere; joined or not, it ran (exit 0 or 1, never 2).
+    let code = mcready().args(["-i", "lo", "joins"]).output().unwrap().status.code();
+    assert!(matches!(code, Some(0 | 1)), "{code:?}");
+    mcready()
+        .args(["--color", "never", "-q", "interfaces", "--format", "markdown"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("### mcready interfaces"));
+}
+
+#[test]
+fn check_options_belong_to_check() {
+    mcready()
+        .args(["--phone", "198.51.100.20", "joins"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("are `check` options"));
+}
+
+/// Every bad value is refused before anything is opened or sent: one line, exit 2, no backtrace.
+#[test]
+fn bad_option_values_are_one_line_and_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["listen", "--duration", "1e19"], "not a duration"),
+        (&["listen", "--duration", "-5"], "more than zero"),
+        (&["listen", "--duration", "0"], "more than zero"),
+        (&["listen", "--duration", "2d"], "not a duration"),
+        (&["check", "--listen", "25h"], "longer than a day"),
+        (&["check", "--timeout", "-1"], "more than zero"),
+        (&["probe", "--timeout", "NaN"], "not a duration"),
+        (&["probe", "--ttl", "-3"], "-3"),
+        (&["--port", "0", "joins"], "port 0"),
+        (&["joins", "--port", "65536"], "not a port"),
+        (&["check", "--phone", "2001:db8::1"], "IPv6"),
+        (&["check", "--phone", "224.0.1.75"], "multicast group"),
+        (&["check", "--phone", "0.0.0.0"], "unspecified"),
+        (&["check", "--phone", "127.0.0.1"], "loopback"),
+        (&["check", "--phone", "255.255.255.255"], "broadcast"),
+        (&["check", "--peer", "198.51.100.20:0"], "port 0"),
+        (&["respond", "--url", "198.51.100.10/p"], "not a URL"),
+        (&["respond", "--url", "file:///etc/passwd"], "cannot be fetched"),
+        (&["respond", "--allow", "00:15:65:aa:bb:cc"], "--url"),
+        (&["respond", "--any-phone"], "--url"),
+    ];
+    for (args, wanted) in cases {
+        let out = mcready().args(*args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(wanted), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: one line, not {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing ran");
+    }
+}
+
+#[test]
+fn check_help_shows_its_options_apart_from_the_global_ones() {
+    let out = mcready().args(["check", "--help"]).assert().success().get_output().clone();
+    let help = String::from_utf8_lossy(&out.stdout).into_owned();
+    let (own, global) = help.split_once("Global options:").expect("a Global options heading");
+    assert!(own.contains("--phone") && own.contains("--strict"), "{help}");
+    assert!(
+        global.contains("--interface") && global.contains("--json") && !global.contains("--phone"),
+        "{help}"
+    );
+}

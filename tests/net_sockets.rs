@@ -130,3 +130,46 @@ fn a_sharing_pbx_lets_the_receiver_in_but_never_the_unicast_socket() {
     let unicast = lab.in_netns(&b, || UnicastSocket::bind(SocketAddrV4::new(B, PNP_PORT), &actions));
     assert!(matches!(unicast, Err(NetError::AddressInUse { .. })), "{unicast:?}");
 }
+
+/// The socket policy "hear the group, never the PBX's unicast", proved on the wire: a PBX that shares
+/// port 5060 (`SO_REUSEADDR`, bound to the wildcard as Asterisk and `FreeSWITCH` do, or to its address)
+/// keeps **every** unicast datagram sent to it while mcready's group receiver — opened after the PBX,
+/// the worst case on Linux — is open, and the receiver gets none of them.
+#[test]
+fn the_group_receiver_never_takes_the_pbxs_unicast() {
+    const SENT: usize = 200;
+    for pbx_bind in [Ipv4Addr::UNSPECIFIED, A] {
+        let Some((lab, a, b)) = two_hosts("group_receiver_never_takes_unicast") else { return };
+        let a_eth0 = eth0(&lab, &a, A);
+        let actions = OwnActions::default();
+        let pbx = lab.in_netns(&a, || {
+            let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None).unwrap();
+            socket.set_reuse_address(true).unwrap();
+            socket.bind(&SocketAddrV4::new(pbx_bind, PNP_PORT).into()).unwrap();
+            std::net::UdpSocket::from(socket)
+        });
+        let receiver = lab
+            .in_netns(&a, || {
+                GroupReceiver::open(PNP_GROUP, PNP_PORT, std::slice::from_ref(&a_eth0), &actions)
+            })
+            .expect("group receiver opened beside the PBX");
+        lab.in_netns(&b, || {
+            let phone = std::net::UdpSocket::bind((B, 0)).unwrap();
+            for n in 0..SENT {
+                phone.send_to(format!("OPTIONS {n}").as_bytes(), (A, PNP_PORT)).unwrap();
+                if n % 50 == 49 {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        });
+        pbx.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        let mut buf = [0u8; 64];
+        let mut pbx_got = 0;
+        while pbx.recv_from(&mut buf).is_ok() {
+            pbx_got += 1;
+        }
+        let stolen = receiver.recv_until(Instant::now() + Duration::from_millis(200)).expect("receive");
+        assert_eq!(pbx_got, SENT, "the PBX bound to {pbx_bind}:5060 lost unicast datagrams to mcready");
+        assert!(stolen.is_none(), "mcready's group receiver took the PBX's unicast: {stolen:?}");
+    }
+}

@@ -1,4 +1,4 @@
-//! `mcready respond` in a namespace lab: the peer protocol end to end against `net::peer::run_peer_test`
+//! `mcready respond` in a namespace lab: the peer protocol end to end against `observe::peer::run`
 //! (run on a thread inside host A's namespace), through a plain link, through a bridge that drops
 //! multicast, and against a host where respond is not running; and the PnP server answering sipp
 //! phones. Everything is sent inside the lab.
@@ -6,13 +6,14 @@
 
 mod common;
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use common::{Lab, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
-use mcready::net::{LocalInterface, OwnActions, peer};
+use mcready::net::{LocalInterface, OwnActions};
+use mcready::observe::peer;
 use mcready::observed::PeerReport;
 
 const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
@@ -49,13 +50,13 @@ fn start_respond(lab: &mut Lab, b: &str, log: &PathBuf) {
     assert!(lab.wait_udp_bound(b, PNP_PORT), "respond never bound its port:\n{}", read_log(log));
 }
 
-/// `run_peer_test` from A's namespace against B.
+/// The peer test from A's namespace against B.
 fn peer_test_from(lab: &Lab, a: &str, timeout: Duration) -> PeerReport {
     lab.in_netns(a, || {
         let eth0 = LocalInterface::lookup("eth0", A).expect("eth0 on A");
         let actions = OwnActions::default();
-        let peer = SocketAddr::from((B, PNP_PORT));
-        peer::run_peer_test(&eth0, peer, PNP_GROUP, PNP_PORT, timeout, &actions).expect("peer test runs")
+        let peer = SocketAddrV4::new(B, PNP_PORT);
+        peer::run(&eth0, peer, PNP_GROUP, PNP_PORT, timeout, &actions).expect("peer test runs")
     })
 }
 
@@ -143,6 +144,8 @@ fn respond_provisions_the_allowed_phone_and_ignores_another() {
         &pbx,
         &[
             "respond",
+            // `-v` shows the phone's confirmation of the NOTIFY (and retransmissions).
+            "-v",
             "-i",
             "eth0",
             "--url",

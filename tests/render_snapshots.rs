@@ -3,14 +3,21 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 
-use mcready::commands::interfaces::InterfacesDocument;
-use mcready::commands::joins::JoinsDocument;
+use mcready::facts::HostInfo;
 use mcready::facts::{
     FirewallFacts, GroupRoute, HostFacts, Interface, InterfaceFlags, InterfaceKind, IpNet, Listener,
     LookupMethod, Membership, PNP_GROUP, Process, Route, RouteType,
 };
-use mcready::platform::HostInfo;
-use mcready::report::Document;
+use mcready::report::interfaces::InterfacesDocument;
+use mcready::report::joins::JoinsDocument;
+use mcready::report::{Document, Envelope};
+
+/// A document head with a fixed time, so snapshots do not change with the clock.
+fn envelope<D: Document>() -> Envelope {
+    let mut envelope = Envelope::new(D::SCHEMA, host());
+    envelope.generated_at = "2026-11-26T12:00:00Z".into();
+    envelope
+}
 
 fn host() -> HostInfo {
     HostInfo {
@@ -143,7 +150,8 @@ fn fixed<T: Document>(mut json: serde_json::Value, _: &T) -> serde_json::Value {
 
 #[test]
 fn interfaces_text_markdown_json() {
-    let doc = InterfacesDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    let doc =
+        InterfacesDocument::new(envelope::<InterfacesDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
     insta::assert_snapshot!("interfaces_text", plain(&doc.to_text()));
     insta::assert_snapshot!("interfaces_markdown", doc.to_markdown());
     let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
@@ -152,7 +160,7 @@ fn interfaces_text_markdown_json() {
 
 #[test]
 fn joins_text_markdown_json() {
-    let doc = JoinsDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    let doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
     insta::assert_snapshot!("joins_text", plain(&doc.to_text()));
     insta::assert_snapshot!("joins_markdown", doc.to_markdown());
     let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
@@ -161,7 +169,7 @@ fn joins_text_markdown_json() {
 
 #[test]
 fn joins_all_and_nowhere() {
-    let all = JoinsDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, true);
+    let all = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, true);
     insta::assert_snapshot!("joins_all_text", plain(&all.to_text()));
     let mut nobody = wrong_nic_pbx();
     nobody.memberships.retain(|m| m.group != IpAddr::V4(PNP_GROUP));
@@ -173,16 +181,44 @@ fn joins_all_and_nowhere() {
         method: LookupMethod::KernelLookup,
         error: Some("Network is unreachable (os error 101)".into()),
     });
-    let doc = JoinsDocument::new(host(), PNP_GROUP, nobody, None, false);
+    let doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, nobody, None, false);
     assert!(!doc.joined);
     insta::assert_snapshot!("joins_nowhere_text", plain(&doc.to_text()));
 }
 
 #[test]
 fn text_is_coloured_only_in_styles_that_strip_cleanly() {
-    let doc = JoinsDocument::new(host(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    let doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
     let styled = doc.to_text();
     assert!(styled.contains("\u{1b}["), "text rendering carries styles for the stream to keep or strip");
     assert!(!doc.to_markdown().contains('\u{1b}'), "Markdown never carries colour codes");
     assert!(!doc.to_json().contains('\u{1b}'));
+}
+
+#[test]
+fn interfaces_lists_the_multicast_routes_its_heading_promises() {
+    let mut facts = wrong_nic_pbx();
+    let mut multicast = default_route("198.51.100.1", "eth0", 2, 10);
+    multicast.destination = net("224.0.0.0", 4);
+    multicast.gateway = None;
+    facts.routes.push(multicast);
+    let doc = InterfacesDocument::new(envelope::<InterfacesDocument>(), PNP_GROUP, facts, None, false);
+    let text = plain(&doc.to_text());
+    let routes = text.split_once("Default and multicast routes").unwrap().1;
+    assert!(routes.contains("224.0.0.0/4 dev eth0 metric 10"), "{text}");
+    assert!(
+        routes.find("224.0.0.0/4").unwrap() < routes.find("0.0.0.0/0").unwrap(),
+        "most specific first: {text}"
+    );
+    assert!(doc.to_markdown().contains("`224.0.0.0/4 dev eth0 metric 10`"));
+    let json: serde_json::Value = serde_json::from_str(&doc.to_json()).unwrap();
+    assert_eq!(json["multicast_routes"][0]["destination"], "224.0.0.0/4");
+}
+
+#[test]
+fn joins_verbose_names_the_other_groups() {
+    let mut doc = JoinsDocument::new(envelope::<JoinsDocument>(), PNP_GROUP, wrong_nic_pbx(), None, false);
+    assert!(!plain(&doc.to_text()).contains("also joined"));
+    doc.verbose = true;
+    assert!(plain(&doc.to_text()).contains("lo also joined 224.0.0.1"), "{}", plain(&doc.to_text()));
 }

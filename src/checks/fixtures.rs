@@ -103,6 +103,8 @@ pub fn healthy() -> Snapshot {
                 this_host: true,
             }],
             warnings: Vec::new(),
+            waited_ms: Some(152.0),
+            interrupted: false,
         }),
         listen: Observed::NotAsked,
         querier: Observed::Done(QuerierReport {
@@ -143,6 +145,7 @@ pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
         junk: 0,
         captured_not_delivered: Vec::new(),
         limits: Vec::new(),
+        interrupted: false,
     })
 }
 
@@ -152,6 +155,7 @@ pub fn peer(unicast: bool, out: bool, back: bool) -> Observed<PeerReport> {
         unicast: leg(unicast),
         here_to_peer: leg(out),
         peer_to_here: leg(back),
+        warnings: Vec::new(),
     })
 }
 

@@ -66,9 +66,16 @@ impl Snapshot {
     /// The known phone-side hosts: `--phone`, the peer, and phones heard.
     #[must_use]
     pub fn known_hosts(&self) -> Vec<(IpAddr, &'static str)> {
-        let mut hosts: Vec<(IpAddr, &'static str)> =
-            self.expected_phones.iter().map(|ip| (*ip, "--phone")).collect();
-        if let Some(peer) = self.peer.done() {
+        let mut hosts: Vec<(IpAddr, &'static str)> = Vec::new();
+        for ip in &self.expected_phones {
+            if !hosts.iter().any(|(known, _)| known == ip) {
+                hosts.push((*ip, "--phone"));
+            }
+        }
+        // The same address given as `--phone` and `--peer` is one host, counted once.
+        if let Some(peer) = self.peer.done()
+            && !hosts.iter().any(|(ip, _)| *ip == peer.peer.ip())
+        {
             hosts.push((peer.peer.ip(), "--peer"));
         }
         if let Some(listen) = self.listen.done() {

@@ -20,7 +20,7 @@ pub fn checks(snapshot: &Snapshot, subnet_checks: &[Check], multicast_checks: &[
         };
         return vec![check(HEARD, Status::Skip, summary, None, json!({}))];
     };
-    let mut checks = vec![heard(&listen.phones, listen.duration_secs)];
+    let mut checks = vec![heard(listen)];
     if !snapshot.expected_phones.is_empty() {
         checks.push(expected(snapshot, subnet_checks, multicast_checks));
     }
@@ -37,18 +37,18 @@ fn describe(phone: &Phone) -> String {
     format!("{name}{firmware} at {}{mac}", phone.source.ip())
 }
 
-fn heard(phones: &[Phone], duration: f64) -> Check {
+fn heard(listen: &crate::observed::ListenReport) -> Check {
+    let (phones, duration) = (&listen.phones, listen.duration_secs);
     let evidence = json!({"phones": phones});
     if phones.is_empty() {
-        return check(
-            HEARD,
-            Status::Skip,
+        let summary = if listen.interrupted {
             format!(
-                "No phone sent a PnP SUBSCRIBE in {duration:.0} s: reboot a phone while mcready listens."
-            ),
-            None,
-            evidence,
-        );
+                "The listening window was interrupted after {duration:.0} s, before any phone was heard: run it again and let it finish."
+            )
+        } else {
+            format!("No phone sent a PnP SUBSCRIBE in {duration:.0} s: reboot a phone while mcready listens.")
+        };
+        return check(HEARD, Status::Skip, summary, None, evidence);
     }
     let list: Vec<String> = phones.iter().map(describe).collect();
     check(HEARD, Status::Pass, format!("PnP SUBSCRIBE heard from {}.", list.join("; ")), None, evidence)
@@ -112,6 +112,16 @@ fn judge(
         return (
             Status::Skip,
             format!("{ip} was not heard; this host drops PnP datagrams (see network-multicast)."),
+        );
+    }
+    // A window cut short proves nothing by its silence.
+    if listen.interrupted {
+        return (
+            Status::Skip,
+            format!(
+                "{ip} was not heard before the window was interrupted ({:.0} s): run it again and let it finish.",
+                listen.duration_secs
+            ),
         );
     }
     if known_good {

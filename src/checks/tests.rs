@@ -114,8 +114,13 @@ fn no_querier_warns() {
     let mut snapshot = healthy();
     snapshot.querier = Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None });
     assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
-    assert_eq!(Verdict::of(&evaluate(&snapshot)).exit_code(false), 0);
-    assert_eq!(Verdict::of(&evaluate(&snapshot)).exit_code(true), 1);
+    let requirements = evaluate(&snapshot);
+    let answer = crate::report::model::Answer::Checklist {
+        verdict: Verdict::of(&requirements),
+        some_skip: requirements.iter().any(|r| r.status == Skip),
+    };
+    assert_eq!(crate::report::model::exit_code(answer, false, false), 0);
+    assert_eq!(crate::report::model::exit_code(answer, true, false), 1);
 }
 
 #[test]
@@ -284,6 +289,19 @@ fn strict_rp_filter_is_blamed_only_with_proof_and_no_rule() {
     let delivered =
         evaluate(&snapshot)[2].checks.iter().find(|c| c.id == multicast::DELIVERED).unwrap().summary.clone();
     assert!(delivered.contains("strict reverse-path filter likely"), "{delivered}");
+}
+
+#[test]
+fn the_same_address_as_phone_and_peer_is_one_host() {
+    let mut snapshot = healthy();
+    let peer_report = peer(true, true, true);
+    let peer_ip = peer_report.done().unwrap().peer.ip();
+    snapshot.expected_phones = vec![peer_ip, peer_ip];
+    snapshot.peer = peer_report;
+    assert_eq!(snapshot.known_hosts(), vec![(peer_ip, "--phone")]);
+    let requirements = evaluate(&snapshot);
+    let subnet = &requirements[1].checks[0];
+    assert!(subnet.summary.starts_with("1 known"), "{}", subnet.summary);
 }
 
 fn remedy_of(snapshot: &Snapshot, id: &str) -> String {

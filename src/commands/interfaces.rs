@@ -1,266 +1,29 @@
-//! `mcready interfaces`: the host's adapters as the PnP question sees them — kind, flags, addresses,
-//! metrics, default routes, and the interface the OS sends the group's traffic by.
-
-use std::fmt::Write as _;
-use std::net::{IpAddr, Ipv4Addr};
+//! `mcready interfaces`: gather adapters and routes, render them. Always exits 0.
 
 use anyhow::Result;
-use serde::Serialize;
 
-use super::{Outcome, require_interface};
+use super::{Outcome, envelope, gather, require_interface};
 use crate::cli::{Cli, InterfacesArgs};
-use crate::facts::{GatherNote, GroupRoute, HostFacts, Interface, IpNet, LookupMethod, Route, group_name};
-use crate::platform::{self, GatherOptions, HostInfo, Scope};
-use crate::report::markdown;
-use crate::report::text::{CAUTION, Cell, DIM, EMPHASIS, GOOD, HEADING, Table, paint, write_notes};
-use crate::report::{Document, Tool, timestamp_now};
-
-/// The `mcready.interfaces/v1` document.
-#[derive(Debug, Serialize)]
-pub struct InterfacesDocument {
-    pub schema: &'static str,
-    pub tool: Tool,
-    pub generated_at: String,
-    pub host: HostInfo,
-    pub group: Ipv4Addr,
-    pub interfaces: Vec<Interface>,
-    /// Default routes, lowest metric first (IPv4 before IPv6).
-    pub default_routes: Vec<Route>,
-    pub group_route: Option<GroupRoute>,
-    pub routes: Vec<Route>,
-    pub notes: Vec<GatherNote>,
-    #[serde(skip)]
-    pub verbose: bool,
-    #[serde(skip)]
-    pub quiet: bool,
-}
-
-impl InterfacesDocument {
-    /// Builds the document from gathered facts, keeping only `only` when an interface is named.
-    #[must_use]
-    pub fn new(host: HostInfo, group: Ipv4Addr, facts: HostFacts, only: Option<&str>, verbose: bool) -> Self {
-        let default_routes = facts.default_routes().into_iter().cloned().collect();
-        let keep = |name: &str| only.is_none_or(|wanted| wanted == name);
-        Self {
-            schema: Self::SCHEMA,
-            tool: Tool::THIS,
-            generated_at: timestamp_now(),
-            host,
-            group,
-            interfaces: facts.interfaces.into_iter().filter(|i| keep(&i.name)).collect(),
-            default_routes,
-            group_route: facts.group_route,
-            routes: facts.routes,
-            notes: facts.notes,
-            verbose,
-            quiet: false,
-        }
-    }
-
-    fn flags(interface: &Interface) -> String {
-        let f = interface.flags;
-        let names =
-            [(f.up, "UP"), (f.running, "RUNNING"), (f.multicast, "MULTICAST"), (f.loopback, "LOOPBACK")];
-        let set: Vec<&str> = names.iter().filter(|(on, _)| *on).map(|(_, name)| *name).collect();
-        if set.is_empty() { "DOWN".into() } else { set.join(",") }
-    }
-
-    fn kind(interface: &Interface) -> String {
-        match &interface.kind_detail {
-            Some(detail) if detail != interface.kind.as_str() => {
-                format!("{} ({detail})", interface.kind.as_str())
-            }
-            _ => interface.kind.as_str().to_owned(),
-        }
-    }
-
-    /// The addresses worth reading: IPv4 and global IPv6; link-local IPv6 only with `-v`.
-    fn addresses(&self, interface: &Interface) -> Vec<String> {
-        let link_local = |net: &&IpNet| matches!(net.addr, IpAddr::V6(v6) if v6.is_unicast_link_local());
-        interface
-            .ipv4
-            .iter()
-            .chain(interface.ipv6.iter().filter(|net| self.verbose || !link_local(net)))
-            .map(ToString::to_string)
-            .collect()
-    }
-
-    fn route_line(route: &Route) -> String {
-        let mut line = route.destination.to_string();
-        if let Some(gateway) = route.gateway {
-            let _ = write!(line, " via {gateway}");
-        }
-        if let Some(interface) = &route.interface {
-            let _ = write!(line, " dev {interface}");
-        }
-        let _ = write!(line, " metric {}", route.metric);
-        if route.table != "main" {
-            let _ = write!(line, " table {}", route.table);
-        }
-        line
-    }
-
-    fn group_label(&self) -> String {
-        match group_name(IpAddr::V4(self.group)) {
-            Some(name) => format!("{} ({name})", self.group),
-            None => self.group.to_string(),
-        }
-    }
-
-    /// One sentence on where the group's traffic leaves, for text and Markdown alike.
-    fn group_route_sentence(&self) -> Option<(bool, String)> {
-        let route = self.group_route.as_ref()?;
-        let how = match route.method {
-            LookupMethod::KernelLookup => "the kernel's route lookup",
-            LookupMethod::UdpConnect => "a connected UDP socket",
-        };
-        Some(match (&route.interface, route.source) {
-            (Some(interface), source) => {
-                let source = source.map(|s| format!(", source {s}")).unwrap_or_default();
-                (
-                    true,
-                    format!(
-                        "{} leaves by {interface}{source} ({how}); a PBX joining with INADDR_ANY lands there.",
-                        self.group_label()
-                    ),
-                )
-            }
-            (None, _) => (
-                false,
-                format!(
-                    "The OS has no route for {}: {}. A PBX joining with INADDR_ANY fails (ENODEV); add a route for 224.0.0.0/4 on the interface facing the phones.",
-                    self.group_label(),
-                    route.error.as_deref().unwrap_or("no route")
-                ),
-            ),
-        })
-    }
-
-    fn shown_routes(&self) -> Vec<&Route> {
-        if self.verbose { self.routes.iter().collect() } else { self.default_routes.iter().collect() }
-    }
-}
-
-impl Document for InterfacesDocument {
-    const SCHEMA: &'static str = "mcready.interfaces/v1";
-
-    fn to_text(&self) -> String {
-        let mut out = String::new();
-        if self.quiet {
-            if let Some((_, sentence)) = self.group_route_sentence() {
-                out.push_str(&sentence);
-                out.push('\n');
-            }
-            return out;
-        }
-        let mut table = Table::new(vec!["IDX", "NAME", "KIND", "FLAGS", "MTU", "METRIC", "MAC", "ADDRESSES"]);
-        for interface in &self.interfaces {
-            let up = interface.flags.up && interface.flags.running;
-            table.row(vec![
-                interface.index.to_string().into(),
-                Cell::styled(interface.name.clone(), EMPHASIS),
-                Self::kind(interface).into(),
-                Cell::styled(Self::flags(interface), if up { GOOD } else { DIM }),
-                interface.mtu.map_or_else(|| "-".into(), |m| m.to_string()).into(),
-                interface.metric.map_or_else(|| "-".into(), |m| m.to_string()).into(),
-                interface.mac.clone().unwrap_or_else(|| "-".into()).into(),
-                self.addresses(interface).join(" ").into(),
-            ]);
-        }
-        table.write(&mut out, 0);
-
-        let routes = self.shown_routes();
-        let title = if self.verbose {
-            "Routes (all tables)"
-        } else {
-            "Default and multicast routes (the most specific, then the lowest metric, wins)"
-        };
-        let _ = writeln!(out, "\n{}", paint(HEADING, title));
-        if routes.is_empty() {
-            let _ = writeln!(out, "  {}", paint(CAUTION, "none"));
-        }
-        for route in routes {
-            let _ = writeln!(out, "  {}", Self::route_line(route));
-        }
-        if let Some((found, sentence)) = self.group_route_sentence() {
-            let _ =
-                writeln!(out, "\n{} {sentence}", if found { paint(GOOD, "→") } else { paint(CAUTION, "!") });
-        }
-        write_notes(&mut out, &self.notes);
-        out
-    }
-
-    fn to_markdown(&self) -> String {
-        let mut out = markdown::heading("interfaces", &self.host);
-        let rows: Vec<Vec<String>> = self
-            .interfaces
-            .iter()
-            .map(|i| {
-                vec![
-                    i.index.to_string(),
-                    i.name.clone(),
-                    Self::kind(i),
-                    Self::flags(i),
-                    i.mtu.map_or_else(|| "-".into(), |m| m.to_string()),
-                    i.metric.map_or_else(|| "-".into(), |m| m.to_string()),
-                    i.mac.clone().unwrap_or_else(|| "-".into()),
-                    self.addresses(i).join(" "),
-                ]
-            })
-            .collect();
-        out.push_str(&markdown::table(
-            &["idx", "name", "kind", "flags", "mtu", "metric", "mac", "addresses"],
-            &rows,
-        ));
-        out.push_str(
-            "\n**Default and multicast routes** (the most specific, then the lowest metric, wins):\n\n",
-        );
-        let routes = self.shown_routes();
-        if routes.is_empty() {
-            out.push_str("- none\n");
-        }
-        for route in routes {
-            let _ = writeln!(out, "- `{}`", Self::route_line(route));
-        }
-        if let Some((_, sentence)) = self.group_route_sentence() {
-            let _ = writeln!(out, "\n{}", markdown::escape(&sentence));
-        }
-        for note in &self.notes {
-            let _ = writeln!(
-                out,
-                "\n_note: {}: {}_",
-                markdown::escape(&note.source),
-                markdown::escape(&note.message)
-            );
-        }
-        out
-    }
-}
+use crate::platform::Scope;
+use crate::report::Document as _;
+use crate::report::interfaces::InterfacesDocument;
+use crate::report::model::{Answer, exit_code};
 
 /// # Errors
 /// When the host facts cannot be gathered or `--interface` names no interface of this host.
 pub fn run(cli: &Cli, _args: &InterfacesArgs) -> Result<Outcome> {
-    let options = GatherOptions {
-        group: cli.global.group,
-        port: cli.global.port,
-        scope: Scope {
-            routes: true,
-            group_route: true,
-            memberships: false,
-            listeners: false,
-            firewall: false,
-        },
-    };
-    let facts = platform::gather(&options)?;
-    let only = require_interface(&facts, cli.global.interface.as_deref())?;
+    let scope =
+        Scope { routes: true, group_route: true, memberships: false, listeners: false, firewall: false };
+    let facts = gather(cli, scope)?;
+    // `-i` may name the adapter by alias, index or GUID: the document keeps the one it names.
+    let wanted = require_interface(&facts, cli.global.interface.as_deref())?;
     let mut document = InterfacesDocument::new(
-        platform::host_info(),
+        envelope(InterfacesDocument::SCHEMA),
         cli.global.group,
         facts,
-        only.as_deref(),
+        wanted.as_deref(),
         cli.global.verbose > 0,
     );
     document.quiet = cli.global.quiet;
-    // Listing interfaces is an answer in itself: it never means "not ready".
-    Ok(Outcome::new(&document, cli, 0))
+    Ok(Outcome::new(&document, cli, exit_code(Answer::Informational, false, false)))
 }

@@ -1,5 +1,6 @@
-//! One module per command, each wiring gather → evaluate → render: it asks the platform for the facts
-//! it needs, turns them into its document, and says which exit code the document means.
+//! One module per command, each only wiring: options → gather → observe → evaluate → render → exit
+//! code. Engines live in [`crate::observe`], rules in [`crate::checks`], documents and renderers in
+//! [`crate::report`]; no command imports another.
 
 pub mod check;
 pub mod interfaces;
@@ -8,11 +9,11 @@ pub mod listen;
 pub mod probe;
 pub mod respond;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use crate::cli::{Cli, Command};
-use crate::facts::HostFacts;
-use crate::report::Document;
+use crate::platform::{self, GatherOptions, Scope};
+use crate::report::{Document, Envelope};
 
 /// What a command produced: its rendered output and the exit code it maps to.
 #[derive(Debug)]
@@ -30,12 +31,17 @@ impl Outcome {
 /// Runs the command the command line names.
 ///
 /// # Errors
-/// When the command could not run: host facts unreadable, an unknown interface, an OS error. The
-/// caller prints the error and exits 2.
+/// When the command could not run: bad options, host facts unreadable, an unknown interface, an OS
+/// error. The caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
+    if cli.check.any() && !matches!(cli.command, None | Some(Command::Check(_))) {
+        anyhow::bail!(
+            "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options"
+        );
+    }
     match &cli.command {
         None => check::run(cli, &cli.check),
-        Some(Command::Check(args)) => check::run(cli, args),
+        Some(Command::Check(args)) => check::run(cli, &cli.check.merged(args)),
         Some(Command::Interfaces(args)) => interfaces::run(cli, args),
         Some(Command::Joins(args)) => joins::run(cli, args),
         Some(Command::Probe(args)) => probe::run(cli, args),
@@ -44,13 +50,55 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     }
 }
 
+/// Host facts within `scope`, for the group and port of the command line.
+fn gather(cli: &Cli, scope: Scope) -> Result<crate::facts::HostFacts> {
+    Ok(platform::gather(&GatherOptions { group: cli.global.group, port: cli.global.port, scope })?)
+}
+
+/// A document head stamped now, with the command line as given (values of `--url` redacted).
+fn envelope(schema: &'static str) -> Envelope {
+    Envelope::new(schema, platform::host_info()).invoked_as(invocation(std::env::args()))
+}
+
+/// The command line for the Markdown block: program name `mcready`, secrets in URLs redacted.
+fn invocation(args: impl Iterator<Item = String>) -> String {
+    let mut words = vec!["mcready".to_owned()];
+    let mut redact_next = false;
+    for arg in args.skip(1) {
+        let word =
+            if redact_next || arg.starts_with("--url=") { crate::sip::redact_url(&arg) } else { arg.clone() };
+        redact_next = arg == "--url";
+        words.push(if word.contains(' ') { format!("'{word}'") } else { word });
+    }
+    words.join(" ")
+}
+
 /// Resolves `--interface`, when given, to the name of an interface of this host: `-i` takes the name
 /// (the alias on Windows), the adapter GUID or the index, and everything after this works with the name.
-fn require_interface(facts: &HostFacts, wanted: Option<&str>) -> Result<Option<String>> {
-    let Some(wanted) = wanted else { return Ok(None) };
-    if let Some(interface) = facts.interface(wanted) {
-        return Ok(Some(interface.name.clone()));
+fn require_interface(facts: &crate::facts::HostFacts, wanted: Option<&str>) -> Result<Option<String>> {
+    if wanted.is_some() {
+        return Ok(Some(crate::observe::observing_interface(facts, wanted)?.name.clone()));
     }
-    let known: Vec<String> = facts.interfaces.iter().map(|i| format!("{} ({})", i.name, i.index)).collect();
-    bail!("no interface named `{wanted}` (this host has: {})", known.join(", "))
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_shown_with_secrets_redacted() {
+        let args = [
+            "/usr/bin/mcready",
+            "respond",
+            "--url",
+            "http://admin:s3cret@pbx/p/{mac}?token=abc",
+            "-i",
+            "Ethernet 2",
+        ];
+        let shown = invocation(args.iter().map(ToString::to_string));
+        assert!(!shown.contains("s3cret") && !shown.contains("abc"), "{shown}");
+        assert!(shown.starts_with("mcready respond --url http://"), "{shown}");
+        assert!(shown.ends_with("-i 'Ethernet 2'"), "{shown}");
+    }
 }

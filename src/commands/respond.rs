@@ -1,407 +1,72 @@
-//! `mcready respond`: the far end of `check --peer`, and with `--url` a minimal PnP server for the
-//! phones named with `--allow` (or every phone with `--any-phone`).
-//!
-//! The decisions are pure ([`Responder::handle`]: one datagram in, the datagrams to send and the events
-//! to log out), so they are tested without a network; [`run`] owns the sockets, the clock and Ctrl-C.
-//!
-//! Sockets (DESIGN, peer protocol): a [`GroupReceiver`] bound to the group address (never
-//! `0.0.0.0:PORT`), a [`UnicastSocket`] on the interface address and the PnP port **without**
-//! `SO_REUSEADDR` (it can never share a running PBX's port), and a [`MulticastSender`] on an
-//! ephemeral port for the `back` leg.
-//!
-//! When the unicast port is taken (a PBX on this host) the decision depends on the mode: a plain peer
-//! responder fails clearly (exit 2), because `check --peer` would otherwise read the missing unicast
-//! answer as "peer down"; a PnP server (`--url`) carries on, answering from an ephemeral port, and says
-//! so. When the group port cannot be shared at all, nothing can be heard: exit 2.
+//! `mcready respond`: gather the interface, open the sockets, serve (engine:
+//! [`crate::observe::respond`]) while streaming each event, stop on Ctrl-C (its normal end) or
+//! `--duration`.
 
-use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
-use std::io::Write as _;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use anyhow::{Context as _, Result, bail};
-use serde::Serialize;
+use anyhow::{Context as _, Result};
 
-use super::Outcome;
-use super::listen::pnp_interface;
+use super::{Outcome, gather};
 use crate::cli::{Cli, RespondArgs};
-use crate::net::peer;
-use crate::net::{
-    self, GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
-};
-use crate::platform::{self, GatherOptions, Scope};
-use crate::report::Format;
-use crate::sip::build::{self, NotifyOptions};
-use crate::sip::{self, MacAddr, Message, pnp, value};
+use crate::net::{LocalInterface, OwnActions};
+use crate::observe::respond::{AllowList, PnpServer, RespondEvent, RespondSockets, Responder};
+use crate::observe::{SystemClock, observing_interface};
+use crate::platform::Scope;
+use crate::report::model::{Answer, exit_code};
+use crate::report::stream::EventSink;
+use crate::sip::MacAddr;
 
-/// How often the main loop looks at Ctrl-C and the clock.
-const TICK: Duration = Duration::from_millis(100);
-/// Answers remembered for retransmissions; a flood of distinct SUBSCRIBEs must not grow memory
-/// without bound, so the memory is cleared past this (a retransmission after that gets a fresh answer).
-const REMEMBERED: usize = 4096;
-/// `back` OPTIONS sent per nonce at most (the client retransmits `out` a few times).
-const BACKS_PER_NONCE: u32 = 4;
-
-/// Which phones `--url` provisions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AllowList {
-    Any,
-    Only(Vec<MacAddr>),
-}
-
-impl AllowList {
-    fn allows(&self, mac: Option<MacAddr>) -> bool {
-        match self {
-            Self::Any => true,
-            Self::Only(macs) => mac.is_some_and(|mac| macs.contains(&mac)),
+/// # Errors
+/// A MAC that does not parse, `--url` without `--allow`/`--any-phone`, no usable interface, or a socket
+/// that cannot be opened: the caller prints the line and exits 2.
+pub fn run(cli: &Cli, args: &RespondArgs) -> Result<Outcome> {
+    let server = pnp_server(args)?;
+    let (group, port) = (cli.global.group, cli.global.port);
+    let scope =
+        Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
+    let facts = gather(cli, scope)?;
+    let interface = observing_interface(&facts, cli.global.interface.as_deref())?;
+    let iface = LocalInterface::from_facts(interface)
+        .with_context(|| format!("interface {} has no IPv4 address", interface.name))?;
+    let start = Instant::now();
+    let actions = OwnActions::new(start);
+    let mut early = Vec::new();
+    let sockets = RespondSockets::open(&iface, group, port, server.is_some(), &actions, &mut early)?;
+    let mut responder = Responder::new(group, server.clone(), sockets.unicast_addr(), sockets.sender_addr());
+    let sink = EventSink::new(cli.global.output_format(), cli.global.quiet, start);
+    // Without `-v`, retransmissions and NOTIFY confirmations are not shown; warnings always are.
+    let verbose = cli.global.verbose > 0;
+    let emit = |event: &RespondEvent| {
+        let detail =
+            matches!(event, RespondEvent::Retransmission { .. } | RespondEvent::NotifyConfirmed { .. });
+        if verbose || !detail {
+            sink.emit(event, matches!(event, RespondEvent::Warning { .. }));
         }
-    }
-}
-
-/// The PnP server part: the URL template and who gets it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PnpServer {
-    pub url_template: String,
-    pub allow: AllowList,
-}
-
-/// One datagram to send.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outgoing {
-    Unicast { payload: Vec<u8>, to: SocketAddr, detail: &'static str },
-    Group { payload: Vec<u8>, detail: &'static str },
-}
-
-/// What `respond` logs: a line each in text, one JSON object per line with `--json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum RespondEvent {
-    Started {
-        interface: String,
-        group: Ipv4Addr,
-        port: u16,
-        /// Where unicast answers leave from.
-        unicast: SocketAddrV4,
-        provisions: bool,
-    },
-    Warning {
-        message: String,
-    },
-    /// A peer-protocol request answered.
-    Peer {
-        kind: &'static str,
-        nonce: String,
-        from: SocketAddr,
-        /// An `out` also brought a `back` to the group.
-        back_sent: bool,
-    },
-    /// A phone got the 200 OK and the NOTIFY with its URL.
-    Provisioned {
-        mac: Option<String>,
-        vendor: Option<String>,
-        model: Option<String>,
-        source: SocketAddr,
-        url: String,
-        notify_to: Option<SocketAddr>,
-    },
-    /// The same SUBSCRIBE again (same Call-ID and branch): the same answer was sent again.
-    Retransmission {
-        mac: Option<String>,
-        source: SocketAddr,
-    },
-    /// A phone's SUBSCRIBE that was not answered, and why.
-    NotAnswered {
-        mac: Option<String>,
-        source: SocketAddr,
-        reason: String,
-    },
-    /// The phone's 200 OK to the NOTIFY.
-    NotifyConfirmed {
-        source: SocketAddr,
-    },
-    Stopped {
-        after_secs: f64,
-        reason: &'static str,
-        peer_requests: u32,
-        phones_provisioned: u32,
-    },
-}
-
-/// The answer given to one SUBSCRIBE, kept to be sent again on a retransmission.
-#[derive(Debug, Clone)]
-struct Answered {
-    sends: Vec<Outgoing>,
-    mac: Option<String>,
-}
-
-/// The responder's state: what it answered, so retransmissions get the same answer.
-#[derive(Debug)]
-pub struct Responder {
-    group: Ipv4Addr,
-    pnp: Option<PnpServer>,
-    /// The address unicast answers leave from (Via, Contact of what mcready sends).
-    answer_from: SocketAddrV4,
-    back_from: SocketAddrV4,
-    answered: HashMap<(String, String), Answered>,
-    /// Call-IDs of NOTIFYs sent, to recognise the phones' 200 OKs.
-    notified: HashSet<String>,
-    /// Call-IDs already logged as not answered (a phone retransmits; one line is enough).
-    not_answered: HashSet<String>,
-    backs: HashMap<String, u32>,
-    pub peer_requests: u32,
-    pub phones_provisioned: u32,
-}
-
-impl Responder {
-    #[must_use]
-    pub fn new(
-        group: Ipv4Addr,
-        pnp: Option<PnpServer>,
-        answer_from: SocketAddrV4,
-        back_from: SocketAddrV4,
-    ) -> Self {
-        Self {
-            group,
-            pnp,
-            answer_from,
-            back_from,
-            answered: HashMap::new(),
-            notified: HashSet::new(),
-            not_answered: HashSet::new(),
-            backs: HashMap::new(),
-            peer_requests: 0,
-            phones_provisioned: 0,
-        }
-    }
-
-    /// Decides what one datagram from `source` calls for. Never panics: anything unreadable or foreign
-    /// is ignored silently.
-    pub fn handle(&mut self, payload: &[u8], source: SocketAddr) -> (Vec<Outgoing>, Vec<RespondEvent>) {
-        let Ok(message) = sip::parse(payload) else { return (Vec::new(), Vec::new()) };
-        if pnp::is_pnp_subscribe(&message) {
-            return self.subscribe(&message, source);
-        }
-        if message.is_response() {
-            let confirms = message.cseq().is_some_and(|(_, method)| method.eq_ignore_ascii_case("NOTIFY"))
-                && message.call_id().is_some_and(|id| self.notified.contains(id));
-            let events = if confirms { vec![RespondEvent::NotifyConfirmed { source }] } else { Vec::new() };
-            return (Vec::new(), events);
-        }
-        let Some(replies) = peer::serve(&message, source, self.answer_from, self.group, self.back_from)
-        else {
-            return (Vec::new(), Vec::new());
-        };
-        self.peer_requests += 1;
-        let mut sends = vec![Outgoing::Unicast {
-            payload: replies.answer,
-            to: replies.answer_to,
-            detail: "peer protocol: 200 OK",
-        }];
-        let mut back_sent = false;
-        if let Some(back) = replies.back {
-            if self.backs.len() > REMEMBERED {
-                self.backs.clear();
-            }
-            let count = self.backs.entry(replies.tag.nonce.clone()).or_default();
-            if *count < BACKS_PER_NONCE {
-                *count += 1;
-                back_sent = true;
-                sends.push(Outgoing::Group {
-                    payload: back,
-                    detail: "peer protocol: multicast OPTIONS (back)",
-                });
-            }
-        }
-        let event = RespondEvent::Peer {
-            kind: replies.tag.kind.as_str(),
-            nonce: replies.tag.nonce,
-            from: source,
-            back_sent,
-        };
-        (sends, vec![event])
-    }
-
-    fn subscribe(&mut self, message: &Message<'_>, source: SocketAddr) -> (Vec<Outgoing>, Vec<RespondEvent>) {
-        let call_id = message.call_id().unwrap_or_default().to_owned();
-        let key = (call_id.clone(), message.via_branch().unwrap_or_default().to_owned());
-        if let Some(answered) = self.answered.get(&key) {
-            let event = RespondEvent::Retransmission { mac: answered.mac.clone(), source };
-            return (answered.sends.clone(), vec![event]);
-        }
-        let phone = pnp::identify_phone(message);
-        let mac = phone.mac.map(|mac| mac.to_string());
-        let refuse = |this: &mut Self, reason: String| {
-            if this.not_answered.len() > REMEMBERED {
-                this.not_answered.clear();
-            }
-            let first = this.not_answered.insert(call_id.clone());
-            let events = if first {
-                vec![RespondEvent::NotAnswered { mac: mac.clone(), source, reason }]
-            } else {
-                Vec::new()
-            };
-            (Vec::new(), events)
-        };
-        let Some(server) = &self.pnp else {
-            return refuse(self, "no --url: respond never provisions a phone without one".into());
-        };
-        if !server.allow.allows(phone.mac) {
-            let reason = if phone.mac.is_some() {
-                "not in --allow".to_owned()
-            } else {
-                "no MAC in the SUBSCRIBE, so --allow cannot match it".to_owned()
-            };
-            return refuse(self, reason);
-        }
-        let url = fill_template(&server.url_template, &phone, source.ip());
-        let our_tag = build::new_tag();
-        let contact = format!("sip:{}", self.answer_from);
-        let ok = match build::ok_response(message, &our_tag, &contact, sip::USER_AGENT) {
-            Ok(ok) => ok,
-            Err(error) => return refuse(self, format!("cannot answer it: {error}")),
-        };
-        let mut sends = vec![Outgoing::Unicast {
-            payload: ok,
-            to: pnp::reply_target(message, source),
-            detail: "PnP: 200 OK to SUBSCRIBE",
-        }];
-        let options = NotifyOptions {
-            local: SocketAddr::V4(self.answer_from),
-            our_tag: &our_tag,
-            cseq: 1,
-            user_agent: sip::USER_AGENT,
-        };
-        let notify_to = notify_target(phone.contact.as_deref(), source);
-        let mut events = Vec::new();
-        match build::notify_for(message, &url, &options) {
-            Ok(notify) => {
-                sends.push(Outgoing::Unicast {
-                    payload: notify,
-                    to: notify_to,
-                    detail: "PnP: NOTIFY with URL",
-                });
-                if self.notified.len() > REMEMBERED {
-                    self.notified.clear();
-                }
-                self.notified.insert(call_id.clone());
-            }
-            Err(error) => events.push(RespondEvent::Warning {
-                message: format!("answered {source} but cannot send its NOTIFY: {error}"),
-            }),
-        }
-        let notified = sends.len() > 1;
-        if self.answered.len() > REMEMBERED {
-            self.answered.clear();
-        }
-        self.answered.insert(key, Answered { sends: sends.clone(), mac: mac.clone() });
-        self.phones_provisioned += 1;
-        events.push(RespondEvent::Provisioned {
-            mac,
-            vendor: phone.vendor,
-            model: phone.model,
-            source,
-            url,
-            notify_to: notified.then_some(notify_to),
-        });
-        (sends, events)
-    }
-}
-
-/// Where the NOTIFY goes: the Contact's port, but always the phone's own source address. Following a
-/// Contact host from an untrusted datagram would let anyone aim mcready's NOTIFYs at a third host.
-fn notify_target(contact: Option<&str>, source: SocketAddr) -> SocketAddr {
-    let port = contact
-        .map(|uri| {
-            let without_scheme = ["sip:", "sips:"]
-                .iter()
-                .find_map(|scheme| value::strip_prefix_ignore_case(uri.trim_ascii(), scheme))
-                .unwrap_or(uri);
-            let host_part = without_scheme.rsplit_once('@').map_or(without_scheme, |(_, host)| host);
-            let end = host_part.find([';', '?', '>']).unwrap_or(host_part.len());
-            host_part.get(..end).unwrap_or(host_part)
-        })
-        .and_then(value::split_host_port)
-        .and_then(|(_, port)| port);
-    SocketAddr::new(source.ip(), port.unwrap_or(sip::SIP_PORT))
-}
-
-/// Fills `{mac}` (12 lowercase hex digits), `{ip}`, `{vendor}` and `{model}`. Values from the datagram
-/// are percent-encoded: a phone cannot put a `/`, `?` or space into another phone's URL.
-#[must_use]
-pub fn fill_template(template: &str, phone: &pnp::PhoneIdentity, ip: IpAddr) -> String {
-    let encode = |text: Option<&str>| {
-        let mut out = String::new();
-        for byte in text.unwrap_or_default().bytes() {
-            if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-                out.push(char::from(byte));
-            } else {
-                let _ = write!(out, "%{byte:02X}");
-            }
-        }
-        out
     };
-    template
-        .replace("{mac}", &phone.mac.map(|mac| mac.to_compact_string()).unwrap_or_default())
-        .replace("{ip}", &ip.to_string())
-        .replace("{vendor}", &encode(phone.vendor.as_deref()))
-        .replace("{model}", &encode(phone.model.as_deref()))
-}
-
-/// One line of text for an event.
-fn event_line(event: &RespondEvent, at: Duration) -> String {
-    let secs = at.as_secs_f64();
-    let or_unknown = |text: &Option<String>| text.clone().unwrap_or_else(|| "?".to_owned());
-    let body = match event {
-        RespondEvent::Started { interface, group, port, unicast, provisions } => format!(
-            "listening on {interface}: group {group}:{port}, unicast {unicast}{}",
-            if *provisions { ", provisioning allowed phones" } else { ", peer protocol only (no --url)" }
-        ),
-        RespondEvent::Warning { message } => format!("warning: {message}"),
-        RespondEvent::Peer { kind, nonce, from, back_sent } => format!(
-            "peer {kind} from {from} (nonce {nonce}) answered{}",
-            if *back_sent { ", back sent to the group" } else { "" }
-        ),
-        RespondEvent::Provisioned { mac, vendor, model, source, url, notify_to } => format!(
-            "phone {} ({} {}) at {source}: 200 OK{}",
-            or_unknown(mac),
-            or_unknown(vendor),
-            or_unknown(model),
-            notify_to.map_or_else(|| " (no NOTIFY)".to_owned(), |to| format!(", NOTIFY {url} to {to}"))
-        ),
-        RespondEvent::Retransmission { mac, source } => {
-            format!("phone {} at {source}: retransmission, same answer sent again", or_unknown(mac))
-        }
-        RespondEvent::NotAnswered { mac, source, reason } => {
-            format!("phone {} at {source}: not answered ({reason})", or_unknown(mac))
-        }
-        RespondEvent::NotifyConfirmed { source } => format!("phone at {source} confirmed the NOTIFY"),
-        RespondEvent::Stopped { after_secs, reason, peer_requests, phones_provisioned } => format!(
-            "stopped ({reason}) after {after_secs:.1} s: {peer_requests} peer request(s) answered, {phones_provisioned} phone(s) provisioned"
-        ),
+    emit(&RespondEvent::Started {
+        interface: iface.name.clone(),
+        group,
+        port,
+        unicast: sockets.unicast_addr(),
+        provisions: server.is_some(),
+    });
+    early.iter().for_each(emit);
+    let reason = sockets.serve(&mut responder, args.duration.map(|d| start + d), &SystemClock, &emit);
+    // Leave the group now, before the last line, so the stop is clean when the line appears.
+    drop(sockets);
+    let stopped = RespondEvent::Stopped {
+        after_secs: (start.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+        reason,
+        peer_requests: responder.peer_requests,
+        phones_provisioned: responder.phones_provisioned(),
     };
-    format!("{secs:7.1}s  {body}\n")
+    let output = sink.render(&stopped, start.elapsed()).unwrap_or_default();
+    Ok(Outcome { output, exit_code: exit_code(Answer::Informational, false, false) })
 }
 
-/// Renders an event for the chosen format: a text line, or one compact JSON object per line.
-fn render_event(event: &RespondEvent, at: Duration, format: Format) -> String {
-    match format {
-        Format::Json => {
-            let mut value = serde_json::to_value(event).unwrap_or_default();
-            if let Some(object) = value.as_object_mut() {
-                object.insert("at_ms".into(), u64::try_from(at.as_millis()).unwrap_or(u64::MAX).into());
-            }
-            format!("{value}\n")
-        }
-        Format::Text => event_line(event, at),
-        Format::Markdown => format!("- {}", event_line(event, at).trim_start()),
-    }
-}
-
-/// Reads the options into a PnP server (or none), refusing the unsafe combination.
+/// The options into a PnP server (or none); clap already refused `--allow` without `--url`.
 fn pnp_server(args: &RespondArgs) -> Result<Option<PnpServer>> {
+    let Some(url) = &args.url else { return Ok(None) };
     let mut macs = Vec::new();
     for text in &args.allow {
         let mac: MacAddr = text
@@ -409,11 +74,8 @@ fn pnp_server(args: &RespondArgs) -> Result<Option<PnpServer>> {
             .map_err(|_| anyhow::anyhow!("--allow {text}: not a MAC address (e.g. 00:15:65:73:22:ff)"))?;
         macs.push(mac);
     }
-    let Some(url) = &args.url else {
-        return Ok(None);
-    };
     if macs.is_empty() && !args.any_phone {
-        bail!(
+        anyhow::bail!(
             "--url needs --allow MAC (repeatable) or --any-phone: whichever host answers a phone first \
              provisions it, so respond answers only the phones you name"
         );
@@ -422,310 +84,9 @@ fn pnp_server(args: &RespondArgs) -> Result<Option<PnpServer>> {
     Ok(Some(PnpServer { url_template: url.clone(), allow }))
 }
 
-/// Where a received datagram came in.
-struct Received {
-    payload: Vec<u8>,
-    source: SocketAddr,
-}
-
-/// # Errors
-/// Bad options (`--url` without `--allow`/`--any-phone`, a bad MAC or duration), no usable interface,
-/// or a socket that cannot be opened: the caller prints the line and exits 2.
-pub fn run(cli: &Cli, args: &RespondArgs) -> Result<Outcome> {
-    let server = pnp_server(args)?;
-    let duration = match args.duration {
-        Some(secs) if secs.is_finite() && secs > 0.0 => Some(Duration::from_secs_f64(secs)),
-        Some(secs) => bail!("--duration {secs}: give a positive number of seconds"),
-        None => None,
-    };
-    let format = cli.global.output_format();
-    let (group, port) = (cli.global.group, cli.global.port);
-    let scope =
-        Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
-    let facts = platform::gather(&GatherOptions { group, port, scope })?;
-    let interface = pnp_interface(&facts, cli.global.interface.as_deref())?;
-    let iface = LocalInterface::from_facts(interface)
-        .with_context(|| format!("interface {} has no IPv4 address", interface.name))?;
-
-    let start = Instant::now();
-    let actions = OwnActions::new(start);
-    let mut early = Vec::new();
-    if let Err(error) = net::catch_interrupts() {
-        early.push(RespondEvent::Warning { message: format!("{error}; Ctrl-C will end respond abruptly") });
-    }
-    let sockets = Sockets::open(&iface, group, port, server.is_some(), &actions, &mut early)?;
-    let mut responder =
-        Responder::new(group, server.clone(), sockets.unicast.local_addr(), sockets.sender.local_addr());
-
-    let emit = |event: &RespondEvent| {
-        if cli.global.quiet && !matches!(event, RespondEvent::Warning { .. }) {
-            return;
-        }
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe is the reader's choice; respond keeps answering.
-        let _ = stdout
-            .write_all(render_event(event, start.elapsed(), format).as_bytes())
-            .and_then(|()| stdout.flush());
-    };
-    emit(&RespondEvent::Started {
-        interface: iface.name.clone(),
-        group,
-        port,
-        unicast: sockets.unicast.local_addr(),
-        provisions: server.is_some(),
-    });
-    for event in &early {
-        emit(event);
-    }
-    let reason = sockets.serve(&mut responder, duration.map(|d| start + d), &emit);
-    // Leaving the group now, before the last line, so the stop is clean when the line appears.
-    drop(sockets);
-    let stopped = RespondEvent::Stopped {
-        after_secs: (start.elapsed().as_secs_f64() * 10.0).round() / 10.0,
-        reason,
-        peer_requests: responder.peer_requests,
-        phones_provisioned: responder.phones_provisioned,
-    };
-    Ok(Outcome { output: render_event(&stopped, start.elapsed(), format), exit_code: 0 })
-}
-
-/// The three sockets of `respond`.
-struct Sockets {
-    group: GroupReceiver,
-    unicast: UnicastSocket,
-    sender: MulticastSender,
-}
-
-impl Sockets {
-    /// Opens them, deciding what a taken port means (see the module docs); warnings go to `early`.
-    fn open(
-        iface: &LocalInterface,
-        group: Ipv4Addr,
-        port: u16,
-        provisions: bool,
-        actions: &OwnActions,
-        early: &mut Vec<RespondEvent>,
-    ) -> Result<Self> {
-        let receiver =
-            GroupReceiver::open(group, port, std::slice::from_ref(iface), actions).map_err(|e| match e {
-                NetError::AddressInUse { .. } => anyhow::anyhow!(
-                    "{e}: respond cannot hear the group on this host; stop that process or run respond on another host"
-                ),
-                other => anyhow::Error::new(other),
-            })?;
-        let unicast = match UnicastSocket::bind(SocketAddrV4::new(iface.address, port), actions) {
-            Ok(socket) => socket,
-            Err(error @ NetError::AddressInUse { .. }) if provisions => {
-                early.push(RespondEvent::Warning {
-                    message: format!(
-                        "{error}; answering phones from an ephemeral port instead, and `check --peer` will see no unicast answer"
-                    ),
-                });
-                UnicastSocket::bind(SocketAddrV4::new(iface.address, 0), actions)?
-            }
-            Err(error @ NetError::AddressInUse { .. }) => bail!(
-                "{error}: without the unicast leg `check --peer` would report this host as down; stop the \
-                 process holding the port (a PBX?) or run respond on another host"
-            ),
-            Err(error) => return Err(error.into()),
-        };
-        let options = SenderOptions { group, port, local_port: 0, ttl: 1, loopback: false };
-        let sender = MulticastSender::open(iface, options, actions)?;
-        Ok(Self { group: receiver, unicast, sender })
-    }
-
-    /// Answers until Ctrl-C or `deadline`; returns why it stopped.
-    fn serve(
-        &self,
-        responder: &mut Responder,
-        deadline: Option<Instant>,
-        emit: &dyn Fn(&RespondEvent),
-    ) -> &'static str {
-        let stop = AtomicBool::new(false);
-        let (tx, rx) = mpsc::channel::<Received>();
-        std::thread::scope(|scope| {
-            let stop = &stop;
-            for source in [Source::Group(&self.group), Source::Unicast(&self.unicast)] {
-                let tx = tx.clone();
-                scope.spawn(move || {
-                    while !stop.load(Ordering::Relaxed) {
-                        match source.recv(Instant::now() + TICK) {
-                            Ok(Some(datagram)) => {
-                                let item = Received {
-                                    payload: datagram.payload,
-                                    source: SocketAddr::V4(datagram.source),
-                                };
-                                if tx.send(item).is_err() {
-                                    break;
-                                }
-                            }
-                            Ok(None) => {}
-                            Err(_) => break,
-                        }
-                    }
-                });
-            }
-            drop(tx);
-            let reason = loop {
-                if net::interrupted() {
-                    break "interrupted";
-                }
-                if deadline.is_some_and(|at| Instant::now() >= at) {
-                    break "duration reached";
-                }
-                let Ok(item) = rx.recv_timeout(TICK) else { continue };
-                let (sends, events) = responder.handle(&item.payload, item.source);
-                for send in sends {
-                    let result = match send {
-                        Outgoing::Unicast { payload, to: SocketAddr::V4(to), detail } => {
-                            self.unicast.send_to(&payload, to, detail)
-                        }
-                        Outgoing::Unicast { .. } => Ok(()),
-                        Outgoing::Group { payload, detail } => self.sender.send(&payload, detail),
-                    };
-                    if let Err(error) = result {
-                        emit(&RespondEvent::Warning { message: error.to_string() });
-                    }
-                }
-                for event in &events {
-                    emit(event);
-                }
-            };
-            stop.store(true, Ordering::Relaxed);
-            reason
-        })
-    }
-}
-
-/// The two sockets a reader thread may read.
-#[derive(Clone, Copy)]
-enum Source<'a> {
-    Group(&'a GroupReceiver),
-    Unicast(&'a UnicastSocket),
-}
-
-impl Source<'_> {
-    fn recv(self, until: Instant) -> Result<Option<net::Datagram>, NetError> {
-        match self {
-            Self::Group(receiver) => receiver.recv_until(until),
-            Self::Unicast(socket) => socket.recv_until(until),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::peer::{PeerKind, PeerTag, options_request};
-
-    const PHONE: &str = "198.51.100.7:5060";
-
-    fn subscribe(mac: &str, call_id: &str, branch: &str) -> Vec<u8> {
-        format!(
-            "SUBSCRIBE sip:MAC%3a{mac}@224.0.1.75 SIP/2.0\r\n\
-             Via: SIP/2.0/UDP 198.51.100.7:5060;branch={branch};rport\r\n\
-             From: <sip:MAC%3a{mac}@224.0.1.75>;tag=1\r\nTo: <sip:MAC%3a{mac}@224.0.1.75>\r\n\
-             Call-ID: {call_id}\r\nCSeq: 1 SUBSCRIBE\r\nContact: <sip:MAC%3a{mac}@198.51.100.7:5062>\r\n\
-             Event: ua-profile;profile-type=\"device\";vendor=\"Yealink\";model=\"W52P\";version=\"25.81\"\r\n\
-             Expires: 0\r\nContent-Length: 0\r\n\r\n"
-        )
-        .into_bytes()
-    }
-
-    fn responder(pnp: Option<PnpServer>) -> Responder {
-        let here: SocketAddrV4 = "198.51.100.20:5060".parse().unwrap();
-        Responder::new(sip::PNP_GROUP, pnp, here, "198.51.100.20:41000".parse().unwrap())
-    }
-
-    fn allow(mac: &str) -> PnpServer {
-        PnpServer {
-            url_template: "http://198.51.100.20/p/{mac}.cfg?v={vendor}&m={model}&ip={ip}".into(),
-            allow: AllowList::Only(vec![mac.parse().unwrap()]),
-        }
-    }
-
-    #[test]
-    fn allowed_phone_gets_200_then_notify_and_retransmission_gets_the_same() {
-        let mut r = responder(Some(allow("001565aabbcc")));
-        let source: SocketAddr = PHONE.parse().unwrap();
-        let (sends, events) = r.handle(&subscribe("001565aabbcc", "c1", "z9hG4bK1"), source);
-        assert_eq!(sends.len(), 2);
-        let Outgoing::Unicast { payload, to, .. } = &sends[0] else { panic!() };
-        assert_eq!(*to, source);
-        assert!(payload.starts_with(b"SIP/2.0 200 OK\r\n"));
-        let Outgoing::Unicast { payload, to, .. } = &sends[1] else { panic!() };
-        assert_eq!(*to, "198.51.100.7:5062".parse().unwrap(), "Contact's port, source's address");
-        let notify = sip::parse(payload).unwrap();
-        let info = pnp::notify_info(&notify).unwrap();
-        assert_eq!(
-            info.provisioning_url.as_deref(),
-            Some("http://198.51.100.20/p/001565aabbcc.cfg?v=Yealink&m=W52P&ip=198.51.100.7")
-        );
-        assert!(matches!(events[0], RespondEvent::Provisioned { .. }));
-        let (again, events) = r.handle(&subscribe("001565aabbcc", "c1", "z9hG4bK1"), source);
-        assert_eq!(again, sends);
-        assert!(matches!(events[0], RespondEvent::Retransmission { .. }));
-        assert_eq!(r.phones_provisioned, 1);
-        // The phone's 200 OK to the NOTIFY: no answer, one log line.
-        let ok = b"SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP x\r\nCall-ID: c1\r\nCSeq: 1 NOTIFY\r\n\r\n";
-        let (sends, events) = r.handle(ok, source);
-        assert!(sends.is_empty());
-        assert_eq!(events, vec![RespondEvent::NotifyConfirmed { source }]);
-    }
-
-    #[test]
-    fn other_phones_and_no_url_are_never_answered() {
-        let source: SocketAddr = PHONE.parse().unwrap();
-        let mut r = responder(Some(allow("001565aabbcc")));
-        let (sends, events) = r.handle(&subscribe("001565000001", "c2", "z9hG4bK2"), source);
-        assert!(sends.is_empty());
-        assert!(matches!(&events[0], RespondEvent::NotAnswered { reason, .. } if reason == "not in --allow"));
-        // Its retransmission is not logged again.
-        assert_eq!(r.handle(&subscribe("001565000001", "c2", "z9hG4bK2"), source), (vec![], vec![]));
-        let mut r = responder(None);
-        let (sends, events) = r.handle(&subscribe("001565aabbcc", "c3", "z9hG4bK3"), source);
-        assert!(sends.is_empty());
-        assert!(matches!(&events[0], RespondEvent::NotAnswered { .. }));
-    }
-
-    #[test]
-    fn peer_out_is_answered_and_backed_a_bounded_number_of_times() {
-        let mut r = responder(None);
-        let tag = PeerTag::fresh(PeerKind::Out);
-        let client: SocketAddrV4 = "198.51.100.10:40000".parse().unwrap();
-        let request = options_request(&tag, "sip:224.0.1.75", client);
-        for round in 0..6 {
-            let (sends, events) = r.handle(&request, SocketAddr::V4(client));
-            assert!(matches!(sends[0], Outgoing::Unicast { to, .. } if to == SocketAddr::V4(client)));
-            let backed = u32::try_from(round).unwrap() < BACKS_PER_NONCE;
-            assert_eq!(sends.len(), if backed { 2 } else { 1 });
-            assert!(matches!(events[0], RespondEvent::Peer { back_sent, .. } if back_sent == backed));
-        }
-    }
-
-    #[test]
-    fn junk_and_foreign_sip_are_ignored() {
-        let mut r = responder(Some(allow("001565aabbcc")));
-        let source: SocketAddr = PHONE.parse().unwrap();
-        for junk in
-            [&b""[..], b"\xff\xfe garbage", b"OPTIONS sip:x SIP/2.0\r\n\r\n", b"SIP/2.0 200 OK\r\n\r\n"]
-        {
-            assert_eq!(r.handle(junk, source), (vec![], vec![]));
-        }
-    }
-
-    #[test]
-    fn template_values_from_the_wire_are_encoded() {
-        let phone = pnp::PhoneIdentity {
-            mac: "00:15:65:aa:bb:cc".parse().ok(),
-            vendor: Some("Ac me/../x?".into()),
-            model: None,
-            ..Default::default()
-        };
-        let url =
-            fill_template("http://h/{vendor}/{model}/{mac}@{ip}", &phone, "198.51.100.7".parse().unwrap());
-        assert_eq!(url, "http://h/Ac%20me%2F..%2Fx%3F//001565aabbcc@198.51.100.7");
-    }
 
     #[test]
     fn url_needs_an_allow_list_or_any_phone() {
@@ -743,16 +104,5 @@ mod tests {
             Some(PnpServer { allow: AllowList::Any, .. })
         ));
         assert!(pnp_server(&args(true, &["00:15:65:aa:bb:cc"], false)).unwrap().is_some());
-    }
-
-    #[test]
-    fn notify_target_keeps_the_source_address() {
-        let source: SocketAddr = PHONE.parse().unwrap();
-        assert_eq!(
-            notify_target(Some("sip:MAC%3a1@203.0.113.9:5070;transport=udp"), source),
-            "198.51.100.7:5070".parse().unwrap()
-        );
-        assert_eq!(notify_target(Some("sip:host"), source), "198.51.100.7:5060".parse().unwrap());
-        assert_eq!(notify_target(None, source), "198.51.100.7:5060".parse().unwrap());
     }
 }

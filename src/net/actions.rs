@@ -33,6 +33,19 @@ pub struct OwnAction {
     pub at_ms: u64,
 }
 
+impl OwnAction {
+    /// One readable line: `joined 224.0.1.75 on eth0 at 3 ms: group receiver on port 5060`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let verb = match self.action {
+            ActionKind::Joined => "joined",
+            ActionKind::Left => "left",
+            ActionKind::Sent => "sent to",
+        };
+        format!("mcready {verb} {} on {} at {} ms: {}", self.group, self.interface, self.at_ms, self.detail)
+    }
+}
+
 /// The shared record of [`OwnAction`]s.
 #[derive(Debug, Clone)]
 pub struct OwnActions {

@@ -93,6 +93,8 @@ pub struct Capture {
     socket: Socket,
     interface_index: u32,
     malformed: u64,
+    /// The frame buffer, allocated once and reused for every frame.
+    buffer: Vec<u8>,
 }
 
 /// The multicast MAC a group maps to (RFC 1112 §6.4): 01:00:5e and the group's low 23 bits.
@@ -166,7 +168,7 @@ impl Capture {
         let index = options.interface_index;
         let socket = sys::open_packet_socket(index, &bpf_program(options.filter))
             .map_err(|e| NetError::classify(format!("open a packet capture on interface {index}"), e))?;
-        let mut capture = Self { socket, interface_index: index, malformed: 0 };
+        let mut capture = Self { socket, interface_index: index, malformed: 0, buffer: vec![0u8; MAX_FRAME] };
         for group in &options.groups {
             capture.add_group(*group)?;
         }
@@ -209,7 +211,13 @@ impl Capture {
     /// # Errors
     /// When the OS fails the receive.
     pub fn next_until(&mut self, deadline: Instant) -> Result<Option<CapturedFrame>, NetError> {
-        let mut buf = vec![0u8; MAX_FRAME];
+        let mut buf = std::mem::take(&mut self.buffer);
+        let next = self.next_into(&mut buf, deadline);
+        self.buffer = buf;
+        next
+    }
+
+    fn next_into(&mut self, buf: &mut [u8], deadline: Instant) -> Result<Option<CapturedFrame>, NetError> {
         loop {
             let now = Instant::now();
             if now >= deadline {
@@ -218,7 +226,7 @@ impl Capture {
             self.socket
                 .set_read_timeout(Some((deadline - now).max(MIN_WAIT)))
                 .map_err(|e| NetError::os("set a receive timeout on the capture", e))?;
-            let meta = match sys::recv_frame(&self.socket, &mut buf) {
+            let meta = match sys::recv_frame(&self.socket, buf) {
                 Ok(meta) => meta,
                 Err(e)
                     if matches!(

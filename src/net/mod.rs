@@ -54,6 +54,9 @@ pub enum NetError {
     /// Another socket holds the address and does not share it: the caller should fall back to
     /// passive capture (for the group port) or report who holds it.
     AddressInUse { address: SocketAddrV4, source: io::Error },
+    /// This OS cannot open a socket on the group's port that is sure never to take the PBX's unicast
+    /// (the socket policy of `sys`): hear the group by passive capture instead.
+    NeedsCapture { address: SocketAddrV4, reason: &'static str },
     /// The operation needs a privilege this process lacks (raw or packet sockets need `CAP_NET_RAW`):
     /// the check that needed it is `skip`.
     NoPrivilege { what: String, source: io::Error },
@@ -97,6 +100,9 @@ impl std::fmt::Display for NetError {
             Self::AddressInUse { address, .. } => {
                 write!(f, "cannot bind {address}: another process holds the port exclusively (EADDRINUSE)")
             }
+            Self::NeedsCapture { address, reason } => {
+                write!(f, "will not bind {address}: {reason}")
+            }
             Self::NoPrivilege { what, source } => {
                 write!(f, "cannot {what}: needs raw-socket privilege (root or CAP_NET_RAW): {source}")
             }
@@ -110,28 +116,13 @@ impl std::fmt::Display for NetError {
 impl std::error::Error for NetError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            Self::NeedsCapture { .. } => None,
             Self::AddressInUse { source, .. }
             | Self::NoPrivilege { source, .. }
             | Self::Unsupported { source, .. }
             | Self::Os { source, .. } => Some(source),
         }
     }
-}
-
-/// Catches Ctrl-C (SIGINT) and SIGTERM for the rest of the process, so a long-running command can stop
-/// cleanly: see [`interrupted`].
-///
-/// # Errors
-/// When the OS refuses the handler (or has no implementation yet): Ctrl-C then ends the process the
-/// default way, and the OS still drops its memberships.
-pub fn catch_interrupts() -> Result<(), NetError> {
-    sys::catch_interrupts().map_err(|e| NetError::os("catch Ctrl-C", e))
-}
-
-/// Whether Ctrl-C (or SIGTERM) arrived since [`catch_interrupts`].
-#[must_use]
-pub fn interrupted() -> bool {
-    sys::interrupted()
 }
 
 /// The interface a socket works through: its name (for records and messages), index (what the kernel

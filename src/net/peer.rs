@@ -1,44 +1,19 @@
 //! The peer protocol (v1): `check --peer` on this host against `mcready respond` on another LAN host,
 //! so that "multicast is blocked" can be told from "the other host is down".
 //!
-//! This module owns both halves: the messages (builders and recognisers of the `X-Mcready` header),
-//! the client ([`run_peer_test`], called by `check`) and the responder's decisions ([`serve`], whose
-//! replies `respond` sends). Every message carries `X-Mcready: <kind>;v=1;nonce=<16 hex>`:
+//! This module owns the messages (builders and recognisers of the `X-Mcready` header) and the
+//! responder's decisions ([`serve`], whose replies `respond` sends); the client that runs the three
+//! legs is an engine, `observe::peer`. Every message carries `X-Mcready: <kind>;v=1;nonce=<16 hex>`:
 //!
 //! 1. **control** — `OPTIONS sip:mcready@PEER` unicast to PEER:PORT, answered `200 OK` with the same
 //!    header. No answer: the peer is down or firewalled, and the multicast legs are not judged.
 //! 2. **out** — `OPTIONS sip:<group>` multicast to the group; the peer answers it by unicast `200 OK`
 //!    (same nonce). OPTIONS rather than a `ua-profile` SUBSCRIBE, so no PBX provisions it.
 //! 3. **back** — on receiving `out`, the peer also multicasts an `OPTIONS` with kind `back` and the same
-//!    nonce; the client hears it on the group (a [`GroupReceiver`] and, when privileged, the capture).
-//!
-//! ```no_run
-//! use std::time::{Duration, Instant};
-//! use mcready::net::{LocalInterface, OwnActions, peer};
-//!
-//! let actions = OwnActions::new(Instant::now());
-//! let eth0 = LocalInterface::lookup("eth0", "198.51.100.10".parse()?)?;
-//! let report = peer::run_peer_test(
-//!     &eth0,
-//!     "198.51.100.20:5060".parse()?,
-//!     mcready::facts::PNP_GROUP,
-//!     5060,
-//!     Duration::from_secs(2),
-//!     &actions,
-//! )?;
-//! println!("unicast {} out {} back {}", report.unicast.ok, report.here_to_peer.ok, report.peer_to_here.ok);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
+//!    nonce; the client hears it on the group.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
-use super::capture::{Capture, CaptureFilter, CaptureOptions};
-use super::socket::{GroupReceiver, MulticastSender, SenderOptions, UnicastSocket};
-use super::{LocalInterface, NetError, OwnActions};
-use crate::observed::{Leg, PeerReport};
 use crate::sip::build::{self, BuildError, RequestBuilder};
 use crate::sip::{self, Message, pnp, value};
 
@@ -46,12 +21,6 @@ use crate::sip::{self, Message, pnp, value};
 pub const HEADER: &str = "X-Mcready";
 /// The protocol version this build speaks (`v=1`).
 pub const VERSION: &str = "1";
-
-/// When the client sends a request again if nothing came back (ms after the first send): UDP may drop
-/// one datagram, and a retransmission with the same nonce costs nothing.
-const RETRANSMIT_AT_MS: [u64; 3] = [500, 1_500, 3_500];
-/// How often receive threads look at the stop flag.
-const SLICE: Duration = Duration::from_millis(100);
 
 /// Which message of the protocol this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -230,246 +199,6 @@ pub fn serve(
     let back = (tag.kind == PeerKind::Out)
         .then(|| options_request(&tag.with_kind(PeerKind::Back), &group_uri(group), back_from));
     Some(PeerReplies { tag, answer, answer_to: pnp::reply_target(message, source), back })
-}
-
-/// Milliseconds between two instants, as a report's RTT.
-fn rtt_ms(from: Instant, to: Instant) -> f64 {
-    to.saturating_duration_since(from).as_secs_f64() * 1000.0
-}
-
-const NOT_OK: Leg = Leg { ok: false, rtt_ms: None };
-
-/// Runs the peer test against `mcready respond` at `peer` through `iface`, waiting up to `timeout` for
-/// the unicast answer and then up to `timeout` for the two multicast legs.
-///
-/// Every socket is this process's own: the unicast and multicast senders use ephemeral ports on the
-/// interface address (never a PBX's port), and the `back` leg is heard by a [`GroupReceiver`] bound
-/// to `group:port` with `SO_REUSEADDR` (it never takes unicast SIP) and, when the process may, by the
-/// passive capture too (it sees the datagram even when a PBX holds the port exclusively or the host
-/// firewall drops it: this leg is about the path across the switch). When the port cannot be shared,
-/// a receiver bound to the group on an ephemeral port still holds the membership, so a snooping switch
-/// forwards the group to this port while the capture listens.
-///
-/// Without a unicast answer the multicast legs are not tried (the peer is down or firewalled, so their
-/// failure would prove nothing); they are reported not ok.
-///
-/// # Errors
-/// [`NetError::Unsupported`] for an IPv6 peer; any socket that cannot be opened (a port held
-/// exclusively with no capture privilege to fall back on: [`NetError::AddressInUse`]).
-pub fn run_peer_test(
-    iface: &LocalInterface,
-    peer: SocketAddr,
-    group: Ipv4Addr,
-    port: u16,
-    timeout: Duration,
-    actions: &OwnActions,
-) -> Result<PeerReport, NetError> {
-    let SocketAddr::V4(peer_v4) = peer else {
-        return Err(NetError::Unsupported {
-            what: format!("test peer {peer}"),
-            source: std::io::Error::new(std::io::ErrorKind::Unsupported, "the peer protocol is IPv4 only"),
-        });
-    };
-    let mut report = PeerReport { peer, unicast: NOT_OK, here_to_peer: NOT_OK, peer_to_here: NOT_OK };
-    report.unicast = control_leg(iface, peer_v4, timeout, actions)?;
-    if !report.unicast.ok {
-        return Ok(report);
-    }
-    let (out, back) = multicast_legs(iface, *peer_v4.ip(), group, port, timeout, actions)?;
-    report.here_to_peer = out;
-    report.peer_to_here = back;
-    Ok(report)
-}
-
-/// Leg 1: `OPTIONS sip:mcready@PEER` to PEER:PORT from an ephemeral port.
-fn control_leg(
-    iface: &LocalInterface,
-    peer: SocketAddrV4,
-    timeout: Duration,
-    actions: &OwnActions,
-) -> Result<Leg, NetError> {
-    let socket = UnicastSocket::bind(SocketAddrV4::new(iface.address, 0), actions)?;
-    let tag = PeerTag::fresh(PeerKind::Control);
-    let request = options_request(&tag, &control_uri(IpAddr::V4(*peer.ip())), socket.local_addr());
-    let started = Instant::now();
-    let deadline = started + timeout;
-    let mut retransmits = RETRANSMIT_AT_MS.iter().map(|&ms| started + Duration::from_millis(ms));
-    let mut next_send = Some(started);
-    while Instant::now() < deadline {
-        if next_send.is_some_and(|at| Instant::now() >= at) {
-            socket.send_to(&request, peer, "peer test: unicast control OPTIONS")?;
-            next_send = retransmits.next();
-        }
-        let until = next_send.map_or(deadline, |at| at.min(deadline));
-        let Some(datagram) = socket.recv_until(until)? else { continue };
-        if datagram.source.ip() != peer.ip() {
-            continue;
-        }
-        if sip::parse(&datagram.payload).is_ok_and(|m| is_answer(&m, PeerKind::Control, &tag.nonce)) {
-            return Ok(Leg { ok: true, rtt_ms: Some(rtt_ms(started, datagram.received_at)) });
-        }
-    }
-    Ok(NOT_OK)
-}
-
-/// What a receive thread saw that matters to the multicast legs.
-enum Heard {
-    OutAnswered(Instant),
-    Back(Instant),
-}
-
-/// Reads with `next` until `deadline` or until `stop` is set, handing each item to `on`; a receive
-/// error ends the loop (the leg then simply is not heard).
-pub(crate) fn read_until<T>(
-    stop: &AtomicBool,
-    deadline: Instant,
-    mut next: impl FnMut(Instant) -> Result<Option<T>, NetError>,
-    mut on: impl FnMut(T),
-) {
-    while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-        match next((Instant::now() + SLICE).min(deadline)) {
-            Ok(Some(item)) => on(item),
-            Ok(None) => {}
-            Err(_) => break,
-        }
-    }
-}
-
-/// The capture (when this process may open one) and a group receiver: on `group:port` when the port
-/// can be shared, else (with a capture to listen) on an ephemeral port, only to hold the membership.
-fn back_listeners(
-    iface: &LocalInterface,
-    group: Ipv4Addr,
-    port: u16,
-    actions: &OwnActions,
-) -> Result<(Option<Capture>, GroupReceiver), NetError> {
-    let capture = Capture::open(&CaptureOptions {
-        interface_index: iface.index,
-        filter: CaptureFilter::SipAndIgmp { port },
-        groups: vec![group],
-    })
-    .ok();
-    let receiver = match GroupReceiver::open(group, port, std::slice::from_ref(iface), actions) {
-        Ok(receiver) => receiver,
-        Err(NetError::AddressInUse { .. }) if capture.is_some() => {
-            GroupReceiver::open(group, 0, std::slice::from_ref(iface), actions)?
-        }
-        Err(error) => return Err(error),
-    };
-    Ok((capture, receiver))
-}
-
-/// Legs 2 and 3: `out` to the group, then its unicast answer and the peer's `back` on the group.
-fn multicast_legs(
-    iface: &LocalInterface,
-    peer: Ipv4Addr,
-    group: Ipv4Addr,
-    port: u16,
-    timeout: Duration,
-    actions: &OwnActions,
-) -> Result<(Leg, Leg), NetError> {
-    // Listeners first, so the `back` cannot arrive before anything listens.
-    let (capture, receiver) = back_listeners(iface, group, port, actions)?;
-    let listens_on_port = receiver.bound().port() == port;
-    let options = SenderOptions { group, port, local_port: 0, ttl: 1, loopback: false };
-    let sender = MulticastSender::open(iface, options, actions)?;
-    let tag = PeerTag::fresh(PeerKind::Out);
-    let request = options_request(&tag, &group_uri(group), sender.local_addr());
-
-    let (stop, (tx, rx)) = (AtomicBool::new(false), mpsc::channel::<Heard>());
-    let (started, nonce) = (Instant::now(), tag.nonce.as_str());
-    let deadline = started + timeout;
-    let result = std::thread::scope(|scope| -> Result<(Leg, Leg), NetError> {
-        let stop = &stop;
-        let sender = &sender;
-        let answers = tx.clone();
-        scope.spawn(move || {
-            read_until(
-                stop,
-                deadline,
-                |until| sender.recv_until(until),
-                |d| {
-                    let answered = *d.source.ip() == peer
-                        && sip::parse(&d.payload).is_ok_and(|m| is_answer(&m, PeerKind::Out, nonce));
-                    if answered {
-                        let _ = answers.send(Heard::OutAnswered(d.received_at));
-                    }
-                },
-            );
-        });
-        if listens_on_port {
-            let backs = tx.clone();
-            let receiver = &receiver;
-            scope.spawn(move || {
-                read_until(
-                    stop,
-                    deadline,
-                    |until| receiver.recv_until(until),
-                    |d| {
-                        let is_back = *d.source.ip() == peer
-                            && sip::parse(&d.payload).is_ok_and(|m| is_request(&m, PeerKind::Back, nonce));
-                        if is_back {
-                            let _ = backs.send(Heard::Back(d.received_at));
-                        }
-                    },
-                );
-            });
-        }
-        if let Some(mut capture) = capture {
-            let backs = tx.clone();
-            scope.spawn(move || {
-                read_until(
-                    stop,
-                    deadline,
-                    |until| capture.next_until(until),
-                    |frame| {
-                        let packet = &frame.packet;
-                        let is_back = packet.source == peer
-                            && packet.destination == group
-                            && packet.udp().is_some_and(|(_, to_port, payload)| {
-                                to_port == port
-                                    && sip::parse(payload)
-                                        .is_ok_and(|m| is_request(&m, PeerKind::Back, nonce))
-                            });
-                        if is_back {
-                            let _ = backs.send(Heard::Back(frame.received_at));
-                        }
-                    },
-                );
-            });
-        }
-        drop(tx);
-
-        let mut out = None;
-        let mut back = None;
-        let mut retransmits = RETRANSMIT_AT_MS.iter().map(|&ms| started + Duration::from_millis(ms));
-        let mut next_send = Some(started);
-        let outcome = loop {
-            let now = Instant::now();
-            if (out.is_some() && back.is_some()) || now >= deadline {
-                break Ok(());
-            }
-            if next_send.is_some_and(|at| now >= at) && out.is_none() {
-                if let Err(error) = sender.send(&request, "peer test: multicast OPTIONS (out)") {
-                    break Err(error);
-                }
-                next_send = retransmits.next();
-            }
-            let until = next_send.filter(|_| out.is_none()).map_or(deadline, |at| at.min(deadline));
-            match rx.recv_timeout(until.saturating_duration_since(Instant::now())) {
-                Ok(Heard::OutAnswered(at)) => out = out.or(Some(at)),
-                Ok(Heard::Back(at)) => back = back.or(Some(at)),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => break Ok(()),
-            }
-        };
-        stop.store(true, Ordering::Relaxed);
-        outcome?;
-        let leg = |at: Option<Instant>| Leg { ok: at.is_some(), rtt_ms: at.map(|at| rtt_ms(started, at)) };
-        Ok((leg(out), leg(back)))
-    });
-    drop(receiver);
-    result
 }
 
 #[cfg(test)]

@@ -98,13 +98,19 @@ impl QuerierWatch {
         &self.heard
     }
 
-    /// Listens until `deadline`, recording queries.
+    /// Listens until `deadline` (or Ctrl-C, looked at every 100 ms), recording queries.
     ///
     /// # Errors
     /// When the capture fails.
     pub fn listen_until(&mut self, deadline: Instant) -> Result<&[HeardQuery], NetError> {
-        while self.next_igmp(deadline)?.is_some() {}
-        Ok(&self.heard)
+        loop {
+            let now = Instant::now();
+            if now >= deadline || crate::interrupt::interrupted() {
+                return Ok(&self.heard);
+            }
+            let slice = (now + Duration::from_millis(100)).min(deadline);
+            while self.next_igmp(slice)?.is_some() {}
+        }
     }
 
     /// Joins and leaves `scratch` on the interface (both recorded in the own actions), then waits up to

@@ -55,8 +55,20 @@ fn local_address(socket: &Socket) -> Result<SocketAddrV4, NetError> {
 }
 
 /// Waits for one datagram until `deadline`; `None` when none came.
-fn receive(socket: &Socket, deadline: Instant, what: &str) -> Result<Option<Datagram>, NetError> {
-    let mut buf = vec![0u8; MAX_DATAGRAM];
+///
+/// The datagram is read into the socket's own scratch buffer (allocated once, 64 KiB) and copied out at
+/// its own length: a boot storm costs one small allocation per datagram, not a 64 KiB one.
+fn receive(
+    socket: &Socket,
+    scratch: &Scratch,
+    deadline: Instant,
+    what: &str,
+) -> Result<Option<Datagram>, NetError> {
+    // A poisoned lock only means another reader panicked mid-read; the bytes are overwritten anyway.
+    let mut buf = scratch.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if buf.len() < MAX_DATAGRAM {
+        buf.resize(MAX_DATAGRAM, 0);
+    }
     loop {
         let now = Instant::now();
         if now >= deadline {
@@ -68,9 +80,9 @@ fn receive(socket: &Socket, deadline: Instant, what: &str) -> Result<Option<Data
         match sys::recv_datagram(socket, &mut buf) {
             Ok(meta) => {
                 let Some(source) = meta.source else { continue };
-                buf.truncate(meta.len);
+                let payload = buf.get(..meta.len).unwrap_or_default().to_vec();
                 return Ok(Some(Datagram {
-                    payload: buf,
+                    payload,
                     source,
                     destination: meta.destination,
                     interface_index: meta.interface_index,
@@ -91,6 +103,10 @@ fn receive(socket: &Socket, deadline: Instant, what: &str) -> Result<Option<Data
         }
     }
 }
+
+/// A socket's receive buffer, reused across receives.
+#[derive(Debug, Default)]
+struct Scratch(std::sync::Mutex<Vec<u8>>);
 
 /// Sends one unicast datagram and records it in the own actions under `label` (an interface name, or
 /// the local address for sockets that are not tied to one).
@@ -134,6 +150,7 @@ impl Default for SenderOptions {
 #[derive(Debug)]
 pub struct MulticastSender {
     socket: Socket,
+    scratch: Scratch,
     interface: LocalInterface,
     options: SenderOptions,
     local: SocketAddrV4,
@@ -168,7 +185,14 @@ impl MulticastSender {
             .map_err(|e| NetError::os("ask for per-datagram metadata (IP_PKTINFO, IP_RECVTTL)", e))?;
         bind(&socket, SocketAddrV4::new(interface.address, options.local_port))?;
         let local = local_address(&socket)?;
-        Ok(Self { socket, interface: interface.clone(), options, local, actions: actions.clone() })
+        Ok(Self {
+            socket,
+            scratch: Scratch::default(),
+            interface: interface.clone(),
+            options,
+            local,
+            actions: actions.clone(),
+        })
     }
 
     /// The address answers come back to.
@@ -215,7 +239,7 @@ impl MulticastSender {
     /// # Errors
     /// When the OS fails the receive.
     pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
-        receive(&self.socket, deadline, "the multicast sender socket")
+        receive(&self.socket, &self.scratch, deadline, "the multicast sender socket")
     }
 }
 
@@ -223,6 +247,7 @@ impl MulticastSender {
 #[derive(Debug)]
 pub struct GroupReceiver {
     socket: Socket,
+    scratch: Scratch,
     group: Ipv4Addr,
     port: u16,
     joined: Vec<LocalInterface>,
@@ -247,12 +272,24 @@ impl GroupReceiver {
         actions: &OwnActions,
     ) -> Result<Self, NetError> {
         let socket = udp_socket("create the group receiver socket")?;
-        socket.set_reuse_address(true).map_err(|e| NetError::os("set SO_REUSEADDR", e))?;
-        sys::set_multicast_all(&socket, false).map_err(|e| NetError::os("turn IP_MULTICAST_ALL off", e))?;
         sys::enable_datagram_metadata(&socket)
             .map_err(|e| NetError::os("ask for per-datagram metadata (IP_PKTINFO, IP_RECVTTL)", e))?;
-        bind(&socket, SocketAddrV4::new(group, port))?;
-        let mut receiver = Self { socket, group, port, joined: Vec::new(), actions: actions.clone() };
+        let address = SocketAddrV4::new(group, port);
+        match sys::bind_group_receiver(&socket, address) {
+            Ok(sys::GroupBind::Bound) => {}
+            Ok(sys::GroupBind::UseCapture(reason)) => {
+                return Err(NetError::NeedsCapture { address, reason });
+            }
+            Err(e) => return Err(NetError::bind(address, e)),
+        }
+        let mut receiver = Self {
+            socket,
+            scratch: Scratch::default(),
+            group,
+            port,
+            joined: Vec::new(),
+            actions: actions.clone(),
+        };
         for interface in interfaces {
             receiver.join(interface)?;
         }
@@ -302,7 +339,7 @@ impl GroupReceiver {
     /// # Errors
     /// When the OS fails the receive.
     pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
-        receive(&self.socket, deadline, "the group receiver socket")
+        receive(&self.socket, &self.scratch, deadline, "the group receiver socket")
     }
 }
 
@@ -328,6 +365,7 @@ impl Drop for GroupReceiver {
 #[derive(Debug)]
 pub struct UnicastSocket {
     socket: Socket,
+    scratch: Scratch,
     local: SocketAddrV4,
     actions: OwnActions,
 }
@@ -340,12 +378,11 @@ impl UnicastSocket {
     /// [`NetError::AddressInUse`] when the port is taken; [`NetError::Os`] otherwise.
     pub fn bind(local: SocketAddrV4, actions: &OwnActions) -> Result<Self, NetError> {
         let socket = udp_socket("create the unicast socket")?;
-        socket.set_reuse_address(false).map_err(|e| NetError::os("clear SO_REUSEADDR", e))?;
         sys::enable_datagram_metadata(&socket)
             .map_err(|e| NetError::os("ask for per-datagram metadata (IP_PKTINFO, IP_RECVTTL)", e))?;
-        bind(&socket, local)?;
+        sys::bind_exclusive(&socket, local).map_err(|e| NetError::bind(local, e))?;
         let local = local_address(&socket)?;
-        Ok(Self { socket, local, actions: actions.clone() })
+        Ok(Self { socket, scratch: Scratch::default(), local, actions: actions.clone() })
     }
 
     #[must_use]
@@ -367,6 +404,6 @@ impl UnicastSocket {
     /// # Errors
     /// When the OS fails the receive.
     pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
-        receive(&self.socket, deadline, "the unicast socket")
+        receive(&self.socket, &self.scratch, deadline, "the unicast socket")
     }
 }

@@ -41,8 +41,7 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::path::PathBuf;
 
-use serde::Serialize;
-
+pub use crate::facts::HostInfo;
 use crate::facts::{GroupRoute, HostFacts, Interface, LookupMethod, PNP_GROUP, PNP_PORT};
 
 /// What to gather: each command asks only for what it shows, so `joins` stays as quick as `ip maddr`.
@@ -111,18 +110,6 @@ impl std::error::Error for GatherError {
             Self::Unsupported { .. } => None,
         }
     }
-}
-
-/// Who and where mcready runs: the header of every report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct HostInfo {
-    pub hostname: String,
-    pub os: &'static str,
-    /// The distribution or product name and version, e.g. `Debian GNU/Linux 12 (bookworm)`.
-    pub os_version: Option<String>,
-    /// The kernel release, e.g. `6.1.0-18-amd64`.
-    pub kernel: Option<String>,
-    pub privileged: bool,
 }
 
 /// Gathers the host's interfaces, routes, memberships and PnP-port listeners.

@@ -1,22 +1,38 @@
-//! The report model every command shares, and its three renderings.
+//! Everything a command prints: the report model, each command's document, and the renderers.
 //!
 //! A command builds a *document* — plain data that serialises to its `mcready.<command>/v1` JSON — and
-//! implements [`Document`] to say how it reads as text and as Markdown. The model of the checklist
-//! (statuses, checks, requirements, the verdict and its exit code) lives in [`model`]; the text
-//! renderer's styling and table layout in [`text`]; Markdown helpers in [`markdown`].
+//! implements [`Document`] to say how it reads as text and as Markdown. Every document flattens one
+//! [`Envelope`] (`schema`, `tool`, `generated_at`, `host`, and `interrupted` when a run was cut short)
+//! in front of its own fields; `mcready.error/v1` keeps its own small shape ([`ErrorDocument`]).
+//!
+//! - [`model`]: statuses, checks, requirements, the verdict, and the one function that decides exit codes;
+//! - [`check`], [`interfaces`], [`joins`], [`probe`], [`listen`]: the documents and their renderers;
+//!   [`respond`]: how its events read;
+//! - [`stream`]: the one sink for streamed events (`listen`, `respond`), honouring `--color`/`NO_COLOR`;
+//! - [`text`] (styles, tables) and [`markdown`] (escaping, code spans, tables).
 
+pub mod check;
+pub mod interfaces;
+pub mod joins;
+pub mod listen;
 pub mod markdown;
 pub mod model;
+pub mod probe;
+pub mod respond;
+pub mod stream;
 pub mod text;
 
 use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::facts::HostInfo;
+
 pub use model::{Check, Requirement, Status, Verdict};
 
-/// The output formats every command speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// The output formats. Which ones a command offers is the command line's business; this is only
+/// what the renderers know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
     /// Aligned, coloured when the terminal allows it.
     #[default]
@@ -44,17 +60,76 @@ pub fn timestamp_now() -> String {
     humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
 }
 
+/// The head every document shares, flattened into its JSON: what it is, who made it, when, where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Envelope {
+    pub schema: &'static str,
+    pub tool: Tool,
+    pub generated_at: String,
+    pub host: HostInfo,
+    /// Present (and `true`) only when Ctrl-C or SIGTERM cut the run short.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+    /// Which observation windows were cut short (`probe`, `listen`, `querier`, `peer`, `respond`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cut_short: Vec<&'static str>,
+    /// The command line as given, for the Markdown block (secrets redacted); not part of the JSON.
+    #[serde(skip)]
+    pub invocation: String,
+}
+
+impl Envelope {
+    /// An envelope stamped now.
+    #[must_use]
+    pub fn new(schema: &'static str, host: HostInfo) -> Self {
+        Self {
+            schema,
+            tool: Tool::THIS,
+            generated_at: timestamp_now(),
+            host,
+            interrupted: false,
+            cut_short: Vec::new(),
+            invocation: String::new(),
+        }
+    }
+
+    /// Records the command line the document answers.
+    #[must_use]
+    pub fn invoked_as(mut self, invocation: String) -> Self {
+        self.invocation = invocation;
+        self
+    }
+
+    /// Marks the windows an interruption cut short (nothing when `cut` is empty).
+    pub fn cut(&mut self, cut: Vec<&'static str>) {
+        self.interrupted |= !cut.is_empty();
+        self.cut_short = cut;
+    }
+}
+
 /// A command's result, renderable in every [`Format`].
 pub trait Document: Serialize {
     /// The `schema` value of the JSON document, e.g. `mcready.joins/v1`.
     const SCHEMA: &'static str;
 
+    /// The shared head of the document.
+    fn envelope(&self) -> &Envelope;
+
     /// The text rendering. Styles are embedded as ANSI sequences; the output stream strips them when
     /// colour is off (`--color never`, `NO_COLOR`, `TERM=dumb`, not a terminal).
     fn to_text(&self) -> String;
 
+    /// The body of the Markdown rendering; [`Document::to_markdown`] puts the heading and the run's
+    /// details around it.
+    fn markdown_body(&self) -> String;
+
     /// The Markdown rendering: no colour codes, safe to paste into a ticket.
-    fn to_markdown(&self) -> String;
+    fn to_markdown(&self) -> String {
+        let envelope = self.envelope();
+        let mut out = markdown::heading(envelope);
+        out.push_str(&self.markdown_body());
+        out
+    }
 
     /// The JSON rendering, pretty-printed, with a trailing newline.
     fn to_json(&self) -> String {
@@ -83,20 +158,18 @@ pub struct ErrorDocument {
 }
 
 impl ErrorDocument {
+    pub const SCHEMA: &'static str = "mcready.error/v1";
+
     #[must_use]
     pub fn new(error: String) -> Self {
         Self { schema: Self::SCHEMA, tool: Tool::THIS, error }
     }
-}
 
-impl Document for ErrorDocument {
-    const SCHEMA: &'static str = "mcready.error/v1";
-
-    fn to_text(&self) -> String {
-        format!("mcready: {}\n", self.error)
-    }
-
-    fn to_markdown(&self) -> String {
-        format!("**mcready could not run:** {}\n", markdown::escape(&self.error))
+    /// The JSON rendering, pretty-printed, with a trailing newline.
+    #[must_use]
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).unwrap_or_default();
+        json.push('\n');
+        json
     }
 }

@@ -3,8 +3,8 @@
 //!
 //! The rules are DESIGN's: a requirement takes its worst non-skip check (fail > warn > pass) and is
 //! `skip` only when all its checks are; the verdict takes the worst non-skip requirement and is
-//! `incomplete` when all are `skip`. Exit 0 on pass or warn, 1 on fail; `--strict` also exits 1 on warn,
-//! skip and incomplete.
+//! `incomplete` when all are `skip`. [`exit_code`] is the one function that turns an answer into an exit
+//! code.
 
 use serde::Serialize;
 
@@ -114,16 +114,6 @@ impl Verdict {
         }
     }
 
-    /// The process exit code: 0 pass/warn, 1 fail; with `strict`, 1 unless pass. (2, "could not run",
-    /// never comes from a verdict.)
-    #[must_use]
-    pub fn exit_code(self, strict: bool) -> u8 {
-        match (self, strict) {
-            (Self::Pass, _) | (Self::Warn | Self::Incomplete, false) => 0,
-            (Self::Fail, _) | (Self::Warn | Self::Incomplete, true) => 1,
-        }
-    }
-
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -137,6 +127,44 @@ impl Verdict {
 
 /// The exit code of a command that could not run (bad arguments, no such interface, an OS error).
 pub const EXIT_COULD_NOT_RUN: u8 = 2;
+/// The exit code of a second Ctrl-C: the conventional 128 + SIGINT.
+pub const EXIT_INTERRUPTED_TWICE: u8 = 130;
+
+/// What a command answered, as far as its exit code is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// `check`: the verdict, and whether some requirement could not be decided.
+    Checklist { verdict: Verdict, some_skip: bool },
+    /// `joins`, `probe`, `listen`: the positive answer (joined somewhere, a server answered, a phone
+    /// was heard) or the negative one.
+    Found(bool),
+    /// `interfaces`, and `respond`'s stop (Ctrl-C is its normal end): always 0.
+    Informational,
+}
+
+/// The one place exit codes are decided (2, "could not run", is the caller's: no document exists then).
+///
+/// - `check`: 0 on pass or warn, 1 on fail; with `strict`, 1 unless the verdict is pass and no
+///   requirement is `skip`. An interrupted run's cut windows are already `skip`, so `--strict` exits 1.
+/// - The other commands: 0 for the positive answer, 1 for the negative one. `strict` and an
+///   interruption do not change them: a cut-short `listen` that heard a phone still heard it.
+///
+/// (The monitoring formats to come map the same inputs onto the plugin convention here too.)
+#[must_use]
+pub fn exit_code(answer: Answer, strict: bool, interrupted: bool) -> u8 {
+    match answer {
+        Answer::Checklist { verdict, some_skip } => {
+            let clean_pass = verdict == Verdict::Pass && !some_skip && !interrupted;
+            match (verdict, strict) {
+                (Verdict::Fail, _) => 1,
+                (_, true) => u8::from(!clean_pass),
+                (Verdict::Pass | Verdict::Warn | Verdict::Incomplete, false) => 0,
+            }
+        }
+        Answer::Found(found) => u8::from(!found),
+        Answer::Informational => 0,
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -173,18 +201,32 @@ mod tests {
         assert_eq!(Verdict::of(&all(Warn)), Verdict::Warn);
         assert_eq!(Verdict::of(&all(Fail)), Verdict::Fail);
         assert_eq!(Verdict::of(&all(Skip)), Verdict::Incomplete);
+        // (verdict, some requirement skip, strict, interrupted) → exit code
         let table = [
-            (Verdict::Pass, false, 0),
-            (Verdict::Warn, false, 0),
-            (Verdict::Fail, false, 1),
-            (Verdict::Incomplete, false, 0),
-            (Verdict::Pass, true, 0),
-            (Verdict::Warn, true, 1),
-            (Verdict::Fail, true, 1),
-            (Verdict::Incomplete, true, 1),
+            (Verdict::Pass, false, false, false, 0),
+            (Verdict::Warn, false, false, false, 0),
+            (Verdict::Fail, false, false, false, 1),
+            (Verdict::Incomplete, true, false, false, 0),
+            (Verdict::Pass, false, true, false, 0),
+            (Verdict::Pass, true, true, false, 1),
+            (Verdict::Pass, false, true, true, 1),
+            (Verdict::Pass, false, false, true, 0),
+            (Verdict::Warn, false, true, false, 1),
+            (Verdict::Fail, false, true, false, 1),
+            (Verdict::Incomplete, true, true, false, 1),
         ];
-        for (verdict, strict, code) in table {
-            assert_eq!(verdict.exit_code(strict), code, "{verdict:?} strict={strict}");
+        for (verdict, some_skip, strict, interrupted, code) in table {
+            let answer = Answer::Checklist { verdict, some_skip };
+            assert_eq!(
+                exit_code(answer, strict, interrupted),
+                code,
+                "{verdict:?} {some_skip} {strict} {interrupted}"
+            );
+        }
+        for strict in [false, true] {
+            assert_eq!(exit_code(Answer::Found(true), strict, false), 0);
+            assert_eq!(exit_code(Answer::Found(false), strict, true), 1);
+            assert_eq!(exit_code(Answer::Informational, strict, true), 0);
         }
     }
 

@@ -48,6 +48,7 @@ pub mod value;
 
 pub use mac::{MacAddr, MacParseError};
 pub use parse::{BodyFraming, Header, MAX_DATAGRAM_LEN, Message, ParseError, StartLine, parse};
+pub use pnp::redact_url;
 
 /// The `User-Agent` of everything mcready sends, so that a PBX administrator can tell the probe from a
 /// phone.

@@ -67,7 +67,7 @@ pub(crate) fn set_multicast_interface(socket: &Socket, index: u32, address: Ipv4
     setsockopt(socket, libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &request)
 }
 
-pub(crate) fn set_multicast_all(socket: &Socket, all: bool) -> io::Result<()> {
+fn set_multicast_all(socket: &Socket, all: bool) -> io::Result<()> {
     socket.set_multicast_all_v4(all)
 }
 
@@ -242,37 +242,22 @@ pub(crate) fn recv_frame(socket: &Socket, buf: &mut [u8]) -> io::Result<FrameMet
     })
 }
 
-/// Set by the SIGINT/SIGTERM handler; read by long-running commands between receives.
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-extern "C" fn on_interrupt(_signal: libc::c_int) {
-    // Only an atomic store: the one thing a signal handler may safely do here.
-    INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
+/// Socket policy "hear the group, never the PBX's unicast": `SO_REUSEADDR` so a PBX that shares the
+/// port keeps working, the **group** address bound (never 0.0.0.0: with `SO_REUSEADDR` on both, Linux
+/// hands unicast for the port to the most recent wildcard bind), and `IP_MULTICAST_ALL` off so the
+/// socket hears only the groups it joined itself.
+pub(crate) fn bind_group_receiver(socket: &Socket, group: SocketAddrV4) -> io::Result<super::GroupBind> {
+    socket.set_reuse_address(true)?;
+    set_multicast_all(socket, false)?;
+    socket.bind(&socket2::SockAddr::from(group))?;
+    Ok(super::GroupBind::Bound)
 }
 
-/// Catches SIGINT and SIGTERM so `respond` and `listen` can stop cleanly (leave their groups, print
-/// their report). No `SA_RESTART`: a blocked receive returns `EINTR` at once, and the receive loops
-/// treat that as "look at the clock and the flag again".
-pub(crate) fn catch_interrupts() -> io::Result<()> {
-    for signal in [libc::SIGINT, libc::SIGTERM] {
-        // SAFETY: `sigaction` is plain data; all zeroes is a valid empty action, filled in below.
-        let mut action: libc::sigaction = unsafe { std::mem::zeroed() };
-        action.sa_sigaction = on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = 0;
-        // SAFETY: `action.sa_mask` is a live `sigset_t` owned by `action`.
-        unsafe { libc::sigemptyset(&raw mut action.sa_mask) };
-        // SAFETY: `action` is initialised and the handler only stores to an atomic
-        // (async-signal-safe); the old action is not wanted (null).
-        let rc = unsafe { libc::sigaction(signal, &raw const action, std::ptr::null_mut()) };
-        if rc != 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
-    Ok(())
-}
-
-pub(crate) fn interrupted() -> bool {
-    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+/// Socket policy "own this address outright": no `SO_REUSEADDR`, so a port a PBX holds fails with
+/// `EADDRINUSE` rather than being shared — and a later PBX cannot share it with mcready either.
+pub(crate) fn bind_exclusive(socket: &Socket, local: SocketAddrV4) -> io::Result<()> {
+    socket.set_reuse_address(false)?;
+    socket.bind(&socket2::SockAddr::from(local))
 }
 
 /// Asks for a receive buffer of `bytes`: `SO_RCVBUFFORCE` first (with `CAP_NET_ADMIN` it may exceed

@@ -18,6 +18,16 @@ pub(crate) use unsupported::*;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+/// How an OS lets a socket hear a group without ever taking unicast meant for another process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+pub(crate) enum GroupBind {
+    /// Bound as asked: the socket hears only the group (and shares the port with a PBX).
+    Bound,
+    /// This OS cannot keep the PBX's unicast away from such a socket: hear the group by capture instead.
+    UseCapture(&'static str),
+}
+
 /// What `recvmsg` told about one datagram besides its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DatagramMeta {

@@ -2,7 +2,7 @@
 //! callers report `skip` with the reason instead of failing to build or crashing.
 
 use std::io;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 use socket2::Socket;
 
@@ -18,12 +18,6 @@ pub(crate) fn interface_index(_name: &str) -> io::Result<u32> {
 
 pub(crate) fn set_multicast_interface(_socket: &Socket, _index: u32, _address: Ipv4Addr) -> io::Result<()> {
     unsupported("choosing the multicast interface by index")
-}
-
-pub(crate) fn set_multicast_all(_socket: &Socket, _all: bool) -> io::Result<()> {
-    // Only Linux delivers other sockets' groups to a socket (IP_MULTICAST_ALL); elsewhere there is
-    // nothing to turn off.
-    Ok(())
 }
 
 pub(crate) fn enable_datagram_metadata(_socket: &Socket) -> io::Result<()> {
@@ -50,13 +44,16 @@ pub(crate) fn recv_frame(_socket: &Socket, _buf: &mut [u8]) -> io::Result<FrameM
     unsupported("passive capture")
 }
 
-pub(crate) fn catch_interrupts() -> io::Result<()> {
-    // Without a handler Ctrl-C ends the process the default way; the OS still leaves its groups.
-    unsupported("catching Ctrl-C")
+/// No policy is known for this OS yet: its port-sharing rules are not verified, so the group is heard by
+/// capture (where there is one) rather than risk taking a PBX's unicast.
+pub(crate) fn bind_group_receiver(_socket: &Socket, _group: SocketAddrV4) -> io::Result<super::GroupBind> {
+    Ok(super::GroupBind::UseCapture("this OS's port-sharing rules are not verified yet"))
 }
 
-pub(crate) fn interrupted() -> bool {
-    false
+/// Without `SO_REUSEADDR` a bind to a taken port fails on every BSD-socket OS.
+pub(crate) fn bind_exclusive(socket: &Socket, local: SocketAddrV4) -> io::Result<()> {
+    socket.set_reuse_address(false)?;
+    socket.bind(&socket2::SockAddr::from(local))
 }
 
 pub(crate) fn set_receive_buffer(socket: &Socket, bytes: usize) -> io::Result<usize> {

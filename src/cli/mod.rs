@@ -1,0 +1,296 @@
+//! The command line, as clap definitions: what each command and option means is documented here
+//! because this text *is* `--help`. Values are parsed and checked by [`value`].
+
+pub mod value;
+
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::facts::{PNP_GROUP, PNP_PORT};
+use crate::report::Format;
+
+pub use value::PeerAddr;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ready (or the command's positive answer), 1 not ready (or its negative answer), 2 could not run,
+130 a second Ctrl-C. A first Ctrl-C ends the observation and prints the report so far.
+A DURATION is seconds (`90`, `1.5`) or a number with a unit (`500ms`, `2m`, `1h`), at most a day.
+Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
+
+/// Is this LAN ready for SIP Plug-and-Play phone provisioning?
+///
+/// Phones find their PBX by multicasting a SIP SUBSCRIBE (Event: ua-profile) to 224.0.1.75:5060
+/// (sip.mcast.net). Run on the PBX host, `mcready` (that is, `mcready check`) says which of the four
+/// requirements fails — PBX membership, same subnet, network multicast, phone PnP — and how to fix it.
+/// The other commands show the pieces: adapters, joins, a probe, phones heard, and a responder for tests.
+#[derive(Debug, Parser)]
+#[command(name = "mcready", version, about, long_about, after_help = AFTER_HELP)]
+#[command(propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// `check`'s options, so that `mcready --phone IP` runs the default command (and `mcready
+    /// --no-probe check` means what it says).
+    #[command(flatten, next_help_heading = "Check options (the default command)")]
+    pub check: CheckArgs,
+
+    /// The command; `check` when none is given.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Options every command takes, before or after the command's name.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
+    /// The interface that faces the phones (default: chosen from the phones' subnet or the OS's route
+    /// for the group).
+    #[arg(short = 'i', long, global = true, value_name = "NAME")]
+    pub interface: Option<String>,
+
+    /// The PnP multicast group.
+    #[arg(long, global = true, value_name = "IPV4", default_value_t = PNP_GROUP, value_parser = value::group)]
+    pub group: Ipv4Addr,
+
+    /// The PnP port.
+    #[arg(long, global = true, value_name = "PORT", default_value_t = PNP_PORT, value_parser = value::port)]
+    pub port: u16,
+
+    /// Output format.
+    #[arg(long, global = true, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Text)]
+    pub format: FormatArg,
+
+    /// Shorthand for `--format json`.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// When to colour text output (`NO_COLOR` in the environment also turns colour off).
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print only the answer, not the facts behind it.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Show more: `interfaces` every route and link-local address; `joins` the gathering notes and
+    /// every socket on the port; `check` every route and each of mcready's own actions; `probe` each
+    /// datagram sent; `listen` retransmissions and mcready's own joins; `respond` retransmissions and
+    /// NOTIFY confirmations.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl GlobalArgs {
+    /// The format asked for, `--json` winning over `--format`.
+    #[must_use]
+    pub fn output_format(&self) -> Format {
+        if self.json { Format::Json } else { self.format.into() }
+    }
+}
+
+/// `--format`'s values (the renderers' [`Format`] knows nothing of clap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Aligned, coloured when the terminal allows it.
+    Text,
+    /// One JSON document, stable key order.
+    Json,
+    /// A block to paste into a ticket.
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Text => Self::Text,
+            FormatArg::Json => Self::Json,
+            FormatArg::Markdown => Self::Markdown,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// Colour when writing to a terminal that supports it.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The four-requirement checklist, with a fix under every failure (the default command). Exits 0
+    /// on pass or warn, 1 on fail (with --strict also on warn, skip and incomplete), 2 when it cannot
+    /// run. Sends one PnP probe and an IGMP join/leave unless --no-probe.
+    Check(CheckArgs),
+    /// Send one phone-shaped PnP SUBSCRIBE to the group (TTL 1) and report every answer: 200 OK, NOTIFY
+    /// and its provisioning URL, who, and how fast. Exits 0 when a server answered, 1 when none did.
+    /// Puts SIP on the LAN.
+    Probe(ProbeArgs),
+    /// Hear phones' PnP SUBSCRIBEs for a while: MAC, vendor, model, firmware, source, TTL, interface,
+    /// same subnet or not. Exits 0 when a phone was heard, 1 when none was. Sends nothing but IGMP joins.
+    Listen(ListenArgs),
+    /// Answer `mcready check --peer` from another host, and with `--url` act as a minimal PnP server
+    /// for the phones given with `--allow`. Runs until Ctrl-C or `--duration`. Puts SIP on the LAN.
+    Respond(RespondArgs),
+    /// List adapters: kind, flags, addresses, metrics, default and multicast routes, and the interface
+    /// the OS uses for the PnP group. Always exits 0.
+    Interfaces(InterfacesArgs),
+    /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
+    /// joins`). Exits 0 when some interface joined it, 1 when none did.
+    Joins(JoinsArgs),
+}
+
+#[derive(Debug, Args, Default, Clone, PartialEq)]
+pub struct CheckArgs {
+    /// A phone expected on the LAN (IPv4, repeatable); also chooses the PnP interface by subnet.
+    #[arg(long, value_name = "IP", value_parser = value::lan_host, allow_hyphen_values = true)]
+    pub phone: Vec<Ipv4Addr>,
+
+    /// A host on the phones' LAN running `mcready respond`: tests the multicast path both ways.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = value::peer, allow_hyphen_values = true)]
+    pub peer: Option<PeerAddr>,
+
+    /// Listen this long for phones booting (reboot a phone meanwhile); extends the run.
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
+    pub listen: Option<Duration>,
+
+    /// How long to wait for the first answer to the probe [default: 2].
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
+    pub timeout: Option<Duration>,
+
+    /// Passive: send nothing at all (no probe, no IGMP join, no peer test); what needs sending is `skip`.
+    #[arg(long)]
+    pub no_probe: bool,
+
+    /// Exit 1 unless the verdict is pass and no requirement is skip (the JSON verdict is unchanged).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+impl CheckArgs {
+    /// The default probe wait.
+    pub const TIMEOUT: Duration = Duration::from_secs(2);
+
+    /// Options given before `check` and after it, taken together (`mcready --no-probe check -q`).
+    #[must_use]
+    pub fn merged(&self, after: &Self) -> Self {
+        let mut phone = self.phone.clone();
+        phone.extend(after.phone.iter().filter(|ip| !self.phone.contains(ip)));
+        Self {
+            phone,
+            peer: after.peer.or(self.peer),
+            listen: after.listen.or(self.listen),
+            timeout: after.timeout.or(self.timeout),
+            no_probe: self.no_probe || after.no_probe,
+            strict: self.strict || after.strict,
+        }
+    }
+
+    /// Whether any of `check`'s options was given.
+    #[must_use]
+    pub fn any(&self) -> bool {
+        *self != Self::default()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InterfacesArgs {}
+
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// How long to wait for answers (the SUBSCRIBE is retransmitted on RFC 3261 timer E).
+    #[arg(long, value_name = "DURATION", default_value = "2", value_parser = value::duration, allow_hyphen_values = true)]
+    pub timeout: Duration,
+
+    /// Multicast TTL of the probe; 1 keeps it on the local link.
+    #[arg(long, value_name = "HOPS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..), allow_hyphen_values = true)]
+    pub ttl: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// How long to listen.
+    #[arg(long, value_name = "DURATION", default_value = "60", value_parser = value::duration, allow_hyphen_values = true)]
+    pub duration: Duration,
+}
+
+#[derive(Debug, Args)]
+pub struct RespondArgs {
+    /// Provision phones with this URL (http, https, tftp or ftp; template: {mac}, {ip}, {vendor},
+    /// {model}). Without it, mcready never provisions a phone and only answers `check --peer`.
+    #[arg(long, value_name = "URL", value_parser = value::provisioning_url)]
+    pub url: Option<String>,
+
+    /// Answer only this phone (MAC, any common notation); repeatable. Needs --url.
+    #[arg(long = "allow", value_name = "MAC", requires = "url")]
+    pub allow: Vec<String>,
+
+    /// Answer every phone. Any host that answers first can take a phone over: use on a lab LAN only.
+    /// Needs --url.
+    #[arg(long, conflicts_with = "allow", requires = "url")]
+    pub any_phone: bool,
+
+    /// Stop after this long (default: run until Ctrl-C).
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
+    pub duration: Option<Duration>,
+}
+
+#[derive(Debug, Args)]
+pub struct JoinsArgs {
+    /// Show every group joined on every interface, not only the PnP group.
+    #[arg(long)]
+    pub all: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definitions_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("mcready").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_command() {
+        for args in [
+            &["--json", "interfaces"][..],
+            &["interfaces", "--json"],
+            &["-i", "eth0", "joins"],
+            &["joins", "-i", "eth0"],
+        ] {
+            let cli = parse(args).unwrap();
+            assert!(cli.command.is_some(), "{args:?}");
+        }
+        let cli = parse(&["-q", "--no-probe", "check", "--strict"]).unwrap();
+        let Some(Command::Check(after)) = &cli.command else { panic!() };
+        let merged = cli.check.merged(after);
+        assert!(cli.global.quiet && merged.no_probe && merged.strict);
+    }
+
+    #[test]
+    fn negative_and_absurd_values_get_the_options_own_message() {
+        for (args, wanted) in [
+            (&["listen", "--duration", "-5"][..], "more than zero"),
+            (&["listen", "--duration", "1e19"], "not a duration"),
+            (&["check", "--timeout", "0"], "more than zero"),
+            (&["--port", "0", "joins"], "port 0"),
+            (&["check", "--phone", "-1"], "not an IP address"),
+            (&["check", "--peer", "198.51.100.20:0"], "port 0"),
+            (&["respond", "--allow", "00:15:65:aa:bb:cc"], "--url"),
+            (&["respond", "--url", "ftp//x"], "not a URL"),
+        ] {
+            let error = parse(args).unwrap_err().to_string();
+            assert!(error.contains(wanted), "{args:?}: {error}");
+        }
+    }
+}

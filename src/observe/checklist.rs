@@ -1,0 +1,157 @@
+//! What `check` observes, all at once: the probe, the IGMP querier, the peer test and the listening
+//! window, each on its own thread and each degrading to `skip` with its reason.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
+
+use super::listen::{self, Joining, ListenOptions};
+use super::probe::{self, ProbeOptions};
+use super::querier::{self, QuerierSearch};
+use crate::facts::{HostFacts, Interface};
+use crate::net::{LocalInterface, OwnActions};
+use crate::observed::{ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
+
+/// The settle time after the first answer: shorter than `probe`'s, so a healthy check stays quick; a
+/// second server on the same LAN answers within a few milliseconds of the first.
+pub const CHECK_SETTLE: Duration = Duration::from_millis(150);
+
+/// What `check` asked to observe.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub group: Ipv4Addr,
+    pub port: u16,
+    pub timeout: Duration,
+    pub peer: Option<SocketAddrV4>,
+    pub listen: Option<Duration>,
+    /// `--no-probe`: send nothing at all.
+    pub passive: bool,
+    /// The probe's MAC (stable per host and interface).
+    pub probe_mac: crate::sip::MacAddr,
+}
+
+/// The observations, each made, not asked for, or skipped with the reason.
+#[derive(Debug)]
+pub struct Observations {
+    pub probe: Observed<ProbeReport>,
+    pub querier: Observed<QuerierReport>,
+    pub peer: Observed<PeerReport>,
+    pub listen: Observed<ListenReport>,
+}
+
+impl Observations {
+    /// The windows Ctrl-C cut short, for the report's `cut_short`.
+    #[must_use]
+    pub fn cut_short(&self) -> Vec<&'static str> {
+        let mut cut = Vec::new();
+        if self.probe.done().is_some_and(|p| p.interrupted) {
+            cut.push("probe");
+        }
+        if self.listen.done().is_some_and(|l| l.interrupted) {
+            cut.push("listen");
+        }
+        let interrupted = |reason: &str| reason.starts_with("interrupted");
+        if matches!(&self.querier, Observed::Skipped(reason) if interrupted(reason)) {
+            cut.push("querier");
+        }
+        if matches!(&self.peer, Observed::Skipped(reason) if interrupted(reason)) {
+            cut.push("peer");
+        }
+        cut
+    }
+}
+
+/// Runs the observations `plan` asks for on `interface`.
+#[must_use]
+pub fn observe(
+    facts: &HostFacts,
+    interface: Option<&Interface>,
+    plan: &Plan,
+    actions: &OwnActions,
+) -> Observations {
+    let Some(local) = interface.and_then(LocalInterface::from_facts) else {
+        return Observations {
+            probe: no_interface(!plan.passive),
+            querier: no_interface(!plan.passive),
+            peer: no_interface(plan.peer.is_some() && !plan.passive),
+            listen: no_interface(plan.listen.is_some()),
+        };
+    };
+    let host_addresses = super::host_addresses(facts);
+    let local = &local;
+    std::thread::scope(|scope| {
+        // Finding a querier fast means a join and a leave; passive, a general query is only heard by
+        // listening through the window.
+        let querier = match (plan.passive, plan.listen) {
+            (false, _) => Some(scope.spawn(move || querier::observe(local, QuerierSearch::Fast, actions))),
+            (true, Some(window)) => {
+                Some(scope.spawn(move || querier::observe(local, QuerierSearch::Passive(window), actions)))
+            }
+            (true, None) => None,
+        };
+        let peer_test = match (plan.peer, plan.passive) {
+            (Some(peer), false) => Some(scope.spawn(move || {
+                match super::peer::run(local, peer, plan.group, plan.port, plan.timeout, actions) {
+                    Ok(report) if report.unicast.ok || !crate::interrupt::interrupted() => {
+                        Observed::Done(report)
+                    }
+                    Ok(_) => Observed::Skipped("interrupted (Ctrl-C) before the peer answered".into()),
+                    Err(error) => Observed::Skipped(format!("the peer test could not run: {error}")),
+                }
+            })),
+            _ => None,
+        };
+        let probe = if plan.passive {
+            Observed::NotAsked
+        } else {
+            let options = ProbeOptions {
+                group: plan.group,
+                port: plan.port,
+                ttl: 1,
+                timeout: plan.timeout,
+                settle: CHECK_SETTLE,
+            };
+            match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions) {
+                Ok(report) => Observed::Done(report),
+                Err(error) => Observed::Skipped(error.to_string()),
+            }
+        };
+        let peer = joined(peer_test);
+        let listen = match (plan.listen, interface) {
+            (Some(window), Some(interface)) => {
+                let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
+                let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
+                match listen::observe(facts, interface, options, actions, &mut |_| {}) {
+                    Ok(report) => Observed::Done(report),
+                    Err(error) => Observed::Skipped(format!("could not listen: {error}")),
+                }
+            }
+            (Some(_), None) => no_interface(true),
+            (None, _) => Observed::NotAsked,
+        };
+        Observations { probe, querier: joined(querier), peer, listen }
+    })
+}
+
+/// What an observation that was asked for says when there is no interface to make it on.
+fn no_interface<T>(asked: bool) -> Observed<T> {
+    if asked {
+        Observed::Skipped(
+            "no PnP interface with an IPv4 address: name the phones' interface with `-i`".into(),
+        )
+    } else {
+        Observed::NotAsked
+    }
+}
+
+/// The result of an observation run on its own thread; a thread that died is a skip, never a crash.
+fn joined<T>(handle: Option<std::thread::ScopedJoinHandle<'_, Observed<T>>>) -> Observed<T> {
+    handle.map_or(Observed::NotAsked, |h| {
+        h.join().unwrap_or_else(|_| Observed::Skipped("the observation failed unexpectedly".into()))
+    })
+}
+
+/// This host's own addresses, as the checks compare `--phone` against them.
+#[must_use]
+pub fn is_own_address(facts: &HostFacts, ip: Ipv4Addr) -> bool {
+    super::host_addresses(facts).contains(&IpAddr::V4(ip))
+}

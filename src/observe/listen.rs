@@ -1,0 +1,636 @@
+//! The listening engine: hears phones booting — their PnP SUBSCRIBEs to the group — for a while, and
+//! says who they are, where they came from and whether this host answered them. Shared by `listen` and
+//! `check --listen`.
+//!
+//! [`observe`] fills an [`crate::observed::ListenReport`] and reports each event through a callback
+//! without printing anything; [`Tally`] is the pure part that turns what the sockets saw into phones
+//! (tested without a network).
+//!
+//! How it hears (DESIGN, "do not change what you measure"):
+//! - the passive capture (`AF_PACKET`, SIP filter) is opened first when the process may: it sees phones
+//!   even when a PBX holds the port exclusively or the host firewall drops udp/5060, and sees this
+//!   host's own answers leave (`answered_by`);
+//! - a [`GroupReceiver`] on `group:port` is opened too when the port can be shared: a SUBSCRIBE the
+//!   capture saw but the socket never got proves a host firewall or `rp_filter` drop
+//!   (`captured_not_delivered`). Its join is recorded in `own_actions` and left when the window ends.
+//! - without `CAP_NET_RAW` the socket alone is used and `limits` says what that cannot see; with
+//!   neither, listen cannot run (exit 2).
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use super::receive::{self, Ended, Flow, Received, Source};
+use super::{Clock, SystemClock};
+use crate::facts::{HostFacts, Interface};
+use crate::net::{
+    self, Capture, CaptureFilter, CaptureOptions, CapturedFrame, Datagram, Direction, GroupReceiver,
+    LocalInterface, NetError, OwnActions,
+};
+use crate::observed::{HeardBy, ListenReport, OtherSip, Phone};
+use crate::sip::{self, pnp};
+/// After the window, the socket gets this long to hand over datagrams the capture already saw, so a
+/// SUBSCRIBE on the wire at the last instant is not reported as "never delivered".
+const GRACE: Duration = Duration::from_millis(300);
+/// Kernel receive buffer asked for on the capture and the group socket (see the boot-storm figures in
+/// `docs/listen.md`).
+const RECEIVE_BUFFER: usize = 16 << 20;
+/// Distinct phones and senders kept at most: a flood of forged SUBSCRIBEs must not exhaust memory.
+const MAX_ENTRIES: usize = 65_536;
+
+/// Something worth a line while listening.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum ListenEvent {
+    /// The first SUBSCRIBE of a phone.
+    Phone { phone: Phone },
+    /// Another SUBSCRIBE from a phone already heard (a retransmission or a reboot).
+    Again { phone: String, subscribes: u32 },
+    /// This host answered a phone (seen leaving by the capture).
+    Answered { phone: String, by: String },
+    /// The first SIP message of a kind from a sender that is not a PnP SUBSCRIBE.
+    NonPnp { source: SocketAddr, kind: String },
+    /// A datagram to the group port that is not SIP.
+    Junk { source: SocketAddr, total: u32 },
+    /// A part of the observation that cannot be made.
+    Limit { message: String },
+    /// About once a second, for a progress line.
+    Tick { remaining_secs: u64, phones: usize },
+}
+
+/// Why listening could not start.
+#[derive(Debug)]
+pub enum ListenError {
+    /// The interface has no IPv4 address to listen with.
+    NoAddress { interface: String },
+    /// Neither the capture nor the group socket could be opened.
+    NothingToListenWith { capture: NetError, socket: NetError },
+    /// Joining was forbidden (a passive run) and the capture could not be opened.
+    CaptureOnly { capture: NetError },
+}
+
+/// What to listen for, for how long, and whether joining is allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ListenOptions {
+    pub group: Ipv4Addr,
+    pub port: u16,
+    pub duration: Duration,
+    pub join: Joining,
+}
+
+/// Whether listening may join the group: a join sends an IGMP report, which a passive run
+/// (`check --no-probe`) must not do — it then hears by capture alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joining {
+    Allowed,
+    Forbidden,
+}
+
+impl std::fmt::Display for ListenError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoAddress { interface } => {
+                write!(f, "interface {interface} has no IPv4 address to listen on")
+            }
+            Self::NothingToListenWith { capture, socket } => {
+                write!(f, "cannot listen at all: {capture}; and {socket}")
+            }
+            Self::CaptureOnly { capture } => {
+                write!(f, "a passive run listens by capture alone (a join would send IGMP), and {capture}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ListenError {}
+
+/// What a receive thread saw, reduced to what the tally needs (a few hundred bytes, not the 64 KiB
+/// buffer the datagram was read into: a burst queued between threads must stay small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub by_capture: bool,
+    pub at: Instant,
+    pub source: SocketAddrV4,
+    pub destination: Ipv4Addr,
+    pub destination_port: u16,
+    pub ttl: Option<u8>,
+    /// Sent by this host (capture only).
+    pub outgoing: bool,
+    pub what: What,
+}
+
+/// The content of a datagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What {
+    Subscribe {
+        mac: Option<String>,
+        vendor: Option<String>,
+        model: Option<String>,
+        firmware: Option<String>,
+        user_agent: Option<String>,
+        call_id: Option<String>,
+    },
+    /// Other SIP: the method or `response NNN`, and the `CSeq` method of a response.
+    OtherSip {
+        kind: String,
+        cseq_method: Option<String>,
+        user_agent: Option<String>,
+        call_id: Option<String>,
+    },
+    /// UDP to the port that is not SIP (or a fragment that cannot be read).
+    Junk,
+    /// Not UDP to the port: IGMP, other traffic the filter let through.
+    Other,
+    /// A socket delivery when the capture counts: only the source matters.
+    Delivered,
+}
+
+impl What {
+    /// Reads a UDP payload.
+    #[must_use]
+    pub fn of_payload(payload: &[u8]) -> Self {
+        let Ok(message) = sip::parse(payload) else { return Self::Junk };
+        if pnp::is_pnp_subscribe(&message) {
+            let phone = pnp::identify_phone(&message);
+            return Self::Subscribe {
+                mac: phone.mac.map(|mac| mac.to_string()),
+                vendor: phone.vendor,
+                model: phone.model,
+                firmware: phone.firmware,
+                user_agent: phone.user_agent,
+                call_id: message.call_id().map(str::to_owned),
+            };
+        }
+        let kind = match (message.method(), message.status_code()) {
+            (Some(method), _) => method.to_owned(),
+            (None, Some(code)) => format!("response {code}"),
+            (None, None) => return Self::Junk,
+        };
+        Self::OtherSip {
+            kind,
+            cseq_method: message.cseq().map(|(_, method)| method.to_ascii_uppercase()),
+            user_agent: message.header("User-Agent").or_else(|| message.header("Server")).map(str::to_owned),
+            call_id: message.call_id().map(str::to_owned),
+        }
+    }
+}
+
+impl Seen {
+    fn from_frame(frame: &CapturedFrame, port: u16) -> Self {
+        let packet = &frame.packet;
+        let (source_port, destination_port, what) = match packet.udp() {
+            Some((from, to, payload)) if from == port || to == port => (from, to, What::of_payload(payload)),
+            Some((from, to, _)) => (from, to, What::Other),
+            None => match packet.transport {
+                net::Transport::Fragment { .. } | net::Transport::MalformedUdp { .. } => {
+                    (0, port, What::Junk)
+                }
+                _ => (0, 0, What::Other),
+            },
+        };
+        Self {
+            by_capture: true,
+            at: frame.received_at,
+            source: SocketAddrV4::new(packet.source, source_port),
+            destination: packet.destination,
+            destination_port,
+            ttl: Some(packet.ttl),
+            outgoing: frame.direction == Direction::Outgoing,
+            what,
+        }
+    }
+
+    fn from_datagram(datagram: &Datagram, group: Ipv4Addr, port: u16, parse: bool) -> Self {
+        Self {
+            by_capture: false,
+            at: datagram.received_at,
+            source: datagram.source,
+            destination: datagram.destination.unwrap_or(group),
+            destination_port: port,
+            ttl: datagram.ttl,
+            outgoing: false,
+            what: if parse { What::of_payload(&datagram.payload) } else { What::Delivered },
+        }
+    }
+}
+
+/// The pure tally: turns what was seen into phones, other SIP, junk and the delivery evidence.
+#[derive(Debug)]
+pub struct Tally {
+    group: Ipv4Addr,
+    port: u16,
+    interface: Interface,
+    local: HashSet<Ipv4Addr>,
+    /// The capture is the counting source; the socket only proves delivery.
+    capture_counts: bool,
+    phones: Vec<Phone>,
+    by_key: HashMap<String, usize>,
+    by_call_id: HashMap<String, usize>,
+    by_ip: HashMap<IpAddr, usize>,
+    non_pnp: Vec<OtherSip>,
+    non_pnp_index: HashMap<(SocketAddr, String), usize>,
+    junk: u32,
+    captured_subscribes: BTreeSet<SocketAddr>,
+    delivered: HashSet<SocketAddr>,
+    lan_multicast_heard: bool,
+}
+
+impl Tally {
+    /// `local` are this host's own addresses (its traffic is not "the LAN").
+    #[must_use]
+    pub fn new(
+        group: Ipv4Addr,
+        port: u16,
+        interface: &Interface,
+        local: HashSet<Ipv4Addr>,
+        capture_counts: bool,
+    ) -> Self {
+        Self {
+            group,
+            port,
+            interface: interface.clone(),
+            local,
+            capture_counts,
+            phones: Vec::new(),
+            by_key: HashMap::new(),
+            by_call_id: HashMap::new(),
+            by_ip: HashMap::new(),
+            non_pnp: Vec::new(),
+            non_pnp_index: HashMap::new(),
+            junk: 0,
+            captured_subscribes: BTreeSet::new(),
+            delivered: HashSet::new(),
+            lan_multicast_heard: false,
+        }
+    }
+
+    #[must_use]
+    pub fn phone_count(&self) -> usize {
+        self.phones.len()
+    }
+
+    /// Takes one observation; `emit` gets the events it causes.
+    pub fn take(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        let source = SocketAddr::V4(seen.source);
+        let from_lan = !seen.outgoing && !self.local.contains(seen.source.ip());
+        if from_lan && seen.destination.is_multicast() {
+            self.lan_multicast_heard = true;
+        }
+        if !seen.by_capture {
+            self.delivered.insert(source);
+        }
+        if seen.by_capture != self.capture_counts {
+            return;
+        }
+        if seen.outgoing {
+            self.answer_seen(&seen, emit);
+            return;
+        }
+        if seen.destination != self.group || seen.destination_port != self.port || !from_lan {
+            return;
+        }
+        match seen.what {
+            What::Subscribe { .. } => self.subscribe(seen, emit),
+            What::OtherSip { kind, user_agent, .. } => {
+                if let Some(&index) = self.non_pnp_index.get(&(source, kind.clone())) {
+                    if let Some(entry) = self.non_pnp.get_mut(index) {
+                        entry.count = entry.count.saturating_add(1);
+                    }
+                } else if self.non_pnp.len() < MAX_ENTRIES {
+                    self.non_pnp_index.insert((source, kind.clone()), self.non_pnp.len());
+                    self.non_pnp.push(OtherSip { source, kind: kind.clone(), user_agent, count: 1 });
+                    emit(ListenEvent::NonPnp { source, kind });
+                }
+            }
+            What::Junk => {
+                self.junk = self.junk.saturating_add(1);
+                emit(ListenEvent::Junk { source, total: self.junk });
+            }
+            What::Other | What::Delivered => {}
+        }
+    }
+
+    fn subscribe(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        let What::Subscribe { mac, vendor, model, firmware, user_agent, call_id } = seen.what else { return };
+        let source = SocketAddr::V4(seen.source);
+        if seen.by_capture {
+            self.captured_subscribes.insert(source);
+        }
+        let key = mac.clone().unwrap_or_else(|| source.to_string());
+        if let Some(&index) = self.by_key.get(&key) {
+            if let Some(phone) = self.phones.get_mut(index) {
+                phone.subscribes = phone.subscribes.saturating_add(1);
+                emit(ListenEvent::Again { phone: key, subscribes: phone.subscribes });
+            }
+            if let Some(call_id) = call_id {
+                self.by_call_id.entry(call_id).or_insert(index);
+            }
+            return;
+        }
+        if self.phones.len() >= MAX_ENTRIES {
+            return;
+        }
+        let index = self.phones.len();
+        let same_subnet = Some(self.interface.subnet_containing(source.ip()).is_some());
+        let phone = Phone {
+            mac,
+            vendor,
+            model,
+            firmware,
+            user_agent,
+            source,
+            ttl: seen.ttl,
+            interface: Some(self.interface.name.clone()),
+            same_subnet,
+            subscribes: 1,
+            answered_by: Vec::new(),
+        };
+        emit(ListenEvent::Phone { phone: phone.clone() });
+        self.phones.push(phone);
+        self.by_key.insert(key, index);
+        self.by_ip.insert(source.ip(), index);
+        if let Some(call_id) = call_id {
+            self.by_call_id.insert(call_id, index);
+        }
+    }
+
+    /// A 200 OK to a SUBSCRIBE or a NOTIFY leaving this host for a phone heard.
+    fn answer_seen(&mut self, seen: &Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        let What::OtherSip { kind, cseq_method, call_id, .. } = &seen.what else { return };
+        let label = if kind == "NOTIFY" {
+            "NOTIFY"
+        } else if kind.starts_with("response ") && cseq_method.as_deref() == Some("SUBSCRIBE") {
+            kind.as_str()
+        } else {
+            return;
+        };
+        let index = call_id
+            .as_ref()
+            .and_then(|id| self.by_call_id.get(id))
+            .or_else(|| self.by_ip.get(&IpAddr::V4(seen.destination)))
+            .copied();
+        let Some(phone) = index.and_then(|index| self.phones.get_mut(index)) else { return };
+        let by = format!("{} {label}", seen.source);
+        if !phone.answered_by.contains(&by) {
+            phone.answered_by.push(by.clone());
+            let key = phone.mac.clone().unwrap_or_else(|| phone.source.to_string());
+            emit(ListenEvent::Answered { phone: key, by });
+        }
+    }
+
+    /// The report: `heard_by` and `limits` come from the caller, who knows what was opened.
+    #[must_use]
+    pub fn finish(
+        self,
+        duration: Duration,
+        heard_by: HeardBy,
+        with_socket: bool,
+        limits: Vec<String>,
+        interrupted: bool,
+    ) -> ListenReport {
+        let captured_not_delivered = if self.capture_counts && with_socket {
+            self.captured_subscribes
+                .iter()
+                .filter(|source| !self.delivered.contains(source))
+                .copied()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ListenReport {
+            duration_secs: (duration.as_secs_f64() * 10.0).round() / 10.0,
+            heard_by,
+            phones: self.phones,
+            non_pnp: self.non_pnp,
+            junk: self.junk,
+            captured_not_delivered,
+            lan_multicast_heard: self.lan_multicast_heard,
+            limits,
+            interrupted,
+        }
+    }
+}
+
+/// Listens on `interface` for `duration` (or until Ctrl-C, when the caller catches it) and returns what
+/// was heard; `on_event` gets each event as it happens, and nothing is printed.
+///
+/// `facts` must have been gathered before this call (so its memberships show the host as it was
+/// before mcready joined anything); its addresses tell this host's traffic from the LAN's.
+///
+/// # Errors
+/// [`ListenError`] when the interface has no IPv4 address, or neither the capture nor the group socket
+/// can be opened.
+pub fn observe(
+    facts: &HostFacts,
+    interface: &Interface,
+    options: ListenOptions,
+    actions: &OwnActions,
+    on_event: &mut dyn FnMut(&ListenEvent),
+) -> Result<ListenReport, ListenError> {
+    let ListenOptions { group, port, duration, join } = options;
+    let iface = LocalInterface::from_facts(interface)
+        .ok_or_else(|| ListenError::NoAddress { interface: interface.name.clone() })?;
+    let mut limits = Vec::new();
+    // The capture first: the observation starts before mcready's own join changes anything.
+    let capture = Capture::open(&CaptureOptions {
+        interface_index: iface.index,
+        filter: CaptureFilter::SipAndIgmp { port },
+        groups: vec![group],
+    });
+    let receiver = match join {
+        Joining::Allowed => Some(GroupReceiver::open(group, port, std::slice::from_ref(&iface), actions)),
+        Joining::Forbidden => None,
+    };
+    let (capture, receiver) = match (capture, receiver) {
+        (Err(capture), Some(Err(socket))) => {
+            return Err(ListenError::NothingToListenWith { capture, socket });
+        }
+        (Err(capture), None) => return Err(ListenError::CaptureOnly { capture }),
+        (capture, receiver) => (
+            capture.map_err(|e| capture_limit(&e, &mut limits)).ok(),
+            receiver.and_then(|r| r.map_err(|e| socket_limit(&e, &mut limits)).ok()),
+        ),
+    };
+    // A boot storm (hundreds of phones after a power cut) arrives faster than a thread is scheduled:
+    // big kernel buffers absorb it. Refusal only means the defaults stay.
+    if let Some(capture) = &capture {
+        let _ = capture.set_receive_buffer(RECEIVE_BUFFER);
+    }
+    if let Some(receiver) = &receiver {
+        let _ = receiver.set_receive_buffer(RECEIVE_BUFFER);
+    }
+    for message in &limits {
+        on_event(&ListenEvent::Limit { message: message.clone() });
+    }
+    let heard_by = match (capture.is_some(), receiver.is_some()) {
+        (true, true) => HeardBy::Both,
+        (true, false) => HeardBy::Capture,
+        _ => HeardBy::Socket,
+    };
+    let local: HashSet<Ipv4Addr> = facts
+        .interfaces
+        .iter()
+        .flat_map(|i| &i.ipv4)
+        .filter_map(|net| match net.addr {
+            IpAddr::V4(v4) => Some(v4),
+            IpAddr::V6(_) => None,
+        })
+        .collect();
+    let mut tally = Tally::new(group, port, interface, local, capture.is_some());
+    let with_socket = receiver.is_some();
+    let window = run_window(capture, receiver.as_ref(), (group, port), duration, &mut tally, on_event);
+    limits.extend(window.failures);
+    drop(receiver);
+    Ok(tally.finish(window.lasted.min(duration), heard_by, with_socket, limits, window.interrupted))
+}
+
+fn capture_limit(error: &NetError, limits: &mut Vec<String>) {
+    limits.push(match error {
+        NetError::NoPrivilege { .. } => "no passive capture (needs root or CAP_NET_RAW): heard through the group socket \
+             only, so a SUBSCRIBE the host firewall drops, or that a PBX holding the port exclusively keeps, is not seen, \
+             and this host's own answers are not seen leaving"
+            .to_owned(),
+        other => format!("no passive capture ({other}): heard through the group socket only"),
+    });
+}
+
+fn socket_limit(error: &NetError, limits: &mut Vec<String>) {
+    limits.push(match error {
+        NetError::AddressInUse { .. } => format!(
+            "{error}: heard by passive capture only, so a firewall drop cannot be told from a delivery"
+        ),
+        other => format!("no group socket ({other}): heard by passive capture only"),
+    });
+}
+
+/// How a listening window went.
+struct Window {
+    lasted: Duration,
+    interrupted: bool,
+    /// Sources that failed mid-window (an interface gone), as sentences for `limits`.
+    failures: Vec<String>,
+}
+
+/// Reads the capture and the socket until the window ends (the socket a short grace longer) and feeds
+/// the tally; Ctrl-C ends it early.
+fn run_window(
+    capture: Option<Capture>,
+    receiver: Option<&GroupReceiver>,
+    (group, port): (Ipv4Addr, u16),
+    duration: Duration,
+    tally: &mut Tally,
+    on_event: &mut dyn FnMut(&ListenEvent),
+) -> Window {
+    let clock = SystemClock;
+    let started = clock.now();
+    let end = started + duration;
+    let capture_counts = capture.is_some();
+    let mut sources: Vec<Source<'_, Seen>> = Vec::new();
+    if let Some(mut capture) = capture {
+        sources.push(Source::new("the capture", end, move |until| {
+            Ok(capture.next_until(until)?.map(|frame| Seen::from_frame(&frame, port)))
+        }));
+    }
+    if let Some(receiver) = receiver {
+        sources.push(Source::new("the group socket", end + GRACE, move |until| {
+            Ok(receiver.recv_until(until)?.map(|d| Seen::from_datagram(&d, group, port, !capture_counts)))
+        }));
+    }
+    let mut failures = Vec::new();
+    let mut next_tick = started;
+    let mut stopped_at = None;
+    let ended = receive::run(sources, &clock, |received| {
+        let now = clock.now();
+        if now >= end {
+            stopped_at.get_or_insert(end);
+        }
+        if now >= next_tick && now < end {
+            let remaining_secs = end.saturating_duration_since(now).as_secs();
+            on_event(&ListenEvent::Tick { remaining_secs, phones: tally.phone_count() });
+            next_tick += Duration::from_secs(1);
+        }
+        match received {
+            // Captures after the window are not counted; socket deliveries in the grace are.
+            Received::Item(seen) if !(seen.by_capture && seen.at > end) => {
+                tally.take(seen, &mut |event| on_event(&event));
+            }
+            Received::Failed(message) => {
+                on_event(&ListenEvent::Limit { message: message.clone() });
+                failures.push(message);
+            }
+            Received::Item(_) | Received::Idle => {}
+        }
+        Flow::Continue
+    });
+    let interrupted = ended == Ended::Interrupted;
+    let stopped = if interrupted { clock.now().min(end) } else { stopped_at.unwrap_or(end) };
+    Window { lasted: stopped.saturating_duration_since(started), interrupted, failures }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::interface;
+    use crate::facts::InterfaceKind;
+
+    const YEALINK: &[u8] = include_bytes!("../../tests/fixtures/sip/yealink-subscribe.txt");
+    const GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
+
+    fn seen(by_capture: bool, source: &str, what: What) -> Seen {
+        Seen {
+            by_capture,
+            at: Instant::now(),
+            source: source.parse().unwrap(),
+            destination: GROUP,
+            destination_port: 5060,
+            ttl: Some(1),
+            outgoing: false,
+            what,
+        }
+    }
+
+    fn tally(capture_counts: bool) -> Tally {
+        let eth0 = interface(2, "eth0", InterfaceKind::Ethernet, "198.51.100.10/24");
+        Tally::new(GROUP, 5060, &eth0, HashSet::from([Ipv4Addr::new(198, 51, 100, 10)]), capture_counts)
+    }
+
+    #[test]
+    fn one_phone_per_mac_however_often_it_subscribes() {
+        let mut t = tally(true);
+        let mut events = Vec::new();
+        for _ in 0..3 {
+            t.take(seen(true, "198.51.100.7:5060", What::of_payload(YEALINK)), &mut |e| events.push(e));
+        }
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert_eq!(report.phones.len(), 1);
+        assert_eq!(report.phones[0].subscribes, 3);
+        assert_eq!(report.phones[0].same_subnet, Some(true));
+        assert!(matches!(events[0], ListenEvent::Phone { .. }));
+        assert!(matches!(events[2], ListenEvent::Again { subscribes: 3, .. }));
+        assert!(report.lan_multicast_heard);
+    }
+
+    #[test]
+    fn captured_but_never_delivered_is_the_evidence_of_a_host_drop() {
+        let mut t = tally(true);
+        t.take(seen(true, "198.51.100.7:5060", What::of_payload(YEALINK)), &mut |_| {});
+        t.take(seen(true, "198.51.100.8:5060", What::of_payload(YEALINK)), &mut |_| {});
+        // Only the second phone's datagram reached the socket.
+        t.take(seen(false, "198.51.100.8:5060", What::Delivered), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Both, true, Vec::new(), false);
+        assert_eq!(report.captured_not_delivered, vec!["198.51.100.7:5060".parse::<SocketAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn this_hosts_own_traffic_is_not_the_lan_and_junk_is_counted() {
+        let mut t = tally(true);
+        t.take(seen(true, "198.51.100.10:5060", What::of_payload(YEALINK)), &mut |_| {});
+        t.take(seen(true, "198.51.100.9:5060", What::of_payload(b"\x00\x01 not sip")), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.phones.is_empty(), "this host's own SUBSCRIBE is no phone");
+        assert_eq!(report.junk, 1);
+        assert!(report.lan_multicast_heard, "the junk came from another LAN host");
+    }
+}

@@ -1,0 +1,70 @@
+//! The IGMP querier search: fast (join and leave a scratch group: a querier answers the leave within
+//! its last-member query interval) or passive (hear general queries through a listening window).
+
+use std::time::{Duration, Instant};
+
+use crate::net::{LocalInterface, NetError, OwnActions, QuerierWatch};
+use crate::observed::{Observed, QuerierReport, QueryHeard};
+
+/// How long a querier has to answer the scratch group's leave (its last-member query interval is
+/// 1 s by default).
+pub const QUERIER_WAIT: Duration = Duration::from_millis(1100);
+
+/// How to look for an IGMP querier.
+#[derive(Debug, Clone, Copy)]
+pub enum QuerierSearch {
+    /// Join and leave a scratch group: a querier answers the leave at once (sends IGMP).
+    Fast,
+    /// Listen through the window for general queries (every 125 s by default); sends nothing.
+    Passive(Duration),
+}
+
+/// Looks for a querier on `interface`; what cannot be observed is `Skipped` with the reason.
+#[must_use]
+pub fn observe(
+    interface: &LocalInterface,
+    search: QuerierSearch,
+    actions: &OwnActions,
+) -> Observed<QuerierReport> {
+    let mut watch = match QuerierWatch::open(interface, actions) {
+        Ok(watch) => watch,
+        Err(NetError::NoPrivilege { .. }) => {
+            return Observed::Skipped(
+                "listening for IGMP needs CAP_NET_RAW: run as root to look for a querier".into(),
+            );
+        }
+        Err(error) => return Observed::Skipped(error.to_string()),
+    };
+    let outcome = match search {
+        QuerierSearch::Fast => {
+            let scratch = crate::net::querier::scratch_group(std::process::id());
+            watch.detect_fast(scratch, QUERIER_WAIT).map(|_| Some(scratch))
+        }
+        QuerierSearch::Passive(window) => watch.listen_until(Instant::now() + window).map(|_| None),
+    };
+    let queries = heard_queries(&watch);
+    match outcome {
+        Ok(_) if queries.is_empty() && crate::interrupt::interrupted() => {
+            Observed::Skipped("interrupted (Ctrl-C) before a querier could be heard".into())
+        }
+        Ok(scratch_group) => Observed::Done(QuerierReport { queries, scratch_group }),
+        Err(error) => Observed::Skipped(error.to_string()),
+    }
+}
+
+fn heard_queries(watch: &QuerierWatch) -> Vec<QueryHeard> {
+    watch
+        .heard()
+        .iter()
+        .map(|q| QueryHeard {
+            source: q.source,
+            version: match q.version {
+                crate::net::IgmpVersion::V1 => 1,
+                crate::net::IgmpVersion::V2 => 2,
+                crate::net::IgmpVersion::V3 => 3,
+            },
+            max_response_ms: u32::try_from(q.max_response_ms).unwrap_or(u32::MAX),
+            group: q.group,
+        })
+        .collect()
+}

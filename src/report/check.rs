@@ -1,0 +1,439 @@
+//! The `mcready.report/v1` document: the checklist (`check`) as text, Markdown and JSON.
+
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::Serialize;
+
+use super::model::{Answer, Requirement, Status, Verdict, exit_code};
+use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint, status_style};
+use super::{Document, Envelope, markdown};
+use crate::checks::{InterfaceRule, Snapshot};
+use crate::net::OwnAction;
+use crate::observed::{Observed, QuerierReport};
+
+/// `target` of the report: what was checked, and which rule chose the interface.
+#[derive(Debug, Clone, Serialize)]
+pub struct Target {
+    pub group: Ipv4Addr,
+    pub port: u16,
+    pub interface: Option<String>,
+    pub interface_rule: InterfaceRule,
+}
+
+/// `facts` of the report: what the checklist's decisions rest on.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportFacts {
+    pub interfaces: Vec<crate::facts::Interface>,
+    pub routes: Vec<crate::facts::Route>,
+    pub group_route: Option<crate::facts::GroupRoute>,
+    pub memberships: Vec<crate::facts::Membership>,
+    pub listeners: Vec<crate::facts::Listener>,
+    pub firewall: crate::facts::FirewallFacts,
+    pub querier: Observed<QuerierReport>,
+    pub peer: Observed<crate::observed::PeerReport>,
+    pub phones: Vec<crate::observed::Phone>,
+    pub answers: Vec<crate::observed::Answer>,
+    pub probe: Observed<crate::observed::ProbeReport>,
+    pub listen: Observed<crate::observed::ListenReport>,
+    pub notes: Vec<crate::facts::GatherNote>,
+    pub own_actions: Vec<OwnAction>,
+}
+
+/// The `mcready.report/v1` document.
+#[derive(Debug, Serialize)]
+pub struct ReportDocument {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub target: Target,
+    pub verdict: Verdict,
+    pub requirements: Vec<Requirement>,
+    pub facts: ReportFacts,
+    #[serde(skip)]
+    pub strict: bool,
+    #[serde(skip)]
+    pub quiet: bool,
+    #[serde(skip)]
+    pub verbose: bool,
+}
+
+impl ReportDocument {
+    /// The exit code this report means (see [`exit_code`]).
+    #[must_use]
+    pub fn exit_code(&self) -> u8 {
+        let some_skip = self.requirements.iter().any(|r| r.status == Status::Skip);
+        exit_code(
+            Answer::Checklist { verdict: self.verdict, some_skip },
+            self.strict,
+            self.envelope.interrupted,
+        )
+    }
+
+    fn chosen_by(&self) -> &'static str {
+        match self.target.interface_rule {
+            InterfaceRule::Interface => "named with --interface",
+            InterfaceRule::PhoneSubnet => "its subnet holds the phones",
+            InterfaceRule::GroupRoute => "the OS routes the group by it",
+            InterfaceRule::None => "no interface could be chosen",
+        }
+    }
+
+    fn verdict_line(&self) -> String {
+        let meaning = match self.verdict {
+            Verdict::Pass => "ready for PnP provisioning",
+            Verdict::Warn => "ready, with warnings",
+            Verdict::Fail => "not ready",
+            Verdict::Incomplete => "nothing could be decided",
+        };
+        format!("{}: {meaning} (exit {})", self.verdict.as_str().to_uppercase(), self.exit_code())
+    }
+
+    fn target_line(&self) -> String {
+        match &self.target.interface {
+            Some(name) => {
+                let addresses = self
+                    .facts
+                    .interfaces
+                    .iter()
+                    .find(|i| &i.name == name)
+                    .map(|i| i.ipv4.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default();
+                format!(
+                    "{}:{} on {name} ({addresses}) — {}",
+                    self.target.group,
+                    self.target.port,
+                    self.chosen_by()
+                )
+            }
+            None => format!("{}:{} — {}", self.target.group, self.target.port, self.chosen_by()),
+        }
+    }
+
+    /// The facts a support engineer wants beside the checklist, one line each.
+    fn fact_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for i in &self.facts.interfaces {
+            let addresses: Vec<String> = i.ipv4.iter().map(ToString::to_string).collect();
+            let state = if i.flags.up && i.flags.running { "up" } else { "down" };
+            let metric = i.metric.map_or_else(String::new, |m| format!(", metric {m}"));
+            lines.push(format!(
+                "interface {} ({}, {state}{metric}) {}",
+                i.name,
+                i.kind.as_str(),
+                addresses.join(" ")
+            ));
+        }
+        let group = IpAddr::V4(self.target.group);
+        let joined: Vec<&str> = self
+            .facts
+            .memberships
+            .iter()
+            .filter(|m| m.group == group)
+            .map(|m| m.interface.as_str())
+            .collect();
+        lines.push(if joined.is_empty() {
+            format!("{} joined on no interface", self.target.group)
+        } else {
+            format!("{} joined on {}", self.target.group, joined.join(", "))
+        });
+        if let Some(route) = &self.facts.group_route {
+            lines.push(match &route.interface {
+                Some(name) => format!("the OS routes {} by {name}", self.target.group),
+                None => format!("the OS has no route for {}", self.target.group),
+            });
+        }
+        for l in &self.facts.listeners {
+            let owners: Vec<String> =
+                l.processes.iter().map(|p| format!("{} (pid {})", p.name, p.pid)).collect();
+            lines.push(format!(
+                "{} {} held by {}",
+                l.protocol,
+                l.local,
+                if owners.is_empty() { "?".into() } else { owners.join(", ") }
+            ));
+        }
+        for a in &self.facts.answers {
+            let url = a.provisioning_url.as_deref().unwrap_or("no URL");
+            let ua = a.user_agent.as_deref().unwrap_or("unknown server");
+            lines.push(format!("answer from {} ({ua}): {url}", a.responder));
+        }
+        for p in &self.facts.phones {
+            let what = [p.vendor.as_deref(), p.model.as_deref(), p.firmware.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            lines.push(format!("phone {} {} {what}", p.source, p.mac.as_deref().unwrap_or("(no MAC)")));
+        }
+        let sent = self
+            .facts
+            .own_actions
+            .iter()
+            .filter(|a| matches!(a.action, crate::net::ActionKind::Sent))
+            .count();
+        let joined = self
+            .facts
+            .own_actions
+            .iter()
+            .filter(|a| matches!(a.action, crate::net::ActionKind::Joined))
+            .count();
+        lines.push(format!(
+            "mcready itself sent {sent} datagram(s) and made {joined} join(s) (see own_actions)"
+        ));
+        if self.verbose {
+            for route in &self.facts.routes {
+                let via = route.gateway.map(|g| format!(" via {g}")).unwrap_or_default();
+                let dev = route.interface.as_deref().map(|d| format!(" dev {d}")).unwrap_or_default();
+                lines.push(format!(
+                    "route {}{via}{dev} metric {} table {}",
+                    route.destination, route.metric, route.table
+                ));
+            }
+            lines.extend(self.facts.own_actions.iter().map(OwnAction::line));
+        }
+        lines
+    }
+}
+
+impl Document for ReportDocument {
+    const SCHEMA: &'static str = "mcready.report/v1";
+
+    fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        let verdict_style = match self.verdict {
+            Verdict::Pass => GOOD,
+            Verdict::Warn => CAUTION,
+            Verdict::Fail => BAD,
+            Verdict::Incomplete => DIM,
+        };
+        if self.quiet {
+            let _ = writeln!(out, "{}", paint(verdict_style, &self.verdict_line()));
+            return out;
+        }
+        let _ = writeln!(out, "{} {}\n", paint(HEADING, "mcready check"), self.target_line());
+        // A fix already printed is referred to, not repeated: the checklist stays readable at a glance.
+        let mut shown: Vec<&str> = Vec::new();
+        for requirement in &self.requirements {
+            let style = status_style(requirement.status);
+            let _ = writeln!(
+                out,
+                "{} {}",
+                paint(style, &requirement.status.mark().to_string()),
+                paint(EMPHASIS, requirement.title)
+            );
+            for check in &requirement.checks {
+                let _ = writeln!(
+                    out,
+                    "    {} {}",
+                    paint(status_style(check.status), &check.status.mark().to_string()),
+                    check.summary
+                );
+                if let Some(remedy) = &check.remedy
+                    && matches!(check.status, Status::Warn | Status::Fail)
+                {
+                    if shown.contains(&remedy.as_str()) {
+                        let _ = writeln!(out, "      {} as above", paint(HEADING, "fix:"));
+                    } else {
+                        let _ = writeln!(out, "      {} {remedy}", paint(HEADING, "fix:"));
+                        shown.push(remedy);
+                    }
+                }
+            }
+        }
+        let _ = writeln!(out, "\n{}", paint(verdict_style, &self.verdict_line()));
+        if self.envelope.interrupted {
+            let cut = self.envelope.cut_short.join(", ");
+            let _ = writeln!(
+                out,
+                "{}",
+                paint(
+                    CAUTION,
+                    &format!("Interrupted: cut short ({cut}); what those windows could not observe is skip.")
+                )
+            );
+        }
+        let _ = writeln!(out, "\n{}", paint(HEADING, "Facts"));
+        for line in self.fact_lines() {
+            let _ = writeln!(out, "  {}", paint(DIM, &line));
+        }
+        out
+    }
+
+    fn markdown_body(&self) -> String {
+        let mut out = format!(
+            "**{}** — {}\n\n",
+            markdown::escape(&self.verdict_line()),
+            markdown::escape(&self.target_line())
+        );
+        for requirement in &self.requirements {
+            let _ = writeln!(
+                out,
+                "- {} **{}** (`{}`: {})",
+                requirement.status.mark(),
+                markdown::escape(requirement.title),
+                requirement.id,
+                requirement.status.as_str()
+            );
+            for check in &requirement.checks {
+                let _ = writeln!(
+                    out,
+                    "  - {} `{}` {}",
+                    check.status.mark(),
+                    check.id,
+                    markdown::prose(&check.summary)
+                );
+                if let Some(remedy) = &check.remedy
+                    && matches!(check.status, Status::Warn | Status::Fail)
+                {
+                    let _ = writeln!(out, "    - fix: {}", markdown::prose(remedy));
+                }
+            }
+        }
+        let mut facts = format!(
+            "- host: {} — {} {}\n",
+            markdown::escape(&self.envelope.host.hostname),
+            markdown::escape(self.envelope.host.os_version.as_deref().unwrap_or(self.envelope.host.os)),
+            markdown::escape(self.envelope.host.kernel.as_deref().unwrap_or(""))
+        );
+        for line in self.fact_lines() {
+            let _ = writeln!(facts, "- {}", markdown::prose(&line));
+        }
+        out.push_str(&markdown::details("Facts", &facts));
+        out
+    }
+}
+
+/// The document from what was gathered, observed and evaluated.
+#[must_use]
+pub fn build(
+    envelope: Envelope,
+    snapshot: Snapshot,
+    requirements: Vec<Requirement>,
+    own_actions: Vec<OwnAction>,
+    (strict, quiet, verbose): (bool, bool, bool),
+) -> ReportDocument {
+    let verdict = Verdict::of(&requirements);
+    let answers = snapshot.probe.done().map(|p| p.answers.clone()).unwrap_or_default();
+    let phones = snapshot.listen.done().map(|l| l.phones.clone()).unwrap_or_default();
+    let facts = snapshot.facts;
+    ReportDocument {
+        envelope,
+        target: Target {
+            group: snapshot.group,
+            port: snapshot.port,
+            interface: snapshot.pnp_interface,
+            interface_rule: snapshot.interface_rule,
+        },
+        verdict,
+        requirements,
+        facts: ReportFacts {
+            interfaces: facts.interfaces,
+            routes: facts.routes,
+            group_route: facts.group_route,
+            memberships: facts.memberships,
+            listeners: facts.listeners,
+            firewall: facts.firewall,
+            querier: snapshot.querier,
+            peer: snapshot.peer,
+            phones,
+            answers,
+            probe: snapshot.probe,
+            listen: snapshot.listen,
+            notes: facts.notes,
+            own_actions,
+        },
+        strict,
+        quiet,
+        verbose,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::{healthy, wrong_nic};
+
+    fn document(snapshot: Snapshot) -> ReportDocument {
+        let requirements = crate::checks::evaluate(&snapshot);
+        let host = crate::facts::HostInfo {
+            hostname: "pbx01".into(),
+            os: "linux",
+            os_version: Some("Debian GNU/Linux 12 (bookworm)".into()),
+            kernel: Some("6.1.0-18-amd64".into()),
+            privileged: true,
+        };
+        let mut envelope = Envelope::new(ReportDocument::SCHEMA, host)
+            .invoked_as("mcready check --phone 198.51.100.20 --format markdown".into());
+        envelope.generated_at = "2026-11-26T12:00:00Z".into();
+        build(envelope, snapshot, requirements, Vec::new(), (false, false, false))
+    }
+
+    #[test]
+    fn checklist_text_and_markdown() {
+        let document = document(wrong_nic());
+        assert_eq!(document.exit_code(), 1);
+        insta::assert_snapshot!(
+            "check_wrong_nic_text",
+            anstream::adapter::strip_str(&document.to_text()).to_string()
+        );
+        insta::assert_snapshot!("check_wrong_nic_markdown", document.to_markdown());
+    }
+
+    #[test]
+    fn quiet_is_the_verdict_alone() {
+        let mut document = document(healthy());
+        document.quiet = true;
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert_eq!(text, "PASS: ready for PnP provisioning (exit 0)\n");
+    }
+
+    #[test]
+    fn an_interrupted_run_says_so_and_strict_exits_1() {
+        let mut document = document(healthy());
+        document.envelope.cut(vec!["listen"]);
+        let json: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();
+        assert_eq!(
+            (json["interrupted"].as_bool(), json["cut_short"][0].as_str()),
+            (Some(true), Some("listen"))
+        );
+        assert!(document.to_markdown().contains("**interrupted**"));
+        document.strict = true;
+        assert_eq!(document.exit_code(), 1);
+    }
+
+    #[test]
+    fn markdown_keeps_commands_as_typed_and_folds_the_facts() {
+        let markdown = document(wrong_nic()).to_markdown();
+        assert!(
+            markdown.contains("- command: `mcready check --phone 198.51.100.20 --format markdown`"),
+            "{markdown}"
+        );
+        assert!(markdown.contains("<details><summary>Facts</summary>"));
+        assert!(!markdown.contains("\\`"), "no escaped backticks: {markdown}");
+    }
+
+    #[test]
+    fn json_keeps_the_contract_order() {
+        let json = document(healthy()).to_json();
+        let keys = [
+            "\"schema\"",
+            "\"tool\"",
+            "\"generated_at\"",
+            "\"host\"",
+            "\"target\"",
+            "\"verdict\"",
+            "\"requirements\"",
+            "\"facts\"",
+        ];
+        let positions: Vec<usize> = keys.iter().map(|k| json.find(k).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{json}");
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let ids: Vec<&str> =
+            value["requirements"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids, ["pbx-membership", "same-subnet", "network-multicast", "phone-pnp"]);
+    }
+}

@@ -1,0 +1,193 @@
+//! The `mcready.listen/v1` document (phones heard in a window) and how listening events stream.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::stream::StreamEvent;
+use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint};
+use super::{Document, Envelope, markdown};
+use crate::net::OwnAction;
+use crate::observe::listen::ListenEvent;
+use crate::observed::{ListenReport, Phone};
+
+/// The `mcready.listen/v1` document.
+#[derive(Debug, Serialize)]
+pub struct ListenDocument {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub interface: String,
+    #[serde(flatten)]
+    pub report: ListenReport,
+    pub own_actions: Vec<OwnAction>,
+    #[serde(skip)]
+    pub quiet: bool,
+    #[serde(skip)]
+    pub verbose: bool,
+}
+
+impl ListenDocument {
+    fn answer(&self) -> String {
+        let phones = self.report.phones.len();
+        let secs = self.report.duration_secs;
+        if phones == 0 {
+            format!(
+                "No phone was heard on {} in {secs} s. Reboot a phone while listening (PnP runs at boot).",
+                self.interface
+            )
+        } else {
+            format!("{phones} phone(s) heard on {} in {secs} s.", self.interface)
+        }
+    }
+
+    fn phone_row(phone: &Phone) -> Vec<String> {
+        let text = |value: &Option<String>| value.clone().unwrap_or_default();
+        vec![
+            text(&phone.mac),
+            text(&phone.vendor),
+            text(&phone.model),
+            text(&phone.firmware),
+            phone.source.to_string(),
+            phone.ttl.map_or_else(String::new, |ttl| ttl.to_string()),
+            match phone.same_subnet {
+                Some(true) => "yes".into(),
+                Some(false) => "NO".into(),
+                None => String::new(),
+            },
+            phone.subscribes.to_string(),
+            phone.answered_by.join(", "),
+        ]
+    }
+
+    fn findings(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if !self.report.captured_not_delivered.is_empty() {
+            let sources: Vec<String> =
+                self.report.captured_not_delivered.iter().map(ToString::to_string).collect();
+            lines.push(format!(
+                "Seen on the wire but never delivered to a socket (a host firewall rule or a strict rp_filter drops them): {}",
+                sources.join(", ")
+            ));
+        }
+        for other in &self.report.non_pnp {
+            lines.push(format!(
+                "Other SIP on the group: {} from {} ×{}{}",
+                other.kind,
+                other.source,
+                other.count,
+                other.user_agent.as_deref().map(|ua| format!(" ({ua})")).unwrap_or_default()
+            ));
+        }
+        if self.report.junk > 0 {
+            lines.push(format!("{} datagram(s) to the port that were not SIP (ignored).", self.report.junk));
+        }
+        lines.push(format!(
+            "Multicast from another LAN host {}reached this host.",
+            if self.report.lan_multicast_heard { "" } else { "never " }
+        ));
+        if self.report.interrupted {
+            lines.push("Interrupted: the window was cut short, so silence in it proves nothing.".into());
+        }
+        lines
+    }
+}
+
+const PHONE_COLUMNS: [&str; 9] =
+    ["MAC", "VENDOR", "MODEL", "FIRMWARE", "SOURCE", "TTL", "SAME SUBNET", "SUBSCRIBES", "ANSWERED BY"];
+
+impl Document for ListenDocument {
+    const SCHEMA: &'static str = "mcready.listen/v1";
+
+    fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    fn to_text(&self) -> String {
+        let mut out = String::new();
+        if !self.quiet && !self.report.phones.is_empty() {
+            let mut table = Table::new(PHONE_COLUMNS.to_vec());
+            for phone in &self.report.phones {
+                let row = Self::phone_row(phone);
+                let mut cells: Vec<Cell> = row.into_iter().map(Cell::from).collect();
+                if let Some(cell) = cells.first_mut() {
+                    *cell = Cell::styled(phone.mac.clone().unwrap_or_default(), EMPHASIS);
+                }
+                if phone.same_subnet == Some(false)
+                    && let Some(cell) = cells.get_mut(6)
+                {
+                    *cell = Cell::styled("NO", BAD);
+                }
+                table.row(cells);
+            }
+            table.write(&mut out, 0);
+            out.push('\n');
+        }
+        let mark = if self.report.phones.is_empty() { paint(BAD, "✘") } else { paint(GOOD, "✔") };
+        let _ = writeln!(out, "{mark} {}", self.answer());
+        if !self.quiet {
+            for line in self.findings() {
+                let _ = writeln!(out, "  {line}");
+            }
+            for limit in &self.report.limits {
+                let _ = writeln!(out, "  {}", paint(CAUTION, &format!("limit: {limit}")));
+            }
+            if self.verbose {
+                for action in &self.own_actions {
+                    let _ = writeln!(out, "  {}", paint(DIM, &action.line()));
+                }
+            }
+        }
+        out
+    }
+
+    fn markdown_body(&self) -> String {
+        let mut out = String::new();
+        let mark = if self.report.phones.is_empty() { "✘" } else { "✔" };
+        let _ = writeln!(out, "**{mark}** {}\n", markdown::escape(&self.answer()));
+        if !self.report.phones.is_empty() {
+            let rows: Vec<Vec<String>> = self.report.phones.iter().map(Self::phone_row).collect();
+            let header: Vec<String> = PHONE_COLUMNS.iter().map(|c| c.to_lowercase()).collect();
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            out.push_str(&markdown::table(&header, &rows));
+            out.push('\n');
+        }
+        for line in self.findings() {
+            let _ = writeln!(out, "- {}", markdown::prose(&line));
+        }
+        for limit in &self.report.limits {
+            let _ = writeln!(out, "- limit: {}", markdown::prose(limit));
+        }
+        out
+    }
+}
+
+/// How each listening event streams: one line each; a tick only feeds the progress line.
+impl StreamEvent for ListenEvent {
+    fn line(&self) -> Option<String> {
+        let event = self;
+        let or_unknown = |text: &Option<String>| text.clone().unwrap_or_else(|| "?".to_owned());
+        let body = match event {
+            ListenEvent::Phone { phone } => format!(
+                "phone {} {} {} {} from {} (TTL {}, {})",
+                phone.mac.clone().unwrap_or_else(|| "(no MAC)".into()),
+                or_unknown(&phone.vendor),
+                or_unknown(&phone.model),
+                or_unknown(&phone.firmware),
+                phone.source,
+                phone.ttl.map_or_else(|| "?".to_owned(), |ttl| ttl.to_string()),
+                if phone.same_subnet == Some(true) { "same subnet" } else { "NOT in the interface's subnet" }
+            ),
+            ListenEvent::Again { phone, subscribes } => {
+                format!("phone {phone} again ({subscribes} SUBSCRIBEs)")
+            }
+            ListenEvent::Answered { phone, by } => format!("phone {phone} answered by this host: {by}"),
+            ListenEvent::NonPnp { source, kind } => format!("other SIP on the group: {kind} from {source}"),
+            ListenEvent::Junk { source, total } => {
+                format!("not SIP: datagram from {source} ({total} so far)")
+            }
+            ListenEvent::Limit { message } => format!("limit: {message}"),
+            ListenEvent::Tick { .. } => return None,
+        };
+        Some(body)
+    }
+}

@@ -1,0 +1,35 @@
+//! The command line of the active commands, in the namespace lab: global and `check` options before
+//! the command (`mcready -q --no-probe check`), and `--phone`/`--peer` values that contradict the host.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::{stdout, two_hosts};
+
+#[test]
+fn options_before_the_command_reach_check() {
+    let Some((lab, a, _b)) = two_hosts("options_before_check") else { return };
+    let out = lab.mcready(&a, &["-q", "--no-probe", "-i", "eth0", "check"]);
+    let text = stdout(&out);
+    assert_ne!(out.status.code(), Some(2), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(text.lines().count(), 1, "-q prints the verdict alone: {text}");
+    let doc = common::json(&lab.mcready(&a, &["--json", "--no-probe", "check", "-i", "eth0"]));
+    assert_eq!(doc["schema"], "mcready.report/v1");
+    assert!(doc["facts"]["own_actions"].as_array().unwrap().is_empty(), "--no-probe sends nothing: {doc}");
+}
+
+#[test]
+fn the_hosts_own_address_is_not_a_phone() {
+    let Some((lab, a, _b)) = two_hosts("own_address_not_a_phone") else { return };
+    for args in [
+        &["check", "--no-probe", "--phone", "198.51.100.10"][..],
+        &["check", "--no-probe", "--peer", "198.51.100.10:5060"],
+        &["check", "--no-probe", "--phone", "198.51.100.255"],
+    ] {
+        let out = lab.mcready(&a, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("own address") || stderr.contains("broadcast address"), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+}
