@@ -266,15 +266,7 @@ fn memberships(notes: &mut Vec<GatherNote>) -> Result<Vec<Membership>, GatherErr
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
         Err(source) => return Err(GatherError::Unreadable { path: "/proc/net/igmp6".into(), source }),
     }
-    Ok(rows
-        .into_iter()
-        .map(|row| Membership {
-            interface: row.device,
-            interface_index: row.index,
-            group: row.group,
-            users: Some(row.users),
-        })
-        .collect())
+    Ok(rows.into_iter().map(Membership::from).collect())
 }
 
 fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Result<Vec<Listener>, GatherError> {

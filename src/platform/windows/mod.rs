@@ -71,13 +71,13 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
 }
 
 pub fn host_info() -> HostInfo {
-    let version = system::version();
+    let release = system::release();
     let wine = system::wine_version();
     let os_version = match (
         iphelper::windows_version(
-            version.product.as_deref(),
-            version.display_version.as_deref(),
-            version.build,
+            release.product.as_deref(),
+            release.display_version.as_deref(),
+            release.build,
         ),
         wine,
     ) {
@@ -89,7 +89,7 @@ pub fn host_info() -> HostInfo {
         hostname: system::hostname().unwrap_or_default(),
         os: "windows",
         os_version,
-        kernel: version.kernel(),
+        kernel: release.kernel(),
         privileged: privileges().admin,
     }
 }
@@ -255,18 +255,7 @@ fn wine_memberships() -> Option<Vec<Membership>> {
     system::wine_version()?;
     let text = std::fs::read_to_string(r"Z:\proc\net\igmp").ok()?;
     let parsed = procfs::parse_igmp(&text, procfs::ByteOrder::NATIVE);
-    Some(
-        parsed
-            .rows
-            .into_iter()
-            .map(|row| Membership {
-                interface: row.device,
-                interface_index: row.index,
-                group: row.group,
-                users: Some(row.users),
-            })
-            .collect(),
-    )
+    Some(parsed.rows.into_iter().map(Membership::from).collect())
 }
 
 fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {

@@ -70,7 +70,7 @@ fn registry_dword(value: &str) -> Option<u32> {
 }
 
 /// The registry's account of the Windows version.
-pub(super) struct Version {
+pub(super) struct Release {
     pub product: Option<String>,
     pub display_version: Option<String>,
     pub build: Option<u32>,
@@ -79,7 +79,7 @@ pub(super) struct Version {
     update: Option<u32>,
 }
 
-impl Version {
+impl Release {
     /// `10.0.22631.3007`: the kernel's version as `winver` shows it.
     pub(super) fn kernel(&self) -> Option<String> {
         let (major, minor, build) = (self.major?, self.minor?, self.build?);
@@ -90,8 +90,8 @@ impl Version {
     }
 }
 
-pub(super) fn version() -> Version {
-    Version {
+pub(super) fn release() -> Release {
+    Release {
         product: registry_string("ProductName"),
         // 20H2 and later; older releases only have ReleaseId.
         display_version: registry_string("DisplayVersion").or_else(|| registry_string("ReleaseId")),
