@@ -129,8 +129,8 @@ echo "wine-test: mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&
 pbx=$!
 trap 'kill "$pbx" 2>/dev/null || true; cleanup' EXIT
 sleep 0.5
-for command in "interfaces --json" "joins --json" "check --no-probe --json"; do
-  out="$work/${command%% *}.json"
+for command in "interfaces --json" "joins --json" "check --no-probe --json" "interfaces --json -i PBX0"; do
+  out="$work/$(printf %s "$command" | tr -c 'a-zA-Z0-9' '_').json"
   set +e
   # shellcheck disable=SC2086 # the command's words are meant to split
   "${in_ns[@]}" wine "$exe" $command >"$out" 2>"$out.err"
@@ -145,9 +145,11 @@ for command in "interfaces --json" "joins --json" "check --no-probe --json"; do
   fi
 done
 python3 - "$work" <<'EOF' || status=1
-import json, sys
+import json, re, sys
 work = sys.argv[1]
-interfaces = json.load(open(f"{work}/interfaces.json"))
+def doc(command):
+    return json.load(open(f"{work}/{re.sub('[^a-zA-Z0-9]', '_', command)}.json"))
+interfaces = doc("interfaces --json")
 by_name = {i["name"]: i for i in interfaces["interfaces"]}
 for name, address in [("pbx0", "198.51.100.10/24"), ("phones0", "198.51.100.20/24")]:
     assert name in by_name, f"{name} missing from interfaces: {sorted(by_name)}"
@@ -157,13 +159,16 @@ for i in interfaces["interfaces"]:
     print(f"  {i['index']:>3} {i['name']:<10} {i['kind']:<9} {' '.join(i['ipv4'] + i['ipv6'])}", file=sys.stderr)
 route = interfaces["group_route"]
 print(f"  group route: {route and route['interface']} ({route and route['method']})", file=sys.stderr)
-joins = json.load(open(f"{work}/joins.json"))
+joins = doc("joins --json")
 assert joins["schema"] == "mcready.joins/v1", joins
 assert "pbx0" in joins["joined_on"], joins["joined_on"]
 print(f"  joins: joined on {joins['joined_on']}; notes: {[n['message'][:60] for n in joins['notes']]}", file=sys.stderr)
-report = json.load(open(f"{work}/check.json"))
+report = doc("check --no-probe --json")
 assert report["schema"] == "mcready.report/v1", report.get("schema")
 print(f"  check: verdict {report['verdict']}", file=sys.stderr)
+# -i takes the name in any case (Windows aliases are case-insensitive), the index or the GUID.
+only = doc("interfaces --json -i PBX0")
+assert [i["name"] for i in only["interfaces"]] == ["pbx0"], only["interfaces"]
 EOF
 
 echo "wine-test: $([ "$status" = 0 ] && echo ok || echo FAILED) ($((SECONDS - start)) s)" >&2

@@ -211,6 +211,17 @@ pub fn is_apipa(addr: IpAddr) -> bool {
     matches!(addr, IpAddr::V4(v4) if v4.is_link_local())
 }
 
+/// Connected adapters whose only IPv4 addresses are APIPA ones, by name: worth a note, since phones
+/// on that LAN (given addresses by DHCP) are not on the adapter's subnet.
+#[must_use]
+pub fn apipa_only(interfaces: &[Interface]) -> Vec<&str> {
+    interfaces
+        .iter()
+        .filter(|i| i.flags.running && !i.ipv4.is_empty() && i.ipv4.iter().all(|net| is_apipa(net.addr)))
+        .map(|i| i.name.as_str())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -435,6 +446,11 @@ mod tests {
 
     #[test]
     fn apipa() {
+        let mut dhcp_failed = iface(7, None, true);
+        dhcp_failed.ipv4 = vec![IpNet::new("169.254.33.7".parse().unwrap(), 16)];
+        let mut down = dhcp_failed.clone();
+        down.flags.running = false;
+        assert_eq!(apipa_only(&[iface(12, None, true), dhcp_failed, down]), ["if7"]);
         assert!(is_apipa("169.254.10.20".parse().unwrap()));
         assert!(!is_apipa("198.51.100.1".parse().unwrap()));
         assert!(!is_apipa("fe80::1".parse().unwrap()));

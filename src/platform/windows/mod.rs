@@ -32,6 +32,14 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
         .map_err(|source| GatherError::Os { what: "list network adapters (GetAdaptersAddresses)", source })?;
     let mut interfaces: Vec<Interface> = adapters.iter().map(|a| a.interface.clone()).collect();
     interface_metrics(&mut interfaces, &mut notes);
+    for name in iphelper::apipa_only(&interfaces) {
+        notes.push(note(
+            "addresses",
+            format!(
+                "{name} has only a 169.254.x.x (APIPA) IPv4 address: DHCP did not answer on that adapter"
+            ),
+        ));
+    }
     interfaces.sort_by_key(|i| i.index);
     let names: HashMap<u32, String> = interfaces.iter().map(|i| (i.index, i.name.clone())).collect();
 
