@@ -122,34 +122,52 @@ if [ "$run_tests" = 1 ]; then
   fi
 fi
 
-# 6. mcready.exe itself, with the lab's stand-in PBX (a Linux process in the namespace) joined on pbx0:
-# the namespace's adapters with their addresses, the join, and a full check report.
-echo "wine-test: mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&2
-"${in_ns[@]}" python3 tests/fixtures/lab/pbx.py 198.51.100.10 >/dev/null 2>&1 &
-pbx=$!
-trap 'kill "$pbx" 2>/dev/null || true; cleanup' EXIT
-sleep 0.5
-for command in "interfaces --json" "joins --json" "check --no-probe --json" "interfaces --json -i PBX0"; do
-  out="$work/$(printf %s "$command" | tr -c 'a-zA-Z0-9' '_').json"
+# 6. mcready.exe itself, with the lab's stand-in PBX (a Linux process in the namespace): joined on pbx0,
+# the namespace's adapters with their addresses, the join, and a full check report; then, with the
+# group routed by phones0 and the PBX joining with INADDR_ANY, a failing check whose fix is Windows
+# commands.
+run_mcready() { # FILE-TAG ARGS…: run mcready.exe in the namespace, output to $work/TAG.json
+  local out="$work/$1.json" code
+  shift
   set +e
-  # shellcheck disable=SC2086 # the command's words are meant to split
-  "${in_ns[@]}" wine "$exe" $command >"$out" 2>"$out.err"
+  "${in_ns[@]}" wine "$exe" "$@" >"$out" 2>"$out.err"
   code=$?
   set -e
-  echo "wine-test: mcready.exe $command exited $code ($out)" >&2
+  echo "wine-test: mcready.exe $* exited $code ($out)" >&2
   # Exit 2 means "could not run": a failure here. check may say 1 (not ready). Every output must be
   # JSON (checked below): an abort leaves it empty.
   if [ "$code" -gt 1 ]; then
     sed 's/^/  /' "$out.err" >&2
     status=1
   fi
-done
+}
+pbx=
+trap 'if [ -n "$pbx" ]; then kill "$pbx" 2>/dev/null || true; fi; cleanup' EXIT
+start_pbx() {
+  if [ -n "$pbx" ]; then
+    kill "$pbx" 2>/dev/null || true
+    wait "$pbx" 2>/dev/null || true
+  fi
+  "${in_ns[@]}" python3 tests/fixtures/lab/pbx.py "$@" >/dev/null 2>&1 &
+  pbx=$!
+  sleep 0.5
+}
+echo "wine-test: mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&2
+start_pbx 198.51.100.10
+run_mcready interfaces interfaces --json
+run_mcready joins joins --json
+run_mcready check check --no-probe --json
+run_mcready interfaces-by-alias interfaces --json -i PBX0
+echo "wine-test: the group routed by phones0, where the stand-in PBX's INADDR_ANY join lands" >&2
+ip -n "$ns" route replace 224.0.0.0/4 dev phones0
+start_pbx 198.51.100.10 --any
+run_mcready check-wrong-nic check --no-probe --json -i pbx0
 python3 - "$work" <<'EOF' || status=1
-import json, re, sys
+import json, sys
 work = sys.argv[1]
-def doc(command):
-    return json.load(open(f"{work}/{re.sub('[^a-zA-Z0-9]', '_', command)}.json"))
-interfaces = doc("interfaces --json")
+def doc(tag):
+    return json.load(open(f"{work}/{tag}.json"))
+interfaces = doc("interfaces")
 by_name = {i["name"]: i for i in interfaces["interfaces"]}
 for name, address in [("pbx0", "198.51.100.10/24"), ("phones0", "198.51.100.20/24")]:
     assert name in by_name, f"{name} missing from interfaces: {sorted(by_name)}"
@@ -159,16 +177,23 @@ for i in interfaces["interfaces"]:
     print(f"  {i['index']:>3} {i['name']:<10} {i['kind']:<9} {' '.join(i['ipv4'] + i['ipv6'])}", file=sys.stderr)
 route = interfaces["group_route"]
 print(f"  group route: {route and route['interface']} ({route and route['method']})", file=sys.stderr)
-joins = doc("joins --json")
+joins = doc("joins")
 assert joins["schema"] == "mcready.joins/v1", joins
 assert "pbx0" in joins["joined_on"], joins["joined_on"]
 print(f"  joins: joined on {joins['joined_on']}; notes: {[n['message'][:60] for n in joins['notes']]}", file=sys.stderr)
-report = doc("check --no-probe --json")
+report = doc("check")
 assert report["schema"] == "mcready.report/v1", report.get("schema")
 print(f"  check: verdict {report['verdict']}", file=sys.stderr)
 # -i takes the name in any case (Windows aliases are case-insensitive), the index or the GUID.
-only = doc("interfaces --json -i PBX0")
+only = doc("interfaces-by-alias")
 assert [i["name"] for i in only["interfaces"]] == ["pbx0"], only["interfaces"]
+wrong = doc("check-wrong-nic")
+first = wrong["requirements"][0]["checks"][0]
+assert first["id"] == "membership.on-pnp-interface" and first["status"] == "fail", first
+assert "New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex" in first["remedy"], first["remedy"]
+assert "netsh interface ipv4 show joins" in first["remedy"], first["remedy"]
+print(f"  check, group routed by phones0: {wrong['verdict']}; {first['summary']}", file=sys.stderr)
+print(f"    fix: {first['remedy'][:150]}…", file=sys.stderr)
 EOF
 
 echo "wine-test: $([ "$status" = 0 ] && echo ok || echo FAILED) ($((SECONDS - start)) s)" >&2

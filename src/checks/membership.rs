@@ -82,6 +82,23 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
+    // When the OS already routes the group by the PnP interface, a route change moves nothing: the PBX
+    // named the other interface itself (its bind address or interface setting).
+    let routed_here = snapshot.facts.group_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(pnp);
+    let fix = if routed_here {
+        let address = snapshot
+            .pnp_interface()
+            .and_then(|i| i.ipv4.first())
+            .map_or_else(String::new, |net| format!(" ({})", net.addr));
+        format!(
+            "The OS already sends {} out of {pnp}, so the PBX chose {} itself: set the PBX's SIP / PnP network \
+             interface (or bind address) to {pnp}{address}, then restart it and check again.",
+            snapshot.group,
+            joined_on.join(", ")
+        )
+    } else {
+        remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp)
+    };
     check(
         ON_PNP_INTERFACE,
         Status::Fail,
@@ -90,7 +107,7 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             snapshot.group,
             joined_on.join(", ")
         ),
-        Some(remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp)),
+        Some(fix),
         evidence,
     )
 }

@@ -97,12 +97,17 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
         Some((rival, prefix, effective, route_metric)) => {
             let _ = write!(
                 fix,
-                ": now \"{}\" (index {}) ranks first with a /{prefix} route and effective metric {effective} \
-                 (route metric {route_metric} + interface metric {}).",
-                rival.name,
-                rival.index,
-                rival.metric.map_or_else(|| "unknown".into(), |m| m.to_string())
+                ": now \"{}\" (index {}) ranks first with a /{prefix} route",
+                rival.name, rival.index
             );
+            let _ = match rival.metric {
+                Some(metric) => write!(
+                    fix,
+                    " and effective metric {effective} (route metric {route_metric} + interface metric {metric})."
+                ),
+                // Without its interface metric the sum is unknown: say so rather than print the route's alone.
+                None => write!(fix, " (route metric {route_metric}; its interface metric was not read)."),
+            };
         }
         None => fix.push('.'),
     }
@@ -112,16 +117,22 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
          (kept across reboots and applied at the next boot; the same with `-PolicyStore ActiveStore` applies it now)"
     );
     let _ = write!(fix, " Add a persistent multicast route on it: {route_fix}");
-    if let (Some(metric), Some((_, _, effective, _))) = (target.metric, best_rival) {
+    if let Some(metric) = target.metric {
         let _ = write!(fix, "; its effective metric becomes {}", effective_metric(1, Some(metric)));
-        if effective_metric(1, Some(metric)) >= effective {
+        if let Some((rival, _, effective, _)) = best_rival
+            && rival.metric.is_some()
+            && effective_metric(1, Some(metric)) >= effective
+        {
             let _ = write!(fix, ", still not below {effective}: lower its interface metric as well");
         }
     }
     fix.push('.');
-    // The interface-metric alternative: room below the best rival with the target's own group route.
-    match (target.metric, own_route, best_rival) {
-        (Some(_), Some((own_prefix, own_route_metric)), Some((rival, prefix, effective, _)))
+    // The interface-metric alternative: room below the best rival with the target's own group route —
+    // computable only when both interface metrics were read.
+    let metrics_known =
+        target.metric.is_some() && best_rival.is_none_or(|(rival, ..)| rival.metric.is_some());
+    match (metrics_known, own_route, best_rival) {
+        (true, Some((own_prefix, own_route_metric)), Some((rival, prefix, effective, _)))
             if own_prefix >= prefix =>
         {
             let room = effective.saturating_sub(own_route_metric);
@@ -141,7 +152,7 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
                 );
             }
         }
-        (None, _, _) => {
+        (false, _, _) => {
             let _ = write!(
                 fix,
                 " Or lower its interface metric below the others' (`Get-NetIPInterface -AddressFamily IPv4` shows them; \

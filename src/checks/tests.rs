@@ -395,3 +395,29 @@ fn powershell_names_are_quoted_literally() {
         "`Disable-NetAdapter -Name 'Bob''s $Wi-Fi' -Confirm:$false`"
     );
 }
+
+#[test]
+fn a_pbx_that_names_the_wrong_interface_itself_is_told_to_bind_the_right_one() {
+    let mut snapshot = healthy();
+    let wlan0 = super::fixtures::interface(3, "wlan0", crate::facts::InterfaceKind::Wifi, "203.0.113.55/24");
+    snapshot.facts.interfaces.push(wlan0);
+    snapshot.facts.memberships[0].interface = "wlan0".into();
+    // The group's route already leaves by eth0: no route change would move the PBX.
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("so the PBX chose wlan0 itself") && fix.contains("eth0 (198.51.100.10)"), "{fix}");
+    assert!(!fix.contains("ip route add"), "{fix}");
+}
+
+#[test]
+fn windows_fix_never_prints_a_sum_it_could_not_compute() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.interfaces[2].metric = None;
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("(route metric 256; its interface metric was not read)"), "{fix}");
+    assert!(!fix.contains("effective metric 256"), "{fix}");
+    assert!(fix.contains("`Get-NetIPInterface -AddressFamily IPv4` shows them"), "{fix}");
+    // Its own effective metric with the new route is known: 1 + 25.
+    assert!(fix.contains("its effective metric becomes 26."), "{fix}");
+}
