@@ -174,6 +174,10 @@ pub struct Route {
     pub interface: Option<String>,
     pub interface_index: Option<u32>,
     pub metric: u32,
+    /// What Windows ranks the route by: its metric plus its interface's metric (the figure `route print`
+    /// shows). `None` on other OSes, and where the interface's metric was not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_metric: Option<u32>,
     /// The routing table: `main`, `local`, `default` or a number.
     pub table: String,
     pub route_type: RouteType,

@@ -69,6 +69,7 @@ fn default_route(via: &str, dev: &str, index: u32, metric: u32) -> Route {
         interface: Some(dev.into()),
         interface_index: Some(index),
         metric,
+        effective_metric: None,
         table: "main".into(),
         route_type: RouteType::Unicast,
         source: None,

@@ -174,6 +174,7 @@ pub fn win_route(
         interface: Some(name.into()),
         interface_index: Some(index),
         metric,
+        effective_metric: None,
         table: "main".into(),
         route_type: RouteType::Unicast,
         source: None,

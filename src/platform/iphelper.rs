@@ -113,6 +113,17 @@ pub fn classify_adapter(adapter: &AdapterObservation) -> (InterfaceKind, Option<
     }
 }
 
+/// Sets each route's effective metric — its metric plus its interface's — where the interface's metric
+/// is known; IPv6 routes take the IPv4 interface metric only when the OS reports no other (it does
+/// not here), so they are left alone.
+pub fn fill_effective_metrics(routes: &mut [Route], interfaces: &[Interface]) {
+    for route in routes.iter_mut().filter(|r| r.destination.addr.is_ipv4()) {
+        let metric =
+            route.interface_index.and_then(|index| interfaces.iter().find(|i| i.index == index)?.metric);
+        route.effective_metric = metric.map(|m| effective_metric(route.metric, Some(m)));
+    }
+}
+
 /// Where Windows would send `group`, and so where a PBX's join with `INADDR_ANY` lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Landing {
@@ -350,6 +361,7 @@ mod tests {
             interface: None,
             interface_index: Some(index),
             metric,
+            effective_metric: None,
             table: "main".into(),
             route_type: RouteType::Unicast,
             source: None,
@@ -394,6 +406,16 @@ mod tests {
         assert_eq!(join_lands_on(GROUP, &routes[1..], &interfaces), None);
         // Untrusted metrics never overflow.
         assert_eq!(effective_metric(u32::MAX, Some(7)), u32::MAX);
+    }
+
+    #[test]
+    fn effective_metrics_only_where_the_interface_metric_is_known() {
+        let interfaces = [iface(12, Some(25), true), iface(17, None, true)];
+        let mut routes =
+            [route("224.0.0.0", 4, 12, 256), route("224.0.0.0", 4, 17, 256), route("::", 0, 12, 256)];
+        fill_effective_metrics(&mut routes, &interfaces);
+        let effective: Vec<Option<u32>> = routes.iter().map(|r| r.effective_metric).collect();
+        assert_eq!(effective, [Some(281), None, None]);
     }
 
     #[test]

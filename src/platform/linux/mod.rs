@@ -221,6 +221,7 @@ fn routes(names: &HashMap<u32, String>, notes: &mut Vec<GatherNote>) -> Result<V
                     interface_index: index_of.get(row.device.as_str()).copied(),
                     interface: Some(row.device),
                     metric: row.metric,
+                    effective_metric: None,
                     table: "main".into(),
                     route_type: RouteType::Unicast,
                     source: None,

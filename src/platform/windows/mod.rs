@@ -47,7 +47,10 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     // The group's route is judged from the route table too, so read it whenever either is asked for.
     if options.scope.routes || options.scope.group_route {
         match routes::forward_table(&names) {
-            Ok(rows) => facts.routes = rows,
+            Ok(mut rows) => {
+                iphelper::fill_effective_metrics(&mut rows, &interfaces);
+                facts.routes = rows;
+            }
             Err(error) => notes.push(note("GetIpForwardTable2", format!("routes not read: {error}"))),
         }
     }

@@ -44,6 +44,8 @@ fn route(row: &MIB_IPFORWARD_ROW2, names: &HashMap<u32, String>) -> Option<Route
         interface: names.get(&row.InterfaceIndex).cloned(),
         interface_index: Some(row.InterfaceIndex),
         metric: row.Metric,
+        // Filled in once the interface metrics are known (`iphelper::fill_effective_metrics`).
+        effective_metric: None,
         // Windows has one routing table per compartment; mcready reads the default compartment.
         table: "main".into(),
         // Routes to this host's own addresses are marked loopback.
