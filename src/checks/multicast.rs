@@ -97,6 +97,20 @@ fn host_firewall(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
+    // Until Windows Defender Firewall is read, nothing read means nothing known there, not "no firewall".
+    if read.is_empty() && snapshot.os == super::OsFamily::Windows {
+        return check(
+            HOST_FIREWALL,
+            Status::Skip,
+            format!(
+                "Windows Defender Firewall is not read by mcready yet. List its rules for UDP {0}: \
+                 `Get-NetFirewallPortFilter | Where-Object {{ $_.Protocol -eq 'UDP' -and $_.LocalPort -eq {0} }} | Get-NetFirewallRule`.",
+                snapshot.port
+            ),
+            None,
+            evidence,
+        );
+    }
     let summary = if read.is_empty() {
         "No host firewall tool is installed (nft, iptables): nothing filters input here.".to_owned()
     } else {

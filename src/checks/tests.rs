@@ -421,3 +421,11 @@ fn windows_fix_never_prints_a_sum_it_could_not_compute() {
     // Its own effective metric with the new route is known: 1 + 25.
     assert!(fix.contains("its effective metric becomes 26."), "{fix}");
 }
+
+#[test]
+fn an_unread_windows_firewall_is_skip_not_pass() {
+    let snapshot = super::fixtures::windows_wrong_nic();
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Skip);
+    // The same empty facts on Linux mean no firewall tool is installed.
+    assert_eq!(status_of(&healthy(), multicast::HOST_FIREWALL), Pass);
+}
