@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Whole-command benchmark: `mcready check` on a healthy LAN with a PBX answering and a bridge querier.
-# Goal: < 250 ms (without --listen, check returns as soon as its probe answers are in).
+# Whole-command benchmark: `mcready check` on a healthy LAN: a PBX answering 200 OK and NOTIFY and serving
+# its provisioning URL over HTTP, and a bridge querier. Goal: < 50 ms median (without --listen, check waits
+# for a second server in proportion to the first answer's round trip, and for the NOTIFY and the fetch only
+# as long as they take).
 # Builds a throwaway lab of network namespaces (198.51.100.0/24 only) and removes it; needs root,
 # iproute2, python3 and hyperfine (Debian packages). Nothing leaves the namespaces.
 set -euo pipefail

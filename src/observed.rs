@@ -104,9 +104,78 @@ pub struct Answer {
     pub status: Option<u16>,
     pub response_rtt_ms: Option<f64>,
     pub notify_rtt_ms: Option<f64>,
+    /// The URL of its NOTIFY, passwords and tokens redacted.
     pub provisioning_url: Option<String>,
+    /// The URL as sent, for the fetch alone: never serialised, so no format shows its secrets.
+    #[serde(skip)]
+    pub provisioning_url_unredacted: Option<String>,
     /// The responder is one of this host's own addresses (a PBX on this host).
     pub this_host: bool,
+    /// How its NOTIFY looked, when one came: where it was sent and what it carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify: Option<NotifySeen>,
+    /// How long the probe waited for this server's NOTIFY after its 200 OK (the phone's window is 5 s).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notify_waited_ms: Option<f64>,
+}
+
+/// A NOTIFY as a phone receives it: the fields a phone depends on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotifySeen {
+    /// It arrived at the SUBSCRIBE's Contact (where RFC 6665 says it goes), not only at its source port.
+    pub to_contact: bool,
+    pub request_uri: String,
+    pub content_type: Option<String>,
+    /// Where the URL was found: `body` (application/url), `external-body`, `untyped-body`.
+    pub url_source: Option<String>,
+}
+
+/// The provisioning URL fetched as a phone would fetch it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FetchReport {
+    /// The URL, passwords and tokens redacted.
+    pub url: String,
+    pub scheme: String,
+    pub host: String,
+    /// The host's addresses as this host resolves it (the literal address when it is one).
+    pub addresses: Vec<std::net::IpAddr>,
+    /// Why the name did not resolve.
+    pub resolve_error: Option<String>,
+    /// Why it was not fetched (judged only): `--no-fetch`, a public host without `--fetch-any`, FTP…
+    pub not_fetched: Option<String>,
+    /// HTTP status, or 200 for a TFTP transfer that completed.
+    pub status: Option<u16>,
+    pub content_type: Option<String>,
+    pub bytes: Option<u64>,
+    /// The scheme of a `WWW-Authenticate` challenge (`Digest`, `Basic`): the server needs credentials.
+    pub challenge: Option<String>,
+    pub error: Option<FetchError>,
+    pub elapsed_ms: f64,
+}
+
+/// Why a fetch failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FetchError {
+    pub kind: FetchErrorKind,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FetchErrorKind {
+    /// No answer in time.
+    Timeout,
+    /// Nothing listens there, or no route to it.
+    Unreachable,
+    /// The TLS certificate does not verify (self-signed, expired, wrong name).
+    TlsUnverified,
+    TooManyRedirects,
+    /// The file is larger than a provisioning file can sensibly be.
+    TooLarge,
+    /// A TFTP server's error packet (file not found, access violation).
+    Refused,
+    /// Anything else the server or the client did wrong.
+    Protocol,
 }
 
 /// The probe's looped-back copy.

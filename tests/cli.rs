@@ -23,8 +23,65 @@ fn help_lists_the_commands_and_exit_codes() {
 }
 
 #[test]
-fn version_is_the_crate_version() {
-    mcready().arg("--version").assert().success().stdout(format!("mcready {}\n", env!("CARGO_PKG_VERSION")));
+fn version_is_the_crate_version_and_the_commit_when_built_from_a_checkout() {
+    let out = mcready().arg("--version").assert().success().get_output().clone();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.starts_with(&format!("mcready {}", env!("CARGO_PKG_VERSION"))), "{text}");
+    let in_checkout = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".git").exists()
+        && std::process::Command::new("git").arg("--version").output().is_ok();
+    if in_checkout {
+        assert!(text.trim_end().ends_with(')') && text.contains(" ("), "the commit is named: {text}");
+    }
+}
+
+/// Every long option `--help` knows, of the top level and of each command.
+fn long_options() -> Vec<String> {
+    use clap::CommandFactory as _;
+    let command = mcready::cli::Cli::command();
+    let mut options: Vec<String> = Vec::new();
+    for cmd in std::iter::once(&command).chain(command.get_subcommands()) {
+        for arg in cmd.get_arguments() {
+            if let Some(long) = arg.get_long() {
+                let option = format!("--{long}");
+                if !options.contains(&option) {
+                    options.push(option);
+                }
+            }
+        }
+    }
+    options
+}
+
+#[test]
+fn completions_and_the_man_page_know_every_option_of_help() {
+    let options = long_options();
+    assert!(options.len() > 15, "{options:?}");
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = mcready().args(["completions", shell]).assert().success().get_output().clone();
+        let script = String::from_utf8_lossy(&out.stdout).into_owned();
+        for command in
+            ["check", "probe", "listen", "respond", "interfaces", "joins", "completions", "manpage"]
+        {
+            assert!(script.contains(command), "{shell} completion lacks {command}");
+        }
+        for option in &options {
+            let bare = option.trim_start_matches('-');
+            assert!(script.contains(bare), "{shell} completion lacks {option}");
+        }
+    }
+    let out = mcready().arg("manpage").assert().success().get_output().clone();
+    let page = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        page.starts_with(".ie") || page.contains(".TH mcready 1"),
+        "roff: {}",
+        &page[..page.len().min(200)]
+    );
+    for option in &options {
+        // roff escapes the dashes: `\-\-phone`.
+        let roff = option.replace('-', "\\-");
+        assert!(page.contains(&roff), "the man page lacks {option}");
+    }
+    mcready().args(["completions", "tcsh"]).assert().code(2);
 }
 
 // Running `mcready` with no command runs `check`, which sends a probe: that is tested only inside the

@@ -100,7 +100,15 @@ pub fn healthy() -> Snapshot {
                 response_rtt_ms: Some(1.1),
                 notify_rtt_ms: Some(1.9),
                 provisioning_url: Some("http://198.51.100.10/prov/{mac}.cfg".into()),
+                provisioning_url_unredacted: Some("http://198.51.100.10/prov/{mac}.cfg".into()),
                 this_host: true,
+                notify: Some(crate::observed::NotifySeen {
+                    to_contact: true,
+                    request_uri: "sip:MAC%3a020000000001@198.51.100.10:40002".into(),
+                    content_type: Some("application/url".into()),
+                    url_source: Some("body".into()),
+                }),
+                notify_waited_ms: Some(0.8),
             }],
             warnings: Vec::new(),
             waited_ms: Some(152.0),
@@ -116,7 +124,29 @@ pub fn healthy() -> Snapshot {
             }],
             scratch_group: Some(Ipv4Addr::new(239, 255, 1, 2)),
         }),
+        fetch: Observed::Done(fetched(Some(200))),
         passive: false,
+    }
+}
+
+/// The healthy PBX's provisioning URL, fetched with `status` (or failing to connect with `None`).
+pub fn fetched(status: Option<u16>) -> crate::observed::FetchReport {
+    crate::observed::FetchReport {
+        url: "http://198.51.100.10/prov/{mac}.cfg".into(),
+        scheme: "http".into(),
+        host: "198.51.100.10".into(),
+        addresses: vec!["198.51.100.10".parse().unwrap()],
+        resolve_error: None,
+        not_fetched: None,
+        status,
+        content_type: status.map(|_| "text/plain".into()),
+        bytes: status.map(|_| 812),
+        challenge: None,
+        error: status.is_none().then(|| crate::observed::FetchError {
+            kind: crate::observed::FetchErrorKind::Unreachable,
+            detail: "Connection refused (os error 111)".into(),
+        }),
+        elapsed_ms: 2.0,
     }
 }
 

@@ -11,6 +11,7 @@
 mod membership;
 mod multicast;
 mod phone;
+mod provisioning;
 pub mod remedy;
 mod subnet;
 
@@ -53,6 +54,8 @@ pub struct Snapshot {
     pub probe: Observed<ProbeReport>,
     pub listen: Observed<ListenReport>,
     pub querier: Observed<QuerierReport>,
+    /// The first answer's provisioning URL, resolved and fetched.
+    pub fetch: Observed<crate::observed::FetchReport>,
     /// `--no-probe`: nothing was sent, so whatever needs sending is `skip`.
     pub passive: bool,
 }
@@ -133,7 +136,8 @@ pub fn choose_interface(
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
     let subnet = subnet::checks(snapshot);
     let multicast = multicast::checks(snapshot);
-    let membership = membership::checks(snapshot, &multicast);
+    let mut membership = membership::checks(snapshot, &multicast);
+    membership.extend(provisioning::checks(snapshot));
     let phone = phone::checks(snapshot, &subnet, &multicast);
     vec![
         Requirement::new(

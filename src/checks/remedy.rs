@@ -254,3 +254,37 @@ pub fn phone_pnp() -> String {
      firmware, or factory-reset it (PnP runs at first boot); then reboot it while mcready listens (`--listen 120`)."
         .into()
 }
+
+/// A PBX that answers 200 OK but never sends the NOTIFY: the PnP service answers, the provisioning
+/// part is not set up.
+#[must_use]
+pub fn pbx_sends_no_notify() -> String {
+    "Set up the PBX's provisioning for PnP (a provisioning URL or template for the phone models), so that its \
+     200 OK is followed by a NOTIFY with the URL. Then look for mcready's SUBSCRIBE in the PBX's log."
+        .into()
+}
+
+/// A NOTIFY whose fields some phones reject.
+#[must_use]
+pub fn pbx_notify_fields() -> String {
+    "Update the PBX, or report the fields above to its vendor: phones expect the NOTIFY at their Contact, \
+     with `Content-Type: application/url` and the URL as the body."
+        .into()
+}
+
+/// A provisioning URL no phone can fetch.
+#[must_use]
+pub fn provisioning_url() -> String {
+    "Set the PBX's provisioning URL to an address the phones can reach: the PBX's address on the phones' LAN, \
+     or a name their DNS resolves to it — never localhost, 127.0.0.1 or a link-local address."
+        .into()
+}
+
+/// A provisioning server that phones cannot fetch from.
+#[must_use]
+pub fn provisioning_server() -> String {
+    "Make the provisioning server answer the URL in the NOTIFY: check that it runs and listens on that port, \
+     that the host firewall lets the phones' subnet reach it, and that it serves the phones' files without \
+     credentials they do not have (or with a certificate they trust)."
+        .into()
+}

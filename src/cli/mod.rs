@@ -13,6 +13,9 @@ use crate::report::Format;
 
 pub use value::PeerAddr;
 
+/// `--version`: the crate version, and the git commit when built from a checkout (`build.rs`).
+pub const VERSION: &str = env!("MCREADY_VERSION");
+
 const AFTER_HELP: &str = "\
 Exit codes: 0 ready (or the command's positive answer), 1 not ready (or its negative answer), 2 could not run,
 130 a second Ctrl-C. A first Ctrl-C ends the observation and prints the report so far.
@@ -26,7 +29,7 @@ Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
 /// requirements fails — PBX membership, same subnet, network multicast, phone PnP — and how to fix it.
 /// The other commands show the pieces: adapters, joins, a probe, phones heard, and a responder for tests.
 #[derive(Debug, Parser)]
-#[command(name = "mcready", version, about, long_about, after_help = AFTER_HELP)]
+#[command(name = "mcready", version = VERSION, about, long_about, after_help = AFTER_HELP)]
 #[command(propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
@@ -142,6 +145,18 @@ pub enum Command {
     /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish), generated from these
+    /// definitions. For example: `mcready completions bash > /etc/bash_completion.d/mcready`.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), generated from these definitions: `mcready manpage | man -l -`.
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Debug, Args, Default, Clone, PartialEq)]
@@ -162,9 +177,19 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
 
-    /// Passive: send nothing at all (no probe, no IGMP join, no peer test); what needs sending is `skip`.
+    /// Passive: send nothing at all (no probe, no IGMP join, no peer test, no fetch); what needs
+    /// sending is `skip`.
     #[arg(long)]
     pub no_probe: bool,
+
+    /// Judge the provisioning URL in the PBX's NOTIFY, but do not fetch it.
+    #[arg(long, conflicts_with = "fetch_any")]
+    pub no_fetch: bool,
+
+    /// Fetch the provisioning URL wherever it points (by default only hosts on the phones' LAN or in
+    /// private ranges are fetched).
+    #[arg(long)]
+    pub fetch_any: bool,
 
     /// Exit 1 unless the verdict is pass and no requirement is skip (the JSON verdict is unchanged).
     #[arg(long)]
@@ -186,6 +211,8 @@ impl CheckArgs {
             listen: after.listen.or(self.listen),
             timeout: after.timeout.or(self.timeout),
             no_probe: self.no_probe || after.no_probe,
+            no_fetch: self.no_fetch || after.no_fetch,
+            fetch_any: self.fetch_any || after.fetch_any,
             strict: self.strict || after.strict,
         }
     }

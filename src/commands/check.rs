@@ -13,6 +13,7 @@ use crate::cli::{CheckArgs, Cli};
 use crate::facts::HostFacts;
 use crate::net::OwnActions;
 use crate::observe::checklist::{self, Plan};
+use crate::observe::fetch::{Reach, Roots};
 use crate::observe::probe::probe_mac;
 use crate::platform::Scope;
 use crate::report::Document as _;
@@ -41,6 +42,12 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         listen: args.listen,
         passive: args.no_probe,
         probe_mac: probe_mac(&envelope.host.hostname, pnp_interface.as_deref().unwrap_or_default()),
+        fetch: match (args.no_fetch, args.fetch_any) {
+            (true, _) => Reach::None,
+            (false, true) => Reach::Any,
+            (false, false) => Reach::Private,
+        },
+        roots: Roots::WebPki,
     };
     let observations = checklist::observe(&facts, interface, &plan, &actions);
     envelope.cut(observations.cut_short());
@@ -57,6 +64,7 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         probe: observations.probe,
         listen: observations.listen,
         querier: observations.querier,
+        fetch: observations.fetch,
         passive: args.no_probe,
     };
     let requirements = checks::evaluate(&snapshot);

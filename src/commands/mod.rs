@@ -3,9 +3,11 @@
 //! [`crate::report`]; no command imports another.
 
 pub mod check;
+pub mod completions;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;
+pub mod manpage;
 pub mod probe;
 pub mod respond;
 
@@ -47,6 +49,8 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Some(Command::Probe(args)) => probe::run(cli, args),
         Some(Command::Listen(args)) => listen::run(cli, args),
         Some(Command::Respond(args)) => respond::run(cli, args),
+        Some(Command::Completions(args)) => Ok(completions::run(args.shell)),
+        Some(Command::Manpage) => manpage::run(),
     }
 }
 

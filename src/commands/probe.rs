@@ -30,6 +30,7 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         ttl: args.ttl,
         timeout: args.timeout,
         settle: probe::SETTLE,
+        notify_window: probe::NOTIFY_WINDOW,
     };
     let mac = probe::probe_mac(&platform::host_info().hostname, &interface.name);
     let report = probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions)?;

@@ -4,16 +4,20 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
+use super::fetch::{self, FetchOptions, Reach, Roots};
 use super::listen::{self, Joining, ListenOptions};
-use super::probe::{self, ProbeOptions};
+use super::probe::{self, NOTIFY_WINDOW, ProbeOptions, Settle};
 use super::querier::{self, QuerierSearch};
 use crate::facts::{HostFacts, Interface};
 use crate::net::{LocalInterface, OwnActions};
-use crate::observed::{ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
+use crate::observed::{Answer, FetchReport, ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
 
-/// The settle time after the first answer: shorter than `probe`'s, so a healthy check stays quick; a
-/// second server on the same LAN answers within a few milliseconds of the first.
-pub const CHECK_SETTLE: Duration = Duration::from_millis(150);
+/// The wait for a second server after the first answer: four round trips of the first, within 20 to
+/// 150 ms, so a healthy check stays quick. A second server on the same LAN answers within a few round
+/// trips of the first, and phones take the first answer anyway, so a slower one matters less (`probe`
+/// waits 300 ms for it).
+pub const CHECK_SETTLE: Settle =
+    Settle::RoundTrips { factor: 4, min: Duration::from_millis(20), max: Duration::from_millis(150) };
 
 /// What `check` asked to observe.
 #[derive(Debug, Clone)]
@@ -27,6 +31,10 @@ pub struct Plan {
     pub passive: bool,
     /// The probe's MAC (stable per host and interface).
     pub probe_mac: crate::sip::MacAddr,
+    /// Which provisioning servers the fetch may reach (`--no-probe` implies none).
+    pub fetch: Reach,
+    /// The trust anchors for an HTTPS provisioning URL.
+    pub roots: Roots,
 }
 
 /// The observations, each made, not asked for, or skipped with the reason.
@@ -36,6 +44,8 @@ pub struct Observations {
     pub querier: Observed<QuerierReport>,
     pub peer: Observed<PeerReport>,
     pub listen: Observed<ListenReport>,
+    /// The first answer's provisioning URL, resolved and fetched as a phone would.
+    pub fetch: Observed<FetchReport>,
 }
 
 impl Observations {
@@ -74,6 +84,7 @@ pub fn observe(
             querier: no_interface(!plan.passive),
             peer: no_interface(plan.peer.is_some() && !plan.passive),
             listen: no_interface(plan.listen.is_some()),
+            fetch: Observed::NotAsked,
         };
     };
     let host_addresses = super::host_addresses(facts);
@@ -109,11 +120,23 @@ pub fn observe(
                 ttl: 1,
                 timeout: plan.timeout,
                 settle: CHECK_SETTLE,
+                notify_window: NOTIFY_WINDOW,
             };
             match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions) {
                 Ok(report) => Observed::Done(report),
                 Err(error) => Observed::Skipped(error.to_string()),
             }
+        };
+        let fetch = match probe.done().and_then(|p| first_answer(&p.answers)) {
+            Some(url) if !crate::interrupt::interrupted() => {
+                let options = FetchOptions {
+                    reach: if plan.passive { Reach::None } else { plan.fetch },
+                    lan: interface.map(|i| i.ipv4.clone()).unwrap_or_default(),
+                    roots: plan.roots.clone(),
+                };
+                Observed::Done(fetch::fetch(url, &options))
+            }
+            _ => Observed::NotAsked,
         };
         let peer = joined(peer_test);
         let listen = match (plan.listen, interface) {
@@ -128,8 +151,17 @@ pub fn observe(
             (Some(_), None) => no_interface(true),
             (None, _) => Observed::NotAsked,
         };
-        Observations { probe, querier: joined(querier), peer, listen }
+        Observations { probe, querier: joined(querier), peer, listen, fetch }
     })
+}
+
+/// The URL of the answer phones take: the first 2xx with a NOTIFY that carried one.
+fn first_answer(answers: &[Answer]) -> Option<&str> {
+    answers
+        .iter()
+        .filter(|a| a.status.is_some_and(|s| (200..300).contains(&s)))
+        .min_by(|a, b| a.response_rtt_ms.partial_cmp(&b.response_rtt_ms).unwrap_or(std::cmp::Ordering::Equal))
+        .and_then(|a| a.provisioning_url_unredacted.as_deref())
 }
 
 /// What an observation that was asked for says when there is no interface to make it on.

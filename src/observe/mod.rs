@@ -15,6 +15,7 @@
 pub mod checklist;
 #[cfg(test)]
 pub(crate) mod fake;
+pub mod fetch;
 pub mod listen;
 pub mod peer;
 pub mod probe;

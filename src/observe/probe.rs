@@ -1,27 +1,55 @@
 //! The probe engine: one phone-shaped PnP SUBSCRIBE to the group, and every answer to it. Shared by
 //! `probe` and `check`.
 //!
-//! [`observe`] listens for the looped-back copy on a receiver
-//! bound to the group (the host's own multicast path), sends the SUBSCRIBE with TTL 1 and retransmits it
-//! on RFC 3261 timer E, answers each NOTIFY with 200 OK as a phone would, and returns a short settle time
-//! after the first answer instead of waiting out the whole window.
+//! [`observe`] listens for the looped-back copy on a receiver bound to the group (the host's own
+//! multicast path), sends the SUBSCRIBE with TTL 1 and retransmits it on RFC 3261 timer E until a first
+//! answer or `timeout`, then waits only as long as the answer calls for: a settle for a second server
+//! (fixed for `probe`; for `check` in proportion to the first answer's round trip), and for each server
+//! that sent 200 OK its NOTIFY, for up to the phone's 5 s window. Each NOTIFY gets a 200 OK as a phone
+//! gives. The SUBSCRIBE's Contact names a second socket of its own, so a NOTIFY that goes to the
+//! Contact is told from one sent back to the source port.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use super::{Clock, Endpoint, SystemClock, ms};
-use crate::net::{GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions};
-use crate::observed::{Answer, Loopback, ProbeReport, Sent};
+use crate::net::{
+    GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
+};
+use crate::observed::{Answer, Loopback, NotifySeen, ProbeReport, Sent};
 use crate::sip::{self, build, pnp};
 
 /// RFC 3261 timer T1: the first retransmission interval, doubling up to T2.
 const T1: Duration = Duration::from_millis(500);
 const T2: Duration = Duration::from_secs(4);
-/// How long `probe` waits for other servers once one answered.
-pub const SETTLE: Duration = Duration::from_millis(300);
-/// How long a server that sent 200 OK is given to follow with its NOTIFY.
-const NOTIFY_GRACE: Duration = Duration::from_secs(1);
+/// How long `probe` waits for other servers once one answered: long enough for a slow one.
+pub const SETTLE: Settle = Settle::Fixed(Duration::from_millis(300));
+/// How long a phone waits for the NOTIFY after the 200 OK: phones give up after about 5 s, so a PBX
+/// whose NOTIFY comes later provisions nobody.
+pub const NOTIFY_WINDOW: Duration = Duration::from_secs(5);
+
+/// How long to wait for other servers once the first answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    Fixed(Duration),
+    /// `factor` × the first answer's round trip, within `min..=max`: a second server on the same LAN
+    /// answers within a few round trips of the first, and phones take the first anyway.
+    RoundTrips {
+        factor: u32,
+        min: Duration,
+        max: Duration,
+    },
+}
+
+impl Settle {
+    fn after(self, round_trip: Duration) -> Duration {
+        match self {
+            Self::Fixed(settle) => settle,
+            Self::RoundTrips { factor, min, max } => round_trip.saturating_mul(factor).clamp(min, max),
+        }
+    }
+}
 
 /// What the probe needs to know.
 #[derive(Debug, Clone)]
@@ -29,9 +57,12 @@ pub struct ProbeOptions {
     pub group: Ipv4Addr,
     pub port: u16,
     pub ttl: u8,
+    /// How long to wait for a first answer.
     pub timeout: Duration,
     /// How long to wait for other servers once one answered.
-    pub settle: Duration,
+    pub settle: Settle,
+    /// How long a server that sent 200 OK is given for its NOTIFY.
+    pub notify_window: Duration,
 }
 
 /// Sends the probe out of `interface` and gathers the answers.
@@ -63,15 +94,26 @@ pub fn observe(
         loopback: true,
     };
     let sender = MulticastSender::open(interface, sender_options, actions)?;
+    let contact = match UnicastSocket::bind(SocketAddrV4::new(interface.address, 0), actions) {
+        Ok(socket) => Some(socket),
+        Err(error) => {
+            warnings.push(format!(
+                "the Contact's own socket could not be opened ({error}): the Contact is the source port"
+            ));
+            None
+        }
+    };
     let mut subscribe = build::ProbeSubscribe::new(SocketAddr::V4(sender.local_addr()), mac);
     subscribe.group = IpAddr::V4(options.group);
     subscribe.port = options.port;
+    subscribe.contact_port = contact.as_ref().map(|socket| socket.local_addr().port());
 
     let start = Instant::now();
     let deadline = start + options.timeout;
     let watcher =
         loopback_listener.map(|receiver| watch_loopback(receiver, subscribe.call_id.clone(), deadline));
-    let mut report = exchange(&sender, &SystemClock, &subscribe, host_addresses, options, &interface.name)?;
+    let endpoints = Endpoints { source: &sender, contact: contact.as_ref().map(|c| c as &dyn Endpoint) };
+    let mut report = exchange(endpoints, &SystemClock, &subscribe, host_addresses, options, &interface.name)?;
     report.warnings.append(&mut warnings);
     report.loopback = match watcher.map(std::thread::JoinHandle::join) {
         Some(Ok(Ok(Some(at)))) => {
@@ -93,13 +135,25 @@ pub fn observe(
     Ok(report)
 }
 
-/// The SUBSCRIBE transaction on `endpoint`: sends, retransmits, gathers the answers per responder, and
+/// The probe's two endpoints: the source of the SUBSCRIBE (Via), and the socket its Contact names (the
+/// same socket when `None`).
+#[derive(Clone, Copy)]
+pub struct Endpoints<'a> {
+    pub source: &'a dyn Endpoint,
+    pub contact: Option<&'a dyn Endpoint>,
+}
+
+/// How long one read may block while two sockets are watched in turn: the error it adds to a round
+/// trip is at most this.
+const POLL: Duration = Duration::from_millis(2);
+
+/// The SUBSCRIBE transaction on `endpoints`: sends, retransmits, gathers the answers per responder, and
 /// warns when more than one server answered. `loopback` is left for the caller to fill.
 ///
 /// # Errors
 /// When the OS refuses a send.
 pub fn exchange(
-    endpoint: &dyn Endpoint,
+    endpoints: Endpoints<'_>,
     clock: &dyn Clock,
     subscribe: &build::ProbeSubscribe,
     host_addresses: &[IpAddr],
@@ -109,17 +163,29 @@ pub fn exchange(
     let mut warnings = Vec::new();
     let start = clock.now();
     let mut exchange = Exchange {
-        endpoint,
+        endpoints,
         clock,
         call_id: subscribe.call_id.clone(),
         start,
         host_addresses,
         responders: BTreeMap::new(),
         first_answer: None,
+        last_send: start,
+        ok_at: BTreeMap::new(),
     };
     let sent = exchange.run(&subscribe.render(), options, interface)?;
     let interrupted = clock.interrupted();
-    let waited_ms = ms(clock.now().saturating_duration_since(start));
+    let end = clock.now();
+    let waited_ms = ms(end.saturating_duration_since(start));
+    for (ip, answer) in &mut exchange.responders {
+        let Some(ok_at) = exchange.ok_at.get(ip) else { continue };
+        let until = end.min(*ok_at + options.notify_window);
+        let waited = answer.notify_rtt_ms.zip(answer.response_rtt_ms).map_or_else(
+            || ms(until.saturating_duration_since(*ok_at)),
+            |(notify, ok)| (notify - ok).max(0.0),
+        );
+        answer.notify_waited_ms = Some((waited * 10.0).round() / 10.0);
+    }
     let answers: Vec<Answer> = exchange
         .responders
         .into_values()
@@ -158,13 +224,17 @@ fn watch_loopback(
 
 /// One SUBSCRIBE transaction and the answers to it, grouped per responding host.
 struct Exchange<'a> {
-    endpoint: &'a dyn Endpoint,
+    endpoints: Endpoints<'a>,
     clock: &'a dyn Clock,
     call_id: String,
     start: Instant,
     host_addresses: &'a [IpAddr],
     responders: BTreeMap<IpAddr, Answer>,
     first_answer: Option<Instant>,
+    /// The last (re)transmission: the first answer's round trip is measured from it.
+    last_send: Instant,
+    /// When each responder's final 200-class answer came: its NOTIFY window starts there.
+    ok_at: BTreeMap<IpAddr, Instant>,
 }
 
 impl Exchange<'_> {
@@ -176,20 +246,23 @@ impl Exchange<'_> {
         options: &ProbeOptions,
         interface: &str,
     ) -> Result<Vec<Sent>, NetError> {
-        let local = self.endpoint.local_addr();
+        let local = self.endpoints.source.local_addr();
         let deadline = self.start + options.timeout;
         let mut sent = Vec::new();
         let mut interval = T1;
         let mut next_send = self.start;
         loop {
             let now = self.clock.now();
-            let stop = self.settle_until(options.settle).map_or(deadline, |s| s.min(deadline));
+            // `timeout` bounds the wait for a first answer; after it, the settle and the NOTIFY window
+            // decide, whatever `timeout` is.
+            let stop = self.settle_until(options).unwrap_or(deadline);
             if now >= stop || self.clock.interrupted() {
                 return Ok(sent);
             }
             // A final response ends the client transaction: no retransmission after an answer.
             if self.first_answer.is_none() && now >= next_send {
-                self.endpoint.send(datagram, "PnP SUBSCRIBE (probe)")?;
+                self.endpoints.source.send(datagram, "PnP SUBSCRIBE (probe)")?;
+                self.last_send = now;
                 sent.push(Sent {
                     from: SocketAddr::V4(local),
                     to: SocketAddr::V4(SocketAddrV4::new(options.group, options.port)),
@@ -204,21 +277,44 @@ impl Exchange<'_> {
                 next_send = now + interval;
             }
             let wake = if self.first_answer.is_none() { stop.min(next_send) } else { stop };
-            if let Some(datagram) = self.endpoint.recv_until(wake)? {
-                self.record(&datagram)?;
+            match self.endpoints.contact {
+                None => {
+                    if let Some(datagram) = self.endpoints.source.recv_until(wake)? {
+                        self.record(&datagram, false)?;
+                    }
+                }
+                Some(contact) => {
+                    let slice = wake.min(self.clock.now() + POLL);
+                    if let Some(datagram) = self.endpoints.source.recv_until(slice)? {
+                        self.record(&datagram, false)?;
+                    }
+                    let slice = wake.min(self.clock.now() + POLL);
+                    if let Some(datagram) = contact.recv_until(slice)? {
+                        self.record(&datagram, true)?;
+                    }
+                }
             }
         }
     }
 
-    /// Once a server answered: a short settle for others, longer while a 200 OK awaits its NOTIFY.
-    fn settle_until(&self, settle: Duration) -> Option<Instant> {
+    /// Once a server answered: the settle for other servers, and for each 200 OK still awaiting its
+    /// NOTIFY, the rest of its window.
+    fn settle_until(&self, options: &ProbeOptions) -> Option<Instant> {
         let first = self.first_answer?;
-        let awaiting_notify =
-            self.responders.values().any(|a| a.status.is_some() && a.notify_rtt_ms.is_none());
-        Some(first + if awaiting_notify { NOTIFY_GRACE } else { settle })
+        let round_trip = first.saturating_duration_since(self.last_send);
+        let mut until = first + options.settle.after(round_trip);
+        for (ip, answer) in &self.responders {
+            if let Some(ok_at) = self.ok_at.get(ip)
+                && answer.notify_rtt_ms.is_none()
+            {
+                until = until.max(*ok_at + options.notify_window);
+            }
+        }
+        Some(until)
     }
 
-    fn record(&mut self, datagram: &crate::net::Datagram) -> Result<(), NetError> {
+    /// Takes one datagram; `at_contact` when it came to the Contact's own socket.
+    fn record(&mut self, datagram: &crate::net::Datagram, at_contact: bool) -> Result<(), NetError> {
         let Ok(message) = sip::parse(&datagram.payload) else { return Ok(()) };
         if message.call_id() != Some(self.call_id.as_str()) {
             return Ok(());
@@ -233,7 +329,10 @@ impl Exchange<'_> {
             response_rtt_ms: None,
             notify_rtt_ms: None,
             provisioning_url: None,
+            provisioning_url_unredacted: None,
             this_host,
+            notify: None,
+            notify_waited_ms: None,
         });
         if let Some(response) = pnp::response_info(&message) {
             let answers_subscribe =
@@ -246,19 +345,42 @@ impl Exchange<'_> {
                 if response.code >= 200 {
                     self.first_answer.get_or_insert(datagram.received_at);
                 }
+                if (200..300).contains(&response.code) {
+                    self.ok_at.entry(source.ip()).or_insert(datagram.received_at);
+                }
             }
         } else if let Some(notify) = pnp::notify_info(&message) {
             entry.notify_rtt_ms.get_or_insert(rtt);
-            entry.provisioning_url = entry.provisioning_url.take().or(notify.provisioning_url);
+            // The first NOTIFY is what a phone acts on; a retransmission changes nothing.
+            if entry.notify.is_none() {
+                let single_socket = self.endpoints.contact.is_none();
+                entry.notify = Some(NotifySeen {
+                    to_contact: at_contact || single_socket,
+                    request_uri: match message.start_line() {
+                        sip::StartLine::Request { uri, .. } => uri.to_owned(),
+                        sip::StartLine::Response { .. } => String::new(),
+                    },
+                    content_type: notify.content_type.clone(),
+                    url_source: notify.url_source.map(|s| s.as_str().to_owned()),
+                });
+            }
+            if entry.provisioning_url_unredacted.is_none() {
+                entry.provisioning_url = notify.provisioning_url.as_deref().map(sip::redact_url);
+                entry.provisioning_url_unredacted = notify.provisioning_url;
+            }
             entry.user_agent =
                 entry.user_agent.take().or_else(|| message.header("User-Agent").map(str::to_owned));
             self.first_answer.get_or_insert(datagram.received_at);
             // A phone acknowledges the NOTIFY; without it the server retransmits and logs a failure.
-            let contact = format!("sip:{}", self.endpoint.local_addr());
+            let receiver = match (at_contact, self.endpoints.contact) {
+                (true, Some(contact)) => contact,
+                _ => self.endpoints.source,
+            };
+            let contact = format!("sip:{}", receiver.local_addr());
             if let Ok(ok) = build::ok_response(&message, &build::new_tag(), &contact, sip::USER_AGENT)
                 && let SocketAddr::V4(target) = pnp::reply_target(&message, source)
             {
-                self.endpoint.send_to(&ok, target, "200 OK to the NOTIFY")?;
+                receiver.send_to(&ok, target, "200 OK to the NOTIFY")?;
             }
         }
         Ok(())
@@ -287,7 +409,8 @@ mod tests {
             port: 5060,
             ttl: 1,
             timeout: Duration::from_millis(timeout_ms),
-            settle: Duration::from_millis(150),
+            settle: Settle::Fixed(Duration::from_millis(150)),
+            notify_window: NOTIFY_WINDOW,
         }
     }
 
@@ -327,7 +450,15 @@ mod tests {
     }
 
     fn run(wire: &FakeWire, timeout_ms: u64) -> ProbeReport {
-        exchange(wire, wire, &subscribe(), &[], &options(timeout_ms), "eth0").unwrap()
+        exchange(
+            Endpoints { source: wire, contact: None },
+            wire,
+            &subscribe(),
+            &[],
+            &options(timeout_ms),
+            "eth0",
+        )
+        .unwrap()
     }
 
     fn group_sends(wire: &FakeWire) -> Vec<u128> {
@@ -378,11 +509,37 @@ mod tests {
     }
 
     #[test]
-    fn a_200_without_notify_is_given_the_notify_grace() {
+    fn a_200_without_notify_is_given_the_phones_notify_window_whatever_the_timeout() {
         let wire = FakeWire::new(HERE.parse().unwrap(), Box::new(pbx(PBX, 10, false)) as Script);
-        let report = run(&wire, 5000);
+        let report = run(&wire, 2000);
         assert_eq!(report.answers[0].notify_rtt_ms, None);
-        assert_eq!(report.waited_ms, Some(1010.0), "1 s grace after the 200 OK for its NOTIFY");
+        assert_eq!(report.waited_ms, Some(5010.0), "5 s after the 200 OK, though --timeout is 2 s");
+        assert_eq!(report.answers[0].notify_waited_ms, Some(5000.0));
+    }
+
+    #[test]
+    fn check_waits_for_a_second_server_in_proportion_to_the_first_round_trip() {
+        let first = pbx(PBX, 5, true);
+        let second = pbx(ROGUE, 15, true);
+        let script: Script = Box::new(move |sent| {
+            let mut both = first(sent);
+            both.extend(second(sent));
+            both
+        });
+        let wire = FakeWire::new(HERE.parse().unwrap(), script);
+        let mut options = options(2000);
+        options.settle = crate::observe::checklist::CHECK_SETTLE;
+        let report =
+            exchange(Endpoints { source: &wire, contact: None }, &wire, &subscribe(), &[], &options, "eth0")
+                .unwrap();
+        assert_eq!(report.answers.len(), 2, "a second server 10 ms after the first is caught");
+        // 5 ms round trip: max(4 × 5 ms, 20 ms) = 20 ms after the first answer, then done.
+        assert_eq!(report.waited_ms, Some(25.0));
+        let lone = FakeWire::new(HERE.parse().unwrap(), Box::new(pbx(PBX, 60, true)) as Script);
+        let report =
+            exchange(Endpoints { source: &lone, contact: None }, &lone, &subscribe(), &[], &options, "eth0")
+                .unwrap();
+        assert_eq!(report.waited_ms, Some(210.0), "a slow first answer: at most 150 ms more");
     }
 
     #[test]

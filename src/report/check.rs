@@ -36,6 +36,7 @@ pub struct ReportFacts {
     pub answers: Vec<crate::observed::Answer>,
     pub probe: Observed<crate::observed::ProbeReport>,
     pub listen: Observed<crate::observed::ListenReport>,
+    pub fetch: Observed<crate::observed::FetchReport>,
     pub notes: Vec<crate::facts::GatherNote>,
     pub own_actions: Vec<OwnAction>,
 }
@@ -156,6 +157,20 @@ impl ReportDocument {
             let url = a.provisioning_url.as_deref().unwrap_or("no URL");
             let ua = a.user_agent.as_deref().unwrap_or("unknown server");
             lines.push(format!("answer from {} ({ua}): {url}", a.responder));
+        }
+        if let Some(fetch) = self.facts.fetch.done() {
+            let outcome = match (&fetch.not_fetched, fetch.status, &fetch.error) {
+                (Some(why), _, _) => format!("not fetched: {why}"),
+                (None, _, Some(error)) => format!("failed: {}", error.detail),
+                (None, Some(status), None) => format!(
+                    "{status} {} {} bytes in {:.0} ms",
+                    fetch.content_type.as_deref().unwrap_or(""),
+                    fetch.bytes.unwrap_or_default(),
+                    fetch.elapsed_ms
+                ),
+                (None, None, None) => "no answer".to_owned(),
+            };
+            lines.push(format!("provisioning URL {} — {outcome}", fetch.url));
         }
         for p in &self.facts.phones {
             let what = [p.vendor.as_deref(), p.model.as_deref(), p.firmware.as_deref()]
@@ -343,6 +358,7 @@ pub fn build(
             answers,
             probe: snapshot.probe,
             listen: snapshot.listen,
+            fetch: snapshot.fetch,
             notes: facts.notes,
             own_actions,
         },

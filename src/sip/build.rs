@@ -186,6 +186,9 @@ pub struct ProbeSubscribe {
     pub from_tag: String,
     pub call_id: String,
     pub cseq: u32,
+    /// The port of the Contact, when it differs from the source port: a PBX that follows the Contact
+    /// (as RFC 6665 asks) sends its NOTIFY there, one that answers the source port does not.
+    pub contact_port: Option<u16>,
 }
 
 impl ProbeSubscribe {
@@ -203,6 +206,7 @@ impl ProbeSubscribe {
             from_tag: new_tag(),
             call_id: new_call_id(local.ip()),
             cseq: 1,
+            contact_port: None,
         }
     }
 
@@ -222,13 +226,14 @@ impl ProbeSubscribe {
         let uri = self.request_uri();
         let local = host_port(self.local_ip, self.local_port);
         let mac = self.mac.to_compact_string();
+        let contact = host_port(self.local_ip, self.contact_port.unwrap_or(self.local_port));
         RequestBuilder::new("SUBSCRIBE", &uri)
             .header("Via", &format!("SIP/2.0/UDP {local};branch={};rport", self.branch))
             .header("From", &format!("<{uri}>;tag={}", self.from_tag))
             .header("To", &format!("<{uri}>"))
             .header("Call-ID", &self.call_id)
             .header("CSeq", &format!("{} SUBSCRIBE", self.cseq))
-            .header("Contact", &format!("<sip:MAC%3a{mac}@{local}>"))
+            .header("Contact", &format!("<sip:MAC%3a{mac}@{contact}>"))
             .header("Max-Forwards", "70")
             .header("User-Agent", USER_AGENT)
             .header("Expires", "0")

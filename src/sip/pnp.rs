@@ -237,6 +237,17 @@ pub enum UrlSource {
     UntypedBody,
 }
 
+impl UrlSource {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Body => "body",
+            Self::ExternalBody => "external-body",
+            Self::UntypedBody => "untyped-body",
+        }
+    }
+}
+
 /// What a NOTIFY says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct NotifyInfo {

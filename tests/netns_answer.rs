@@ -1,0 +1,215 @@
+//! The PBX's answer judged as a phone would, end to end in the namespace lab: `check` against the lab
+//! PBX (`tests/fixtures/lab/pbx.py`) when it answers without a NOTIFY, sends it to the wrong place, puts
+//! a loopback URL in it, or serves the URL with 200, 404, a redirect loop, a Digest challenge, a
+//! self-signed certificate, silence, or TFTP that serves and refuses; and a second PnP server answering
+//! 10 ms after the first. HTTPS pass and fail are also tested offline with an injected root store.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Lab, json, stdout};
+use mcready::facts::IpNet;
+use mcready::observe::fetch::{self, FetchOptions, Reach, Roots};
+use mcready::observed::FetchErrorKind;
+use serde_json::Value;
+
+const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
+
+/// pbx (198.51.100.10, the group routed by eth0) and phone (198.51.100.20) on one link.
+fn lab(test: &str) -> Option<(Lab, String, String)> {
+    let (lab, pbx, phone) = common::two_hosts(test)?;
+    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    Some((lab, pbx, phone))
+}
+
+/// Starts the lab PBX on `ns` (bound to `address`) and waits until it has joined and bound 5060.
+fn start_pbx(lab: &mut Lab, ns: &str, address: &str, args: &str) {
+    lab.spawn(ns, &format!("exec python3 {PBX_SCRIPT} {address} {args}"));
+    for _ in 0..300 {
+        if stdout(&lab.sh(ns, "cat /proc/net/igmp")).contains("4B0100E0")
+            && stdout(&lab.sh(ns, "cat /proc/net/udp")).contains(":13C4")
+        {
+            // The provisioning server thread starts beside the SIP socket.
+            std::thread::sleep(Duration::from_millis(100));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("the lab PBX did not start");
+}
+
+fn check(lab: &Lab, ns: &str, extra: &[&str]) -> Value {
+    let mut args = vec!["check", "--json", "--phone", "198.51.100.20", "--timeout", "1"];
+    args.extend_from_slice(extra);
+    json(&lab.mcready(ns, &args))
+}
+
+fn field(report: &Value, id: &str, name: &str) -> String {
+    report["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["checks"].as_array().unwrap())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))[name]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn statuses(report: &Value) -> Vec<&str> {
+    report["requirements"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect()
+}
+
+/// The requirement statuses with a PBX that provisions well but no querier on this bare link.
+const PROVISIONS: [&str; 4] = ["pass", "pass", "warn", "skip"];
+
+/// Starts a PBX with `args` and runs check; returns the report.
+fn scenario(test: &str, args: &str) -> Option<Value> {
+    let (mut lab, pbx, _phone) = lab(test)?;
+    start_pbx(&mut lab, &pbx, "198.51.100.10", args);
+    Some(check(&lab, &pbx, &[]))
+}
+
+#[test]
+fn a_pbx_that_serves_its_url_passes_all_three() {
+    let Some(report) = scenario("answer_serves", "--fill-mac") else { return };
+    assert_eq!(statuses(&report), PROVISIONS, "{report:#}");
+    for id in ["membership.pbx-notify", "membership.provisioning-url", "membership.provisioning-fetch"] {
+        assert_eq!(field(&report, id, "status"), "pass", "{id}: {report:#}");
+    }
+    let answer = &report["facts"]["answers"][0];
+    assert_eq!(answer["notify"]["to_contact"], true, "{answer}");
+    assert_eq!(report["facts"]["fetch"]["value"]["status"], 200);
+    assert!(field(&report, "membership.provisioning-fetch", "summary").contains("200, text/plain"));
+}
+
+#[test]
+fn a_200_without_notify_fails_after_the_phones_window() {
+    let Some(report) = scenario("answer_no_notify", "--no-notify") else { return };
+    assert_eq!(statuses(&report), ["fail", "pass", "warn", "skip"], "{report:#}");
+    assert_eq!(field(&report, "membership.pbx-notify", "status"), "fail");
+    let summary = field(&report, "membership.pbx-notify", "summary");
+    assert!(summary.contains("no NOTIFY in 5.0 s") && summary.contains("does not provision"), "{summary}");
+    assert_eq!(report["facts"]["answers"][0]["notify_waited_ms"], 5000.0);
+    // The 200 OK still counts as an answer; the URL and the fetch have nothing to judge.
+    assert_eq!(field(&report, "membership.pbx-answers", "status"), "pass");
+    assert_eq!(field(&report, "membership.provisioning-url", "status"), "skip");
+}
+
+#[test]
+fn a_notify_to_the_source_port_or_of_another_type_is_a_warning_naming_the_field() {
+    let Some(report) = scenario("answer_to_source", "--notify-to-source --content-type text/plain") else {
+        return;
+    };
+    assert_eq!(statuses(&report), ["warn", "pass", "warn", "skip"], "{report:#}");
+    let summary = field(&report, "membership.pbx-notify", "summary");
+    assert!(summary.contains("`Contact`") && summary.contains("`Content-Type` is text/plain"), "{summary}");
+}
+
+#[test]
+fn a_url_on_loopback_fails() {
+    let Some(report) = scenario("answer_loopback", "--url http://127.0.0.1/p/{mac}.cfg") else { return };
+    assert_eq!(statuses(&report), ["fail", "pass", "warn", "skip"], "{report:#}");
+    assert_eq!(field(&report, "membership.provisioning-url", "status"), "fail");
+    assert!(field(&report, "membership.provisioning-url", "summary").contains("loopback"));
+    assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "skip");
+}
+
+#[test]
+fn each_http_answer_is_judged_as_a_phone_would() {
+    for (mode, status, words) in [
+        ("notfound", "pass", "no configuration for the probe's MAC"),
+        ("loop", "fail", "redirects in a loop"),
+        ("digest", "warn", "needs credentials (401, Digest"),
+        ("silent", "fail", "did not answer in time"),
+        ("none", "fail", "Nothing answers at"),
+    ] {
+        let Some(report) = scenario(&format!("answer_http_{mode}"), &format!("--http {mode}")) else {
+            return;
+        };
+        assert_eq!(field(&report, "membership.provisioning-fetch", "status"), status, "{mode}: {report:#}");
+        let summary = field(&report, "membership.provisioning-fetch", "summary");
+        assert!(summary.contains(words), "{mode}: {summary}");
+    }
+}
+
+#[test]
+fn tftp_that_serves_passes_and_tftp_that_refuses_fails() {
+    for (mode, status) in [("serve", "pass"), ("refuse", "fail")] {
+        let Some(report) = scenario(&format!("answer_tftp_{mode}"), &format!("--tftp {mode}")) else {
+            return;
+        };
+        assert_eq!(field(&report, "membership.provisioning-fetch", "status"), status, "{mode}: {report:#}");
+    }
+}
+
+#[test]
+fn no_fetch_judges_without_fetching() {
+    let Some((mut lab, pbx, _phone)) = lab("answer_no_fetch") else { return };
+    start_pbx(&mut lab, &pbx, "198.51.100.10", "--http silent");
+    let report = check(&lab, &pbx, &["--no-fetch"]);
+    assert_eq!(field(&report, "membership.provisioning-url", "status"), "pass");
+    assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "skip");
+    assert!(field(&report, "membership.provisioning-fetch", "summary").contains("--no-fetch"));
+}
+
+/// A CA, and a certificate for 198.51.100.10 it signed; PEM files in a fresh directory.
+fn certificates(test: &str) -> (std::path::PathBuf, Vec<u8>) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate().unwrap()).unwrap();
+    let key = KeyPair::generate().unwrap();
+    let cert =
+        CertificateParams::new(vec!["198.51.100.10".to_owned()]).unwrap().signed_by(&key, &*ca).unwrap();
+    let dir = std::env::temp_dir().join(format!("mcready-{test}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cert.pem"), cert.pem() + &ca.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), key.serialize_pem()).unwrap();
+    (dir, ca.der().to_vec())
+}
+
+#[test]
+fn https_verifies_against_the_roots_given_and_warns_when_it_cannot() {
+    let Some((mut lab, pbx, _phone)) = lab("answer_https") else { return };
+    let (dir, ca) = certificates("answer_https");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    start_pbx(&mut lab, &pbx, "198.51.100.10", &format!("--https {} {}", cert.display(), key.display()));
+    // With the built-in roots the lab's CA is unknown: a warning, as a phone that checks would refuse it.
+    let report = check(&lab, &pbx, &[]);
+    assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "warn", "{report:#}");
+    assert!(field(&report, "membership.provisioning-fetch", "summary").contains("does not verify"));
+    // With the lab's CA as the root store, the same server verifies: offline, inside the namespace.
+    let lan = vec![IpNet::new("198.51.100.10".parse().unwrap(), 24)];
+    let url = "https://198.51.100.10/provisioning/001565aabbcc.cfg";
+    let trusted = lab.in_netns(&pbx, || {
+        fetch::fetch(
+            url,
+            &FetchOptions { reach: Reach::Private, lan: lan.clone(), roots: Roots::Specific(vec![ca]) },
+        )
+    });
+    assert_eq!((trusted.status, trusted.error.as_ref().map(|e| e.kind)), (Some(200), None), "{trusted:?}");
+    let untrusted = lab.in_netns(&pbx, || {
+        fetch::fetch(url, &FetchOptions { reach: Reach::Private, lan, roots: Roots::Specific(Vec::new()) })
+    });
+    assert_eq!(untrusted.error.map(|e| e.kind), Some(FetchErrorKind::TlsUnverified));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_second_server_10_ms_after_the_first_is_caught_and_warned_about() {
+    let Some((mut lab, pbx, phone)) = lab("answer_second_server") else { return };
+    lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    start_pbx(&mut lab, &pbx, "198.51.100.10", "");
+    start_pbx(&mut lab, &phone, "198.51.100.20", "--delay 10 --http none");
+    let report = check(&lab, &pbx, &[]);
+    assert_eq!(report["facts"]["answers"].as_array().unwrap().len(), 2, "{report:#}");
+    assert_eq!(field(&report, "membership.pbx-answers", "status"), "warn");
+    // Phones take the first answer: its URL is the one judged and fetched.
+    assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "pass");
+    let waited = report["facts"]["probe"]["value"]["waited_ms"].as_f64().unwrap();
+    assert!(waited < 1000.0, "the wait follows the answers, not the 1 s timeout: {waited}");
+}
