@@ -14,7 +14,7 @@ use windows_sys::Win32::NetworkManagement::IpHelper::{
 use windows_sys::Win32::NetworkManagement::Ndis::{IfOperStatusNotPresent, IfOperStatusUp};
 use windows_sys::Win32::Networking::WinSock::AF_UNSPEC;
 
-use super::ffi::{list, narrow, socket_address, wide};
+use super::ffi::{MAX_TABLE_BYTES, list, narrow, socket_address, wide};
 use crate::facts::{Interface, InterfaceFlags, IpNet};
 use crate::platform::iphelper::{AdapterObservation, IF_TYPE_LOOPBACK, classify_adapter};
 
@@ -30,6 +30,9 @@ pub(super) fn read() -> io::Result<Vec<Adapter>> {
     // calls, so try a few times.
     let mut size: u32 = 15 * 1024;
     for _ in 0..4 {
+        if size > MAX_TABLE_BYTES {
+            return Err(io::Error::other(format!("the adapter list asks for {size} bytes")));
+        }
         // u64 elements: the list's structures need 8-byte alignment.
         let mut buffer = vec![0u64; usize::try_from(size).unwrap_or(0).div_ceil(8) + 1];
         let rc = call(&mut buffer, &mut size);

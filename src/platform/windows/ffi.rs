@@ -11,6 +11,9 @@ use windows_sys::Win32::Networking::WinSock::{
 /// Longest string read from a pointer the OS returned: adapter names and descriptions are at most 256
 /// characters, so a missing terminator cannot run away.
 const MAX_CHARS: usize = 4096;
+/// Largest buffer a table may ask for: a size the OS reports beyond this is not believed (a host with
+/// thousands of adapters or sockets needs a few MiB).
+pub(super) const MAX_TABLE_BYTES: u32 = 64 << 20;
 /// Most elements walked in one linked list: a list that loops (it never should) ends here.
 const MAX_ITEMS: usize = 65_536;
 

@@ -19,7 +19,7 @@ use windows_sys::Win32::System::Threading::{
     OpenProcess, PROCESS_NAME_WIN32, PROCESS_QUERY_LIMITED_INFORMATION, QueryFullProcessImageNameW,
 };
 
-use super::ffi::{MibTable, inet_address};
+use super::ffi::{MAX_TABLE_BYTES, MibTable, inet_address};
 use crate::platform::iphelper::{image_name, port_from_row};
 
 fn os_error(code: u32) -> io::Error {
@@ -52,6 +52,9 @@ pub(super) fn multicast_table() -> io::Result<Vec<(u32, IpAddr)>> {
 fn udp_table(family: u16) -> io::Result<Vec<u8>> {
     let mut size: u32 = 16 * 1024;
     for _ in 0..4 {
+        if size > MAX_TABLE_BYTES {
+            return Err(io::Error::other(format!("the UDP table asks for {size} bytes")));
+        }
         // u32 elements: the table's rows are 4-byte aligned.
         let mut buffer = vec![0u32; usize::try_from(size).unwrap_or(0).div_ceil(4) + 1];
         size = u32::try_from(size_of_val(buffer.as_slice())).unwrap_or(u32::MAX);
