@@ -2,6 +2,8 @@
 //! Only commands that read host state and send nothing (`--help`, `interfaces`, `joins`, argument
 //! errors) run here on the test host; anything that sends runs in the namespace lab.
 
+mod common;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 
@@ -185,12 +187,14 @@ fn quiet_joins_prints_only_the_answer() {
 /// An unreadable `/proc` table is one clear line and exit 2. A private mount namespace puts an empty
 /// tmpfs over `/proc` (with a directory where `/proc/net/igmp` should be) for mcready alone.
 #[test]
+#[cfg(target_os = "linux")]
 fn unreadable_proc_file_is_one_line_and_exit_2() {
-    let is_root = std::fs::read_to_string("/proc/self/status")
-        .is_ok_and(|s| s.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0")));
-    if !is_root || std::process::Command::new("unshare").arg("--version").output().is_err() {
-        assert!(std::env::var_os("MCREADY_REQUIRE_NETNS").is_none(), "CI must run this test (root, unshare)");
-        eprintln!("SKIP unreadable_proc_file_is_one_line_and_exit_2: needs root and unshare (util-linux)");
+    const TEST: &str = "unreadable_proc_file_is_one_line_and_exit_2";
+    if !common::is_root() {
+        common::skip(TEST, "needs root for a mount namespace");
+        return;
+    }
+    if !common::require(TEST, &[common::UNSHARE]) {
         return;
     }
     let bin = assert_cmd::cargo::cargo_bin("mcready");

@@ -8,7 +8,7 @@ use std::net::Ipv4Addr;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Lab, eth0, stdout, two_hosts};
+use common::{Lab, NFT, PYTHON3, SETPRIV, eth0, stdout, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
 use mcready::net::{
     Capture, CaptureFilter, CaptureOptions, CapturedFrame, Direction, GroupReceiver, LocalInterface,
@@ -43,7 +43,8 @@ fn next_udp(capture: &mut Capture) -> CapturedFrame {
 
 #[test]
 fn capture_sees_the_datagram_when_another_process_holds_the_port() {
-    let Some((mut lab, a, b)) = two_hosts("capture_sees_the_datagram_when_another_process_holds_the_port")
+    let Some((mut lab, a, b)) =
+        two_hosts("capture_sees_the_datagram_when_another_process_holds_the_port", &[PYTHON3])
     else {
         return;
     };
@@ -69,7 +70,7 @@ fn capture_sees_the_datagram_when_another_process_holds_the_port() {
 
 #[test]
 fn capture_sees_what_the_firewall_drops_before_any_socket() {
-    let Some((lab, a, b)) = two_hosts("capture_sees_what_the_firewall_drops") else { return };
+    let Some((lab, a, b)) = two_hosts("capture_sees_what_the_firewall_drops", &[NFT]) else { return };
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     lab.drop_udp_input(&b, PNP_PORT);
     let actions = OwnActions::default();
@@ -91,7 +92,7 @@ fn capture_sees_what_the_firewall_drops_before_any_socket() {
 
 #[test]
 fn capture_sees_this_hosts_own_probe_as_outgoing() {
-    let Some((lab, a, _b)) = two_hosts("capture_sees_this_hosts_own_probe_as_outgoing") else { return };
+    let Some((lab, a, _b)) = two_hosts("capture_sees_this_hosts_own_probe_as_outgoing", &[]) else { return };
     let a_eth0 = eth0(&lab, &a, A);
     let mut capture = sip_capture(&lab, &a, &a_eth0);
     let actions = OwnActions::default();
@@ -105,7 +106,7 @@ fn capture_sees_this_hosts_own_probe_as_outgoing() {
 
 #[test]
 fn the_filter_keeps_sip_and_drops_other_udp() {
-    let Some((lab, a, b)) = two_hosts("the_filter_keeps_sip_and_drops_other_udp") else { return };
+    let Some((lab, a, b)) = two_hosts("the_filter_keeps_sip_and_drops_other_udp", &[]) else { return };
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     let mut capture = sip_capture(&lab, &b, &b_eth0);
     let actions = OwnActions::default();
@@ -139,7 +140,7 @@ fn subprocess_helper_open_capture() {
 
 #[test]
 fn capture_without_cap_net_raw_is_no_privilege() {
-    let Some(mut lab) = Lab::new("capture_without_cap_net_raw_is_no_privilege") else { return };
+    let Some(mut lab) = Lab::with("capture_without_cap_net_raw_is_no_privilege", &[SETPRIV]) else { return };
     let host = lab.host("unprivileged");
     let this_test_binary = std::env::current_exe().expect("test binary path");
     // Still root, but with CAP_NET_RAW out of the bounding set, so the exec'd binary never has it.
@@ -149,7 +150,7 @@ fn capture_without_cap_net_raw_is_no_privilege() {
         .args(["--exact", "subprocess_helper_open_capture", "--nocapture", "--test-threads=1"])
         .env(HELPER, "1")
         .output()
-        .expect("run setpriv (Debian package util-linux)");
+        .expect("run setpriv");
     let text = stdout(&out);
     assert!(
         text.contains(

@@ -7,7 +7,7 @@ mod common;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
-use common::{eth0, two_hosts};
+use common::{PYTHON3, eth0, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
 use mcready::net::{
     ActionKind, GroupReceiver, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
@@ -19,7 +19,7 @@ const WAIT: Duration = Duration::from_secs(3);
 
 #[test]
 fn group_datagram_crosses_the_link_with_ttl_1_and_loops_back_to_the_sender() {
-    let Some((lab, a, b)) = two_hosts("group_datagram_crosses_the_link") else { return };
+    let Some((lab, a, b)) = two_hosts("group_datagram_crosses_the_link", &[]) else { return };
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     let actions_a = OwnActions::default();
     let actions_b = OwnActions::default();
@@ -81,7 +81,7 @@ fn group_datagram_crosses_the_link_with_ttl_1_and_loops_back_to_the_sender() {
 
 #[test]
 fn a_configured_ttl_and_local_port_are_used() {
-    let Some((lab, a, b)) = two_hosts("a_configured_ttl_and_local_port_are_used") else { return };
+    let Some((lab, a, b)) = two_hosts("a_configured_ttl_and_local_port_are_used", &[]) else { return };
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     let actions = OwnActions::default();
     let receiver = lab
@@ -97,7 +97,7 @@ fn a_configured_ttl_and_local_port_are_used() {
 
 #[test]
 fn receiver_bind_is_a_typed_error_when_another_process_holds_the_port_exclusively() {
-    let Some((mut lab, _a, b)) = two_hosts("receiver_bind_is_a_typed_error") else { return };
+    let Some((mut lab, _a, b)) = two_hosts("receiver_bind_is_a_typed_error", &[PYTHON3]) else { return };
     let b_eth0 = eth0(&lab, &b, B);
     lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, false);
     let actions = OwnActions::default();
@@ -118,7 +118,7 @@ fn receiver_bind_is_a_typed_error_when_another_process_holds_the_port_exclusivel
 
 #[test]
 fn a_sharing_pbx_lets_the_receiver_in_but_never_the_unicast_socket() {
-    let Some((mut lab, _a, b)) = two_hosts("a_sharing_pbx_lets_the_receiver_in") else { return };
+    let Some((mut lab, _a, b)) = two_hosts("a_sharing_pbx_lets_the_receiver_in", &[PYTHON3]) else { return };
     let b_eth0 = eth0(&lab, &b, B);
     // A PBX bound to 0.0.0.0:5060 with SO_REUSEADDR.
     lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, true);
@@ -139,7 +139,7 @@ fn a_sharing_pbx_lets_the_receiver_in_but_never_the_unicast_socket() {
 fn the_group_receiver_never_takes_the_pbxs_unicast() {
     const SENT: usize = 200;
     for pbx_bind in [Ipv4Addr::UNSPECIFIED, A] {
-        let Some((lab, a, b)) = two_hosts("group_receiver_never_takes_unicast") else { return };
+        let Some((lab, a, b)) = two_hosts("group_receiver_never_takes_unicast", &[]) else { return };
         let a_eth0 = eth0(&lab, &a, A);
         let actions = OwnActions::default();
         let pbx = lab.in_netns(&a, || {

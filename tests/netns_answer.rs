@@ -19,7 +19,7 @@ const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/la
 
 /// pbx (198.51.100.10, the group routed by eth0) and phone (198.51.100.20) on one link.
 fn lab(test: &str) -> Option<(Lab, String, String)> {
-    let (lab, pbx, phone) = common::two_hosts(test)?;
+    let (lab, pbx, phone) = common::two_hosts(test, &[common::PYTHON3])?;
     lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     Some((lab, pbx, phone))
 }

@@ -4,9 +4,11 @@
 //! The LAN is a Linux bridge in a "switch" namespace with the PBX host and a phone host on its ports.
 //! The PBX is `tests/fixtures/lab/pbx.py` (joins the group, answers 200 OK + NOTIFY).
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
-use common::{Lab, json, stdout};
+use common::{Lab, NFT, PYTHON3, Program, SETPRIV, SIPP, json, stdout};
 use serde_json::Value;
 
 const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
@@ -18,9 +20,10 @@ struct Lan {
     switch: String,
 }
 
-/// pbx (eth0 198.51.100.10/24, default via .1) — switch (br0) — phone (eth0 198.51.100.20/24).
-fn lan(test: &str, bridge_options: &[&str]) -> Option<Lan> {
-    let mut lab = Lab::new(test)?;
+/// pbx (eth0 198.51.100.10/24, default via .1) — switch (br0) — phone (eth0 198.51.100.20/24), for a
+/// test that runs `programs` (the stand-in PBX is python3, a booting phone sipp).
+fn lan(test: &str, bridge_options: &[&str], programs: &[Program]) -> Option<Lan> {
+    let mut lab = Lab::with(test, programs)?;
     let switch = lab.host("switch");
     let pbx = lab.host("pbx");
     let phone = lab.host("phone");
@@ -132,7 +135,7 @@ fn assert_statuses(report: &Value, expected: [&str; 4]) {
 
 #[test]
 fn healthy() {
-    let Some(mut lan) = lan("healthy", QUERIER) else { return };
+    let Some(mut lan) = lan("healthy", QUERIER, &[PYTHON3]) else { return };
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
@@ -160,7 +163,7 @@ fn healthy() {
 
 #[test]
 fn nothing_joined() {
-    let Some(lan) = lan("nothing_joined", QUERIER) else { return };
+    let Some(lan) = lan("nothing_joined", QUERIER, &[]) else { return };
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&report, ["fail", "pass", "pass", "skip"]);
     assert_eq!(code, 1);
@@ -172,7 +175,7 @@ fn nothing_joined() {
 
 #[test]
 fn joined_on_the_wrong_nic() {
-    let Some(mut lan) = lan("joined_on_the_wrong_nic", QUERIER) else { return };
+    let Some(mut lan) = lan("joined_on_the_wrong_nic", QUERIER, &[PYTHON3]) else { return };
     // A second NIC whose default route the OS prefers: a PBX joining with INADDR_ANY lands there.
     let upstream = lan.lab.host("upstream");
     lan.lab.veth(&lan.pbx, "wan", &upstream, "eth0");
@@ -193,7 +196,7 @@ fn joined_on_the_wrong_nic() {
 
 #[test]
 fn phone_behind_a_router() {
-    let Some(mut lan) = lan("phone_behind_a_router", QUERIER) else { return };
+    let Some(mut lan) = lan("phone_behind_a_router", QUERIER, &[PYTHON3]) else { return };
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "203.0.113.20"]);
     assert_statuses(&report, ["pass", "fail", "pass", "skip"]);
@@ -203,7 +206,7 @@ fn phone_behind_a_router() {
 
 #[test]
 fn host_firewall_dropping_sip() {
-    let Some(mut lan) = lan("host_firewall_dropping_sip", QUERIER) else { return };
+    let Some(mut lan) = lan("host_firewall_dropping_sip", QUERIER, &[PYTHON3, NFT]) else { return };
     lan.start_pbx("");
     lan.lab.drop_udp_input(&lan.pbx, 5060);
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
@@ -220,7 +223,9 @@ fn host_firewall_dropping_sip() {
 
 #[test]
 fn healthy_with_a_peer_and_a_phone_booting() {
-    let Some(mut lan) = lan("healthy_with_a_peer_and_a_phone_booting", QUERIER) else { return };
+    let Some(mut lan) = lan("healthy_with_a_peer_and_a_phone_booting", QUERIER, &[PYTHON3, SIPP]) else {
+        return;
+    };
     lan.start_pbx("");
     lan.start_respond();
     let (report, code) = lan.check_while_phone_sends(
@@ -239,7 +244,9 @@ fn healthy_with_a_peer_and_a_phone_booting() {
 
 #[test]
 fn switch_dropping_multicast_is_found_with_a_peer() {
-    let Some(mut lan) = lan("switch_dropping_multicast_is_found_with_a_peer", NO_QUERIER) else { return };
+    let Some(mut lan) = lan("switch_dropping_multicast_is_found_with_a_peer", NO_QUERIER, &[PYTHON3]) else {
+        return;
+    };
     // A snooping switch that floods no unknown multicast: nothing crosses, not even to joined ports.
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-pbx", false);
@@ -256,7 +263,7 @@ fn switch_dropping_multicast_is_found_with_a_peer() {
 
 #[test]
 fn peer_down_is_not_a_blocked_network() {
-    let Some(mut lan) = lan("peer_down_is_not_a_blocked_network", QUERIER) else { return };
+    let Some(mut lan) = lan("peer_down_is_not_a_blocked_network", QUERIER, &[PYTHON3]) else { return };
     lan.start_pbx("");
     let (report, _) = lan.check(&["--peer", "198.51.100.20"]);
     assert_eq!(check_status(&report, "multicast.lan-path"), "skip", "{report:#}");
@@ -265,7 +272,7 @@ fn peer_down_is_not_a_blocked_network() {
 
 #[test]
 fn phone_sending_only_non_pnp_sip() {
-    let Some(mut lan) = lan("phone_sending_only_non_pnp_sip", QUERIER) else { return };
+    let Some(mut lan) = lan("phone_sending_only_non_pnp_sip", QUERIER, &[PYTHON3, SIPP]) else { return };
     lan.start_pbx("");
     let (report, code) =
         lan.check_while_phone_sends("non-pnp-register.xml", &["--phone", "198.51.100.20", "--listen", "4"]);
@@ -277,7 +284,7 @@ fn phone_sending_only_non_pnp_sip() {
 
 #[test]
 fn snooping_bridge_without_querier_warns() {
-    let Some(mut lan) = lan("snooping_bridge_without_querier_warns", NO_QUERIER) else { return };
+    let Some(mut lan) = lan("snooping_bridge_without_querier_warns", NO_QUERIER, &[PYTHON3]) else { return };
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-pbx", false);
     lan.start_pbx("");
@@ -292,7 +299,7 @@ fn snooping_bridge_without_querier_warns() {
 
 #[test]
 fn bridge_as_querier_passes() {
-    let Some(mut lan) = lan("bridge_as_querier_passes", QUERIER) else { return };
+    let Some(mut lan) = lan("bridge_as_querier_passes", QUERIER, &[PYTHON3]) else { return };
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
     lan.start_pbx("");
     let (report, _) = lan.check(&[]);
@@ -302,7 +309,7 @@ fn bridge_as_querier_passes() {
 
 #[test]
 fn pbx_owning_the_port_exclusively() {
-    let Some(mut lan) = lan("pbx_owning_the_port_exclusively", QUERIER) else { return };
+    let Some(mut lan) = lan("pbx_owning_the_port_exclusively", QUERIER, &[PYTHON3]) else { return };
     lan.start_pbx("--exclusive");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
@@ -314,7 +321,7 @@ fn pbx_owning_the_port_exclusively() {
 
 #[test]
 fn no_route_for_the_group() {
-    let Some(mut lan) = lan("no_route_for_the_group", QUERIER) else { return };
+    let Some(mut lan) = lan("no_route_for_the_group", QUERIER, &[PYTHON3]) else { return };
     lan.lab.ip(&lan.pbx, &["route", "del", "default"]);
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
@@ -325,7 +332,7 @@ fn no_route_for_the_group() {
 
 #[test]
 fn passive_run_sends_nothing() {
-    let Some(mut lan) = lan("passive_run_sends_nothing", QUERIER) else { return };
+    let Some(mut lan) = lan("passive_run_sends_nothing", QUERIER, &[PYTHON3]) else { return };
     lan.start_pbx("");
     let (report, code) = lan.check(&["--no-probe", "--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
@@ -337,7 +344,10 @@ fn passive_run_sends_nothing() {
 
 #[test]
 fn passive_listen_hears_by_capture_and_sends_nothing() {
-    let Some(mut lan) = lan("passive_listen_hears_by_capture_and_sends_nothing", QUERIER) else { return };
+    let Some(mut lan) = lan("passive_listen_hears_by_capture_and_sends_nothing", QUERIER, &[PYTHON3, SIPP])
+    else {
+        return;
+    };
     lan.start_pbx("");
     let (report, code) = lan.check_while_phone_sends(
         "pnp-subscribe.xml",
@@ -358,7 +368,9 @@ fn passive_listen_hears_by_capture_and_sends_nothing() {
 
 #[test]
 fn unprivileged_user_degrades_with_reasons() {
-    let Some(mut lan) = lan("unprivileged_user_degrades_with_reasons", QUERIER) else { return };
+    let Some(mut lan) = lan("unprivileged_user_degrades_with_reasons", QUERIER, &[PYTHON3, SETPRIV]) else {
+        return;
+    };
     lan.start_pbx("");
     let bin = common::mcready_bin();
     let script = format!(

@@ -8,7 +8,7 @@ use common::{stdout, two_hosts};
 
 #[test]
 fn options_before_the_command_reach_check() {
-    let Some((lab, a, _b)) = two_hosts("options_before_check") else { return };
+    let Some((lab, a, _b)) = two_hosts("options_before_check", &[]) else { return };
     let out = lab.mcready(&a, &["-q", "--no-probe", "-i", "eth0", "check"]);
     let text = stdout(&out);
     assert_ne!(out.status.code(), Some(2), "{text}{}", String::from_utf8_lossy(&out.stderr));
@@ -20,7 +20,7 @@ fn options_before_the_command_reach_check() {
 
 #[test]
 fn the_hosts_own_address_is_not_a_phone() {
-    let Some((lab, a, _b)) = two_hosts("own_address_not_a_phone") else { return };
+    let Some((lab, a, _b)) = two_hosts("own_address_not_a_phone", &[]) else { return };
     for args in [
         &["check", "--no-probe", "--phone", "198.51.100.10"][..],
         &["check", "--no-probe", "--peer", "198.51.100.10:5060"],

@@ -7,11 +7,16 @@
 //! `cargo test --test netns_firewall` alone is enough. (`examples/firewall_facts.rs` prints the same
 //! for a person.)
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use std::process::Command;
 
-use common::{Lab, stdout};
+use common::{
+    IPTABLES_LEGACY_RESTORE, IPTABLES_LEGACY_SAVE, IPTABLES_NFT_RESTORE, IPTABLES_NFT_SAVE, Lab, NFT,
+    SETPRIV, stdout,
+};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
 use mcready::platform::firewall::{analyse_iptables_save, analyse_nft_json};
 use mcready::platform::{GatherOptions, Scope, gather};
@@ -74,7 +79,7 @@ fn findings(facts: &Value) -> Vec<&Value> {
 
 #[test]
 fn nft_drop_of_the_port_is_found() {
-    let Some(mut lab) = Lab::new("nft_drop_of_the_port_is_found") else { return };
+    let Some(mut lab) = Lab::with("nft_drop_of_the_port_is_found", &[NFT]) else { return };
     let pbx = lab.host("pbx");
     lab.nft(&pbx, include_str!("fixtures/firewall/nft-drop-udp-5060.nft"));
 
@@ -96,7 +101,9 @@ fn nft_drop_of_the_port_is_found() {
 
 #[test]
 fn nft_policy_drop_is_found_unless_the_port_is_accepted() {
-    let Some(mut lab) = Lab::new("nft_policy_drop_is_found_unless_the_port_is_accepted") else { return };
+    let Some(mut lab) = Lab::with("nft_policy_drop_is_found_unless_the_port_is_accepted", &[NFT]) else {
+        return;
+    };
     let closed = lab.host("closed");
     let open = lab.host("open");
     let may = lab.host("may");
@@ -118,7 +125,12 @@ fn nft_policy_drop_is_found_unless_the_port_is_accepted() {
 
 #[test]
 fn iptables_nft_rules_are_judged_once_from_iptables_save() {
-    let Some(mut lab) = Lab::new("iptables_nft_rules_are_judged_once_from_iptables_save") else { return };
+    let Some(mut lab) = Lab::with(
+        "iptables_nft_rules_are_judged_once_from_iptables_save",
+        &[IPTABLES_NFT_RESTORE, IPTABLES_NFT_SAVE, NFT],
+    ) else {
+        return;
+    };
     let pbx = lab.host("pbx");
     lab.feed(&pbx, &["iptables-nft-restore"], include_str!("fixtures/firewall/iptables-mixed.rules"));
 
@@ -135,7 +147,11 @@ fn iptables_nft_rules_are_judged_once_from_iptables_save() {
 
 #[test]
 fn iptables_legacy_rules_are_read() {
-    let Some(mut lab) = Lab::new("iptables_legacy_rules_are_read") else { return };
+    let Some(mut lab) =
+        Lab::with("iptables_legacy_rules_are_read", &[IPTABLES_LEGACY_RESTORE, IPTABLES_LEGACY_SAVE])
+    else {
+        return;
+    };
     let pbx = lab.host("pbx");
     lab.feed(&pbx, &["iptables-legacy-restore"], include_str!("fixtures/firewall/iptables-ufw-like.rules"));
 
@@ -173,7 +189,11 @@ fn strict_rp_filter_on_an_interface_is_seen() {
 
 #[test]
 fn unprivileged_reader_says_permission_denied() {
-    let Some(mut lab) = Lab::new("unprivileged_reader_says_permission_denied") else { return };
+    let Some(mut lab) =
+        Lab::with("unprivileged_reader_says_permission_denied", &[NFT, IPTABLES_LEGACY_SAVE, SETPRIV])
+    else {
+        return;
+    };
     let pbx = lab.host("pbx");
     lab.nft(&pbx, include_str!("fixtures/firewall/nft-drop-udp-5060.nft"));
 

@@ -1,8 +1,10 @@
 //! `interfaces` and `joins` against real kernels' views: hosts built in network namespaces.
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
-use common::{Lab, json, stdout};
+use common::{Lab, PYTHON3, json, stdout};
 
 /// A PBX host with two NICs (`lan` to the phones, `wan` elsewhere) and one peer on each.
 fn two_nic_pbx(lab: &mut Lab) -> String {
@@ -20,7 +22,7 @@ fn two_nic_pbx(lab: &mut Lab) -> String {
 
 #[test]
 fn joins_shows_which_nic_joined() {
-    let Some(mut lab) = Lab::new("joins_shows_which_nic_joined") else { return };
+    let Some(mut lab) = Lab::with("joins_shows_which_nic_joined", &[PYTHON3]) else { return };
     let pbx = two_nic_pbx(&mut lab);
 
     let before = lab.mcready(&pbx, &["joins", "--json"]);
@@ -58,7 +60,7 @@ fn joins_says_plainly_when_nobody_joined() {
 
 #[test]
 fn joins_all_lists_every_group() {
-    let Some(mut lab) = Lab::new("joins_all_lists_every_group") else { return };
+    let Some(mut lab) = Lab::with("joins_all_lists_every_group", &[PYTHON3]) else { return };
     let pbx = two_nic_pbx(&mut lab);
     lab.join(&pbx, "239.255.10.20", "198.51.100.10");
     let doc = json(&lab.mcready(&pbx, &["joins", "--all", "--json"]));
@@ -142,7 +144,7 @@ fn kinds_of_bridge_veth_and_dummy() {
 
 #[test]
 fn listeners_name_the_owning_process() {
-    let Some(mut lab) = Lab::new("listeners_name_the_owning_process") else { return };
+    let Some(mut lab) = Lab::with("listeners_name_the_owning_process", &[PYTHON3]) else { return };
     let pbx = two_nic_pbx(&mut lab);
     lab.spawn(
         &pbx,

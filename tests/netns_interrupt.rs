@@ -51,7 +51,7 @@ fn listening(lab: &Lab, ns: &str) {
 
 #[test]
 fn ctrl_c_ends_listen_and_keeps_its_report() {
-    let Some((lab, a, _b)) = two_hosts("ctrl_c_ends_listen") else { return };
+    let Some((lab, a, _b)) = two_hosts("ctrl_c_ends_listen", &[]) else { return };
     let started = Instant::now();
     let child = start(&a, &["listen", "-i", "eth0", "--duration", "60", "--json"]);
     listening(&lab, &a);
@@ -67,7 +67,7 @@ fn ctrl_c_ends_listen_and_keeps_its_report() {
 
 #[test]
 fn a_second_ctrl_c_exits_130_at_once() {
-    let Some((lab, a, _b)) = two_hosts("second_ctrl_c") else { return };
+    let Some((lab, a, _b)) = two_hosts("second_ctrl_c", &[]) else { return };
     let child = start(&a, &["listen", "-i", "eth0", "--duration", "60", "--json"]);
     listening(&lab, &a);
     // Two different signals: the kernel merges a second pending SIGINT into the first, a SIGTERM it
@@ -80,7 +80,7 @@ fn a_second_ctrl_c_exits_130_at_once() {
 
 #[test]
 fn sigterm_cuts_checks_window_short_and_strict_exits_1() {
-    let Some((mut lab, a, _b)) = two_hosts("sigterm_cuts_check") else { return };
+    let Some((mut lab, a, _b)) = two_hosts("sigterm_cuts_check", &[common::PYTHON3]) else { return };
     // A healthy PBX host: a route for the group, the group joined, the port held.
     lab.ip(&a, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     lab.join(&a, "224.0.1.75", "198.51.100.10");

@@ -10,7 +10,7 @@ mod common;
 
 use std::process::{Child, Command, Output, Stdio};
 
-use common::{Lab, json, stdout};
+use common::{Lab, NFT, PYTHON3, Program, SETPRIV, SIPP, json, stdout};
 use serde_json::Value;
 
 const PHONE_MAC: &str = "001565aabbcc";
@@ -19,9 +19,10 @@ fn fixture(name: &str) -> String {
     format!("{}/tests/fixtures/sipp/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The PBX host and the phone host on one link; the phone routes the group out of eth0.
-fn pbx_and_phone(test: &str) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::new(test)?;
+/// The PBX host and the phone host on one link; the phone routes the group out of eth0. The test runs
+/// `programs` (a phone is sipp).
+fn pbx_and_phone(test: &str, programs: &[Program]) -> Option<(Lab, String, String)> {
+    let mut lab = Lab::with(test, programs)?;
     let pbx = lab.host("pbx");
     let phone = lab.host("phone");
     lab.veth(&pbx, "eth0", &phone, "eth0");
@@ -103,7 +104,7 @@ fn phones(document: &Value) -> &Vec<Value> {
 
 #[test]
 fn listen_hears_a_sipp_phone_and_matches_the_schema() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone") else { return };
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone", &[SIPP]) else { return };
     let child = start_listen(&lab, &pbx, &[], "3", false);
     let sent = sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
     assert!(stdout(&sent).contains("sipp-exit=0"), "sipp: {}", stdout(&sent));
@@ -131,7 +132,7 @@ fn listen_hears_a_sipp_phone_and_matches_the_schema() {
 
 #[test]
 fn listen_hears_past_a_process_holding_the_port_exclusively() {
-    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_port_held") else { return };
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_port_held", &[PYTHON3, SIPP]) else { return };
     lab.hold_udp_port(&pbx, "0.0.0.0", 5060, false);
     let child = start_listen(&lab, &pbx, &[], "3", false);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
@@ -146,7 +147,7 @@ fn listen_hears_past_a_process_holding_the_port_exclusively() {
 
 #[test]
 fn listen_reports_a_firewall_drop_as_captured_not_delivered() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_firewall") else { return };
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_firewall", &[NFT, SIPP]) else { return };
     lab.drop_udp_input(&pbx, 5060);
     let child = start_listen(&lab, &pbx, &[], "3", false);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
@@ -159,7 +160,7 @@ fn listen_reports_a_firewall_drop_as_captured_not_delivered() {
 
 #[test]
 fn listen_counts_junk_and_still_lists_phones() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_junk") else { return };
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_junk", &[PYTHON3, SIPP]) else { return };
     let child = start_listen(&lab, &pbx, &[], "3", false);
     send_junk(&lab, &phone, 2);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
@@ -173,7 +174,7 @@ fn listen_counts_junk_and_still_lists_phones() {
 
 #[test]
 fn retransmissions_are_one_phone_with_two_subscribes() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_retransmit") else { return };
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_retransmit", &[SIPP]) else { return };
     let child = start_listen(&lab, &pbx, &[], "3", false);
     sipp(&lab, &phone, "pnp-retransmit.xml", PHONE_MAC);
     let (_, document) = finish(child);
@@ -184,7 +185,7 @@ fn retransmissions_are_one_phone_with_two_subscribes() {
 
 #[test]
 fn unprivileged_listen_falls_back_to_the_socket_and_says_so() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_unprivileged") else { return };
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_unprivileged", &[SETPRIV, SIPP]) else { return };
     let nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--"];
     let child = start_listen(&lab, &pbx, &nobody, "3", true);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
@@ -198,7 +199,7 @@ fn unprivileged_listen_falls_back_to_the_socket_and_says_so() {
 
 #[test]
 fn listen_without_phones_exits_1_and_text_says_so() {
-    let Some((lab, pbx, _phone)) = pbx_and_phone("listen_nothing") else { return };
+    let Some((lab, pbx, _phone)) = pbx_and_phone("listen_nothing", &[]) else { return };
     let out = lab.mcready(&pbx, &["listen", "-i", "eth0", "--duration", "1"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("No phone was heard on eth0"), "{}", stdout(&out));
@@ -208,7 +209,7 @@ fn listen_without_phones_exits_1_and_text_says_so() {
 
 #[test]
 fn listen_sees_this_hosts_own_answers_to_a_phone() {
-    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_answered_by") else { return };
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_answered_by", &[SIPP]) else { return };
     let log = std::env::temp_dir().join(format!("mcready-{}-answered.log", std::process::id()));
     let url = "http://198.51.100.10/prov/{mac}.cfg";
     lab.spawn_mcready(

@@ -1,9 +1,11 @@
 //! `mcready probe` in network namespaces: against one stand-in PBX, two (a rogue), and none; the probe
 //! itself as a phone's would look on the wire (TTL 1, locally administered MAC, diagnostic User-Agent).
 
+#![cfg(target_os = "linux")]
+
 mod common;
 
-use common::{Lab, json, stdout};
+use common::{Lab, PYTHON3, json, stdout};
 
 const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
 
@@ -36,7 +38,7 @@ fn lan(lab: &mut Lab, pbx_count: u8) -> String {
 
 #[test]
 fn one_server_answers_with_its_url() {
-    let Some(mut lab) = Lab::new("one_server_answers_with_its_url") else { return };
+    let Some(mut lab) = Lab::with("one_server_answers_with_its_url", &[PYTHON3]) else { return };
     let prober = lan(&mut lab, 1);
     let out = lab.mcready(&prober, &["probe", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
@@ -69,7 +71,9 @@ fn one_server_answers_with_its_url() {
 
 #[test]
 fn two_servers_answer_and_the_second_is_a_warning() {
-    let Some(mut lab) = Lab::new("two_servers_answer_and_the_second_is_a_warning") else { return };
+    let Some(mut lab) = Lab::with("two_servers_answer_and_the_second_is_a_warning", &[PYTHON3]) else {
+        return;
+    };
     let prober = lan(&mut lab, 2);
     let doc = json(&lab.mcready(&prober, &["probe", "--json"]));
     let responders: Vec<&str> =
@@ -97,7 +101,9 @@ fn nobody_answers_and_the_probe_is_retransmitted() {
 
 #[test]
 fn the_probe_looks_like_a_phone_and_names_mcready() {
-    let Some(mut lab) = Lab::new("the_probe_looks_like_a_phone_and_names_mcready") else { return };
+    let Some(mut lab) = Lab::with("the_probe_looks_like_a_phone_and_names_mcready", &[PYTHON3]) else {
+        return;
+    };
     let prober = lan(&mut lab, 0);
     // Capture what leaves the prober: a SUBSCRIBE a PnP server accepts, and an honest one.
     lab.spawn(

@@ -10,7 +10,7 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use common::{Lab, two_hosts};
+use common::{Lab, NFT, SIPP, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
 use mcready::net::{LocalInterface, OwnActions};
 use mcready::observe::peer;
@@ -28,9 +28,9 @@ fn read_log(path: &PathBuf) -> String {
     std::fs::read_to_string(path).unwrap_or_default()
 }
 
-/// A and B as ports of a bridge in a third namespace (the switch).
+/// A and B as ports of a bridge in a third namespace (the switch), whose forwarding nftables filters.
 fn switched_hosts(test: &str) -> Option<(Lab, String, String, String)> {
-    let mut lab = Lab::new(test)?;
+    let mut lab = Lab::with(test, &[NFT])?;
     let a = lab.host("a");
     let b = lab.host("b");
     let switch = lab.host("sw");
@@ -62,7 +62,7 @@ fn peer_test_from(lab: &Lab, a: &str, timeout: Duration) -> PeerReport {
 
 #[test]
 fn peer_protocol_all_three_legs_pass_on_a_plain_link() {
-    let Some((mut lab, a, b)) = two_hosts("peer_all_legs") else { return };
+    let Some((mut lab, a, b)) = two_hosts("peer_all_legs", &[]) else { return };
     let log = log_file("peer_all_legs");
     start_respond(&mut lab, &b, &log);
     let report = peer_test_from(&lab, &a, Duration::from_secs(3));
@@ -98,7 +98,7 @@ fn peer_protocol_tells_blocked_multicast_from_a_dead_peer() {
 
 #[test]
 fn peer_protocol_reports_a_host_without_respond_as_unreachable() {
-    let Some((lab, a, _b)) = two_hosts("peer_down") else { return };
+    let Some((lab, a, _b)) = two_hosts("peer_down", &[]) else { return };
     let report = peer_test_from(&lab, &a, Duration::from_secs(1));
     assert!(!report.unicast.ok && !report.here_to_peer.ok && !report.peer_to_here.ok, "{report:?}");
 }
@@ -117,7 +117,7 @@ fn respond_refuses_url_without_allow_list() {
 /// The PBX (B, running respond --url) and a phone host (198.51.100.7) that routes the group out of
 /// eth0, where sipp plays the phone.
 fn pbx_and_phone(test: &str) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::new(test)?;
+    let mut lab = Lab::with(test, &[SIPP])?;
     let pbx = lab.host("pbx");
     let phone = lab.host("phone");
     lab.veth(&pbx, "eth0", &phone, "eth0");

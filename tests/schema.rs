@@ -68,9 +68,12 @@ fn errors_match_the_schema() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn lab_output_with_joins_routes_and_listeners_matches_the_schema() {
-    let Some(mut lab) = common::Lab::new("lab_output_with_joins_routes_and_listeners_matches_the_schema")
-    else {
+    let Some(mut lab) = common::Lab::with(
+        "lab_output_with_joins_routes_and_listeners_matches_the_schema",
+        &[common::PYTHON3],
+    ) else {
         return;
     };
     let pbx = lab.host("pbx");
@@ -95,8 +98,12 @@ fn lab_output_with_joins_routes_and_listeners_matches_the_schema() {
 /// `probe` and `check` send, so their real output is produced inside a lab: a PBX host running the
 /// stand-in PBX and a prober on one veth.
 #[test]
+#[cfg(target_os = "linux")]
 fn probe_and_check_output_matches_the_schemas() {
-    let Some(mut lab) = common::Lab::new("probe_and_check_output_matches_the_schemas") else { return };
+    let Some(mut lab) = common::Lab::with("probe_and_check_output_matches_the_schemas", &[common::PYTHON3])
+    else {
+        return;
+    };
     let here = lab.host("here");
     let pbx = lab.host("pbx");
     lab.veth(&here, "eth0", &pbx, "eth0");

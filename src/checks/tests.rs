@@ -119,8 +119,8 @@ fn no_querier_warns() {
         verdict: Verdict::of(&requirements),
         some_skip: requirements.iter().any(|r| r.status == Skip),
     };
-    assert_eq!(crate::report::model::exit_code(answer, false, false), 0);
-    assert_eq!(crate::report::model::exit_code(answer, true, false), 1);
+    assert_eq!(crate::report::model::exit_code(answer, false, false, crate::report::Format::Text), 0);
+    assert_eq!(crate::report::model::exit_code(answer, true, false, crate::report::Format::Text), 1);
 }
 
 #[test]

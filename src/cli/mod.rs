@@ -70,6 +70,11 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Write the document to FILE instead of stdout, atomically (a temporary file in the same directory,
+    /// then a rename), so a reader never sees half of it; when mcready cannot run, FILE is left as it was.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+
     /// When to colour text output (`NO_COLOR` in the environment also turns colour off).
     #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     pub color: ColorWhen,
@@ -103,6 +108,11 @@ pub enum FormatArg {
     Json,
     /// A block to paste into a ticket.
     Markdown,
+    /// A Nagios/Icinga plugin's status line and performance data; exits 0 OK, 1 WARNING, 2
+    /// CRITICAL, 3 UNKNOWN (`check` only).
+    Nagios,
+    /// The Prometheus text exposition format, for the Node exporter's textfile collector (`check` only).
+    Prometheus,
 }
 
 impl From<FormatArg> for Format {
@@ -111,6 +121,8 @@ impl From<FormatArg> for Format {
             FormatArg::Text => Self::Text,
             FormatArg::Json => Self::Json,
             FormatArg::Markdown => Self::Markdown,
+            FormatArg::Nagios => Self::Nagios,
+            FormatArg::Prometheus => Self::Prometheus,
         }
     }
 }

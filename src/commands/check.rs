@@ -70,7 +70,7 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let requirements = checks::evaluate(&snapshot);
     let flags = (args.strict, cli.global.quiet, cli.global.verbose > 0);
     let document = build(envelope, snapshot, requirements, actions.snapshot(), flags);
-    let code = document.exit_code();
+    let code = document.exit_code(cli.global.output_format());
     Ok(Outcome::new(&document, cli, code))
 }
 

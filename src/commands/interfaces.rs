@@ -25,5 +25,9 @@ pub fn run(cli: &Cli, _args: &InterfacesArgs) -> Result<Outcome> {
         cli.global.verbose > 0,
     );
     document.quiet = cli.global.quiet;
-    Ok(Outcome::new(&document, cli, exit_code(Answer::Informational, false, false)))
+    Ok(Outcome::new(
+        &document,
+        cli,
+        exit_code(Answer::Informational, false, false, cli.global.output_format()),
+    ))
 }

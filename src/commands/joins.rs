@@ -31,6 +31,6 @@ pub fn run(cli: &Cli, args: &JoinsArgs) -> Result<Outcome> {
     );
     document.quiet = cli.global.quiet;
     document.verbose = cli.global.verbose > 0;
-    let code = exit_code(Answer::Found(document.joined), false, false);
+    let code = exit_code(Answer::Found(document.joined), false, false, cli.global.output_format());
     Ok(Outcome::new(&document, cli, code))
 }

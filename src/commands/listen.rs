@@ -45,7 +45,7 @@ pub fn run(cli: &Cli, args: &ListenArgs) -> Result<Outcome> {
     if report.interrupted {
         envelope.cut(vec!["listen"]);
     }
-    let code = exit_code(Answer::Found(!report.phones.is_empty()), false, envelope.interrupted);
+    let code = exit_code(Answer::Found(!report.phones.is_empty()), false, envelope.interrupted, format);
     let document = ListenDocument {
         envelope,
         interface: interface.name.clone(),

@@ -36,7 +36,11 @@ impl Outcome {
 /// When the command could not run: bad options, host facts unreadable, an unknown interface, an OS
 /// error. The caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
-    if cli.check.any() && !matches!(cli.command, None | Some(Command::Check(_))) {
+    let is_check = matches!(cli.command, None | Some(Command::Check(_)));
+    if let Some(refusal) = refused_format(cli) {
+        anyhow::bail!(refusal);
+    }
+    if cli.check.any() && !is_check {
         anyhow::bail!(
             "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options"
         );
@@ -52,6 +56,15 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Some(Command::Completions(args)) => Ok(completions::run(args.shell)),
         Some(Command::Manpage) => manpage::run(),
     }
+}
+
+/// Why the command line's format is not this command's: the monitoring formats are `check`'s alone.
+/// (A usage error, so exit 2 even under `--format nagios`: the command is not a plugin.)
+#[must_use]
+pub fn refused_format(cli: &Cli) -> Option<String> {
+    let is_check = matches!(cli.command, None | Some(Command::Check(_)));
+    (cli.global.output_format().is_monitoring() && !is_check)
+        .then(|| "`--format nagios` and `--format prometheus` are for `check` only".to_owned())
 }
 
 /// Host facts within `scope`, for the group and port of the command line.

@@ -37,7 +37,12 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
     if report.interrupted {
         envelope.cut(vec!["probe"]);
     }
-    let code = exit_code(Answer::Found(!report.answers.is_empty()), false, envelope.interrupted);
+    let code = exit_code(
+        Answer::Found(!report.answers.is_empty()),
+        false,
+        envelope.interrupted,
+        cli.global.output_format(),
+    );
     let document = ProbeDocument {
         envelope,
         interface: interface.name.clone(),

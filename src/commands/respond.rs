@@ -61,7 +61,10 @@ pub fn run(cli: &Cli, args: &RespondArgs) -> Result<Outcome> {
         phones_provisioned: responder.phones_provisioned(),
     };
     let output = sink.render(&stopped, start.elapsed()).unwrap_or_default();
-    Ok(Outcome { output, exit_code: exit_code(Answer::Informational, false, false) })
+    Ok(Outcome {
+        output,
+        exit_code: exit_code(Answer::Informational, false, false, cli.global.output_format()),
+    })
 }
 
 /// The options into a PnP server (or none); clap already refused `--allow` without `--url`.

@@ -59,15 +59,12 @@ pub struct ReportDocument {
 }
 
 impl ReportDocument {
-    /// The exit code this report means (see [`exit_code`]).
+    /// The exit code this report means in `format` (see [`exit_code`]).
     #[must_use]
-    pub fn exit_code(&self) -> u8 {
+    pub fn exit_code(&self, format: super::Format) -> u8 {
         let some_skip = self.requirements.iter().any(|r| r.status == Status::Skip);
-        exit_code(
-            Answer::Checklist { verdict: self.verdict, some_skip },
-            self.strict,
-            self.envelope.interrupted,
-        )
+        let answer = Answer::Checklist { verdict: self.verdict, some_skip };
+        exit_code(answer, self.strict, self.envelope.interrupted, format)
     }
 
     fn chosen_by(&self) -> &'static str {
@@ -86,7 +83,11 @@ impl ReportDocument {
             Verdict::Fail => "not ready",
             Verdict::Incomplete => "nothing could be decided",
         };
-        format!("{}: {meaning} (exit {})", self.verdict.as_str().to_uppercase(), self.exit_code())
+        format!(
+            "{}: {meaning} (exit {})",
+            self.verdict.as_str().to_uppercase(),
+            self.exit_code(super::Format::Text)
+        )
     }
 
     fn target_line(&self) -> String {
@@ -215,6 +216,19 @@ impl Document for ReportDocument {
 
     fn envelope(&self) -> &Envelope {
         &self.envelope
+    }
+
+    fn to_monitoring(&self, format: super::Format) -> Option<String> {
+        match format {
+            super::Format::Nagios => Some(super::monitoring::nagios(self)),
+            super::Format::Prometheus => {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
+                Some(super::monitoring::prometheus(self, now))
+            }
+            _ => None,
+        }
     }
 
     fn to_text(&self) -> String {
@@ -391,7 +405,7 @@ mod tests {
     #[test]
     fn checklist_text_and_markdown() {
         let document = document(wrong_nic());
-        assert_eq!(document.exit_code(), 1);
+        assert_eq!(document.exit_code(crate::report::Format::Text), 1);
         insta::assert_snapshot!(
             "check_wrong_nic_text",
             anstream::adapter::strip_str(&document.to_text()).to_string()
@@ -418,7 +432,7 @@ mod tests {
         );
         assert!(document.to_markdown().contains("**interrupted**"));
         document.strict = true;
-        assert_eq!(document.exit_code(), 1);
+        assert_eq!(document.exit_code(crate::report::Format::Text), 1);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod joins;
 pub mod listen;
 pub mod markdown;
 pub mod model;
+pub mod monitoring;
 pub mod probe;
 pub mod respond;
 pub mod stream;
@@ -41,6 +42,18 @@ pub enum Format {
     Json,
     /// A block to paste into a ticket.
     Markdown,
+    /// A Nagios/Icinga plugin's output (`check` only).
+    Nagios,
+    /// The Prometheus text exposition format (`check` only).
+    Prometheus,
+}
+
+impl Format {
+    /// The monitoring formats, which only `check` offers.
+    #[must_use]
+    pub fn is_monitoring(self) -> bool {
+        matches!(self, Self::Nagios | Self::Prometheus)
+    }
 }
 
 /// Who made a document: `{"name":"mcready","version":"…"}`.
@@ -140,11 +153,20 @@ pub trait Document: Serialize {
         json
     }
 
+    /// The monitoring forms; only the checklist has them (the command line refuses them elsewhere, so
+    /// the text form is what another document falls back to).
+    fn to_monitoring(&self, _format: Format) -> Option<String> {
+        None
+    }
+
     fn render(&self, format: Format) -> String {
         match format {
             Format::Text => self.to_text(),
             Format::Json => self.to_json(),
             Format::Markdown => self.to_markdown(),
+            Format::Nagios | Format::Prometheus => {
+                self.to_monitoring(format).unwrap_or_else(|| self.to_text())
+            }
         }
     }
 }

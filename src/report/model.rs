@@ -127,6 +127,8 @@ impl Verdict {
 
 /// The exit code of a command that could not run (bad arguments, no such interface, an OS error).
 pub const EXIT_COULD_NOT_RUN: u8 = 2;
+/// The exit code of a Nagios plugin that could not run or decide (UNKNOWN).
+pub const EXIT_PLUGIN_UNKNOWN: u8 = 3;
 /// The exit code of a second Ctrl-C: the conventional 128 + SIGINT.
 pub const EXIT_INTERRUPTED_TWICE: u8 = 130;
 
@@ -149,9 +151,13 @@ pub enum Answer {
 /// - The other commands: 0 for the positive answer, 1 for the negative one. `strict` and an
 ///   interruption do not change them: a cut-short `listen` that heard a phone still heard it.
 ///
-/// (The monitoring formats to come map the same inputs onto the plugin convention here too.)
+/// - `--format nagios` (`check` only): the plugin convention instead — 0 OK (pass), 1 WARNING (warn),
+///   2 CRITICAL (fail), 3 UNKNOWN (incomplete, interrupted); `--strict` changes nothing there.
 #[must_use]
-pub fn exit_code(answer: Answer, strict: bool, interrupted: bool) -> u8 {
+pub fn exit_code(answer: Answer, strict: bool, interrupted: bool, format: super::Format) -> u8 {
+    if let (super::Format::Nagios, Answer::Checklist { verdict, .. }) = (format, answer) {
+        return super::monitoring::nagios_state(verdict, interrupted).1;
+    }
     match answer {
         Answer::Checklist { verdict, some_skip } => {
             let clean_pass = verdict == Verdict::Pass && !some_skip && !interrupted;
@@ -218,15 +224,31 @@ mod tests {
         for (verdict, some_skip, strict, interrupted, code) in table {
             let answer = Answer::Checklist { verdict, some_skip };
             assert_eq!(
-                exit_code(answer, strict, interrupted),
+                exit_code(answer, strict, interrupted, super::super::Format::Text),
                 code,
                 "{verdict:?} {some_skip} {strict} {interrupted}"
             );
         }
         for strict in [false, true] {
-            assert_eq!(exit_code(Answer::Found(true), strict, false), 0);
-            assert_eq!(exit_code(Answer::Found(false), strict, true), 1);
-            assert_eq!(exit_code(Answer::Informational, strict, true), 0);
+            assert_eq!(exit_code(Answer::Found(true), strict, false, super::super::Format::Text), 0);
+            assert_eq!(exit_code(Answer::Found(false), strict, true, super::super::Format::Json), 1);
+            assert_eq!(exit_code(Answer::Informational, strict, true, super::super::Format::Text), 0);
+        }
+        // Nagios: the plugin convention, whatever --strict says.
+        let nagios = |verdict, interrupted, strict| {
+            exit_code(
+                Answer::Checklist { verdict, some_skip: true },
+                strict,
+                interrupted,
+                super::super::Format::Nagios,
+            )
+        };
+        for strict in [false, true] {
+            assert_eq!(nagios(Verdict::Pass, false, strict), 0);
+            assert_eq!(nagios(Verdict::Warn, false, strict), 1);
+            assert_eq!(nagios(Verdict::Fail, false, strict), 2);
+            assert_eq!(nagios(Verdict::Incomplete, false, strict), 3);
+            assert_eq!(nagios(Verdict::Pass, true, strict), 3);
         }
     }
 

@@ -48,7 +48,10 @@ impl EventSink {
                 }
                 Some(format!("{value}\n"))
             }
-            Format::Text => event.line().map(|line| format!("{:7.1}s  {line}\n", at.as_secs_f64())),
+            // Streaming commands refuse the monitoring formats; text is what they would get.
+            Format::Text | Format::Nagios | Format::Prometheus => {
+                event.line().map(|line| format!("{:7.1}s  {line}\n", at.as_secs_f64()))
+            }
             Format::Markdown => event.line().map(|line| {
                 let plain = anstream::adapter::strip_str(&line).to_string();
                 format!("- {:.1} s: {}\n", at.as_secs_f64(), super::markdown::prose(&plain))

@@ -4,6 +4,11 @@
 //! Only 198.51.100.0/24 and 203.0.113.0/24 are used inside. Without root (or without `ip`), a lab
 //! cannot be built: [`Lab::new`] prints why and returns `None`, and the test returns early — unless
 //! `MCREADY_REQUIRE_NETNS=1` is set (CI sets it), where that is a failure, so CI can never skip them.
+//!
+//! The same goes for every other program a test runs (sipp, python3, nft, setpriv, …): the test names
+//! them with [`Lab::with`] (or [`require`] when it builds no lab), and a missing one is a printed
+//! `SKIP <test>: needs sipp (Debian package sip-tester)` — or, under `MCREADY_REQUIRE_NETNS=1`, a
+//! failure with that reason. `.ci/run` installs each package named here.
 
 // Each test binary uses its own subset of the lab; methods take `&self` so tests read as "the lab does X".
 #![allow(dead_code, clippy::unused_self)]
@@ -24,19 +29,17 @@ pub struct Lab {
 impl Lab {
     /// A new, empty lab; `None` (with the reason printed) when this process cannot build one.
     pub fn new(test: &str) -> Option<Self> {
-        let reason = if !is_root() {
-            Some("needs root to create network namespaces".to_owned())
-        } else if Command::new("ip").arg("-V").output().is_err() {
-            Some("needs `ip` (Debian package iproute2)".to_owned())
-        } else {
-            None
-        };
-        if let Some(reason) = reason {
-            assert!(
-                std::env::var_os("MCREADY_REQUIRE_NETNS").is_none(),
-                "{test}: MCREADY_REQUIRE_NETNS is set but the lab cannot run: {reason}"
-            );
-            eprintln!("SKIP {test}: {reason}");
+        Self::with(test, &[])
+    }
+
+    /// A new, empty lab for a test that also runs `programs`; `None` (with the reason printed) when
+    /// this process cannot build a lab or one of the programs is missing.
+    pub fn with(test: &str, programs: &[Program]) -> Option<Self> {
+        if !is_root() {
+            skip(test, "needs root to create network namespaces");
+            return None;
+        }
+        if !require(test, &[IP]) || !require(test, programs) {
             return None;
         }
         let id = NEXT_LAB.fetch_add(1, Ordering::SeqCst);
@@ -293,9 +296,10 @@ fn enter_netns(ns: &str) {
     assert_eq!(wanted, now_in, "this thread is not in {ns} after setns; refusing to go on");
 }
 
-/// Two hosts `a` (198.51.100.10/24) and `b` (198.51.100.20/24) on one veth link, each with `eth0`.
-pub fn two_hosts(test: &str) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::new(test)?;
+/// Two hosts `a` (198.51.100.10/24) and `b` (198.51.100.20/24) on one veth link, each with `eth0`, for
+/// a test that runs `programs`.
+pub fn two_hosts(test: &str, programs: &[Program]) -> Option<(Lab, String, String)> {
+    let mut lab = Lab::with(test, programs)?;
     let a = lab.host("a");
     let b = lab.host("b");
     lab.veth(&a, "eth0", &b, "eth0");
@@ -315,7 +319,72 @@ pub fn mcready_bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_mcready"))
 }
 
-fn is_root() -> bool {
+/// A program a test runs, and the Debian package that installs it (named when it is missing).
+#[derive(Debug, Clone, Copy)]
+pub struct Program {
+    pub name: &'static str,
+    pub package: &'static str,
+}
+
+pub const IP: Program = Program { name: "ip", package: "iproute2" };
+/// The lab's stand-in PBX sockets and joins ([`Lab::join`], [`Lab::hold_udp_port`], `fixtures/*.py`).
+pub const PYTHON3: Program = Program { name: "python3", package: "python3" };
+/// A phone that boots: sends the PnP SUBSCRIBE of `fixtures/sipp/*.xml`.
+pub const SIPP: Program = Program { name: "sipp", package: "sip-tester" };
+/// Host and switch firewalls ([`Lab::nft`], [`Lab::drop_udp_input`]); mcready's firewall reader runs it.
+pub const NFT: Program = Program { name: "nft", package: "nftables" };
+pub const IPTABLES_NFT_RESTORE: Program = Program { name: "iptables-nft-restore", package: "iptables" };
+pub const IPTABLES_NFT_SAVE: Program = Program { name: "iptables-nft-save", package: "iptables" };
+pub const IPTABLES_LEGACY_RESTORE: Program = Program { name: "iptables-legacy-restore", package: "iptables" };
+pub const IPTABLES_LEGACY_SAVE: Program = Program { name: "iptables-legacy-save", package: "iptables" };
+/// Runs a command as `nobody` or without capabilities.
+pub const SETPRIV: Program = Program { name: "setpriv", package: "util-linux" };
+pub const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
+pub const TSHARK: Program = Program { name: "tshark", package: "tshark" };
+
+/// Whether every one of `programs` is on `PATH`. For the first that is not, prints
+/// `SKIP <test>: needs <program> (Debian package <package>)` and returns `false` — or panics with that
+/// reason when `MCREADY_REQUIRE_NETNS` is set, so that CI never passes by skipping.
+pub fn require(test: &str, programs: &[Program]) -> bool {
+    match programs.iter().find(|program| !on_path(program.name)) {
+        Some(missing) => {
+            skip(test, &format!("needs {} (Debian package {})", missing.name, missing.package));
+            false
+        }
+        None => true,
+    }
+}
+
+/// Prints why `test` is skipped, or fails it when `MCREADY_REQUIRE_NETNS` forbids skipping.
+pub fn skip(test: &str, reason: &str) {
+    assert!(
+        std::env::var_os("MCREADY_REQUIRE_NETNS").is_none(),
+        "{test} {reason}, and MCREADY_REQUIRE_NETNS forbids skipping it"
+    );
+    eprintln!("SKIP {test}: {reason}");
+}
+
+/// Whether an executable file `name` is in a directory of `PATH` (the lookup `Command` does).
+fn on_path(name: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .any(|dir| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.is_file() && is_executable(&m)))
+    })
+}
+
+#[cfg(unix)]
+fn is_executable(metadata: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    metadata.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_metadata: &std::fs::Metadata) -> bool {
+    true
+}
+
+/// Whether this process runs as root (user id 0).
+pub fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
         status
             .lines()

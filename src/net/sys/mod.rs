@@ -20,11 +20,12 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// How an OS lets a socket hear a group without ever taking unicast meant for another process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(target_os = "linux", allow(dead_code))]
 pub(crate) enum GroupBind {
     /// Bound as asked: the socket hears only the group (and shares the port with a PBX).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     Bound,
     /// This OS cannot keep the PBX's unicast away from such a socket: hear the group by capture instead.
+    #[cfg_attr(target_os = "linux", allow(dead_code))]
     UseCapture(&'static str),
 }
 
