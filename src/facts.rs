@@ -196,7 +196,8 @@ impl Route {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LookupMethod {
-    /// The kernel's own route lookup (netlink `RTM_GETROUTE`, as `ip route get`).
+    /// The OS's own route lookup: netlink `RTM_GETROUTE` on Linux (as `ip route get`), `GetBestRoute2` or
+    /// `GetBestInterfaceEx` on Windows.
     KernelLookup,
     /// A UDP socket connected to the group (sends nothing); its local address names the interface.
     UdpConnect,
