@@ -30,6 +30,14 @@ ip -n "$phone" addr add 198.51.100.20/24 dev eth0
 ip -n "$pbx" route add default via 198.51.100.1
 ip netns exec "$pbx" python3 tests/fixtures/lab/pbx.py 198.51.100.10 >/dev/null &
 sleep 1
-hyperfine --shell=none --warmup 3 --runs "${RUNS:-30}" --export-markdown "${OUT:-/dev/stdout}" \
+json=$(mktemp)
+hyperfine --shell=none --warmup 3 --runs "${RUNS:-30}" --export-markdown "${OUT:-/dev/stdout}" --export-json "$json" \
   "ip netns exec $pbx target/release/mcready check --json --phone 198.51.100.20" \
   "ip netns exec $pbx target/release/mcready check --json --no-probe --phone 198.51.100.20"
+# The goal is a median: print each command's.
+python3 - "$json" <<'PY'
+import json, sys
+for result in json.load(open(sys.argv[1]))["results"]:
+    print(f"median {result['median'] * 1000:.1f} ms  {result['command'].split('mcready ', 1)[1]}")
+PY
+rm -f "$json"

@@ -259,3 +259,32 @@ pub struct PeerReport {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
+
+/// The soak: the peer test repeated past the snooping timeout, joining nothing.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoakReport {
+    pub duration_secs: f64,
+    pub interval_secs: f64,
+    /// One entry per round, in order: the timeline.
+    pub rounds: Vec<SoakRound>,
+    /// Phones heard by capture during the soak (`None` when they could not be counted).
+    pub phones_heard: Option<u32>,
+    pub limits: Vec<String>,
+    /// Ctrl-C or SIGTERM ended the soak early.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub interrupted: bool,
+}
+
+/// One round of the soak.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SoakRound {
+    /// Seconds since the soak began.
+    pub at_secs: f64,
+    /// The peer answered unicast: it is up, so the multicast legs mean something.
+    pub unicast: bool,
+    /// Our multicast reached the peer.
+    pub here_to_peer: bool,
+    /// The peer's multicast reached us (`None`: not observable without capture privilege).
+    pub peer_to_here: Option<bool>,
+    pub error: Option<String>,
+}

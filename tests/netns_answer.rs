@@ -213,3 +213,24 @@ fn a_second_server_10_ms_after_the_first_is_caught_and_warned_about() {
     let waited = report["facts"]["probe"]["value"]["waited_ms"].as_f64().unwrap();
     assert!(waited < 1000.0, "the wait follows the answers, not the 1 s timeout: {waited}");
 }
+
+#[test]
+fn passwords_and_tokens_in_the_url_reach_no_format() {
+    let Some((mut lab, pbx, _phone)) = lab("answer_redacted") else { return };
+    start_pbx(
+        &mut lab,
+        &pbx,
+        "198.51.100.10",
+        "--url http://admin:s3cret@198.51.100.10/p/{mac}.cfg?token=t0ken",
+    );
+    for format in ["json", "text", "markdown"] {
+        let out =
+            lab.mcready(&pbx, &["check", "--format", format, "--phone", "198.51.100.20", "--timeout", "1"]);
+        let text = stdout(&out);
+        // Markdown escapes the stars of the redaction (`\*\*\*`): they render as `***`.
+        let shown =
+            if format == "markdown" { "admin:\\*\\*\\*@198.51.100.10" } else { "admin:***@198.51.100.10" };
+        assert!(text.contains(shown), "{format}: the URL is shown, redacted: {text}");
+        assert!(!text.contains("s3cret") && !text.contains("t0ken"), "{format} leaks a secret: {text}");
+    }
+}

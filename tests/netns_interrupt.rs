@@ -107,3 +107,21 @@ fn sigterm_cuts_checks_window_short_and_strict_exits_1() {
     }
     drop(lab);
 }
+
+/// An interface that vanishes mid-window ends its reader with an error that the report carries as a
+/// limit: the window is never silently cut.
+#[test]
+fn an_interface_gone_mid_window_is_a_limit_in_the_report() {
+    let Some((lab, a, _b)) = two_hosts("interface_gone", &[]) else { return };
+    let child = start(&a, &["listen", "-i", "eth0", "--duration", "3", "--json"]);
+    listening(&lab, &a);
+    lab.ip(&a, &["link", "del", "eth0"]);
+    let (_, stdout) = finish(child);
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("a JSON report");
+    let limits = doc["limits"].as_array().unwrap();
+    assert!(
+        limits.iter().any(|l| l.as_str().unwrap().contains("stopped early")),
+        "the failed reader is named: {doc}"
+    );
+    assert_ne!(doc["interrupted"], true);
+}

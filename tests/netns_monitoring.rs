@@ -133,4 +133,17 @@ fn prometheus_parses_with_the_python_client_and_output_is_atomic() {
         std::fs::read_dir(&dir).unwrap().filter_map(Result::ok).map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file is left behind: {leftovers:?}");
     let _ = std::fs::remove_dir_all(dir);
+
+    // A broken LAN (no PBX): the state sets say which requirement fails, the verdict is 2.
+    let Some((lab, pbx)) = healthy_lan("prometheus_broken", false) else { return };
+    let (text, code) = check(&lab, &pbx, "prometheus", &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        text.contains("mcready_requirement_status{requirement=\"pbx-membership\",status=\"fail\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nmcready_verdict 2\n") && !text.contains("mcready_answer_rtt_seconds "),
+        "{text}"
+    );
 }

@@ -125,6 +125,7 @@ pub fn healthy() -> Snapshot {
             scratch_group: Some(Ipv4Addr::new(239, 255, 1, 2)),
         }),
         fetch: Observed::Done(fetched(Some(200))),
+        soak: Observed::NotAsked,
         passive: false,
     }
 }

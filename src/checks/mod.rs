@@ -13,6 +13,7 @@ mod multicast;
 mod phone;
 mod provisioning;
 pub mod remedy;
+mod soak;
 mod subnet;
 
 use std::net::IpAddr;
@@ -56,6 +57,8 @@ pub struct Snapshot {
     pub querier: Observed<QuerierReport>,
     /// The first answer's provisioning URL, resolved and fetched.
     pub fetch: Observed<crate::observed::FetchReport>,
+    /// `--soak`: the peer test repeated past the snooping timeout.
+    pub soak: Observed<crate::observed::SoakReport>,
     /// `--no-probe`: nothing was sent, so whatever needs sending is `skip`.
     pub passive: bool,
 }
@@ -135,7 +138,8 @@ pub fn choose_interface(
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
     let subnet = subnet::checks(snapshot);
-    let multicast = multicast::checks(snapshot);
+    let mut multicast = multicast::checks(snapshot);
+    multicast.extend(soak::checks(snapshot));
     let mut membership = membership::checks(snapshot, &multicast);
     membership.extend(provisioning::checks(snapshot));
     let phone = phone::checks(snapshot, &subnet, &multicast);

@@ -397,6 +397,62 @@ fn the_fetch_is_judged_as_a_phone_would() {
     assert!(summary.contains("--fetch-any"), "{summary}");
 }
 
+fn soak_report(rounds: &[(bool, bool, Option<bool>)]) -> crate::observed::SoakReport {
+    crate::observed::SoakReport {
+        duration_secs: 300.0,
+        interval_secs: 15.0,
+        rounds: rounds
+            .iter()
+            .enumerate()
+            .map(|(i, &(unicast, here_to_peer, peer_to_here))| crate::observed::SoakRound {
+                at_secs: 15.0 * f64::from(u32::try_from(i).unwrap()),
+                unicast,
+                here_to_peer,
+                peer_to_here,
+                error: None,
+            })
+            .collect(),
+        phones_heard: Some(0),
+        limits: Vec::new(),
+        interrupted: false,
+    }
+}
+
+fn soak_check(snapshot: &Snapshot) -> (Status, String) {
+    let requirements = evaluate(snapshot);
+    let check = requirements[2].checks.iter().find(|c| c.id == "multicast.soak").expect("a soak check");
+    (check.status, check.summary.clone())
+}
+
+#[test]
+fn a_soak_where_multicast_stops_blames_the_missing_querier_with_the_timeline() {
+    let mut snapshot = healthy();
+    snapshot.querier = Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None });
+    let ok = (true, true, Some(true));
+    let stopped = (true, false, Some(false));
+    snapshot.soak =
+        Observed::Done(soak_report(&[ok; 18].iter().copied().chain([stopped; 3]).collect::<Vec<_>>()));
+    let (status, summary) = soak_check(&snapshot);
+    assert_eq!(status, Fail);
+    assert!(summary.contains("between 255 s and 270 s") && summary.contains("no IGMP querier"), "{summary}");
+    assert_eq!(statuses(&snapshot)[2], Fail);
+    // Not asked: no soak check at all.
+    assert!(evaluate(&healthy())[2].checks.iter().all(|c| c.id != "multicast.soak"));
+}
+
+#[test]
+fn a_soak_that_flows_passes_and_one_whose_peer_is_down_proves_nothing() {
+    let mut snapshot = healthy();
+    snapshot.soak = Observed::Done(soak_report(&[(true, true, None); 21]));
+    let (status, summary) = soak_check(&snapshot);
+    assert_eq!(status, Pass, "{summary}");
+    assert!(summary.contains("kept flowing both ways for 300 s"), "{summary}");
+    snapshot.soak = Observed::Done(soak_report(&[(false, false, None); 4]));
+    assert_eq!(soak_check(&snapshot).0, Skip);
+    snapshot.soak = Observed::Done(soak_report(&[(true, false, Some(false)); 4]));
+    assert!(soak_check(&snapshot).1.contains("did not cross"));
+}
+
 fn remedy_of(snapshot: &Snapshot, id: &str) -> String {
     evaluate(snapshot)
         .iter()

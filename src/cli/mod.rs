@@ -206,11 +206,22 @@ pub struct CheckArgs {
     /// Exit 1 unless the verdict is pass and no requirement is skip (the JSON verdict is unchanged).
     #[arg(long)]
     pub strict: bool,
+
+    /// After the checklist, repeat the peer test and count phones for this long, joining nothing, to
+    /// catch a snooping switch that forgets the PBX after about 260 s (e.g. `5m`; needs --peer).
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true, requires = "peer", conflicts_with = "no_probe")]
+    pub soak: Option<Duration>,
+
+    /// How often the soak repeats the peer test [default: 15s].
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true, requires = "soak")]
+    pub soak_interval: Option<Duration>,
 }
 
 impl CheckArgs {
     /// The default probe wait.
     pub const TIMEOUT: Duration = Duration::from_secs(2);
+    /// The default pause between soak rounds.
+    pub const SOAK_INTERVAL: Duration = Duration::from_secs(15);
 
     /// Options given before `check` and after it, taken together (`mcready --no-probe check -q`).
     #[must_use]
@@ -225,6 +236,8 @@ impl CheckArgs {
             no_probe: self.no_probe || after.no_probe,
             no_fetch: self.no_fetch || after.no_fetch,
             fetch_any: self.fetch_any || after.fetch_any,
+            soak: after.soak.or(self.soak),
+            soak_interval: after.soak_interval.or(self.soak_interval),
             strict: self.strict || after.strict,
         }
     }

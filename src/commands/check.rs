@@ -15,9 +15,12 @@ use crate::net::OwnActions;
 use crate::observe::checklist::{self, Plan};
 use crate::observe::fetch::{Reach, Roots};
 use crate::observe::probe::probe_mac;
+use crate::observe::soak::{self, SoakOptions};
+use crate::observed::Observed;
 use crate::platform::Scope;
 use crate::report::Document as _;
 use crate::report::check::{ReportDocument, build};
+use crate::report::stream::Progress;
 
 /// # Errors
 /// When an option contradicts the host (`--phone` is this host), the host facts cannot be gathered, or
@@ -50,7 +53,12 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         roots: Roots::WebPki,
     };
     let observations = checklist::observe(&facts, interface, &plan, &actions);
-    envelope.cut(observations.cut_short());
+    let soak = soak(&facts, interface, &plan, args, &actions);
+    let mut cut = observations.cut_short();
+    if soak.done().is_some_and(|s| s.interrupted) {
+        cut.push("soak");
+    }
+    envelope.cut(cut);
 
     let snapshot = Snapshot {
         os: OsFamily::current(),
@@ -65,6 +73,7 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         listen: observations.listen,
         querier: observations.querier,
         fetch: observations.fetch,
+        soak,
         passive: args.no_probe,
     };
     let requirements = checks::evaluate(&snapshot);
@@ -72,6 +81,41 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let document = build(envelope, snapshot, requirements, actions.snapshot(), flags);
     let code = document.exit_code(cli.global.output_format());
     Ok(Outcome::new(&document, cli, code))
+}
+
+/// `--soak`: the peer test repeated, joining nothing, with a progress bar while a terminal watches.
+fn soak(
+    facts: &HostFacts,
+    interface: Option<&crate::facts::Interface>,
+    plan: &Plan,
+    args: &CheckArgs,
+    actions: &OwnActions,
+) -> Observed<crate::observed::SoakReport> {
+    let (Some(duration), Some(peer)) = (args.soak, plan.peer) else { return Observed::NotAsked };
+    let Some(interface) = interface else {
+        return Observed::Skipped(
+            "no PnP interface with an IPv4 address: name the phones' interface with `-i`".into(),
+        );
+    };
+    let options = SoakOptions {
+        group: plan.group,
+        port: plan.port,
+        peer,
+        duration,
+        interval: args.soak_interval.unwrap_or(CheckArgs::SOAK_INTERVAL),
+        timeout: plan.timeout,
+    };
+    let progress = Progress::new(duration, "soak");
+    let report = soak::observe(facts, interface, options, actions, &mut |round, at| {
+        let state = if round.here_to_peer && round.peer_to_here != Some(false) {
+            "multicast flows"
+        } else {
+            "multicast STOPPED"
+        };
+        progress.at(at, &format!("soak: {state}"));
+    });
+    progress.finish();
+    Observed::Done(report)
 }
 
 /// A `--phone` or `--peer` that is this host's own address, or a subnet's broadcast address, cannot be

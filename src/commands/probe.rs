@@ -33,7 +33,7 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         notify_window: probe::NOTIFY_WINDOW,
     };
     let mac = probe::probe_mac(&platform::host_info().hostname, &interface.name);
-    let report = probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions)?;
+    let report = probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions, &|_| {})?;
     if report.interrupted {
         envelope.cut(vec!["probe"]);
     }

@@ -89,7 +89,13 @@ pub fn observe(
     };
     let host_addresses = super::host_addresses(facts);
     let local = &local;
+    let fetch_options = FetchOptions {
+        reach: if plan.passive { Reach::None } else { plan.fetch },
+        lan: interface.map(|i| i.ipv4.clone()).unwrap_or_default(),
+        roots: plan.roots.clone(),
+    };
     std::thread::scope(|scope| {
+        let fetching = std::sync::Mutex::new(None);
         // Finding a querier fast means a join and a leave; passive, a general query is only heard by
         // listening through the window.
         let querier = match (plan.passive, plan.listen) {
@@ -122,21 +128,29 @@ pub fn observe(
                 settle: CHECK_SETTLE,
                 notify_window: NOTIFY_WINDOW,
             };
-            match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions) {
+            // The fetch starts as soon as the URL phones would take is known, beside the rest of the wait.
+            let on_url = |url: &str| {
+                let url = url.to_owned();
+                let options = fetch_options.clone();
+                if let Ok(mut slot) = fetching.lock() {
+                    *slot = Some(scope.spawn(move || fetch::fetch(&url, &options)));
+                }
+            };
+            match probe::observe(local, &host_addresses, plan.probe_mac, &options, actions, &on_url) {
                 Ok(report) => Observed::Done(report),
                 Err(error) => Observed::Skipped(error.to_string()),
             }
         };
-        let fetch = match probe.done().and_then(|p| first_answer(&p.answers)) {
-            Some(url) if !crate::interrupt::interrupted() => {
-                let options = FetchOptions {
-                    reach: if plan.passive { Reach::None } else { plan.fetch },
-                    lan: interface.map(|i| i.ipv4.clone()).unwrap_or_default(),
-                    roots: plan.roots.clone(),
-                };
-                Observed::Done(fetch::fetch(url, &options))
+        let started = fetching.lock().ok().and_then(|mut slot| slot.take());
+        let fetch = match (started, probe.done().and_then(|p| first_answer(&p.answers))) {
+            (Some(handle), _) => handle
+                .join()
+                .map_or_else(|_| Observed::Skipped("the fetch failed unexpectedly".into()), Observed::Done),
+            // A URL that came without a 2xx first (a NOTIFY before its 200 OK): fetched now.
+            (None, Some(url)) if !crate::interrupt::interrupted() => {
+                Observed::Done(fetch::fetch(url, &fetch_options))
             }
-            _ => Observed::NotAsked,
+            (None, _) => Observed::NotAsked,
         };
         let peer = joined(peer_test);
         let listen = match (plan.listen, interface) {

@@ -52,6 +52,11 @@ impl FakeWire {
         self
     }
 
+    /// The virtual time the wire was made at.
+    pub fn start(&self) -> Instant {
+        self.start
+    }
+
     pub fn sent(&self) -> Vec<SentByEngine> {
         self.sent.lock().unwrap().clone()
     }

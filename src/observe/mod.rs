@@ -22,6 +22,7 @@ pub mod probe;
 pub mod querier;
 pub mod receive;
 pub mod respond;
+pub mod soak;
 
 use std::net::{IpAddr, SocketAddrV4};
 use std::time::Instant;

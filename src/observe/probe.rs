@@ -69,12 +69,16 @@ pub struct ProbeOptions {
 ///
 /// # Errors
 /// When the sender socket cannot be opened or the OS refuses the send.
+///
+/// `on_url` is called once, as soon as the server phones take (the first 2xx) has sent its provisioning
+/// URL, so that fetching it can overlap the rest of the wait.
 pub fn observe(
     interface: &LocalInterface,
     host_addresses: &[IpAddr],
     mac: sip::MacAddr,
     options: &ProbeOptions,
     actions: &OwnActions,
+    on_url: &dyn Fn(&str),
 ) -> Result<ProbeReport, NetError> {
     let mut warnings = Vec::new();
     // Listen for the looped-back copy first, so it cannot arrive before anyone listens.
@@ -113,7 +117,8 @@ pub fn observe(
     let watcher =
         loopback_listener.map(|receiver| watch_loopback(receiver, subscribe.call_id.clone(), deadline));
     let endpoints = Endpoints { source: &sender, contact: contact.as_ref().map(|c| c as &dyn Endpoint) };
-    let mut report = exchange(endpoints, &SystemClock, &subscribe, host_addresses, options, &interface.name)?;
+    let mut report =
+        exchange(endpoints, &SystemClock, &subscribe, host_addresses, options, &interface.name, on_url)?;
     report.warnings.append(&mut warnings);
     report.loopback = match watcher.map(std::thread::JoinHandle::join) {
         Some(Ok(Ok(Some(at)))) => {
@@ -159,6 +164,7 @@ pub fn exchange(
     host_addresses: &[IpAddr],
     options: &ProbeOptions,
     interface: &str,
+    on_url: &dyn Fn(&str),
 ) -> Result<ProbeReport, NetError> {
     let mut warnings = Vec::new();
     let start = clock.now();
@@ -172,6 +178,8 @@ pub fn exchange(
         first_answer: None,
         last_send: start,
         ok_at: BTreeMap::new(),
+        on_url,
+        url_reported: false,
     };
     let sent = exchange.run(&subscribe.render(), options, interface)?;
     let interrupted = clock.interrupted();
@@ -235,6 +243,8 @@ struct Exchange<'a> {
     last_send: Instant,
     /// When each responder's final 200-class answer came: its NOTIFY window starts there.
     ok_at: BTreeMap<IpAddr, Instant>,
+    on_url: &'a dyn Fn(&str),
+    url_reported: bool,
 }
 
 impl Exchange<'_> {
@@ -313,8 +323,29 @@ impl Exchange<'_> {
         Some(until)
     }
 
+    /// Hands the URL of the server phones take (the first 2xx) to `on_url`, once, as soon as it is known.
+    fn report_url(&mut self) {
+        if self.url_reported {
+            return;
+        }
+        let first_ok = self.ok_at.iter().min_by_key(|(_, at)| **at).map(|(ip, _)| *ip);
+        if let Some(url) = first_ok
+            .and_then(|ip| self.responders.get(&ip))
+            .and_then(|a| a.provisioning_url_unredacted.as_deref())
+        {
+            (self.on_url)(url);
+            self.url_reported = true;
+        }
+    }
+
     /// Takes one datagram; `at_contact` when it came to the Contact's own socket.
     fn record(&mut self, datagram: &crate::net::Datagram, at_contact: bool) -> Result<(), NetError> {
+        self.take(datagram, at_contact)?;
+        self.report_url();
+        Ok(())
+    }
+
+    fn take(&mut self, datagram: &crate::net::Datagram, at_contact: bool) -> Result<(), NetError> {
         let Ok(message) = sip::parse(&datagram.payload) else { return Ok(()) };
         if message.call_id() != Some(self.call_id.as_str()) {
             return Ok(());
@@ -457,8 +488,21 @@ mod tests {
             &[],
             &options(timeout_ms),
             "eth0",
+            &|_| {},
         )
         .unwrap()
+    }
+
+    /// The lab PBX answering after 5 ms and a second server after 15 ms, both with a NOTIFY.
+    fn two_servers() -> FakeWire {
+        let first = pbx(PBX, 5, true);
+        let second = pbx(ROGUE, 15, true);
+        let script: Script = Box::new(move |sent| {
+            let mut both = first(sent);
+            both.extend(second(sent));
+            both
+        });
+        FakeWire::new(HERE.parse().unwrap(), script)
     }
 
     fn group_sends(wire: &FakeWire) -> Vec<u128> {
@@ -494,15 +538,32 @@ mod tests {
     }
 
     #[test]
+    fn the_url_phones_take_is_handed_over_as_soon_as_it_arrives() {
+        let wire = FakeWire::new(HERE.parse().unwrap(), Box::new(pbx(PBX, 10, true)) as Script);
+        let seen = std::sync::Mutex::new(Vec::new());
+        let on_url = |url: &str| seen.lock().unwrap().push((url.to_owned(), wire.now() - wire.start()));
+        exchange(
+            Endpoints { source: &wire, contact: None },
+            &wire,
+            &subscribe(),
+            &[],
+            &options(2000),
+            "eth0",
+            &on_url,
+        )
+        .unwrap();
+        let seen = seen.into_inner().unwrap();
+        assert_eq!(seen.len(), 1, "once");
+        assert_eq!(
+            seen[0],
+            ("http://198.51.100.10/p/{mac}.cfg".to_owned(), Duration::from_millis(12)),
+            "at the NOTIFY, not after the settle"
+        );
+    }
+
+    #[test]
     fn a_second_server_within_the_settle_time_is_caught_and_warned_about() {
-        let first = pbx(PBX, 5, true);
-        let second = pbx(ROGUE, 15, true);
-        let script: Script = Box::new(move |sent| {
-            let mut both = first(sent);
-            both.extend(second(sent));
-            both
-        });
-        let wire = FakeWire::new(HERE.parse().unwrap(), script);
+        let wire = two_servers();
         let report = run(&wire, 2000);
         assert_eq!(report.answers.len(), 2);
         assert!(report.warnings.iter().any(|w| w.contains("2 servers answered")), "{:?}", report.warnings);
@@ -519,26 +580,33 @@ mod tests {
 
     #[test]
     fn check_waits_for_a_second_server_in_proportion_to_the_first_round_trip() {
-        let first = pbx(PBX, 5, true);
-        let second = pbx(ROGUE, 15, true);
-        let script: Script = Box::new(move |sent| {
-            let mut both = first(sent);
-            both.extend(second(sent));
-            both
-        });
-        let wire = FakeWire::new(HERE.parse().unwrap(), script);
+        let wire = two_servers();
         let mut options = options(2000);
         options.settle = crate::observe::checklist::CHECK_SETTLE;
-        let report =
-            exchange(Endpoints { source: &wire, contact: None }, &wire, &subscribe(), &[], &options, "eth0")
-                .unwrap();
+        let report = exchange(
+            Endpoints { source: &wire, contact: None },
+            &wire,
+            &subscribe(),
+            &[],
+            &options,
+            "eth0",
+            &|_| {},
+        )
+        .unwrap();
         assert_eq!(report.answers.len(), 2, "a second server 10 ms after the first is caught");
         // 5 ms round trip: max(4 × 5 ms, 20 ms) = 20 ms after the first answer, then done.
         assert_eq!(report.waited_ms, Some(25.0));
         let lone = FakeWire::new(HERE.parse().unwrap(), Box::new(pbx(PBX, 60, true)) as Script);
-        let report =
-            exchange(Endpoints { source: &lone, contact: None }, &lone, &subscribe(), &[], &options, "eth0")
-                .unwrap();
+        let report = exchange(
+            Endpoints { source: &lone, contact: None },
+            &lone,
+            &subscribe(),
+            &[],
+            &options,
+            "eth0",
+            &|_| {},
+        )
+        .unwrap();
         assert_eq!(report.waited_ms, Some(210.0), "a slow first answer: at most 150 ms more");
     }
 

@@ -37,6 +37,7 @@ pub struct ReportFacts {
     pub probe: Observed<crate::observed::ProbeReport>,
     pub listen: Observed<crate::observed::ListenReport>,
     pub fetch: Observed<crate::observed::FetchReport>,
+    pub soak: Observed<crate::observed::SoakReport>,
     pub notes: Vec<crate::facts::GatherNote>,
     pub own_actions: Vec<OwnAction>,
 }
@@ -111,6 +112,38 @@ impl ReportDocument {
         }
     }
 
+    /// The provisioning fetch and the soak's timeline, one line each when they ran.
+    fn fetch_and_soak_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(fetch) = self.facts.fetch.done() {
+            let outcome = match (&fetch.not_fetched, fetch.status, &fetch.error) {
+                (Some(why), _, _) => format!("not fetched: {why}"),
+                (None, _, Some(error)) => format!("failed: {}", error.detail),
+                (None, Some(status), None) => format!(
+                    "{status} {} {} bytes in {:.0} ms",
+                    fetch.content_type.as_deref().unwrap_or(""),
+                    fetch.bytes.unwrap_or_default(),
+                    fetch.elapsed_ms
+                ),
+                (None, None, None) => "no answer".to_owned(),
+            };
+            lines.push(format!("provisioning URL {} — {outcome}", fetch.url));
+        }
+        if let Some(soak) = self.facts.soak.done() {
+            let timeline: Vec<String> = soak
+                .rounds
+                .iter()
+                .map(|r| {
+                    let mark = |ok: bool| if ok { "✔" } else { "✘" };
+                    let back = r.peer_to_here.map_or("–", mark);
+                    format!("{:.0}s {}{}{back}", r.at_secs, mark(r.unicast), mark(r.here_to_peer))
+                })
+                .collect();
+            lines.push(format!("soak (unicast, out, back per round): {}", timeline.join(" ")));
+        }
+        lines
+    }
+
     /// The facts a support engineer wants beside the checklist, one line each.
     fn fact_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
@@ -159,20 +192,7 @@ impl ReportDocument {
             let ua = a.user_agent.as_deref().unwrap_or("unknown server");
             lines.push(format!("answer from {} ({ua}): {url}", a.responder));
         }
-        if let Some(fetch) = self.facts.fetch.done() {
-            let outcome = match (&fetch.not_fetched, fetch.status, &fetch.error) {
-                (Some(why), _, _) => format!("not fetched: {why}"),
-                (None, _, Some(error)) => format!("failed: {}", error.detail),
-                (None, Some(status), None) => format!(
-                    "{status} {} {} bytes in {:.0} ms",
-                    fetch.content_type.as_deref().unwrap_or(""),
-                    fetch.bytes.unwrap_or_default(),
-                    fetch.elapsed_ms
-                ),
-                (None, None, None) => "no answer".to_owned(),
-            };
-            lines.push(format!("provisioning URL {} — {outcome}", fetch.url));
-        }
+        lines.extend(self.fetch_and_soak_lines());
         for p in &self.facts.phones {
             let what = [p.vendor.as_deref(), p.model.as_deref(), p.firmware.as_deref()]
                 .into_iter()
@@ -373,6 +393,7 @@ pub fn build(
             probe: snapshot.probe,
             listen: snapshot.listen,
             fetch: snapshot.fetch,
+            soak: snapshot.soak,
             notes: facts.notes,
             own_actions,
         },

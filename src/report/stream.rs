@@ -95,6 +95,41 @@ impl EventSink {
     }
 }
 
+/// A progress bar on stderr for a long, known window (the soak), drawn only while a terminal watches:
+/// nothing at all when stderr is piped or redirected (indicatif's hidden target).
+#[derive(Debug)]
+pub struct Progress {
+    bar: indicatif::ProgressBar,
+}
+
+impl Progress {
+    /// A bar of `total` seconds.
+    #[must_use]
+    pub fn new(total: Duration, what: &str) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            indicatif::ProgressBar::new(total.as_secs().max(1))
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} s") {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(what.to_owned());
+        Self { bar }
+    }
+
+    /// Moves the bar to `at` and shows `note` (the last round's outcome).
+    pub fn at(&self, at: Duration, note: &str) {
+        self.bar.set_position(at.as_secs());
+        self.bar.set_message(note.to_owned());
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
