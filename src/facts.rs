@@ -332,6 +332,8 @@ pub enum FirewallTool {
     IptablesNftSave,
     /// `iptables-legacy-save`: the legacy xtables rules, which nftables cannot see.
     IptablesLegacySave,
+    /// Windows Defender Firewall (no reader yet; the model and judge are ready for it).
+    WindowsFirewall,
 }
 
 impl FirewallTool {
@@ -341,6 +343,7 @@ impl FirewallTool {
             Self::Nft => "nft",
             Self::IptablesNftSave => "iptables-nft-save",
             Self::IptablesLegacySave => "iptables-legacy-save",
+            Self::WindowsFirewall => "windows-firewall",
         }
     }
 }
@@ -384,8 +387,78 @@ pub enum FirewallAffects {
     UdpPort,
     /// Multicast: 224.0.0.0/4, the PnP group, or packets of type multicast.
     Multicast,
+    /// IGMP (`ip protocol igmp`, `-p igmp`).
+    Igmp,
     /// Every inbound packet: an unconditional rule or a chain's drop policy.
     AllInput,
+    /// Every outbound packet: an unconditional rule or an output chain's drop policy.
+    AllOutput,
+}
+
+/// A datagram PnP depends on, judged on its own path through the host firewall.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallFlow {
+    /// A phone's PnP SUBSCRIBE to the group and port, coming in (prerouting, input).
+    SubscribeIn,
+    /// mcready's own probe coming back in through the multicast loop (input).
+    ProbeLoop,
+    /// mcready's probe going out to the group (output, postrouting).
+    ProbeOut,
+    /// The PBX's SIP answers to the phones, from the PnP port (output, postrouting).
+    AnswerOut,
+    /// IGMP membership reports this host sends (output, postrouting).
+    IgmpOut,
+    /// IGMP queries from the LAN's querier (prerouting, input).
+    IgmpIn,
+}
+
+impl FirewallFlow {
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::SubscribeIn => "phones' PnP SUBSCRIBEs coming in",
+            Self::ProbeLoop => "the probe's looped-back copy",
+            Self::ProbeOut => "the probe going out to the group",
+            Self::AnswerOut => "the PBX's SIP answers to the phones",
+            Self::IgmpOut => "IGMP membership reports going out",
+            Self::IgmpIn => "IGMP queries coming in",
+        }
+    }
+}
+
+/// Who owns a firewall rule: the tool whose own commands change it safely.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallManager {
+    Ufw,
+    Firewalld,
+    /// Docker's own chains (`DOCKER*`): Docker rewrites them.
+    Docker,
+    /// kube-proxy's own chains (`KUBE-*`): kube-proxy rewrites them.
+    KubeProxy,
+    /// Plain nftables (`/etc/nftables.conf`).
+    Nftables,
+    /// iptables through the nftables backend (`iptables-nft`).
+    IptablesNft,
+    /// Legacy iptables (`iptables-legacy`).
+    IptablesLegacy,
+    WindowsFirewall,
+}
+
+/// A rule that assigns a conntrack helper to the PnP traffic (`ct helper set "sip"`,
+/// `-j CT --helper sip`): the kernel's SIP helper rewrites or drops SIP it cannot parse.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FirewallHelper {
+    pub tool: FirewallTool,
+    pub table: String,
+    pub chain: String,
+    pub rule: String,
+    pub handle: Option<u64>,
+    /// The helper or `ct helper` object named.
+    pub helper: String,
+    /// Every such datagram reaches the rule.
+    pub certain: bool,
 }
 
 /// How sure a finding is that a PnP SUBSCRIBE from a phone on the LAN is dropped.
@@ -427,8 +500,17 @@ pub struct FirewallFinding {
     pub rule: String,
     /// The nftables rule handle (`nft -a list ruleset` shows it), when there is one.
     pub handle: Option<u64>,
-    /// What the `may-drop` depends on, e.g. `ip saddr 10.0.0.0/8` or `earlier rule may accept: …`.
+    /// What the `may-drop` depends on, e.g. `ip saddr 10.0.0.0/8` or `unless it comes from …`.
     pub depends_on: Vec<String>,
+    /// Which datagram is dropped; absent means a phone's SUBSCRIBE coming in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow: Option<FirewallFlow>,
+    /// The rule's 1-based position in its chain (what `iptables -I CHAIN N` takes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub position: Option<usize>,
+    /// Who owns the rule, so that the fix uses that tool's own words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manager: Option<FirewallManager>,
 }
 
 /// An interface's `net.ipv4.conf.<name>.rp_filter`: 0 off, 1 strict, 2 loose.
@@ -447,6 +529,19 @@ pub struct FirewallFacts {
     pub findings: Vec<FirewallFinding>,
     pub rp_filter: Vec<RpFilter>,
     pub notes: Vec<GatherNote>,
+    /// Rules assigning a conntrack helper (e.g. the kernel's SIP helper) to the PnP traffic.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub helpers: Vec<FirewallHelper>,
+    /// Firewall managers found on the host (ufw enabled, firewalld running).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub managers: Vec<FirewallManager>,
+    /// The judge ran out of its step budget somewhere: findings may be missing.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
+    /// The rulesets as read, so that the checklist can judge them again with what it knows (the PnP
+    /// interface, the phones' addresses). Not part of the report: the findings are.
+    #[serde(skip)]
+    pub rulesets: Vec<crate::firewall::model::Ruleset>,
 }
 
 impl FirewallFacts {

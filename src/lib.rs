@@ -3,6 +3,8 @@
 //! The crate is laid out as **gather → observe → evaluate → render**:
 //! - [`platform`] gathers host facts (interfaces, routes, memberships, listeners, firewall) into the
 //!   plain data of [`facts`]; it is the only place with OS-specific code besides `net::sys`.
+//! - [`firewall`] judges the host firewall's rulesets: an OS-neutral model, one reader per source, one
+//!   judge for every datagram PnP depends on, and the fix in the words of the manager that owns the rule.
 //! - [`net`] and [`sip`] are the wire: sockets (with the socket policy per OS in `net::sys`), capture,
 //!   IGMP, the peer protocol's messages, and the SIP PnP messages phones and PBXs exchange.
 //! - [`observe`] holds the engines (probe, listen, respond, the peer test's client, the querier search)
@@ -19,6 +21,7 @@ pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod facts;
+pub mod firewall;
 pub mod interrupt;
 pub mod net;
 pub mod observe;

@@ -218,7 +218,11 @@ fn host_firewall_dropping_sip() {
     assert_eq!(check_status(&report, "membership.pbx-answers"), "skip");
     let text = stdout(&lan.lab.mcready(&lan.pbx, &["check", "--color", "never", "--timeout", "1"]));
     assert!(text.contains("udp dport 5060 drop"), "{text}");
-    assert!(text.contains("fix: Allow SIP PnP in the host firewall"), "{text}");
+    // The fix names the rule's own table and chain and opens SIP to the phones' subnet only.
+    assert!(
+        text.contains("run `sudo nft insert rule inet t input position 2 ip saddr 198.51.100.0/24 udp dport 5060 accept`"),
+        "{text}"
+    );
 }
 
 #[test]

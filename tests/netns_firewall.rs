@@ -1,5 +1,7 @@
-//! The Linux firewall reader against real rulesets: each test loads nftables or iptables rules into a
-//! namespace of its own and reads them back there, through the reader and through the pure analysers.
+//! The Linux firewall reader and judge against real rulesets: each test loads nftables or iptables rules
+//! into a namespace of its own and reads them back there, through the reader and the pure readers; the
+//! end-to-end tests run `mcready check` in the namespace, apply the exact fix it printed there, and
+//! check again: the verdict for that requirement must turn green.
 //!
 //! `gather` reads the namespace it runs in, so the reader must run inside the test's namespace. This
 //! binary re-runs itself there (`ip netns exec NS <this test binary> --exact firewall_facts_helper`),
@@ -15,12 +17,23 @@ use std::process::Command;
 
 use common::{
     IPTABLES_LEGACY_RESTORE, IPTABLES_LEGACY_SAVE, IPTABLES_NFT_RESTORE, IPTABLES_NFT_SAVE, Lab, NFT,
-    SETPRIV, stdout,
+    SETPRIV, stdout, two_hosts,
 };
-use mcready::facts::{PNP_GROUP, PNP_PORT};
-use mcready::platform::firewall::{analyse_iptables_save, analyse_nft_json};
+use mcready::facts::{FirewallFlow, PNP_GROUP, PNP_PORT};
+use mcready::firewall::model::Ruleset;
+use mcready::firewall::{Context, iptables, judge, nft};
 use mcready::platform::{GatherOptions, Scope, gather};
 use serde_json::Value;
+
+/// What the end-to-end firewall scenarios run: both firewall front ends and the stand-in PBX.
+const FIREWALL_TOOLS: &[common::Program] = &[
+    NFT,
+    IPTABLES_NFT_RESTORE,
+    IPTABLES_NFT_SAVE,
+    IPTABLES_LEGACY_RESTORE,
+    IPTABLES_LEGACY_SAVE,
+    common::PYTHON3,
+];
 
 const HELPER_ENV: &str = "MCREADY_FIREWALL_HELPER";
 const MARK: &str = "FIREWALL-FACTS ";
@@ -73,8 +86,20 @@ fn source<'a>(facts: &'a Value, tool: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no {tool} source in {facts:#}"))
 }
 
+/// The findings about a phone's SUBSCRIBE coming in.
 fn findings(facts: &Value) -> Vec<&Value> {
-    facts["findings"].as_array().expect("findings").iter().collect()
+    facts["findings"].as_array().expect("findings").iter().filter(|f| f["flow"] == "subscribe-in").collect()
+}
+
+/// The context the gather judges with: the group and port, nothing known of interface or phones.
+fn gather_context() -> Context {
+    Context { group: Some(PNP_GROUP), port: Some(PNP_PORT), ..Context::default() }
+}
+
+/// What the pure judge says of `ruleset` about a phone's SUBSCRIBE, as JSON.
+fn judged_subscribe(ruleset: Ruleset) -> Value {
+    let judged = judge(&[ruleset], &gather_context());
+    serde_json::to_value(judged.of(FirewallFlow::SubscribeIn).collect::<Vec<_>>()).expect("JSON")
 }
 
 #[test]
@@ -93,10 +118,10 @@ fn nft_drop_of_the_port_is_found() {
     assert_eq!(found[0]["table"], "inet filter");
     assert_eq!(found[0]["rule"], "udp dport 5060 counter drop");
 
-    // The same text through the pure analyser gives the same finding.
+    // The same text through the pure reader and judge gives the same finding.
     let json = capture(&lab, &pbx, "nft -j list ruleset");
-    let analysis = analyse_nft_json(&json, PNP_GROUP, PNP_PORT, &[]);
-    assert_eq!(serde_json::to_value(&analysis.findings).unwrap(), facts["findings"]);
+    let ruleset = Ruleset::Netfilter(nft::read(&json, &[]));
+    assert_eq!(judged_subscribe(ruleset), Value::Array(found.into_iter().cloned().collect()));
 }
 
 #[test]
@@ -140,8 +165,8 @@ fn iptables_nft_rules_are_judged_once_from_iptables_save() {
     let found = findings(&facts);
     assert!(found.iter().all(|f| f["tool"] == "iptables-nft-save"), "{facts:#}");
     let save = capture(&lab, &pbx, "iptables-nft-save");
-    let analysis = analyse_iptables_save(&save, PNP_GROUP, PNP_PORT, None);
-    assert_eq!(found.len(), analysis.findings.len());
+    let judged = judged_subscribe(Ruleset::Netfilter(iptables::read(&save, None)));
+    assert_eq!(Some(found.len()), judged.as_array().map(Vec::len));
     assert_eq!(found[0]["rule"], "-A PREROUTING -d 224.0.0.0/4 -p udp -m udp --dport 5060 -j DROP");
 }
 
@@ -212,6 +237,8 @@ fn unprivileged_reader_says_permission_denied() {
 fn a_broken_or_hung_tool_is_a_source_status_not_a_failure() {
     let Some(mut lab) = Lab::new("a_broken_or_hung_tool_is_a_source_status_not_a_failure") else { return };
     let pbx = lab.host("pbx");
+    // A table, so that the full nft listing is needed (an empty ruleset never runs it).
+    lab.nft(&pbx, include_str!("fixtures/firewall/nft-drop-udp-5060.nft"));
     // Stand-in tools found first on PATH: one prints garbage, one never answers.
     let dir = std::env::temp_dir().join(format!("mcready-fake-tools-{}", std::process::id()));
     let garbage = dir.join("garbage");
@@ -235,4 +262,286 @@ fn a_broken_or_hung_tool_is_a_source_status_not_a_failure() {
     let facts = reader_in(&pbx, None, &[("PATH", &path_with(&hung))]);
     assert_eq!(source(&facts, "nft")["status"], "timed-out", "{facts:#}");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// End to end: `mcready check` in the namespace, the fix it printed applied there, `check` again.
+
+/// `mcready check --json ARGS` inside `ns`, as JSON.
+fn check_in(lab: &Lab, ns: &str, args: &[&str]) -> Value {
+    let mut full = vec!["check", "--json"];
+    full.extend_from_slice(args);
+    common::json(&lab.mcready(ns, &full))
+}
+
+/// One check of a report, by id.
+fn check_of<'a>(report: &'a Value, id: &str) -> &'a Value {
+    report["requirements"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["checks"].as_array().into_iter().flatten())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
+}
+
+/// The commands of every fix in a remedy: the backquoted commands between `run ` and `; to keep`, with
+/// `sudo ` dropped (the lab runs as root). Persistence steps are not run: they write files of this host.
+fn fix_commands(remedy: &str) -> Vec<String> {
+    let mut commands = Vec::new();
+    for part in remedy.split("run ").skip(1) {
+        let Some((commands_text, _)) = part.split_once("; to keep") else { continue };
+        for (i, piece) in commands_text.split('`').enumerate() {
+            if i % 2 == 1 {
+                commands.push(piece.strip_prefix("sudo ").unwrap_or(piece).to_owned());
+            }
+        }
+    }
+    commands
+}
+
+/// Runs `check`, expects `id` to be `status`, applies the printed fix, runs `check` again and expects
+/// `id` to pass. Returns the first report.
+fn fix_turns_green(lab: &Lab, ns: &str, args: &[&str], id: &str, status: &str) -> Value {
+    let before = check_in(lab, ns, args);
+    let check = check_of(&before, id);
+    assert_eq!(check["status"], status, "{check:#}");
+    let remedy = check["remedy"].as_str().unwrap_or_default();
+    let commands = fix_commands(remedy);
+    assert!(!commands.is_empty(), "no command in the remedy: {remedy}");
+    for command in &commands {
+        capture(lab, ns, command);
+    }
+    let after = check_in(lab, ns, args);
+    let check = check_of(&after, id);
+    assert_eq!(check["status"], "pass", "after `{}`: {check:#}", commands.join("; "));
+    before
+}
+
+const PHONE: [&str; 3] = ["--no-probe", "--phone", "198.51.100.20"];
+
+#[test]
+fn a_drop_of_the_answers_on_output_fails_and_its_fix_turns_it_green() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("a_drop_of_the_answers_on_output_fails_and_its_fix_turns_it_green", FIREWALL_TOOLS)
+    else {
+        return;
+    };
+    lab.nft(
+        &pbx,
+        "table inet t {\n chain output {\n  type filter hook output priority 0; policy accept;\n  udp sport 5060 counter drop\n }\n}\n",
+    );
+    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-output", "fail");
+    let remedy =
+        check_of(&report, "multicast.host-firewall-output")["remedy"].as_str().unwrap_or_default().to_owned();
+    assert!(remedy.contains("ip daddr 198.51.100.0/24 udp sport 5060 accept"), "{remedy}");
+    // Input was never the problem.
+    assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
+    let requirement =
+        report["requirements"].as_array().and_then(|r| r.iter().find(|r| r["id"] == "network-multicast"));
+    assert_eq!(requirement.map(|r| &r["status"]), Some(&Value::from("fail")));
+}
+
+#[test]
+fn igmp_dropped_both_ways_fails_and_its_fix_turns_it_green() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("igmp_dropped_both_ways_fails_and_its_fix_turns_it_green", FIREWALL_TOOLS)
+    else {
+        return;
+    };
+    lab.nft(
+        &pbx,
+        "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  meta l4proto igmp drop\n }\n \
+         chain output {\n  type filter hook output priority 0; policy accept;\n  ip protocol igmp drop\n }\n}\n",
+    );
+    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
+    let summary =
+        check_of(&report, "multicast.host-firewall-igmp")["summary"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        summary.contains("meta l4proto igmp drop") && summary.contains("ip protocol igmp drop"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback() {
+    let Some((lab, pbx, _phone)) = two_hosts(
+        "a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback",
+        FIREWALL_TOOLS,
+    ) else {
+        return;
+    };
+    lab.nft(
+        &pbx,
+        "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  iifname \"eth0\" jump voip\n }\n \
+         chain voip {\n  udp dport 5060 reject\n }\n}\n",
+    );
+    // The probe's looped-back copy meets the reject: the loopback and answer checks point at the
+    // firewall instead of failing membership.
+    let active = check_in(&lab, &pbx, &["--timeout", "1", "--phone", "198.51.100.20"]);
+    let loopback = check_of(&active, "membership.probe-loopback");
+    assert_eq!(loopback["status"], "skip", "{loopback:#}");
+    assert!(loopback["summary"].as_str().unwrap_or_default().contains("firewall drops it"), "{loopback:#}");
+    assert_eq!(check_of(&active, "membership.pbx-answers")["status"], "skip");
+
+    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+    let check = check_of(&report, "multicast.host-firewall");
+    assert!(check["summary"].as_str().unwrap_or_default().contains("in inet t voip"), "{check:#}");
+    assert!(
+        check["remedy"].as_str().unwrap_or_default().contains("nft insert rule inet t voip position"),
+        "{check:#}"
+    );
+}
+
+#[test]
+fn an_accept_of_the_phones_subnet_before_a_drop_keeps_it_off_the_phones() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("an_accept_of_the_phones_subnet_before_a_drop_keeps_it_off_the_phones", FIREWALL_TOOLS)
+    else {
+        return;
+    };
+    lab.nft(
+        &pbx,
+        "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  \
+         ip saddr 198.51.100.0/24 udp dport 5060 accept\n  udp dport 5060 drop\n }\n}\n",
+    );
+    // With the phones known (inside that subnet), the drop does not hit them.
+    let report = check_in(&lab, &pbx, &PHONE);
+    assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
+    // With no phone known, it may, unless they come from that subnet.
+    let report = check_in(&lab, &pbx, &["--no-probe", "-i", "eth0"]);
+    let check = check_of(&report, "multicast.host-firewall");
+    assert_eq!(check["status"], "warn", "{check:#}");
+    assert!(
+        check["summary"].as_str().unwrap_or_default().contains("unless it comes from 198.51.100.0/24"),
+        "{check:#}"
+    );
+}
+
+#[test]
+fn a_policy_drop_fails_sip_and_igmp_and_the_nft_fixes_turn_them_green() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("a_policy_drop_fails_sip_and_igmp_and_the_nft_fixes_turn_them_green", FIREWALL_TOOLS)
+    else {
+        return;
+    };
+    lab.nft(
+        &pbx,
+        "table inet filter {\n chain input {\n  type filter hook input priority 0; policy drop;\n  \
+         ct state established,related accept\n  iif lo accept\n }\n}\n",
+    );
+    fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+    fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
+}
+
+#[test]
+fn iptables_fixes_turn_green_with_either_backend() {
+    for program in ["iptables-legacy", "iptables-nft"] {
+        let Some((lab, pbx, _phone)) =
+            two_hosts("iptables_fixes_turn_green_with_either_backend", FIREWALL_TOOLS)
+        else {
+            return;
+        };
+        lab.feed(
+            &pbx,
+            &[&format!("{program}-restore")],
+            "*filter\n:INPUT ACCEPT [0:0]\n:sip - [0:0]\n-A INPUT -i lo -j ACCEPT\n\
+             -A INPUT -p udp -m udp --dport 5060 -j sip\n-A sip -j REJECT\nCOMMIT\n",
+        );
+        let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+        let remedy =
+            check_of(&report, "multicast.host-firewall")["remedy"].as_str().unwrap_or_default().to_owned();
+        assert!(
+            remedy.contains(&format!("{program} -I sip 1 -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT")),
+            "{remedy}"
+        );
+    }
+}
+
+#[test]
+fn a_hand_written_ip_filter_table_stays_with_nft() {
+    let Some(mut lab) = Lab::new("a_hand_written_ip_filter_table_stays_with_nft") else { return };
+    let pbx = lab.host("pbx");
+    // iptables-nft-save prints this table's empty built-in chains with an "incompatible" comment.
+    lab.nft(&pbx, "table ip filter {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 5060 drop\n }\n}\n");
+    let facts = reader_in(&pbx, None, &[]);
+    let found = findings(&facts);
+    assert_eq!(found.len(), 1, "{facts:#}");
+    assert_eq!((&found[0]["tool"], &found[0]["table"]), (&"nft".into(), &"ip filter".into()), "{facts:#}");
+}
+
+#[test]
+fn iptables_nft_tables_alone_spare_the_full_nft_listing() {
+    let Some(mut lab) = Lab::new("iptables_nft_tables_alone_spare_the_full_nft_listing") else { return };
+    let pbx = lab.host("pbx");
+    lab.feed(&pbx, &["iptables-nft-restore"], include_str!("fixtures/firewall/iptables-kube-proxy.rules"));
+    let facts = reader_in(&pbx, None, &[]);
+    let nft = source(&facts, "nft");
+    assert_eq!(nft["status"], "read", "{facts:#}");
+    let detail = nft["detail"].as_str().unwrap_or_default();
+    assert_eq!(detail, "every table read from iptables-nft-save: ip filter, ip nat", "{facts:#}");
+    assert!(source(&facts, "iptables-nft-save")["rules"].as_u64().unwrap_or(0) > 20, "{facts:#}");
+}
+
+#[test]
+fn a_sip_conntrack_helper_on_the_port_is_reported() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("a_sip_conntrack_helper_on_the_port_is_reported", FIREWALL_TOOLS)
+    else {
+        return;
+    };
+    lab.nft(
+        &pbx,
+        "table inet t {\n ct helper sip-5060 {\n  type \"sip\" protocol udp;\n }\n chain pre {\n  \
+         type filter hook prerouting priority 0; policy accept;\n  udp dport 5060 ct helper set \"sip-5060\"\n }\n}\n",
+    );
+    let report = check_in(&lab, &pbx, &PHONE);
+    let check = check_of(&report, "multicast.sip-helper");
+    assert_eq!(check["status"], "warn", "{check:#}");
+    assert!(check["summary"].as_str().unwrap_or_default().contains("assigns helper sip-5060"), "{check:#}");
+    // A helper drops nothing by itself.
+    assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
+}
+
+#[test]
+fn a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it() {
+    let Some((lab, pbx, _phone)) =
+        two_hosts("a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it", FIREWALL_TOOLS)
+    else {
+        return;
+    };
+    lab.feed(
+        &pbx,
+        &["iptables-nft-restore"],
+        "*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n-A INPUT -j KUBE-FIREWALL\n\
+         -A KUBE-FIREWALL -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n",
+    );
+    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+    let remedy =
+        check_of(&report, "multicast.host-firewall")["remedy"].as_str().unwrap_or_default().to_owned();
+    assert!(remedy.contains("KUBE-FIREWALL is kube-proxy's own"), "{remedy}");
+    assert!(remedy.contains("iptables-nft -I INPUT 1 -s 198.51.100.0/24"), "{remedy}");
+}
+
+#[test]
+fn an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green() {
+    let Some((lab, pbx, _phone)) = two_hosts(
+        "an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green",
+        FIREWALL_TOOLS,
+    ) else {
+        return;
+    };
+    lab.feed(
+        &pbx,
+        &["iptables-legacy-restore"],
+        "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n",
+    );
+    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-output", "fail");
+    let remedy =
+        check_of(&report, "multicast.host-firewall-output")["remedy"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        remedy.contains("iptables-legacy -A OUTPUT -d 198.51.100.0/24 -p udp --sport 5060 -j ACCEPT"),
+        "{remedy}"
+    );
+    fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
 }

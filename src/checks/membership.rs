@@ -8,6 +8,7 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
+use super::firewall::{self, FirewallView};
 use super::multicast::host_drops;
 use super::{Snapshot, check, remedy};
 use crate::facts::{Interface, InterfaceKind};
@@ -20,14 +21,14 @@ pub const PORT_HOLDER: &str = "membership.port-holder";
 pub const LOOPBACK: &str = "membership.probe-loopback";
 pub const PBX_ANSWERS: &str = "membership.pbx-answers";
 
-pub fn checks(snapshot: &Snapshot, multicast: &[Check]) -> Vec<Check> {
+pub fn checks(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -> Vec<Check> {
     vec![
         on_pnp_interface(snapshot),
         group_route(snapshot),
         other_adapters(snapshot),
         port_holder(snapshot),
-        loopback(snapshot, multicast),
-        pbx_answers(snapshot, multicast),
+        loopback(snapshot, multicast, firewall),
+        pbx_answers(snapshot, multicast, firewall),
     ]
 }
 
@@ -253,7 +254,7 @@ fn port_holder(snapshot: &Snapshot) -> Check {
     check(PORT_HOLDER, Status::Pass, format!("{}.", holders.join("; ")), None, evidence)
 }
 
-fn loopback(snapshot: &Snapshot, multicast: &[Check]) -> Check {
+fn loopback(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -> Check {
     let Some(probe) = snapshot.probe.done() else {
         return skip_probe(LOOPBACK, snapshot);
     };
@@ -277,8 +278,20 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check]) -> Check {
             evidence,
         );
     }
-    // The looped-back copy crosses the host's input firewall: when that is the cause, it is reported
-    // under network-multicast, not here.
+    // The looped-back copy crosses the host's firewall twice (output, then input): when a rule certainly
+    // drops it, that is the cause, reported under network-multicast, not here.
+    if let Some(drop) = firewall.probe_drop() {
+        return check(
+            LOOPBACK,
+            Status::Skip,
+            format!(
+                "The probe's looped-back copy did not arrive: the host firewall drops it ({}; see network-multicast).",
+                firewall::describe(drop)
+            ),
+            None,
+            evidence,
+        );
+    }
     if host_drops(multicast) {
         return check(
             LOOPBACK,
@@ -295,14 +308,14 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check]) -> Check {
             .into(),
         Some(format!(
             "{} Check that the interface has the multicast flag and that nothing drops UDP {} on input.",
-            remedy::open_firewall(snapshot.os, snapshot.port),
+            remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
             snapshot.port
         )),
         evidence,
     )
 }
 
-fn pbx_answers(snapshot: &Snapshot, multicast: &[Check]) -> Check {
+fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -> Check {
     let Some(probe) = snapshot.probe.done() else {
         return skip_probe(PBX_ANSWERS, snapshot);
     };
@@ -312,6 +325,21 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check]) -> Check {
         let url = a.provisioning_url.as_deref().map_or_else(String::new, |u| format!(", URL {u}"));
         format!("{}{ua}{url}", a.responder)
     };
+    if probe.answers.is_empty()
+        && let Some(drop) = firewall.probe_drop()
+    {
+        return check(
+            PBX_ANSWERS,
+            Status::Skip,
+            format!(
+                "No PnP server answered, but this host's firewall drops the probe before any PBX here could hear it \
+                 ({}; see network-multicast).",
+                firewall::describe(drop)
+            ),
+            None,
+            evidence,
+        );
+    }
     if probe.answers.is_empty() && host_drops(multicast) {
         return check(
             PBX_ANSWERS,

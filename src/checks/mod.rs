@@ -8,6 +8,7 @@
 //! found under one requirement (a firewall drop, a phone behind a router), the checks of the others
 //! that would only suffer its consequence say `skip` or `warn` and point at the cause.
 
+pub mod firewall;
 mod membership;
 mod multicast;
 mod phone;
@@ -138,9 +139,10 @@ pub fn choose_interface(
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
     let subnet = subnet::checks(snapshot);
-    let mut multicast = multicast::checks(snapshot);
+    let firewall = firewall::FirewallView::new(snapshot);
+    let mut multicast = multicast::checks(snapshot, &firewall);
     multicast.extend(soak::checks(snapshot));
-    let mut membership = membership::checks(snapshot, &multicast);
+    let mut membership = membership::checks(snapshot, &multicast, &firewall);
     membership.extend(provisioning::checks(snapshot));
     let phone = phone::checks(snapshot, &subnet, &multicast);
     vec![

@@ -3,8 +3,9 @@
 
 use serde_json::json;
 
+use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, remedy};
-use crate::facts::{FindingCertainty, SourceStatus};
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, SourceStatus};
 use crate::report::model::{Check, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
@@ -13,6 +14,9 @@ pub const LAN_PATH: &str = "multicast.lan-path";
 pub const QUERIER: &str = "multicast.igmp-querier";
 pub const HOST_FIREWALL: &str = "multicast.host-firewall";
 pub const RP_FILTER: &str = "multicast.rp-filter";
+pub const FIREWALL_OUTPUT: &str = "multicast.host-firewall-output";
+pub const FIREWALL_IGMP: &str = "multicast.host-firewall-igmp";
+pub const SIP_HELPER: &str = "multicast.sip-helper";
 
 /// Whether these checks found that the host itself drops PnP datagrams (firewall or `rp_filter`): the
 /// cause that other requirements must not be blamed for.
@@ -23,84 +27,28 @@ pub fn host_drops(checks: &[Check]) -> bool {
         .any(|c| c.status == Status::Fail)
 }
 
-pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
+pub fn checks(snapshot: &Snapshot, firewall: &FirewallView) -> Vec<Check> {
     vec![
         interface_flag(snapshot),
-        host_firewall(snapshot),
-        rp_filter(snapshot),
-        delivered(snapshot),
+        host_firewall(snapshot, firewall),
+        rp_filter(snapshot, firewall),
+        delivered(snapshot, firewall),
         lan_path(snapshot),
         querier(snapshot),
+        firewall_output(snapshot, firewall),
+        firewall_igmp(snapshot, firewall),
+        sip_helper(snapshot, firewall),
     ]
 }
 
-/// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
-fn host_firewall(snapshot: &Snapshot) -> Check {
+/// Why the firewall cannot be judged, when no source could be read: a `skip` with the reason.
+fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Value) -> Option<Check> {
     let firewall = &snapshot.facts.firewall;
-    let evidence = json!({"sources": firewall.sources, "findings": firewall.findings});
-    let describe = |f: &crate::facts::FirewallFinding| {
-        let handle = f.handle.map_or_else(String::new, |h| format!(" (handle {h})"));
-        format!("`{}` in {} {}{handle}", f.rule, f.table, f.chain)
-    };
-    let certain: Vec<String> =
-        firewall.findings.iter().filter(|f| f.certainty == FindingCertainty::Drops).map(describe).collect();
-    let possible: Vec<String> = firewall
-        .findings
-        .iter()
-        .filter(|f| f.certainty == FindingCertainty::MayDrop)
-        .map(|f| {
-            let depends = if f.depends_on.is_empty() {
-                String::new()
-            } else {
-                format!(" if {}", f.depends_on.join(", "))
-            };
-            format!("{}{depends}", describe(f))
-        })
-        .collect();
-    let fix = || Some(remedy::open_firewall(snapshot.os, snapshot.port));
-    if !certain.is_empty() {
-        return check(
-            HOST_FIREWALL,
-            Status::Fail,
-            format!("The host firewall drops PnP SUBSCRIBEs on input: {}.", certain.join("; ")),
-            fix(),
-            evidence,
-        );
-    }
-    if !possible.is_empty() {
-        return check(
-            HOST_FIREWALL,
-            Status::Warn,
-            format!("The host firewall may drop PnP SUBSCRIBEs on input: {}.", possible.join("; ")),
-            fix(),
-            evidence,
-        );
-    }
-    let read: Vec<String> = firewall
-        .sources
-        .iter()
-        .filter(|s| s.status == SourceStatus::Read)
-        .map(|s| s.command.clone())
-        .collect();
-    if firewall.incomplete() && read.is_empty() {
-        let why: Vec<String> = firewall
-            .sources
-            .iter()
-            .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
-            .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
-            .collect();
-        return check(
-            HOST_FIREWALL,
-            Status::Skip,
-            format!("The host firewall could not be read ({}): run as root to read it.", why.join("; ")),
-            None,
-            evidence,
-        );
-    }
-    // Until Windows Defender Firewall is read, nothing read means nothing known there, not "no firewall".
-    if read.is_empty() && snapshot.os == super::OsFamily::Windows {
-        return check(
-            HOST_FIREWALL,
+    let read = firewall.sources.iter().any(|s| s.status == SourceStatus::Read);
+    // Until Windows Defender Firewall is read, nothing read on Windows is nothing known, not "no firewall".
+    if snapshot.os == super::OsFamily::Windows && !read {
+        return Some(check(
+            id,
             Status::Skip,
             format!(
                 "Windows Defender Firewall is not read by mcready yet. List its rules for UDP {0}: \
@@ -108,25 +56,210 @@ fn host_firewall(snapshot: &Snapshot) -> Check {
                 snapshot.port
             ),
             None,
+            evidence.clone(),
+        ));
+    }
+    if !firewall.incomplete() || read {
+        return None;
+    }
+    let why: Vec<String> = firewall
+        .sources
+        .iter()
+        .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
+        .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
+        .collect();
+    Some(check(
+        id,
+        Status::Skip,
+        format!("The host firewall could not be read ({}): run as root to read it.", why.join("; ")),
+        None,
+        evidence.clone(),
+    ))
+}
+
+/// The commands that were read, for a `pass` summary.
+fn read_sources(snapshot: &Snapshot) -> Vec<String> {
+    snapshot
+        .facts
+        .firewall
+        .sources
+        .iter()
+        .filter(|s| s.status == SourceStatus::Read)
+        .map(|s| s.command.clone())
+        .collect()
+}
+
+/// A firewall check over some datagrams: `fail` for a certain drop, `warn` for a possible one, `pass`
+/// when none, `skip` when the firewall could not be read. The remedy is the owning manager's fix for
+/// each rule, scoped to the phones' subnet.
+fn firewall_check(
+    snapshot: &Snapshot,
+    firewall: &FirewallView,
+    id: &'static str,
+    flows: &[FirewallFlow],
+    what: &str,
+    none: &str,
+    scope: &str,
+) -> Check {
+    let findings: Vec<&FirewallFinding> = firewall.findings(flows).collect();
+    let evidence = json!({
+        "sources": snapshot.facts.firewall.sources,
+        "findings": findings,
+        "partial": firewall.judgement.partial,
+    });
+    let certain: Vec<&FirewallFinding> =
+        findings.iter().copied().filter(|f| f.certainty == FindingCertainty::Drops).collect();
+    let possible: Vec<&FirewallFinding> =
+        findings.iter().copied().filter(|f| f.certainty == FindingCertainty::MayDrop).collect();
+    let remedy = |list: &[&FirewallFinding]| {
+        let fixes = firewall.fixes(list.iter().copied());
+        Some(if fixes.is_empty() {
+            remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref())
+        } else {
+            fixes.join(" ")
+        })
+    };
+    if !certain.is_empty() {
+        let rules: Vec<String> = certain.iter().map(|f| describe(f)).collect();
+        return check(
+            id,
+            Status::Fail,
+            format!("The host firewall drops {what}: {}.", rules.join("; ")),
+            remedy(&certain),
             evidence,
         );
     }
+    if !possible.is_empty() {
+        let rules: Vec<String> = possible.iter().map(|f| describe(f)).collect();
+        return check(
+            id,
+            Status::Warn,
+            format!("The host firewall may drop {what}: {}.", rules.join("; ")),
+            remedy(&possible),
+            evidence,
+        );
+    }
+    if let Some(skip) = unreadable(snapshot, id, &evidence) {
+        return skip;
+    }
+    let read = read_sources(snapshot);
     let summary = if read.is_empty() {
-        "No host firewall tool is installed (nft, iptables): nothing filters input here.".to_owned()
-    } else {
+        format!("No host firewall tool is installed (nft, iptables): nothing filters {scope} here.")
+    } else if firewall.judgement.partial {
         format!(
-            "No host firewall rule drops UDP {} or 224.0.0.0/4 on input (read: {}).",
-            snapshot.port,
+            "{none} as far as judged: the ruleset was too large to judge whole (read: {}).",
             read.join(", ")
         )
+    } else {
+        format!("{none} (read: {}).", read.join(", "))
     };
-    check(HOST_FIREWALL, Status::Pass, summary, None, evidence)
+    let status = if firewall.judgement.partial { Status::Warn } else { Status::Pass };
+    let remedy = (status == Status::Warn)
+        .then(|| remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()));
+    check(id, status, summary, remedy, evidence)
+}
+
+/// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
+fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+    let mut result = firewall_check(
+        snapshot,
+        firewall,
+        HOST_FIREWALL,
+        &[FirewallFlow::SubscribeIn],
+        "PnP SUBSCRIBEs on input",
+        &format!("No host firewall rule drops UDP {} or 224.0.0.0/4 on input", snapshot.port),
+        "input",
+    );
+    // The phones pass but mcready's own looped-back probe does not (its source is this host): say so
+    // here, where the loopback check points.
+    if result.status == Status::Pass
+        && let Some(drop) =
+            firewall.findings(&[FirewallFlow::ProbeLoop]).find(|f| f.certainty == FindingCertainty::Drops)
+    {
+        result.status = Status::Warn;
+        result.summary = format!(
+            "The phones' SUBSCRIBEs pass, but the host firewall drops mcready's own looped-back probe: {}.",
+            describe(drop)
+        );
+        result.remedy = Some(firewall.fixes(std::iter::once(drop)).join(" "));
+    }
+    result
+}
+
+/// The PBX's SIP answers to the phones (and mcready's probe) on their way out.
+fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+    firewall_check(
+        snapshot,
+        firewall,
+        FIREWALL_OUTPUT,
+        &[FirewallFlow::AnswerOut, FirewallFlow::ProbeOut],
+        "SIP going out to the phones or the group (the PBX's answers, mcready's probe)",
+        &format!(
+            "No host firewall rule drops SIP from port {} to the phones or the group on output",
+            snapshot.port
+        ),
+        "output",
+    )
+}
+
+/// IGMP both ways: a host that cannot send reports is pruned by snooping switches; one that cannot
+/// hear queries never answers them.
+fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+    firewall_check(
+        snapshot,
+        firewall,
+        FIREWALL_IGMP,
+        &[FirewallFlow::IgmpOut, FirewallFlow::IgmpIn],
+        "IGMP (reports going out or queries coming in, so snooping switches stop forwarding the group to this host)",
+        "No host firewall rule drops IGMP reports going out or queries coming in",
+        "IGMP",
+    )
+}
+
+/// A conntrack helper assigned to the PnP traffic: the kernel's SIP helper rewrites or drops SIP.
+fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+    let helpers = &firewall.judgement.helpers;
+    let evidence = json!({"helpers": helpers});
+    if helpers.is_empty() {
+        if let Some(skip) = unreadable(snapshot, SIP_HELPER, &evidence) {
+            return skip;
+        }
+        return check(
+            SIP_HELPER,
+            Status::Pass,
+            "No firewall rule assigns a conntrack helper to SIP.".into(),
+            None,
+            evidence,
+        );
+    }
+    let rules: Vec<String> = helpers
+        .iter()
+        .map(|h| {
+            let handle = h.handle.map_or_else(String::new, |n| format!(" (handle {n})"));
+            format!("`{}` in {} {}{handle} assigns helper {}", h.rule, h.table, h.chain, h.helper)
+        })
+        .collect();
+    check(
+        SIP_HELPER,
+        Status::Warn,
+        format!(
+            "The kernel's conntrack helper may rewrite or drop SIP on port {}: {}.",
+            snapshot.port,
+            rules.join("; ")
+        ),
+        Some(
+            "Remove the rule that assigns the SIP helper (`ct helper set`, `-j CT --helper sip`) unless something \
+             needs it; PnP and a SIP-aware PBX do not."
+                .into(),
+        ),
+        evidence,
+    )
 }
 
 /// A strict reverse-path filter drops datagrams whose source is not routed back by the interface they
 /// came in on. Phones on the PnP subnet pass it, so strictness alone is no fault; with the proof of a
 /// host drop (see [`delivered`]) and no firewall rule to explain it, it is the likely cause.
-fn rp_filter(snapshot: &Snapshot) -> Check {
+fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     let Some(interface) = snapshot.pnp_interface.as_deref() else {
         return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
     };
@@ -141,7 +274,7 @@ fn rp_filter(snapshot: &Snapshot) -> Check {
     };
     let evidence = json!({"interface": interface, "effective_rp_filter": value});
     let unexplained_drop = snapshot.listen.done().is_some_and(|l| !l.captured_not_delivered.is_empty())
-        && !snapshot.facts.firewall.findings.iter().any(|f| f.certainty == FindingCertainty::Drops);
+        && !firewall.subscribe_dropped();
     match value {
         1 if unexplained_drop => check(
             RP_FILTER,
@@ -210,7 +343,7 @@ fn interface_flag(snapshot: &Snapshot) -> Check {
 }
 
 /// The proof of a host-side drop: the capture saw a phone's SUBSCRIBE arrive, no socket received it.
-fn delivered(snapshot: &Snapshot) -> Check {
+fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         return check(
             DELIVERED,
@@ -226,8 +359,7 @@ fn delivered(snapshot: &Snapshot) -> Check {
     if !listen.captured_not_delivered.is_empty() {
         let sources: Vec<String> = listen.captured_not_delivered.iter().map(ToString::to_string).collect();
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
-        let firewall_rule =
-            snapshot.facts.firewall.findings.iter().any(|f| f.certainty == FindingCertainty::Drops);
+        let firewall_rule = firewall.subscribe_dropped();
         let strict = snapshot.facts.firewall.effective_rp_filter(interface) == Some(1);
         let likely = match (firewall_rule, strict) {
             (true, _) => "the host firewall dropped them (see its rule above)",
@@ -247,7 +379,7 @@ fn delivered(snapshot: &Snapshot) -> Check {
             ),
             Some(format!(
                 "{} If no rule matches, {}",
-                remedy::open_firewall(snapshot.os, snapshot.port),
+                remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
                 remedy::loosen_rp_filter(snapshot.os, interface)
             )),
             evidence,

@@ -198,18 +198,23 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
     }
 }
 
-/// Letting UDP to the port and the group through the host firewall.
+/// Letting the phones' SIP to the port through the host firewall when no rule could be named (the
+/// firewall could not be read, or the drop was seen but not explained). Scoped to the phones' subnet:
+/// SIP open to the world invites toll fraud. `subnet` is `None` when no phone subnet is known.
 #[must_use]
-pub fn open_firewall(os: OsFamily, port: u16) -> String {
+pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>) -> String {
+    let subnet = subnet.unwrap_or("<phones' subnet>");
     match os {
         OsFamily::Linux => format!(
-            "Allow SIP PnP in the host firewall, before any drop rule: nftables \
-             `sudo nft insert rule inet filter input udp dport {port} accept` and \
-             `sudo nft insert rule inet filter input ip daddr 224.0.0.0/4 accept`; ufw `sudo ufw allow {port}/udp`; \
-             firewalld `sudo firewall-cmd --permanent --add-port={port}/udp && sudo firewall-cmd --reload`."
+            "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
+             the firewall: ufw `sudo ufw allow from {subnet} to any port {port} proto udp`; firewalld \
+             `sudo firewall-cmd --permanent --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept' && sudo firewall-cmd --reload`; \
+             nftables `sudo nft insert rule <family> <table> <chain> ip saddr {subnet} udp dport {port} accept` \
+             (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
+             `sudo iptables -I INPUT 1 -s {subnet} -p udp --dport {port} -j ACCEPT` then `sudo netfilter-persistent save`."
         ),
         OsFamily::Windows => format!(
-            "`New-NetFirewallRule -DisplayName \"SIP PnP\" -Direction Inbound -Protocol UDP -LocalPort {port} -Action Allow`"
+            "`New-NetFirewallRule -DisplayName \"SIP PnP\" -Direction Inbound -Protocol UDP -LocalPort {port} -RemoteAddress {subnet} -Action Allow`"
         ),
         OsFamily::Macos => "Allow the PBX in System Settings → Network → Firewall → Options.".to_owned(),
     }

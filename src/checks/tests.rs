@@ -236,6 +236,9 @@ fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::Fir
         rule: "udp dport 5060 drop".into(),
         handle: Some(4),
         depends_on: Vec::new(),
+        flow: None,
+        position: Some(1),
+        manager: None,
     }
 }
 
@@ -451,6 +454,94 @@ fn a_soak_that_flows_passes_and_one_whose_peer_is_down_proves_nothing() {
     assert_eq!(soak_check(&snapshot).0, Skip);
     snapshot.soak = Observed::Done(soak_report(&[(true, false, Some(false)); 4]));
     assert!(soak_check(&snapshot).1.contains("did not cross"));
+}
+
+/// A snapshot whose firewall facts carry a ruleset as read (nft JSON), so the checklist judges it
+/// again with the PnP interface and the phones.
+fn with_nft_ruleset(json: &str) -> Snapshot {
+    let mut snapshot = healthy();
+    let ruleset = crate::firewall::nft::read(json, &[]);
+    snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
+        tool: crate::facts::FirewallTool::Nft,
+        command: "nft -j list ruleset".into(),
+        status: crate::facts::SourceStatus::Read,
+        detail: None,
+        rules: ruleset.rules,
+        skipped: 0,
+    });
+    snapshot.facts.firewall.rulesets.push(crate::firewall::model::Ruleset::Netfilter(ruleset));
+    snapshot
+}
+
+fn check_of(snapshot: &Snapshot, id: &str) -> Check {
+    evaluate(snapshot).iter().flat_map(|r| r.checks.clone()).find(|c| c.id == id).unwrap()
+}
+
+#[test]
+fn the_checklist_judges_the_ruleset_with_the_phones_it_knows() {
+    let json = include_str!("../../tests/fixtures/firewall/nft-saddr-may-drop.json");
+    let mut snapshot = with_nft_ruleset(json);
+    // No phone known: the drop of 10.0.0.0/8 may hit them.
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Warn);
+    // The phone is on 198.51.100.0/24: it does not.
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Pass);
+}
+
+#[test]
+fn a_certain_drop_of_the_probe_skips_loopback_and_answers_and_the_fix_is_narrow() {
+    let json = include_str!("../../tests/fixtures/firewall/nft-drop-udp-5060.json");
+    let mut snapshot = with_nft_ruleset(json);
+    if let Observed::Done(probe) = &mut snapshot.probe {
+        probe.loopback = Some(crate::observed::Loopback { arrived: false, after_ms: None });
+        probe.answers.clear();
+    }
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    assert_ne!(statuses(&snapshot)[0], Fail, "never a membership failure");
+    let loopback = check_of(&snapshot, membership::LOOPBACK);
+    assert_eq!(loopback.status, Skip);
+    assert!(
+        loopback.summary.contains("`udp dport 5060 counter drop` in inet filter input"),
+        "{}",
+        loopback.summary
+    );
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
+    let firewall = check_of(&snapshot, multicast::HOST_FIREWALL);
+    assert_eq!(firewall.status, Fail);
+    let remedy = firewall.remedy.unwrap_or_default();
+    assert!(
+        remedy.contains(
+            "sudo nft insert rule inet filter input position 4 ip saddr 198.51.100.0/24 udp dport 5060 accept"
+        ),
+        "{remedy}"
+    );
+}
+
+#[test]
+fn output_igmp_and_helper_checks() {
+    let json = r#"{"nftables":[{"table":{"family":"inet","name":"t"}},
+      {"chain":{"family":"inet","table":"t","name":"out","type":"filter","hook":"output","prio":0,"policy":"drop"}},
+      {"chain":{"family":"inet","table":"t","name":"pre","type":"filter","hook":"prerouting","prio":0,"policy":"accept"}},
+      {"rule":{"family":"inet","table":"t","chain":"pre","handle":3,"expr":[
+        {"match":{"op":"==","left":{"payload":{"protocol":"udp","field":"dport"}},"right":5060}},{"ct helper":"sip"}]}}]}"#;
+    let snapshot = with_nft_ruleset(json);
+    assert_eq!(status_of(&snapshot, multicast::FIREWALL_OUTPUT), Fail);
+    assert_eq!(status_of(&snapshot, multicast::FIREWALL_IGMP), Fail);
+    assert_eq!(status_of(&snapshot, multicast::SIP_HELPER), Warn);
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Pass);
+    assert_eq!(statuses(&snapshot)[2], Fail);
+}
+
+#[test]
+fn a_ruleset_too_large_to_judge_whole_warns_instead_of_passing() {
+    let mut snapshot = with_nft_ruleset(include_str!("../../tests/fixtures/firewall/nft-irrelevant.json"));
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Pass);
+    // Facts from a gather whose judge ran out of steps, with no ruleset to judge again.
+    snapshot.facts.firewall.rulesets.clear();
+    snapshot.facts.firewall.partial = true;
+    let check = check_of(&snapshot, multicast::HOST_FIREWALL);
+    assert_eq!(check.status, Warn);
+    assert!(check.summary.contains("too large to judge whole"), "{}", check.summary);
 }
 
 fn remedy_of(snapshot: &Snapshot, id: &str) -> String {

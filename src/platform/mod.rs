@@ -14,7 +14,6 @@
 //! ```
 
 pub mod classify;
-pub mod firewall;
 pub mod iphelper;
 pub mod privilege;
 pub mod procfs;

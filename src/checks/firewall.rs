@@ -1,0 +1,136 @@
+//! The host firewall as the checklist sees it: the rulesets the platform read, judged again with what
+//! the snapshot knows — the PnP interface, the phones' addresses (`--phone`, `--peer`, phones heard),
+//! this host's address on that interface — so that `iifname "eth0" jump voip` is certain for eth0 and
+//! an accept of the phones' subnet before a drop keeps the drop off them. The checks of
+//! `network-multicast` and `pbx-membership` read the result; the fixes come from
+//! [`crate::firewall::fix`], scoped to the phones' subnet.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use super::Snapshot;
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow};
+use crate::firewall::fix::{self, FixContext};
+use crate::firewall::{Context, Judgement, judge};
+
+/// The judgement and what its fixes need.
+#[derive(Debug, Clone)]
+pub struct FirewallView {
+    pub judgement: Judgement,
+    pub fix_context: FixContext,
+}
+
+impl FirewallView {
+    #[must_use]
+    pub fn new(snapshot: &Snapshot) -> Self {
+        let firewall = &snapshot.facts.firewall;
+        let interface = snapshot.pnp_interface();
+        let phones: Vec<Ipv4Addr> = snapshot
+            .known_hosts()
+            .into_iter()
+            .filter_map(|(ip, _)| match ip {
+                IpAddr::V4(v4) => Some(v4),
+                IpAddr::V6(_) => None,
+            })
+            .collect();
+        let nets: Vec<(Ipv4Addr, u8)> = interface
+            .map(|i| {
+                i.ipv4
+                    .iter()
+                    .filter_map(|n| match n.addr {
+                        IpAddr::V4(v4) => Some((v4, n.prefix_len)),
+                        IpAddr::V6(_) => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        // The phones' subnet: the PnP interface's subnet that holds the first known phone, else its first.
+        let holds = |(net, len): &(Ipv4Addr, u8), ip: Ipv4Addr| mask(*net, *len) == mask(ip, *len);
+        let chosen = phones.iter().find_map(|p| nets.iter().find(|n| holds(n, *p))).or_else(|| nets.first());
+        let subnet = chosen.map(|(addr, len)| format!("{}/{len}", mask(*addr, *len)));
+        let fix_context = FixContext {
+            subnet,
+            interface: snapshot.pnp_interface.clone(),
+            group: snapshot.group,
+            port: snapshot.port,
+        };
+        if firewall.rulesets.is_empty() {
+            // Made-up snapshots (and facts from an older gather) carry findings only.
+            let judgement = Judgement {
+                findings: firewall.findings.clone(),
+                helpers: firewall.helpers.clone(),
+                partial: firewall.partial,
+                steps: 0,
+            };
+            return Self { judgement, fix_context };
+        }
+        let context = Context {
+            group: Some(snapshot.group),
+            port: Some(snapshot.port),
+            interface: snapshot.pnp_interface.clone(),
+            phones,
+            local: chosen.map(|(addr, _)| *addr),
+            managers: firewall.managers.clone(),
+            budget: 0,
+        };
+        Self { judgement: judge(&firewall.rulesets, &context), fix_context }
+    }
+
+    /// Findings about any of `flows`.
+    pub fn findings<'a>(&'a self, flows: &'a [FirewallFlow]) -> impl Iterator<Item = &'a FirewallFinding> {
+        self.judgement
+            .findings
+            .iter()
+            .filter(|f| flows.contains(&f.flow.unwrap_or(FirewallFlow::SubscribeIn)))
+    }
+
+    /// The rule that certainly drops mcready's probe (on its way out, or its looped-back copy).
+    #[must_use]
+    pub fn probe_drop(&self) -> Option<&FirewallFinding> {
+        self.findings(&[FirewallFlow::ProbeOut, FirewallFlow::ProbeLoop])
+            .find(|f| f.certainty == FindingCertainty::Drops)
+    }
+
+    /// Whether some rule certainly drops the phones' SUBSCRIBEs.
+    #[must_use]
+    pub fn subscribe_dropped(&self) -> bool {
+        self.judgement.drops(FirewallFlow::SubscribeIn)
+    }
+
+    /// The fixes for these findings, one sentence each, without repeats.
+    #[must_use]
+    pub fn fixes<'a>(&self, findings: impl Iterator<Item = &'a FirewallFinding>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for finding in findings {
+            let text = fix::fix(finding, &self.fix_context).render(finding);
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+        out
+    }
+}
+
+fn mask(addr: Ipv4Addr, len: u8) -> Ipv4Addr {
+    let len = u32::from(len.min(32));
+    let bits = if len == 0 { 0 } else { u32::MAX << (32 - len) };
+    Ipv4Addr::from(u32::from(addr) & bits)
+}
+
+/// A finding as a person reads it: the rule, where it is, and what a `may-drop` depends on.
+#[must_use]
+pub fn describe(finding: &FirewallFinding) -> String {
+    let handle = finding.handle.map_or_else(String::new, |h| format!(" (handle {h})"));
+    let mut text = format!("`{}` in {} {}{handle}", finding.rule, finding.table, finding.chain);
+    if finding.certainty == FindingCertainty::MayDrop {
+        let (unless, conditions): (Vec<&String>, Vec<&String>) =
+            finding.depends_on.iter().partition(|d| d.starts_with("unless "));
+        let join = |list: &[&String]| list.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ");
+        if !conditions.is_empty() {
+            text = format!("{text} if {}", join(&conditions));
+        }
+        if !unless.is_empty() {
+            text = format!("{text}, {}", join(&unless));
+        }
+    }
+    text
+}

@@ -1,0 +1,308 @@
+//! The fix writer: for a rule that drops a PnP datagram, the exact commands that let it through, in the
+//! words of the manager that owns the rule (ufw, firewalld, plain nftables, iptables of either backend),
+//! and how to keep the change after a reboot. It owns two decisions:
+//!
+//! - **who owns a rule**: ufw's and firewalld's chains by their names, Docker's (`DOCKER*`) and
+//!   kube-proxy's (`KUBE-*`) chains as theirs (they rewrite them, so they are never edited by hand),
+//!   and otherwise the tool that listed it;
+//! - **how narrow an opening is**: SIP is opened to the phones' subnet only, never to everyone (SIP
+//!   open to the world invites toll fraud); IGMP only on the phones' interface (it never leaves the
+//!   link anyway). An accept goes just before the rule that drops, in the same table and chain.
+
+use super::model::{Family, Netfilter, Table};
+use crate::facts::{FirewallFinding, FirewallFlow, FirewallManager, FirewallTool, FirewallVerdict};
+
+/// Who owns the chain a finding is in.
+#[must_use]
+pub fn manager_of(
+    ruleset: &Netfilter,
+    table: &Table,
+    chain: &str,
+    present: &[FirewallManager],
+) -> FirewallManager {
+    let has_chain = |prefix: &str| table.chains.iter().any(|c| c.name.starts_with(prefix));
+    if chain.starts_with("ufw-") || chain.starts_with("ufw6-") {
+        return FirewallManager::Ufw;
+    }
+    if table.name.contains("firewalld") || chain.starts_with("filter_IN_") || chain.starts_with("IN_") {
+        return FirewallManager::Firewalld;
+    }
+    if chain.starts_with("DOCKER") {
+        return FirewallManager::Docker;
+    }
+    if chain.starts_with("KUBE-") {
+        return FirewallManager::KubeProxy;
+    }
+    // ufw sets the built-in chains' policies and hangs its own chains off them.
+    if table.family == Family::Iptables && (has_chain("ufw-") || present.contains(&FirewallManager::Ufw)) {
+        return FirewallManager::Ufw;
+    }
+    match ruleset.tool {
+        Some(FirewallTool::IptablesNftSave) => FirewallManager::IptablesNft,
+        Some(FirewallTool::IptablesLegacySave) => FirewallManager::IptablesLegacy,
+        Some(FirewallTool::WindowsFirewall) => FirewallManager::WindowsFirewall,
+        _ => FirewallManager::Nftables,
+    }
+}
+
+/// What the fix needs to know besides the finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixContext {
+    /// The phones' subnet in CIDR form (`198.51.100.0/24`); `None` writes a placeholder.
+    pub subnet: Option<String>,
+    /// The PnP interface.
+    pub interface: Option<String>,
+    pub group: std::net::Ipv4Addr,
+    pub port: u16,
+}
+
+/// A fix: commands to run now, and how to keep the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub manager: FirewallManager,
+    /// Shell commands that change the running firewall (prefixed with `sudo`).
+    pub apply: Vec<String>,
+    /// How to make it survive a reboot.
+    pub persist: String,
+    /// Said before the commands (e.g. "this chain is Docker's").
+    pub note: Option<String>,
+}
+
+impl Fix {
+    /// One sentence: `Fix for `RULE` (manager): run `a` then `b`; to keep it after a reboot: …`.
+    #[must_use]
+    pub fn render(&self, finding: &FirewallFinding) -> String {
+        let commands: Vec<String> = self.apply.iter().map(|c| format!("`{c}`")).collect();
+        let note = self.note.as_ref().map_or_else(String::new, |n| format!("{n} "));
+        format!(
+            "Fix for `{}` in {} {} ({}): {note}run {}; to keep it after a reboot: {}.",
+            finding.rule,
+            finding.table,
+            finding.chain,
+            manager_name(self.manager),
+            commands.join(" then "),
+            self.persist
+        )
+    }
+}
+
+#[must_use]
+pub fn manager_name(manager: FirewallManager) -> &'static str {
+    match manager {
+        FirewallManager::Ufw => "ufw",
+        FirewallManager::Firewalld => "firewalld",
+        FirewallManager::Docker => "Docker's own chain",
+        FirewallManager::KubeProxy => "kube-proxy's own chain",
+        FirewallManager::Nftables => "nftables",
+        FirewallManager::IptablesNft => "iptables-nft",
+        FirewallManager::IptablesLegacy => "iptables-legacy",
+        FirewallManager::WindowsFirewall => "Windows Defender Firewall",
+    }
+}
+
+/// The accept each datagram needs, as nft words and as iptables options.
+fn accept_for(flow: FirewallFlow, context: &FixContext) -> (String, String) {
+    let subnet = context.subnet.clone().unwrap_or_else(|| "<phones' subnet>".into());
+    let port = context.port;
+    let group = context.group;
+    match flow {
+        // The looped-back probe comes from this host's own address, which is in the phones' subnet.
+        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
+            format!("ip saddr {subnet} udp dport {port} accept"),
+            format!("-s {subnet} -p udp --dport {port} -j ACCEPT"),
+        ),
+        FirewallFlow::ProbeOut => (
+            format!("ip daddr {group} udp dport {port} accept"),
+            format!("-d {group} -p udp --dport {port} -j ACCEPT"),
+        ),
+        FirewallFlow::AnswerOut => (
+            format!("ip daddr {subnet} udp sport {port} accept"),
+            format!("-d {subnet} -p udp --sport {port} -j ACCEPT"),
+        ),
+        FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => {
+            let inbound = flow == FirewallFlow::IgmpIn;
+            if let Some(name) = &context.interface {
+                let (nft, ipt) = if inbound { ("iifname", "-i") } else { ("oifname", "-o") };
+                (format!("{nft} {name} ip protocol igmp accept"), format!("{ipt} {name} -p igmp -j ACCEPT"))
+            } else {
+                // No interface known: IGMP to multicast addresses only (it never leaves the link).
+                (
+                    "ip daddr 224.0.0.0/4 ip protocol igmp accept".to_owned(),
+                    "-d 224.0.0.0/4 -p igmp -j ACCEPT".to_owned(),
+                )
+            }
+        }
+    }
+}
+
+/// The fix for one finding.
+#[must_use]
+#[allow(clippy::too_many_lines)] // One arm per manager, each in its own words: apart, they would hide the choice.
+pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
+    let flow = finding.flow.unwrap_or(FirewallFlow::SubscribeIn);
+    let manager = finding.manager.unwrap_or(match finding.tool {
+        FirewallTool::Nft => FirewallManager::Nftables,
+        FirewallTool::IptablesNftSave => FirewallManager::IptablesNft,
+        FirewallTool::IptablesLegacySave => FirewallManager::IptablesLegacy,
+        FirewallTool::WindowsFirewall => FirewallManager::WindowsFirewall,
+    });
+    let (nft_words, ipt_words) = accept_for(flow, context);
+    let subnet = context.subnet.clone().unwrap_or_else(|| "<phones' subnet>".into());
+    let port = context.port;
+    let policy = finding.verdict == FirewallVerdict::PolicyDrop;
+    let iptables = |program: &str, chain: &str, position: Option<usize>| {
+        let table = if finding.table == "filter" { String::new() } else { format!("-t {} ", finding.table) };
+        match position {
+            Some(n) if !policy => format!("sudo {program} {table}-I {chain} {n} {ipt_words}"),
+            _ => format!("sudo {program} {table}-A {chain} {ipt_words}"),
+        }
+    };
+    let nft = |chain: &str| match finding.handle {
+        Some(handle) if !policy => {
+            format!("sudo nft insert rule {} {chain} position {handle} {nft_words}", finding.table)
+        }
+        _ => format!("sudo nft add rule {} {chain} {nft_words}", finding.table),
+    };
+    match manager {
+        FirewallManager::Ufw => {
+            let (apply, persist) = match flow {
+                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
+                    vec![format!("sudo ufw allow from {subnet} to any port {port} proto udp")],
+                    "ufw keeps its rules by itself".to_owned(),
+                ),
+                FirewallFlow::AnswerOut => (
+                    vec![format!("sudo ufw allow out proto udp from any port {port} to {subnet}")],
+                    "ufw keeps its rules by itself".to_owned(),
+                ),
+                FirewallFlow::ProbeOut => (
+                    vec![format!("sudo ufw allow out proto udp to {} port {port}", context.group)],
+                    "ufw keeps its rules by itself".to_owned(),
+                ),
+                FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => {
+                    let chain =
+                        if flow == FirewallFlow::IgmpIn { "ufw-before-input" } else { "ufw-before-output" };
+                    (
+                        vec!["sudo ufw reload".to_owned()],
+                        format!(
+                            "first add the line `-A {chain} {ipt_words}` to /etc/ufw/before.rules (before its COMMIT line); \
+                             ufw keeps it from then on"
+                        ),
+                    )
+                }
+            };
+            Fix { manager, apply, persist, note: None }
+        }
+        FirewallManager::Firewalld => {
+            let zone = firewalld_zone(&finding.chain).map_or_else(
+                || match &context.interface {
+                    Some(name) => format!("$(firewall-cmd --get-zone-of-interface={name})"),
+                    None => "public".to_owned(),
+                },
+                str::to_owned,
+            );
+            let apply = match flow {
+                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => vec![format!(
+                    "sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept'"
+                )],
+                FirewallFlow::IgmpIn => vec![format!(
+                    "sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" protocol value=\"igmp\" accept'"
+                )],
+                FirewallFlow::AnswerOut | FirewallFlow::ProbeOut | FirewallFlow::IgmpOut => vec![format!(
+                    "sudo firewall-cmd --permanent --direct --add-rule ipv4 filter OUTPUT 0 {ipt_words}"
+                )],
+            };
+            let mut apply = apply;
+            apply.push("sudo firewall-cmd --reload".into());
+            Fix { manager, apply, persist: "`--permanent` already keeps it".into(), note: None }
+        }
+        FirewallManager::Docker | FirewallManager::KubeProxy => {
+            let owner = if manager == FirewallManager::Docker { "Docker" } else { "kube-proxy" };
+            let base = finding.hook.to_ascii_uppercase();
+            let (apply, persist) = match finding.tool {
+                FirewallTool::Nft => (
+                    vec![format!("sudo nft insert rule {} {} {nft_words}", finding.table, finding.chain)],
+                    "add it to /etc/nftables.conf in a table of your own".to_owned(),
+                ),
+                FirewallTool::IptablesLegacySave => (
+                    vec![iptables("iptables-legacy", &base, Some(1))],
+                    "`sudo netfilter-persistent save`".to_owned(),
+                ),
+                _ => (
+                    vec![iptables("iptables-nft", &base, Some(1))],
+                    "`sudo netfilter-persistent save`".to_owned(),
+                ),
+            };
+            Fix {
+                manager,
+                apply,
+                persist,
+                note: Some(format!(
+                    "chain {} is {owner}'s own and {owner} rewrites it, so do not edit it; accept the traffic before \
+                     {owner}'s rules instead:",
+                    finding.chain
+                )),
+            }
+        }
+        FirewallManager::WindowsFirewall => windows_fix(finding, flow, &subnet, port),
+        FirewallManager::Nftables => Fix {
+            manager,
+            apply: vec![nft(&finding.chain)],
+            persist: if policy {
+                format!(
+                    "add `{nft_words}` at the end of chain {} of table {} in /etc/nftables.conf",
+                    finding.chain, finding.table
+                )
+            } else {
+                format!(
+                    "add `{nft_words}` just before `{}` in chain {} of table {} in /etc/nftables.conf",
+                    finding.rule, finding.chain, finding.table
+                )
+            },
+            note: None,
+        },
+        FirewallManager::IptablesNft | FirewallManager::IptablesLegacy => {
+            let program =
+                if manager == FirewallManager::IptablesNft { "iptables-nft" } else { "iptables-legacy" };
+            Fix {
+                manager,
+                apply: vec![iptables(program, &finding.chain, finding.position)],
+                persist: "`sudo netfilter-persistent save` (package iptables-persistent)".into(),
+                note: None,
+            }
+        }
+    }
+}
+
+/// Windows Defender Firewall: block beats allow, so a blocking rule must be turned off; a default block
+/// needs an allow rule, scoped to the phones' subnet.
+fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
+    let inbound = matches!(flow, FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop | FirewallFlow::IgmpIn);
+    let direction = if inbound { "Inbound" } else { "Outbound" };
+    let apply = if finding.verdict == FirewallVerdict::PolicyDrop {
+        let what = match flow {
+            FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => format!("-Protocol 2 -RemoteAddress {subnet}"),
+            _ => format!("-Protocol UDP -LocalPort {port} -RemoteAddress {subnet}"),
+        };
+        vec![format!(
+            "New-NetFirewallRule -DisplayName \"SIP PnP ({})\" -Direction {direction} {what} -Action Allow",
+            direction.to_ascii_lowercase()
+        )]
+    } else {
+        vec![format!("Disable-NetFirewallRule -DisplayName \"{}\"", finding.rule)]
+    };
+    Fix {
+        manager: FirewallManager::WindowsFirewall,
+        apply,
+        persist: "Windows keeps firewall rules".into(),
+        note: None,
+    }
+}
+
+/// The firewalld zone a chain belongs to: `filter_IN_public_deny` and `IN_public` are zone `public`.
+#[must_use]
+pub fn firewalld_zone(chain: &str) -> Option<&str> {
+    let rest = chain.strip_prefix("filter_IN_").or_else(|| chain.strip_prefix("IN_"))?;
+    let zone =
+        ["_allow", "_deny", "_log", "_pre", "_post"].iter().fold(rest, |z, s| z.strip_suffix(s).unwrap_or(z));
+    (!zone.is_empty() && zone != "ZONES").then_some(zone)
+}

@@ -1,0 +1,29 @@
+//! The host firewall, judged whole: an OS-neutral [`model`] of rulesets, one reader per source
+//! ([`nft`] for `nft -j list ruleset`, [`iptables`] for `iptables-save` text of either backend), one
+//! [`judge`](mod@judge) that follows each datagram PnP depends on through a ruleset, and the [`fix`] writer that
+//! says, in the owning manager's words, how to let it through.
+//!
+//! Everything here is pure: readers take text, the judge takes the model. Running the tools (in
+//! parallel) and finding which managers are present is the platform's job (`platform::linux`), so this
+//! module builds and is tested on every OS. See docs/firewall.md for what is judged and what is not.
+//!
+//! ```
+//! use mcready::facts::{FindingCertainty, FirewallFlow};
+//! use mcready::firewall::{iptables, judge, model::Ruleset};
+//! let save = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n";
+//! let rulesets = [Ruleset::Netfilter(iptables::read(save, None))];
+//! let judged = judge::judge(&rulesets, &judge::Context::default());
+//! assert!(judged.drops(FirewallFlow::SubscribeIn));
+//! assert!(!judged.drops(FirewallFlow::IgmpIn));
+//! ```
+
+pub mod fix;
+pub mod iptables;
+pub mod judge;
+pub mod model;
+pub mod nft;
+
+pub use judge::{Context, Judgement, judge};
+
+#[cfg(test)]
+mod tests;
