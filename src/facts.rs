@@ -266,6 +266,80 @@ pub struct HostFacts {
     /// empty `memberships` means "unknown", never "nothing joined".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memberships_unreadable: Option<String>,
+    /// Which interface rides on which (a bridge on its ports, a VLAN on its parent, a bond on its
+    /// members): advice must never take down what the phones' interface rides on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stacking: Vec<Stacked>,
+    /// Where mcready runs (container, WSL, virtual machine), when that is known: multicast from the LAN
+    /// may never reach a host behind NAT, whatever its own settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<HostEnvironment>,
+}
+
+/// One interface riding on another.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Stacked {
+    /// The bridge, bond, VLAN or macvlan.
+    pub interface: String,
+    /// A port, member or parent it needs.
+    pub rides_on: String,
+}
+
+/// The kind of host mcready runs on, as far as it can tell.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HostEnvironment {
+    /// A container runtime (`docker`, `podman`, `lxc`, `kubernetes`, `container`), when inside one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<String>,
+    /// mcready runs in the network namespace of the container's pid 1 (its own network, not one a test
+    /// or tool made beside it); `None` when that could not be read (needs root).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_container_network: Option<bool>,
+    /// Inside WSL 2.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub wsl: bool,
+    /// WSL's networking mode is mirrored (the Windows adapters appear here), not NAT.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub wsl_mirrored: bool,
+    /// A hypervisor named by the firmware (`QEMU`, `VMware`, `VirtualBox`, `Hyper-V`, `Xen`…).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub virtual_machine: Option<String>,
+}
+
+impl HostFacts {
+    /// `interface` and everything it rides on, transitively: a VLAN's parent, a bridge's ports, a
+    /// bond's members (and theirs).
+    #[must_use]
+    pub fn carriers_of(&self, interface: &str) -> Vec<String> {
+        let mut found = vec![interface.to_owned()];
+        let mut at = 0;
+        while let Some(name) = found.get(at).cloned() {
+            for stacked in self.stacking.iter().filter(|s| s.interface == name) {
+                if !found.contains(&stacked.rides_on) {
+                    found.push(stacked.rides_on.clone());
+                }
+            }
+            at += 1;
+        }
+        found
+    }
+
+    /// The interfaces that ride on `interface` (a bridge above a port, a VLAN above its parent):
+    /// taking them down would not harm it, but the phones may be served through them.
+    #[must_use]
+    pub fn riders_of(&self, interface: &str) -> Vec<String> {
+        self.stacking.iter().filter(|s| s.rides_on == interface).map(|s| s.interface.clone()).collect()
+    }
+
+    /// The interface the main table's most specific unicast route for `ip` leaves by.
+    #[must_use]
+    pub fn route_interface_for(&self, ip: IpAddr) -> Option<&str> {
+        self.routes
+            .iter()
+            .filter(|r| r.table == "main" && r.route_type == RouteType::Unicast && r.destination.contains(ip))
+            .max_by_key(|r| (r.destination.prefix_len, std::cmp::Reverse(r.metric)))
+            .and_then(|r| r.interface.as_deref())
+    }
 }
 
 impl HostFacts {

@@ -84,7 +84,9 @@ pub struct ListenReport {
     /// Sources whose SUBSCRIBE the capture saw arrive but no socket received: a host firewall or a
     /// strict reverse-path filter dropped it.
     pub captured_not_delivered: Vec<SocketAddr>,
-    /// Any multicast from another LAN host reached this host in the window (the path is known good).
+    /// Datagrams to the PnP group and port from another LAN host reached this host in the window: the
+    /// path from the phones is known good. Link-local groups (IGMP queries, mDNS) do not count: every
+    /// snooping switch floods them (RFC 4541), so they prove nothing about 224.0.1.75.
     pub lan_multicast_heard: bool,
     /// Why a part of the observation could not be made (no capture privilege, port held exclusively,
     /// a socket that failed mid-window…).
@@ -92,6 +94,20 @@ pub struct ListenReport {
     /// Ctrl-C or SIGTERM cut the window short: silence in it proves nothing.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// Datagrams the sockets bound to the port (the PBX's, mcready's) dropped during the window, from
+    /// the `drops` column of `/proc/net/udp`: a full receive buffer, not a firewall, then explains a
+    /// SUBSCRIBE captured but not delivered. Absent where it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub socket_drops: Option<u64>,
+    /// IP fragments that were put back together into whole datagrams (a long SUBSCRIBE arrives in
+    /// pieces); fragments that never completed are counted as junk.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub reassembled: u32,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// One server that answered the probe.
@@ -229,6 +245,10 @@ pub struct QuerierReport {
     pub queries: Vec<QueryHeard>,
     /// The scratch group joined and left to provoke a group-specific query, when that was done.
     pub scratch_group: Option<Ipv4Addr>,
+    /// How long a passive search listened for general queries (none for the fast search): shorter
+    /// than the querier's interval (125 s by default), silence proves nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listened_secs: Option<u64>,
 }
 
 impl QuerierReport {

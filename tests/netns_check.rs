@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{Lab, NFT, PYTHON3, Program, SETPRIV, SIPP, json, stdout};
+use common::{Lab, NFT, PYTHON3, Program, SETPRIV, SIPP, check_field, json, statuses, stdout};
 use serde_json::Value;
 
 const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
@@ -100,29 +100,6 @@ impl Lan {
         let out = self.lab.mcready(&self.pbx, &full);
         (json(&out), out.status.code().unwrap_or(-1))
     }
-}
-
-fn statuses(report: &Value) -> Vec<String> {
-    report["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["status"].as_str().unwrap().to_owned())
-        .collect()
-}
-
-/// A field (`status`, `summary`…) of the check `id` in a report.
-fn check_field(report: &Value, id: &str, field: &str) -> String {
-    report["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| r["checks"].as_array().unwrap())
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}"))[field]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 fn check_status(report: &Value, id: &str) -> String {

@@ -98,13 +98,26 @@ fn validate(document: &Value) {
     assert!(errors.is_empty(), "{}\n{document:#}", errors.join("\n"));
 }
 
+/// A 3 s `listen` while the phone sends one PnP SUBSCRIBE: the document, checked against the schema,
+/// of a run that heard a phone (exit 0).
+fn one_phone_heard(lab: &Lab, pbx: &str, phone: &str) -> Value {
+    let child = start_listen(lab, pbx, &[], "3", false);
+    sipp(lab, phone, "pnp-subscribe.xml", PHONE_MAC);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    document
+}
+
 fn phones(document: &Value) -> &Vec<Value> {
     document["phones"].as_array().expect("phones array")
 }
 
 #[test]
 fn listen_hears_a_sipp_phone_and_matches_the_schema() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone", &[SIPP]) else { return };
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone", &[PYTHON3, SIPP]) else { return };
+    // A PBX joined the group here, so mcready's own join changes nothing and its socket proves delivery.
+    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     let child = start_listen(&lab, &pbx, &[], "3", false);
     let sent = sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
     assert!(stdout(&sent).contains("sipp-exit=0"), "sipp: {}", stdout(&sent));
@@ -130,15 +143,24 @@ fn listen_hears_a_sipp_phone_and_matches_the_schema() {
     assert!(actions.iter().any(|a| a["action"] == "joined") && actions.iter().any(|a| a["action"] == "left"));
 }
 
+/// Never change what is measured: nothing on this host joined the group, so `listen` does not either
+/// (a join would let a socket bound elsewhere hear phones): it hears by capture alone, and says so.
+#[test]
+fn listen_does_not_join_where_nothing_had() {
+    let Some((lab, pbx, phone)) = pbx_and_phone("listen_no_join", &[SIPP]) else { return };
+    let document = one_phone_heard(&lab, &pbx, &phone);
+    assert_eq!(document["heard_by"], "capture");
+    assert_eq!(phones(&document).len(), 1);
+    assert_eq!(document["own_actions"], serde_json::json!([]), "{document:#}");
+    assert!(document["limits"].to_string().contains("did not join 224.0.1.75 on eth0"), "{document:#}");
+}
+
 #[test]
 fn listen_hears_past_a_process_holding_the_port_exclusively() {
     let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_port_held", &[PYTHON3, SIPP]) else { return };
     lab.hold_udp_port(&pbx, "0.0.0.0", 5060, false);
-    let child = start_listen(&lab, &pbx, &[], "3", false);
-    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
-    let (code, document) = finish(child);
-    validate(&document);
-    assert_eq!(code, Some(0), "{document:#}");
+    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
+    let document = one_phone_heard(&lab, &pbx, &phone);
     assert_eq!(document["heard_by"], "capture");
     assert_eq!(phones(&document).len(), 1);
     let limits = document["limits"].to_string();
@@ -147,13 +169,11 @@ fn listen_hears_past_a_process_holding_the_port_exclusively() {
 
 #[test]
 fn listen_reports_a_firewall_drop_as_captured_not_delivered() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_firewall", &[NFT, SIPP]) else { return };
+    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_firewall", &[NFT, PYTHON3, SIPP]) else { return };
+    // A PBX joined the group: delivery is proved by mcready's socket beside it.
+    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     lab.drop_udp_input(&pbx, 5060);
-    let child = start_listen(&lab, &pbx, &[], "3", false);
-    sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
-    let (code, document) = finish(child);
-    validate(&document);
-    assert_eq!(code, Some(0), "{document:#}");
+    let document = one_phone_heard(&lab, &pbx, &phone);
     assert_eq!(phones(&document).len(), 1);
     assert_eq!(document["captured_not_delivered"], serde_json::json!(["198.51.100.7:5060"]));
 }

@@ -136,7 +136,7 @@ fn wrong_nic_pbx() -> HostFacts {
         }],
         firewall: FirewallFacts::default(),
         notes: Vec::new(),
-        memberships_unreadable: None,
+        ..HostFacts::default()
     }
 }
 

@@ -83,6 +83,8 @@ pub fn healthy() -> Snapshot {
             firewall: crate::facts::FirewallFacts::default(),
             notes: Vec::new(),
             memberships_unreadable: None,
+            stacking: Vec::new(),
+            environment: None,
         },
         pnp_interface: Some("eth0".into()),
         interface_rule: InterfaceRule::GroupRoute,
@@ -123,6 +125,7 @@ pub fn healthy() -> Snapshot {
                 group: Some(Ipv4Addr::new(239, 255, 1, 2)),
             }],
             scratch_group: Some(Ipv4Addr::new(239, 255, 1, 2)),
+            listened_secs: None,
         }),
         fetch: Observed::Done(fetched(Some(200))),
         soak: Observed::NotAsked,
@@ -177,6 +180,8 @@ pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
         captured_not_delivered: Vec::new(),
         limits: Vec::new(),
         interrupted: false,
+        socket_drops: Some(0),
+        reassembled: 0,
     })
 }
 

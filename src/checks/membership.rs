@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::firewall::{self, FirewallView};
 use super::multicast::host_drops;
-use super::{Snapshot, check, remedy};
+use super::{InterfaceRule, Snapshot, check, remedy};
 use crate::facts::{Interface, InterfaceKind};
 use crate::report::model::{Check, Status};
 
@@ -30,6 +30,60 @@ pub fn checks(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView)
         loopback(snapshot, multicast, firewall),
         pbx_answers(snapshot, multicast, firewall),
     ]
+}
+
+/// The PnP interface is down or has no link: routes through it fail, so the link is the fix.
+fn pnp_down(snapshot: &Snapshot) -> Option<&str> {
+    snapshot.pnp_interface().filter(|i| !(i.flags.up && i.flags.running)).map(|i| i.name.as_str())
+}
+
+/// Whether the group was joined on the PnP interface before mcready joined anything.
+fn joined_on_pnp(snapshot: &Snapshot) -> bool {
+    let pnp = snapshot.pnp_interface.as_deref();
+    snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().any(|m| Some(m.interface.as_str()) == pnp)
+}
+
+/// An answer from a PBX on this host that only mcready's own join made possible: the group was not
+/// joined on the PnP interface, but mcready joined it there for the probe (or to listen), and Linux
+/// then hands the group's datagrams on that interface to every socket on the port — a PBX joined on
+/// another NIC included. Phones get no such help.
+fn answered_through_our_join(snapshot: &Snapshot) -> bool {
+    if joined_on_pnp(snapshot) || snapshot.pnp_interface.is_none() {
+        return false;
+    }
+    let probe = snapshot.probe.done().is_some_and(|p| p.answers.iter().any(|a| a.this_host));
+    let local: Vec<IpAddr> = crate::observe::host_addresses(&snapshot.facts);
+    let listen = snapshot.listen.done().is_some_and(|l| {
+        l.phones.iter().flat_map(|p| &p.answered_by).any(|by| {
+            by.split_whitespace()
+                .next()
+                .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
+                .is_some_and(|addr| local.contains(&addr.ip()))
+        })
+    });
+    probe || listen
+}
+
+/// The other LAN adapters, when the PnP interface was only assumed and the group is joined on one of
+/// them: then which adapter faces the phones is the open question, not a route.
+fn joined_on_an_assumed_alternative(snapshot: &Snapshot) -> Option<Vec<&str>> {
+    let others: Vec<&str> = assumed_other_lans(snapshot).iter().map(|i| i.name.as_str()).collect();
+    let joined = snapshot.facts.members_of(IpAddr::V4(snapshot.group));
+    joined.iter().any(|m| others.contains(&m.interface.as_str())).then_some(others)
+}
+
+/// The fix for a group joined elsewhere: the route, unless the link itself is down.
+fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
+    if let Some(others) = joined_on_an_assumed_alternative(snapshot) {
+        return remedy::name_the_phones_interface(pnp, &others);
+    }
+    match pnp_down(snapshot) {
+        Some(down) => format!(
+            "Bring {down}'s link up first (see multicast.interface-flag): no route through it works while it is down. \
+             Then restart the PBX so it joins 224.0.1.75 on {down}."
+        ),
+        None => remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp),
+    }
 }
 
 fn on_pnp_interface(snapshot: &Snapshot) -> Check {
@@ -83,6 +137,26 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
+    // The phones' interface was only assumed, and the PBX joined on another LAN adapter: that one may
+    // well be the phones'. Routing the group away from it could cut the phones off: ask instead.
+    if let Some(other_lans) = joined_on_an_assumed_alternative(snapshot) {
+        return check(
+            ON_PNP_INTERFACE,
+            Status::Warn,
+            format!(
+                "{} is joined on {}, not on {pnp}, which mcready only assumed faces the phones.",
+                snapshot.group,
+                joined_on.join(", ")
+            ),
+            Some(remedy::name_the_phones_interface(pnp, &other_lans)),
+            evidence,
+        );
+    }
+    let through_us = if answered_through_our_join(snapshot) {
+        " Its answers during this run came only through mcready's own join on that interface."
+    } else {
+        ""
+    };
     // When the OS already routes the group by the PnP interface, a route change moves nothing: the PBX
     // named the other interface itself (its bind address or interface setting).
     let routed_here = snapshot.facts.group_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(pnp);
@@ -98,13 +172,13 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             joined_on.join(", ")
         )
     } else {
-        remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp)
+        route_or_link(snapshot, pnp)
     };
     check(
         ON_PNP_INTERFACE,
         Status::Fail,
         format!(
-            "{} is joined on {}, not on {pnp} where the phones are: the PBX hears no phone.",
+            "{} is joined on {}, not on {pnp} where the phones are: the PBX hears no phone.{through_us}",
             snapshot.group,
             joined_on.join(", ")
         ),
@@ -126,6 +200,22 @@ fn group_route(snapshot: &Snapshot) -> Check {
         );
     };
     let target = snapshot.pnp_interface.as_deref().unwrap_or("the phones' interface");
+    // A down link loses its routes: that is the link's failure (multicast.interface-flag), and a route
+    // through a down interface cannot even be added.
+    if let Some(down) = pnp_down(snapshot)
+        && route.interface.as_deref() != Some(down)
+    {
+        return check(
+            GROUP_ROUTE,
+            Status::Skip,
+            format!(
+                "{down} is down, so the OS cannot route {} by it: the link is the cause (see multicast.interface-flag).",
+                snapshot.group
+            ),
+            None,
+            evidence,
+        );
+    }
     match route.interface.as_deref() {
         None => check(
             GROUP_ROUTE,
@@ -135,7 +225,7 @@ fn group_route(snapshot: &Snapshot) -> Check {
                  an interface fails with ENODEV.",
                 snapshot.group
             ),
-            Some(remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, target)),
+            Some(route_or_link(snapshot, target)),
             evidence,
         ),
         Some(interface) if Some(interface) == snapshot.pnp_interface.as_deref() => check(
@@ -155,20 +245,63 @@ fn group_route(snapshot: &Snapshot) -> Check {
                 "The OS sends {} out of {interface}, not {target}: a PBX that joins without naming an interface lands on {interface}.",
                 snapshot.group
             ),
-            Some(remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, target)),
+            Some(route_or_link(snapshot, target)),
             evidence,
         ),
     }
 }
 
+/// When the PnP interface was only assumed (the OS's route for the group, no `--phone`, `--peer` or
+/// `-i`): the other active adapters that could just as well face the phones — a wired LAN, a bridge, or
+/// a software link such as a veth or VLAN (not a named product's adapter such as docker0), with an IPv4
+/// subnet. Never the assumed interface's own carriers.
+fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
+    if matches!(snapshot.interface_rule, InterfaceRule::Interface | InterfaceRule::PhoneSubnet) {
+        return Vec::new();
+    }
+    let protected = snapshot.pnp_interface.as_deref().map_or_else(Vec::new, |p| {
+        let mut protected = snapshot.facts.carriers_of(p);
+        protected.extend(snapshot.facts.riders_of(p));
+        protected
+    });
+    snapshot
+        .facts
+        .interfaces
+        .iter()
+        .filter(|i| i.flags.up && i.flags.running && !i.flags.loopback && !protected.contains(&i.name))
+        .filter(|i| {
+            !i.ipv4.is_empty()
+                && match i.kind {
+                    InterfaceKind::Ethernet | InterfaceKind::Bridge => true,
+                    InterfaceKind::Virtual => matches!(
+                        i.kind_detail.as_deref(),
+                        Some("veth" | "vlan" | "macvlan" | "ipvlan" | "bond")
+                    ),
+                    _ => false,
+                }
+        })
+        .collect()
+}
+
 /// Adapters the PortSIP-style guidance says to disable on a PBX host: they attract the group's route
-/// or the PBX's join.
+/// or the PBX's join. Never the phones' interface nor what it rides on (a bridge's ports, a VLAN's
+/// parent, a bond's members); and when the phones' interface was only assumed (the group's route), a
+/// second LAN adapter may be the phones' own: mcready asks for `--phone` or `-i` instead.
 fn other_adapters(snapshot: &Snapshot) -> Check {
     let pnp = snapshot.pnp_interface();
     let pnp_metric = pnp.and_then(|i| i.metric);
+    let protected: Vec<String> = pnp.map_or_else(Vec::new, |p| {
+        let mut protected = snapshot.facts.carriers_of(&p.name);
+        protected.extend(snapshot.facts.riders_of(&p.name));
+        protected
+    });
+    let active =
+        |i: &&Interface| i.flags.up && i.flags.running && !i.flags.loopback && !protected.contains(&i.name);
+    let other_lans = assumed_other_lans(snapshot);
     let suspicious = |i: &&Interface| {
-        let active = i.flags.up && i.flags.running && !i.flags.loopback;
-        let other = pnp.is_none_or(|p| p.name != i.name);
+        if other_lans.iter().any(|l| l.name == i.name) {
+            return false;
+        }
         let kind_to_disable = matches!(
             i.kind,
             InterfaceKind::Wifi | InterfaceKind::Bluetooth | InterfaceKind::Virtual | InterfaceKind::Tunnel
@@ -177,16 +310,19 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
         let outranks =
             i.kind == InterfaceKind::Ethernet && i.metric.is_some_and(|m| pnp_metric.is_none_or(|p| m < p));
         // An adapter without an IPv4 address can take neither the group's route nor an IPv4 join — and it
-        // may be what the PnP interface rides on (a bridge port; the NIC under a Hyper-V external switch,
-        // whose IP bindings Windows turns off): never offer to disable it.
+        // may be what the PnP interface rides on where the OS does not say so (the NIC under a Hyper-V
+        // external switch, whose IP bindings Windows turns off): never offer to disable it.
         let addressed = !i.ipv4.is_empty();
-        active && other && addressed && (kind_to_disable || outranks)
+        addressed && (kind_to_disable || outranks)
     };
-    let found: Vec<&Interface> = snapshot.facts.interfaces.iter().filter(suspicious).collect();
+    let found: Vec<&Interface> = snapshot.facts.interfaces.iter().filter(active).filter(suspicious).collect();
+    let describe = |i: &&Interface| json!({"name": i.name, "kind": i.kind, "kind_detail": i.kind_detail, "metric": i.metric});
     let evidence = json!({
-        "adapters": found.iter().map(|i| json!({"name": i.name, "kind": i.kind, "kind_detail": i.kind_detail, "metric": i.metric})).collect::<Vec<_>>()
+        "adapters": found.iter().map(describe).collect::<Vec<_>>(),
+        "other_lans": other_lans.iter().map(describe).collect::<Vec<_>>(),
+        "protected": protected,
     });
-    if found.is_empty() {
+    if found.is_empty() && other_lans.is_empty() {
         return check(
             OTHER_ADAPTERS,
             Status::Pass,
@@ -195,25 +331,30 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
-    let names: Vec<String> = found
-        .iter()
-        .map(|i| {
-            let metric = i.metric.map_or_else(String::new, |m| format!(", metric {m}"));
-            format!("{} ({}{metric})", i.name, i.kind.as_str())
-        })
-        .collect();
-    let fixes: Vec<String> = found.iter().map(|i| remedy::disable_adapter(snapshot.os, &i.name)).collect();
-    check(
-        OTHER_ADAPTERS,
-        Status::Warn,
-        format!("Other active adapters can take the group's route or the PBX's join: {}.", names.join(", ")),
-        Some(format!(
-            "Disable the adapters the PBX does not need — {} — or make the phones' interface the preferred one. \
-             Restart the PBX afterwards.",
-            fixes.join("; ")
-        )),
-        evidence,
-    )
+    let label = |i: &&Interface| {
+        let metric = i.metric.map_or_else(String::new, |m| format!(", metric {m}"));
+        format!("{} ({}{metric})", i.name, i.kind.as_str())
+    };
+    let mut summary = Vec::new();
+    let mut fixes = Vec::new();
+    if !other_lans.is_empty() {
+        let names: Vec<&str> = other_lans.iter().map(|i| i.name.as_str()).collect();
+        let assumed_name = pnp.map_or("no interface", |p| p.name.as_str());
+        summary.push(format!(
+            "More than one LAN adapter could face the phones ({}), and none was named.",
+            other_lans.iter().map(label).collect::<Vec<_>>().join(", ")
+        ));
+        fixes.push(remedy::name_the_phones_interface(assumed_name, &names));
+    }
+    if !found.is_empty() {
+        summary.push(format!(
+            "Other active adapters can take the group's route or the PBX's join: {}.",
+            found.iter().map(label).collect::<Vec<_>>().join(", ")
+        ));
+        fixes.extend(found.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
+        fixes.push("Restart the PBX afterwards, so it joins again.".into());
+    }
+    check(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Some(fixes.join(" ")), evidence)
 }
 
 fn port_holder(snapshot: &Snapshot) -> Check {
@@ -353,6 +494,26 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView
     }
     let local: Vec<String> = probe.answers.iter().filter(|a| a.this_host).map(describe).collect();
     let remote: Vec<String> = probe.answers.iter().filter(|a| !a.this_host).map(describe).collect();
+    // Never change what is measured: an answer that only mcready's own join let through is no answer
+    // a phone would get.
+    if !local.is_empty() && answered_through_our_join(snapshot) {
+        let pnp = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
+        // When the phones' interface was only assumed, the PBX may be right and the assumption wrong.
+        let status =
+            if joined_on_an_assumed_alternative(snapshot).is_some() { Status::Warn } else { Status::Fail };
+        return check(
+            PBX_ANSWERS,
+            status,
+            format!(
+                "The PBX on this host answered ({}) only because mcready itself joined {} on {pnp} for the probe: \
+                 nothing had joined it there before, so phones on {pnp} get no answer.",
+                local.join("; "),
+                snapshot.group
+            ),
+            Some(route_or_link(snapshot, pnp)),
+            evidence,
+        );
+    }
     match (local.is_empty(), remote.is_empty()) {
         (true, true) => check(
             PBX_ANSWERS,

@@ -1,11 +1,13 @@
 //! `network-multicast`: the interface can do multicast, nothing on the host drops the phones'
 //! datagrams, the LAN carries multicast both ways, and an IGMP querier keeps snooping switches honest.
 
+use std::net::{IpAddr, SocketAddr};
+
 use serde_json::json;
 
 use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, remedy};
-use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, SourceStatus};
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
 use crate::report::model::{Check, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
@@ -17,6 +19,11 @@ pub const RP_FILTER: &str = "multicast.rp-filter";
 pub const FIREWALL_OUTPUT: &str = "multicast.host-firewall-output";
 pub const FIREWALL_IGMP: &str = "multicast.host-firewall-igmp";
 pub const SIP_HELPER: &str = "multicast.sip-helper";
+pub const WIFI: &str = "multicast.wifi-adapter";
+pub const BEHIND_NAT: &str = "multicast.host-behind-nat";
+
+/// RFC 2236/3376's default query interval: a passive listen shorter than this may miss the querier.
+const DEFAULT_QUERY_INTERVAL_SECS: u64 = 125;
 
 /// Whether these checks found that the host itself drops PnP datagrams (firewall or `rp_filter`): the
 /// cause that other requirements must not be blamed for.
@@ -38,7 +45,164 @@ pub fn checks(snapshot: &Snapshot, firewall: &FirewallView) -> Vec<Check> {
         firewall_output(snapshot, firewall),
         firewall_igmp(snapshot, firewall),
         sip_helper(snapshot, firewall),
+        wifi(snapshot),
+        behind_nat(snapshot),
     ]
+}
+
+/// Whether a strict or loose reverse-path filter on `interface` could have dropped a datagram from
+/// `source` arriving there: strict (1) only when the route back to the source leaves by another
+/// interface — phones on the PnP subnet always pass — and loose (2) only when no route leads back at all.
+fn rp_filter_could_drop(snapshot: &Snapshot, interface: &str, source: IpAddr) -> bool {
+    let facts = &snapshot.facts;
+    let back = if facts.routes.is_empty() {
+        // Routes not read: the interface's own subnet is the one route known to lead back.
+        facts.interface(interface).and_then(|i| i.subnet_containing(source)).map(|_| interface)
+    } else {
+        facts.route_interface_for(source)
+    };
+    match facts.firewall.effective_rp_filter(interface) {
+        Some(1) => back != Some(interface),
+        Some(2) => back.is_none() && !facts.routes.is_empty(),
+        _ => false,
+    }
+}
+
+/// The sources of SUBSCRIBEs captured but never delivered that the reverse-path filter could explain.
+fn rp_filter_suspects(snapshot: &Snapshot, interface: &str) -> Vec<SocketAddr> {
+    snapshot.listen.done().map_or_else(Vec::new, |l| {
+        l.captured_not_delivered
+            .iter()
+            .filter(|s| rp_filter_could_drop(snapshot, interface, s.ip()))
+            .copied()
+            .collect()
+    })
+}
+
+/// The receiving sockets on the port dropped datagrams in the window (full receive buffers).
+fn sockets_dropped(snapshot: &Snapshot) -> u64 {
+    snapshot.listen.done().and_then(|l| l.socket_drops).unwrap_or(0)
+}
+
+/// Access points often isolate Wi-Fi clients from each other, or turn multicast into unicast for the
+/// clients that asked: the group joined (or the phones faced) on Wi-Fi may never hear a phone.
+fn wifi(snapshot: &Snapshot) -> Check {
+    let is_wifi = |name: &str| snapshot.facts.interface(name).is_some_and(|i| i.kind == InterfaceKind::Wifi);
+    let mut on_wifi: Vec<String> = snapshot
+        .facts
+        .members_of(IpAddr::V4(snapshot.group))
+        .iter()
+        .map(|m| m.interface.clone())
+        .filter(|name| is_wifi(name))
+        .collect();
+    if let Some(pnp) = snapshot.pnp_interface.as_deref().filter(|name| is_wifi(name))
+        && !on_wifi.iter().any(|n| n == pnp)
+    {
+        on_wifi.push(pnp.to_owned());
+    }
+    let evidence = json!({"wifi": on_wifi});
+    let Some(first) = on_wifi.first() else {
+        return check(
+            WIFI,
+            Status::Pass,
+            "No Wi-Fi adapter faces the phones or joined the group.".into(),
+            None,
+            evidence,
+        );
+    };
+    check(
+        WIFI,
+        Status::Warn,
+        format!(
+            "{} is heard through Wi-Fi ({}): access points often isolate clients from each other or convert \
+             multicast to unicast, so phones' SUBSCRIBEs may never arrive.",
+            snapshot.group,
+            on_wifi.join(", ")
+        ),
+        Some(remedy::avoid_wifi(first)),
+        evidence,
+    )
+}
+
+/// Hosts behind NAT — a container on a bridge network, WSL 2 in NAT mode, a virtual machine on a NAT'd
+/// adapter — never receive the LAN's multicast, whatever their own settings say.
+fn behind_nat(snapshot: &Snapshot) -> Check {
+    let Some(environment) = &snapshot.facts.environment else {
+        return check(
+            BEHIND_NAT,
+            Status::Skip,
+            "Where mcready runs (container, WSL, virtual machine) is not read on this OS.".into(),
+            None,
+            json!({}),
+        );
+    };
+    let evidence = json!({"environment": environment});
+    let pnp = snapshot.pnp_interface();
+    let name = pnp.map_or("eth0", |i| i.name.as_str());
+    let veth = pnp.is_some_and(|i| i.kind_detail.as_deref() == Some("veth"));
+    // The NAT networks hypervisors give by default: VirtualBox/QEMU user mode, libvirt's `default`.
+    let nat_subnet = pnp.is_some_and(|i| {
+        i.ipv4.iter().any(|net| match net.addr {
+            IpAddr::V4(v4) => {
+                let [a, b, c, _] = v4.octets();
+                (a, b, c) == (10, 0, 2) || (a, b, c) == (192, 168, 122)
+            }
+            IpAddr::V6(_) => false,
+        })
+    });
+    let found = if let Some(runtime) = &environment.container {
+        match environment.in_container_network {
+            None => {
+                return check(
+                    BEHIND_NAT,
+                    Status::Skip,
+                    format!(
+                        "mcready runs in a container ({runtime}), but whether it has a network of its own could not be \
+                         read (/proc/1/ns/net needs root, and some sandboxes hide it even from root)."
+                    ),
+                    None,
+                    evidence,
+                );
+            }
+            Some(true) if veth => Some((
+                remedy::Isolation::ContainerBridge,
+                format!(
+                    "mcready runs in a container ({runtime}) on a bridge network ({name} is a veth): the LAN's multicast \
+                     does not cross the container bridge's NAT, so phones are never heard here."
+                ),
+            )),
+            Some(_) => None,
+        }
+    } else if environment.wsl && !environment.wsl_mirrored {
+        Some((
+            remedy::Isolation::WslNat,
+            "mcready runs in WSL 2 with NAT networking: the LAN's multicast does not reach the WSL virtual machine."
+                .to_owned(),
+        ))
+    } else {
+        environment.virtual_machine.as_deref().filter(|_| nat_subnet).map(|hypervisor| {
+            (
+                remedy::Isolation::VmNat,
+                format!(
+                    "mcready runs in a {hypervisor} virtual machine whose adapter {name} is on the hypervisor's NAT \
+                     network: the LAN's multicast does not reach it."
+                ),
+            )
+        })
+    };
+    match found {
+        Some((isolation, summary)) => {
+            check(BEHIND_NAT, Status::Warn, summary, Some(remedy::leave_nat(isolation, name)), evidence)
+        }
+        None => check(
+            BEHIND_NAT,
+            Status::Pass,
+            "mcready runs on the LAN's own network: no container bridge, WSL NAT or NAT'd virtual adapter."
+                .into(),
+            None,
+            evidence,
+        ),
+    }
 }
 
 /// Why the firewall cannot be judged, when no source could be read: a `skip` with the reason.
@@ -272,20 +436,25 @@ fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             json!({}),
         );
     };
-    let evidence = json!({"interface": interface, "effective_rp_filter": value});
-    let unexplained_drop = snapshot.listen.done().is_some_and(|l| !l.captured_not_delivered.is_empty())
-        && !firewall.subscribe_dropped();
+    let suspects = rp_filter_suspects(snapshot, interface);
+    let evidence = json!({"interface": interface, "effective_rp_filter": value, "could_drop": suspects});
+    let unexplained_drop =
+        !suspects.is_empty() && sockets_dropped(snapshot) == 0 && !firewall.subscribe_dropped();
     match value {
-        1 if unexplained_drop => check(
-            RP_FILTER,
-            Status::Fail,
-            format!(
-                "Strict reverse-path filtering on {interface} (rp_filter=1) is the likely cause of the drop: no firewall \
-                 rule explains it."
-            ),
-            Some(remedy::loosen_rp_filter(snapshot.os, interface)),
-            evidence,
-        ),
+        1 | 2 if unexplained_drop => {
+            let sources: Vec<String> = suspects.iter().map(|s| s.ip().to_string()).collect();
+            check(
+                RP_FILTER,
+                Status::Fail,
+                format!(
+                    "The reverse-path filter on {interface} (rp_filter={value}) is the likely cause of the drop: the route \
+                     back to {} does not leave by {interface}, and no firewall rule explains it.",
+                    sources.join(", ")
+                ),
+                Some(remedy::loosen_rp_filter(snapshot.os, interface)),
+                evidence,
+            )
+        }
         1 => check(
             RP_FILTER,
             Status::Pass,
@@ -333,9 +502,12 @@ fn interface_flag(snapshot: &Snapshot) -> Check {
             INTERFACE_FLAG,
             Status::Fail,
             format!("{} is not {}.", interface.name, missing.join(", not ")),
-            Some(format!(
-                "Bring the interface up with its multicast flag: `sudo ip link set {0} up multicast on`, and check its cable or Wi-Fi link.",
-                interface.name
+            Some(remedy::bring_link_up(
+                snapshot.os,
+                &interface.name,
+                flags.up,
+                flags.running,
+                flags.multicast,
             )),
             evidence,
         )
@@ -354,21 +526,53 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             json!({}),
         );
     };
-    let evidence =
-        json!({"captured_not_delivered": listen.captured_not_delivered, "heard_by": listen.heard_by});
+    let evidence = json!({
+        "captured_not_delivered": listen.captured_not_delivered,
+        "heard_by": listen.heard_by,
+        "socket_drops": listen.socket_drops,
+    });
     if !listen.captured_not_delivered.is_empty() {
-        let sources: Vec<String> = listen.captured_not_delivered.iter().map(ToString::to_string).collect();
+        // Counted as hosts: a phone retransmitting from two ports is one phone.
+        let mut sources: Vec<String> = Vec::new();
+        for source in &listen.captured_not_delivered {
+            let host = source.ip().to_string();
+            if !sources.contains(&host) {
+                sources.push(host);
+            }
+        }
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
+        let drops = sockets_dropped(snapshot);
+        // Proof before blame: sockets that dropped datagrams themselves explain the loss.
+        if drops > 0 {
+            return check(
+                DELIVERED,
+                Status::Warn,
+                format!(
+                    "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them, and the sockets \
+                     on UDP {} dropped {drops} datagram(s) in the window: their receive buffers were full.",
+                    sources.join(", "),
+                    snapshot.port
+                ),
+                Some(remedy::raise_receive_buffers(snapshot.os)),
+                evidence,
+            );
+        }
         let firewall_rule = firewall.subscribe_dropped();
-        let strict = snapshot.facts.firewall.effective_rp_filter(interface) == Some(1);
-        let likely = match (firewall_rule, strict) {
-            (true, _) => "the host firewall dropped them (see its rule above)",
-            (false, true) => {
-                "no firewall rule explains it, so the strict reverse-path filter likely dropped them"
-            }
-            (false, false) => {
-                "a host firewall rule mcready could not read, or a reverse-path filter, dropped them"
-            }
+        let rp_cause = !rp_filter_suspects(snapshot, interface).is_empty();
+        let (likely, fix) = match (firewall_rule, rp_cause) {
+            (true, _) => (
+                "the host firewall dropped them (see its rule above)",
+                remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
+            ),
+            (false, true) => (
+                "no firewall rule explains it, and the route back to them leaves by another interface, so the \
+                 reverse-path filter likely dropped them",
+                remedy::loosen_rp_filter(snapshot.os, interface),
+            ),
+            (false, false) => (
+                "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
+                remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
+            ),
         };
         return check(
             DELIVERED,
@@ -377,11 +581,24 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
                 "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: {likely}.",
                 sources.join(", ")
             ),
-            Some(format!(
-                "{} If no rule matches, {}",
-                remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
-                remedy::loosen_rp_filter(snapshot.os, interface)
-            )),
+            Some(fix),
+            evidence,
+        );
+    }
+    // Delivery is proved only by comparing the capture with a socket: with one of them alone it is
+    // not judged (and "every SUBSCRIBE was delivered" would be a claim without proof).
+    if listen.heard_by != crate::observed::HeardBy::Both {
+        let why = match listen.heard_by {
+            crate::observed::HeardBy::Capture => {
+                "heard by passive capture alone (no socket of mcready's on the group)"
+            }
+            _ => "heard by a socket alone (no passive capture: run as root)",
+        };
+        return check(
+            DELIVERED,
+            Status::Skip,
+            format!("Delivery to sockets was not judged: {why}."),
+            None,
             evidence,
         );
     }
@@ -458,7 +675,10 @@ fn lan_path(snapshot: &Snapshot) -> Check {
         return check(
             LAN_PATH,
             Status::Pass,
-            "Multicast from the LAN reached this host while listening.".into(),
+            format!(
+                "Datagrams to {}:{} from the LAN reached this host while listening.",
+                snapshot.group, snapshot.port
+            ),
             None,
             json!({"phones_heard": listen.phones.len()}),
         );
@@ -483,6 +703,18 @@ fn querier(snapshot: &Snapshot) -> Check {
                     QUERIER,
                     Status::Pass,
                     format!("An IGMP querier ({source}) serves the LAN: snooping switches keep the group's ports open."),
+                    None,
+                    evidence,
+                ),
+                // A passive window shorter than the query interval may simply have missed it.
+                None if report.listened_secs.is_some_and(|secs| secs < DEFAULT_QUERY_INTERVAL_SECS) => check(
+                    QUERIER,
+                    Status::Skip,
+                    format!(
+                        "No general query was heard in {} s of listening, shorter than a querier's default interval \
+                         (125 s): add `--listen 130` to decide, or run without `--no-probe` for the fast search.",
+                        report.listened_secs.unwrap_or_default()
+                    ),
                     None,
                     evidence,
                 ),

@@ -35,10 +35,11 @@ impl OsFamily {
 pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> String {
     match os {
         OsFamily::Linux => format!(
-            "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}` \
-             (persistent: netplan `routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}, \
-             `nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`, or `up ip route add 224.0.0.0/4 dev {interface}` \
-             in /etc/network/interfaces). Then restart the PBX so it joins 224.0.1.75 again, and confirm with `mcready joins`."
+            "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}`. \
+             Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
+             NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
+             (`up ip route add 224.0.0.0/4 dev {interface}`). Restart the PBX so it joins 224.0.1.75 again. \
+             Confirm with `mcready joins`."
         ),
         OsFamily::Windows => windows_route_fix(facts, group, interface),
         OsFamily::Macos => format!(
@@ -225,12 +226,128 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>) -> String {
 pub fn loosen_rp_filter(os: OsFamily, interface: &str) -> String {
     match os {
         OsFamily::Linux => format!(
-            "Use loose reverse-path filtering: `sudo sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.{interface}.rp_filter=2` \
-             (persistent: a file in /etc/sysctl.d/)."
+            "Use loose reverse-path filtering on {interface}: `sudo sysctl -w net.ipv4.conf.all.rp_filter=2 \
+             net.ipv4.conf.{key}.rp_filter=2`. Make it persistent with the same two settings in a file under \
+             /etc/sysctl.d/.",
+            key = sysctl_name(interface)
         ),
         OsFamily::Windows | OsFamily::Macos => {
             "Check the host's anti-spoofing settings for the phones' interface.".into()
         }
+    }
+}
+
+/// An interface's name as a sysctl key segment: `sysctl` reads dots as separators, so a VLAN
+/// interface `eth0.100` is written `eth0/100` (`net.ipv4.conf.eth0/100.rp_filter`).
+#[must_use]
+pub fn sysctl_name(interface: &str) -> String {
+    interface.replace('.', "/")
+}
+
+/// Taking a stray adapter down, as a whole sentence.
+#[must_use]
+pub fn take_down(os: OsFamily, interface: &str) -> String {
+    match os {
+        OsFamily::Linux => format!(
+            "Take {interface} down if the PBX does not need it: `sudo ip link set {interface} down` \
+             (under NetworkManager: `nmcli device disconnect {interface}`)."
+        ),
+        OsFamily::Windows | OsFamily::Macos => {
+            format!("Disable {interface} if the PBX does not need it: {}.", disable_adapter(os, interface))
+        }
+    }
+}
+
+/// Which interface mcready assumed, and how to name the right one instead of disabling anything.
+#[must_use]
+pub fn name_the_phones_interface(assumed: &str, others: &[&str]) -> String {
+    let example = others.first().copied().unwrap_or("IFACE");
+    format!(
+        "mcready assumed {assumed} faces the phones because the OS routes 224.0.1.75 by it. If the phones are on \
+         {}, run again with `--phone <a phone's IP>` or `-i {example}`.",
+        others.join(" or ")
+    )
+}
+
+/// Bringing the phones' interface up: one sentence per missing flag.
+#[must_use]
+pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, multicast: bool) -> String {
+    let mut sentences = Vec::new();
+    match os {
+        OsFamily::Linux => {
+            if !up {
+                sentences.push(format!("Bring {interface} up: `sudo ip link set {interface} up`."));
+            }
+            if up && !running {
+                sentences.push(format!(
+                    "{interface} has no link: check its cable and the switch port it plugs into."
+                ));
+            }
+            if !multicast {
+                sentences.push(format!(
+                    "Turn on {interface}'s multicast flag: `sudo ip link set {interface} multicast on`."
+                ));
+            }
+        }
+        OsFamily::Windows | OsFamily::Macos => sentences
+            .push(format!("Enable {interface} and check its cable and the switch port it plugs into.")),
+    }
+    sentences.join(" ")
+}
+
+/// The receiving sockets' buffers overflowed: a bigger buffer for the PBX's socket.
+#[must_use]
+pub fn raise_receive_buffers(os: OsFamily) -> String {
+    match os {
+        OsFamily::Linux => {
+            "Let the PBX's socket buffer a boot storm: `sudo sysctl -w net.core.rmem_max=16777216 \
+             net.core.rmem_default=4194304`. Restart the PBX so its socket takes the new size."
+                .into()
+        }
+        OsFamily::Windows | OsFamily::Macos => {
+            "Raise the PBX's receive buffer in its SIP settings, then restart it.".into()
+        }
+    }
+}
+
+/// The PnP group is heard through Wi-Fi.
+#[must_use]
+pub fn avoid_wifi(interface: &str) -> String {
+    format!(
+        "Serve the phones from a wired adapter rather than {interface}. If Wi-Fi must stay, turn off client \
+         isolation and multicast-to-unicast conversion for this SSID on the access point."
+    )
+}
+
+/// How the host sits behind NAT, for the fix of `multicast.host-behind-nat`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// A container on a bridge network (Docker's default).
+    ContainerBridge,
+    /// WSL 2 in its default NAT networking mode.
+    WslNat,
+    /// A virtual machine whose adapter is NAT'd by the hypervisor.
+    VmNat,
+}
+
+/// Getting LAN multicast to a host behind NAT.
+#[must_use]
+pub fn leave_nat(isolation: Isolation, interface: &str) -> String {
+    match isolation {
+        Isolation::ContainerBridge => format!(
+            "Run the container with host networking (`docker run --network host`, compose `network_mode: host`). \
+             Or give it a macvlan network on the phones' LAN, and route multicast by it inside the container: \
+             `ip route add 224.0.0.0/4 dev {interface}`."
+        ),
+        Isolation::WslNat => "Switch WSL to mirrored networking: `networkingMode=mirrored` under [wsl2] in \
+             %UserProfile%\\.wslconfig, then `wsl --shutdown`. Open the Hyper-V firewall for SIP in an \
+             elevated PowerShell: `Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' \
+             -DefaultInboundAction Allow`."
+            .into(),
+        Isolation::VmNat => "Attach the virtual machine's adapter to the phones' LAN in bridged mode, not NAT \
+             (VirtualBox \"Bridged Adapter\", VMware \"Bridged\", libvirt a bridge or macvtap, Hyper-V an \
+             external switch)."
+            .into(),
     }
 }
 

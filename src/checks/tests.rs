@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use super::fixtures::{healthy, listened, peer, phone, wrong_nic};
 use super::*;
 use crate::facts::{GroupRoute, LookupMethod, PNP_GROUP};
-use crate::observed::{HeardBy, OtherSip, QuerierReport};
+use crate::observed::{HeardBy, ListenReport, OtherSip, QuerierReport};
 use crate::report::model::Verdict;
 use Status::{Fail, Pass, Skip, Warn};
 
@@ -17,6 +17,15 @@ fn statuses(snapshot: &Snapshot) -> [Status; 4] {
     for check in requirements.iter().flat_map(|r| &r.checks) {
         if matches!(check.status, Warn | Fail) {
             assert!(check.remedy.is_some(), "{} is {:?} without a remedy", check.id, check.status);
+        }
+        // Remedies are whole sentences: a capital (or a command) first, a full stop last.
+        if let Some(remedy) = &check.remedy {
+            let first = remedy.chars().next().unwrap_or(' ');
+            assert!(
+                first.is_uppercase() || first == '`' || first.is_lowercase() && remedy.starts_with("mcready"),
+                "{remedy}"
+            );
+            assert!(remedy.trim_end().ends_with('.'), "{} remedy is not a sentence: {remedy}", check.id);
         }
     }
     [requirements[0].status, requirements[1].status, requirements[2].status, requirements[3].status]
@@ -63,7 +72,9 @@ fn joined_on_the_wrong_nic() {
     if let Observed::Done(probe) = &mut snapshot.probe {
         probe.answers.clear();
     }
-    assert_eq!(statuses(&snapshot), [Fail, Pass, Pass, Skip]);
+    // The group joined on Wi-Fi is a trap of its own, under network-multicast.
+    assert_eq!(statuses(&snapshot), [Fail, Pass, Warn, Skip]);
+    assert_eq!(status_of(&snapshot, multicast::WIFI), Warn);
     assert_eq!(status_of(&snapshot, membership::GROUP_ROUTE), Warn);
     assert_eq!(status_of(&snapshot, membership::OTHER_ADAPTERS), Warn);
     let summary = evaluate(&snapshot)[0].checks[0].summary.clone();
@@ -112,7 +123,8 @@ fn switch_dropping_multicast_is_told_from_a_dead_peer() {
 #[test]
 fn no_querier_warns() {
     let mut snapshot = healthy();
-    snapshot.querier = Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None });
+    snapshot.querier =
+        Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: None });
     assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
     let requirements = evaluate(&snapshot);
     let answer = crate::report::model::Answer::Checklist {
@@ -275,23 +287,244 @@ fn a_rule_that_may_drop_warns() {
     assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Warn);
 }
 
+fn check_of(snapshot: &Snapshot, id: &str) -> Check {
+    evaluate(snapshot).into_iter().flat_map(|r| r.checks).find(|c| c.id == id).unwrap()
+}
+
+fn captured_not_delivered(source: &str, socket_drops: u64) -> Observed<ListenReport> {
+    let mut listen = listened(Vec::new());
+    if let Observed::Done(report) = &mut listen {
+        report.captured_not_delivered = vec![source.parse().unwrap()];
+        report.socket_drops = Some(socket_drops);
+    }
+    listen
+}
+
+fn route(cidr: &str, interface: &str) -> crate::facts::Route {
+    let (addr, prefix) = cidr.split_once('/').unwrap();
+    crate::facts::Route {
+        destination: crate::facts::IpNet::new(addr.parse().unwrap(), prefix.parse().unwrap()),
+        gateway: None,
+        interface: Some(interface.into()),
+        interface_index: None,
+        metric: 0,
+        effective_metric: None,
+        table: "main".into(),
+        route_type: crate::facts::RouteType::Unicast,
+        source: None,
+    }
+}
+
 #[test]
-fn strict_rp_filter_is_blamed_only_with_proof_and_no_rule() {
+fn strict_rp_filter_is_blamed_only_where_it_can_be_the_cause() {
     let mut snapshot = healthy();
     snapshot.facts.firewall.rp_filter = vec![
         crate::facts::RpFilter { interface: "all".into(), value: 1 },
         crate::facts::RpFilter { interface: "eth0".into(), value: 0 },
     ];
     assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Pass);
-    let mut listen = listened(Vec::new());
-    if let Observed::Done(report) = &mut listen {
-        report.captured_not_delivered = vec!["198.51.100.20:5060".parse().unwrap()];
-    }
-    snapshot.listen = listen;
+    // A phone on eth0's own subnet passes a strict filter: something else dropped it.
+    snapshot.listen = captured_not_delivered("198.51.100.20:5060", 0);
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Pass);
+    let delivered = check_of(&snapshot, multicast::DELIVERED);
+    assert_eq!(delivered.status, Fail);
+    assert!(delivered.summary.contains("could not read"), "{}", delivered.summary);
+    assert!(
+        !delivered.remedy.unwrap().contains("rp_filter"),
+        "no rp_filter advice where it cannot be the cause"
+    );
+    // The route back to the phone leaves by another interface: now strict filtering is the cause.
+    snapshot.facts.routes = vec![route("198.51.100.0/24", "eth0"), route("198.51.100.16/28", "eth1")];
     assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Fail);
-    let delivered =
-        evaluate(&snapshot)[2].checks.iter().find(|c| c.id == multicast::DELIVERED).unwrap().summary.clone();
-    assert!(delivered.contains("strict reverse-path filter likely"), "{delivered}");
+    let delivered = check_of(&snapshot, multicast::DELIVERED);
+    assert!(delivered.summary.contains("reverse-path filter likely"), "{}", delivered.summary);
+    assert!(delivered.remedy.unwrap().contains("net.ipv4.conf.eth0.rp_filter=2"));
+}
+
+#[test]
+fn loose_rp_filter_is_blamed_only_when_no_route_leads_back() {
+    let mut snapshot = healthy();
+    snapshot.facts.firewall.rp_filter = vec![
+        crate::facts::RpFilter { interface: "all".into(), value: 2 },
+        crate::facts::RpFilter { interface: "eth0".into(), value: 2 },
+    ];
+    snapshot.listen = captured_not_delivered("192.0.2.7:5060", 0);
+    // A default route leads back to anything: loose filtering lets it pass.
+    snapshot.facts.routes = vec![route("0.0.0.0/0", "eth0")];
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Pass);
+    // No route back at all: loose filtering drops it.
+    snapshot.facts.routes = vec![route("198.51.100.0/24", "eth0")];
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Fail);
+}
+
+#[test]
+fn the_rp_filter_key_of_a_vlan_interface_uses_a_slash() {
+    assert_eq!(remedy::sysctl_name("eth0.100"), "eth0/100");
+    let fix = remedy::loosen_rp_filter(OsFamily::Linux, "eth0.100");
+    assert!(fix.contains("net.ipv4.conf.eth0/100.rp_filter=2"), "{fix}");
+}
+
+#[test]
+fn sockets_that_dropped_explain_the_loss_before_any_firewall() {
+    let mut snapshot = healthy();
+    snapshot.facts.firewall.rp_filter = vec![
+        crate::facts::RpFilter { interface: "all".into(), value: 1 },
+        crate::facts::RpFilter { interface: "eth0".into(), value: 1 },
+    ];
+    snapshot.facts.routes = vec![route("198.51.100.16/28", "eth1")];
+    snapshot.listen = captured_not_delivered("198.51.100.20:5060", 12);
+    let delivered = check_of(&snapshot, multicast::DELIVERED);
+    assert_eq!(delivered.status, Warn);
+    assert!(delivered.summary.contains("dropped 12 datagram(s)"), "{}", delivered.summary);
+    assert!(delivered.remedy.unwrap().contains("rmem_max"));
+    assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Pass);
+    assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
+}
+
+#[test]
+fn a_down_interface_is_blamed_on_the_link_and_no_route_is_offered_through_it() {
+    let mut snapshot = healthy();
+    snapshot.facts.interfaces[0].flags.running = false;
+    snapshot.facts.interfaces[0].flags.up = false;
+    // A down link loses its routes: the OS has none for the group.
+    snapshot.facts.group_route.as_mut().unwrap().interface = None;
+    snapshot.interface_rule = InterfaceRule::Interface;
+    assert_eq!(status_of(&snapshot, membership::GROUP_ROUTE), Skip);
+    let flag = check_of(&snapshot, multicast::INTERFACE_FLAG);
+    assert_eq!(flag.status, Fail);
+    assert!(flag.remedy.as_deref().unwrap().contains("`sudo ip link set eth0 up`"));
+    for check in evaluate(&snapshot).iter().flat_map(|r| &r.checks) {
+        assert!(
+            !check.remedy.as_deref().unwrap_or("").contains("ip route add"),
+            "{}: {:?}",
+            check.id,
+            check.remedy
+        );
+    }
+    // Up but without carrier: the cable, not `ip link set up`.
+    snapshot.facts.interfaces[0].flags.up = true;
+    let flag = check_of(&snapshot, multicast::INTERFACE_FLAG);
+    assert!(flag.remedy.as_deref().unwrap().contains("no link: check its cable"), "{:?}", flag.remedy);
+}
+
+#[test]
+fn two_lan_adapters_without_a_phone_ask_instead_of_taking_one_down() {
+    let mut snapshot = healthy();
+    // The OS routes the group by wan (lower metric); the phones are on eth0, but nobody said so.
+    let mut wan = crate::checks::fixtures::interface(
+        3,
+        "wan",
+        crate::facts::InterfaceKind::Ethernet,
+        "203.0.113.10/24",
+    );
+    wan.metric = Some(10);
+    snapshot.facts.interfaces[0].metric = Some(100);
+    snapshot.facts.interfaces.push(wan);
+    snapshot.pnp_interface = Some("wan".into());
+    snapshot.interface_rule = InterfaceRule::GroupRoute;
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("wan".into());
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert_eq!(adapters.status, Warn);
+    let fix = adapters.remedy.unwrap();
+    assert!(!fix.contains("down"), "never take an adapter the phones may be on down: {fix}");
+    assert!(fix.contains("mcready assumed wan") && fix.contains("`-i eth0`"), "{fix}");
+    // The PBX joined on eth0 (the fixture's membership): no fix may route the group away from it, nor
+    // take eth0 down; membership asks which adapter faces the phones.
+    for check in evaluate(&snapshot).iter().flat_map(|r| &r.checks) {
+        let remedy = check.remedy.as_deref().unwrap_or("");
+        assert!(!remedy.contains("dev wan") && !remedy.contains("eth0 down"), "{}: {remedy}", check.id);
+    }
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Warn);
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Warn);
+    assert_eq!(statuses(&snapshot), [Warn, Skip, Pass, Skip]);
+}
+
+#[test]
+fn what_the_phones_interface_rides_on_is_never_taken_down() {
+    let mut snapshot = healthy();
+    // br0 serves the phones; eth1 is its port and a VLAN eth0.100 rides on eth0.
+    let mut br0 =
+        crate::checks::fixtures::interface(5, "br0", crate::facts::InterfaceKind::Bridge, "198.51.100.10/24");
+    br0.metric = Some(100);
+    let mut eth1 =
+        crate::checks::fixtures::interface(6, "eth1", crate::facts::InterfaceKind::Ethernet, "192.0.2.1/24");
+    eth1.metric = Some(5);
+    eth1.ipv4.clear();
+    snapshot.facts.interfaces = vec![br0, eth1];
+    snapshot.facts.stacking =
+        vec![crate::facts::Stacked { interface: "br0".into(), rides_on: "eth1".into() }];
+    snapshot.pnp_interface = Some("br0".into());
+    snapshot.interface_rule = InterfaceRule::PhoneSubnet;
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert_eq!(adapters.status, Pass, "{adapters:?}");
+}
+
+#[test]
+fn an_answer_only_mcreadys_join_made_possible_fails_membership() {
+    let mut snapshot = wrong_nic();
+    // The PBX joined on wlan0 only; it answered the probe, which mcready sent with its own join on eth0.
+    let answers = check_of(&snapshot, membership::PBX_ANSWERS);
+    assert_eq!(answers.status, Fail);
+    assert!(answers.summary.contains("only because mcready itself joined"), "{}", answers.summary);
+    let on = check_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(on.summary.contains("came only through mcready's own join"), "{}", on.summary);
+    // Joined on eth0 before: the same answer is genuine.
+    snapshot.facts.memberships[0].interface = "eth0".into();
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Pass);
+}
+
+#[test]
+fn hosts_behind_nat_warn_and_host_networking_does_not() {
+    let env = |container: Option<&str>, own: Option<bool>| crate::facts::HostEnvironment {
+        container: container.map(str::to_owned),
+        in_container_network: own,
+        ..Default::default()
+    };
+    let mut snapshot = healthy();
+    snapshot.facts.interfaces[0].kind_detail = Some("veth".into());
+    snapshot.facts.environment = Some(env(None, None));
+    assert_eq!(status_of(&snapshot, multicast::BEHIND_NAT), Pass);
+    // A container whose eth0 is a veth: a bridge network.
+    snapshot.facts.environment = Some(env(Some("docker"), Some(true)));
+    let nat = check_of(&snapshot, multicast::BEHIND_NAT);
+    assert_eq!(nat.status, Warn);
+    assert!(nat.remedy.unwrap().contains("--network host"));
+    assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
+    // Host networking: the host's own NIC.
+    snapshot.facts.interfaces[0].kind_detail = Some("e1000e".into());
+    assert_eq!(status_of(&snapshot, multicast::BEHIND_NAT), Pass);
+    // A namespace made beside the container's own (a lab) is not the container's network.
+    snapshot.facts.interfaces[0].kind_detail = Some("veth".into());
+    snapshot.facts.environment = Some(env(Some("docker"), Some(false)));
+    assert_eq!(status_of(&snapshot, multicast::BEHIND_NAT), Pass);
+    snapshot.facts.environment = Some(env(Some("docker"), None));
+    assert_eq!(status_of(&snapshot, multicast::BEHIND_NAT), Skip);
+    // WSL 2: NAT warns, mirrored does not.
+    let mut wsl = env(None, None);
+    wsl.wsl = true;
+    snapshot.facts.environment = Some(wsl.clone());
+    assert!(check_of(&snapshot, multicast::BEHIND_NAT).remedy.unwrap().contains("networkingMode=mirrored"));
+    wsl.wsl_mirrored = true;
+    snapshot.facts.environment = Some(wsl);
+    assert_eq!(status_of(&snapshot, multicast::BEHIND_NAT), Pass);
+    // A VirtualBox guest on its NAT network.
+    let mut vm = env(None, None);
+    vm.virtual_machine = Some("VirtualBox".into());
+    snapshot.facts.environment = Some(vm);
+    assert_eq!(status_of(&snapshot, multicast::BEHIND_NAT), Pass, "bridged: on the LAN's subnet");
+    snapshot.facts.interfaces[0].ipv4 = vec![crate::facts::IpNet::new("10.0.2.15".parse().unwrap(), 24)];
+    assert_eq!(status_of(&snapshot, multicast::BEHIND_NAT), Warn);
+}
+
+#[test]
+fn a_passive_window_shorter_than_the_query_interval_is_skip() {
+    let mut snapshot = healthy();
+    snapshot.querier =
+        Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: Some(30) });
+    assert_eq!(status_of(&snapshot, multicast::QUERIER), Skip);
+    snapshot.querier =
+        Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: Some(130) });
+    assert_eq!(status_of(&snapshot, multicast::QUERIER), Warn);
 }
 
 #[test]
@@ -430,7 +663,8 @@ fn soak_check(snapshot: &Snapshot) -> (Status, String) {
 #[test]
 fn a_soak_where_multicast_stops_blames_the_missing_querier_with_the_timeline() {
     let mut snapshot = healthy();
-    snapshot.querier = Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None });
+    snapshot.querier =
+        Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: None });
     let ok = (true, true, Some(true));
     let stopped = (true, false, Some(false));
     snapshot.soak =
@@ -471,10 +705,6 @@ fn with_nft_ruleset(json: &str) -> Snapshot {
     });
     snapshot.facts.firewall.rulesets.push(crate::firewall::model::Ruleset::Netfilter(ruleset));
     snapshot
-}
-
-fn check_of(snapshot: &Snapshot, id: &str) -> Check {
-    evaluate(snapshot).iter().flat_map(|r| r.checks.clone()).find(|c| c.id == id).unwrap()
 }
 
 #[test]

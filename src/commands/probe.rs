@@ -16,8 +16,9 @@ use crate::report::probe::ProbeDocument;
 /// When the facts cannot be gathered, the interface is unknown or has no IPv4 address, or the OS
 /// refuses the socket or the send.
 pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
+    // Memberships are read before the probe joins anything: its own join must not pass for the PBX's.
     let scope =
-        Scope { routes: false, group_route: true, memberships: false, listeners: false, firewall: false };
+        Scope { routes: false, group_route: true, memberships: true, listeners: false, firewall: false };
     let facts = gather(cli, scope)?;
     let interface = observe::observing_interface(&facts, cli.global.interface.as_deref())?;
     let local = LocalInterface::from_facts(interface)
@@ -33,7 +34,13 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         notify_window: probe::NOTIFY_WINDOW,
     };
     let mac = probe::probe_mac(&platform::host_info().hostname, &interface.name);
-    let report = probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions, &|_| {})?;
+    let mut report =
+        probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions, &|_| {})?;
+    let joined_before = facts
+        .members_of(std::net::IpAddr::V4(cli.global.group))
+        .iter()
+        .any(|m| m.interface == interface.name);
+    probe::note_answers_through_own_join(&mut report, joined_before, cli.global.group, &interface.name);
     if report.interrupted {
         envelope.cut(vec!["probe"]);
     }

@@ -16,6 +16,7 @@ use socket2::Socket;
 
 use super::NetError;
 use super::packet::{Ipv4Packet, PROTOCOL_IGMP, PROTOCOL_UDP, parse_ipv4};
+use super::reassembly::{Outcome, Reassembler};
 use super::sys::{self, BpfInstruction};
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
@@ -80,6 +81,8 @@ pub struct CaptureOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CapturedFrame {
     pub direction: Direction,
+    /// Put back together from IP fragments (the packet is the whole datagram).
+    pub reassembled: bool,
     pub interface_index: u32,
     /// The link-layer source (a phone's MAC), when the link has one.
     pub source_mac: Option<[u8; 6]>,
@@ -95,6 +98,8 @@ pub struct Capture {
     malformed: u64,
     /// The frame buffer, allocated once and reused for every frame.
     buffer: Vec<u8>,
+    /// Fragments of datagrams not yet whole: a long SUBSCRIBE arrives in pieces.
+    reassembler: Reassembler,
 }
 
 /// The multicast MAC a group maps to (RFC 1112 §6.4): 01:00:5e and the group's low 23 bits.
@@ -168,7 +173,13 @@ impl Capture {
         let index = options.interface_index;
         let socket = sys::open_packet_socket(index, &bpf_program(options.filter))
             .map_err(|e| NetError::classify(format!("open a packet capture on interface {index}"), e))?;
-        let mut capture = Self { socket, interface_index: index, malformed: 0, buffer: vec![0u8; MAX_FRAME] };
+        let mut capture = Self {
+            socket,
+            interface_index: index,
+            malformed: 0,
+            buffer: vec![0u8; MAX_FRAME],
+            reassembler: Reassembler::new(),
+        };
         for group in &options.groups {
             capture.add_group(*group)?;
         }
@@ -198,6 +209,12 @@ impl Capture {
     #[must_use]
     pub fn interface_index(&self) -> u32 {
         self.interface_index
+    }
+
+    /// Datagrams whose fragments were discarded (overlapping, oversized, endless, timed out).
+    #[must_use]
+    pub fn discarded_fragments(&self) -> u64 {
+        self.reassembler.discarded()
     }
 
     /// Frames seen that were not readable IPv4 (counted, never fatal).
@@ -243,19 +260,38 @@ impl Capture {
                 continue;
             }
             let Some(bytes) = buf.get(..meta.len) else { continue };
-            match parse_ipv4(bytes) {
-                Ok(mut packet) => {
-                    packet.truncated |= meta.truncated;
-                    return Ok(Some(CapturedFrame {
-                        direction: Direction::from_packet_type(meta.packet_type),
-                        interface_index: meta.interface_index,
-                        source_mac: meta.source_mac,
-                        received_at: Instant::now(),
-                        packet,
-                    }));
+            let received_at = Instant::now();
+            let Ok(mut packet) = parse_ipv4(bytes) else {
+                self.malformed += 1;
+                continue;
+            };
+            packet.truncated |= meta.truncated;
+            let mut reassembled = false;
+            if packet.fragment.is_some() && !meta.truncated {
+                match self.reassembler.push(bytes, received_at) {
+                    // A piece of a datagram not yet whole: nothing to report until it is.
+                    Outcome::Pending => continue,
+                    Outcome::Complete(whole) => {
+                        let Ok(whole) = parse_ipv4(&whole) else {
+                            self.malformed += 1;
+                            continue;
+                        };
+                        packet = whole;
+                        reassembled = true;
+                    }
+                    // Discarded (overlap, oversize…): reported as the fragment it is, which the
+                    // listener counts as junk, never as a phone.
+                    Outcome::Discarded(_) | Outcome::NotAFragment => {}
                 }
-                Err(_) => self.malformed += 1,
             }
+            return Ok(Some(CapturedFrame {
+                direction: Direction::from_packet_type(meta.packet_type),
+                reassembled,
+                interface_index: meta.interface_index,
+                source_mac: meta.source_mac,
+                received_at,
+                packet,
+            }));
         }
     }
 }

@@ -31,6 +31,7 @@ pub mod igmp;
 pub mod packet;
 pub mod peer;
 pub mod querier;
+pub mod reassembly;
 pub mod socket;
 #[allow(unsafe_code)]
 mod sys;

@@ -1,6 +1,6 @@
 //! A pure parser of the IPv4 packets a capture hands over: header (honouring IHL, so options such as
-//! IGMP's Router Alert are skipped), then UDP or IGMP. It never panics, whatever the bytes; fragments
-//! are reported as such and never reassembled.
+//! IGMP's Router Alert are skipped), then UDP or IGMP. It never panics, whatever the bytes; a fragment
+//! is reported as such here, and put back together with its siblings by [`super::reassembly`].
 //!
 //! The capture socket is "cooked" (no link header), so the input starts at the IP header. Bytes past
 //! the IP total length (Ethernet padding of short frames) are ignored.
@@ -65,7 +65,7 @@ pub enum Transport {
     MalformedUdp {
         payload: Vec<u8>,
     },
-    /// Part of a fragmented datagram: reported, not reassembled.
+    /// Part of a fragmented datagram (see [`super::reassembly`]).
     Fragment {
         payload: Vec<u8>,
     },

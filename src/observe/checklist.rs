@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
 use super::fetch::{self, FetchOptions, Reach, Roots};
-use super::listen::{self, Joining, ListenOptions};
+use super::listen::{self, Joining, ListenOptions, SharedRun};
 use super::probe::{self, NOTIFY_WINDOW, ProbeOptions, Settle};
 use super::querier::{self, QuerierSearch};
 use crate::facts::{HostFacts, Interface};
@@ -94,8 +94,11 @@ pub fn observe(
         lan: interface.map(|i| i.ipv4.clone()).unwrap_or_default(),
         roots: plan.roots.clone(),
     };
+    let run = SharedRun::default();
+    let run = &run;
     std::thread::scope(|scope| {
         let fetching = std::sync::Mutex::new(None);
+        let listening = start_listening(scope, facts, interface, plan, run, actions);
         // Finding a querier fast means a join and a leave; passive, a general query is only heard by
         // listening through the window.
         let querier = match (plan.passive, plan.listen) {
@@ -153,19 +156,22 @@ pub fn observe(
             (None, _) => Observed::NotAsked,
         };
         let peer = joined(peer_test);
+        // A passive querier search listens for the window itself; it is not "the rest of the run".
+        let querier_passive = plan.passive;
+        let querier = if querier_passive {
+            run.others_done(std::time::Instant::now());
+            joined(querier)
+        } else {
+            let querier = joined(querier);
+            run.others_done(std::time::Instant::now());
+            querier
+        };
         let listen = match (plan.listen, interface) {
-            (Some(window), Some(interface)) => {
-                let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
-                let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
-                match listen::observe(facts, interface, options, actions, &mut |_| {}) {
-                    Ok(report) => Observed::Done(report),
-                    Err(error) => Observed::Skipped(format!("could not listen: {error}")),
-                }
-            }
             (Some(_), None) => no_interface(true),
             (None, _) => Observed::NotAsked,
+            (Some(_), Some(_)) => joined(listening),
         };
-        Observations { probe, querier: joined(querier), peer, listen, fetch }
+        Observations { probe, querier, peer, listen, fetch }
     })
 }
 
@@ -176,6 +182,35 @@ fn first_answer(answers: &[Answer]) -> Option<&str> {
         .filter(|a| a.status.is_some_and(|s| (200..300).contains(&s)))
         .min_by(|a, b| a.response_rtt_ms.partial_cmp(&b.response_rtt_ms).unwrap_or(std::cmp::Ordering::Equal))
         .and_then(|a| a.provisioning_url_unredacted.as_deref())
+}
+
+/// Opens the listening window first, on its own thread, and returns once it is open: it lasts to the
+/// end of the run (and `--listen` longer), so a phone that boots while the probe waits is heard and the
+/// capture sees the probe's answers.
+fn start_listening<'scope, 'env>(
+    scope: &'scope std::thread::Scope<'scope, 'env>,
+    facts: &'env HostFacts,
+    interface: Option<&'env Interface>,
+    plan: &'env Plan,
+    run: &'env SharedRun,
+    actions: &'env OwnActions,
+) -> Option<std::thread::ScopedJoinHandle<'scope, Observed<ListenReport>>> {
+    let (Some(window), Some(interface)) = (plan.listen, interface) else { return None };
+    let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
+    let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
+    let handle = scope.spawn(move || {
+        match listen::observe_run(facts, interface, options, run, actions, &mut |_| {}) {
+            Ok(report) => Observed::Done(report),
+            Err(error) => Observed::Skipped(format!("could not listen: {error}")),
+        }
+    });
+    // The window marks itself opened (or gave up) within milliseconds; the bound only guards against a
+    // thread that died before it could say so.
+    let give_up = std::time::Instant::now() + Duration::from_secs(5);
+    while !run.opened() && !handle.is_finished() && std::time::Instant::now() < give_up {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    Some(handle)
 }
 
 /// What an observation that was asked for says when there is no interface to make it on.

@@ -18,6 +18,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
@@ -118,6 +119,8 @@ pub struct Seen {
     pub ttl: Option<u8>,
     /// Sent by this host (capture only).
     pub outgoing: bool,
+    /// Put back together from IP fragments by the capture.
+    pub reassembled: bool,
     pub what: What,
 }
 
@@ -152,6 +155,11 @@ impl What {
     #[must_use]
     pub fn of_payload(payload: &[u8]) -> Self {
         let Ok(message) = sip::parse(payload) else { return Self::Junk };
+        // The peer test's OPTIONS (ours and `respond`'s) cross the window now that it spans the whole
+        // run: they are mcready's own test traffic, not a phone's other SIP.
+        if message.header("X-Mcready").is_some() {
+            return Self::Other;
+        }
         if pnp::is_pnp_subscribe(&message) {
             let phone = pnp::identify_phone(&message);
             return Self::Subscribe {
@@ -198,6 +206,7 @@ impl Seen {
             destination_port,
             ttl: Some(packet.ttl),
             outgoing: frame.direction == Direction::Outgoing,
+            reassembled: frame.reassembled,
             what,
         }
     }
@@ -211,6 +220,7 @@ impl Seen {
             destination_port: port,
             ttl: datagram.ttl,
             outgoing: false,
+            reassembled: false,
             what: if parse { What::of_payload(&datagram.payload) } else { What::Delivered },
         }
     }
@@ -235,6 +245,7 @@ pub struct Tally {
     captured_subscribes: BTreeSet<SocketAddr>,
     delivered: HashSet<SocketAddr>,
     lan_multicast_heard: bool,
+    reassembled: u32,
 }
 
 impl Tally {
@@ -263,6 +274,7 @@ impl Tally {
             captured_subscribes: BTreeSet::new(),
             delivered: HashSet::new(),
             lan_multicast_heard: false,
+            reassembled: 0,
         }
     }
 
@@ -275,8 +287,13 @@ impl Tally {
     pub fn take(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
         let source = SocketAddr::V4(seen.source);
         let from_lan = !seen.outgoing && !self.local.contains(seen.source.ip());
-        if from_lan && seen.destination.is_multicast() {
+        // Only the PnP group and port prove the path from the phones: link-local groups (IGMP queries,
+        // mDNS) are flooded by every snooping switch (RFC 4541), whatever it does with 224.0.1.75.
+        if from_lan && seen.destination == self.group && seen.destination_port == self.port {
             self.lan_multicast_heard = true;
+        }
+        if seen.reassembled && seen.by_capture {
+            self.reassembled = self.reassembled.saturating_add(1);
         }
         if !seen.by_capture {
             self.delivered.insert(source);
@@ -409,7 +426,55 @@ impl Tally {
             lan_multicast_heard: self.lan_multicast_heard,
             limits,
             interrupted,
+            socket_drops: None,
+            reassembled: self.reassembled,
         }
+    }
+}
+
+/// How a listening window shares a longer run (`check`): it says when its sources are open, so the rest
+/// of the run can start only then (a phone booting during the probe is heard), and it ends `duration`
+/// after the rest of the run says it is done.
+#[derive(Debug, Default)]
+pub struct SharedRun {
+    opened: OnceLock<()>,
+    others_done: OnceLock<Instant>,
+}
+
+impl SharedRun {
+    /// A run of which the window is the only part: it ends `duration` after it opens.
+    fn alone(now: Instant) -> Self {
+        let run = Self::default();
+        let _ = run.others_done.set(now);
+        run
+    }
+
+    /// Whether the window's sources are open (or it gave up opening them).
+    #[must_use]
+    pub fn opened(&self) -> bool {
+        self.opened.get().is_some()
+    }
+
+    /// The rest of the run is done: the window now lasts its own duration more.
+    pub fn others_done(&self, at: Instant) {
+        let _ = self.others_done.set(at);
+    }
+
+    fn mark_opened(&self) {
+        let _ = self.opened.set(());
+    }
+
+    fn end(&self, duration: Duration) -> Option<Instant> {
+        self.others_done.get().map(|done| *done + duration)
+    }
+}
+
+/// Marks the run opened when dropped, so a window that fails to open never keeps the run waiting.
+struct OpenedOnDrop<'a>(&'a SharedRun);
+
+impl Drop for OpenedOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.mark_opened();
     }
 }
 
@@ -429,6 +494,23 @@ pub fn observe(
     actions: &OwnActions,
     on_event: &mut dyn FnMut(&ListenEvent),
 ) -> Result<ListenReport, ListenError> {
+    observe_run(facts, interface, options, &SharedRun::alone(Instant::now()), actions, on_event)
+}
+
+/// [`observe`] as part of a longer run: the window opens at once, and lasts until `duration` after
+/// `run` is told the rest is done.
+///
+/// # Errors
+/// As [`observe`].
+pub fn observe_run(
+    facts: &HostFacts,
+    interface: &Interface,
+    options: ListenOptions,
+    run: &SharedRun,
+    actions: &OwnActions,
+    on_event: &mut dyn FnMut(&ListenEvent),
+) -> Result<ListenReport, ListenError> {
+    let opened = OpenedOnDrop(run);
     let ListenOptions { group, port, duration, join } = options;
     let iface = LocalInterface::from_facts(interface)
         .ok_or_else(|| ListenError::NoAddress { interface: interface.name.clone() })?;
@@ -439,6 +521,23 @@ pub fn observe(
         filter: CaptureFilter::SipAndIgmp { port },
         groups: vec![group],
     });
+    // Never change what is measured: a join on an interface where nothing on this host joined the
+    // group makes the kernel hand the phones' SUBSCRIBEs to every socket on the port — a PBX joined on
+    // another NIC would hear and answer them only because mcready joined. The capture needs no join;
+    // the socket (which proves delivery) joins only when the host already had, or as the last resort.
+    let joined_before =
+        facts.memberships.iter().any(|m| m.interface == interface.name && m.group == IpAddr::V4(group));
+    let join = match join {
+        Joining::Allowed if capture.is_ok() && !joined_before => {
+            limits.push(format!(
+                "mcready did not join {group} on {}: nothing on this host had, and a join would let a socket bound \
+                 elsewhere hear phones it never hears otherwise; heard by passive capture only",
+                interface.name
+            ));
+            Joining::Forbidden
+        }
+        other => other,
+    };
     let receiver = match join {
         Joining::Allowed => Some(GroupReceiver::open(group, port, std::slice::from_ref(&iface), actions)),
         Joining::Forbidden => None,
@@ -480,10 +579,17 @@ pub fn observe(
         .collect();
     let mut tally = Tally::new(group, port, interface, local, capture.is_some());
     let with_socket = receiver.is_some();
-    let window = run_window(capture, receiver.as_ref(), (group, port), duration, &mut tally, on_event);
+    // The drops of every socket on the port (the PBX's too), before and after: a SUBSCRIBE the
+    // capture saw but no socket got is a firewall's or rp_filter's doing only if they dropped nothing.
+    let drops_before = crate::platform::udp_socket_drops(port);
+    drop(opened);
+    let window = run_window(capture, receiver.as_ref(), (group, port), (duration, run), &mut tally, on_event);
     limits.extend(window.failures);
+    let drops_after = crate::platform::udp_socket_drops(port);
     drop(receiver);
-    Ok(tally.finish(window.lasted.min(duration), heard_by, with_socket, limits, window.interrupted))
+    let mut report = tally.finish(window.lasted, heard_by, with_socket, limits, window.interrupted);
+    report.socket_drops = crate::platform::drops_between(drops_before.as_deref(), drops_after.as_deref());
+    Ok(report)
 }
 
 fn capture_limit(error: &NetError, limits: &mut Vec<String>) {
@@ -513,38 +619,43 @@ struct Window {
     failures: Vec<String>,
 }
 
+/// The longest a shared run may keep the window open before its end is known: a bound, so a run
+/// whose other parts never report done still ends.
+const LONGEST_RUN: Duration = Duration::from_secs(600);
+
 /// Reads the capture and the socket until the window ends (the socket a short grace longer) and feeds
-/// the tally; Ctrl-C ends it early.
+/// the tally; Ctrl-C ends it early. The end is `duration` after the rest of the run is done.
 fn run_window(
     capture: Option<Capture>,
     receiver: Option<&GroupReceiver>,
     (group, port): (Ipv4Addr, u16),
-    duration: Duration,
+    (duration, run): (Duration, &SharedRun),
     tally: &mut Tally,
     on_event: &mut dyn FnMut(&ListenEvent),
 ) -> Window {
     let clock = SystemClock;
     let started = clock.now();
-    let end = started + duration;
+    let bound = started + duration + LONGEST_RUN;
     let capture_counts = capture.is_some();
     let mut sources: Vec<Source<'_, Seen>> = Vec::new();
     if let Some(mut capture) = capture {
-        sources.push(Source::new("the capture", end, move |until| {
+        sources.push(Source::new("the capture", bound, move |until| {
             Ok(capture.next_until(until)?.map(|frame| Seen::from_frame(&frame, port)))
         }));
     }
     if let Some(receiver) = receiver {
-        sources.push(Source::new("the group socket", end + GRACE, move |until| {
+        sources.push(Source::new("the group socket", bound + GRACE, move |until| {
             Ok(receiver.recv_until(until)?.map(|d| Seen::from_datagram(&d, group, port, !capture_counts)))
         }));
     }
+    let linger = if receiver.is_some() { GRACE } else { Duration::ZERO };
     let mut failures = Vec::new();
     let mut next_tick = started;
-    let mut stopped_at = None;
     let ended = receive::run(sources, &clock, |received| {
         let now = clock.now();
-        if now >= end {
-            stopped_at.get_or_insert(end);
+        let end = run.end(duration).unwrap_or(bound).min(bound);
+        if now >= end + linger {
+            return Flow::Stop;
         }
         if now >= next_tick && now < end {
             let remaining_secs = end.saturating_duration_since(now).as_secs();
@@ -565,7 +676,8 @@ fn run_window(
         Flow::Continue
     });
     let interrupted = ended == Ended::Interrupted;
-    let stopped = if interrupted { clock.now().min(end) } else { stopped_at.unwrap_or(end) };
+    let end = run.end(duration).unwrap_or(bound).min(bound);
+    let stopped = clock.now().min(end);
     Window { lasted: stopped.saturating_duration_since(started), interrupted, failures }
 }
 
@@ -587,6 +699,7 @@ mod tests {
             destination_port: 5060,
             ttl: Some(1),
             outgoing: false,
+            reassembled: false,
             what,
         }
     }
@@ -632,5 +745,39 @@ mod tests {
         assert!(report.phones.is_empty(), "this host's own SUBSCRIBE is no phone");
         assert_eq!(report.junk, 1);
         assert!(report.lan_multicast_heard, "the junk came from another LAN host");
+    }
+
+    /// An IGMP query, mDNS or any link-local group is flooded by every snooping switch: hearing one
+    /// proves nothing about the path of 224.0.1.75.
+    #[test]
+    fn link_local_groups_prove_nothing_about_the_pnp_path() {
+        let mut t = tally(true);
+        let mut query = seen(true, "198.51.100.1:0", What::Other);
+        query.destination = Ipv4Addr::new(224, 0, 0, 1);
+        query.destination_port = 0;
+        t.take(query, &mut |_| {});
+        let mut mdns = seen(true, "198.51.100.7:5353", What::Other);
+        mdns.destination = Ipv4Addr::new(224, 0, 0, 251);
+        mdns.destination_port = 5353;
+        t.take(mdns, &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(!report.lan_multicast_heard);
+        // The peer test's OPTIONS to the group do prove it, and are no phone's "other SIP".
+        let mut t = tally(true);
+        let options = b"OPTIONS sip:224.0.1.75 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.20:5060\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nX-Mcready: back;v=1;nonce=0123456789abcdef\r\nContent-Length: 0\r\n\r\n";
+        t.take(seen(true, "198.51.100.20:5060", What::of_payload(options)), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.lan_multicast_heard);
+        assert!(report.non_pnp.is_empty(), "{:?}", report.non_pnp);
+    }
+
+    #[test]
+    fn reassembled_datagrams_are_counted() {
+        let mut t = tally(true);
+        let mut long = seen(true, "198.51.100.7:5060", What::of_payload(YEALINK));
+        long.reassembled = true;
+        t.take(long, &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert_eq!((report.phones.len(), report.reassembled), (1, 1));
     }
 }

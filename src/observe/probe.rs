@@ -418,6 +418,24 @@ impl Exchange<'_> {
     }
 }
 
+/// Never change what is measured: when nothing on this host had joined the group on the probe's
+/// interface, the probe's own join (to watch its looped-back copy) is what let a PBX on this host —
+/// joined on another NIC, or nowhere — hear the probe; phones get no such help. Says so in `warnings`.
+pub fn note_answers_through_own_join(
+    report: &mut ProbeReport,
+    joined_before: bool,
+    group: Ipv4Addr,
+    interface: &str,
+) {
+    if joined_before || !report.answers.iter().any(|a| a.this_host) {
+        return;
+    }
+    report.warnings.push(format!(
+        "the answer from this host came only because mcready itself joined {group} on {interface} to watch its probe: \
+         nothing on this host had joined it there, so phones on {interface} get no answer (see `mcready joins`)"
+    ));
+}
+
 /// The same locally administered MAC for the same host and interface on every run, so a PBX that lists
 /// discovered phones gains one entry, not one per run.
 #[must_use]

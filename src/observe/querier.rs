@@ -35,19 +35,21 @@ pub fn observe(
         }
         Err(error) => return Observed::Skipped(error.to_string()),
     };
+    let started = Instant::now();
     let outcome = match search {
         QuerierSearch::Fast => {
             let scratch = crate::net::querier::scratch_group(std::process::id());
             watch.detect_fast(scratch, QUERIER_WAIT).map(|_| Some(scratch))
         }
-        QuerierSearch::Passive(window) => watch.listen_until(Instant::now() + window).map(|_| None),
+        QuerierSearch::Passive(window) => watch.listen_until(started + window).map(|_| None),
     };
+    let listened_secs = matches!(search, QuerierSearch::Passive(_)).then(|| started.elapsed().as_secs());
     let queries = heard_queries(&watch);
     match outcome {
         Ok(_) if queries.is_empty() && crate::interrupt::interrupted() => {
             Observed::Skipped("interrupted (Ctrl-C) before a querier could be heard".into())
         }
-        Ok(scratch_group) => Observed::Done(QuerierReport { queries, scratch_group }),
+        Ok(scratch_group) => Observed::Done(QuerierReport { queries, scratch_group, listened_secs }),
         Err(error) => Observed::Skipped(error.to_string()),
     }
 }

@@ -131,6 +131,28 @@ fn is_docker_network_bridge(name: &str) -> bool {
     name.strip_prefix("br-").is_some_and(|id| id.len() == 12 && id.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// The hypervisor a firmware's vendor and product name (`/sys/class/dmi/id/sys_vendor`,
+/// `product_name`) reveal, if any.
+#[must_use]
+pub fn hypervisor(firmware: &str) -> Option<String> {
+    let text = firmware.to_ascii_lowercase();
+    let known: &[(&str, &str)] = &[
+        ("qemu", "QEMU/KVM"),
+        ("kvm", "QEMU/KVM"),
+        ("vmware", "VMware"),
+        ("virtualbox", "VirtualBox"),
+        ("innotek", "VirtualBox"),
+        ("parallels", "Parallels"),
+        ("xen", "Xen"),
+        ("bochs", "QEMU/KVM"),
+    ];
+    if let Some((_, name)) = known.iter().find(|(needle, _)| text.contains(needle)) {
+        return Some((*name).to_owned());
+    }
+    // Hyper-V: "Microsoft Corporation Virtual Machine" (a Surface is "Microsoft Corporation Surface…").
+    (text.contains("microsoft") && text.contains("virtual machine")).then(|| "Hyper-V".to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,5 +238,15 @@ mod tests {
         assert_eq!(kind(&link("mystery0")), InterfaceKind::Virtual);
         let can = LinkObservation { link_type: Some(280), ..link("can0") };
         assert_eq!(kind(&can), InterfaceKind::Other);
+    }
+
+    #[test]
+    fn hypervisors_from_firmware_strings() {
+        assert_eq!(hypervisor("QEMU\nStandard PC (Q35 + ICH9, 2009)\n").as_deref(), Some("QEMU/KVM"));
+        assert_eq!(hypervisor("innotek GmbH\n VirtualBox\n").as_deref(), Some("VirtualBox"));
+        assert_eq!(hypervisor("Microsoft Corporation\n Virtual Machine\n").as_deref(), Some("Hyper-V"));
+        assert_eq!(hypervisor("Microsoft Corporation\n Surface Laptop 5\n"), None);
+        assert_eq!(hypervisor("Dell Inc.\n OptiPlex 7090\n"), None);
+        assert_eq!(hypervisor(""), None);
     }
 }

@@ -126,6 +126,26 @@ pub fn host_info() -> HostInfo {
     os::host_info()
 }
 
+/// The drops counter of every UDP socket bound to `port`, by socket identity (inode on Linux): read
+/// before and after a listening window, the difference says whether the receiving sockets themselves
+/// dropped datagrams (a full receive buffer) — which a firewall or `rp_filter` must not be blamed for.
+/// `None` where the OS does not expose it.
+#[must_use]
+pub fn udp_socket_drops(port: u16) -> Option<Vec<(u64, u64)>> {
+    os::udp_socket_drops(port)
+}
+
+/// How many datagrams the sockets on the port dropped between two readings of [`udp_socket_drops`]: a
+/// socket new since `before` counts all its drops. `None` when either reading is missing.
+#[must_use]
+pub fn drops_between(before: Option<&[(u64, u64)]>, after: Option<&[(u64, u64)]>) -> Option<u64> {
+    let (before, after) = (before?, after?);
+    Some(after.iter().fold(0u64, |sum, (socket, drops)| {
+        let earlier = before.iter().find(|(known, _)| known == socket).map_or(0, |(_, d)| *d);
+        sum.saturating_add(drops.saturating_sub(earlier))
+    }))
+}
+
 /// The OS's route for `group` found the portable way: a UDP socket "connected" to the group sends
 /// nothing, but the OS picks the source address it would use, and that address names the interface.
 #[must_use]
@@ -154,4 +174,18 @@ pub fn group_route_by_connect(group: Ipv4Addr, port: u16, interfaces: &[Interfac
 
 fn no_route(group: Ipv4Addr, method: LookupMethod, error: String) -> GroupRoute {
     GroupRoute { group, interface: None, interface_index: None, source: None, method, error: Some(error) }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn drops_between_two_readings_per_socket() {
+        // Socket 7 dropped 3 more, socket 9 is new with 2, socket 8 is gone.
+        let before = [(7, 10), (8, 5)];
+        let after = [(7, 13), (9, 2)];
+        assert_eq!(super::drops_between(Some(&before), Some(&after)), Some(5));
+        assert_eq!(super::drops_between(None, Some(&after)), None);
+        // A counter that went down (a reused inode) never underflows.
+        assert_eq!(super::drops_between(Some(&[(7, 10)]), Some(&[(7, 1)])), Some(0));
+    }
 }

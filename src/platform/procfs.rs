@@ -63,6 +63,10 @@ pub struct UdpRow {
     pub local: SocketAddr,
     pub uid: u32,
     pub inode: u64,
+    /// Datagrams the kernel dropped for this socket (receive buffer full, checksum errors): the last
+    /// column. A socket on the PnP port that drops explains a SUBSCRIBE captured but not delivered.
+    /// `None` on kernels that do not print the column.
+    pub drops: Option<u64>,
 }
 
 /// One IPv4 route of the main table, as `/proc/net/route` shows it.
@@ -193,7 +197,8 @@ pub fn parse_udp(text: &str, order: ByteOrder) -> Parsed<UdpRow> {
         };
         let uid = fields.get(7)?.parse().ok()?;
         let inode = fields.get(9)?.parse().ok()?;
-        Some(UdpRow { local: SocketAddr::new(ip, port), uid, inode })
+        let drops = fields.get(12).and_then(|d| d.parse().ok());
+        Some(UdpRow { local: SocketAddr::new(ip, port), uid, inode, drops })
     })
 }
 
@@ -290,6 +295,8 @@ mod tests {
         assert_eq!(parsed.skipped, 0);
         assert_eq!(parsed.rows[0].local, "224.0.1.75:5060".parse().unwrap());
         assert_eq!(parsed.rows[0].inode, 8205);
+        assert_eq!(parsed.rows[0].drops, Some(0));
+        assert_eq!(parsed.rows[1].drops, Some(17), "the drops column of a socket whose buffer overflowed");
         assert_eq!(parsed.rows[1].local, "198.51.100.10:5062".parse().unwrap());
         let parsed6 = parse_udp(UDP6, ByteOrder::Little);
         assert_eq!(parsed6.rows[0].local, "[::]:5060".parse().unwrap());

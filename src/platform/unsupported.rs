@@ -21,3 +21,7 @@ pub fn host_info() -> HostInfo {
 pub fn privileges() -> Privileges {
     Privileges::default()
 }
+
+pub fn udp_socket_drops(_port: u16) -> Option<Vec<(u64, u64)>> {
+    None
+}

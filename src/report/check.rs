@@ -40,6 +40,10 @@ pub struct ReportFacts {
     pub soak: Observed<crate::observed::SoakReport>,
     pub notes: Vec<crate::facts::GatherNote>,
     pub own_actions: Vec<OwnAction>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stacking: Vec<crate::facts::Stacked>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<crate::facts::HostEnvironment>,
 }
 
 /// The `mcready.report/v1` document.
@@ -396,6 +400,8 @@ pub fn build(
             soak: snapshot.soak,
             notes: facts.notes,
             own_actions,
+            stacking: facts.stacking,
+            environment: facts.environment,
         },
         strict,
         quiet,

@@ -81,8 +81,20 @@ impl ListenDocument {
         if self.report.junk > 0 {
             lines.push(format!("{} datagram(s) to the port that were not SIP (ignored).", self.report.junk));
         }
+        if let Some(drops) = self.report.socket_drops.filter(|d| *d > 0) {
+            lines.push(format!(
+                "The sockets on the port dropped {drops} datagram(s) in the window: their receive buffers were full."
+            ));
+        }
+        if self.report.reassembled > 0 {
+            lines.push(format!(
+                "{} datagram(s) arrived in IP fragments and were put back together.",
+                self.report.reassembled
+            ));
+        }
         lines.push(format!(
-            "Multicast from another LAN host {}reached this host.",
+            "Datagrams to the PnP group and port from another LAN host {}reached this host (link-local groups such \
+             as IGMP queries do not count).",
             if self.report.lan_multicast_heard { "" } else { "never " }
         ));
         if self.report.interrupted {

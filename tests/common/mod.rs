@@ -227,13 +227,18 @@ impl Lab {
         );
     }
 
+    /// Whether some socket in `ns` is bound to UDP `port` right now.
+    pub fn udp_bound(&self, ns: &str, port: u16) -> bool {
+        let needle = format!(":{port:04X}");
+        let udp = stdout(&self.sh(ns, "cat /proc/net/udp"));
+        udp.lines().filter_map(|l| l.split_whitespace().nth(1)).any(|local| local.ends_with(&needle))
+    }
+
     /// Polls `ns`'s `/proc/net/udp` (about 5 s at most) until some socket is bound to `port`; whether
     /// one was.
     pub fn wait_udp_bound(&self, ns: &str, port: u16) -> bool {
-        let needle = format!(":{port:04X}");
         for _ in 0..500 {
-            let udp = stdout(&self.sh(ns, "cat /proc/net/udp"));
-            if udp.lines().filter_map(|l| l.split_whitespace().nth(1)).any(|local| local.ends_with(&needle)) {
+            if self.udp_bound(ns, port) {
                 return true;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
@@ -413,4 +418,29 @@ pub fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("not JSON ({e}): {}\nstderr: {}", stdout(out), String::from_utf8_lossy(&out.stderr))
     })
+}
+
+/// The status of each requirement of a `check --json` report, in order.
+pub fn statuses(report: &serde_json::Value) -> Vec<String> {
+    report["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .map(|r| r["status"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// A field (`status`, `summary`, `remedy`…) of the check `id` in a `check --json` report; empty when
+/// the check has no such field.
+pub fn check_field(report: &serde_json::Value, id: &str, field: &str) -> String {
+    report["requirements"]
+        .as_array()
+        .expect("requirements")
+        .iter()
+        .flat_map(|r| r["checks"].as_array().into_iter().flatten())
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))[field]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
 }

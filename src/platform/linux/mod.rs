@@ -16,13 +16,13 @@ use super::privilege::{self, Privileges};
 use super::procfs::{self, ByteOrder, Parsed};
 use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
 use crate::facts::{
-    GatherNote, GroupRoute, HostFacts, Interface, InterfaceFlags, IpNet, Listener, LookupMethod, Membership,
-    Process, Route, RouteType,
+    GatherNote, GroupRoute, HostEnvironment, HostFacts, Interface, InterfaceFlags, IpNet, Listener,
+    LookupMethod, Membership, Process, Route, RouteType, Stacked,
 };
 
 pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     let mut notes = Vec::new();
-    let mut interfaces = interfaces(&mut notes)?;
+    let (mut interfaces, stacking) = interfaces(&mut notes)?;
     let names: HashMap<u32, String> = interfaces.iter().map(|i| (i.index, i.name.clone())).collect();
 
     let mut facts = HostFacts::default();
@@ -50,6 +50,8 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
         facts.firewall = firewall::read(options.group, options.port);
     }
     facts.interfaces = interfaces;
+    facts.stacking = stacking;
+    facts.environment = Some(environment());
     facts.notes = notes;
     Ok(facts)
 }
@@ -93,7 +95,10 @@ fn keep_rows<T>(parsed: Parsed<T>, source: &str, notes: &mut Vec<GatherNote>) ->
     parsed.rows
 }
 
-fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError> {
+/// Kinds whose `IFLA_LINK` names the parent they ride on (a veth's names its peer instead).
+const RIDES_ON_LINK: &[&str] = &["vlan", "macvlan", "macvtap", "ipvlan", "ipvtap", "vxlan"];
+
+fn interfaces(notes: &mut Vec<GatherNote>) -> Result<(Vec<Interface>, Vec<Stacked>), GatherError> {
     let links = netlink::links()
         .map_err(|source| GatherError::Os { what: "list network links (netlink)", source })?;
     note_undecodable(links.undecodable, "netlink links", notes);
@@ -104,6 +109,21 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
             Vec::new()
         }
     };
+    let name_of: HashMap<u32, String> = links.items.iter().map(|l| (l.index, l.name.clone())).collect();
+    let mut stacking = Vec::new();
+    for link in &links.items {
+        // A port rides under its master: the bridge or bond needs the port.
+        if let Some(master) = link.master.and_then(|m| name_of.get(&m)) {
+            stacking.push(Stacked { interface: master.clone(), rides_on: link.name.clone() });
+        }
+        let rides = link.kind.as_deref().is_some_and(|k| RIDES_ON_LINK.contains(&k));
+        if rides
+            && !link.link_elsewhere
+            && let Some(parent) = link.link.filter(|l| *l != link.index).and_then(|l| name_of.get(&l))
+        {
+            stacking.push(Stacked { interface: link.name.clone(), rides_on: parent.clone() });
+        }
+    }
     let mut interfaces: Vec<Interface> = links
         .items
         .into_iter()
@@ -139,7 +159,7 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<Vec<Interface>, GatherError
         .collect();
     // A dump comes in index order today; sort anyway, since people read interfaces in index order.
     interfaces.sort_by_key(|i| i.index);
-    Ok(interfaces)
+    Ok((interfaces, stacking))
 }
 
 fn note_undecodable(count: usize, source: &str, notes: &mut Vec<GatherNote>) {
@@ -294,6 +314,65 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Result<Vec<Listener>, Ga
             processes: owners.get(&row.inode).cloned().unwrap_or_default(),
         })
         .collect())
+}
+
+/// Where mcready runs: a container (its runtime's marker files, or pid 1's environment and cgroup),
+/// WSL 2 (the kernel's release string), a virtual machine (the firmware's vendor and product).
+fn environment() -> HostEnvironment {
+    let read = |path: &str| fs::read_to_string(path).unwrap_or_default();
+    let pid1_environ = read("/proc/1/environ");
+    let from_environ = pid1_environ
+        .split('\0')
+        .find_map(|v| v.strip_prefix("container="))
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned);
+    let cgroup = read("/proc/1/cgroup");
+    let container = if Path::new("/.dockerenv").exists() {
+        Some("docker".to_owned())
+    } else if Path::new("/run/.containerenv").exists() {
+        Some("podman".to_owned())
+    } else if from_environ.is_some() {
+        from_environ
+    } else if cgroup.contains("kubepods") {
+        Some("kubernetes".to_owned())
+    } else if cgroup.contains("/docker/") {
+        Some("docker".to_owned())
+    } else if cgroup.contains("/lxc/") {
+        Some("lxc".to_owned())
+    } else {
+        None
+    };
+    let release = read("/proc/sys/kernel/osrelease").to_ascii_lowercase();
+    let wsl = release.contains("microsoft") || release.contains("wsl");
+    let firmware =
+        format!("{} {}", read("/sys/class/dmi/id/sys_vendor"), read("/sys/class/dmi/id/product_name"));
+    // A namespace made beside the container's own (a lab, `ip netns exec`) is not its network.
+    let netns = |path: &str| fs::read_link(path).ok();
+    let in_container_network = match (netns("/proc/self/ns/net"), netns("/proc/1/ns/net")) {
+        (Some(own), Some(init)) => Some(own == init),
+        _ => None,
+    };
+    HostEnvironment {
+        in_container_network: container.is_some().then_some(in_container_network).flatten(),
+        container,
+        wsl,
+        // Mirrored mode shows the Windows adapters, and its own loopback as `loopback0`.
+        wsl_mirrored: wsl && Path::new("/sys/class/net/loopback0").exists(),
+        virtual_machine: crate::platform::classify::hypervisor(&firmware),
+    }
+}
+
+/// The drops column of `/proc/net/udp{,6}` for the sockets bound to `port`, by inode.
+pub fn udp_socket_drops(port: u16) -> Option<Vec<(u64, u64)>> {
+    let mut drops = Vec::new();
+    for path in ["/proc/net/udp", "/proc/net/udp6"] {
+        let Ok(text) = fs::read_to_string(path) else { continue };
+        let rows = procfs::parse_udp(&text, ByteOrder::NATIVE).rows;
+        for row in rows.into_iter().filter(|row| row.local.port() == port) {
+            drops.push((row.inode, row.drops?));
+        }
+    }
+    Some(drops)
 }
 
 /// Walks `/proc/*/fd` for the processes holding the given socket inodes. Another user's processes are

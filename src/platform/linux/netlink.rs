@@ -86,6 +86,13 @@ pub struct LinkRow {
     pub link_type: u16,
     /// `IFLA_INFO_KIND`: `veth`, `bridge`, `wireguard`…
     pub kind: Option<String>,
+    /// `IFLA_MASTER`: the bridge or bond this link is a port or member of.
+    pub master: Option<u32>,
+    /// `IFLA_LINK`: the parent of a VLAN or macvlan (a veth's names its peer, maybe in another
+    /// namespace: see `link_elsewhere`).
+    pub link: Option<u32>,
+    /// `IFLA_LINK_NETNSID` is present: `link` is an index in another namespace.
+    pub link_elsewhere: bool,
 }
 
 /// Every link: one dump instead of netdev's per-interface sysfs reads, and it carries the link kind,
@@ -108,12 +115,18 @@ pub fn links() -> io::Result<Replies<LinkRow>> {
             mac: None,
             link_type: u16::from(link.header.link_layer_type),
             kind: None,
+            master: None,
+            link: None,
+            link_elsewhere: false,
         };
         for attribute in &link.attributes {
             match attribute {
                 LinkAttribute::IfName(name) => row.name.clone_from(name),
                 LinkAttribute::Mtu(mtu) => row.mtu = Some(*mtu),
                 LinkAttribute::Address(bytes) => row.mac = bytes.as_slice().try_into().ok(),
+                LinkAttribute::Controller(index) => row.master = Some(*index),
+                LinkAttribute::Link(index) => row.link = Some(*index),
+                LinkAttribute::LinkNetNsId(_) => row.link_elsewhere = true,
                 LinkAttribute::LinkInfo(infos) => {
                     row.kind = infos.iter().find_map(|info| match info {
                         LinkInfo::Kind(kind) => Some(kind.to_string()),
