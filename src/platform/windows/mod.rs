@@ -111,6 +111,11 @@ pub fn privileges() -> Privileges {
     Privileges { admin: elevated, raw_sockets: elevated, net_admin: elevated }
 }
 
+/// Windows has no per-socket drop counter (the UDP table carries none): the caller then judges without it.
+pub fn udp_socket_drops(_port: u16) -> Option<Vec<(u64, u64)>> {
+    None
+}
+
 fn note(source: &str, message: String) -> GatherNote {
     GatherNote { source: source.to_owned(), message }
 }
