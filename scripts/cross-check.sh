@@ -5,8 +5,8 @@
 #   scripts/cross-check.sh                          # all four targets
 #   scripts/cross-check.sh x86_64-pc-windows-gnu    # only the ones named
 #
-# Needs the Debian packages rustc-web, cargo-web, rust-web-src and gcc-mingw-w64-x86-64 (.ci/run
-# installs them). x86_64-pc-windows-gnu is checked with --all-targets (tests, benches, examples: mingw
+# Needs the Debian packages rustc-web, cargo-web, rust-web-src, gcc-mingw-w64-x86-64 and, to lint the
+# macOS targets, rust-web-clippy (.ci/run installs them). x86_64-pc-windows-gnu is checked with --all-targets (tests, benches, examples: mingw
 # compiles the C in dev-dependencies and in ring); the others have no C compiler for the target here, so only
 # --lib --bins, without the default `tls` feature (ring compiles C). Build output goes to CROSS_TARGET_DIR (default: `../cross-target`, beside the clone, never
 # inside it): one directory for every target, so std is built once per target and reused.
@@ -57,5 +57,18 @@ for target in "${targets[@]}"; do
     echo "cross-check: $target: mcready has warnings (above)" >&2
     exit 1
   fi
+  # The macOS code (platform/macos, net/sys/macos.rs) is never built by the Linux clippy run: lint it
+  # here with Debian's clippy (rust-web-clippy), pedantic as configured in Cargo.toml. Its -D warnings
+  # reaches only mcready's own code (clippy-driver wraps workspace members), so std is not rebuilt.
+  case "$target" in
+    *-apple-darwin)
+      if [ -x /usr/bin/cargo-clippy ]; then
+        /usr/bin/cargo-clippy clippy --locked -Zbuild-std --target "$target" "${what[@]}" -- -D warnings >&2 ||
+          { echo "cross-check: $target: clippy found problems (above)" >&2; exit 1; }
+      else
+        echo "cross-check: $target: /usr/bin/cargo-clippy missing (apt-get install rust-web-clippy): not linted" >&2
+      fi
+      ;;
+  esac
   echo "cross-check: $target ok ($((SECONDS - start)) s)" >&2
 done

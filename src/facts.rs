@@ -128,7 +128,8 @@ pub struct Interface {
     /// What the kind was decided from, e.g. `veth`, `wireguard`, `docker`, `phy80211`: names the adapter
     /// in advice and lets a reader disagree with the classification.
     pub kind_detail: Option<String>,
-    /// The adapter's own description where the OS has one (Windows), else `None`.
+    /// The adapter's own description where the OS has one (Windows; the hardware port on macOS, such as
+    /// `Wi-Fi`), else `None`.
     pub description: Option<String>,
     pub flags: InterfaceFlags,
     pub mac: Option<String>,
@@ -408,6 +409,8 @@ pub enum FirewallTool {
     IptablesLegacySave,
     /// Windows Defender Firewall (no reader yet; the model and judge are ready for it).
     WindowsFirewall,
+    /// `pfctl -sr`: macOS's packet filter (pf) rules.
+    Pf,
 }
 
 impl FirewallTool {
@@ -418,6 +421,7 @@ impl FirewallTool {
             Self::IptablesNftSave => "iptables-nft-save",
             Self::IptablesLegacySave => "iptables-legacy-save",
             Self::WindowsFirewall => "windows-firewall",
+            Self::Pf => "pfctl",
         }
     }
 }
@@ -518,6 +522,9 @@ pub enum FirewallManager {
     /// Legacy iptables (`iptables-legacy`).
     IptablesLegacy,
     WindowsFirewall,
+    /// macOS's packet filter (`/etc/pf.conf` and its anchors). No pf reader yields findings yet; the
+    /// fix is ready for one.
+    Pf,
 }
 
 /// A rule that assigns a conntrack helper to the PnP traffic (`ct helper set "sip"`,

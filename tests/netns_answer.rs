@@ -7,15 +7,11 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::{Lab, json, stdout};
+use common::{Lab, check_field as field, json, statuses, stdout};
 use mcready::facts::IpNet;
 use mcready::observe::fetch::{self, FetchOptions, Reach, Roots};
 use mcready::observed::FetchErrorKind;
 use serde_json::Value;
-
-const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
 
 /// pbx (198.51.100.10, the group routed by eth0) and phone (198.51.100.20) on one link.
 fn lab(test: &str) -> Option<(Lab, String, String)> {
@@ -24,43 +20,10 @@ fn lab(test: &str) -> Option<(Lab, String, String)> {
     Some((lab, pbx, phone))
 }
 
-/// Starts the lab PBX on `ns` (bound to `address`) and waits until it has joined and bound 5060.
-fn start_pbx(lab: &mut Lab, ns: &str, address: &str, args: &str) {
-    lab.spawn(ns, &format!("exec python3 {PBX_SCRIPT} {address} {args}"));
-    for _ in 0..300 {
-        if stdout(&lab.sh(ns, "cat /proc/net/igmp")).contains("4B0100E0")
-            && stdout(&lab.sh(ns, "cat /proc/net/udp")).contains(":13C4")
-        {
-            // The provisioning server thread starts beside the SIP socket.
-            std::thread::sleep(Duration::from_millis(100));
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("the lab PBX did not start");
-}
-
 fn check(lab: &Lab, ns: &str, extra: &[&str]) -> Value {
     let mut args = vec!["check", "--json", "--phone", "198.51.100.20", "--timeout", "1"];
     args.extend_from_slice(extra);
     json(&lab.mcready(ns, &args))
-}
-
-fn field(report: &Value, id: &str, name: &str) -> String {
-    report["requirements"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|r| r["checks"].as_array().unwrap())
-        .find(|c| c["id"] == id)
-        .unwrap_or_else(|| panic!("no check {id}: {report:#}"))[name]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-fn statuses(report: &Value) -> Vec<&str> {
-    report["requirements"].as_array().unwrap().iter().map(|r| r["status"].as_str().unwrap()).collect()
 }
 
 /// The requirement statuses with a PBX that provisions well but no querier on this bare link.
@@ -69,7 +32,7 @@ const PROVISIONS: [&str; 4] = ["pass", "pass", "warn", "skip"];
 /// Starts a PBX with `args` and runs check; returns the report.
 fn scenario(test: &str, args: &str) -> Option<Value> {
     let (mut lab, pbx, _phone) = lab(test)?;
-    start_pbx(&mut lab, &pbx, "198.51.100.10", args);
+    lab.start_pbx(&pbx, "198.51.100.10", args);
     Some(check(&lab, &pbx, &[]))
 }
 
@@ -149,7 +112,7 @@ fn tftp_that_serves_passes_and_tftp_that_refuses_fails() {
 #[test]
 fn no_fetch_judges_without_fetching() {
     let Some((mut lab, pbx, _phone)) = lab("answer_no_fetch") else { return };
-    start_pbx(&mut lab, &pbx, "198.51.100.10", "--http silent");
+    lab.start_pbx(&pbx, "198.51.100.10", "--http silent");
     let report = check(&lab, &pbx, &["--no-fetch"]);
     assert_eq!(field(&report, "membership.provisioning-url", "status"), "pass");
     assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "skip");
@@ -177,7 +140,7 @@ fn https_verifies_against_the_roots_given_and_warns_when_it_cannot() {
     let Some((mut lab, pbx, _phone)) = lab("answer_https") else { return };
     let (dir, ca) = certificates("answer_https");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    start_pbx(&mut lab, &pbx, "198.51.100.10", &format!("--https {} {}", cert.display(), key.display()));
+    lab.start_pbx(&pbx, "198.51.100.10", &format!("--https {} {}", cert.display(), key.display()));
     // With the built-in roots the lab's CA is unknown: a warning, as a phone that checks would refuse it.
     let report = check(&lab, &pbx, &[]);
     assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "warn", "{report:#}");
@@ -203,8 +166,8 @@ fn https_verifies_against_the_roots_given_and_warns_when_it_cannot() {
 fn a_second_server_10_ms_after_the_first_is_caught_and_warned_about() {
     let Some((mut lab, pbx, phone)) = lab("answer_second_server") else { return };
     lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    start_pbx(&mut lab, &pbx, "198.51.100.10", "");
-    start_pbx(&mut lab, &phone, "198.51.100.20", "--delay 10 --http none");
+    lab.start_pbx(&pbx, "198.51.100.10", "");
+    lab.start_pbx(&phone, "198.51.100.20", "--delay 10 --http none");
     let report = check(&lab, &pbx, &[]);
     assert_eq!(report["facts"]["answers"].as_array().unwrap().len(), 2, "{report:#}");
     assert_eq!(field(&report, "membership.pbx-answers", "status"), "warn");
@@ -217,12 +180,7 @@ fn a_second_server_10_ms_after_the_first_is_caught_and_warned_about() {
 #[test]
 fn passwords_and_tokens_in_the_url_reach_no_format() {
     let Some((mut lab, pbx, _phone)) = lab("answer_redacted") else { return };
-    start_pbx(
-        &mut lab,
-        &pbx,
-        "198.51.100.10",
-        "--url http://admin:s3cret@198.51.100.10/p/{mac}.cfg?token=t0ken",
-    );
+    lab.start_pbx(&pbx, "198.51.100.10", "--url http://admin:s3cret@198.51.100.10/p/{mac}.cfg?token=t0ken");
     for format in ["json", "text", "markdown"] {
         let out =
             lab.mcready(&pbx, &["check", "--format", format, "--phone", "198.51.100.20", "--timeout", "1"]);

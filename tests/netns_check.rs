@@ -11,8 +11,6 @@ mod common;
 use common::{Lab, NFT, PYTHON3, Program, SETPRIV, SIPP, check_field, json, statuses, stdout};
 use serde_json::Value;
 
-const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
-
 struct Lan {
     lab: Lab,
     pbx: String,
@@ -54,18 +52,8 @@ const NO_QUERIER: &[&str] = &["mcast_snooping", "1", "mcast_querier", "0"];
 impl Lan {
     /// Starts the stand-in PBX on the PBX host and waits until it has joined.
     fn start_pbx(&mut self, args: &str) {
-        let script = format!("exec python3 {PBX_SCRIPT} 198.51.100.10 {args}");
         let pbx = self.pbx.clone();
-        self.lab.spawn(&pbx, &script);
-        for _ in 0..300 {
-            if stdout(&self.lab.sh(&pbx, "cat /proc/net/igmp")).contains("4B0100E0")
-                && stdout(&self.lab.sh(&pbx, "cat /proc/net/udp")).contains(":13C4")
-            {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        panic!("the lab PBX did not start");
+        self.lab.start_pbx(&pbx, "198.51.100.10", args);
     }
 
     /// `mcready respond` on the phone host: the far end of `check --peer`.

@@ -10,33 +10,15 @@ use std::process::Command;
 
 use common::{Lab, PYTHON3, stdout};
 
-const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
 /// Debian's python3, which has python3-prometheus-client (the `python3` on PATH may be another one).
 const DEBIAN_PYTHON: &str = "/usr/bin/python3";
 
 /// pbx (198.51.100.10) and phone (198.51.100.20) behind a bridge that is an IGMP querier.
 fn healthy_lan(test: &str, with_pbx: bool) -> Option<(Lab, String)> {
     let mut lab = Lab::with(test, &[PYTHON3])?;
-    let switch = lab.host("switch");
-    let pbx = lab.host("pbx");
-    let phone = lab.host("phone");
-    lab.bridge(&switch, "br0", &["mcast_snooping", "1", "mcast_querier", "1"]);
-    lab.veth(&switch, "p-pbx", &pbx, "eth0");
-    lab.veth(&switch, "p-phone", &phone, "eth0");
-    lab.bridge_port(&switch, "br0", "p-pbx");
-    lab.bridge_port(&switch, "br0", "p-phone");
-    lab.addr(&pbx, "eth0", "198.51.100.10/24");
-    lab.addr(&phone, "eth0", "198.51.100.20/24");
-    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    let (_switch, pbx, _phone) = lab.bridged_pbx_and_phone(&["mcast_snooping", "1", "mcast_querier", "1"]);
     if with_pbx {
-        lab.spawn(&pbx, &format!("exec python3 {PBX_SCRIPT} 198.51.100.10"));
-        for _ in 0..300 {
-            if stdout(&lab.sh(&pbx, "cat /proc/net/udp")).contains(":13C4") {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        lab.start_pbx(&pbx, "198.51.100.10", "");
     }
     Some((lab, pbx))
 }

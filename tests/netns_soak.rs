@@ -14,18 +14,7 @@ use serde_json::Value;
 /// (198.51.100.20, running `mcready respond`).
 fn lan(test: &str) -> Option<(Lab, String, String)> {
     let mut lab = Lab::with(test, &[])?;
-    let switch = lab.host("switch");
-    let pbx = lab.host("pbx");
-    let phone = lab.host("phone");
-    lab.bridge(&switch, "br0", &["mcast_snooping", "0"]);
-    lab.veth(&switch, "p-pbx", &pbx, "eth0");
-    lab.veth(&switch, "p-phone", &phone, "eth0");
-    lab.bridge_port(&switch, "br0", "p-pbx");
-    lab.bridge_port(&switch, "br0", "p-phone");
-    lab.addr(&pbx, "eth0", "198.51.100.10/24");
-    lab.addr(&phone, "eth0", "198.51.100.20/24");
-    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    let (switch, pbx, phone) = lab.bridged_pbx_and_phone(&["mcast_snooping", "0"]);
     let log = std::env::temp_dir().join(format!("mcready-soak-respond-{test}-{}.log", std::process::id()));
     lab.spawn_mcready(&phone, &["respond", "-i", "eth0", "--duration", "60"], &log);
     assert!(lab.wait_udp_bound(&phone, 5060), "respond never bound its port");

@@ -14,7 +14,6 @@ use common::{IPTABLES_LEGACY_RESTORE, Lab, PYTHON3, Program, mcready_bin, stdout
 
 const UFW: Program = Program { name: "ufw", package: "ufw" };
 const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
-const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
 
 /// The check as JSON, between markers so the script can print several.
 fn reports(text: &str) -> Vec<serde_json::Value> {
@@ -50,7 +49,7 @@ fn the_printed_ufw_fix_turns_the_firewall_check_green() {
     lab.addr(&pbx, "eth0", "198.51.100.10/24");
     lab.addr(&phone, "eth0", "198.51.100.20/24");
     lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    lab.spawn(&pbx, &format!("exec python3 {PBX_SCRIPT} 198.51.100.10"));
+    lab.start_pbx(&pbx, "198.51.100.10", "");
     let mcready = mcready_bin();
     let mcready = mcready.display();
     let run_check =

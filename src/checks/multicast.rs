@@ -241,7 +241,8 @@ fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Valu
     ))
 }
 
-/// The commands that were read, for a `pass` summary.
+/// The commands that were read, for a `pass` summary. pf's carries its detail: whether pf is enabled,
+/// and the Application Firewall beside it, which is not judged.
 fn read_sources(snapshot: &Snapshot) -> Vec<String> {
     snapshot
         .facts
@@ -249,7 +250,10 @@ fn read_sources(snapshot: &Snapshot) -> Vec<String> {
         .sources
         .iter()
         .filter(|s| s.status == SourceStatus::Read)
-        .map(|s| s.command.clone())
+        .map(|s| match (&s.tool, &s.detail) {
+            (crate::facts::FirewallTool::Pf, Some(detail)) => format!("{} ({detail})", s.command),
+            _ => s.command.clone(),
+        })
         .collect()
 }
 

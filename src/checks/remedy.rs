@@ -42,9 +42,13 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
              Confirm with `mcready joins`."
         ),
         OsFamily::Windows => windows_route_fix(facts, group, interface),
+        // macOS picks the interface for a join without one from the service order, so putting the
+        // phones' service first is the lasting fix; the route takes effect at once but is lost at reboot.
         OsFamily::Macos => format!(
-            "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}`, \
-             then restart the PBX and confirm with `netstat -g`."
+            "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}` \
+             (lost at reboot), and make its service the first one: list them with `networksetup -listnetworkserviceorder`, \
+             then `sudo networksetup -ordernetworkservices \"<service of {interface}>\" \"<the others, in order>\"`. \
+             Then restart the PBX so it joins 224.0.1.75 again, and confirm with `netstat -gn`."
         ),
     }
 }
@@ -195,7 +199,12 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
         OsFamily::Windows => {
             format!("`Disable-NetAdapter -Name {} -Confirm:$false`", powershell_quote(interface))
         }
-        OsFamily::Macos => format!("`sudo ifconfig {interface} down`"),
+        // The service, not the BSD device, is what macOS keeps disabled across reboots; the hardware
+        // port list names the service's port for each device.
+        OsFamily::Macos => format!(
+            "find the service of {interface} with `networksetup -listallhardwareports` and \
+             `networksetup -listnetworkserviceorder`, then `sudo networksetup -setnetworkserviceenabled \"<service>\" off`"
+        ),
     }
 }
 
@@ -217,7 +226,12 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>) -> String {
         OsFamily::Windows => format!(
             "`New-NetFirewallRule -DisplayName \"SIP PnP\" -Direction Inbound -Protocol UDP -LocalPort {port} -RemoteAddress {subnet} -Action Allow`"
         ),
-        OsFamily::Macos => "Allow the PBX in System Settings → Network → Firewall → Options.".to_owned(),
+        OsFamily::Macos => format!(
+            "Allow the PBX in System Settings → Network → Firewall → Options (or \
+             `sudo /usr/libexec/ApplicationFirewall/socketfilterfw --unblockapp <path of the PBX>`); if pf is enabled, \
+             add `pass in quick proto udp from {subnet} to any port {port}` to an anchor loaded from \
+             /etc/pf.conf and reload it with `sudo pfctl -f /etc/pf.conf`."
+        ),
     }
 }
 

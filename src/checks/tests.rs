@@ -236,6 +236,10 @@ fn nothing_decided_is_incomplete() {
     assert_eq!(requirements[0].status, Warn);
 }
 
+fn summary_of(snapshot: &Snapshot, id: &str) -> String {
+    evaluate(snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).unwrap().summary.clone()
+}
+
 fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::FirewallFinding {
     crate::facts::FirewallFinding {
         tool: crate::facts::FirewallTool::Nft,
@@ -268,13 +272,7 @@ fn firewall_rule_read_from_the_host_blames_only_the_network() {
     assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Fail);
     assert_eq!(status_of(&snapshot, membership::LOOPBACK), Skip);
     assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
-    let summary = evaluate(&snapshot)[2]
-        .checks
-        .iter()
-        .find(|c| c.id == multicast::HOST_FIREWALL)
-        .unwrap()
-        .summary
-        .clone();
+    let summary = summary_of(&snapshot, multicast::HOST_FIREWALL);
     assert!(summary.contains("`udp dport 5060 drop` in inet filter input (handle 4)"), "{summary}");
 }
 
@@ -313,6 +311,54 @@ fn route(cidr: &str, interface: &str) -> crate::facts::Route {
         route_type: crate::facts::RouteType::Unicast,
         source: None,
     }
+}
+
+#[test]
+fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
+    let mut snapshot = wrong_nic();
+    snapshot.os = super::remedy::OsFamily::Macos;
+    let remedy_of = |id: &str| {
+        evaluate(&snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).and_then(|c| c.remedy.clone())
+    };
+    let route = remedy_of(membership::GROUP_ROUTE).unwrap_or_default();
+    assert!(route.contains("sudo route -n add -net 224.0.0.0/4 -interface eth0"), "{route}");
+    assert!(route.contains("networksetup -ordernetworkservices"), "{route}");
+    let adapters = remedy_of(membership::OTHER_ADAPTERS).unwrap_or_default();
+    assert!(adapters.contains("-setnetworkserviceenabled"), "{adapters}");
+    assert!(adapters.contains("service of wlan0"), "{adapters}");
+    // Only the stray adapter is named for disabling, never the one facing the phones.
+    assert!(!adapters.contains("service of eth0"), "{adapters}");
+}
+
+fn pf_read(rules: &str) -> Snapshot {
+    let mut snapshot = healthy();
+    snapshot.os = super::remedy::OsFamily::Macos;
+    let (source, ruleset) = crate::platform::macos_text::pf_source(
+        crate::platform::macos_text::PfRead::Rules(rules),
+        Some("Status: Enabled for 0 days 00:01:00"),
+        Some("Firewall is disabled. (State = 0)"),
+    );
+    snapshot.facts.firewall.sources.push(source);
+    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::firewall::model::Ruleset::Netfilter));
+    snapshot
+}
+
+#[test]
+fn pf_is_judged_like_any_firewall() {
+    let blocked = pf_read("block drop in quick proto udp from any to any port = 5060\n");
+    assert_eq!(status_of(&blocked, multicast::HOST_FIREWALL), Fail);
+    let remedy = evaluate(&blocked)
+        .iter()
+        .flat_map(|r| &r.checks)
+        .find(|c| c.id == multicast::HOST_FIREWALL)
+        .and_then(|c| c.remedy.clone())
+        .unwrap_or_default();
+    assert!(remedy.contains("sudo pfctl -a com.apple/mcready -f -"), "{remedy}");
+
+    let open = pf_read("block drop in all\npass in proto udp from any to any port = 5060\n");
+    assert_eq!(status_of(&open, multicast::HOST_FIREWALL), Pass);
+    let summary = summary_of(&open, multicast::HOST_FIREWALL);
+    assert!(summary.contains("pfctl -sr (pf is enabled; the Application Firewall is off)"), "{summary}");
 }
 
 #[test]

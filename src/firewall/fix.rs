@@ -21,6 +21,9 @@ pub fn manager_of(
     present: &[FirewallManager],
 ) -> FirewallManager {
     let has_chain = |prefix: &str| table.chains.iter().any(|c| c.name.starts_with(prefix));
+    if ruleset.tool == Some(FirewallTool::Pf) {
+        return FirewallManager::Pf;
+    }
     if chain.starts_with("ufw-") || chain.starts_with("ufw6-") {
         return FirewallManager::Ufw;
     }
@@ -97,6 +100,7 @@ pub fn manager_name(manager: FirewallManager) -> &'static str {
         FirewallManager::IptablesNft => "iptables-nft",
         FirewallManager::IptablesLegacy => "iptables-legacy",
         FirewallManager::WindowsFirewall => "Windows Defender Firewall",
+        FirewallManager::Pf => "pf",
     }
 }
 
@@ -145,6 +149,7 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
         FirewallTool::IptablesNftSave => FirewallManager::IptablesNft,
         FirewallTool::IptablesLegacySave => FirewallManager::IptablesLegacy,
         FirewallTool::WindowsFirewall => FirewallManager::WindowsFirewall,
+        FirewallTool::Pf => FirewallManager::Pf,
     });
     let (nft_words, ipt_words) = accept_for(flow, context);
     let subnet = context.subnet.clone().unwrap_or_else(|| "<phones' subnet>".into());
@@ -244,6 +249,7 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
             }
         }
         FirewallManager::WindowsFirewall => windows_fix(finding, flow, &subnet, port),
+        FirewallManager::Pf => pf_fix(flow, &subnet, port),
         FirewallManager::Nftables => Fix {
             manager,
             apply: vec![nft(&finding.chain)],
@@ -275,6 +281,29 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
 
 /// Windows Defender Firewall: block beats allow, so a blocking rule must be turned off; a default block
 /// needs an allow rule, scoped to the phones' subnet.
+/// pf evaluates the last matching rule unless one is `quick`: a `quick` pass for the phones' subnet wins
+/// over any later block. For good it belongs in an anchor of mcready's own that `/etc/pf.conf` loads.
+fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
+    let rule = match flow {
+        FirewallFlow::IgmpIn => format!("pass in quick proto igmp from {subnet}"),
+        FirewallFlow::IgmpOut => "pass out quick proto igmp to 224.0.0.0/4".to_owned(),
+        FirewallFlow::AnswerOut => format!("pass out quick proto udp from any port {port} to {subnet}"),
+        FirewallFlow::ProbeOut => format!("pass out quick proto udp to 224.0.0.0/4 port {port}"),
+        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+            format!("pass in quick proto udp from {subnet} to any port {port}")
+        }
+    };
+    Fix {
+        manager: FirewallManager::Pf,
+        // Stock pf.conf evaluates `anchor "com.apple/*"`, so a sub-anchor there takes effect at once.
+        apply: vec![format!("echo '{rule}' | sudo pfctl -a com.apple/mcready -f -")],
+        persist: format!(
+            "add `anchor \"mcready\"` and `load anchor \"mcready\" from \"/etc/pf.anchors/mcready\"` to /etc/pf.conf, put `{rule}` in /etc/pf.anchors/mcready, then `sudo pfctl -f /etc/pf.conf`"
+        ),
+        note: None,
+    }
+}
+
 fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
     let inbound = matches!(flow, FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop | FirewallFlow::IgmpIn);
     let direction = if inbound { "Inbound" } else { "Outbound" };

@@ -1,10 +1,12 @@
 //! The host firewall, judged whole: an OS-neutral [`model`] of rulesets, one reader per source
-//! ([`nft`] for `nft -j list ruleset`, [`iptables`] for `iptables-save` text of either backend), one
+//! ([`nft`] for `nft -j list ruleset`, [`iptables`] for `iptables-save` text of either backend, [`pf`]
+//! for macOS's `pfctl -sr`, reordered into first-match chains), one
 //! [`judge`](mod@judge) that follows each datagram PnP depends on through a ruleset, and the [`fix`] writer that
 //! says, in the owning manager's words, how to let it through.
 //!
 //! Everything here is pure: readers take text, the judge takes the model. Running the tools (in
-//! parallel) and finding which managers are present is the platform's job (`platform::linux`), so this
+//! parallel) and finding which managers are present is the platform's job (`platform::linux`,
+//! `platform::macos`), so this
 //! module builds and is tested on every OS. See docs/firewall.md for what is judged and what is not.
 //!
 //! ```
@@ -22,6 +24,7 @@ pub mod iptables;
 pub mod judge;
 pub mod model;
 pub mod nft;
+pub mod pf;
 
 pub use judge::{Context, Judgement, judge};
 

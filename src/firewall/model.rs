@@ -4,7 +4,8 @@
 //!
 //! Two kinds of firewall are modelled, because their evaluation differs in kind, not in detail:
 //! - [`Netfilter`]: tables of chains of ordered rules, base chains on hooks with a policy, jumps and
-//!   gotos, sets and verdict maps (nftables, and iptables of either backend);
+//!   gotos, sets and verdict maps (nftables, iptables of either backend, and pf once its last-match
+//!   rules are reordered, see [`super::pf`]);
 //! - [`WindowsFirewall`]: an unordered list of allow and block rules per direction and profile, a
 //!   default action per direction (inbound blocked by default), and *block beats allow*. No reader for
 //!   it exists yet (the Windows issue adds one); the judge already knows how to weigh it.

@@ -3,7 +3,8 @@
 //! This is the only layer (with `net::sys`) that knows which OS it runs on. Each OS has one module
 //! behind the same three functions — [`gather`], [`host_info`] and the privilege discovery in
 //! [`privilege`] — so the layers above never branch on the OS. The text and data formats an OS
-//! exposes are parsed by pure functions ([`procfs`], [`classify`]) that build and test everywhere.
+//! exposes are parsed by pure functions ([`procfs`], [`classify`], [`macos_text`]) that build and test
+//! everywhere.
 //!
 //! ```no_run
 //! let facts = mcready::platform::gather(&mcready::platform::GatherOptions::default())?;
@@ -15,8 +16,10 @@
 
 pub mod classify;
 pub mod iphelper;
+pub mod macos_text;
 pub mod privilege;
 pub mod procfs;
+pub mod tool;
 
 #[cfg(target_os = "linux")]
 mod linux;
@@ -31,9 +34,14 @@ mod windows;
 #[cfg(windows)]
 use windows as os;
 
-#[cfg(not(any(target_os = "linux", windows)))]
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(target_os = "macos")]
+use macos as os;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 mod unsupported;
-#[cfg(not(any(target_os = "linux", windows)))]
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 use unsupported as os;
 
 use std::io;
@@ -95,7 +103,7 @@ impl std::fmt::Display for GatherError {
             Self::Unsupported { os } => {
                 write!(
                     f,
-                    "reading host facts on {os} is not supported yet (Linux is; Windows and macOS are planned)"
+                    "reading host facts on {os} is not supported yet (Linux and macOS are; Windows is planned)"
                 )
             }
         }

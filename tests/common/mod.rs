@@ -420,6 +420,45 @@ pub fn json(out: &Output) -> serde_json::Value {
     })
 }
 
+/// The lab's stand-in PBX (`tests/fixtures/lab/pbx.py`), as a path for `python3`.
+pub const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
+
+impl Lab {
+    /// Starts the stand-in PBX in `ns` on `address` with `args`, and waits until it joined the group
+    /// and bound UDP 5060 (bounded polling, never a guessed sleep).
+    pub fn start_pbx(&mut self, ns: &str, address: &str, args: &str) {
+        self.spawn(ns, &format!("exec python3 {PBX_SCRIPT} {address} {args}"));
+        for _ in 0..300 {
+            if stdout(&self.sh(ns, "cat /proc/net/igmp")).contains("4B0100E0") && self.udp_bound(ns, 5060) {
+                // Its provisioning server thread starts beside the SIP socket.
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the lab PBX did not start in {ns}");
+    }
+
+    /// A switch namespace with bridge `br0` (`options`), and a pbx (198.51.100.10/24) and a phone
+    /// (198.51.100.20/24) on its ports `p-pbx` and `p-phone`, each host routing 224.0.0.0/4 by eth0.
+    /// Returns (switch, pbx, phone).
+    pub fn bridged_pbx_and_phone(&mut self, options: &[&str]) -> (String, String, String) {
+        let switch = self.host("switch");
+        let pbx = self.host("pbx");
+        let phone = self.host("phone");
+        self.bridge(&switch, "br0", options);
+        self.veth(&switch, "p-pbx", &pbx, "eth0");
+        self.veth(&switch, "p-phone", &phone, "eth0");
+        self.bridge_port(&switch, "br0", "p-pbx");
+        self.bridge_port(&switch, "br0", "p-phone");
+        self.addr(&pbx, "eth0", "198.51.100.10/24");
+        self.addr(&phone, "eth0", "198.51.100.20/24");
+        self.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        self.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        (switch, pbx, phone)
+    }
+}
+
 /// The status of each requirement of a `check --json` report, in order.
 pub fn statuses(report: &serde_json::Value) -> Vec<String> {
     report["requirements"]

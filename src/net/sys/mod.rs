@@ -1,19 +1,25 @@
 //! The OS-specific half of `net`: socket options and calls that socket2 does not offer portably
 //! (per-datagram metadata through `recvmsg`, `IP_MULTICAST_IF` by index, packet sockets).
 //!
-//! This is the only place in `net` that names an OS, and the only place in the crate allowed `unsafe`:
+//! This is the only place in `net` that names an OS, and the only place in `net` allowed `unsafe`:
 //! every block says why it is sound. Each OS module offers the same functions; an OS without an
 //! implementation yet answers `io::ErrorKind::Unsupported`, which the layer above turns into
-//! [`super::NetError::Unsupported`].
+//! [`super::NetError::Unsupported`]. Linux and macOS (`macos`, without BPF capture) are implemented;
+//! other OSes get `unsupported`.
 
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
 pub(crate) use linux::*;
 
-#[cfg(not(target_os = "linux"))]
+#[cfg(target_os = "macos")]
+mod macos;
+#[cfg(target_os = "macos")]
+pub(crate) use macos::*;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 mod unsupported;
-#[cfg(not(target_os = "linux"))]
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
 pub(crate) use unsupported::*;
 
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -22,10 +28,10 @@ use std::net::{Ipv4Addr, SocketAddrV4};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GroupBind {
     /// Bound as asked: the socket hears only the group (and shares the port with a PBX).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    #[cfg_attr(not(any(target_os = "linux", target_os = "macos")), allow(dead_code))]
     Bound,
     /// This OS cannot keep the PBX's unicast away from such a socket: hear the group by capture instead.
-    #[cfg_attr(target_os = "linux", allow(dead_code))]
+    #[cfg_attr(any(target_os = "linux", target_os = "macos"), allow(dead_code))]
     UseCapture(&'static str),
 }
 

@@ -15,18 +15,18 @@
 //! gather goes on. A tool that hangs is stopped after [`TOOL_TIMEOUT`].
 
 use std::fs;
-use std::io::Read;
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::facts::{
     FirewallFacts, FirewallManager, FirewallSource, FirewallTool, GatherNote, RpFilter, SourceStatus,
 };
 use crate::firewall::model::{Netfilter, Ruleset};
 use crate::firewall::{iptables, judge, nft};
+use crate::platform::tool::{self, ToolError};
 
 /// How long a listing may take. They are local and answer in milliseconds; a huge ruleset on a slow
 /// host still fits, while a hung tool cannot hang mcready.
@@ -395,99 +395,32 @@ fn run_tool(tool: FirewallTool, program: &str, args: &[&str]) -> Result<String, 
     let Some(path) = find_tool(program) else {
         return Err(failed(SourceStatus::NotInstalled, format!("{program} is not installed")));
     };
-    let output = match run_with_deadline(&path, args, TOOL_TIMEOUT) {
+    let output = match tool::run_with_deadline(&path, args, TOOL_TIMEOUT) {
         Ok(output) => output,
-        Err(RunError::TimedOut) => {
+        Err(ToolError::TimedOut | ToolError::NotInstalled) => {
             return Err(failed(
                 SourceStatus::TimedOut,
                 format!("no answer within {}s", TOOL_TIMEOUT.as_secs()),
             ));
         }
-        Err(RunError::Spawn(error)) if error.kind() == std::io::ErrorKind::PermissionDenied => {
+        Err(ToolError::Spawn(error)) if error.kind() == std::io::ErrorKind::PermissionDenied => {
             return Err(failed(
                 SourceStatus::PermissionDenied,
                 format!("cannot run {}: {error}", path.display()),
             ));
         }
-        Err(RunError::Spawn(error)) => {
+        Err(ToolError::Spawn(error)) => {
             return Err(failed(SourceStatus::Failed, format!("cannot run {}: {error}", path.display())));
         }
     };
-    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    let stderr = output.stderr.trim().to_owned();
     if !output.success {
-        let status = if denied(&stderr) { SourceStatus::PermissionDenied } else { SourceStatus::Failed };
+        let status =
+            if tool::denied(&stderr) { SourceStatus::PermissionDenied } else { SourceStatus::Failed };
         let detail = if stderr.is_empty() { "exited with an error and said nothing".into() } else { stderr };
         return Err(failed(status, detail));
     }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Whether a tool's complaint is the kernel refusing an unprivileged listing.
-fn denied(stderr: &str) -> bool {
-    ["Operation not permitted", "Permission denied", "you must be root"].iter().any(|s| stderr.contains(s))
-}
-
-struct RunOutput {
-    success: bool,
-    stdout: Vec<u8>,
-    stderr: Vec<u8>,
-}
-
-enum RunError {
-    Spawn(std::io::Error),
-    TimedOut,
-}
-
-/// Runs a program with no input, collecting its output, and kills it if it outlives `timeout`. The
-/// pipes are drained by threads so that a large ruleset cannot fill a pipe and stall the tool.
-fn run_with_deadline(path: &Path, args: &[&str], timeout: Duration) -> Result<RunOutput, RunError> {
-    let mut child = Command::new(path)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        // Messages in English, so that a refusal can be recognised.
-        .env("LC_ALL", "C")
-        .spawn()
-        .map_err(RunError::Spawn)?;
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        thread::spawn(move || {
-            let mut bytes = Vec::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_end(&mut bytes);
-            }
-            bytes
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(5)),
-            Ok(None) | Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    // After exit or kill the pipes close (unless the tool left a child holding them; then the threads
-    // are left to finish on their own rather than block here).
-    let collect = |handle: thread::JoinHandle<Vec<u8>>| {
-        let wait_until = Instant::now() + Duration::from_millis(500);
-        while !handle.is_finished() && Instant::now() < wait_until {
-            thread::sleep(Duration::from_millis(2));
-        }
-        if handle.is_finished() { handle.join().unwrap_or_default() } else { Vec::new() }
-    };
-    let stdout = collect(stdout);
-    let stderr = collect(stderr);
-    match status {
-        Some(status) => Ok(RunOutput { success: status.success(), stdout, stderr }),
-        None => Err(RunError::TimedOut),
-    }
+    Ok(output.stdout)
 }
 
 /// `rp_filter` of `all`, `default` and every interface, in that order (interfaces by name).

@@ -1,0 +1,76 @@
+//! The firewalld fixes applied in the lab: firewalld running (its own D-Bus) in a PBX namespace, its
+//! public zone rejecting what it does not allow; `check` fails the SIP and IGMP firewall checks and
+//! prints firewalld's own commands; the test runs exactly those and `check` passes both.
+//!
+//! firewalld and D-Bus keep state in /etc, /var and /run, outside any network namespace, so everything
+//! runs in a mount namespace of its own whose /etc, /var and /run are overlays on a private tmpfs: the
+//! host's firewall and bus are never touched.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::{Lab, NFT, PYTHON3, Program, check_field, mcready_bin, stdout};
+
+const FIREWALLD: Program = Program { name: "firewalld", package: "firewalld" };
+const DBUS: Program = Program { name: "dbus-daemon", package: "dbus" };
+const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
+
+#[test]
+fn the_printed_firewalld_fixes_turn_the_firewall_checks_green() {
+    let Some(mut lab) = Lab::with("firewalld_fix", &[FIREWALLD, DBUS, UNSHARE, NFT, PYTHON3]) else { return };
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.veth(&pbx, "eth0", &phone, "eth0");
+    lab.addr(&pbx, "eth0", "198.51.100.10/24");
+    lab.addr(&phone, "eth0", "198.51.100.20/24");
+    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    lab.start_pbx(&pbx, "198.51.100.10", "");
+    let mcready = mcready_bin();
+    let mcready = mcready.display();
+    let run_check =
+        format!("echo @@REPORT@@; {mcready} check --json --no-probe --phone 198.51.100.20 || true");
+    let script = format!(
+        r#"set -eu
+scratch=$(mktemp -d)
+mount -t tmpfs tmpfs "$scratch"
+for dir in etc var run; do
+  mkdir -p "$scratch/$dir/upper" "$scratch/$dir/work"
+  mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$scratch/$dir/upper,workdir=$scratch/$dir/work" "/$dir"
+done
+mkdir -p /run/dbus
+dbus-daemon --system --fork
+firewalld --nofork --nopid > "$scratch/firewalld.log" 2>&1 &
+for i in $(seq 1 200); do firewall-cmd --state >/dev/null 2>&1 && break; sleep 0.1; done
+{run_check}
+{mcready} check --no-probe --phone 198.51.100.20 --color never | grep -o '`sudo firewall-cmd [^`]*`' | tr -d '`' | sed 's/^sudo //' > "$scratch/fixes"
+while IFS= read -r fix; do echo "@@FIX@@ $fix"; eval "$fix" >/dev/null; done < "$scratch/fixes"
+{run_check}
+kill %1 2>/dev/null || true
+"#
+    );
+    let out = lab.sh(
+        &pbx,
+        &format!("unshare --mount --propagation private bash -c '{}'", script.replace('\'', "'\\''")),
+    );
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let fixes: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("@@FIX@@ ")).collect();
+    assert!(
+        fixes.iter().any(|f| f.contains("--add-rich-rule='rule family=\"ipv4\" source address=\"198.51.100.0/24\" port port=\"5060\" protocol=\"udp\" accept'")),
+        "SIP is opened to the phones' subnet only: {fixes:?}"
+    );
+    assert!(fixes.iter().any(|f| f.contains("--reload")), "{fixes:?}");
+    let reports: Vec<serde_json::Value> = text
+        .split("@@REPORT@@")
+        .skip(1)
+        .map(|chunk| {
+            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<serde_json::Value>();
+            values.next().and_then(Result::ok).expect("a JSON report")
+        })
+        .collect();
+    let [before, after] = <[serde_json::Value; 2]>::try_from(reports).expect("two reports");
+    for id in ["multicast.host-firewall", "multicast.host-firewall-igmp"] {
+        assert_eq!(check_field(&before, id, "status"), "fail", "{id} before: {before:#}");
+        assert_eq!(check_field(&after, id, "status"), "pass", "{id} after the printed fixes: {after:#}");
+    }
+}
