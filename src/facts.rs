@@ -120,6 +120,10 @@ impl Serialize for IpNet {
 pub struct Interface {
     pub name: String,
     pub index: u32,
+    /// The OS's stable identifier for the adapter where it has one besides the name and index: the
+    /// adapter GUID on Windows (`{4D36E972-…}`), which `-i` accepts too.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     pub kind: InterfaceKind,
     /// What the kind was decided from, e.g. `veth`, `wireguard`, `docker`, `phy80211`: names the adapter
     /// in advice and lets a reader disagree with the classification.
@@ -135,6 +139,10 @@ pub struct Interface {
     /// The metric the OS ranks this adapter by. Windows has an interface metric; Linux does not, so there
     /// this is the lowest metric of a default route leaving by the adapter.
     pub metric: Option<u32>,
+    /// Whether Windows computes `metric` itself from the link speed (`Automatic metric` in the adapter's
+    /// IPv4 settings); `None` where the OS has no such setting or it could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub metric_automatic: Option<bool>,
 }
 
 impl Interface {
@@ -167,6 +175,10 @@ pub struct Route {
     pub interface: Option<String>,
     pub interface_index: Option<u32>,
     pub metric: u32,
+    /// What Windows ranks the route by: its metric plus its interface's metric (the figure `route print`
+    /// shows). `None` on other OSes, and where the interface's metric was not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effective_metric: Option<u32>,
     /// The routing table: `main`, `local`, `default` or a number.
     pub table: String,
     pub route_type: RouteType,
@@ -185,7 +197,8 @@ impl Route {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LookupMethod {
-    /// The kernel's own route lookup (netlink `RTM_GETROUTE`, as `ip route get`).
+    /// The OS's own route lookup: netlink `RTM_GETROUTE` on Linux (as `ip route get`), `GetBestRoute2` or
+    /// `GetBestInterfaceEx` on Windows.
     KernelLookup,
     /// A UDP socket connected to the group (sends nothing); its local address names the interface.
     UdpConnect,
@@ -250,6 +263,10 @@ pub struct HostFacts {
     pub listeners: Vec<Listener>,
     pub firewall: FirewallFacts,
     pub notes: Vec<GatherNote>,
+    /// Why the group memberships could not be read, when they were asked for and could not be: then an
+    /// empty `memberships` means "unknown", never "nothing joined".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memberships_unreadable: Option<String>,
     /// Which interface rides on which (a bridge on its ports, a VLAN on its parent, a bond on its
     /// members): advice must never take down what the phones' interface rides on.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -327,9 +344,26 @@ impl HostFacts {
 }
 
 impl HostFacts {
+    /// The interface `wanted` names, as `-i` takes it: the name (on Windows the alias, such as
+    /// `Ethernet 2`), then the name in any case when only one interface matches so (Windows aliases are
+    /// case-insensitive), then the adapter GUID with or without braces, then the index.
     #[must_use]
-    pub fn interface(&self, name: &str) -> Option<&Interface> {
-        self.interfaces.iter().find(|i| i.name == name)
+    pub fn interface(&self, wanted: &str) -> Option<&Interface> {
+        if let Some(exact) = self.interfaces.iter().find(|i| i.name == wanted) {
+            return Some(exact);
+        }
+        let folded = wanted.to_lowercase();
+        let mut any_case = self.interfaces.iter().filter(|i| i.name.to_lowercase() == folded);
+        if let (Some(only), None) = (any_case.next(), any_case.next()) {
+            return Some(only);
+        }
+        if let Some(by_id) =
+            self.interfaces.iter().find(|i| i.id.as_deref().is_some_and(|id| same_guid(id, wanted)))
+        {
+            return Some(by_id);
+        }
+        let index: u32 = wanted.trim().parse().ok()?;
+        self.interfaces.iter().find(|i| i.index == index)
     }
 
     /// Default routes, lowest metric first: the order the OS prefers them in.
@@ -609,6 +643,20 @@ impl FirewallFacts {
     }
 }
 
+/// The metric Windows ranks a route by: the route's own metric plus its interface's metric (what
+/// `route print` shows). Saturating, since both are untrusted 32-bit values.
+#[must_use]
+pub fn effective_metric(route_metric: u32, interface_metric: Option<u32>) -> u32 {
+    route_metric.saturating_add(interface_metric.unwrap_or(0))
+}
+
+/// Whether an identifier as typed (braces optional, any case) is the adapter GUID `id`.
+fn same_guid(id: &str, typed: &str) -> bool {
+    let bare = |s: &str| s.trim().trim_start_matches('{').trim_end_matches('}').to_ascii_lowercase();
+    let id = bare(id);
+    !id.is_empty() && id == bare(typed)
+}
+
 /// The name people know a well-known group by, for display.
 #[must_use]
 pub fn group_name(group: IpAddr) -> Option<&'static str> {
@@ -672,6 +720,60 @@ mod tests {
         assert_eq!(facts.effective_rp_filter("eth0"), Some(1));
         assert_eq!(facts.effective_rp_filter("eth1"), Some(2));
         assert_eq!(facts.effective_rp_filter("wlan0"), None);
+    }
+
+    fn adapter(index: u32, name: &str, id: Option<&str>) -> Interface {
+        Interface {
+            name: name.into(),
+            index,
+            id: id.map(str::to_owned),
+            kind: InterfaceKind::Ethernet,
+            kind_detail: None,
+            description: None,
+            flags: InterfaceFlags::default(),
+            mac: None,
+            mtu: None,
+            ipv4: Vec::new(),
+            ipv6: Vec::new(),
+            metric: None,
+            metric_automatic: None,
+        }
+    }
+
+    #[test]
+    fn interface_by_alias_index_or_guid() {
+        let facts = HostFacts {
+            interfaces: vec![
+                adapter(1, "Loopback Pseudo-Interface 1", None),
+                adapter(12, "Ethernet 2", Some("{4D36E972-E325-11CE-BFC1-08002BE10318}")),
+                adapter(17, "Wi-Fi", Some("{0B2E5F07-8E2A-4B43-9C55-6A1D0C3F2A11}")),
+                adapter(2, "12", None),
+            ],
+            ..HostFacts::default()
+        };
+        let found = |wanted: &str| facts.interface(wanted).map(|i| i.index);
+        assert_eq!(found("Ethernet 2"), Some(12));
+        assert_eq!(found("ethernet 2"), Some(12));
+        assert_eq!(found("WI-FI"), Some(17));
+        assert_eq!(found("{4d36e972-e325-11ce-bfc1-08002be10318}"), Some(12));
+        assert_eq!(found("0B2E5F07-8E2A-4B43-9C55-6A1D0C3F2A11"), Some(17));
+        assert_eq!(found("17"), Some(17));
+        // A name wins over an index: an interface literally named "12" is the one meant.
+        assert_eq!(found("12"), Some(2));
+        assert_eq!(found("99"), None);
+        assert_eq!(found("{}"), None);
+        assert_eq!(found(""), None);
+        assert_eq!(found("Ethernet"), None);
+    }
+
+    #[test]
+    fn interface_in_any_case_only_when_unambiguous() {
+        let facts = HostFacts {
+            interfaces: vec![adapter(3, "eth0", None), adapter(4, "ETH0", None)],
+            ..HostFacts::default()
+        };
+        assert_eq!(facts.interface("ETH0").map(|i| i.index), Some(4));
+        assert_eq!(facts.interface("Eth0"), None);
     }
 
     #[test]

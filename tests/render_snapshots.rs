@@ -37,6 +37,7 @@ fn interface(index: u32, name: &str, kind: InterfaceKind, detail: &str, ipv4: &[
     Interface {
         name: name.into(),
         index,
+        id: None,
         kind,
         kind_detail: Some(detail.into()),
         description: None,
@@ -57,6 +58,7 @@ fn interface(index: u32, name: &str, kind: InterfaceKind, detail: &str, ipv4: &[
             .collect(),
         ipv6: vec![net("fe80::1", 64)],
         metric: None,
+        metric_automatic: None,
     }
 }
 
@@ -67,6 +69,7 @@ fn default_route(via: &str, dev: &str, index: u32, metric: u32) -> Route {
         interface: Some(dev.into()),
         interface_index: Some(index),
         metric,
+        effective_metric: None,
         table: "main".into(),
         route_type: RouteType::Unicast,
         source: None,

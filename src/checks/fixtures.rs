@@ -5,7 +5,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use super::{InterfaceRule, OsFamily, Snapshot};
 use crate::facts::{
     GroupRoute, HostFacts, Interface, InterfaceFlags, InterfaceKind, IpNet, Listener, LookupMethod,
-    Membership, PNP_GROUP, PNP_PORT, Process,
+    Membership, PNP_GROUP, PNP_PORT, Process, Route, RouteType,
 };
 use crate::observed::{
     Answer, HeardBy, Leg, ListenReport, Loopback, Observed, PeerReport, Phone, ProbeReport, QuerierReport,
@@ -17,6 +17,7 @@ pub fn interface(index: u32, name: &str, kind: InterfaceKind, cidr: &str) -> Int
     Interface {
         name: name.into(),
         index,
+        id: None,
         kind,
         kind_detail: None,
         description: None,
@@ -26,6 +27,7 @@ pub fn interface(index: u32, name: &str, kind: InterfaceKind, cidr: &str) -> Int
         ipv4: vec![IpNet::new(addr.parse().unwrap(), prefix.parse().unwrap())],
         ipv6: Vec::new(),
         metric: None,
+        metric_automatic: None,
     }
 }
 
@@ -80,6 +82,7 @@ pub fn healthy() -> Snapshot {
             }],
             firewall: crate::facts::FirewallFacts::default(),
             notes: Vec::new(),
+            memberships_unreadable: None,
             stacking: Vec::new(),
             environment: None,
         },
@@ -190,4 +193,105 @@ pub fn peer(unicast: bool, out: bool, back: bool) -> Observed<PeerReport> {
         peer_to_here: leg(back),
         warnings: Vec::new(),
     })
+}
+
+/// A Windows route for `dest/prefix` on interface `index` with route metric `metric`.
+pub fn win_route(
+    dest: &str,
+    prefix: u8,
+    gateway: Option<&str>,
+    index: u32,
+    name: &str,
+    metric: u32,
+) -> Route {
+    Route {
+        destination: IpNet::new(dest.parse().unwrap(), prefix),
+        gateway: gateway.map(|g| g.parse().unwrap()),
+        interface: Some(name.into()),
+        interface_index: Some(index),
+        metric,
+        effective_metric: None,
+        table: "main".into(),
+        route_type: RouteType::Unicast,
+        source: None,
+    }
+}
+
+/// A Windows PBX host as `GetAdaptersAddresses` and `GetIpForwardTable2` describe it: the phones are on
+/// "Ethernet 2" (index 12, interface metric 25), but Wi-Fi (index 17, metric 15 — it is faster by link
+/// speed, so the automatic metric is lower) wins the lookup for 224.0.0.0/4, and the PBX joined there.
+/// Each adapter has Windows' on-link 224.0.0.0/4 route with metric 256, as `route print` shows them.
+pub fn windows_wrong_nic() -> Snapshot {
+    let mut snapshot = healthy();
+    snapshot.os = OsFamily::Windows;
+    let mut ethernet = interface(12, "Ethernet 2", InterfaceKind::Ethernet, "198.51.100.10/24");
+    ethernet.kind_detail = Some("ethernet".into());
+    ethernet.description = Some("Realtek PCIe GbE Family Controller".into());
+    ethernet.metric = Some(25);
+    ethernet.metric_automatic = Some(true);
+    let mut wifi = interface(17, "Wi-Fi", InterfaceKind::Wifi, "203.0.113.55/24");
+    wifi.kind_detail = Some("802.11".into());
+    wifi.description = Some("Intel(R) Wi-Fi 6 AX201 160MHz".into());
+    wifi.metric = Some(15);
+    wifi.metric_automatic = Some(true);
+    let mut loopback = interface(1, "Loopback Pseudo-Interface 1", InterfaceKind::Loopback, "127.0.0.1/8");
+    loopback.flags.loopback = true;
+    loopback.metric = Some(75);
+    snapshot.facts.interfaces = vec![loopback, ethernet, wifi];
+    snapshot.facts.routes = vec![
+        win_route("0.0.0.0", 0, Some("198.51.100.1"), 12, "Ethernet 2", 0),
+        win_route("0.0.0.0", 0, Some("203.0.113.1"), 17, "Wi-Fi", 0),
+        win_route("224.0.0.0", 4, None, 1, "Loopback Pseudo-Interface 1", 256),
+        win_route("224.0.0.0", 4, None, 12, "Ethernet 2", 256),
+        win_route("224.0.0.0", 4, None, 17, "Wi-Fi", 256),
+    ];
+    snapshot.facts.group_route = Some(GroupRoute {
+        group: PNP_GROUP,
+        interface: Some("Wi-Fi".into()),
+        interface_index: Some(17),
+        source: Some(Ipv4Addr::new(203, 0, 113, 55)),
+        method: LookupMethod::KernelLookup,
+        error: None,
+    });
+    snapshot.facts.memberships = vec![Membership {
+        interface: "Wi-Fi".into(),
+        interface_index: 17,
+        group: IpAddr::V4(PNP_GROUP),
+        users: None,
+    }];
+    snapshot.facts.listeners[0].uid = None;
+    snapshot.facts.listeners[0].processes = vec![Process { pid: 4312, name: "PortSIP.PBX.exe".into() }];
+    snapshot.pnp_interface = Some("Ethernet 2".into());
+    snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
+    snapshot.interface_rule = InterfaceRule::PhoneSubnet;
+    snapshot
+}
+
+/// A PBX in the host's Hyper-V external switch: its address is on "vEthernet (External)", which rides on
+/// the physical "Ethernet" (bound to the switch, so it has no IP address); Wi-Fi and WSL's switch are up too.
+pub fn windows_hyperv_external() -> Snapshot {
+    let mut snapshot = windows_wrong_nic();
+    let mut vswitch = interface(23, "vEthernet (External)", InterfaceKind::Virtual, "198.51.100.10/24");
+    vswitch.kind_detail = Some("hyper-v".into());
+    vswitch.metric = Some(15);
+    let mut physical = interface(12, "Ethernet", InterfaceKind::Ethernet, "198.51.100.10/24");
+    physical.ipv4.clear();
+    physical.metric = None;
+    let mut wsl = interface(31, "vEthernet (WSL)", InterfaceKind::Virtual, "172.20.48.1/20");
+    wsl.kind_detail = Some("wsl".into());
+    wsl.metric = Some(5000);
+    let wifi = snapshot.facts.interfaces[2].clone();
+    snapshot.facts.interfaces = vec![physical, wifi, vswitch, wsl];
+    snapshot.facts.routes = vec![
+        win_route("224.0.0.0", 4, None, 23, "vEthernet (External)", 256),
+        win_route("224.0.0.0", 4, None, 17, "Wi-Fi", 256),
+        win_route("224.0.0.0", 4, None, 31, "vEthernet (WSL)", 256),
+    ];
+    snapshot.facts.memberships[0].interface = "vEthernet (External)".into();
+    snapshot.facts.memberships[0].interface_index = 23;
+    let route = snapshot.facts.group_route.as_mut().unwrap();
+    route.interface = Some("vEthernet (External)".into());
+    route.interface_index = Some(23);
+    snapshot.pnp_interface = Some("vEthernet (External)".into());
+    snapshot
 }

@@ -82,7 +82,7 @@ fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
             "Bring {down}'s link up first (see multicast.interface-flag): no route through it works while it is down. \
              Then restart the PBX so it joins 224.0.1.75 on {down}."
         ),
-        None => remedy::route_group_via(snapshot.os, pnp),
+        None => remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp),
     }
 }
 
@@ -109,6 +109,19 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             format!("{} is joined on {pnp}{also}.", snapshot.group),
             None,
             evidence,
+        );
+    }
+    if joined_on.is_empty()
+        && let Some(reason) = &snapshot.facts.memberships_unreadable
+    {
+        return check(
+            ON_PNP_INTERFACE,
+            Status::Skip,
+            format!(
+                "The group memberships could not be read ({reason}), so whether {pnp} joined is unknown."
+            ),
+            None,
+            json!({"pnp_interface": snapshot.pnp_interface, "memberships_unreadable": reason}),
         );
     }
     if joined_on.is_empty() {
@@ -144,6 +157,23 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
     } else {
         ""
     };
+    // When the OS already routes the group by the PnP interface, a route change moves nothing: the PBX
+    // named the other interface itself (its bind address or interface setting).
+    let routed_here = snapshot.facts.group_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(pnp);
+    let fix = if routed_here {
+        let address = snapshot
+            .pnp_interface()
+            .and_then(|i| i.ipv4.first())
+            .map_or_else(String::new, |net| format!(" ({})", net.addr));
+        format!(
+            "The OS already sends {} out of {pnp}, so the PBX chose {} itself: set the PBX's SIP / PnP network \
+             interface (or bind address) to {pnp}{address}, then restart it and check again.",
+            snapshot.group,
+            joined_on.join(", ")
+        )
+    } else {
+        route_or_link(snapshot, pnp)
+    };
     check(
         ON_PNP_INTERFACE,
         Status::Fail,
@@ -152,7 +182,7 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             snapshot.group,
             joined_on.join(", ")
         ),
-        Some(route_or_link(snapshot, pnp)),
+        Some(fix),
         evidence,
     )
 }
@@ -279,7 +309,11 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
         // A second wired LAN matters when it outranks the phones' interface.
         let outranks =
             i.kind == InterfaceKind::Ethernet && i.metric.is_some_and(|m| pnp_metric.is_none_or(|p| m < p));
-        kind_to_disable || outranks
+        // An adapter without an IPv4 address can take neither the group's route nor an IPv4 join — and it
+        // may be what the PnP interface rides on where the OS does not say so (the NIC under a Hyper-V
+        // external switch, whose IP bindings Windows turns off): never offer to disable it.
+        let addressed = !i.ipv4.is_empty();
+        addressed && (kind_to_disable || outranks)
     };
     let found: Vec<&Interface> = snapshot.facts.interfaces.iter().filter(active).filter(suspicious).collect();
     let describe = |i: &&Interface| json!({"name": i.name, "kind": i.kind, "kind_detail": i.kind_detail, "metric": i.metric});

@@ -209,6 +209,20 @@ fn behind_nat(snapshot: &Snapshot) -> Check {
 fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Value) -> Option<Check> {
     let firewall = &snapshot.facts.firewall;
     let read = firewall.sources.iter().any(|s| s.status == SourceStatus::Read);
+    // Until Windows Defender Firewall is read, nothing read on Windows is nothing known, not "no firewall".
+    if snapshot.os == super::OsFamily::Windows && !read {
+        return Some(check(
+            id,
+            Status::Skip,
+            format!(
+                "Windows Defender Firewall is not read by mcready yet. List its rules for UDP {0}: \
+                 `Get-NetFirewallPortFilter | Where-Object {{ $_.Protocol -eq 'UDP' -and $_.LocalPort -eq {0} }} | Get-NetFirewallRule`.",
+                snapshot.port
+            ),
+            None,
+            evidence.clone(),
+        ));
+    }
     if !firewall.incomplete() || read {
         return None;
     }

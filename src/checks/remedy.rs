@@ -1,7 +1,12 @@
 //! The concrete fixes, per OS: copy-paste commands an administrator runs, in mcready's own words.
 //! Every `warn` and `fail` carries one of these; `docs/checks.md` lists them by check id.
 
+use std::fmt::Write as _;
+use std::net::{IpAddr, Ipv4Addr};
+
 use serde::Serialize;
+
+use crate::facts::{HostFacts, Interface, effective_metric};
 
 /// The OS family a remedy is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -25,8 +30,9 @@ impl OsFamily {
 }
 
 /// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
+/// On Windows the values come from the metrics read (see [`windows_route_fix`]).
 #[must_use]
-pub fn route_group_via(os: OsFamily, interface: &str) -> String {
+pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> String {
     match os {
         OsFamily::Linux => format!(
             "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}`. \
@@ -35,12 +41,7 @@ pub fn route_group_via(os: OsFamily, interface: &str) -> String {
              (`up ip route add 224.0.0.0/4 dev {interface}`). Restart the PBX so it joins 224.0.1.75 again. \
              Confirm with `mcready joins`."
         ),
-        OsFamily::Windows => format!(
-            "Make \"{interface}\" the preferred adapter: give it the lowest metric \
-             (`Set-NetIPInterface -InterfaceAlias \"{interface}\" -InterfaceMetric 1`, and raise the others), or set the \
-             Default Gateway Metric of the other adapters higher (try 1 on \"{interface}\", then 10, 12, 15, 20 on the \
-             others), rebooting after each change. Then restart the PBX and confirm with `netsh interface ipv4 show joins`."
-        ),
+        OsFamily::Windows => windows_route_fix(facts, group, interface),
         // macOS picks the interface for a join without one from the service order, so putting the
         // phones' service first is the lasting fix; the route takes effect at once but is lost at reboot.
         OsFamily::Macos => format!(
@@ -52,6 +53,142 @@ pub fn route_group_via(os: OsFamily, interface: &str) -> String {
     }
 }
 
+/// The route Windows ranks first for `group` on one interface: the most specific route holding the
+/// group, cheapest first; its metric and the interface's, as read.
+fn group_route_on(facts: &HostFacts, group: Ipv4Addr, interface: &Interface) -> Option<(u8, u32)> {
+    facts
+        .routes
+        .iter()
+        .filter(|r| r.interface_index == Some(interface.index) && r.destination.contains(IpAddr::V4(group)))
+        .map(|r| (r.destination.prefix_len, r.metric))
+        .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+}
+
+/// Windows' fix, with values computed from the metrics read: the phones' adapter must win the route
+/// lookup for the group — the most specific route first, then the lowest effective metric (route
+/// metric plus interface metric). A persistent 224.0.0.0/4 route with metric 1 on it wins against every
+/// adapter's automatic on-link 224.0.0.0/4 route (metric 256); a lower interface metric works too when
+/// there is room below the best competitor. The PBX keeps the interface it joined on until it restarts.
+/// The vendor's trial of gateway metrics is the fallback.
+#[must_use]
+pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) -> String {
+    let Some(target) = facts.interface(interface) else {
+        return format!(
+            "Give the phones' adapter a persistent route for multicast with the lowest metric: \
+             `New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex <index> -RouteMetric 1 -PolicyStore PersistentStore` \
+             (`Get-NetIPInterface -AddressFamily IPv4` lists each adapter's index and metric), then restart the PBX service \
+             or reboot, and confirm with `netsh interface ipv4 show joins`. {}",
+            gateway_metric_trial("the phones' adapter", "<index>")
+        );
+    };
+    let n = target.index;
+    let alias = &target.name;
+    // The competitors: other connected adapters with IPv4 that have a route holding the group.
+    let rivals: Vec<(&Interface, u8, u32, u32)> = facts
+        .interfaces
+        .iter()
+        .filter(|i| i.index != n && i.flags.running && !i.flags.loopback && !i.ipv4.is_empty())
+        .filter_map(|i| {
+            let (prefix, route_metric) = group_route_on(facts, group, i)?;
+            Some((i, prefix, effective_metric(route_metric, i.metric), route_metric))
+        })
+        .collect();
+    let best_rival = rivals
+        .iter()
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
+        .map(|&(i, prefix, effective, route)| (i, prefix, effective, route));
+    let mut fix = format!("Make \"{alias}\" (interface index {n}) win Windows' route lookup for {group}");
+    match best_rival {
+        Some((rival, prefix, effective, route_metric)) => {
+            let _ = write!(
+                fix,
+                ": now \"{}\" (index {}) ranks first with a /{prefix} route",
+                rival.name, rival.index
+            );
+            let _ = match rival.metric {
+                Some(metric) => write!(
+                    fix,
+                    " and effective metric {effective} (route metric {route_metric} + interface metric {metric})."
+                ),
+                // Without its interface metric the sum is unknown: say so rather than print the route's alone.
+                None => write!(fix, " (route metric {route_metric}; its interface metric was not read)."),
+            };
+        }
+        None => fix.push('.'),
+    }
+    let own_route = group_route_on(facts, group, target);
+    let route_fix = format!(
+        "`New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex {n} -RouteMetric 1 -PolicyStore PersistentStore` \
+         (kept across reboots and applied at the next boot; the same with `-PolicyStore ActiveStore` applies it now)"
+    );
+    let _ = write!(fix, " Add a persistent multicast route on it: {route_fix}");
+    if let Some(metric) = target.metric {
+        let _ = write!(fix, "; its effective metric becomes {}", effective_metric(1, Some(metric)));
+        if let Some((rival, _, effective, _)) = best_rival
+            && rival.metric.is_some()
+            && effective_metric(1, Some(metric)) >= effective
+        {
+            let _ = write!(fix, ", still not below {effective}: lower its interface metric as well");
+        }
+    }
+    fix.push('.');
+    // The interface-metric alternative: room below the best rival with the target's own group route —
+    // computable only when both interface metrics were read.
+    let metrics_known =
+        target.metric.is_some() && best_rival.is_none_or(|(rival, ..)| rival.metric.is_some());
+    match (metrics_known, own_route, best_rival) {
+        (true, Some((own_prefix, own_route_metric)), Some((rival, prefix, effective, _)))
+            if own_prefix >= prefix =>
+        {
+            let room = effective.saturating_sub(own_route_metric);
+            if room > 1 {
+                let wanted = room - 1;
+                let _ = write!(
+                    fix,
+                    " Or lower its interface metric: `Set-NetIPInterface -InterfaceIndex {n} -AddressFamily IPv4 -InterfaceMetric {wanted}` \
+                     ({own_route_metric} + {wanted} < {effective}; this turns its automatic metric off)."
+                );
+            } else {
+                let _ = write!(
+                    fix,
+                    " Its interface metric cannot go low enough on its own: raise \"{}\"'s instead \
+                     (`Set-NetIPInterface -InterfaceIndex {} -AddressFamily IPv4 -InterfaceMetric <higher>`).",
+                    rival.name, rival.index
+                );
+            }
+        }
+        (false, _, _) => {
+            let _ = write!(
+                fix,
+                " Or lower its interface metric below the others' (`Get-NetIPInterface -AddressFamily IPv4` shows them; \
+                 `Set-NetIPInterface -InterfaceIndex {n} -AddressFamily IPv4 -InterfaceMetric <lower>`)."
+            );
+        }
+        _ => {}
+    }
+    let _ = write!(
+        fix,
+        " Then restart the PBX service (`Restart-Service <PBX service>`) or reboot: a running PBX keeps the adapter it \
+         joined on. Confirm with `netsh interface ipv4 show joins` that {group} is listed under \"{alias}\". {}",
+        gateway_metric_trial(&format!("\"{alias}\""), &n.to_string())
+    );
+    fix
+}
+
+/// The vendor's fallback: try the adapter's gateway metric at 1, 10, 12, 15 and 20, rebooting after each.
+fn gateway_metric_trial(adapter: &str, index: &str) -> String {
+    format!(
+        "If the PBX still joins elsewhere: set the Default Gateway Metric of {adapter} (IPv4 properties → Advanced, or \
+         `Set-NetRoute -InterfaceIndex {index} -DestinationPrefix 0.0.0.0/0 -RouteMetric <value>`) to 1, then 10, 12, 15 and \
+         20, rebooting and checking `netsh interface ipv4 show joins` after each."
+    )
+}
+
+/// A PowerShell string literal: single quotes take everything literally but a quote, which doubles.
+fn powershell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
 /// Turning an adapter off.
 #[must_use]
 pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
@@ -59,7 +196,9 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
         OsFamily::Linux => format!(
             "`sudo ip link set {interface} down` (NetworkManager: `nmcli device disconnect {interface}`; Wi-Fi: `nmcli radio wifi off`)"
         ),
-        OsFamily::Windows => format!("`Disable-NetAdapter -Name \"{interface}\" -Confirm:$false`"),
+        OsFamily::Windows => {
+            format!("`Disable-NetAdapter -Name {} -Confirm:$false`", powershell_quote(interface))
+        }
         // The service, not the BSD device, is what macOS keeps disabled across reboots; the hardware
         // port list names the service's port for each device.
         OsFamily::Macos => format!(

@@ -306,6 +306,7 @@ fn route(cidr: &str, interface: &str) -> crate::facts::Route {
         interface: Some(interface.into()),
         interface_index: None,
         metric: 0,
+        effective_metric: None,
         table: "main".into(),
         route_type: crate::facts::RouteType::Unicast,
         source: None,
@@ -817,4 +818,130 @@ fn a_ruleset_too_large_to_judge_whole_warns_instead_of_passing() {
     let check = check_of(&snapshot, multicast::HOST_FIREWALL);
     assert_eq!(check.status, Warn);
     assert!(check.summary.contains("too large to judge whole"), "{}", check.summary);
+}
+
+fn remedy_of(snapshot: &Snapshot, id: &str) -> String {
+    evaluate(snapshot)
+        .iter()
+        .flat_map(|r| r.checks.clone())
+        .find(|c| c.id == id)
+        .unwrap()
+        .remedy
+        .unwrap_or_default()
+}
+
+#[test]
+fn windows_wrong_nic_fix_is_computed_from_the_metrics_read() {
+    use super::fixtures::windows_wrong_nic;
+    let snapshot = windows_wrong_nic();
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
+    assert_eq!(status_of(&snapshot, membership::GROUP_ROUTE), Warn);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    // Wi-Fi wins with 256 + 15; a route with metric 1 on Ethernet 2 makes 1 + 25; an interface metric of
+    // 14 makes 256 + 14 < 271.
+    for expected in [
+        "now \"Wi-Fi\" (index 17) ranks first with a /4 route and effective metric 271",
+        "`New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex 12 -RouteMetric 1 -PolicyStore PersistentStore`",
+        "its effective metric becomes 26.",
+        "`Set-NetIPInterface -InterfaceIndex 12 -AddressFamily IPv4 -InterfaceMetric 14`",
+        "restart the PBX service",
+        "`netsh interface ipv4 show joins`",
+        "to 1, then 10, 12, 15 and 20",
+    ] {
+        assert!(fix.contains(expected), "missing {expected:?} in {fix}");
+    }
+    assert!(!fix.contains("sudo"), "{fix}");
+    let adapters = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(adapters.contains("`Disable-NetAdapter -Name 'Wi-Fi' -Confirm:$false`"), "{adapters}");
+}
+
+#[test]
+fn windows_fix_when_the_interface_metric_has_no_room() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.interfaces[2].metric = Some(1);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("effective metric 257"), "{fix}");
+    assert!(fix.contains("cannot go low enough on its own: raise \"Wi-Fi\"'s instead"), "{fix}");
+    // The route fix still wins: 1 + 25 < 257.
+    assert!(fix.contains("its effective metric becomes 26."), "{fix}");
+}
+
+#[test]
+fn windows_fix_without_metrics_asks_for_them() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    for interface in &mut snapshot.facts.interfaces {
+        interface.metric = None;
+    }
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("-InterfaceIndex 12 -RouteMetric 1"), "{fix}");
+    assert!(fix.contains("`Get-NetIPInterface -AddressFamily IPv4` shows them"), "{fix}");
+}
+
+#[test]
+fn windows_never_offers_to_disable_what_the_pnp_adapter_rides_on() {
+    use super::fixtures::windows_hyperv_external;
+    let snapshot = windows_hyperv_external();
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Pass);
+    assert_eq!(status_of(&snapshot, membership::OTHER_ADAPTERS), Warn);
+    let fix = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(fix.contains("-Name 'Wi-Fi'") && fix.contains("-Name 'vEthernet (WSL)'"), "{fix}");
+    assert!(!fix.contains("-Name 'Ethernet'") && !fix.contains("'vEthernet (External)'"), "{fix}");
+}
+
+#[test]
+fn unreadable_memberships_are_skip_never_not_joined() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.memberships.clear();
+    snapshot.facts.memberships_unreadable = Some("GetMulticastIpAddressTable: not supported".into());
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Skip);
+    let summary = evaluate(&snapshot)[0].checks[0].summary.clone();
+    assert!(
+        summary.contains("could not be read") && !summary.contains("No interface has joined"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn powershell_names_are_quoted_literally() {
+    assert_eq!(
+        remedy::disable_adapter(OsFamily::Windows, "Bob's $Wi-Fi"),
+        "`Disable-NetAdapter -Name 'Bob''s $Wi-Fi' -Confirm:$false`"
+    );
+}
+
+#[test]
+fn a_pbx_that_names_the_wrong_interface_itself_is_told_to_bind_the_right_one() {
+    let mut snapshot = healthy();
+    let wlan0 = super::fixtures::interface(3, "wlan0", crate::facts::InterfaceKind::Wifi, "203.0.113.55/24");
+    snapshot.facts.interfaces.push(wlan0);
+    snapshot.facts.memberships[0].interface = "wlan0".into();
+    // The group's route already leaves by eth0: no route change would move the PBX.
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("so the PBX chose wlan0 itself") && fix.contains("eth0 (198.51.100.10)"), "{fix}");
+    assert!(!fix.contains("ip route add"), "{fix}");
+}
+
+#[test]
+fn windows_fix_never_prints_a_sum_it_could_not_compute() {
+    use super::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.interfaces[2].metric = None;
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("(route metric 256; its interface metric was not read)"), "{fix}");
+    assert!(!fix.contains("effective metric 256"), "{fix}");
+    assert!(fix.contains("`Get-NetIPInterface -AddressFamily IPv4` shows them"), "{fix}");
+    // Its own effective metric with the new route is known: 1 + 25.
+    assert!(fix.contains("its effective metric becomes 26."), "{fix}");
+}
+
+#[test]
+fn an_unread_windows_firewall_is_skip_not_pass() {
+    let snapshot = super::fixtures::windows_wrong_nic();
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Skip);
+    // The same empty facts on Linux mean no firewall tool is installed.
+    assert_eq!(status_of(&healthy(), multicast::HOST_FIREWALL), Pass);
 }

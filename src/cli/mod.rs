@@ -49,8 +49,8 @@ pub struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// The interface that faces the phones (default: chosen from the phones' subnet or the OS's route
-    /// for the group).
+    /// The interface that faces the phones, by name (on Windows the alias, e.g. "Ethernet 2"), index or
+    /// adapter GUID (default: chosen from the phones' subnet or the OS's route for the group).
     #[arg(short = 'i', long, global = true, value_name = "NAME")]
     pub interface: Option<String>,
 

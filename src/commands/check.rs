@@ -27,13 +27,12 @@ use crate::report::stream::Progress;
 /// `--interface` is unknown.
 pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let facts = gather(cli, Scope::ALL)?;
-    super::require_interface(&facts, cli.global.interface.as_deref())?;
+    let named = super::require_interface(&facts, cli.global.interface.as_deref())?;
     refuse_own_addresses(&facts, args)?;
     let peer = args.peer.map(|p| p.with_default_port(cli.global.port));
     let mut hints: Vec<IpAddr> = args.phone.iter().copied().map(IpAddr::V4).collect();
     hints.extend(peer.map(|p| IpAddr::V4(*p.ip())));
-    let (pnp_interface, interface_rule) =
-        checks::choose_interface(&facts, cli.global.interface.as_deref(), &hints);
+    let (pnp_interface, interface_rule) = checks::choose_interface(&facts, named.as_deref(), &hints);
     let interface = pnp_interface.as_deref().and_then(|name| facts.interface(name));
     let mut envelope = envelope(ReportDocument::SCHEMA);
 

@@ -15,13 +15,13 @@ pub fn run(cli: &Cli, _args: &InterfacesArgs) -> Result<Outcome> {
     let scope =
         Scope { routes: true, group_route: true, memberships: false, listeners: false, firewall: false };
     let facts = gather(cli, scope)?;
-    let wanted = cli.global.interface.as_deref();
-    require_interface(&facts, wanted)?;
+    // `-i` may name the adapter by alias, index or GUID: the document keeps the one it names.
+    let wanted = require_interface(&facts, cli.global.interface.as_deref())?;
     let mut document = InterfacesDocument::new(
         envelope(InterfacesDocument::SCHEMA),
         cli.global.group,
         facts,
-        wanted,
+        wanted.as_deref(),
         cli.global.verbose > 0,
     );
     document.quiet = cli.global.quiet;

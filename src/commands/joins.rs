@@ -16,10 +16,19 @@ pub fn run(cli: &Cli, args: &JoinsArgs) -> Result<Outcome> {
     let scope =
         Scope { routes: false, group_route: true, memberships: true, listeners: true, firewall: false };
     let facts = gather(cli, scope)?;
-    let wanted = cli.global.interface.as_deref();
-    require_interface(&facts, wanted)?;
-    let mut document =
-        JoinsDocument::new(envelope(JoinsDocument::SCHEMA), cli.global.group, facts, wanted, args.all);
+    // Without memberships there is no answer to give: saying "not joined" would be a guess.
+    if let Some(reason) = &facts.memberships_unreadable {
+        anyhow::bail!("cannot read the group memberships: {reason}");
+    }
+    // `-i` may name the adapter by alias, index or GUID: the document keeps the one it names.
+    let wanted = require_interface(&facts, cli.global.interface.as_deref())?;
+    let mut document = JoinsDocument::new(
+        envelope(JoinsDocument::SCHEMA),
+        cli.global.group,
+        facts,
+        wanted.as_deref(),
+        args.all,
+    );
     document.quiet = cli.global.quiet;
     document.verbose = cli.global.verbose > 0;
     let code = exit_code(Answer::Found(document.joined), false, false, cli.global.output_format());

@@ -90,12 +90,13 @@ fn invocation(args: impl Iterator<Item = String>) -> String {
     words.join(" ")
 }
 
-/// Checks that `--interface`, when given, names an interface of this host.
-fn require_interface(facts: &crate::facts::HostFacts, wanted: Option<&str>) -> Result<()> {
+/// Resolves `--interface`, when given, to the name of an interface of this host: `-i` takes the name
+/// (the alias on Windows), the adapter GUID or the index, and everything after this works with the name.
+fn require_interface(facts: &crate::facts::HostFacts, wanted: Option<&str>) -> Result<Option<String>> {
     if wanted.is_some() {
-        crate::observe::observing_interface(facts, wanted)?;
+        return Ok(Some(crate::observe::observing_interface(facts, wanted)?.name.clone()));
     }
-    Ok(())
+    Ok(None)
 }
 
 #[cfg(test)]

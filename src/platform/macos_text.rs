@@ -315,6 +315,7 @@ fn blank_interface(entry: &IfaddrsEntry) -> (Interface, MacLink) {
     let interface = Interface {
         name: entry.name.clone(),
         index: 0,
+        id: None,
         kind: InterfaceKind::Other,
         kind_detail: None,
         description: None,
@@ -330,6 +331,7 @@ fn blank_interface(entry: &IfaddrsEntry) -> (Interface, MacLink) {
         ipv6: Vec::new(),
         // macOS ranks adapters by the order of their network services, not by a metric.
         metric: None,
+        metric_automatic: None,
     };
     let link = MacLink {
         name: entry.name.clone(),

@@ -15,6 +15,7 @@
 //! ```
 
 pub mod classify;
+pub mod iphelper;
 pub mod macos_text;
 pub mod privilege;
 pub mod procfs;
@@ -25,14 +26,22 @@ mod linux;
 #[cfg(target_os = "linux")]
 use linux as os;
 
+// The Windows module calls the OS's C API; its `unsafe` stays in small functions that each say why
+// they are sound, as `net::sys` does.
+#[cfg(windows)]
+#[allow(unsafe_code)]
+mod windows;
+#[cfg(windows)]
+use windows as os;
+
 #[cfg(target_os = "macos")]
 mod macos;
 #[cfg(target_os = "macos")]
 use macos as os;
 
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 mod unsupported;
-#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+#[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
 use unsupported as os;
 
 use std::io;

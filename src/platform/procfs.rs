@@ -51,6 +51,12 @@ pub struct GroupRow {
     pub users: u32,
 }
 
+impl From<GroupRow> for crate::facts::Membership {
+    fn from(row: GroupRow) -> Self {
+        Self { interface: row.device, interface_index: row.index, group: row.group, users: Some(row.users) }
+    }
+}
+
 /// One UDP socket.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UdpRow {

@@ -86,6 +86,15 @@ impl InterfacesDocument {
             .collect()
     }
 
+    /// The interface metric, marked `auto` where Windows computes it from the link speed.
+    fn metric(interface: &Interface) -> String {
+        match (interface.metric, interface.metric_automatic) {
+            (Some(metric), Some(true)) => format!("{metric} auto"),
+            (Some(metric), _) => metric.to_string(),
+            (None, _) => "-".into(),
+        }
+    }
+
     fn route_line(route: &Route) -> String {
         let mut line = route.destination.to_string();
         if let Some(gateway) = route.gateway {
@@ -95,6 +104,10 @@ impl InterfacesDocument {
             let _ = write!(line, " dev {interface}");
         }
         let _ = write!(line, " metric {}", route.metric);
+        // Windows ranks by route plus interface metric: show the sum `route print` shows.
+        if let Some(effective) = route.effective_metric {
+            let _ = write!(line, " (effective {effective})");
+        }
         if route.table != "main" {
             let _ = write!(line, " table {}", route.table);
         }
@@ -171,7 +184,7 @@ impl Document for InterfacesDocument {
                 Self::kind(interface).into(),
                 Cell::styled(Self::flags(interface), if up { GOOD } else { DIM }),
                 interface.mtu.map_or_else(|| "-".into(), |m| m.to_string()).into(),
-                interface.metric.map_or_else(|| "-".into(), |m| m.to_string()).into(),
+                Self::metric(interface).into(),
                 interface.mac.clone().unwrap_or_else(|| "-".into()).into(),
                 self.addresses(interface).join(" ").into(),
             ]);
@@ -211,7 +224,7 @@ impl Document for InterfacesDocument {
                     Self::kind(i),
                     Self::flags(i),
                     i.mtu.map_or_else(|| "-".into(), |m| m.to_string()),
-                    i.metric.map_or_else(|| "-".into(), |m| m.to_string()),
+                    Self::metric(i),
                     i.mac.clone().unwrap_or_else(|| "-".into()),
                     self.addresses(i).join(" "),
                 ]
@@ -243,5 +256,26 @@ impl Document for InterfacesDocument {
             );
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::windows_wrong_nic;
+
+    #[test]
+    fn windows_metrics_show_auto_and_the_effective_sum() {
+        let mut facts = windows_wrong_nic().facts;
+        crate::platform::iphelper::fill_effective_metrics(&mut facts.routes, &facts.interfaces);
+        assert_eq!(InterfacesDocument::metric(&facts.interfaces[1]), "25 auto");
+        facts.interfaces[1].metric_automatic = Some(false);
+        assert_eq!(InterfacesDocument::metric(&facts.interfaces[1]), "25");
+        let wifi_group_route =
+            facts.routes.iter().find(|r| r.interface_index == Some(17) && r.destination.prefix_len == 4);
+        assert_eq!(
+            InterfacesDocument::route_line(wifi_group_route.unwrap()),
+            "224.0.0.0/4 dev Wi-Fi metric 256 (effective 271)"
+        );
     }
 }

@@ -133,6 +133,7 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<(Vec<Interface>, Vec<Stacke
             let own = addresses.iter().filter(|(index, _)| *index == link.index).map(|(_, net)| *net);
             Interface {
                 index: link.index,
+                id: None,
                 kind,
                 kind_detail,
                 description: None,
@@ -151,6 +152,7 @@ fn interfaces(notes: &mut Vec<GatherNote>) -> Result<(Vec<Interface>, Vec<Stacke
                 ipv4: own.clone().filter(|net| net.addr.is_ipv4()).collect(),
                 ipv6: own.filter(|net| net.addr.is_ipv6()).collect(),
                 metric: None,
+                metric_automatic: None,
                 name: link.name,
             }
         })
@@ -239,6 +241,7 @@ fn routes(names: &HashMap<u32, String>, notes: &mut Vec<GatherNote>) -> Result<V
                     interface_index: index_of.get(row.device.as_str()).copied(),
                     interface: Some(row.device),
                     metric: row.metric,
+                    effective_metric: None,
                     table: "main".into(),
                     route_type: RouteType::Unicast,
                     source: None,
@@ -284,15 +287,7 @@ fn memberships(notes: &mut Vec<GatherNote>) -> Result<Vec<Membership>, GatherErr
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
         Err(source) => return Err(GatherError::Unreadable { path: "/proc/net/igmp6".into(), source }),
     }
-    Ok(rows
-        .into_iter()
-        .map(|row| Membership {
-            interface: row.device,
-            interface_index: row.index,
-            group: row.group,
-            users: Some(row.users),
-        })
-        .collect())
+    Ok(rows.into_iter().map(Membership::from).collect())
 }
 
 fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Result<Vec<Listener>, GatherError> {

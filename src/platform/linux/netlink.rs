@@ -234,6 +234,7 @@ fn convert_route(route: &RouteMessage, names: &HashMap<u32, String>) -> Option<R
         interface: interface_index.and_then(|index| names.get(&index).cloned()),
         interface_index,
         metric,
+        effective_metric: None,
         table: table_name(table),
         route_type: route_type(route.header.kind),
         source,

@@ -147,6 +147,7 @@ fn routes(index_of: &HashMap<String, u32>, notes: &mut Vec<GatherNote>) -> Vec<R
             interface_index: index_of.get(&row.interface).copied(),
             interface: Some(row.interface),
             metric: 0,
+            effective_metric: None,
             table: "main".into(),
             source: None,
         })

@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Builds mcready for x86_64-pc-windows-gnu and runs it under wine 8 inside a network namespace of its
+# own: the unit and integration test binaries, then `mcready.exe interfaces --json`, `joins --json` and
+# `check --no-probe --json`, whose output must show the namespace's adapters. See docs/testing.md
+# ("Windows under wine") and ../shared/cross-build.md.
+#
+#   scripts/wine-test.sh              # build, test, run mcready.exe
+#   scripts/wine-test.sh --no-tests   # only build and run mcready.exe
+#
+# Needs root (ip netns), and the Debian packages rustc-web, cargo-web, rust-web-src,
+# gcc-mingw-w64-x86-64, wine and wine64. Nothing leaves the namespace: it has lo and a veth pair whose
+# both ends stay inside it, and mcready.exe never runs outside it.
+#
+# Guards against a false green: wine's crash debugger is off (a crash would otherwise end the process
+# with status 0), and every test binary cargo starts must print its `test result:` line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+run_tests=1
+[ "${1:-}" = "--no-tests" ] && run_tests=0
+
+target=x86_64-pc-windows-gnu
+parent=$(cd .. && pwd)
+export RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1
+export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc
+export CARGO_TARGET_DIR="${CROSS_TARGET_DIR:-$parent/cross-target}"
+# Anything that changes std's fingerprint rebuilds it (~60 s): keep RUSTFLAGS out of it.
+unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
+work="${WINE_WORK_DIR:-$parent/wine-work}"
+export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
+ns="mcready-wine-$$"
+log="$work/test.log"
+
+for tool in /usr/bin/cargo /usr/bin/rustc x86_64-w64-mingw32-gcc wine wineboot wineserver ip python3; do
+  command -v "$tool" >/dev/null || { echo "wine-test: $tool missing (see docs/testing.md)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "wine-test: needs root for its network namespace" >&2; exit 1; }
+mkdir -p "$work"
+start=$SECONDS
+
+# 1. Build. The tests are built before any wine process starts, so a build error is a build error.
+echo "wine-test: building for $target" >&2
+/usr/bin/cargo build --quiet -Zbuild-std --target "$target"
+if [ "$run_tests" = 1 ]; then
+  /usr/bin/cargo test --quiet -Zbuild-std --target "$target" --lib --bins --tests --no-run
+fi
+exe="$CARGO_TARGET_DIR/$target/debug/mcready.exe"
+
+# 2. Rust ≥ 1.78's std imports ProcessPrng from bcryptprimitives.dll, which wine 8 lacks: every .exe
+# would fail with c0000135. A stand-in that asks BCryptGenRandom for the same bytes.
+dll="$work/bcryptprimitives.dll"
+if [ ! -f "$dll" ]; then
+  cat >"$work/bcryptprimitives.c" <<'EOF'
+#include <windows.h>
+#include <bcrypt.h>
+/* ProcessPrng as Rust's std calls it: fill the buffer with random bytes; always TRUE on Windows. */
+BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
+  while (len > 0) {
+    ULONG chunk = len > 0x40000000 ? 0x40000000 : (ULONG)len;
+    if (BCryptGenRandom(NULL, data, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return FALSE;
+    data += chunk;
+    len -= chunk;
+  }
+  return TRUE;
+}
+EOF
+  printf 'LIBRARY bcryptprimitives\nEXPORTS\n  ProcessPrng\n' >"$work/bcryptprimitives.def"
+  x86_64-w64-mingw32-gcc -O2 -shared -o "$dll" "$work/bcryptprimitives.c" "$work/bcryptprimitives.def" -lbcrypt
+fi
+
+# 3. The namespace: lo, and a veth pair with both ends inside — pbx0 is the PBX's LAN adapter,
+# phones0 stands for the phones' side. The group's route leaves by pbx0.
+cleanup() {
+  WINEPREFIX="$WINEPREFIX" ip netns exec "$ns" wineserver -k 2>/dev/null || true
+  ip netns del "$ns" 2>/dev/null || true
+}
+trap cleanup EXIT
+ip netns add "$ns"
+ip -n "$ns" link set lo up multicast on
+ip -n "$ns" link add pbx0 type veth peer name phones0
+ip -n "$ns" addr add 198.51.100.10/24 dev pbx0
+ip -n "$ns" addr add 198.51.100.20/24 dev phones0
+ip -n "$ns" link set pbx0 up multicast on
+ip -n "$ns" link set phones0 up multicast on
+ip -n "$ns" route add 224.0.0.0/4 dev pbx0
+in_ns=(ip netns exec "$ns")
+
+# 4. The prefix, booted inside the namespace (wine's network service sees the namespace it starts in).
+if [ ! -f "$WINEPREFIX/system.reg" ]; then
+  echo "wine-test: creating the wine prefix in $WINEPREFIX" >&2
+  "${in_ns[@]}" wineboot --init >/dev/null 2>&1
+fi
+cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+# Crash debugger off: a crashing test binary must fail, not exit 0 after winedbg.
+"${in_ns[@]}" wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
+  /v Debugger /d '' /f >/dev/null 2>&1
+"${in_ns[@]}" wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
+  /v Auto /d 0 /f >/dev/null 2>&1
+
+status=0
+
+# 5. The test binaries, each through wine in the namespace.
+if [ "$run_tests" = 1 ]; then
+  echo "wine-test: running the tests under wine" >&2
+  # The runner goes in --config, not CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER: assert_cmd reads that
+  # variable inside the test process (a Windows process here) and would try to start `ip` from wine.
+  set +e
+  timeout 1200 /usr/bin/cargo test -Zbuild-std --target "$target" --lib --bins --tests --no-fail-fast \
+    --config "target.$target.runner = ['ip', 'netns', 'exec', '$ns', 'wine']" >"$log" 2>&1
+  test_status=$?
+  set -e
+  binaries=$(grep -c '^ *Running ' "$log" || true)
+  results=$(grep -c '^test result: ' "$log" || true)
+  grep -E '^ *Running |^test result: |^test .* FAILED$' "$log" >&2 || true
+  if [ "$test_status" != 0 ]; then
+    echo "wine-test: cargo test failed (status $test_status); full log: $log" >&2
+    status=1
+  fi
+  if [ "$binaries" = 0 ] || [ "$binaries" != "$results" ]; then
+    echo "wine-test: $binaries test binaries ran but $results printed a result line (a crash?): $log" >&2
+    status=1
+  fi
+fi
+
+# 6. mcready.exe itself, with the lab's stand-in PBX (a Linux process in the namespace): joined on pbx0,
+# the namespace's adapters with their addresses, the join, and a full check report; then, with the
+# group routed by phones0 and the PBX joining with INADDR_ANY, a failing check whose fix is Windows
+# commands.
+run_mcready() { # FILE-TAG ARGS…: run mcready.exe in the namespace, output to $work/TAG.json
+  local out="$work/$1.json" code
+  shift
+  set +e
+  "${in_ns[@]}" wine "$exe" "$@" >"$out" 2>"$out.err"
+  code=$?
+  set -e
+  echo "wine-test: mcready.exe $* exited $code ($out)" >&2
+  # Exit 2 means "could not run": a failure here. check may say 1 (not ready). Every output must be
+  # JSON (checked below): an abort leaves it empty.
+  if [ "$code" -gt 1 ]; then
+    sed 's/^/  /' "$out.err" >&2
+    status=1
+  fi
+}
+pbx=
+trap 'if [ -n "$pbx" ]; then kill "$pbx" 2>/dev/null || true; fi; cleanup' EXIT
+start_pbx() {
+  if [ -n "$pbx" ]; then
+    kill "$pbx" 2>/dev/null || true
+    wait "$pbx" 2>/dev/null || true
+  fi
+  "${in_ns[@]}" python3 tests/fixtures/lab/pbx.py "$@" >/dev/null 2>&1 &
+  pbx=$!
+  sleep 0.5
+}
+echo "wine-test: mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&2
+start_pbx 198.51.100.10
+run_mcready interfaces interfaces --json
+run_mcready joins joins --json
+run_mcready check check --no-probe --json
+run_mcready interfaces-by-alias interfaces --json -i PBX0
+echo "wine-test: the group routed by phones0, where the stand-in PBX's INADDR_ANY join lands" >&2
+ip -n "$ns" route replace 224.0.0.0/4 dev phones0
+start_pbx 198.51.100.10 --any
+run_mcready check-wrong-nic check --no-probe --json -i pbx0
+python3 - "$work" <<'EOF' || status=1
+import json, sys
+work = sys.argv[1]
+def doc(tag):
+    return json.load(open(f"{work}/{tag}.json"))
+interfaces = doc("interfaces")
+by_name = {i["name"]: i for i in interfaces["interfaces"]}
+for name, address in [("pbx0", "198.51.100.10/24"), ("phones0", "198.51.100.20/24")]:
+    assert name in by_name, f"{name} missing from interfaces: {sorted(by_name)}"
+    assert address in by_name[name]["ipv4"], f"{name}: {by_name[name]['ipv4']}"
+assert interfaces["host"]["os"] == "windows", interfaces["host"]
+for i in interfaces["interfaces"]:
+    print(f"  {i['index']:>3} {i['name']:<10} {i['kind']:<9} {' '.join(i['ipv4'] + i['ipv6'])}", file=sys.stderr)
+route = interfaces["group_route"]
+print(f"  group route: {route and route['interface']} ({route and route['method']})", file=sys.stderr)
+joins = doc("joins")
+assert joins["schema"] == "mcready.joins/v1", joins
+assert "pbx0" in joins["joined_on"], joins["joined_on"]
+print(f"  joins: joined on {joins['joined_on']}; notes: {[n['message'][:60] for n in joins['notes']]}", file=sys.stderr)
+report = doc("check")
+assert report["schema"] == "mcready.report/v1", report.get("schema")
+print(f"  check: verdict {report['verdict']}", file=sys.stderr)
+# -i takes the name in any case (Windows aliases are case-insensitive), the index or the GUID.
+only = doc("interfaces-by-alias")
+assert [i["name"] for i in only["interfaces"]] == ["pbx0"], only["interfaces"]
+wrong = doc("check-wrong-nic")
+first = wrong["requirements"][0]["checks"][0]
+assert first["id"] == "membership.on-pnp-interface" and first["status"] == "fail", first
+assert "New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex" in first["remedy"], first["remedy"]
+assert "netsh interface ipv4 show joins" in first["remedy"], first["remedy"]
+print(f"  check, group routed by phones0: {wrong['verdict']}; {first['summary']}", file=sys.stderr)
+print(f"    fix: {first['remedy'][:150]}…", file=sys.stderr)
+EOF
+
+echo "wine-test: $([ "$status" = 0 ] && echo ok || echo FAILED) ($((SECONDS - start)) s)" >&2
+exit "$status"
