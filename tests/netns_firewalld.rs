@@ -9,7 +9,10 @@
 
 mod common;
 
-use common::{Lab, NFT, PYTHON3, Program, check_field, mcready_bin, stdout};
+use common::{
+    Lab, NFT, PYTHON3, Program, check_field, in_private_mounts, marked_reports, mcready_bin,
+    pbx_with_lab_pbx, private_overlays, stdout,
+};
 
 const FIREWALLD: Program = Program { name: "firewalld", package: "firewalld" };
 const DBUS: Program = Program { name: "dbus-daemon", package: "dbus" };
@@ -18,26 +21,14 @@ const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
 #[test]
 fn the_printed_firewalld_fixes_turn_the_firewall_checks_green() {
     let Some(mut lab) = Lab::with("firewalld_fix", &[FIREWALLD, DBUS, UNSHARE, NFT, PYTHON3]) else { return };
-    let pbx = lab.host("pbx");
-    let phone = lab.host("phone");
-    lab.veth(&pbx, "eth0", &phone, "eth0");
-    lab.addr(&pbx, "eth0", "198.51.100.10/24");
-    lab.addr(&phone, "eth0", "198.51.100.20/24");
-    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    lab.start_pbx(&pbx, "198.51.100.10", "");
+    let (pbx, _phone) = pbx_with_lab_pbx(&mut lab);
     let mcready = mcready_bin();
     let mcready = mcready.display();
     let run_check =
         format!("echo @@REPORT@@; {mcready} check --json --no-probe --phone 198.51.100.20 || true");
-    let script = format!(
-        r#"set -eu
-scratch=$(mktemp -d)
-mount -t tmpfs tmpfs "$scratch"
-for dir in etc var run; do
-  mkdir -p "$scratch/$dir/upper" "$scratch/$dir/work"
-  mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$scratch/$dir/upper,workdir=$scratch/$dir/work" "/$dir"
-done
-mkdir -p /run/dbus
+    let script = private_overlays(&["etc", "var", "run"])
+        + &format!(
+            r#"mkdir -p /run/dbus
 dbus-daemon --system --fork
 firewalld --nofork --nopid > "$scratch/firewalld.log" 2>&1 &
 for i in $(seq 1 200); do firewall-cmd --state >/dev/null 2>&1 && break; sleep 0.1; done
@@ -47,11 +38,8 @@ while IFS= read -r fix; do echo "@@FIX@@ $fix"; eval "$fix" >/dev/null; done < "
 {run_check}
 kill %1 2>/dev/null || true
 "#
-    );
-    let out = lab.sh(
-        &pbx,
-        &format!("unshare --mount --propagation private bash -c '{}'", script.replace('\'', "'\\''")),
-    );
+        );
+    let out = in_private_mounts(&lab, &pbx, &script);
     let text = stdout(&out);
     assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
     let fixes: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("@@FIX@@ ")).collect();
@@ -60,14 +48,7 @@ kill %1 2>/dev/null || true
         "SIP is opened to the phones' subnet only: {fixes:?}"
     );
     assert!(fixes.iter().any(|f| f.contains("--reload")), "{fixes:?}");
-    let reports: Vec<serde_json::Value> = text
-        .split("@@REPORT@@")
-        .skip(1)
-        .map(|chunk| {
-            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<serde_json::Value>();
-            values.next().and_then(Result::ok).expect("a JSON report")
-        })
-        .collect();
+    let reports = marked_reports(&text);
     let [before, after] = <[serde_json::Value; 2]>::try_from(reports).expect("two reports");
     for id in ["multicast.host-firewall", "multicast.host-firewall-igmp"] {
         assert_eq!(check_field(&before, id, "status"), "fail", "{id} before: {before:#}");

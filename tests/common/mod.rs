@@ -459,6 +459,54 @@ impl Lab {
     }
 }
 
+/// A lab of two hosts on one link, the stand-in PBX running on the first: pbx (198.51.100.10/24,
+/// 224.0.0.0/4 by eth0) and phone (198.51.100.20/24). Returns (pbx, phone).
+pub fn pbx_with_lab_pbx(lab: &mut Lab) -> (String, String) {
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.veth(&pbx, "eth0", &phone, "eth0");
+    lab.addr(&pbx, "eth0", "198.51.100.10/24");
+    lab.addr(&phone, "eth0", "198.51.100.20/24");
+    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    lab.start_pbx(&pbx, "198.51.100.10", "");
+    (pbx, phone)
+}
+
+/// The start of a shell script that runs in a mount namespace of its own (`unshare --mount`): `/DIR`
+/// for each of `dirs` becomes an overlay on a private tmpfs (`$scratch`), so that a firewall manager's
+/// files (ufw, firewalld, D-Bus) change only there, never on the machine itself.
+#[must_use]
+pub fn private_overlays(dirs: &[&str]) -> String {
+    format!(
+        r#"set -eu
+scratch=$(mktemp -d)
+mount -t tmpfs tmpfs "$scratch"
+for dir in {}; do
+  mkdir -p "$scratch/$dir/upper" "$scratch/$dir/work"
+  mount -t overlay overlay -o "lowerdir=/$dir,upperdir=$scratch/$dir/upper,workdir=$scratch/$dir/work" "/$dir"
+done
+"#,
+        dirs.join(" ")
+    )
+}
+
+/// Runs `script` (which starts with [`private_overlays`]) in `ns` inside a mount namespace of its own.
+pub fn in_private_mounts(lab: &Lab, ns: &str, script: &str) -> Output {
+    lab.sh(ns, &format!("unshare --mount --propagation private bash -c '{}'", script.replace('\'', "'\\''")))
+}
+
+/// The `check --json` reports a script printed, each after a line `@@REPORT@@` (and anything the
+/// script printed after a report is left out).
+pub fn marked_reports(text: &str) -> Vec<serde_json::Value> {
+    text.split("@@REPORT@@")
+        .skip(1)
+        .map(|chunk| {
+            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<serde_json::Value>();
+            values.next().and_then(Result::ok).expect("a JSON report")
+        })
+        .collect()
+}
+
 /// The status of each requirement of a `check --json` report, in order.
 pub fn statuses(report: &serde_json::Value) -> Vec<String> {
     report["requirements"]
