@@ -499,16 +499,13 @@ mod tests {
     }
 
     fn run(wire: &FakeWire, timeout_ms: u64) -> ProbeReport {
-        exchange(
-            Endpoints { source: wire, contact: None },
-            wire,
-            &subscribe(),
-            &[],
-            &options(timeout_ms),
-            "eth0",
-            &|_| {},
-        )
-        .unwrap()
+        run_with(wire, &options(timeout_ms))
+    }
+
+    /// The exchange on `wire`, one socket for Via and Contact, no URL callback.
+    fn run_with(wire: &FakeWire, options: &ProbeOptions) -> ProbeReport {
+        exchange(Endpoints { source: wire, contact: None }, wire, &subscribe(), &[], options, "eth0", &|_| {})
+            .unwrap()
     }
 
     /// The lab PBX answering after 5 ms and a second server after 15 ms, both with a NOTIFY.
@@ -601,30 +598,12 @@ mod tests {
         let wire = two_servers();
         let mut options = options(2000);
         options.settle = crate::observe::checklist::CHECK_SETTLE;
-        let report = exchange(
-            Endpoints { source: &wire, contact: None },
-            &wire,
-            &subscribe(),
-            &[],
-            &options,
-            "eth0",
-            &|_| {},
-        )
-        .unwrap();
+        let report = run_with(&wire, &options);
         assert_eq!(report.answers.len(), 2, "a second server 10 ms after the first is caught");
         // 5 ms round trip: max(4 × 5 ms, 20 ms) = 20 ms after the first answer, then done.
         assert_eq!(report.waited_ms, Some(25.0));
         let lone = FakeWire::new(HERE.parse().unwrap(), Box::new(pbx(PBX, 60, true)) as Script);
-        let report = exchange(
-            Endpoints { source: &lone, contact: None },
-            &lone,
-            &subscribe(),
-            &[],
-            &options,
-            "eth0",
-            &|_| {},
-        )
-        .unwrap();
+        let report = run_with(&lone, &options);
         assert_eq!(report.waited_ms, Some(210.0), "a slow first answer: at most 150 ms more");
     }
 
