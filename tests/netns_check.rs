@@ -8,7 +8,9 @@
 
 mod common;
 
-use common::{Lab, NFT, PYTHON3, Program, SETPRIV, SIPP, check_field, json, statuses, stdout};
+use common::{
+    Lab, NFT, NO_QUERIER, PYTHON3, Program, QUERIER, SETPRIV, SIPP, check_field, json, statuses, stdout,
+};
 use serde_json::Value;
 
 struct Lan {
@@ -36,18 +38,6 @@ fn lan(test: &str, bridge_options: &[&str], programs: &[Program]) -> Option<Lan>
     lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     Some(Lan { lab, pbx, phone, switch })
 }
-
-const QUERIER: &[&str] = &[
-    "mcast_snooping",
-    "1",
-    "mcast_querier",
-    "1",
-    "mcast_query_interval",
-    "100",
-    "mcast_startup_query_interval",
-    "100",
-];
-const NO_QUERIER: &[&str] = &["mcast_snooping", "1", "mcast_querier", "0"];
 
 impl Lan {
     /// Starts the stand-in PBX on the PBX host and waits until it has joined.

@@ -7,22 +7,12 @@
 
 mod common;
 
-use common::{Lab, PYTHON3, SIPP, UNSHARE, check_field, json, statuses, stdout};
+use common::{
+    Lab, NO_QUERIER, PBX_SCRIPT, PYTHON3, QUERIER, SIPP, UNSHARE, check_field, json, statuses, stdout,
+};
 use serde_json::Value;
 
-const PBX_SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/lab/pbx.py");
 const SIPP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sipp");
-const QUERIER: &[&str] = &[
-    "mcast_snooping",
-    "1",
-    "mcast_querier",
-    "1",
-    "mcast_query_interval",
-    "100",
-    "mcast_startup_query_interval",
-    "100",
-];
-const NO_QUERIER: &[&str] = &["mcast_snooping", "1", "mcast_querier", "0"];
 
 struct Lan {
     lab: Lab,

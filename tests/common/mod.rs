@@ -332,6 +332,21 @@ pub struct Program {
 }
 
 pub const IP: Program = Program { name: "ip", package: "iproute2" };
+/// Bridge options for a switch that snoops IGMP and is the querier, querying every second so a lab
+/// test hears it quickly.
+pub const QUERIER: &[&str] = &[
+    "mcast_snooping",
+    "1",
+    "mcast_querier",
+    "1",
+    "mcast_query_interval",
+    "100",
+    "mcast_startup_query_interval",
+    "100",
+];
+/// Bridge options for a switch that snoops IGMP with no querier on the LAN.
+pub const NO_QUERIER: &[&str] = &["mcast_snooping", "1", "mcast_querier", "0"];
+
 /// The lab's stand-in PBX sockets and joins ([`Lab::join`], [`Lab::hold_udp_port`], `fixtures/*.py`).
 pub const PYTHON3: Program = Program { name: "python3", package: "python3" };
 /// A phone that boots: sends the PnP SUBSCRIBE of `fixtures/sipp/*.xml`.
