@@ -71,6 +71,8 @@ impl FirewallView {
             local: chosen.map(|(addr, _)| *addr),
             managers: firewall.managers.clone(),
             budget: 0,
+            local_subnet: chosen.map(|(addr, len)| (mask(*addr, *len), *len)),
+            programs: pnp_port_owners(snapshot),
         };
         Self { judgement: judge(&firewall.rulesets, &context), fix_context }
     }
@@ -108,6 +110,19 @@ impl FirewallView {
         }
         out
     }
+}
+
+/// The image names of the processes that own a socket on the PnP port (the PBX, as a rule).
+fn pnp_port_owners(snapshot: &Snapshot) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for listener in snapshot.facts.listeners.iter().filter(|l| l.local.port() == snapshot.port) {
+        for process in &listener.processes {
+            if process.name != "?" && !names.contains(&process.name) {
+                names.push(process.name.clone());
+            }
+        }
+    }
+    names
 }
 
 fn mask(addr: Ipv4Addr, len: u8) -> Ipv4Addr {
