@@ -867,6 +867,10 @@ fn judge_windows(firewall: &WindowsFirewall, flow: &Flow, context: &Context, jud
         None if !firewall.active_profiles.is_empty() => {
             firewall.active_profiles.iter().map(|p| Some(p.as_str())).collect()
         }
+        // The profiles in force not known either: the adapter's is one of those read.
+        None if !firewall.profiles.is_empty() => {
+            firewall.profiles.iter().map(|p| Some(p.name.as_str())).collect()
+        }
         None => vec![None],
     };
     let per_profile: Vec<Vec<FirewallFinding>> =

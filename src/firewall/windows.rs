@@ -90,6 +90,8 @@ pub struct PolicyRecord {
     pub rules: Vec<RuleRecord>,
     /// Rules that could not be read, and why (the rest were still read).
     pub unreadable_rules: Vec<String>,
+    /// Calls that failed without stopping the read (the profiles in force, the networks' categories).
+    pub notes: Vec<String>,
 }
 
 /// Profile names in a bitmask, in Windows' order; `0x7FFFFFFF` (all) names all three.
@@ -324,6 +326,9 @@ pub fn facts(
             ),
         });
     }
+    facts.notes.extend(
+        policy.notes.iter().map(|message| GatherNote { source: SOURCE.into(), message: message.clone() }),
+    );
     facts.sources.push(FirewallSource {
         tool: FirewallTool::WindowsFirewall,
         command: SOURCE.into(),

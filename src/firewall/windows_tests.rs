@@ -296,3 +296,18 @@ fn failed_read_is_a_failed_source_with_the_hresult() {
     assert_eq!(read.windows_profiles.len(), 3);
     assert_eq!(read.rulesets.len(), 1);
 }
+
+/// wine 8 answers `CurrentProfileTypes` with `E_NOTIMPL`: with neither the profiles in force nor the
+/// adapter's category, each profile read is a candidate.
+#[test]
+fn unknown_profiles_in_force_make_every_profile_a_candidate() {
+    let mut policy = host();
+    policy.networks.clear();
+    policy.current_profile_types = 0;
+    policy.notes.push("CurrentProfileTypes: HRESULT 0x80004001 (Not implemented.)".into());
+    let finding = judged_first(&policy, &context());
+    assert_eq!(finding.certainty, FindingCertainty::MayDrop);
+    assert_eq!(finding.depends_on, ["if Ethernet 2 is on a Public network"]);
+    let facts = windows::facts(Ok(policy), &adapters(), crate::facts::PNP_GROUP, 5060);
+    assert!(facts.notes.iter().any(|n| n.message.contains("0x80004001")));
+}

@@ -67,8 +67,10 @@ fn hresult(error: &windows::core::Error) -> String {
     }
 }
 
-/// Reads the policy, its rules and the network categories. `Err` says which call failed and its
-/// HRESULT when the policy itself cannot be read.
+/// Reads the policy, its rules and the network categories. `Err` names every call that failed, with
+/// its HRESULT, when the profiles or the rules cannot be read (the firewall cannot be judged then).
+/// The profiles in force and the networks' categories only refine the judgement: without them every
+/// profile is a candidate, and a note says why.
 pub fn read() -> Result<PolicyRecord, String> {
     let _com = ComScope::enter()?;
     // SAFETY: creating the firewall policy object by its documented class id; the interface is
@@ -76,32 +78,51 @@ pub fn read() -> Result<PolicyRecord, String> {
     let policy: INetFwPolicy2 =
         unsafe { CoCreateInstance(&NetFwPolicy2, None, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER) }
             .map_err(|e| format!("CoCreateInstance(NetFwPolicy2): {}", hresult(&e)))?;
+    let mut record = PolicyRecord::default();
+    let mut failed: Vec<String> = Vec::new();
     // SAFETY: a property read on a live interface.
-    let current_profile_types = unsafe { policy.CurrentProfileTypes() }
-        .map_err(|e| format!("CurrentProfileTypes: {}", hresult(&e)))?;
-    let mut record = PolicyRecord { current_profile_types, ..PolicyRecord::default() };
+    match unsafe { policy.CurrentProfileTypes() } {
+        Ok(mask) => record.current_profile_types = mask,
+        Err(e) => record.notes.push(format!("CurrentProfileTypes: {}", hresult(&e))),
+    }
     for (bit, name) in PROFILES {
         let profile = NET_FW_PROFILE_TYPE2(bit);
+        let mut fail =
+            |what: &str, e: &windows::core::Error| failed.push(format!("{what}({name}): {}", hresult(e)));
         // SAFETY (each call below): property reads on a live interface.
-        let enabled = unsafe { policy.get_FirewallEnabled(profile) }
-            .map_err(|e| format!("FirewallEnabled({name}): {}", hresult(&e)))?;
-        let inbound = unsafe { policy.get_DefaultInboundAction(profile) }
-            .map_err(|e| format!("DefaultInboundAction({name}): {}", hresult(&e)))?;
+        let enabled = unsafe { policy.get_FirewallEnabled(profile) }.map_err(|e| fail("FirewallEnabled", &e));
+        let inbound =
+            unsafe { policy.get_DefaultInboundAction(profile) }.map_err(|e| fail("DefaultInboundAction", &e));
         let outbound = unsafe { policy.get_DefaultOutboundAction(profile) }
-            .map_err(|e| format!("DefaultOutboundAction({name}): {}", hresult(&e)))?;
-        // Not every implementation keeps it (wine does not): unread is "not set", Windows' default.
-        let block_all = unsafe { policy.get_BlockAllInboundTraffic(profile) }.is_ok_and(truth);
-        record.profiles.push(ProfileRecord {
-            profile: bit,
-            firewall_enabled: truth(enabled),
-            default_inbound_action: inbound.0,
-            default_outbound_action: outbound.0,
-            block_all_inbound_traffic: block_all,
-        });
+            .map_err(|e| fail("DefaultOutboundAction", &e));
+        let block_all = match unsafe { policy.get_BlockAllInboundTraffic(profile) } {
+            Ok(value) => truth(value),
+            Err(e) => {
+                // Windows' default is off; say that it was not read.
+                record.notes.push(format!("BlockAllInboundTraffic({name}): {}", hresult(&e)));
+                false
+            }
+        };
+        if let (Ok(enabled), Ok(inbound), Ok(outbound)) = (enabled, inbound, outbound) {
+            record.profiles.push(ProfileRecord {
+                profile: bit,
+                firewall_enabled: truth(enabled),
+                default_inbound_action: inbound.0,
+                default_outbound_action: outbound.0,
+                block_all_inbound_traffic: block_all,
+            });
+        }
     }
-    read_rules(&policy, &mut record)?;
-    // The categories are a refinement: without them every profile in force is a candidate.
-    record.networks = networks().unwrap_or_default();
+    if let Err(why) = read_rules(&policy, &mut record) {
+        failed.push(why);
+    }
+    if !failed.is_empty() {
+        return Err(failed.join("; "));
+    }
+    match networks() {
+        Ok(networks) => record.networks = networks,
+        Err(why) => record.notes.push(format!("network categories not read: {why}")),
+    }
     Ok(record)
 }
 
