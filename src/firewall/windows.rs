@@ -94,6 +94,41 @@ pub struct PolicyRecord {
     pub notes: Vec<String>,
 }
 
+/// The calls that failed, in a few words: calls failing alike are named together once, the profile
+/// left out of a name when the call failed alike for every profile (`FirewallEnabled, Rules._NewEnum:
+/// HRESULT 0x80004001 (Not implemented.)`). `notes` (`call: error`, calls that failed without stopping
+/// the read) are grouped the same way.
+#[must_use]
+pub fn failures(failed: &[(String, String)], notes: &[String]) -> String {
+    let mut all: Vec<(String, String)> = failed.to_vec();
+    all.extend(notes.iter().map(|n| match n.split_once(": ") {
+        Some((what, why)) => (what.to_owned(), why.to_owned()),
+        None => (n.clone(), String::new()),
+    }));
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for (what, why) in &all {
+        let bare = what.split_once('(').map_or(what.as_str(), |(call, _)| call);
+        let every_profile = PROFILES
+            .iter()
+            .all(|(_, profile)| all.iter().any(|(w, y)| *w == format!("{bare}({profile})") && y == why));
+        let name = if every_profile { bare.to_owned() } else { what.clone() };
+        match groups.iter_mut().find(|(error, _)| *error == why.as_str()) {
+            Some((_, names)) if !names.contains(&name) => names.push(name),
+            Some(_) => {}
+            None => groups.push((why, vec![name])),
+        }
+    }
+    let parts: Vec<String> = groups
+        .into_iter()
+        .map(
+            |(why, names)| {
+                if why.is_empty() { names.join(", ") } else { format!("{}: {why}", names.join(", ")) }
+            },
+        )
+        .collect();
+    parts.join("; ")
+}
+
 /// Profile names in a bitmask, in Windows' order; `0x7FFFFFFF` (all) names all three.
 #[must_use]
 pub fn profile_names(mask: i32) -> Vec<String> {

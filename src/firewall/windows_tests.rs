@@ -311,3 +311,22 @@ fn unknown_profiles_in_force_make_every_profile_a_candidate() {
     let facts = windows::facts(Ok(policy), &adapters(), crate::facts::PNP_GROUP, 5060);
     assert!(facts.notes.iter().any(|n| n.message.contains("0x80004001")));
 }
+
+#[test]
+fn failures_are_named_once_per_call_and_error() {
+    let e = "HRESULT 0x80004001 (Not implemented.)".to_owned();
+    let mut failed: Vec<(String, String)> = ["Domain", "Private", "Public"]
+        .iter()
+        .flat_map(|p| {
+            ["FirewallEnabled", "DefaultInboundAction"].map(|call| (format!("{call}({p})"), e.clone()))
+        })
+        .collect();
+    failed.push(("Rules._NewEnum".into(), e.clone()));
+    failed.push(("DefaultOutboundAction(Public)".into(), "HRESULT 0x80070005 (Access is denied.)".into()));
+    let notes = ["CurrentProfileTypes: HRESULT 0x80004001 (Not implemented.)".to_owned()];
+    assert_eq!(
+        windows::failures(&failed, &notes),
+        "FirewallEnabled, DefaultInboundAction, Rules._NewEnum, CurrentProfileTypes: HRESULT 0x80004001 (Not \
+         implemented.); DefaultOutboundAction(Public): HRESULT 0x80070005 (Access is denied.)"
+    );
+}

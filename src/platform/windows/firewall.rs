@@ -79,7 +79,7 @@ pub fn read() -> Result<PolicyRecord, String> {
         unsafe { CoCreateInstance(&NetFwPolicy2, None, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER) }
             .map_err(|e| format!("CoCreateInstance(NetFwPolicy2): {}", hresult(&e)))?;
     let mut record = PolicyRecord::default();
-    let mut failed: Vec<String> = Vec::new();
+    let mut failed: Vec<(String, String)> = Vec::new();
     // SAFETY: a property read on a live interface.
     match unsafe { policy.CurrentProfileTypes() } {
         Ok(mask) => record.current_profile_types = mask,
@@ -88,7 +88,7 @@ pub fn read() -> Result<PolicyRecord, String> {
     for (bit, name) in PROFILES {
         let profile = NET_FW_PROFILE_TYPE2(bit);
         let mut fail =
-            |what: &str, e: &windows::core::Error| failed.push(format!("{what}({name}): {}", hresult(e)));
+            |what: &str, e: &windows::core::Error| failed.push((format!("{what}({name})"), hresult(e)));
         // SAFETY (each call below): property reads on a live interface.
         let enabled = unsafe { policy.get_FirewallEnabled(profile) }.map_err(|e| fail("FirewallEnabled", &e));
         let inbound =
@@ -113,11 +113,11 @@ pub fn read() -> Result<PolicyRecord, String> {
             });
         }
     }
-    if let Err(why) = read_rules(&policy, &mut record) {
-        failed.push(why);
+    if let Err((what, why)) = read_rules(&policy, &mut record) {
+        failed.push((what, why));
     }
     if !failed.is_empty() {
-        return Err(failed.join("; "));
+        return Err(crate::firewall::windows::failures(&failed, &record.notes));
     }
     match networks() {
         Ok(networks) => record.networks = networks,
@@ -130,13 +130,14 @@ fn truth(value: VARIANT_BOOL) -> bool {
     value.0 != 0
 }
 
-fn read_rules(policy: &INetFwPolicy2, record: &mut PolicyRecord) -> Result<(), String> {
+/// Every rule into `record`; `Err((call, HRESULT))` when the collection cannot be walked at all.
+fn read_rules(policy: &INetFwPolicy2, record: &mut PolicyRecord) -> Result<(), (String, String)> {
     // SAFETY: a property read on a live interface.
-    let rules = unsafe { policy.Rules() }.map_err(|e| format!("Rules: {}", hresult(&e)))?;
+    let rules = unsafe { policy.Rules() }.map_err(|e| ("Rules".to_owned(), hresult(&e)))?;
     // SAFETY: the collection's enumerator, as documented for `INetFwRules::_NewEnum`.
     let enumerator: IEnumVARIANT = unsafe { rules._NewEnum() }
         .and_then(|unknown| unknown.cast())
-        .map_err(|e| format!("Rules._NewEnum: {}", hresult(&e)))?;
+        .map_err(|e| ("Rules._NewEnum".to_owned(), hresult(&e)))?;
     while record.rules.len() + record.unreadable_rules.len() < MAX_RULES {
         let mut item = [VARIANT::default()];
         let mut fetched = 0u32;
