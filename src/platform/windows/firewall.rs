@@ -1,8 +1,8 @@
 //! Reads Windows Defender Firewall through its COM API — `INetFwPolicy2` for the profiles in force and
 //! each profile's state, its `Rules` collection for every rule — and the category of each connected
 //! network from `INetworkListManager`, into the plain records of [`crate::firewall::windows`]. No COM
-//! type leaves this module. Reading needs no elevation (Microsoft's `Get-NetFirewallRule` and the
-//! Windows Firewall snap-in read the same store as any user).
+//! type leaves this module. Microsoft documents no elevation for reading the policy (only for changing
+//! it); a denial would surface as a failed source with its HRESULT, never as "no firewall".
 //!
 //! The API, not `netsh advfirewall` text: netsh prints in the system's language. A failure of the API
 //! as a whole (its service stopped, wine's partial firewallapi) becomes a failed source naming the
@@ -22,7 +22,9 @@ use windows::Win32::System::Com::{
 use windows::Win32::System::Ole::{
     IEnumVARIANT, SafeArrayGetElement, SafeArrayGetLBound, SafeArrayGetUBound,
 };
-use windows::Win32::System::Variant::{VARIANT, VT_ARRAY, VT_BSTR, VT_DISPATCH, VT_VARIANT, VariantClear};
+use windows::Win32::System::Variant::{
+    VARIANT, VT_ARRAY, VT_BSTR, VT_BYREF, VT_DISPATCH, VT_VARIANT, VariantClear,
+};
 use windows::core::{BSTR, Interface};
 
 use crate::firewall::windows::{NetworkRecord, PROFILES, PolicyRecord, ProfileRecord, RuleRecord};
@@ -207,7 +209,8 @@ fn strings(mut variant: VARIANT) -> Vec<String> {
     unsafe {
         let inner = &variant.Anonymous.Anonymous;
         let vt = inner.vt;
-        if vt.0 & VT_ARRAY.0 != 0 {
+        // By value only: a VT_BYREF array would hold a pointer to the pointer.
+        if vt.0 & VT_ARRAY.0 != 0 && vt.0 & VT_BYREF.0 == 0 && !inner.Anonymous.parray.is_null() {
             let array: *const SAFEARRAY = inner.Anonymous.parray;
             if let (Ok(low), Ok(high)) = (SafeArrayGetLBound(array, 1), SafeArrayGetUBound(array, 1)) {
                 for index in low..=high.min(low.saturating_add(1024)) {
