@@ -407,7 +407,7 @@ pub enum FirewallTool {
     IptablesNftSave,
     /// `iptables-legacy-save`: the legacy xtables rules, which nftables cannot see.
     IptablesLegacySave,
-    /// Windows Defender Firewall (no reader yet; the model and judge are ready for it).
+    /// Windows Defender Firewall, read through its COM API (`INetFwPolicy2`).
     WindowsFirewall,
     /// `pfctl -sr`: macOS's packet filter (pf) rules.
     Pf,
@@ -619,10 +619,31 @@ pub struct FirewallFacts {
     /// The judge ran out of its step budget somewhere: findings may be missing.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
+    /// Windows Defender Firewall's profiles (Domain, Private, Public) and which adapters' networks
+    /// select each; empty on other OSes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub windows_profiles: Vec<WindowsFirewallProfile>,
     /// The rulesets as read, so that the checklist can judge them again with what it knows (the PnP
     /// interface, the phones' addresses). Not part of the report: the findings are.
     #[serde(skip)]
     pub rulesets: Vec<crate::firewall::model::Ruleset>,
+}
+
+/// One Windows Defender Firewall profile, as `Get-NetFirewallProfile` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WindowsFirewallProfile {
+    /// `Domain`, `Private` or `Public`.
+    pub profile: String,
+    /// A connected network has this category (`CurrentProfileTypes`).
+    pub in_force: bool,
+    pub enabled: bool,
+    /// `block` or `allow`.
+    pub default_inbound: &'static str,
+    pub default_outbound: &'static str,
+    /// "Block all incoming connections, including those in the list of allowed apps".
+    pub block_all_inbound: bool,
+    /// Adapters whose network has this category, where the network list said it.
+    pub adapters: Vec<String>,
 }
 
 impl FirewallFacts {

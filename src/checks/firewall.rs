@@ -71,6 +71,8 @@ impl FirewallView {
             local: chosen.map(|(addr, _)| *addr),
             managers: firewall.managers.clone(),
             budget: 0,
+            local_subnet: chosen.map(|(addr, len)| (mask(*addr, *len), *len)),
+            programs: pnp_port_owners(snapshot),
         };
         Self { judgement: judge(&firewall.rulesets, &context), fix_context }
     }
@@ -110,6 +112,19 @@ impl FirewallView {
     }
 }
 
+/// The image names of the processes that own a socket on the PnP port (the PBX, as a rule).
+fn pnp_port_owners(snapshot: &Snapshot) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for listener in snapshot.facts.listeners.iter().filter(|l| l.local.port() == snapshot.port) {
+        for process in &listener.processes {
+            if process.name != "?" && !names.contains(&process.name) {
+                names.push(process.name.clone());
+            }
+        }
+    }
+    names
+}
+
 fn mask(addr: Ipv4Addr, len: u8) -> Ipv4Addr {
     let len = u32::from(len.min(32));
     let bits = if len == 0 { 0 } else { u32::MAX << (32 - len) };
@@ -133,4 +148,73 @@ pub fn describe(finding: &FirewallFinding) -> String {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::windows_wrong_nic;
+    use super::super::multicast::{FIREWALL_IGMP, HOST_FIREWALL, RP_FILTER};
+    use super::super::{Check, Snapshot, Status, evaluate};
+    use crate::facts::PNP_GROUP;
+    use crate::firewall::windows::{PolicyRecord, facts};
+
+    fn policy() -> PolicyRecord {
+        serde_json::from_str(include_str!("../../tests/fixtures/firewall/windows-pbx-host.json")).unwrap()
+    }
+
+    fn with_firewall(read: Result<PolicyRecord, String>) -> Snapshot {
+        let mut snapshot = windows_wrong_nic();
+        let adapters = [("{4F2A6C1E-8B3D-4E5F-9A0B-1C2D3E4F5A6B}".to_owned(), "Ethernet 2".to_owned())];
+        snapshot.facts.firewall = facts(read, &adapters, PNP_GROUP, 5060);
+        snapshot
+    }
+
+    fn check(snapshot: &Snapshot, id: &str) -> Check {
+        evaluate(snapshot).into_iter().flat_map(|r| r.checks).find(|c| c.id == id).unwrap()
+    }
+
+    #[test]
+    fn windows_allow_rule_of_another_profile_fails_with_a_scoped_rule() {
+        let snapshot = with_firewall(Ok(policy()));
+        let result = check(&snapshot, HOST_FIREWALL);
+        assert_eq!(result.status, Status::Fail, "{result:#?}");
+        assert!(
+            result.summary.contains(
+                "`default inbound action: block` in Windows Defender Firewall inbound, Public profile"
+            ),
+            "{}",
+            result.summary
+        );
+        let remedy = result.remedy.unwrap_or_default();
+        assert!(
+            remedy.contains("`New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'Ethernet 2' -RemoteAddress LocalSubnet -Action Allow`"),
+            "{remedy}"
+        );
+        assert_eq!(check(&snapshot, FIREWALL_IGMP).status, Status::Pass);
+    }
+
+    #[test]
+    fn windows_firewall_off_in_the_adapters_profile_passes_and_says_so() {
+        let mut off = policy();
+        off.profiles.iter_mut().for_each(|p| p.firewall_enabled = false);
+        let result = check(&with_firewall(Ok(off)), HOST_FIREWALL);
+        assert_eq!(result.status, Status::Pass);
+        assert!(result.summary.contains("Public (in force) [Ethernet 2]: off"), "{}", result.summary);
+    }
+
+    #[test]
+    fn windows_firewall_unreadable_skips_with_the_hresult_and_the_commands() {
+        let snapshot = with_firewall(Err("CoCreateInstance(NetFwPolicy2): HRESULT 0x80040154".into()));
+        let result = check(&snapshot, HOST_FIREWALL);
+        assert_eq!(result.status, Status::Skip);
+        assert!(result.summary.contains("0x80040154"), "{}", result.summary);
+        assert!(result.summary.contains("Get-NetFirewallProfile"), "{}", result.summary);
+    }
+
+    #[test]
+    fn rp_filter_is_not_applicable_off_linux() {
+        let result = check(&with_firewall(Ok(policy())), RP_FILTER);
+        assert_eq!(result.status, Status::Skip);
+        assert!(result.summary.starts_with("Not applicable"), "{}", result.summary);
+    }
 }

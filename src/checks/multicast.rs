@@ -209,14 +209,21 @@ fn behind_nat(snapshot: &Snapshot) -> Check {
 fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Value) -> Option<Check> {
     let firewall = &snapshot.facts.firewall;
     let read = firewall.sources.iter().any(|s| s.status == SourceStatus::Read);
-    // Until Windows Defender Firewall is read, nothing read on Windows is nothing known, not "no firewall".
+    // On Windows the firewall is one source, read through its API: unread is unknown, never "no firewall".
     if snapshot.os == super::OsFamily::Windows && !read {
+        let why = firewall
+            .sources
+            .iter()
+            .find_map(|s| s.detail.clone())
+            .unwrap_or_else(|| "the firewall was not read".into());
         return Some(check(
             id,
             Status::Skip,
             format!(
-                "Windows Defender Firewall is not read by mcready yet. List its rules for UDP {0}: \
-                 `Get-NetFirewallPortFilter | Where-Object {{ $_.Protocol -eq 'UDP' -and $_.LocalPort -eq {0} }} | Get-NetFirewallRule`.",
+                "Windows Defender Firewall could not be read through its API ({why}). Check it by hand: \
+                 `Get-NetFirewallProfile | Format-Table Name, Enabled, DefaultInboundAction` and \
+                 `Get-NetFirewallRule -Enabled True -Direction Inbound | Get-NetFirewallPortFilter | \
+                 Where-Object {{ $_.Protocol -eq 'UDP' -and $_.LocalPort -eq {} }}`.",
                 snapshot.port
             ),
             None,
@@ -251,7 +258,9 @@ fn read_sources(snapshot: &Snapshot) -> Vec<String> {
         .iter()
         .filter(|s| s.status == SourceStatus::Read)
         .map(|s| match (&s.tool, &s.detail) {
-            (crate::facts::FirewallTool::Pf, Some(detail)) => format!("{} ({detail})", s.command),
+            (crate::facts::FirewallTool::Pf | crate::facts::FirewallTool::WindowsFirewall, Some(detail)) => {
+                format!("{} ({detail})", s.command)
+            }
             _ => s.command.clone(),
         })
         .collect()
@@ -431,6 +440,17 @@ fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     let Some(interface) = snapshot.pnp_interface.as_deref() else {
         return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
     };
+    // rp_filter is Linux's (net.ipv4.conf.*.rp_filter): Windows and macOS have no such setting to read.
+    if snapshot.os != super::OsFamily::Linux {
+        return check(
+            RP_FILTER,
+            Status::Skip,
+            "Not applicable: the reverse-path filter (rp_filter) is a Linux setting; this OS has none to read."
+                .into(),
+            None,
+            json!({}),
+        );
+    }
     let Some(value) = snapshot.facts.firewall.effective_rp_filter(interface) else {
         return check(
             RP_FILTER,

@@ -248,7 +248,7 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 )),
             }
         }
-        FirewallManager::WindowsFirewall => windows_fix(finding, flow, &subnet, port),
+        FirewallManager::WindowsFirewall => windows_fix(finding, flow, context),
         FirewallManager::Pf => pf_fix(flow, &subnet, port),
         FirewallManager::Nftables => Fix {
             manager,
@@ -279,8 +279,6 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
     }
 }
 
-/// Windows Defender Firewall: block beats allow, so a blocking rule must be turned off; a default block
-/// needs an allow rule, scoped to the phones' subnet.
 /// pf evaluates the last matching rule unless one is `quick`: a `quick` pass for the phones' subnet wins
 /// over any later block. For good it belongs in an anchor of mcready's own that `/etc/pf.conf` loads.
 fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
@@ -304,25 +302,80 @@ fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
     }
 }
 
-fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
-    let inbound = matches!(flow, FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop | FirewallFlow::IgmpIn);
-    let direction = if inbound { "Inbound" } else { "Outbound" };
-    let apply = if finding.verdict == FirewallVerdict::PolicyDrop {
-        let what = match flow {
-            FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => format!("-Protocol 2 -RemoteAddress {subnet}"),
-            _ => format!("-Protocol UDP -LocalPort {port} -RemoteAddress {subnet}"),
+/// Windows Defender Firewall. A default block needs an allow rule, scoped to the phones: UDP to the PnP
+/// port from `LocalSubnet` on the PnP adapter only (the phones share its subnet: that is a PnP
+/// requirement), IGMP (protocol 2) on that adapter only. The rule applies in every profile
+/// (`New-NetFirewallRule`'s default), so the network's category is never changed. A block rule beats
+/// every allow rule, so that rule itself must go: only it, by its display name, after looking at what
+/// else it blocks. Every name is a PowerShell single-quoted string.
+fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixContext) -> Fix {
+    use super::windows::powershell_quote;
+    let port = context.port;
+    let on_adapter = context.interface.as_deref().map_or_else(
+        || " -InterfaceAlias '<PnP adapter>'".to_owned(),
+        |a| format!(" -InterfaceAlias {}", powershell_quote(a)),
+    );
+    let manager = FirewallManager::WindowsFirewall;
+    let persist = "Windows keeps firewall rules".to_owned();
+    if finding.verdict == FirewallVerdict::Drop {
+        let name = powershell_quote(&finding.rule);
+        return Fix {
+            manager,
+            apply: vec![
+                format!("Get-NetFirewallRule -DisplayName {name} | Get-NetFirewallPortFilter"),
+                format!("Disable-NetFirewallRule -DisplayName {name}"),
+            ],
+            persist,
+            note: Some(
+                "a block rule beats every allow rule: see what else it blocks, then disable that rule alone (or \
+                 narrow its ports or remote addresses so that it leaves the phones out):"
+                    .into(),
+            ),
         };
-        vec![format!(
-            "New-NetFirewallRule -DisplayName \"SIP PnP ({})\" -Direction {direction} {what} -Action Allow",
-            direction.to_ascii_lowercase()
-        )]
-    } else {
-        vec![format!("Disable-NetFirewallRule -DisplayName \"{}\"", finding.rule)]
+    }
+    if finding.rule == "block all incoming connections" {
+        let profile =
+            finding.chain.split(", ").nth(1).and_then(|p| p.strip_suffix(" profile")).unwrap_or("<profile>");
+        return Fix {
+            manager,
+            apply: vec![format!("Set-NetFirewallProfile -Profile {profile} -AllowInboundRules True")],
+            persist,
+            note: Some(format!(
+                "the {profile} profile blocks all incoming connections, whatever the allow rules say; let its allow \
+                 rules apply again (this changes no network's category):"
+            )),
+        };
+    }
+    let (name, what) = match flow {
+        FirewallFlow::IgmpIn => ("SIP PnP IGMP", format!("-Direction Inbound -Protocol 2{on_adapter}")),
+        FirewallFlow::IgmpOut => ("SIP PnP IGMP out", format!("-Direction Outbound -Protocol 2{on_adapter}")),
+        FirewallFlow::AnswerOut => (
+            "SIP PnP answers",
+            format!(
+                "-Direction Outbound -Protocol UDP -LocalPort {port}{on_adapter} -RemoteAddress LocalSubnet"
+            ),
+        ),
+        FirewallFlow::ProbeOut => (
+            "SIP PnP probe",
+            format!(
+                "-Direction Outbound -Protocol UDP -RemotePort {port}{on_adapter} -RemoteAddress {}",
+                context.group
+            ),
+        ),
+        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
+            "SIP PnP",
+            format!(
+                "-Direction Inbound -Protocol UDP -LocalPort {port}{on_adapter} -RemoteAddress LocalSubnet"
+            ),
+        ),
     };
     Fix {
-        manager: FirewallManager::WindowsFirewall,
-        apply,
-        persist: "Windows keeps firewall rules".into(),
+        manager,
+        apply: vec![format!(
+            "New-NetFirewallRule -DisplayName {} {what} -Action Allow",
+            powershell_quote(name)
+        )],
+        persist,
         note: None,
     }
 }

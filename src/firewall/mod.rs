@@ -25,8 +25,11 @@ pub mod judge;
 pub mod model;
 pub mod nft;
 pub mod pf;
+pub mod windows;
 
 pub use judge::{Context, Judgement, judge};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod windows_tests;

@@ -7,8 +7,8 @@
 //!   gotos, sets and verdict maps (nftables, iptables of either backend, and pf once its last-match
 //!   rules are reordered, see [`super::pf`]);
 //! - [`WindowsFirewall`]: an unordered list of allow and block rules per direction and profile, a
-//!   default action per direction (inbound blocked by default), and *block beats allow*. No reader for
-//!   it exists yet (the Windows issue adds one); the judge already knows how to weigh it.
+//!   default action per direction (inbound blocked by default), and *block beats allow*, per profile;
+//!   [`super::windows`] reads it from what the firewall's COM API reports.
 
 use std::net::Ipv4Addr;
 
@@ -294,31 +294,59 @@ impl Verdict {
 /// Windows Defender Firewall, as its own kind of ruleset: no chains and no order. A datagram is allowed
 /// when an enabled allow rule matches it and no enabled block rule does (block beats allow); with no
 /// matching rule the profile's default action decides (inbound: block, outbound: allow).
+///
+/// Every network an adapter is connected to has a category — Domain, Private or Public — and the
+/// firewall applies that profile's state and rules to the adapter's traffic. [`super::windows`] builds
+/// this from what the firewall API reported.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WindowsFirewall {
-    /// Profiles active on the PnP interface (`Domain`, `Private`, `Public`).
+    /// Profiles in force on the host (`CurrentProfileTypes`: the categories of the connected networks).
+    /// The PnP adapter's traffic meets one of them; which one is in [`Self::adapter_profiles`] when known.
     pub active_profiles: Vec<String>,
+    /// Used when [`Self::profiles`] is empty (a ruleset made by hand): the default of every profile.
     pub default_inbound_block: bool,
     pub default_outbound_block: bool,
     pub rules: Vec<WindowsRule>,
+    /// Each profile's state as read; empty means "on, with the defaults above".
+    pub profiles: Vec<WindowsProfile>,
+    /// The profile of each adapter's network (adapter name, profile), where the network list said it.
+    pub adapter_profiles: Vec<(String, String)>,
+}
+
+/// One firewall profile's state (`Get-NetFirewallProfile`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WindowsProfile {
+    /// `Domain`, `Private` or `Public`.
+    pub name: String,
+    pub enabled: bool,
+    pub default_inbound_block: bool,
+    pub default_outbound_block: bool,
+    /// "Block all incoming connections, including those in the list of allowed apps": allow rules do
+    /// not apply inbound.
+    pub block_all_inbound: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WindowsRule {
+    /// The rule's name as the firewall shows it (`Get-NetFirewallRule`'s `DisplayName`).
     pub name: String,
     pub enabled: bool,
     pub inbound: bool,
     pub allow: bool,
     /// `UDP`, `TCP`, `2` (IGMP), `Any`.
     pub protocol: String,
-    /// Local ports (`5060`, `5060-5070`, `Any`).
+    /// Local ports (`5060`, `5060-5070`, `Any`, a keyword such as `RPC`).
     pub local_ports: Vec<String>,
-    /// Remote addresses (`198.51.100.0/24`, `LocalSubnet`, `Any`).
+    /// Remote addresses (`198.51.100.0/24`, `198.51.100.7-198.51.100.9`, `LocalSubnet`, `Any`).
     pub remote_addresses: Vec<String>,
     /// Profiles the rule applies to; empty is all.
     pub profiles: Vec<String>,
     /// Interface aliases; empty is all.
     pub interfaces: Vec<String>,
-    /// The program the rule is for; `None` is any program.
+    /// Interface types (`Lan`, `Wireless`, `RemoteAccess`); empty is all.
+    pub interface_types: Vec<String>,
+    /// The program the rule is for (its path); `None` is any program.
     pub program: Option<String>,
+    /// The service the rule is for; `None` is any service.
+    pub service: Option<String>,
 }

@@ -521,12 +521,18 @@ fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
     assert!(judged.drops(FirewallFlow::SubscribeIn));
     // The fix turns the blocking rule off (an allow cannot beat it); a default block gets a scoped allow.
     let finding = first(&judged, FirewallFlow::SubscribeIn);
-    assert_eq!(fix::fix(&finding, &fix_context()).apply, ["Disable-NetFirewallRule -DisplayName \"no SIP\""]);
+    assert_eq!(
+        fix::fix(&finding, &fix_context()).apply,
+        [
+            "Get-NetFirewallRule -DisplayName 'no SIP' | Get-NetFirewallPortFilter",
+            "Disable-NetFirewallRule -DisplayName 'no SIP'"
+        ]
+    );
     let finding = first(&judge(&[Ruleset::Windows(closed)], &eth0()), FirewallFlow::SubscribeIn);
     assert_eq!(
         fix::fix(&finding, &fix_context()).apply,
         [
-            "New-NetFirewallRule -DisplayName \"SIP PnP (inbound)\" -Direction Inbound -Protocol UDP -LocalPort 5060 -RemoteAddress 198.51.100.0/24 -Action Allow"
+            "New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'eth0' -RemoteAddress LocalSubnet -Action Allow"
         ]
     );
 }

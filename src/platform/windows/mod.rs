@@ -1,7 +1,8 @@
 //! Host facts on Windows, from the IP Helper API: adapters with their addresses, metrics and multicast
 //! lists ([`adapters`]), routes and the route Windows picks for the group ([`routes`]), the group
 //! memberships `netsh interface ipv4 show joins` shows and the owners of UDP sockets on the PnP port
-//! ([`tables`]), and who runs mcready where ([`system`]).
+//! ([`tables`]), Windows Defender Firewall and the networks' categories ([`firewall`]), and who runs
+//! mcready where ([`system`]).
 //!
 //! Every value Windows hands back is treated as untrusted: lengths are bounded, families checked,
 //! and what cannot be read becomes a [`GatherNote`] or `memberships_unreadable` — never a guess. The
@@ -11,6 +12,7 @@
 
 mod adapters;
 mod ffi;
+mod firewall;
 mod routes;
 mod system;
 mod tables;
@@ -69,12 +71,11 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     if options.scope.listeners {
         facts.listeners = listeners(options.port, &mut notes);
     }
-    // The Windows Defender Firewall reader is not written yet: say so rather than imply "no firewall".
     if options.scope.firewall {
-        notes.push(note(
-            "Windows Defender Firewall",
-            "not read: mcready does not read Windows Defender Firewall rules yet".into(),
-        ));
+        let adapters: Vec<(String, String)> =
+            interfaces.iter().filter_map(|i| Some((i.id.clone()?, i.name.clone()))).collect();
+        facts.firewall =
+            crate::firewall::windows::facts(firewall::read(), &adapters, options.group, options.port);
     }
     facts.interfaces = interfaces;
     facts.notes = notes;
