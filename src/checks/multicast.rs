@@ -290,11 +290,7 @@ fn firewall_check(
         findings.iter().copied().filter(|f| f.certainty == FindingCertainty::MayDrop).collect();
     let remedy = |list: &[&FirewallFinding]| {
         let fixes = firewall.fixes(list.iter().copied());
-        Some(if fixes.is_empty() {
-            remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref())
-        } else {
-            fixes.join(" ")
-        })
+        Some(if fixes.is_empty() { open_firewall(snapshot, firewall) } else { fixes.join(" ") })
     };
     if !certain.is_empty() {
         let rules: Vec<String> = certain.iter().map(|f| describe(f)).collect();
@@ -331,8 +327,7 @@ fn firewall_check(
         format!("{none} (read: {}).", read.join(", "))
     };
     let status = if firewall.judgement.partial { Status::Warn } else { Status::Pass };
-    let remedy = (status == Status::Warn)
-        .then(|| remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()));
+    let remedy = (status == Status::Warn).then(|| open_firewall(snapshot, firewall));
     check(id, status, summary, remedy, evidence)
 }
 
@@ -395,6 +390,18 @@ fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 
 /// A conntrack helper assigned to the PnP traffic: the kernel's SIP helper rewrites or drops SIP.
 fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+    // Conntrack helpers are Linux netfilter's; neither Windows Defender Firewall nor pf has a SIP helper
+    // (a SIP ALG lives on routers, which no host-side reading can see), so a pass would claim too much.
+    if snapshot.os != super::OsFamily::Linux {
+        return check(
+            SIP_HELPER,
+            Status::Skip,
+            "Not applicable: conntrack SIP helpers are a Linux firewall feature; this OS's host firewall has none."
+                .into(),
+            None,
+            json!({}),
+        );
+    }
     let helpers = &firewall.judgement.helpers;
     let evidence = json!({"helpers": helpers});
     if helpers.is_empty() {
@@ -584,10 +591,9 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
         let firewall_rule = firewall.subscribe_dropped();
         let rp_cause = !rp_filter_suspects(snapshot, interface).is_empty();
         let (likely, fix) = match (firewall_rule, rp_cause) {
-            (true, _) => (
-                "the host firewall dropped them (see its rule above)",
-                remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
-            ),
+            (true, _) => {
+                ("the host firewall dropped them (see its rule above)", open_firewall(snapshot, firewall))
+            }
             (false, true) => (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
                  reverse-path filter likely dropped them",
@@ -595,7 +601,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             ),
             (false, false) => (
                 "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
-                remedy::open_firewall(snapshot.os, snapshot.port, firewall.fix_context.subnet.as_deref()),
+                open_firewall(snapshot, firewall),
             ),
         };
         return check(
@@ -774,4 +780,14 @@ fn querier(snapshot: &Snapshot) -> Check {
             json!({}),
         ),
     }
+}
+
+/// The scoped allow rule for the phones' SIP, in this OS's and this host's words.
+fn open_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> String {
+    remedy::open_firewall(
+        snapshot.os,
+        snapshot.port,
+        firewall.fix_context.subnet.as_deref(),
+        firewall.fix_context.interface.as_deref(),
+    )
 }

@@ -212,7 +212,7 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
 /// firewall could not be read, or the drop was seen but not explained). Scoped to the phones' subnet:
 /// SIP open to the world invites toll fraud. `subnet` is `None` when no phone subnet is known.
 #[must_use]
-pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>) -> String {
+pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: Option<&str>) -> String {
     let subnet = subnet.unwrap_or("<phones' subnet>");
     match os {
         OsFamily::Linux => format!(
@@ -223,8 +223,11 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>) -> String {
              (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
              `sudo iptables -I INPUT 1 -s {subnet} -p udp --dport {port} -j ACCEPT` then `sudo netfilter-persistent save`."
         ),
+        // Scoped like the judged fixes in firewall::fix: the PnP adapter only, the phones' subnet only.
         OsFamily::Windows => format!(
-            "`New-NetFirewallRule -DisplayName \"SIP PnP\" -Direction Inbound -Protocol UDP -LocalPort {port} -RemoteAddress {subnet} -Action Allow`"
+            "`New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort {port} \
+             -InterfaceAlias {} -RemoteAddress LocalSubnet -Action Allow`",
+            crate::firewall::windows::powershell_quote(interface.unwrap_or("<PnP adapter>"))
         ),
         OsFamily::Macos => format!(
             "Allow the PBX in System Settings → Network → Firewall → Options (or \

@@ -945,3 +945,18 @@ fn an_unread_windows_firewall_is_skip_not_pass() {
     // The same empty facts on Linux mean no firewall tool is installed.
     assert_eq!(status_of(&healthy(), multicast::HOST_FIREWALL), Pass);
 }
+
+#[test]
+fn windows_has_no_conntrack_helper_and_its_firewall_fix_is_scoped_to_the_pnp_adapter() {
+    let mut snapshot = healthy();
+    snapshot.os = super::remedy::OsFamily::Windows;
+    assert_eq!(status_of(&snapshot, multicast::SIP_HELPER), Skip);
+    snapshot.listen = captured_not_delivered("198.51.100.20:5060", 0);
+    let delivered = check_of(&snapshot, multicast::DELIVERED);
+    assert_eq!(delivered.status, Fail);
+    let remedy = delivered.remedy.unwrap_or_default();
+    assert!(
+        remedy.contains("-LocalPort 5060 -InterfaceAlias 'eth0' -RemoteAddress LocalSubnet -Action Allow"),
+        "{remedy}"
+    );
+}
