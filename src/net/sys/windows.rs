@@ -396,4 +396,28 @@ mod tests {
         assert_eq!(packet_type(&packet, own), PACKET_HOST);
         assert_eq!(packet_type(&[0x45], own), PACKET_HOST);
     }
+
+    /// On loopback only (the wine harness runs it inside its namespace): `WSARecvMsg` hands back the
+    /// bytes, the source and, from `IP_PKTINFO`, the destination and interface.
+    #[test]
+    fn a_datagram_comes_with_its_destination() {
+        let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        enable_datagram_metadata(&socket).unwrap();
+        bind_exclusive(&socket, SocketAddrV4::new(Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let local = socket.local_addr().unwrap().as_socket_ipv4().unwrap();
+        socket.send_to(b"mcready", &SockAddr::from(local)).unwrap();
+        socket.set_read_timeout(Some(std::time::Duration::from_secs(2))).unwrap();
+        let mut buf = [0u8; 64];
+        let meta = recv_datagram(&socket, &mut buf).unwrap();
+        assert_eq!(&buf[..meta.len], b"mcready");
+        assert!(!meta.truncated);
+        assert_eq!(meta.source, Some(local));
+        assert_eq!(meta.destination, Some(Ipv4Addr::LOCALHOST));
+        assert!(meta.interface_index.is_some(), "{meta:?}");
+
+        // The port is this socket's alone.
+        let second = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        let error = bind_exclusive(&second, local).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::AddrInUse, "{error}");
+    }
 }
