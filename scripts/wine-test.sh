@@ -3,8 +3,9 @@
 # own: the unit and integration test binaries, then `mcready.exe interfaces --json`, `joins --json`,
 # `check --no-probe --json` (whose output must show the namespace's adapters) and `probe --json`
 # against the lab's stand-in PBX; then, across namespaces joined by a bridge, `mcready.exe check --peer`
-# against Linux `mcready respond`: passing, with a PBX holding the port, and with the switch blocking
-# multicast. See docs/testing.md ("Windows under wine") and ../shared/cross-build.md.
+# against Linux `mcready respond`: passing (with a listening window), with a PBX holding the port, and
+# with the switch blocking multicast; and Linux `check --peer` against `mcready.exe respond`. See
+# docs/testing.md ("Windows under wine") and ../shared/cross-build.md.
 #
 #   scripts/wine-test.sh              # build, test, run mcready.exe
 #   scripts/wine-test.sh --no-tests   # only build and run mcready.exe
@@ -99,7 +100,7 @@ in_ns=(ip netns exec "$ns")
 
 # 4. The prefix, booted inside the namespace (wine's network service sees the namespace it starts in).
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "wine-test: creating the wine prefix in $WINEPREFIX" >&2
+  echo "wine-test: [$((SECONDS - start)) s] creating the wine prefix in $WINEPREFIX" >&2
   "${in_ns[@]}" wineboot --init >/dev/null 2>&1
 fi
 cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
@@ -108,12 +109,21 @@ cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
   /v Debugger /d '' /f >/dev/null 2>&1
 "${in_ns[@]}" wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
   /v Auto /d 0 /f >/dev/null 2>&1
+# One wineserver for the whole run, in the namespace: by default it exits a few seconds after its last
+# client, and a test binary starting just then loses it ("wine client error:0: recvmsg: Connection
+# reset by peer", a red run for nothing).
+start_wineserver() { # NAMESPACE
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
+  ip netns exec "$1" wineserver -p
+}
+start_wineserver "$ns"
 
 status=0
 
 # 5. The test binaries, each through wine in the namespace.
 if [ "$run_tests" = 1 ]; then
-  echo "wine-test: running the tests under wine" >&2
+  echo "wine-test: [$((SECONDS - start)) s] running the tests under wine" >&2
   # The runner goes in --config, not CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER: assert_cmd reads that
   # variable inside the test process (a Windows process here) and would try to start `ip` from wine.
   set +e
@@ -164,7 +174,7 @@ start_pbx() {
   pbx=$!
   sleep 0.5
 }
-echo "wine-test: mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&2
+echo "wine-test: [$((SECONDS - start)) s] mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&2
 start_pbx 198.51.100.10
 run_mcready interfaces interfaces --json
 run_mcready joins joins --json
@@ -180,12 +190,10 @@ run_mcready check-wrong-nic check --no-probe --json -i pbx0
 # host, each with an eth0 on a bridge in a switch namespace (198.51.100.0/24). wine's sockets are made
 # by the wineserver, in the namespace it started in: it is stopped here, and the next wine command
 # starts it in the Windows host's namespace.
-echo "wine-test: check --peer from mcready.exe to Linux mcready respond, across a bridge" >&2
+echo "wine-test: [$((SECONDS - start)) s] check --peer from mcready.exe to Linux mcready respond, across a bridge" >&2
 kill "$pbx" 2>/dev/null || true
 wait "$pbx" 2>/dev/null || true
 pbx=
-wineserver -k 2>/dev/null || true
-wineserver -w 2>/dev/null || true
 for n in "$switch" "$winhost" "$phonehost"; do
   ip netns add "$n"
   ip -n "$n" link set lo up
@@ -202,6 +210,7 @@ ip -n "$winhost" link set eth0 up
 ip -n "$phonehost" link set eth0 up
 ip -n "$winhost" route add default via 198.51.100.1
 ip -n "$phonehost" route add 224.0.0.0/4 dev eth0
+start_wineserver "$winhost"
 ip netns exec "$phonehost" "$linux_mcready" respond -i eth0 --duration 300 >"$work/respond.log" 2>&1 &
 respond=$!
 trap 'kill "$respond" 2>/dev/null || true; if [ -n "$pbx" ]; then kill "$pbx" 2>/dev/null || true; fi; cleanup' EXIT
@@ -210,7 +219,7 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 in_ns=(ip netns exec "$winhost")
-run_mcready peer check --json --timeout 1 --peer 198.51.100.20
+run_mcready peer check --json --timeout 1 --peer 198.51.100.20 --listen 2
 # A PBX on the Windows host holds 5060 (a Linux socket, without an owner under wine): mcready.exe must
 # not share the port, and wine has no capture to hear the peer's answer with — the peer test says so.
 start_pbx 198.51.100.10
@@ -224,6 +233,24 @@ for side in winhost phonehost; do
 done
 run_mcready peer-blocked check --json --timeout 1 --peer 198.51.100.20
 kill "$respond" 2>/dev/null || true
+wait "$respond" 2>/dev/null || true
+# The other way round: mcready.exe respond on the Windows host, Linux check --peer on the other.
+for side in winhost phonehost; do
+  ip -n "$switch" link set dev "p-$side" type bridge_slave mcast_flood on
+done
+ip netns exec "$winhost" wine "$exe" respond -i eth0 --duration 60 >"$work/respond-exe.log" 2>&1 &
+respond=$!
+for _ in $(seq 100); do
+  ip netns exec "$winhost" ss -Hlun 'sport = :5060' | grep -q . && break
+  sleep 0.1
+done
+set +e
+ip netns exec "$phonehost" "$linux_mcready" check --json --timeout 1 --peer 198.51.100.10 >"$work/peer-reverse.json" \
+  2>"$work/peer-reverse.json.err"
+echo "wine-test: Linux mcready check --peer 198.51.100.10 (mcready.exe respond) exited $? ($work/peer-reverse.json)" >&2
+set -e
+kill "$respond" 2>/dev/null || true
+wait "$respond" 2>/dev/null || true
 
 python3 - "$work" <<'EOF' || status=1
 import json, sys
@@ -273,6 +300,14 @@ value = peer["facts"]["peer"]["value"]
 assert lan["status"] == "pass", lan
 assert value["unicast"]["ok"] and value["here_to_peer"]["ok"] and value["peer_to_here"]["ok"], value
 print(f"  check --peer: lan-path {lan['status']}: {lan['summary']}", file=sys.stderr)
+listen = peer["facts"]["listen"]
+assert listen["status"] == "done" and listen["value"]["heard_by"] == "socket", listen
+print(f"  check --peer --listen 2: heard by {listen['value']['heard_by']}; limits {[l[:80] for l in listen['value']['limits']]}",
+      file=sys.stderr)
+reverse = doc("peer-reverse")
+lan = check(reverse, "multicast.lan-path")
+assert lan["status"] == "pass", lan
+print(f"  Linux check --peer against mcready.exe respond: lan-path {lan['status']}", file=sys.stderr)
 held = doc("peer-pbx-holds-port")
 assert held["facts"]["peer"]["status"] == "skipped", held["facts"]["peer"]
 assert "another process holds the port" in held["facts"]["peer"]["value"], held["facts"]["peer"]

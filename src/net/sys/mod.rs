@@ -94,6 +94,20 @@ pub(crate) fn group_port_decision(
     }
 }
 
+/// Whether Windows' unicast leg on `port` must share it with mcready's own group receiver: on Windows
+/// that receiver holds `0.0.0.0:port`, so `respond`'s socket on the interface's address and the same
+/// port cannot be exclusive. True only when every socket on the port is this process's (`own_pid`);
+/// a port free, held by anyone else, or unknown keeps the exclusive bind.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub(crate) fn shares_with_own_sockets(
+    port: u16,
+    own_pid: u32,
+    sockets_on_port: Option<&[(SocketAddr, u32)]>,
+) -> bool {
+    let mut on_port = sockets_on_port.unwrap_or_default().iter().filter(|(socket, _)| socket.port() == port);
+    port != 0 && on_port.clone().next().is_some() && on_port.all(|(_, pid)| *pid == own_pid && *pid != 0)
+}
+
 /// What `recvmsg` told about one datagram besides its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct DatagramMeta {
@@ -169,5 +183,17 @@ mod tests {
         assert!(matches!(group_port_decision(5060, OWN, None), GroupBind::UseCapture(_)));
         // An ephemeral port is free by definition, whatever the table says.
         assert_eq!(group_port_decision(0, OWN, None), GroupBind::Bound);
+    }
+
+    #[test]
+    fn the_unicast_leg_shares_only_with_mcready_itself() {
+        let shares = |rows: &[(&str, u32)]| shares_with_own_sockets(5060, OWN, Some(&sockets(rows)));
+        assert!(shares(&[("0.0.0.0:5060", OWN)]));
+        assert!(!shares(&[]), "a free port is bound exclusively");
+        assert!(!shares(&[("0.0.0.0:5060", OWN), ("[::]:5060", 7)]));
+        assert!(!shares(&[("0.0.0.0:5060", 0)]));
+        assert!(!shares(&[("0.0.0.0:5061", OWN)]));
+        assert!(!shares_with_own_sockets(5060, OWN, None));
+        assert!(!shares_with_own_sockets(0, OWN, Some(&sockets(&[("0.0.0.0:0", OWN)]))));
     }
 }

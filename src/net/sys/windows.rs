@@ -44,7 +44,7 @@ use windows_sys::Win32::NetworkManagement::Ndis::NET_LUID_LH;
 use windows_sys::Win32::Networking::WinSock::{
     IP_PKTINFO, IP_RECVTTL, IPPROTO_IP, LPFN_WSARECVMSG, MSG_TRUNC, RCVALL_ON,
     SIO_GET_EXTENSION_FUNCTION_POINTER, SIO_RCVALL, SO_EXCLUSIVEADDRUSE, SOCKET, SOL_SOCKET, WSABUF,
-    WSAECONNRESET, WSAEINVAL, WSAEMSGSIZE, WSAEOPNOTSUPP, WSAEPROTONOSUPPORT, WSAESOCKTNOSUPPORT,
+    WSAEACCES, WSAECONNRESET, WSAEINVAL, WSAEMSGSIZE, WSAEOPNOTSUPP, WSAEPROTONOSUPPORT, WSAESOCKTNOSUPPORT,
     WSAGetLastError, WSAID_WSARECVMSG, WSAIoctl, WSAMSG, setsockopt as ws_setsockopt,
 };
 
@@ -359,17 +359,41 @@ pub(crate) fn bind_group_receiver(socket: &Socket, group: SocketAddrV4) -> io::R
     let decision = super::group_port_decision(port, std::process::id(), sockets.as_deref().ok());
     if decision == super::GroupBind::Bound {
         socket.set_reuse_address(true)?;
-        socket.bind(&SockAddr::from(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port)))?;
+        bind(socket, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))?;
     }
     Ok(decision)
 }
 
 /// `SO_EXCLUSIVEADDRUSE`: a port in use fails with `WSAEADDRINUSE`, and no later socket can share
-/// the port with `SO_REUSEADDR` while this one holds it.
+/// the port with `SO_REUSEADDR` while this one holds it. Except beside mcready's own group receiver
+/// (`respond` hears the group on `0.0.0.0:5060` and answers from its address's 5060): when the UDP
+/// table shows only this process on the port, `SO_REUSEADDR`, and the more specific address gets the
+/// unicast ([`super::shares_with_own_sockets`]).
 pub(crate) fn bind_exclusive(socket: &Socket, local: SocketAddrV4) -> io::Result<()> {
-    let on: u32 = 1;
-    setsockopt(socket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, &on)?;
-    socket.bind(&SockAddr::from(local))
+    let port = local.port();
+    let sockets = if port == 0 { Ok(Vec::new()) } else { crate::platform::udp_sockets_on_port(port) };
+    if super::shares_with_own_sockets(port, std::process::id(), sockets.as_deref().ok()) {
+        socket.set_reuse_address(true)?;
+    } else {
+        let on: u32 = 1;
+        setsockopt(socket, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, &on)?;
+    }
+    bind(socket, local)
+}
+
+/// Binds; a port another socket holds with `SO_EXCLUSIVEADDRUSE` refuses `SO_REUSEADDR` with
+/// `WSAEACCES`, which is "address in use" for the caller, not a missing privilege.
+fn bind(socket: &Socket, local: SocketAddrV4) -> io::Result<()> {
+    socket.bind(&SockAddr::from(local)).map_err(|error| {
+        if error.raw_os_error() == Some(WSAEACCES) {
+            io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("{local} is held exclusively by another socket ({error})"),
+            )
+        } else {
+            error
+        }
+    })
 }
 
 pub(crate) fn set_receive_buffer(socket: &Socket, bytes: usize) -> io::Result<usize> {
@@ -415,7 +439,8 @@ mod tests {
         assert_eq!(meta.destination, Some(Ipv4Addr::LOCALHOST));
         assert!(meta.interface_index.is_some(), "{meta:?}");
 
-        // The port is this socket's alone.
+        // The port is this socket's alone: even mcready's own second socket, which asks to share it
+        // (the UDP table shows only this process on the port), is refused, as "address in use".
         let second = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
         let error = bind_exclusive(&second, local).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::AddrInUse, "{error}");
