@@ -1,6 +1,6 @@
 //! Windows (Winsock): `WSARecvMsg` with `IP_PKTINFO`/`IP_RECVTTL` control messages, `IP_MULTICAST_IF`
-//! by interface index, the group receiver's "bind only a free port, exclusively" policy, and passive
-//! capture through a raw socket with `SIO_RCVALL`.
+//! by interface index, the group receiver's "bind only a port no other process holds" policy, and
+//! passive capture through a raw socket with `SIO_RCVALL`.
 //!
 //! Port sharing on Windows, which decides the policy (Microsoft, "Using `SO_REUSEADDR` and
 //! `SO_EXCLUSIVEADDRUSE`"):
@@ -17,8 +17,9 @@
 //!   with `SO_REUSEADDR` — only under the same account, since Windows refuses another account's reuse
 //!   of a port (enhanced socket security, Windows Server 2003 on) — and lose unicast to it until
 //!   mcready ends; a PBX binding without `SO_REUSEADDR` fails to bind either way.
-//! - The unicast legs bind with `SO_EXCLUSIVEADDRUSE` as well: without it a later socket with
-//!   `SO_REUSEADDR` could take the port over.
+//! - The unicast legs bind with `SO_EXCLUSIVEADDRUSE`: without it a later socket with `SO_REUSEADDR`
+//!   could take the port over. Except beside mcready's own group receiver (`respond`), see
+//!   [`bind_exclusive`].
 //!
 //! Capture: a raw `IPPROTO_IP` socket bound to the interface's IPv4 address, switched to
 //! `SIO_RCVALL`/`RCVALL_ON`, receives every IPv4 packet through that interface, IP header first (no
