@@ -188,8 +188,8 @@ run_mcready check-wrong-nic check --no-probe --json -i pbx0
 
 # 7. Across namespaces: mcready.exe on a "Windows" host and Linux `mcready respond` on a phone-side
 # host, each with an eth0 on a bridge in a switch namespace (198.51.100.0/24). wine's sockets are made
-# by the wineserver, in the namespace it started in: it is stopped here, and the next wine command
-# starts it in the Windows host's namespace.
+# by the wineserver, in the namespace it started in: it is stopped here and started again in the Windows
+# host's namespace. (The first run's namespace stays until the end: cleanup deletes it.)
 echo "wine-test: [$((SECONDS - start)) s] check --peer from mcready.exe to Linux mcready respond, across a bridge" >&2
 kill "$pbx" 2>/dev/null || true
 wait "$pbx" 2>/dev/null || true
