@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Builds mcready for x86_64-pc-windows-gnu and runs it under wine 8 inside a network namespace of its
-# own: the unit and integration test binaries, then `mcready.exe interfaces --json`, `joins --json` and
-# `check --no-probe --json`, whose output must show the namespace's adapters. See docs/testing.md
-# ("Windows under wine") and ../shared/cross-build.md.
+# own: the unit and integration test binaries, then `mcready.exe interfaces --json`, `joins --json`,
+# `check --no-probe --json` (whose output must show the namespace's adapters) and `probe --json`
+# against the lab's stand-in PBX; then, across namespaces joined by a bridge, `mcready.exe check --peer`
+# against Linux `mcready respond`: passing (with a listening window), with a PBX holding the port, and
+# with the switch blocking multicast; and Linux `check --peer` against `mcready.exe respond`. See
+# docs/testing.md ("Windows under wine") and ../shared/cross-build.md.
 #
 #   scripts/wine-test.sh              # build, test, run mcready.exe
 #   scripts/wine-test.sh --no-tests   # only build and run mcready.exe
 #
 # Needs root (ip netns), and the Debian packages rustc-web, cargo-web, rust-web-src,
-# gcc-mingw-w64-x86-64, wine and wine64. Nothing leaves the namespace: it has lo and a veth pair whose
-# both ends stay inside it, and mcready.exe never runs outside it.
+# gcc-mingw-w64-x86-64, wine and wine64; the Linux mcready (for `respond`) is built with the `cargo` on
+# PATH (rustup's, as in .ci/run). Nothing leaves the namespaces: the first has lo and a veth pair whose
+# both ends stay inside it, the others are joined only to each other, and mcready.exe never runs
+# outside them.
 #
 # Guards against a false green: wine's crash debugger is off (a crash would otherwise end the process
 # with status 0), and every test binary cargo starts must print its `test result:` line.
@@ -29,6 +34,8 @@ unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
 work="${WINE_WORK_DIR:-$parent/wine-work}"
 export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
 ns="mcready-wine-$$"
+# The peer test's namespaces: a switch (br0), the Windows host and a Linux phone-side host.
+switch="$ns-sw" winhost="$ns-pbx" phonehost="$ns-phone"
 log="$work/test.log"
 
 for tool in /usr/bin/cargo /usr/bin/rustc x86_64-w64-mingw32-gcc wine wineboot wineserver ip python3; do
@@ -40,11 +47,14 @@ start=$SECONDS
 
 # 1. Build. The tests are built before any wine process starts, so a build error is a build error.
 echo "wine-test: building for $target" >&2
-/usr/bin/cargo build --quiet -Zbuild-std --target "$target"
+/usr/bin/cargo build --locked --quiet -Zbuild-std --target "$target"
 if [ "$run_tests" = 1 ]; then
-  /usr/bin/cargo test --quiet -Zbuild-std --target "$target" --lib --bins --tests --no-run
+  /usr/bin/cargo test --locked --quiet -Zbuild-std --target "$target" --lib --bins --tests --no-run
 fi
 exe="$CARGO_TARGET_DIR/$target/debug/mcready.exe"
+# The Linux mcready, the far end of the peer test: the host toolchain, not Debian's cross one.
+env -u RUSTC -u RUSTDOC -u RUSTC_BOOTSTRAP -u CARGO_TARGET_DIR cargo build --locked --quiet --bin mcready
+linux_mcready="$(pwd)/target/debug/mcready"
 
 # 2. Rust ≥ 1.78's std imports ProcessPrng from bcryptprimitives.dll, which wine 8 lacks: every .exe
 # would fail with c0000135. A stand-in that asks BCryptGenRandom for the same bytes.
@@ -71,8 +81,11 @@ fi
 # 3. The namespace: lo, and a veth pair with both ends inside — pbx0 is the PBX's LAN adapter,
 # phones0 stands for the phones' side. The group's route leaves by pbx0.
 cleanup() {
-  WINEPREFIX="$WINEPREFIX" ip netns exec "$ns" wineserver -k 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
+  # wineserver -k reaches the server through its socket in /tmp, from any namespace.
+  wineserver -k 2>/dev/null || true
+  for n in "$ns" "$switch" "$winhost" "$phonehost"; do
+    ip netns del "$n" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 ip netns add "$ns"
@@ -87,7 +100,7 @@ in_ns=(ip netns exec "$ns")
 
 # 4. The prefix, booted inside the namespace (wine's network service sees the namespace it starts in).
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "wine-test: creating the wine prefix in $WINEPREFIX" >&2
+  echo "wine-test: [$((SECONDS - start)) s] creating the wine prefix in $WINEPREFIX" >&2
   "${in_ns[@]}" wineboot --init >/dev/null 2>&1
 fi
 cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
@@ -96,16 +109,25 @@ cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
   /v Debugger /d '' /f >/dev/null 2>&1
 "${in_ns[@]}" wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
   /v Auto /d 0 /f >/dev/null 2>&1
+# One wineserver for the whole run, in the namespace: by default it exits a few seconds after its last
+# client, and a test binary starting just then loses it ("wine client error:0: recvmsg: Connection
+# reset by peer", a red run for nothing).
+start_wineserver() { # NAMESPACE
+  wineserver -k 2>/dev/null || true
+  wineserver -w 2>/dev/null || true
+  ip netns exec "$1" wineserver -p
+}
+start_wineserver "$ns"
 
 status=0
 
 # 5. The test binaries, each through wine in the namespace.
 if [ "$run_tests" = 1 ]; then
-  echo "wine-test: running the tests under wine" >&2
+  echo "wine-test: [$((SECONDS - start)) s] running the tests under wine" >&2
   # The runner goes in --config, not CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER: assert_cmd reads that
   # variable inside the test process (a Windows process here) and would try to start `ip` from wine.
   set +e
-  timeout 1200 /usr/bin/cargo test -Zbuild-std --target "$target" --lib --bins --tests --no-fail-fast \
+  timeout 1200 /usr/bin/cargo test --locked -Zbuild-std --target "$target" --lib --bins --tests --no-fail-fast \
     --config "target.$target.runner = ['ip', 'netns', 'exec', '$ns', 'wine']" >"$log" 2>&1
   test_status=$?
   set -e
@@ -152,16 +174,84 @@ start_pbx() {
   pbx=$!
   sleep 0.5
 }
-echo "wine-test: mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&2
+echo "wine-test: [$((SECONDS - start)) s] mcready.exe in the namespace, a stand-in PBX joined on pbx0" >&2
 start_pbx 198.51.100.10
 run_mcready interfaces interfaces --json
 run_mcready joins joins --json
 run_mcready check check --no-probe --json
+run_mcready probe probe --json -i pbx0 --timeout 2
 run_mcready interfaces-by-alias interfaces --json -i PBX0
 echo "wine-test: the group routed by phones0, where the stand-in PBX's INADDR_ANY join lands" >&2
 ip -n "$ns" route replace 224.0.0.0/4 dev phones0
 start_pbx 198.51.100.10 --any
 run_mcready check-wrong-nic check --no-probe --json -i pbx0
+
+# 7. Across namespaces: mcready.exe on a "Windows" host and Linux `mcready respond` on a phone-side
+# host, each with an eth0 on a bridge in a switch namespace (198.51.100.0/24). wine's sockets are made
+# by the wineserver, in the namespace it started in: it is stopped here and started again in the Windows
+# host's namespace. (The first run's namespace stays until the end: cleanup deletes it.)
+echo "wine-test: [$((SECONDS - start)) s] check --peer from mcready.exe to Linux mcready respond, across a bridge" >&2
+kill "$pbx" 2>/dev/null || true
+wait "$pbx" 2>/dev/null || true
+pbx=
+for n in "$switch" "$winhost" "$phonehost"; do
+  ip netns add "$n"
+  ip -n "$n" link set lo up
+done
+ip -n "$switch" link add br0 type bridge mcast_snooping 0
+ip -n "$switch" link set br0 up
+for side in winhost phonehost; do
+  ip -n "$switch" link add "p-$side" type veth peer name eth0 netns "${!side}"
+  ip -n "$switch" link set "p-$side" master br0 up
+done
+ip -n "$winhost" addr add 198.51.100.10/24 dev eth0
+ip -n "$phonehost" addr add 198.51.100.20/24 dev eth0
+ip -n "$winhost" link set eth0 up
+ip -n "$phonehost" link set eth0 up
+ip -n "$winhost" route add default via 198.51.100.1
+ip -n "$phonehost" route add 224.0.0.0/4 dev eth0
+start_wineserver "$winhost"
+ip netns exec "$phonehost" "$linux_mcready" respond -i eth0 --duration 300 >"$work/respond.log" 2>&1 &
+respond=$!
+trap 'kill "$respond" 2>/dev/null || true; if [ -n "$pbx" ]; then kill "$pbx" 2>/dev/null || true; fi; cleanup' EXIT
+for _ in $(seq 50); do
+  ip netns exec "$phonehost" ss -Hlun 'sport = :5060' | grep -q . && break
+  sleep 0.1
+done
+in_ns=(ip netns exec "$winhost")
+run_mcready peer check --json --timeout 1 --peer 198.51.100.20 --listen 2
+# A PBX on the Windows host holds 5060 (a Linux socket, without an owner under wine): mcready.exe must
+# not share the port, and wine has no capture to hear the peer's answer with — the peer test says so.
+start_pbx 198.51.100.10
+run_mcready peer-pbx-holds-port check --json --timeout 1 --peer 198.51.100.20
+kill "$pbx" 2>/dev/null || true
+wait "$pbx" 2>/dev/null || true
+pbx=
+# The switch floods no multicast to either port: unicast still crosses, multicast does not.
+for side in winhost phonehost; do
+  ip -n "$switch" link set dev "p-$side" type bridge_slave mcast_flood off
+done
+run_mcready peer-blocked check --json --timeout 1 --peer 198.51.100.20
+kill "$respond" 2>/dev/null || true
+wait "$respond" 2>/dev/null || true
+# The other way round: mcready.exe respond on the Windows host, Linux check --peer on the other.
+for side in winhost phonehost; do
+  ip -n "$switch" link set dev "p-$side" type bridge_slave mcast_flood on
+done
+ip netns exec "$winhost" wine "$exe" respond -i eth0 --duration 60 >"$work/respond-exe.log" 2>&1 &
+respond=$!
+for _ in $(seq 100); do
+  ip netns exec "$winhost" ss -Hlun 'sport = :5060' | grep -q . && break
+  sleep 0.1
+done
+set +e
+ip netns exec "$phonehost" "$linux_mcready" check --json --timeout 1 --peer 198.51.100.10 >"$work/peer-reverse.json" \
+  2>"$work/peer-reverse.json.err"
+echo "wine-test: Linux mcready check --peer 198.51.100.10 (mcready.exe respond) exited $? ($work/peer-reverse.json)" >&2
+set -e
+kill "$respond" 2>/dev/null || true
+wait "$respond" 2>/dev/null || true
+
 python3 - "$work" <<'EOF' || status=1
 import json, sys
 work = sys.argv[1]
@@ -194,6 +284,41 @@ assert "New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex" in first["r
 assert "netsh interface ipv4 show joins" in first["remedy"], first["remedy"]
 print(f"  check, group routed by phones0: {wrong['verdict']}; {first['summary']}", file=sys.stderr)
 print(f"    fix: {first['remedy'][:150]}…", file=sys.stderr)
+# The probe: sent from an ephemeral port with TTL 1, answered by the stand-in PBX (which holds 5060, so
+# the looped-back copy is not watched: Windows policy, no capture under wine).
+probe = doc("probe")
+sent = [s for s in probe["sent"]]
+assert sent and all(s["ttl"] == 1 and not s["from"].endswith(":5060") for s in sent), sent
+assert any(a.get("status") == 200 for a in probe["answers"]), probe["answers"]
+print(f"  probe: {len(sent)} sent from {sent[0]['from']}, answers {[a.get('status') for a in probe['answers']]}; "
+      f"warnings {[w[:70] for w in probe['warnings']]}", file=sys.stderr)
+def check(report, wanted):
+    return next(c for r in report["requirements"] for c in r["checks"] if c["id"] == wanted)
+peer = doc("peer")
+lan = check(peer, "multicast.lan-path")
+value = peer["facts"]["peer"]["value"]
+assert lan["status"] == "pass", lan
+assert value["unicast"]["ok"] and value["here_to_peer"]["ok"] and value["peer_to_here"]["ok"], value
+print(f"  check --peer: lan-path {lan['status']}: {lan['summary']}", file=sys.stderr)
+listen = peer["facts"]["listen"]
+assert listen["status"] == "done" and listen["value"]["heard_by"] == "socket", listen
+print(f"  check --peer --listen 2: heard by {listen['value']['heard_by']}; limits {[l[:80] for l in listen['value']['limits']]}",
+      file=sys.stderr)
+reverse = doc("peer-reverse")
+lan = check(reverse, "multicast.lan-path")
+assert lan["status"] == "pass", lan
+print(f"  Linux check --peer against mcready.exe respond: lan-path {lan['status']}", file=sys.stderr)
+held = doc("peer-pbx-holds-port")
+assert held["facts"]["peer"]["status"] == "skipped", held["facts"]["peer"]
+assert "another process holds the port" in held["facts"]["peer"]["value"], held["facts"]["peer"]
+assert check(held, "multicast.lan-path")["status"] == "skip", check(held, "multicast.lan-path")
+print(f"  check --peer, a PBX holding 5060: peer test {held['facts']['peer']['value'][:110]}…", file=sys.stderr)
+blocked = doc("peer-blocked")
+lan = check(blocked, "multicast.lan-path")
+assert lan["status"] == "fail", lan
+assert blocked["facts"]["peer"]["value"]["unicast"]["ok"], blocked["facts"]["peer"]
+assert blocked["verdict"] == "fail", blocked["verdict"]
+print(f"  check --peer, multicast blocked by the switch: lan-path {lan['status']}: {lan['summary'][:100]}", file=sys.stderr)
 EOF
 
 echo "wine-test: $([ "$status" = 0 ] && echo ok || echo FAILED) ($((SECONDS - start)) s)" >&2

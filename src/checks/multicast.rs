@@ -546,6 +546,17 @@ fn interface_flag(snapshot: &Snapshot) -> Check {
 }
 
 /// The proof of a host-side drop: the capture saw a phone's SUBSCRIBE arrive, no socket received it.
+/// Why only a socket heard the window, and what would add the capture, in the OS's words.
+fn socket_alone(os: super::OsFamily) -> &'static str {
+    match os {
+        super::OsFamily::Windows => {
+            "heard by a socket alone (no passive capture: run from an elevated prompt)"
+        }
+        super::OsFamily::Macos => "heard by a socket alone (mcready has no passive capture on macOS yet)",
+        super::OsFamily::Linux => "heard by a socket alone (no passive capture: run as root)",
+    }
+}
+
 fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         return check(
@@ -622,7 +633,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             crate::observed::HeardBy::Capture => {
                 "heard by passive capture alone (no socket of mcready's on the group)"
             }
-            _ => "heard by a socket alone (no passive capture: run as root)",
+            _ => socket_alone(snapshot.os),
         };
         return check(
             DELIVERED,

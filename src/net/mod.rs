@@ -49,6 +49,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
 
 use crate::facts::Interface;
 
+/// How to run so that passive capture works on this OS, in the words an admin acts on ("run as root or
+/// with `CAP_NET_RAW`", "run from an elevated prompt"): for the `skip` that says so.
+pub const CAPTURE_PRIVILEGE: &str = sys::CAPTURE_PRIVILEGE;
+
 /// Why a socket could not be opened or used. Each variant names the thing and carries the OS error.
 #[derive(Debug)]
 pub enum NetError {
@@ -58,8 +62,9 @@ pub enum NetError {
     /// This OS cannot open a socket on the group's port that is sure never to take the PBX's unicast
     /// (the socket policy of `sys`): hear the group by passive capture instead.
     NeedsCapture { address: SocketAddrV4, reason: &'static str },
-    /// The operation needs a privilege this process lacks (raw or packet sockets need `CAP_NET_RAW`):
-    /// the check that needed it is `skip`.
+    /// The operation needs a privilege this process lacks (raw or packet sockets need `CAP_NET_RAW`
+    /// on Linux, an elevated token on Windows: [`CAPTURE_PRIVILEGE`]): the check that needed it is
+    /// `skip`.
     NoPrivilege { what: String, source: io::Error },
     /// This OS has no implementation of the operation yet.
     Unsupported { what: String, source: io::Error },
@@ -105,7 +110,7 @@ impl std::fmt::Display for NetError {
                 write!(f, "will not bind {address}: {reason}")
             }
             Self::NoPrivilege { what, source } => {
-                write!(f, "cannot {what}: needs raw-socket privilege (root or CAP_NET_RAW): {source}")
+                write!(f, "cannot {what}: needs raw-socket privilege ({CAPTURE_PRIVILEGE}): {source}")
             }
             Self::Unsupported { what, source } | Self::Os { what, source } => {
                 write!(f, "cannot {what}: {source}")

@@ -54,7 +54,9 @@ fn local_address(socket: &Socket) -> Result<SocketAddrV4, NetError> {
     })
 }
 
-/// Waits for one datagram until `deadline`; `None` when none came.
+/// Waits for one datagram until `deadline`; `None` when none came. With `only_to`, a datagram whose IP
+/// destination is known and is another address is passed over: on Windows the group receiver is bound
+/// to `0.0.0.0` (a group address cannot be bound there) and would also hear unicast and broadcast.
 ///
 /// The datagram is read into the socket's own scratch buffer (allocated once, 64 KiB) and copied out at
 /// its own length: a boot storm costs one small allocation per datagram, not a 64 KiB one.
@@ -62,6 +64,7 @@ fn receive(
     socket: &Socket,
     scratch: &Scratch,
     deadline: Instant,
+    only_to: Option<Ipv4Addr>,
     what: &str,
 ) -> Result<Option<Datagram>, NetError> {
     // A poisoned lock only means another reader panicked mid-read; the bytes are overwritten anyway.
@@ -80,6 +83,9 @@ fn receive(
         match sys::recv_datagram(socket, &mut buf) {
             Ok(meta) => {
                 let Some(source) = meta.source else { continue };
+                if only_to.zip(meta.destination).is_some_and(|(wanted, to)| wanted != to) {
+                    continue;
+                }
                 let payload = buf.get(..meta.len).unwrap_or_default().to_vec();
                 return Ok(Some(Datagram {
                     payload,
@@ -239,7 +245,7 @@ impl MulticastSender {
     /// # Errors
     /// When the OS fails the receive.
     pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
-        receive(&self.socket, &self.scratch, deadline, "the multicast sender socket")
+        receive(&self.socket, &self.scratch, deadline, None, "the multicast sender socket")
     }
 }
 
@@ -301,8 +307,7 @@ impl GroupReceiver {
     /// # Errors
     /// When the OS refuses the join (no such interface, not multicast-capable).
     pub fn join(&mut self, interface: &LocalInterface) -> Result<(), NetError> {
-        self.socket
-            .join_multicast_v4_n(&self.group, &InterfaceIndexOrAddress::Index(interface.index))
+        membership(interface, |on| self.socket.join_multicast_v4_n(&self.group, on))
             .map_err(|e| NetError::os(format!("join {} on {}", self.group, interface.name), e))?;
         self.actions.record(
             ActionKind::Joined,
@@ -339,7 +344,7 @@ impl GroupReceiver {
     /// # Errors
     /// When the OS fails the receive.
     pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
-        receive(&self.socket, &self.scratch, deadline, "the group receiver socket")
+        receive(&self.socket, &self.scratch, deadline, Some(self.group), "the group receiver socket")
     }
 }
 
@@ -348,15 +353,28 @@ impl Drop for GroupReceiver {
         for interface in self.joined.drain(..) {
             // Closing the socket would leave too; leaving explicitly makes the leave a recorded, ordered
             // action rather than a side effect of whenever the fd closes.
-            let detail = match self
-                .socket
-                .leave_multicast_v4_n(&self.group, &InterfaceIndexOrAddress::Index(interface.index))
+            let detail = match membership(&interface, |on| self.socket.leave_multicast_v4_n(&self.group, on))
             {
                 Ok(()) => format!("group receiver on port {} closed", self.port),
                 Err(e) => format!("group receiver on port {} closed (explicit leave failed: {e})", self.port),
             };
             self.actions.record(ActionKind::Left, self.group, &interface.name, detail);
         }
+    }
+}
+
+/// Joins or leaves by interface index, which picks the interface even when another has the same
+/// address; by the interface's address where the index is refused (wine hands Windows' index form,
+/// 0.0.0.x, to Linux as an address).
+fn membership(
+    interface: &LocalInterface,
+    change: impl Fn(&InterfaceIndexOrAddress) -> io::Result<()>,
+) -> io::Result<()> {
+    match change(&InterfaceIndexOrAddress::Index(interface.index)) {
+        Err(by_index) if !interface.address.is_unspecified() => {
+            change(&InterfaceIndexOrAddress::Address(interface.address)).map_err(|_| by_index)
+        }
+        result => result,
     }
 }
 
@@ -404,6 +422,6 @@ impl UnicastSocket {
     /// # Errors
     /// When the OS fails the receive.
     pub fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
-        receive(&self.socket, &self.scratch, deadline, "the unicast socket")
+        receive(&self.socket, &self.scratch, deadline, None, "the unicast socket")
     }
 }

@@ -29,9 +29,10 @@ pub fn observe(
     let mut watch = match QuerierWatch::open(interface, actions) {
         Ok(watch) => watch,
         Err(NetError::NoPrivilege { .. }) => {
-            return Observed::Skipped(
-                "listening for IGMP needs CAP_NET_RAW: run as root to look for a querier".into(),
-            );
+            return Observed::Skipped(format!(
+                "listening for IGMP needs passive capture: {} to look for a querier",
+                crate::net::CAPTURE_PRIVILEGE
+            ));
         }
         Err(error) => return Observed::Skipped(error.to_string()),
     };

@@ -92,11 +92,11 @@ pub fn observe(
         }
     });
     if report.rounds.iter().any(|r| r.peer_to_here.is_none()) {
-        report.limits.push(
+        report.limits.push(format!(
             "the peer's multicast toward this host is heard by passive capture only (a socket would have to join, \
-             which refreshes the switch): without CAP_NET_RAW that leg was not observed"
-                .into(),
-        );
+             which refreshes the switch): without it that leg was not observed ({} for the capture)",
+            crate::net::CAPTURE_PRIVILEGE
+        ));
     }
     report
 }

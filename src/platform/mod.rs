@@ -143,6 +143,18 @@ pub fn udp_socket_drops(port: u16) -> Option<Vec<(u64, u64)>> {
     os::udp_socket_drops(port)
 }
 
+/// The UDP sockets (IPv4 and IPv6) bound to `port` on this host, with their owning process id (0 when
+/// Windows does not name it), from `GetExtendedUdpTable`: what Windows' group-receiver policy in
+/// `net::sys` decides by, since Windows cannot bind a group address and must not share the port with
+/// a PBX.
+///
+/// # Errors
+/// When the IPv4 UDP table cannot be read.
+#[cfg(windows)]
+pub fn udp_sockets_on_port(port: u16) -> io::Result<Vec<(SocketAddr, u32)>> {
+    os::udp_sockets_on_port(port)
+}
+
 /// How many datagrams the sockets on the port dropped between two readings of [`udp_socket_drops`]: a
 /// socket new since `before` counts all its drops. `None` when either reading is missing.
 #[must_use]

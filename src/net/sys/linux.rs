@@ -11,6 +11,9 @@ use socket2::{Domain, SockFilter, Socket, Type};
 
 use super::{BpfInstruction, DatagramMeta, FrameMeta};
 
+/// What passive capture needs here, in the words an admin acts on.
+pub(crate) const CAPTURE_PRIVILEGE: &str = "run as root or with CAP_NET_RAW";
+
 /// Room for `IP_PKTINFO` and `IP_TTL` control messages with headers and padding, 8-byte aligned
 /// (`cmsghdr` starts with a `size_t`).
 const CONTROL_WORDS: usize = 16;

@@ -24,6 +24,9 @@ use socket2::Socket;
 
 use super::{BpfInstruction, DatagramMeta, FrameMeta};
 
+/// What passive capture (BPF) would need here.
+pub(crate) const CAPTURE_PRIVILEGE: &str = "run as root";
+
 /// Room for `IP_PKTINFO` and `IP_RECVTTL` control messages with headers and padding (Darwin aligns
 /// control messages to 4 bytes; 8-byte words are aligned for both).
 const CONTROL_WORDS: usize = 16;

@@ -8,6 +8,8 @@ use socket2::Socket;
 
 use super::{BpfInstruction, DatagramMeta, FrameMeta};
 
+pub(crate) const CAPTURE_PRIVILEGE: &str = "run as root";
+
 fn unsupported<T>(what: &str) -> io::Result<T> {
     Err(io::Error::new(io::ErrorKind::Unsupported, format!("{what} is implemented for Linux only so far")))
 }
@@ -45,7 +47,9 @@ pub(crate) fn recv_frame(_socket: &Socket, _buf: &mut [u8]) -> io::Result<FrameM
 }
 
 /// No policy is known for this OS yet: its port-sharing rules are not verified, so the group is heard by
-/// capture (where there is one) rather than risk taking a PBX's unicast.
+/// capture (where there is one) rather than risk taking a PBX's unicast. The `Result` keeps the
+/// signature every OS module shares.
+#[allow(clippy::unnecessary_wraps)]
 pub(crate) fn bind_group_receiver(_socket: &Socket, _group: SocketAddrV4) -> io::Result<super::GroupBind> {
     Ok(super::GroupBind::UseCapture("this OS's port-sharing rules are not verified yet"))
 }

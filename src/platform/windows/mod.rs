@@ -117,6 +117,11 @@ pub fn udp_socket_drops(_port: u16) -> Option<Vec<(u64, u64)>> {
     None
 }
 
+/// The UDP sockets on `port` with their owning process (see [`super::udp_sockets_on_port`]).
+pub fn udp_sockets_on_port(port: u16) -> std::io::Result<Vec<(std::net::SocketAddr, u32)>> {
+    Ok(tables::udp_owners(port)?.into_iter().map(|(_, local, pid)| (local, pid)).collect())
+}
+
 fn note(source: &str, message: String) -> GatherNote {
     GatherNote { source: source.to_owned(), message }
 }
