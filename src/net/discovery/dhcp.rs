@@ -1,6 +1,6 @@
 //! DHCP (RFC 2131/2132) as a passive listener needs it: who answered whom, and which provisioning
-//! options the answer carried (66 TFTP server name, 43 vendor-specific, 150 TFTP servers, 159, 160
-//! provisioning URL). Reads the UDP payload only, so an IPv4-only capture can feed it as well as a
+//! options the answer carried (66 TFTP server name, 43 vendor-specific, 114 URL (Gigaset), 150 TFTP
+//! servers, 159, 160 provisioning URL). Reads the UDP payload only, so an IPv4-only capture can feed it as well as a
 //! link-layer one. Tolerant: an option that runs past the end ends the options, never the message.
 
 use std::net::Ipv4Addr;
@@ -13,14 +13,16 @@ const FILE: std::ops::Range<usize> = 108..236;
 
 pub const OPTION_VENDOR_SPECIFIC: u8 = 43;
 pub const OPTION_TFTP_SERVER_NAME: u8 = 66;
+pub const OPTION_URL: u8 = 114;
 pub const OPTION_TFTP_SERVERS: u8 = 150;
 pub const OPTION_159: u8 = 159;
 pub const OPTION_PROVISIONING_URL: u8 = 160;
 
 /// The options that tell a phone where to provision, in the order they are reported.
-pub const PROVISIONING_OPTIONS: [u8; 5] = [
+pub const PROVISIONING_OPTIONS: [u8; 6] = [
     OPTION_TFTP_SERVER_NAME,
     OPTION_VENDOR_SPECIFIC,
+    OPTION_URL,
     OPTION_TFTP_SERVERS,
     OPTION_159,
     OPTION_PROVISIONING_URL,
