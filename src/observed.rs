@@ -380,6 +380,10 @@ pub struct SoakReport {
     /// Ctrl-C or SIGTERM ended the soak early.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// What the soak's capture heard besides PnP (DHCP answers, phones by vendor MAC, LLDP/CDP);
+    /// absent without a capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryReport>,
 }
 
 /// One round of the soak.

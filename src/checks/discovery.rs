@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::{OsFamily, Snapshot, check};
-use crate::observed::{DiscoveryReport, ListenReport, Observed, SwitchPort};
+use crate::observed::{DiscoveryReport, Observed, Phone, SwitchPort};
 use crate::report::model::{Check, Status};
 
 pub const DHCP_PROVISIONING: &str = "phone.dhcp-provisioning";
@@ -53,49 +53,57 @@ pub fn phone_checks(snapshot: &Snapshot) -> Vec<Check> {
     vec![dhcp_provisioning(snapshot), silent_vendor_phones(snapshot)]
 }
 
-/// The listening window's discovery, or the `skip` that says why there is none.
+/// The window the discovery was heard in: `check --listen`'s, else the soak's (which counts phones but
+/// does not keep them).
+struct Window<'a> {
+    duration_secs: f64,
+    interrupted: bool,
+    phones: &'a [Phone],
+    phones_known: bool,
+}
+
+/// The listening window's discovery (else the soak's), or the `skip` that says why there is none.
 fn discovery<'a>(
     snapshot: &'a Snapshot,
     id: &'static str,
     what: &str,
-) -> Result<(&'a ListenReport, &'a DiscoveryReport), Box<Check>> {
-    let listen = match &snapshot.listen {
-        Observed::Done(listen) => listen,
-        Observed::Skipped(reason) => {
-            return Err(Box::new(check(
-                id,
-                Status::Skip,
-                format!("Could not listen, so {what} could not be seen: {reason}"),
-                None,
-                json!({}),
-            )));
+) -> Result<(Window<'a>, &'a DiscoveryReport), Box<Check>> {
+    if let Observed::Done(listen) = &snapshot.listen
+        && let Some(found) = &listen.discovery
+    {
+        let window = Window {
+            duration_secs: listen.duration_secs,
+            interrupted: listen.interrupted,
+            phones: &listen.phones,
+            phones_known: true,
+        };
+        return Ok((window, found));
+    }
+    if let Some(soak) = snapshot.soak.done()
+        && let Some(found) = &soak.discovery
+    {
+        let window = Window {
+            duration_secs: soak.duration_secs,
+            interrupted: soak.interrupted,
+            phones: &[],
+            phones_known: false,
+        };
+        return Ok((window, found));
+    }
+    let summary = match &snapshot.listen {
+        Observed::Skipped(reason) => format!("Could not listen, so {what} could not be seen: {reason}"),
+        Observed::NotAsked if snapshot.soak.done().is_none() => {
+            format!(
+                "No listening window: {what} is heard while listening (`--listen 120`, and reboot a phone)."
+            )
         }
-        Observed::NotAsked => {
-            return Err(Box::new(check(
-                id,
-                Status::Skip,
-                format!(
-                    "No listening window: {what} is heard while listening (`--listen 120`, and reboot a phone)."
-                ),
-                None,
-                json!({}),
-            )));
-        }
+        _ => format!("No passive capture (it needs root or CAP_NET_RAW), so {what} could not be seen."),
     };
-    let Some(found) = &listen.discovery else {
-        return Err(Box::new(check(
-            id,
-            Status::Skip,
-            format!("No passive capture (it needs root or CAP_NET_RAW), so {what} could not be seen."),
-            None,
-            json!({}),
-        )));
-    };
-    Ok((listen, found))
+    Err(Box::new(check(id, Status::Skip, summary, None, json!({}))))
 }
 
 /// The vendors known on this LAN: phones heard sending PnP, and hosts by their MAC prefix.
-fn vendors(listen: &ListenReport, found: &DiscoveryReport) -> Vec<String> {
+fn vendors(listen: &Window<'_>, found: &DiscoveryReport) -> Vec<String> {
     let mut vendors: Vec<String> = Vec::new();
     let named = listen
         .phones
@@ -154,7 +162,7 @@ fn dhcp_provisioning(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
-    let vendors = vendors(listen, found);
+    let vendors = vendors(&listen, found);
     let mut summary = format!("DHCP hands out provisioning options: {}.", offering.join("; "));
     let (takes_dhcp, unknown) = weigh_vendors(&vendors, &mut summary);
     let status = if takes_dhcp.is_empty() && unknown.is_empty() && !vendors.is_empty() {
@@ -250,6 +258,19 @@ fn silent_vendor_phones(snapshot: &Snapshot) -> Check {
             ),
             None,
             json!({"link_layer": found.link_layer}),
+        );
+    }
+    if !listen.phones_known {
+        return check(
+            SILENT_VENDOR_PHONES,
+            Status::Skip,
+            format!(
+                "{} host(s) with a phone vendor's MAC prefix were seen during the soak, which counts phones but does not \
+                 name them: add `--listen 120` to tell which never sent PnP.",
+                found.vendor_devices.len()
+            ),
+            None,
+            json!({"vendor_devices": found.vendor_devices}),
         );
     }
     let silent: Vec<_> = found
@@ -576,5 +597,36 @@ mod tests {
             assert_eq!(check.status, Status::Skip, "{check:?}");
             assert!(check.summary.contains("capture"), "{}", check.summary);
         }
+    }
+
+    /// `--soak` without `--listen`: the soak's capture is the window; it names no phones, so silent
+    /// phones cannot be told.
+    #[test]
+    fn the_soak_is_a_window_too() {
+        let mut snapshot = healthy();
+        snapshot.listen = Observed::NotAsked;
+        let found = DiscoveryReport {
+            link_layer: true,
+            dhcp_server_messages: 1,
+            dhcp_answers: vec![ack(vec![option_66()])],
+            vendor_devices: vec![device("0c:38:3e:00:00:01", "Fanvil", "dhcp")],
+            switch_ports: vec![port(Some(1), Some((100, true)))],
+            ..DiscoveryReport::default()
+        };
+        snapshot.soak = Observed::Done(crate::observed::SoakReport {
+            duration_secs: 300.0,
+            interval_secs: 15.0,
+            rounds: Vec::new(),
+            phones_heard: Some(0),
+            limits: Vec::new(),
+            interrupted: false,
+            discovery: Some(found),
+        });
+        let checks = phone_checks(&snapshot);
+        assert_eq!(status(&checks, DHCP_PROVISIONING), Status::Warn);
+        assert_eq!(status(&checks, SILENT_VENDOR_PHONES), Status::Skip);
+        assert_eq!(voice_vlan(&snapshot).status, Status::Warn);
+        let requirements = crate::checks::evaluate(&snapshot);
+        assert!(requirements.iter().flat_map(|r| &r.checks).any(|c| c.id == VOICE_VLAN));
     }
 }

@@ -141,7 +141,7 @@ pub fn choose_interface(
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
     let mut subnet = subnet::checks(snapshot);
     // The discovery checks judge a listening window: without one, `phone.pnp-subscribe` already says to listen.
-    let listened = !matches!(snapshot.listen, Observed::NotAsked);
+    let listened = !matches!(snapshot.listen, Observed::NotAsked) || snapshot.soak.done().is_some();
     if listened {
         subnet.push(discovery::voice_vlan(snapshot));
     }
