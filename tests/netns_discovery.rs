@@ -275,7 +275,7 @@ fn check_judges_dhcp_before_pnp_silent_phones_and_the_voice_vlan() {
     else {
         return;
     };
-    start_lan(&mut lab, &lan, &lan_frames().into_iter().map(|(f, _)| f).collect::<Vec<_>>(), 12);
+    start_lan(&mut lab, &lan, &lan_frames().into_iter().map(|(f, _)| f).collect::<Vec<_>>(), 20);
     // Passive: mcready sends nothing at all.
     let out = lab.mcready(&pbx, &["check", "-i", "eth0", "--no-probe", "--listen", "3", "--json"]);
     assert_ok(&out);
@@ -300,6 +300,17 @@ fn check_judges_dhcp_before_pnp_silent_phones_and_the_voice_vlan() {
             .is_some_and(|p| p.len() == 2)
     );
     validate("mcready.report.v1.json", &report);
+    // The ticket block says the same, the password redacted there too.
+    let markdown =
+        lab.mcready(&pbx, &["check", "-i", "eth0", "--no-probe", "--listen", "3", "--format", "markdown"]);
+    assert_ok(&markdown);
+    let markdown = String::from_utf8_lossy(&markdown.stdout);
+    println!("{markdown}");
+    for expected in
+        ["subnet.voice-vlan", "VLAN 100", "Fanvil 0c:38:3e:00:00:07", "admin:\\*\\*\\*@198.51.100.1"]
+    {
+        assert!(markdown.contains(expected), "{expected} missing:\n{markdown}");
+    }
 }
 
 /// No DHCP answer reaching this host is `skip` saying why, never "no option"; a switch port without a
