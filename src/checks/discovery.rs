@@ -165,6 +165,28 @@ fn dhcp_provisioning(snapshot: &Snapshot) -> Check {
     let vendors = vendors(&listen, found);
     let mut summary = format!("DHCP hands out provisioning options: {}.", offering.join("; "));
     let (takes_dhcp, unknown) = weigh_vendors(&vendors, &mut summary);
+    let taking: Vec<&str> = found
+        .vendor_devices
+        .iter()
+        .filter(|d| takes_dhcp.iter().any(|v| v.eq_ignore_ascii_case(&d.vendor)))
+        .map(|d| d.mac.as_str())
+        .chain(
+            listen
+                .phones
+                .iter()
+                .filter(|p| {
+                    p.vendor.as_ref().is_some_and(|v| takes_dhcp.iter().any(|t| t.eq_ignore_ascii_case(v)))
+                })
+                .filter_map(|p| p.mac.as_deref()),
+        )
+        .collect();
+    if !taking.is_empty() {
+        let _ = write!(
+            summary,
+            " Those seen here: {}.",
+            dedup(taking.iter().map(|m| (*m).to_owned()).collect()).join(", ")
+        );
+    }
     let status = if takes_dhcp.is_empty() && unknown.is_empty() && !vendors.is_empty() {
         Status::Pass
     } else {
@@ -504,6 +526,7 @@ mod tests {
         let check = fanvil.iter().find(|c| c.id == DHCP_PROVISIONING).unwrap();
         assert_eq!(check.status, Status::Warn);
         assert!(check.summary.contains("Fanvil phones try DHCP before PnP"), "{}", check.summary);
+        assert!(check.summary.contains("Those seen here: 0c:38:3e:00:00:01."), "{}", check.summary);
         assert!(check.summary.contains("http://198.51.100.9/prov/"));
         assert!(check.remedy.is_some());
         let yealink = phone_checks(&with_discovery(Vec::new(), found("Yealink")));

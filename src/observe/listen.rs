@@ -856,4 +856,48 @@ mod tests {
         let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
         assert_eq!((report.phones.len(), report.reassembled), (1, 1));
     }
+
+    /// DHCP from the IPv4 capture and LLDP from the link layer reach the discovery tally; they are no
+    /// phone and no junk, and prove nothing about the PnP path.
+    #[test]
+    fn dhcp_and_lldp_frames_are_tallied_apart_from_phones() {
+        use crate::net::discovery::{dhcp, lldp};
+        let mut t = tally(true);
+        t.hear_discovery(true);
+        let ack = dhcp::build_dhcp(
+            2,
+            1,
+            [0x0c, 0x38, 0x3e, 0, 0, 7],
+            Ipv4Addr::new(198, 51, 100, 50),
+            &[(53, &[5]), (66, b"tftp://198.51.100.1")],
+        );
+        let found = Discovered::from_udp(Ipv4Addr::new(198, 51, 100, 1), 67, 68, &ack).unwrap();
+        let mut dhcp_seen = seen(true, "198.51.100.1:67", What::Discovery(Box::new(found)));
+        dhcp_seen.destination = Ipv4Addr::BROADCAST;
+        let lldpdu = lldp::build_lldp([2, 0, 0, 0, 0, 1], "gi1/0/7", "sw", Some(1), Some((100, true)));
+        let frame = LinkFrame {
+            direction: Direction::Multicast,
+            interface_index: 2,
+            source_mac: Some([2, 0, 0, 0, 0, 1]),
+            received_at: Instant::now(),
+            protocol: 0x88cc,
+            payload: lldpdu,
+        };
+        let mut events = Vec::new();
+        t.take(dhcp_seen, &mut |e| events.push(e));
+        t.take(Seen::from_link(&frame).unwrap(), &mut |e| events.push(e));
+        // A socket delivery never counts as discovery.
+        let found = Discovered::from_udp(Ipv4Addr::new(198, 51, 100, 1), 67, 68, &ack).unwrap();
+        t.take(seen(false, "198.51.100.1:67", What::Discovery(Box::new(found))), &mut |e| events.push(e));
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.phones.is_empty() && report.junk == 0 && !report.lan_multicast_heard);
+        let found = report.discovery.unwrap();
+        assert_eq!((found.dhcp_server_messages, found.switch_ports.len()), (1, 1));
+        assert!(matches!(events[0], ListenEvent::DhcpAnswer { .. }));
+        assert!(matches!(events[1], ListenEvent::SwitchPort { .. }));
+        assert_eq!(events.len(), 2);
+        // Without a capture there is no discovery at all.
+        let report = tally(false).finish(Duration::from_secs(5), HeardBy::Socket, true, Vec::new(), false);
+        assert_eq!(report.discovery, None);
+    }
 }
