@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::frames::{EXPERT_WARN, ethernet, ieee_802_3, ipv4_udp, parse_severity, pcap};
-use common::{Lab, PYTHON3, TSHARK, check_field, json};
+use common::{Lab, PYTHON3, SETPRIV, TSHARK, check_field, json};
 use mcready::net::discovery::{self, arp, cdp, dhcp, lldp};
 use serde_json::Value;
 
@@ -153,7 +153,11 @@ fn tshark(path: &Path, fields: &[&str]) -> String {
 
 /// The PBX host and the LAN host on one bridge that forwards LLDP.
 fn lab(test: &str) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::with(test, &[PYTHON3])?;
+    lab_with(test, &[PYTHON3])
+}
+
+fn lab_with(test: &str, programs: &[common::Program]) -> Option<(Lab, String, String)> {
+    let mut lab = Lab::with(test, programs)?;
     let switch = lab.host("switch");
     let pbx = lab.host("pbx");
     let lan = lab.host("lan");
@@ -347,4 +351,29 @@ fn validate(schema_file: &str, document: &Value) {
     let errors: Vec<String> =
         validator.iter_errors(document).map(|e| format!("{} at {}", e, e.instance_path())).collect();
     assert!(errors.is_empty(), "{schema_file}: {errors:?}\n{document:#}");
+}
+
+/// Without `CAP_NET_RAW` there is no capture (and a passive run no window at all): each discovery check
+/// is `skip`, saying why.
+#[test]
+fn without_capture_privilege_each_discovery_check_says_why() {
+    let Some((mut lab, pbx, lan)) =
+        lab_with("without_capture_privilege_each_discovery_check_says_why", &[PYTHON3, SETPRIV])
+    else {
+        return;
+    };
+    start_lan(&mut lab, &lan, &lan_frames().into_iter().map(|(f, _)| f).collect::<Vec<_>>(), 8);
+    let out = lab.sh(
+        &pbx,
+        &format!(
+            "setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all {} check -i eth0 --no-probe --listen 2 --json",
+            common::mcready_bin().display()
+        ),
+    );
+    assert_ok(&out);
+    let report = json(&out);
+    for id in ["phone.dhcp-provisioning", "phone.silent-vendor-phones", "subnet.voice-vlan"] {
+        assert_eq!(check_field(&report, id, "status"), "skip", "{report:#}");
+        assert!(check_field(&report, id, "summary").contains("CAP_NET_RAW"), "{report:#}");
+    }
 }

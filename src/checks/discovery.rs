@@ -90,14 +90,24 @@ fn discovery<'a>(
         };
         return Ok((window, found));
     }
+    let mut chars = what.chars();
+    let what: String = chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect();
     let summary = match &snapshot.listen {
-        Observed::Skipped(reason) => format!("Could not listen, so {what} could not be seen: {reason}"),
+        Observed::Skipped(reason) => format!("{what} could not be seen: {reason}"),
         Observed::NotAsked if snapshot.soak.done().is_none() => {
             format!(
                 "No listening window: {what} is heard while listening (`--listen 120`, and reboot a phone)."
             )
         }
-        _ => format!("No passive capture (it needs root or CAP_NET_RAW), so {what} could not be seen."),
+        _ => {
+            // The window's own words say why there was no capture on this host (privilege, OS).
+            let why = snapshot
+                .listen
+                .done()
+                .and_then(|l| l.limits.iter().find(|limit| limit.starts_with("no passive capture")))
+                .map_or_else(|| "no passive capture ran".to_owned(), Clone::clone);
+            format!("{what} could not be seen: {why}.")
+        }
     };
     Err(Box::new(check(id, Status::Skip, summary, None, json!({}))))
 }
@@ -618,7 +628,7 @@ mod tests {
         snapshot.listen = listened(Vec::new());
         for check in phone_checks(&snapshot).iter().chain([voice_vlan(&snapshot)].iter()) {
             assert_eq!(check.status, Status::Skip, "{check:?}");
-            assert!(check.summary.contains("capture"), "{}", check.summary);
+            assert!(check.summary.contains("no passive capture ran"), "{}", check.summary);
         }
     }
 

@@ -136,6 +136,11 @@ impl ListenDocument {
             if self.report.lan_multicast_heard { "" } else { "never " }
         ));
         if let Some(found) = &self.report.discovery {
+            if !found.link_layer {
+                lines.push(
+                    "This capture sees IPv4 alone: ARP, LLDP and CDP (the switch's voice VLAN) cannot be heard here.".into(),
+                );
+            }
             lines.extend(found.dhcp_answers.iter().map(dhcp_line));
             lines.extend(found.switch_ports.iter().map(switch_line));
             let heard: Vec<&str> = self.report.phones.iter().filter_map(|p| p.mac.as_deref()).collect();
