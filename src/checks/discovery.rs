@@ -91,13 +91,11 @@ fn discovery<'a>(
         return Ok((window, found));
     }
     let mut chars = what.chars();
-    let what: String = chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect();
+    let capitalized: String = chars.next().map(|c| c.to_ascii_uppercase()).into_iter().chain(chars).collect();
     let summary = match &snapshot.listen {
-        Observed::Skipped(reason) => format!("{what} could not be seen: {reason}"),
+        Observed::Skipped(reason) => format!("{capitalized} could not be seen: {reason}"),
         Observed::NotAsked if snapshot.soak.done().is_none() => {
-            format!(
-                "No listening window: {what} is heard while listening (`--listen 120`, and reboot a phone)."
-            )
+            format!("No listening window to see {what} in: run with `--listen 120` and reboot a phone.")
         }
         _ => {
             // The window's own words say why there was no capture on this host (privilege, OS).
@@ -106,7 +104,7 @@ fn discovery<'a>(
                 .done()
                 .and_then(|l| l.limits.iter().find(|limit| limit.starts_with("no passive capture")))
                 .map_or_else(|| "no passive capture ran".to_owned(), Clone::clone);
-            format!("{what} could not be seen: {why}.")
+            format!("{capitalized} could not be seen: {why}.")
         }
     };
     Err(Box::new(check(id, Status::Skip, summary, None, json!({}))))
