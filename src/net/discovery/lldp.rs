@@ -73,8 +73,8 @@ pub fn parse_lldp(mut data: &[u8]) -> Result<Lldp, LldpError> {
         let Some(value) = rest.get(..len) else { break };
         data = &rest[len..];
         match (index, kind) {
-            (0, TLV_CHASSIS_ID) => lldp.chassis_id = Some(identifier(value)),
-            (1, TLV_PORT_ID) => lldp.port_id = Some(identifier(value)),
+            (0, TLV_CHASSIS_ID) => lldp.chassis_id = Some(identifier(value, CHASSIS_SUBTYPES)),
+            (1, TLV_PORT_ID) => lldp.port_id = Some(identifier(value, PORT_SUBTYPES)),
             (0 | 1, _) => return Err(LldpError::NoChassisOrPort),
             (_, TLV_END) => break,
             (_, TLV_PORT_DESCRIPTION) => lldp.port_description = Some(super::label(value)),
@@ -115,12 +115,19 @@ fn organizational(value: &[u8], lldp: &mut Lldp) {
     }
 }
 
-/// A chassis or port id: subtype 4 (MAC address) as a MAC, 5 (network address, IPv4) as an address,
+/// The subtypes (802.1AB §8.5.2, §8.5.3) of a chassis id and a port id that hold a MAC address and a
+/// network address; the others (interface name, local, …) are text.
+const CHASSIS_SUBTYPES: (u8, u8) = (4, 5);
+const PORT_SUBTYPES: (u8, u8) = (3, 4);
+
+/// A chassis or port id: the MAC subtype as a MAC, the network-address subtype (IPv4) as an address,
 /// the textual subtypes as text.
-fn identifier(value: &[u8]) -> String {
+fn identifier(value: &[u8], (mac_subtype, address_subtype): (u8, u8)) -> String {
     match value {
-        [4, mac @ ..] if mac.len() == 6 => super::mac_string(mac),
-        [5, 1, a, b, c, d] => std::net::Ipv4Addr::new(*a, *b, *c, *d).to_string(),
+        [subtype, mac @ ..] if *subtype == mac_subtype && mac.len() == 6 => super::mac_string(mac),
+        [subtype, 1, a, b, c, d] if *subtype == address_subtype => {
+            std::net::Ipv4Addr::new(*a, *b, *c, *d).to_string()
+        }
         [_, rest @ ..] => super::label(rest),
         [] => String::new(),
     }
@@ -192,6 +199,17 @@ mod tests {
             lldp.policies[0],
             NetworkPolicy { application: 1, unknown: false, tagged: true, vlan: 10, priority: 5, dscp: 46 }
         );
+    }
+
+    /// A port id is a MAC under subtype 3 and an address under 4 (a chassis id: 4 and 5).
+    #[test]
+    fn identifier_subtypes_differ_for_chassis_and_port() {
+        let mac = [3, 0x00, 0x04, 0xf2, 0, 0, 1];
+        assert_eq!(identifier(&mac, PORT_SUBTYPES), "00:04:f2:00:00:01");
+        assert_eq!(identifier(&[4, 1, 198, 51, 100, 2], PORT_SUBTYPES), "198.51.100.2");
+        assert_eq!(identifier(&[5, 1, 198, 51, 100, 2], CHASSIS_SUBTYPES), "198.51.100.2");
+        assert_eq!(identifier(&[7, b'1', b'2'], PORT_SUBTYPES), "12");
+        assert_eq!(identifier(&[], PORT_SUBTYPES), "");
     }
 
     #[test]
