@@ -6,7 +6,7 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
-targets=${*:-sip_parse igmp_parse nft_read iptables_read fragments}
+targets=${*:-sip_parse igmp_parse nft_read iptables_read fragments discovery_parse}
 for target in $targets; do
     case $target in
         sip_parse) seeds="$root/tests/fixtures/sip/*.txt $root/tests/fixtures/sip/variants/*.txt" ;;
@@ -14,6 +14,7 @@ for target in $targets; do
         nft_read) seeds="$root/tests/fixtures/firewall/*.json" ;;
         iptables_read) seeds="$root/tests/fixtures/firewall/*save.txt $root/tests/fixtures/firewall/*.rules" ;;
         fragments) seeds="$root/tests/fixtures/igmp/*.bin" ;;
+        discovery_parse) seeds="$root/tests/fixtures/discovery/*.bin" ;;
         *) echo "seed.sh: no seeds known for target '$target'" >&2; exit 2 ;;
     esac
     mkdir -p "$here/corpus/$target"

@@ -103,6 +103,93 @@ pub struct ListenReport {
     /// pieces); fragments that never completed are counted as junk.
     #[serde(skip_serializing_if = "is_zero")]
     pub reassembled: u32,
+    /// What the link said besides PnP (DHCP answers, phones by their vendor's MAC, the switch's LLDP and
+    /// CDP), as the capture heard it; absent without a capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryReport>,
+}
+
+/// What the capture heard besides PnP during a listening window: how phones may provision instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct DiscoveryReport {
+    /// The capture hands over link-layer frames (ARP, LLDP, CDP); false where it sees IPv4 alone
+    /// (Windows' `SIO_RCVALL`), so their absence proves nothing there.
+    pub link_layer: bool,
+    /// DHCP offers, acks and naks that reached this host (often unicast to the phone: zero proves nothing).
+    pub dhcp_server_messages: u32,
+    /// DHCP discovers, requests and informs heard.
+    pub dhcp_client_messages: u32,
+    /// Per server and message kind: the provisioning options it hands out (values redacted like URLs).
+    pub dhcp_answers: Vec<DhcpAnswer>,
+    /// Hosts whose MAC carries a phone vendor's IEEE prefix, seen by DHCP or ARP.
+    pub vendor_devices: Vec<VendorDevice>,
+    /// What the switch announced on this port (LLDP, CDP).
+    pub switch_ports: Vec<SwitchPort>,
+}
+
+/// A DHCP server's offers or acks, and the provisioning options in them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DhcpAnswer {
+    /// Option 54, else the IP source.
+    pub server: Ipv4Addr,
+    /// `offer`, `ack` or `nak`.
+    pub message: String,
+    /// Options 66, 43, 114, 150, 159, 160 in that order; empty when it hands out none.
+    pub options: Vec<DhcpOptionSeen>,
+    /// The clients it answered (their MACs), at most a few.
+    pub clients: Vec<String>,
+    pub count: u32,
+}
+
+/// One provisioning option as a server hands it out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct DhcpOptionSeen {
+    pub code: u8,
+    pub name: String,
+    /// Passwords and tokens of URLs redacted (as provisioning URLs are); addresses listed; other
+    /// bytes in hex.
+    pub value: String,
+}
+
+/// A host with a phone vendor's MAC prefix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VendorDevice {
+    pub mac: String,
+    pub vendor: String,
+    pub address: Option<Ipv4Addr>,
+    /// `dhcp` (its own request), `arp`.
+    pub seen_by: Vec<String>,
+    /// DHCP option 60, when it sent one.
+    pub vendor_class: Option<String>,
+    /// DHCP option 55: the options it asks its server for.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requested_options: Vec<u8>,
+}
+
+/// What a switch announced about the port this host hangs on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SwitchPort {
+    /// `lldp` or `cdp`.
+    pub protocol: String,
+    /// LLDP system name, or CDP device id.
+    pub switch: Option<String>,
+    pub chassis_id: Option<String>,
+    pub port: Option<String>,
+    pub port_description: Option<String>,
+    /// The port's untagged VLAN (802.1 Port VLAN ID, CDP native VLAN), when announced.
+    pub native_vlan: Option<u16>,
+    /// The voice VLAN it tells phones to use (LLDP-MED network policy for voice, CDP voice VLAN).
+    pub voice_vlan: Option<VoiceVlan>,
+}
+
+/// The voice VLAN a switch offers phones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct VoiceVlan {
+    pub vlan: u16,
+    /// Phones tag their frames with it (LLDP-MED T flag; CDP's voice VLAN is always tagged).
+    pub tagged: bool,
+    pub priority: Option<u8>,
+    pub dscp: Option<u8>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -293,6 +380,10 @@ pub struct SoakReport {
     /// Ctrl-C or SIGTERM ended the soak early.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
+    /// What the soak's capture heard besides PnP (DHCP answers, phones by vendor MAC, LLDP/CDP);
+    /// absent without a capture.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub discovery: Option<DiscoveryReport>,
 }
 
 /// One round of the soak.

@@ -12,6 +12,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::Command;
 
+use common::frames::{internet_checksum, parse_severity};
 use mcready::sip::build::{self, NotifyOptions, ProbeSubscribe, RequestBuilder};
 use mcready::sip::{self, MacAddr};
 
@@ -29,24 +30,6 @@ struct Frame {
     dst: (Ipv4Addr, u16, [u8; 6]),
     ttl: u8,
     payload: Vec<u8>,
-}
-
-/// The ones' complement sum of 16-bit words (RFC 1071), folded.
-fn internet_checksum(chunks: &[&[u8]]) -> u16 {
-    let mut sum: u32 = 0;
-    for chunk in chunks {
-        let mut words = chunk.chunks_exact(2);
-        for word in &mut words {
-            sum += u32::from(u16::from_be_bytes([word[0], word[1]]));
-        }
-        if let [last] = words.remainder() {
-            sum += u32::from(u16::from_be_bytes([*last, 0]));
-        }
-    }
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !u16::try_from(sum).unwrap_or(0xffff)
 }
 
 fn ethernet_ipv4_udp(frame: &Frame, ip_id: u16) -> Vec<u8> {
@@ -204,14 +187,6 @@ fn run_tshark(path: &std::path::Path) -> String {
     );
 
     stdout
-}
-
-/// tshark prints severities in decimal or as `0x…` depending on version.
-fn parse_severity(text: &str) -> u32 {
-    let text = text.trim();
-    text.strip_prefix("0x")
-        .map_or_else(|| text.parse().ok(), |hex| u32::from_str_radix(hex, 16).ok())
-        .unwrap_or_else(|| panic!("unreadable expert severity {text:?}"))
 }
 
 #[test]

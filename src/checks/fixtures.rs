@@ -182,6 +182,7 @@ pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
         interrupted: false,
         socket_drops: Some(0),
         reassembled: 0,
+        discovery: None,
     })
 }
 

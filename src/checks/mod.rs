@@ -8,6 +8,7 @@
 //! found under one requirement (a firewall drop, a phone behind a router), the checks of the others
 //! that would only suffer its consequence say `skip` or `warn` and point at the cause.
 
+mod discovery;
 pub mod firewall;
 mod membership;
 mod multicast;
@@ -138,13 +139,21 @@ pub fn choose_interface(
 /// The four requirements, in contract order.
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
-    let subnet = subnet::checks(snapshot);
+    let mut subnet = subnet::checks(snapshot);
+    // The discovery checks judge a listening window: without one, `phone.pnp-subscribe` already says to listen.
+    let listened = !matches!(snapshot.listen, Observed::NotAsked) || snapshot.soak.done().is_some();
+    if listened {
+        subnet.push(discovery::voice_vlan(snapshot));
+    }
     let firewall = firewall::FirewallView::new(snapshot);
     let mut multicast = multicast::checks(snapshot, &firewall);
     multicast.extend(soak::checks(snapshot));
     let mut membership = membership::checks(snapshot, &multicast, &firewall);
     membership.extend(provisioning::checks(snapshot));
-    let phone = phone::checks(snapshot, &subnet, &multicast);
+    let mut phone = phone::checks(snapshot, &subnet, &multicast);
+    if listened {
+        phone.extend(discovery::phone_checks(snapshot));
+    }
     vec![
         Requirement::new(
             "pbx-membership",

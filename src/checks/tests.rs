@@ -697,6 +697,7 @@ fn soak_report(rounds: &[(bool, bool, Option<bool>)]) -> crate::observed::SoakRe
         phones_heard: Some(0),
         limits: Vec::new(),
         interrupted: false,
+        discovery: None,
     }
 }
 

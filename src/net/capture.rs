@@ -20,6 +20,10 @@ use super::reassembly::{Outcome, Reassembler};
 use super::sys::{self, BpfInstruction};
 
 const ETHERTYPE_IPV4: u16 = 0x0800;
+const ETHERTYPE_ARP: u16 = 0x0806;
+const ETHERTYPE_LLDP: u16 = 0x88cc;
+/// What a cooked socket reports for an 802.3 frame carrying LLC (CDP).
+const ETH_P_802_2: u16 = 0x0004;
 const MAX_FRAME: usize = 65_535;
 const MIN_WAIT: Duration = Duration::from_millis(1);
 
@@ -65,6 +69,34 @@ pub enum CaptureFilter {
     Igmp,
     /// Every IPv4 frame.
     AllIpv4,
+    /// As [`Self::SipAndIgmp`], plus what tells how phones provision besides PnP: DHCP (UDP 67/68),
+    /// ARP, LLDP and CDP (802.2 LLC/SNAP with Cisco's protocol id; not spanning tree's BPDUs).
+    SipIgmpAndDiscovery {
+        port: u16,
+    },
+}
+
+/// Whether this OS's capture hands over link-layer frames (ARP, LLDP, CDP) besides IPv4: plain data
+/// for the checks, which say `skip` with the reason where it does not.
+pub const LINK_LAYER_CAPTURE: bool = sys::LINK_LAYER_CAPTURE;
+
+/// A frame that is not IPv4, with its link header stripped: ARP, LLDP, CDP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkFrame {
+    pub direction: Direction,
+    pub interface_index: u32,
+    pub source_mac: Option<[u8; 6]>,
+    pub received_at: Instant,
+    /// The `EtherType` (`ETH_P_802_2`, 4, for 802.3 frames carrying LLC).
+    pub protocol: u16,
+    pub payload: Vec<u8>,
+}
+
+/// What [`Capture::next_frame_until`] hands over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Frame {
+    Ipv4(CapturedFrame),
+    Link(LinkFrame),
 }
 
 /// Where and what to capture.
@@ -116,6 +148,7 @@ const LD_H_IND: u16 = 0x48;
 const LDX_B_MSH: u16 = 0xb1;
 const JEQ_K: u16 = 0x15;
 const JSET_K: u16 = 0x45;
+const LD_W_ABS: u16 = 0x20;
 const RET_K: u16 = 0x06;
 /// `SKF_AD_OFF + SKF_AD_PROTOCOL`: the frame's `EtherType`, which a cooked socket's data does not hold.
 const ANCILLARY_PROTOCOL: u32 = 0xffff_f000;
@@ -159,6 +192,37 @@ pub fn bpf_program(filter: CaptureFilter) -> Vec<BpfInstruction> {
             /* 12 */ op(RET_K, 0, 0, ACCEPT_ALL),
             /* 13 */ op(RET_K, 0, 0, 0),
         ],
+        CaptureFilter::SipIgmpAndDiscovery { port } => {
+            let [dhcp_server, dhcp_client] = [67u32, 68];
+            vec![
+                /* 0 */ op(LD_H_ABS, 0, 0, ANCILLARY_PROTOCOL),
+                /* 1 */ op(JEQ_K, 21, 0, u32::from(ETHERTYPE_ARP)),
+                /* 2 */ op(JEQ_K, 20, 0, u32::from(ETHERTYPE_LLDP)),
+                /* 3 */ op(JEQ_K, 0, 4, u32::from(ETH_P_802_2)),
+                /* 4: LLC/SNAP to Cisco's OUI with protocol id 0x2000 is CDP */
+                op(LD_W_ABS, 0, 0, 0),
+                /* 5 */ op(JEQ_K, 0, 18, 0xaaaa_0300),
+                /* 6 */ op(LD_W_ABS, 0, 0, 4),
+                /* 7 */ op(JEQ_K, 15, 16, 0x000c_2000),
+                /* 8 */ op(JEQ_K, 0, 15, u32::from(ETHERTYPE_IPV4)),
+                /* 9 */ op(LD_B_ABS, 0, 0, 9),
+                /* 10 */ op(JEQ_K, 12, 0, u32::from(PROTOCOL_IGMP)),
+                /* 11 */ op(JEQ_K, 0, 12, u32::from(PROTOCOL_UDP)),
+                /* 12 */ op(LD_H_ABS, 0, 0, 6),
+                /* 13: a non-first fragment has no UDP header to match */ op(JSET_K, 9, 0, 0x1fff),
+                /* 14: X = IHL × 4 */ op(LDX_B_MSH, 0, 0, 0),
+                /* 15 */ op(LD_H_IND, 0, 0, 0),
+                /* 16 */ op(JEQ_K, 6, 0, u32::from(port)),
+                /* 17 */ op(JEQ_K, 5, 0, dhcp_server),
+                /* 18 */ op(JEQ_K, 4, 0, dhcp_client),
+                /* 19 */ op(LD_H_IND, 0, 0, 2),
+                /* 20 */ op(JEQ_K, 2, 0, u32::from(port)),
+                /* 21 */ op(JEQ_K, 1, 0, dhcp_server),
+                /* 22 */ op(JEQ_K, 0, 1, dhcp_client),
+                /* 23 */ op(RET_K, 0, 0, ACCEPT_ALL),
+                /* 24 */ op(RET_K, 0, 0, 0),
+            ]
+        }
     }
 }
 
@@ -223,18 +287,44 @@ impl Capture {
         self.malformed
     }
 
-    /// The next IPv4 frame before `deadline`; `None` when none came.
+    /// Makes the NIC accept a link-layer multicast address (LLDP's 01:80:c2:00:00:0e, CDP's
+    /// 01:00:0c:cc:cc:cc) for as long as the capture lives: real NICs drop them unless asked.
+    ///
+    /// # Errors
+    /// When the OS refuses the membership.
+    pub fn accept_mac(&mut self, mac: [u8; 6]) -> Result<(), NetError> {
+        sys::add_packet_membership(&self.socket, self.interface_index, mac).map_err(|e| {
+            let mac = crate::net::discovery::mac_string(&mac);
+            NetError::classify(format!("accept {mac} on interface {}", self.interface_index), e)
+        })
+    }
+
+    /// The next IPv4 frame before `deadline`; `None` when none came. Other frames are passed over.
     ///
     /// # Errors
     /// When the OS fails the receive.
     pub fn next_until(&mut self, deadline: Instant) -> Result<Option<CapturedFrame>, NetError> {
+        loop {
+            match self.next_frame_until(deadline)? {
+                Some(Frame::Ipv4(frame)) => return Ok(Some(frame)),
+                Some(Frame::Link(_)) => {}
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The next frame before `deadline`, IPv4 or another link-layer protocol the filter let through.
+    ///
+    /// # Errors
+    /// When the OS fails the receive.
+    pub fn next_frame_until(&mut self, deadline: Instant) -> Result<Option<Frame>, NetError> {
         let mut buf = std::mem::take(&mut self.buffer);
         let next = self.next_into(&mut buf, deadline);
         self.buffer = buf;
         next
     }
 
-    fn next_into(&mut self, buf: &mut [u8], deadline: Instant) -> Result<Option<CapturedFrame>, NetError> {
+    fn next_into(&mut self, buf: &mut [u8], deadline: Instant) -> Result<Option<Frame>, NetError> {
         loop {
             let now = Instant::now();
             if now >= deadline {
@@ -256,11 +346,24 @@ impl Capture {
                 Err(e) => return Err(NetError::os("receive from the capture", e)),
             };
             // The bind already limits the socket to one interface; checking again costs nothing.
-            if meta.protocol != ETHERTYPE_IPV4 || meta.interface_index != self.interface_index {
+            if meta.interface_index != self.interface_index {
                 continue;
             }
             let Some(bytes) = buf.get(..meta.len) else { continue };
             let received_at = Instant::now();
+            if meta.protocol != ETHERTYPE_IPV4 {
+                if !matches!(meta.protocol, ETHERTYPE_ARP | ETHERTYPE_LLDP | ETH_P_802_2) {
+                    continue;
+                }
+                return Ok(Some(Frame::Link(LinkFrame {
+                    direction: Direction::from_packet_type(meta.packet_type),
+                    interface_index: meta.interface_index,
+                    source_mac: meta.source_mac,
+                    received_at,
+                    protocol: meta.protocol,
+                    payload: bytes.to_vec(),
+                })));
+            }
             let Ok(mut packet) = parse_ipv4(bytes) else {
                 self.malformed += 1;
                 continue;
@@ -284,14 +387,14 @@ impl Capture {
                     Outcome::Discarded(_) | Outcome::NotAFragment => {}
                 }
             }
-            return Ok(Some(CapturedFrame {
+            return Ok(Some(Frame::Ipv4(CapturedFrame {
                 direction: Direction::from_packet_type(meta.packet_type),
                 reassembled,
                 interface_index: meta.interface_index,
                 source_mac: meta.source_mac,
                 received_at,
                 packet,
-            }));
+            })));
         }
     }
 }
@@ -311,8 +414,12 @@ mod tests {
     /// Every jump of every program lands inside it, and each program ends in returns.
     #[test]
     fn bpf_jumps_stay_inside_the_program() {
-        for filter in [CaptureFilter::AllIpv4, CaptureFilter::Igmp, CaptureFilter::SipAndIgmp { port: 5060 }]
-        {
+        for filter in [
+            CaptureFilter::AllIpv4,
+            CaptureFilter::Igmp,
+            CaptureFilter::SipAndIgmp { port: 5060 },
+            CaptureFilter::SipIgmpAndDiscovery { port: 5060 },
+        ] {
             let program = bpf_program(filter);
             assert_eq!(program.last().map(|i| i.code), Some(RET_K));
             for (at, instruction) in program.iter().enumerate() {
@@ -323,6 +430,80 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A classic BPF interpreter for the few opcodes the programs use, over a cooked frame.
+    fn run(program: &[BpfInstruction], protocol: u16, frame: &[u8]) -> u32 {
+        let (mut a, mut x, mut pc) = (0u32, 0u32, 0usize);
+        let load = |at: u32, n: usize| -> Option<u32> {
+            let at = usize::try_from(at).ok()?;
+            Some(frame.get(at..at + n)?.iter().fold(0u32, |v, b| v << 8 | u32::from(*b)))
+        };
+        loop {
+            let i = program[pc];
+            pc += 1;
+            let jump = |taken: bool| usize::from(if taken { i.jt } else { i.jf });
+            match i.code {
+                LD_H_ABS if i.k == ANCILLARY_PROTOCOL => a = u32::from(protocol),
+                LD_H_ABS => match load(i.k, 2) {
+                    Some(v) => a = v,
+                    None => return 0,
+                },
+                LD_W_ABS => match load(i.k, 4) {
+                    Some(v) => a = v,
+                    None => return 0,
+                },
+                LD_B_ABS => match load(i.k, 1) {
+                    Some(v) => a = v,
+                    None => return 0,
+                },
+                LD_H_IND => match load(x + i.k, 2) {
+                    Some(v) => a = v,
+                    None => return 0,
+                },
+                LDX_B_MSH => match load(i.k, 1) {
+                    Some(v) => x = (v & 0x0f) * 4,
+                    None => return 0,
+                },
+                JEQ_K => pc += jump(a == i.k),
+                JSET_K => pc += jump(a & i.k != 0),
+                RET_K => return i.k,
+                other => panic!("opcode {other:#x} not interpreted"),
+            }
+        }
+    }
+
+    fn ipv4_udp(source_port: u16, destination_port: u16) -> Vec<u8> {
+        let mut ip = vec![0x45, 0, 0, 28, 0, 0, 0, 0, 1, 17, 0, 0, 198, 51, 100, 7, 198, 51, 100, 10];
+        ip.extend_from_slice(&source_port.to_be_bytes());
+        ip.extend_from_slice(&destination_port.to_be_bytes());
+        ip.extend_from_slice(&[0, 8, 0, 0]);
+        ip
+    }
+
+    #[test]
+    fn the_discovery_filter_passes_what_it_names_and_nothing_else() {
+        let program = bpf_program(CaptureFilter::SipIgmpAndDiscovery { port: 5060 });
+        let pass = |protocol, frame: &[u8]| run(&program, protocol, frame) != 0;
+        assert!(pass(ETHERTYPE_IPV4, &ipv4_udp(5060, 5060)));
+        assert!(pass(ETHERTYPE_IPV4, &ipv4_udp(67, 68)));
+        assert!(pass(ETHERTYPE_IPV4, &ipv4_udp(68, 67)));
+        assert!(!pass(ETHERTYPE_IPV4, &ipv4_udp(5353, 5353)));
+        let mut igmp = ipv4_udp(0, 0);
+        igmp[9] = 2;
+        assert!(pass(ETHERTYPE_IPV4, &igmp));
+        assert!(pass(ETHERTYPE_ARP, &[0, 1, 8, 0]));
+        assert!(pass(ETHERTYPE_LLDP, &[2, 7]));
+        let cdp = crate::net::discovery::cdp::build_cdp("sw", "Gi1/0/7", None, Some(100));
+        assert!(pass(ETH_P_802_2, &cdp));
+        // Spanning tree's BPDUs (LLC 42 42 03) come every 2 s and are not wanted.
+        assert!(!pass(ETH_P_802_2, &[0x42, 0x42, 0x03, 0, 0, 0, 0, 0]));
+        assert!(!pass(0x86dd, &ipv4_udp(67, 68)));
+        // The SIP-only program lets none of the discovery frames through.
+        let sip = bpf_program(CaptureFilter::SipAndIgmp { port: 5060 });
+        assert_eq!(run(&sip, ETHERTYPE_IPV4, &ipv4_udp(67, 68)), 0);
+        assert_eq!(run(&sip, ETHERTYPE_LLDP, &[2, 7]), 0);
+        assert_ne!(run(&sip, ETHERTYPE_IPV4, &ipv4_udp(5060, 5060)), 0);
     }
 
     #[test]

@@ -27,6 +27,7 @@
 
 pub mod actions;
 pub mod capture;
+pub mod discovery;
 pub mod igmp;
 pub mod packet;
 pub mod peer;
@@ -37,7 +38,10 @@ pub mod socket;
 mod sys;
 
 pub use actions::{ActionKind, OwnAction, OwnActions};
-pub use capture::{Capture, CaptureFilter, CaptureOptions, CapturedFrame, Direction, multicast_mac};
+pub use capture::{
+    Capture, CaptureFilter, CaptureOptions, CapturedFrame, Direction, Frame, LINK_LAYER_CAPTURE, LinkFrame,
+    multicast_mac,
+};
 pub use igmp::{IgmpMessage, IgmpPacket, IgmpQuery, IgmpVersion, QueryScope, parse_igmp};
 pub use packet::{Ipv4Packet, PacketError, Transport, parse_ipv4};
 pub use querier::{FastDetection, HeardQuery, QuerierWatch, scratch_group};

@@ -23,14 +23,16 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+use super::discovery::{DiscoveryTally, Found};
 use super::receive::{self, Ended, Flow, Received, Source};
 use super::{Clock, SystemClock};
 use crate::facts::{HostFacts, Interface};
+use crate::net::discovery::{self, Discovered};
 use crate::net::{
-    self, Capture, CaptureFilter, CaptureOptions, CapturedFrame, Datagram, Direction, GroupReceiver,
-    LocalInterface, NetError, OwnActions,
+    self, Capture, CaptureFilter, CaptureOptions, CapturedFrame, Datagram, Direction, Frame, GroupReceiver,
+    LinkFrame, LocalInterface, NetError, OwnActions,
 };
-use crate::observed::{HeardBy, ListenReport, OtherSip, Phone};
+use crate::observed::{DhcpAnswer, HeardBy, ListenReport, OtherSip, Phone, SwitchPort, VendorDevice};
 use crate::sip::{self, pnp};
 /// After the window, the socket gets this long to hand over datagrams the capture already saw, so a
 /// SUBSCRIBE on the wire at the last instant is not reported as "never delivered".
@@ -59,6 +61,22 @@ pub enum ListenEvent {
     Limit { message: String },
     /// About once a second, for a progress line.
     Tick { remaining_secs: u64, phones: usize },
+    /// A DHCP server's first answer of a kind, with the provisioning options it hands out.
+    DhcpAnswer { answer: DhcpAnswer },
+    /// A host with a phone vendor's MAC prefix, first seen (DHCP request, ARP).
+    VendorDevice { device: VendorDevice },
+    /// The switch's first LLDP or CDP announcement of this port.
+    SwitchPort { port: SwitchPort },
+}
+
+impl From<Found> for ListenEvent {
+    fn from(found: Found) -> Self {
+        match found {
+            Found::Dhcp(answer) => Self::DhcpAnswer { answer },
+            Found::Device(device) => Self::VendorDevice { device },
+            Found::Switch(port) => Self::SwitchPort { port },
+        }
+    }
 }
 
 /// Why listening could not start.
@@ -148,6 +166,8 @@ pub enum What {
     Other,
     /// A socket delivery when the capture counts: only the source matters.
     Delivered,
+    /// DHCP, ARP, LLDP or CDP (capture only): how phones may provision besides PnP.
+    Discovery(Box<Discovered>),
 }
 
 impl What {
@@ -190,7 +210,10 @@ impl Seen {
         let packet = &frame.packet;
         let (source_port, destination_port, what) = match packet.udp() {
             Some((from, to, payload)) if from == port || to == port => (from, to, What::of_payload(payload)),
-            Some((from, to, _)) => (from, to, What::Other),
+            Some((from, to, payload)) => {
+                let dhcp = Discovered::from_udp(packet.source, from, to, payload);
+                (from, to, dhcp.map_or(What::Other, |d| What::Discovery(Box::new(d))))
+            }
             None => match packet.transport {
                 net::Transport::Fragment { .. } | net::Transport::MalformedUdp { .. } => {
                     (0, port, What::Junk)
@@ -209,6 +232,22 @@ impl Seen {
             reassembled: frame.reassembled,
             what,
         }
+    }
+
+    /// A link-layer frame (ARP, LLDP, CDP) the capture handed over, when it is one of them.
+    fn from_link(frame: &LinkFrame) -> Option<Self> {
+        let found = Discovered::from_link(frame.protocol, &frame.payload)?;
+        Some(Self {
+            by_capture: true,
+            at: frame.received_at,
+            source: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+            destination: Ipv4Addr::UNSPECIFIED,
+            destination_port: 0,
+            ttl: None,
+            outgoing: frame.direction == Direction::Outgoing,
+            reassembled: false,
+            what: What::Discovery(Box::new(found)),
+        })
     }
 
     fn from_datagram(datagram: &Datagram, group: Ipv4Addr, port: u16, parse: bool) -> Self {
@@ -246,6 +285,8 @@ pub struct Tally {
     delivered: HashSet<SocketAddr>,
     lan_multicast_heard: bool,
     reassembled: u32,
+    /// DHCP, vendor MACs, LLDP and CDP: tallied only when a capture counts.
+    discovery: Option<DiscoveryTally>,
 }
 
 impl Tally {
@@ -275,7 +316,14 @@ impl Tally {
             delivered: HashSet::new(),
             lan_multicast_heard: false,
             reassembled: 0,
+            discovery: None,
         }
+    }
+
+    /// Tallies DHCP, vendor MACs, LLDP and CDP too; `link_layer` says whether the capture can see the
+    /// link-layer ones at all.
+    pub fn hear_discovery(&mut self, link_layer: bool) {
+        self.discovery = Some(DiscoveryTally::new(link_layer));
     }
 
     #[must_use]
@@ -285,6 +333,12 @@ impl Tally {
 
     /// Takes one observation; `emit` gets the events it causes.
     pub fn take(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        if let What::Discovery(found) = seen.what {
+            if let Some(discovery) = self.discovery.as_mut().filter(|_| seen.by_capture) {
+                discovery.take(*found, seen.outgoing, &mut |found| emit(found.into()));
+            }
+            return;
+        }
         let source = SocketAddr::V4(seen.source);
         let from_lan = !seen.outgoing && !self.local.contains(seen.source.ip());
         // Only the PnP group and port prove the path from the phones: link-local groups (IGMP queries,
@@ -325,7 +379,7 @@ impl Tally {
                 self.junk = self.junk.saturating_add(1);
                 emit(ListenEvent::Junk { source, total: self.junk });
             }
-            What::Other | What::Delivered => {}
+            What::Other | What::Delivered | What::Discovery(_) => {}
         }
     }
 
@@ -428,6 +482,7 @@ impl Tally {
             interrupted,
             socket_drops: None,
             reassembled: self.reassembled,
+            discovery: self.discovery.map(DiscoveryTally::finish),
         }
     }
 }
@@ -518,8 +573,17 @@ pub fn observe_run(
     // The capture first: the observation starts before mcready's own join changes anything.
     let capture = Capture::open(&CaptureOptions {
         interface_index: iface.index,
-        filter: CaptureFilter::SipAndIgmp { port },
+        filter: CaptureFilter::SipIgmpAndDiscovery { port },
         groups: vec![group],
+    });
+    // LLDP and CDP go to link-local group addresses a real NIC's filter drops unless asked.
+    let capture = capture.map(|mut capture| {
+        for mac in [discovery::LLDP_MAC, discovery::CDP_MAC] {
+            if let Err(error) = capture.accept_mac(mac) {
+                limits.push(format!("the switch's LLDP/CDP may go unheard: {error}"));
+            }
+        }
+        capture
     });
     // Never change what is measured: a join on an interface where nothing on this host joined the
     // group makes the kernel hand the phones' SUBSCRIBEs to every socket on the port — a PBX joined on
@@ -578,6 +642,9 @@ pub fn observe_run(
         })
         .collect();
     let mut tally = Tally::new(group, port, interface, local, capture.is_some());
+    if capture.is_some() {
+        tally.hear_discovery(net::LINK_LAYER_CAPTURE);
+    }
     let with_socket = receiver.is_some();
     // The drops of every socket on the port (the PBX's too), before and after: a SUBSCRIBE the
     // capture saw but no socket got is a firewall's or rp_filter's doing only if they dropped nothing.
@@ -640,7 +707,16 @@ fn run_window(
     let mut sources: Vec<Source<'_, Seen>> = Vec::new();
     if let Some(mut capture) = capture {
         sources.push(Source::new("the capture", bound, move |until| {
-            Ok(capture.next_until(until)?.map(|frame| Seen::from_frame(&frame, port)))
+            loop {
+                return Ok(match capture.next_frame_until(until)? {
+                    Some(Frame::Ipv4(frame)) => Some(Seen::from_frame(&frame, port)),
+                    Some(Frame::Link(frame)) => match Seen::from_link(&frame) {
+                        Some(seen) => Some(seen),
+                        None => continue,
+                    },
+                    None => None,
+                });
+            }
         }));
     }
     if let Some(receiver) = receiver {
@@ -779,5 +855,49 @@ mod tests {
         t.take(long, &mut |_| {});
         let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
         assert_eq!((report.phones.len(), report.reassembled), (1, 1));
+    }
+
+    /// DHCP from the IPv4 capture and LLDP from the link layer reach the discovery tally; they are no
+    /// phone and no junk, and prove nothing about the PnP path.
+    #[test]
+    fn dhcp_and_lldp_frames_are_tallied_apart_from_phones() {
+        use crate::net::discovery::{dhcp, lldp};
+        let mut t = tally(true);
+        t.hear_discovery(true);
+        let ack = dhcp::build_dhcp(
+            2,
+            1,
+            [0x0c, 0x38, 0x3e, 0, 0, 7],
+            Ipv4Addr::new(198, 51, 100, 50),
+            &[(53, &[5]), (66, b"tftp://198.51.100.1")],
+        );
+        let found = Discovered::from_udp(Ipv4Addr::new(198, 51, 100, 1), 67, 68, &ack).unwrap();
+        let mut dhcp_seen = seen(true, "198.51.100.1:67", What::Discovery(Box::new(found)));
+        dhcp_seen.destination = Ipv4Addr::BROADCAST;
+        let lldpdu = lldp::build_lldp([2, 0, 0, 0, 0, 1], "gi1/0/7", "sw", Some(1), Some((100, true)));
+        let frame = LinkFrame {
+            direction: Direction::Multicast,
+            interface_index: 2,
+            source_mac: Some([2, 0, 0, 0, 0, 1]),
+            received_at: Instant::now(),
+            protocol: 0x88cc,
+            payload: lldpdu,
+        };
+        let mut events = Vec::new();
+        t.take(dhcp_seen, &mut |e| events.push(e));
+        t.take(Seen::from_link(&frame).unwrap(), &mut |e| events.push(e));
+        // A socket delivery never counts as discovery.
+        let found = Discovered::from_udp(Ipv4Addr::new(198, 51, 100, 1), 67, 68, &ack).unwrap();
+        t.take(seen(false, "198.51.100.1:67", What::Discovery(Box::new(found))), &mut |e| events.push(e));
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.phones.is_empty() && report.junk == 0 && !report.lan_multicast_heard);
+        let found = report.discovery.unwrap();
+        assert_eq!((found.dhcp_server_messages, found.switch_ports.len()), (1, 1));
+        assert!(matches!(events[0], ListenEvent::DhcpAnswer { .. }));
+        assert!(matches!(events[1], ListenEvent::SwitchPort { .. }));
+        assert_eq!(events.len(), 2);
+        // Without a capture there is no discovery at all.
+        let report = tally(false).finish(Duration::from_secs(5), HeardBy::Socket, true, Vec::new(), false);
+        assert_eq!(report.discovery, None);
     }
 }

@@ -13,6 +13,7 @@
 //! and a socket error turned into a warning for the report rather than a silent end.
 
 pub mod checklist;
+pub mod discovery;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod fetch;

@@ -3,6 +3,8 @@
 //! nothing is joined meanwhile, since a join sends an IGMP report that refreshes the switch and hides
 //! the very fault the soak looks for.
 //!
+//! The same capture hears what else the phones hear (DHCP answers, LLDP, CDP: `discovery`).
+//!
 //! Each round's legs are the peer test's (unicast control, `out` to the group, `back` from the peer),
 //! with the `back` heard by the passive capture alone; without capture privilege the round has the
 //! first two legs only, and says so.
@@ -53,6 +55,7 @@ pub fn observe(
         phones_heard: None,
         limits: Vec::new(),
         interrupted: false,
+        discovery: None,
     };
     let Some(local) = LocalInterface::from_facts(interface) else {
         report.limits.push(format!("{} has no IPv4 address", interface.name));
@@ -86,6 +89,7 @@ pub fn observe(
         match phones.join() {
             Ok(Ok(listened)) => {
                 report.phones_heard = Some(u32::try_from(listened.phones.len()).unwrap_or(u32::MAX));
+                report.discovery = listened.discovery;
             }
             Ok(Err(error)) => report.limits.push(format!("phones were not counted: {error}")),
             Err(_) => report.limits.push("phones were not counted: the capture failed".into()),

@@ -205,6 +205,13 @@ impl ReportDocument {
                 .join(" ");
             lines.push(format!("phone {} {} {what}", p.source, p.mac.as_deref().unwrap_or("(no MAC)")));
         }
+        // What else the phones hear: the listening window's, else the soak's.
+        let discovery = self.facts.listen.done().and_then(|l| l.discovery.as_ref());
+        if let Some(found) = discovery.or_else(|| self.facts.soak.done().and_then(|s| s.discovery.as_ref())) {
+            lines.extend(found.switch_ports.iter().map(super::listen::switch_line));
+            lines.extend(found.dhcp_answers.iter().map(super::listen::dhcp_line));
+            lines.extend(found.vendor_devices.iter().map(super::listen::device_line));
+        }
         let sent = self
             .facts
             .own_actions

@@ -9,7 +9,45 @@ use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint};
 use super::{Document, Envelope, markdown};
 use crate::net::OwnAction;
 use crate::observe::listen::ListenEvent;
-use crate::observed::{ListenReport, Phone};
+use crate::observed::{DhcpAnswer, ListenReport, Phone, SwitchPort, VendorDevice};
+
+/// One DHCP server's answers in a line: `DHCP ack from 198.51.100.1: option 66 (TFTP server name) tftp://…`.
+#[must_use]
+pub fn dhcp_line(answer: &DhcpAnswer) -> String {
+    let options = if answer.options.is_empty() {
+        "no provisioning option".to_owned()
+    } else {
+        answer
+            .options
+            .iter()
+            .map(|o| format!("option {} ({}) {}", o.code, o.name, o.value))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    format!("DHCP {} from {} ×{}: {options}", answer.message, answer.server, answer.count)
+}
+
+/// A host with a phone vendor's MAC prefix in a line.
+#[must_use]
+pub fn device_line(device: &VendorDevice) -> String {
+    let address = device.address.map_or_else(String::new, |a| format!(" at {a}"));
+    let class =
+        device.vendor_class.as_deref().map_or_else(String::new, |c| format!(", DHCP vendor class \"{c}\""));
+    format!("{} device {}{address} (by {}{class})", device.vendor, device.mac, device.seen_by.join(", "))
+}
+
+/// A switch's announcement of this port in a line.
+#[must_use]
+pub fn switch_line(port: &SwitchPort) -> String {
+    let name = port.switch.as_deref().or(port.chassis_id.as_deref()).unwrap_or("a switch");
+    let on = port.port.as_deref().map_or_else(String::new, |p| format!(" port {p}"));
+    let native = port.native_vlan.map_or_else(String::new, |v| format!(", native VLAN {v}"));
+    let voice = port.voice_vlan.map_or_else(
+        || ", no voice VLAN".to_owned(),
+        |v| format!(", voice VLAN {}{}", v.vlan, if v.tagged { " (tagged)" } else { " (untagged)" }),
+    );
+    format!("{} from {name}{on}{native}{voice}", port.protocol.to_uppercase())
+}
 
 /// The `mcready.listen/v1` document.
 #[derive(Debug, Serialize)]
@@ -97,6 +135,19 @@ impl ListenDocument {
              as IGMP queries do not count).",
             if self.report.lan_multicast_heard { "" } else { "never " }
         ));
+        if let Some(found) = &self.report.discovery {
+            if !found.link_layer {
+                lines.push(
+                    "This capture sees IPv4 alone: ARP, LLDP and CDP (the switch's voice VLAN) cannot be heard here.".into(),
+                );
+            }
+            lines.extend(found.dhcp_answers.iter().map(dhcp_line));
+            lines.extend(found.switch_ports.iter().map(switch_line));
+            let heard: Vec<&str> = self.report.phones.iter().filter_map(|p| p.mac.as_deref()).collect();
+            for device in found.vendor_devices.iter().filter(|d| !heard.contains(&d.mac.as_str())) {
+                lines.push(format!("{} sent no PnP SUBSCRIBE", device_line(device)));
+            }
+        }
         if self.report.interrupted {
             lines.push("Interrupted: the window was cut short, so silence in it proves nothing.".into());
         }
@@ -199,6 +250,9 @@ impl StreamEvent for ListenEvent {
             }
             ListenEvent::Limit { message } => format!("limit: {message}"),
             ListenEvent::Tick { .. } => return None,
+            ListenEvent::DhcpAnswer { answer } => dhcp_line(answer),
+            ListenEvent::VendorDevice { device } => device_line(device),
+            ListenEvent::SwitchPort { port } => switch_line(port),
         };
         Some(body)
     }

@@ -13,6 +13,8 @@
 // Each test binary uses its own subset of the lab; methods take `&self` so tests read as "the lab does X".
 #![allow(dead_code, clippy::unused_self)]
 
+pub mod frames;
+
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -40,6 +40,10 @@ pub(crate) mod wsa_control;
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
+/// Whether this OS's capture hands over link-layer frames (ARP, LLDP, CDP) besides IPv4: only
+/// Linux's packet socket does (Windows' `SIO_RCVALL` sees IPv4 alone, macOS has no capture yet).
+pub(crate) const LINK_LAYER_CAPTURE: bool = cfg!(target_os = "linux");
+
 /// How an OS lets a socket hear a group without ever taking unicast meant for another process.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum GroupBind {
