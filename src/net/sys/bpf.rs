@@ -154,6 +154,18 @@ mod tests {
         assert!(!super::accepts(&program, &ipv4(5, 17, 0, &udp(40000, 5060)), 0x86dd), "not IPv4");
     }
 
+    /// Windows' capture is IPv4 alone, but the discovery program must still let DHCP through there.
+    #[test]
+    fn discovery_program_keeps_dhcp_and_sip_and_drops_other_udp() {
+        let program = bpf_program(CaptureFilter::SipIgmpAndDiscovery { port: 5060 });
+        let accepts = |packet: &[u8]| accepts(&program, packet, 0x0800);
+        assert!(accepts(&ipv4(5, 17, 0, &udp(67, 68))), "a DHCP offer or ack");
+        assert!(accepts(&ipv4(5, 17, 0, &udp(68, 67))), "a phone's DHCP discover");
+        assert!(accepts(&ipv4(5, 17, 0, &udp(40000, 5060))), "a SUBSCRIBE");
+        assert!(accepts(&ipv4(6, 2, 0, &[0x16, 0, 0, 0, 224, 0, 1, 75])), "IGMP");
+        assert!(!accepts(&ipv4(5, 17, 0, &udp(40000, 5353))), "mDNS");
+    }
+
     #[test]
     fn igmp_and_all_ipv4_programs() {
         let igmp = bpf_program(CaptureFilter::Igmp);
