@@ -38,10 +38,7 @@ pub fn observe(
     };
     let started = Instant::now();
     let outcome = match search {
-        QuerierSearch::Fast => {
-            let scratch = crate::net::querier::scratch_group(std::process::id());
-            watch.detect_fast(scratch, QUERIER_WAIT).map(|_| Some(scratch))
-        }
+        QuerierSearch::Fast => fast(&mut watch),
         QuerierSearch::Passive(window) => watch.listen_until(started + window).map(|_| None),
     };
     let listened_secs = matches!(search, QuerierSearch::Passive(_)).then(|| started.elapsed().as_secs());
@@ -53,6 +50,25 @@ pub fn observe(
         Ok(scratch_group) => Observed::Done(QuerierReport { queries, scratch_group, listened_secs }),
         Err(error) => Observed::Skipped(error.to_string()),
     }
+}
+
+/// Joins and leaves a scratch group; when nothing at all was heard, once more with another one. A
+/// "no querier" warning is a claim: one leave a querier did not answer (a report or the leave lost, a
+/// querier busy or just elected) is weaker evidence than two, and the second costs time only on a LAN
+/// that has no querier. Answers the scratch group last used.
+fn fast(watch: &mut QuerierWatch) -> Result<Option<std::net::Ipv4Addr>, NetError> {
+    let pid = std::process::id();
+    let first = crate::net::querier::scratch_group(pid);
+    let detection = watch.detect_fast(first, QUERIER_WAIT)?;
+    if detection.answer.is_some() || !watch.heard().is_empty() || crate::interrupt::interrupted() {
+        return Ok(Some(first));
+    }
+    // Another group, so that the second leave is not taken for a retransmission of the first.
+    let second = crate::net::querier::scratch_group(pid.rotate_left(16) ^ 0x5a5a);
+    let second =
+        if second == first { crate::net::querier::scratch_group(pid.wrapping_add(1)) } else { second };
+    watch.detect_fast(second, QUERIER_WAIT)?;
+    Ok(Some(second))
 }
 
 fn heard_queries(watch: &QuerierWatch) -> Vec<QueryHeard> {
