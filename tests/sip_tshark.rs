@@ -12,7 +12,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::frames::{internet_checksum, parse_severity};
+use common::frames::{self, parse_severity};
 use mcready::sip::build::{self, NotifyOptions, ProbeSubscribe, RequestBuilder};
 use mcready::sip::{self, MacAddr};
 
@@ -32,69 +32,12 @@ struct Frame {
     payload: Vec<u8>,
 }
 
-fn ethernet_ipv4_udp(frame: &Frame, ip_id: u16) -> Vec<u8> {
-    let udp_len = u16::try_from(8 + frame.payload.len()).unwrap_or_else(|_| panic!("payload too long"));
-    let ip_len = 20 + udp_len;
+/// The frame as Ethernet, IPv4 and UDP, built by the lab's own frame builders.
+fn ethernet_ipv4_udp(frame: &Frame) -> Vec<u8> {
     let (src_ip, src_port, src_mac) = frame.src;
     let (dst_ip, dst_port, dst_mac) = frame.dst;
-
-    let mut ip = Vec::with_capacity(20);
-    ip.extend_from_slice(&[0x45, 0x00]);
-    ip.extend_from_slice(&ip_len.to_be_bytes());
-    ip.extend_from_slice(&ip_id.to_be_bytes());
-    ip.extend_from_slice(&[0x00, 0x00, frame.ttl, 17, 0x00, 0x00]);
-    ip.extend_from_slice(&src_ip.octets());
-    ip.extend_from_slice(&dst_ip.octets());
-    let ip_checksum = internet_checksum(&[&ip]);
-    ip[10..12].copy_from_slice(&ip_checksum.to_be_bytes());
-
-    let mut udp = Vec::with_capacity(usize::from(udp_len));
-    udp.extend_from_slice(&src_port.to_be_bytes());
-    udp.extend_from_slice(&dst_port.to_be_bytes());
-    udp.extend_from_slice(&udp_len.to_be_bytes());
-    udp.extend_from_slice(&[0, 0]);
-    udp.extend_from_slice(&frame.payload);
-    let mut pseudo = Vec::with_capacity(12);
-    pseudo.extend_from_slice(&src_ip.octets());
-    pseudo.extend_from_slice(&dst_ip.octets());
-    pseudo.extend_from_slice(&[0, 17]);
-    pseudo.extend_from_slice(&udp_len.to_be_bytes());
-    let udp_checksum = match internet_checksum(&[&pseudo, &udp]) {
-        0 => 0xffff,
-        sum => sum,
-    };
-    udp[6..8].copy_from_slice(&udp_checksum.to_be_bytes());
-
-    let mut out = Vec::with_capacity(14 + usize::from(ip_len));
-    out.extend_from_slice(&dst_mac);
-    out.extend_from_slice(&src_mac);
-    out.extend_from_slice(&[0x08, 0x00]);
-    out.extend_from_slice(&ip);
-    out.extend_from_slice(&udp);
-    out
-}
-
-/// A classic libpcap file (microsecond timestamps, `LINKTYPE_ETHERNET`).
-fn pcap(frames: &[Frame]) -> Vec<u8> {
-    let mut out = Vec::new();
-    out.extend_from_slice(&0xa1b2_c3d4_u32.to_le_bytes());
-    out.extend_from_slice(&2u16.to_le_bytes());
-    out.extend_from_slice(&4u16.to_le_bytes());
-    out.extend_from_slice(&0i32.to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    out.extend_from_slice(&65_535u32.to_le_bytes());
-    out.extend_from_slice(&1u32.to_le_bytes());
-    for (index, frame) in frames.iter().enumerate() {
-        let number = u16::try_from(index).unwrap_or(u16::MAX);
-        let packet = ethernet_ipv4_udp(frame, 0x1000 + number);
-        let len = u32::try_from(packet.len()).unwrap_or(u32::MAX);
-        out.extend_from_slice(&1_700_000_000u32.to_le_bytes());
-        out.extend_from_slice(&(u32::from(number) * 1000).to_le_bytes());
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&len.to_le_bytes());
-        out.extend_from_slice(&packet);
-    }
-    out
+    let datagram = frames::ipv4_udp((src_ip, src_port), (dst_ip, dst_port), frame.ttl, &frame.payload);
+    frames::ethernet(dst_mac, src_mac, 0x0800, &datagram)
 }
 
 /// The four datagrams of a PnP exchange plus a peer OPTIONS, as frames.
@@ -140,9 +83,10 @@ fn tshark_decodes_what_mcready_builds() {
     }
     let exchange = exchange();
     let expected: Vec<&str> = exchange.iter().map(|(_, what)| *what).collect();
-    let frames: Vec<Frame> = exchange.into_iter().map(|(frame, _)| frame).collect();
+    let packets: Vec<Vec<u8>> = exchange.iter().map(|(frame, _)| ethernet_ipv4_udp(frame)).collect();
     let path: PathBuf = std::env::temp_dir().join(format!("mcready-sip-tshark-{}.pcap", std::process::id()));
-    std::fs::write(&path, pcap(&frames)).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    std::fs::write(&path, frames::pcap(&packets))
+        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
 
     let stdout = run_tshark(&path);
     let _ = std::fs::remove_file(&path);
@@ -192,7 +136,7 @@ fn run_tshark(path: &std::path::Path) -> String {
 #[test]
 fn checksum_matches_rfc_1071_example() {
     // RFC 1071 §3: the words 0001 f203 f4f5 f6f7 sum to ddf2, whose complement is 220d.
-    assert_eq!(internet_checksum(&[&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]]), 0x220d);
+    assert_eq!(frames::internet_checksum(&[&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]]), 0x220d);
     let mac: MacAddr = build::local_probe_mac(b"x");
     assert!(mac.is_locally_administered());
 }

@@ -30,7 +30,7 @@ pub fn ieee_802_3(destination: [u8; 6], source: [u8; 6], payload: &[u8]) -> Vec<
     [&destination[..], &source, &len.to_be_bytes(), payload].concat()
 }
 
-/// An IPv4 header and UDP datagram (TTL 64, checksums computed), without a link header.
+/// An IPv4 header and UDP datagram (checksums computed), without a link header.
 pub fn ipv4_udp(
     (source, source_port): (std::net::Ipv4Addr, u16),
     (destination, destination_port): (std::net::Ipv4Addr, u16),
