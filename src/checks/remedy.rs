@@ -223,12 +223,8 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
              (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
              `sudo iptables -I INPUT 1 -s {subnet} -p udp --dport {port} -j ACCEPT` then `sudo netfilter-persistent save`."
         ),
-        // Scoped like the judged fixes in firewall::fix: the PnP adapter only, the phones' subnet only.
-        OsFamily::Windows => format!(
-            "`New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort {port} \
-             -InterfaceAlias {} -RemoteAddress LocalSubnet -Action Allow`",
-            crate::firewall::windows::powershell_quote(interface.unwrap_or("<PnP adapter>"))
-        ),
+        // The same scoped rule as the judged fix in firewall::fix.
+        OsFamily::Windows => format!("`{}`", crate::firewall::fix::windows_allow_sip(port, interface)),
         OsFamily::Macos => format!(
             "Allow the PBX in System Settings → Network → Firewall → Options (or \
              `sudo /usr/libexec/ApplicationFirewall/socketfilterfw --unblockapp <path of the PBX>`); if pf is enabled, \

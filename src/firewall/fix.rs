@@ -311,10 +311,7 @@ fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
 fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixContext) -> Fix {
     use super::windows::powershell_quote;
     let port = context.port;
-    let on_adapter = context.interface.as_deref().map_or_else(
-        || " -InterfaceAlias '<PnP adapter>'".to_owned(),
-        |a| format!(" -InterfaceAlias {}", powershell_quote(a)),
-    );
+    let on_adapter = windows_adapter_scope(context.interface.as_deref());
     let manager = FirewallManager::WindowsFirewall;
     let persist = "Windows keeps firewall rules".to_owned();
     if finding.verdict == FirewallVerdict::Drop {
@@ -362,22 +359,42 @@ fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixConte
                 context.group
             ),
         ),
-        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
-            "SIP PnP",
-            format!(
-                "-Direction Inbound -Protocol UDP -LocalPort {port}{on_adapter} -RemoteAddress LocalSubnet"
-            ),
-        ),
+        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+            return Fix {
+                manager,
+                apply: vec![windows_allow_sip(port, context.interface.as_deref())],
+                persist,
+                note: None,
+            };
+        }
     };
-    Fix {
-        manager,
-        apply: vec![format!(
-            "New-NetFirewallRule -DisplayName {} {what} -Action Allow",
-            powershell_quote(name)
-        )],
-        persist,
-        note: None,
-    }
+    Fix { manager, apply: vec![windows_allow_rule(name, &what)], persist, note: None }
+}
+
+/// The scoped Windows allow rule for the phones' SIP: UDP to `port` from `LocalSubnet`, on the PnP
+/// adapter only. Also the generic firewall remedy's Windows command, so both say the same rule.
+#[must_use]
+pub fn windows_allow_sip(port: u16, interface: Option<&str>) -> String {
+    let on_adapter = windows_adapter_scope(interface);
+    windows_allow_rule(
+        "SIP PnP",
+        &format!("-Direction Inbound -Protocol UDP -LocalPort {port}{on_adapter} -RemoteAddress LocalSubnet"),
+    )
+}
+
+fn windows_allow_rule(name: &str, what: &str) -> String {
+    format!(
+        "New-NetFirewallRule -DisplayName {} {what} -Action Allow",
+        super::windows::powershell_quote(name)
+    )
+}
+
+/// ` -InterfaceAlias '<alias>'`, or a placeholder when the PnP adapter is not known.
+fn windows_adapter_scope(interface: Option<&str>) -> String {
+    interface.map_or_else(
+        || " -InterfaceAlias '<PnP adapter>'".to_owned(),
+        |alias| format!(" -InterfaceAlias {}", super::windows::powershell_quote(alias)),
+    )
 }
 
 /// The firewalld zone a chain belongs to: `filter_IN_public_deny` and `IN_public` are zone `public`.
