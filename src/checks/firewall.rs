@@ -20,6 +20,19 @@ pub struct FirewallView {
 }
 
 impl FirewallView {
+    /// The generic allow rule for the phones' SIP (when no judged finding has its own fix), in `os`'s
+    /// words, scoped to the phones' subnet and the PnP interface.
+    #[must_use]
+    pub fn open_fix(&self, os: super::remedy::OsFamily) -> String {
+        let context = &self.fix_context;
+        super::remedy::open_firewall(
+            os,
+            context.port,
+            context.subnet.as_deref(),
+            context.interface.as_deref(),
+        )
+    }
+
     #[must_use]
     pub fn new(snapshot: &Snapshot) -> Self {
         let firewall = &snapshot.facts.firewall;

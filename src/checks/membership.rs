@@ -449,12 +449,7 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -
             .into(),
         Some(format!(
             "{} Check that the interface has the multicast flag and that nothing drops UDP {} on input.",
-            remedy::open_firewall(
-                snapshot.os,
-                snapshot.port,
-                firewall.fix_context.subnet.as_deref(),
-                firewall.fix_context.interface.as_deref(),
-            ),
+            firewall.open_fix(snapshot.os),
             snapshot.port
         )),
         evidence,

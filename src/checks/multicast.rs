@@ -290,7 +290,7 @@ fn firewall_check(
         findings.iter().copied().filter(|f| f.certainty == FindingCertainty::MayDrop).collect();
     let remedy = |list: &[&FirewallFinding]| {
         let fixes = firewall.fixes(list.iter().copied());
-        Some(if fixes.is_empty() { open_firewall(snapshot, firewall) } else { fixes.join(" ") })
+        Some(if fixes.is_empty() { firewall.open_fix(snapshot.os) } else { fixes.join(" ") })
     };
     if !certain.is_empty() {
         let rules: Vec<String> = certain.iter().map(|f| describe(f)).collect();
@@ -327,7 +327,7 @@ fn firewall_check(
         format!("{none} (read: {}).", read.join(", "))
     };
     let status = if firewall.judgement.partial { Status::Warn } else { Status::Pass };
-    let remedy = (status == Status::Warn).then(|| open_firewall(snapshot, firewall));
+    let remedy = (status == Status::Warn).then(|| firewall.open_fix(snapshot.os));
     check(id, status, summary, remedy, evidence)
 }
 
@@ -603,7 +603,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
         let rp_cause = !rp_filter_suspects(snapshot, interface).is_empty();
         let (likely, fix) = match (firewall_rule, rp_cause) {
             (true, _) => {
-                ("the host firewall dropped them (see its rule above)", open_firewall(snapshot, firewall))
+                ("the host firewall dropped them (see its rule above)", firewall.open_fix(snapshot.os))
             }
             (false, true) => (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
@@ -612,7 +612,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             ),
             (false, false) => (
                 "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
-                open_firewall(snapshot, firewall),
+                firewall.open_fix(snapshot.os),
             ),
         };
         return check(
@@ -791,14 +791,4 @@ fn querier(snapshot: &Snapshot) -> Check {
             json!({}),
         ),
     }
-}
-
-/// The scoped allow rule for the phones' SIP, in this OS's and this host's words.
-fn open_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> String {
-    remedy::open_firewall(
-        snapshot.os,
-        snapshot.port,
-        firewall.fix_context.subnet.as_deref(),
-        firewall.fix_context.interface.as_deref(),
-    )
 }
