@@ -57,7 +57,7 @@ for target in "${targets[@]}"; do
     echo "cross-check: $target: mcready has warnings (above)" >&2
     exit 1
   fi
-  # The macOS code (platform/macos, net/sys/macos.rs) is never built by the Linux clippy run: lint it
+  # The macOS code (platform/macos, the macOS half of net/sys/unix.rs) is never built by the Linux clippy run: lint it
   # here with Debian's clippy (rust-web-clippy), pedantic as configured in Cargo.toml. Its -D warnings
   # reaches only mcready's own code (clippy-driver wraps workspace members), so std is not rebuilt.
   case "$target" in

@@ -4,24 +4,19 @@
 //! This is the only place in `net` that names an OS, and the only place in `net` allowed `unsafe`:
 //! every block says why it is sound. Each OS module offers the same functions; an OS without an
 //! implementation yet answers `io::ErrorKind::Unsupported`, which the layer above turns into
-//! [`super::NetError::Unsupported`]. Linux, macOS (`macos`, without BPF capture) and Windows
-//! (`windows`: Winsock, with capture by a `SIO_RCVALL` raw socket) are implemented; other OSes get
-//! `unsupported`.
+//! [`super::NetError::Unsupported`]. Linux and macOS share `unix` (BSD sockets, `cfg` only where
+//! the kernels differ; macOS without BPF capture), Windows has `windows` (Winsock, with capture by a
+//! `SIO_RCVALL` raw socket); other OSes get `unsupported`.
 //!
 //! The decisions behind the Windows code that need no Windows to test live here, pure and tested on
 //! every OS: whether the group port may be bound ([`group_port_decision`]), the classic BPF programs run
 //! in user space where the kernel has no socket filter ([`bpf`]), and the layout of Winsock's control
 //! messages ([`wsa_control`]).
 
-#[cfg(target_os = "linux")]
-mod linux;
-#[cfg(target_os = "linux")]
-pub(crate) use linux::*;
-
-#[cfg(target_os = "macos")]
-mod macos;
-#[cfg(target_os = "macos")]
-pub(crate) use macos::*;
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+mod unix;
+#[cfg(any(target_os = "linux", target_os = "macos"))]
+pub(crate) use unix::*;
 
 #[cfg(windows)]
 mod windows;
