@@ -30,6 +30,10 @@ pub mod windows;
 pub use judge::{Context, Judgement, judge};
 
 #[cfg(test)]
+mod judge_props;
+#[cfg(test)]
+mod pf_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod windows_tests;

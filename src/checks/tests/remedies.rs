@@ -1,0 +1,164 @@
+//! The remedies each OS gets, from its own facts: Windows' route and interface metrics (never a sum it
+//! could not compute), adapters never disabled under the PnP adapter, its firewall and memberships;
+//! macOS's service order; a PBX told to bind the right interface.
+
+use super::*;
+
+#[test]
+fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
+    let mut snapshot = wrong_nic();
+    snapshot.os = crate::checks::remedy::OsFamily::Macos;
+    let remedy_of = |id: &str| {
+        evaluate(&snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).and_then(|c| c.remedy.clone())
+    };
+    let route = remedy_of(membership::GROUP_ROUTE).unwrap_or_default();
+    assert!(route.contains("sudo route -n add -net 224.0.0.0/4 -interface eth0"), "{route}");
+    assert!(route.contains("networksetup -ordernetworkservices"), "{route}");
+    let adapters = remedy_of(membership::OTHER_ADAPTERS).unwrap_or_default();
+    assert!(adapters.contains("-setnetworkserviceenabled"), "{adapters}");
+    assert!(adapters.contains("service of wlan0"), "{adapters}");
+    // Only the stray adapter is named for disabling, never the one facing the phones.
+    assert!(!adapters.contains("service of eth0"), "{adapters}");
+}
+
+fn remedy_of(snapshot: &Snapshot, id: &str) -> String {
+    evaluate(snapshot)
+        .iter()
+        .flat_map(|r| r.checks.clone())
+        .find(|c| c.id == id)
+        .unwrap()
+        .remedy
+        .unwrap_or_default()
+}
+
+#[test]
+fn windows_wrong_nic_fix_is_computed_from_the_metrics_read() {
+    use crate::checks::fixtures::windows_wrong_nic;
+    let snapshot = windows_wrong_nic();
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
+    assert_eq!(status_of(&snapshot, membership::GROUP_ROUTE), Warn);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    // Wi-Fi wins with 256 + 15; a route with metric 1 on Ethernet 2 makes 1 + 25; an interface metric of
+    // 14 makes 256 + 14 < 271.
+    for expected in [
+        "now \"Wi-Fi\" (index 17) ranks first with a /4 route and effective metric 271",
+        "`New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex 12 -RouteMetric 1 -PolicyStore PersistentStore`",
+        "its effective metric becomes 26.",
+        "`Set-NetIPInterface -InterfaceIndex 12 -AddressFamily IPv4 -InterfaceMetric 14`",
+        "restart the PBX service",
+        "`netsh interface ipv4 show joins`",
+        "to 1, then 10, 12, 15 and 20",
+    ] {
+        assert!(fix.contains(expected), "missing {expected:?} in {fix}");
+    }
+    assert!(!fix.contains("sudo"), "{fix}");
+    let adapters = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(adapters.contains("`Disable-NetAdapter -Name 'Wi-Fi' -Confirm:$false`"), "{adapters}");
+}
+
+#[test]
+fn windows_fix_when_the_interface_metric_has_no_room() {
+    use crate::checks::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.interfaces[2].metric = Some(1);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("effective metric 257"), "{fix}");
+    assert!(fix.contains("cannot go low enough on its own: raise \"Wi-Fi\"'s instead"), "{fix}");
+    // The route fix still wins: 1 + 25 < 257.
+    assert!(fix.contains("its effective metric becomes 26."), "{fix}");
+}
+
+#[test]
+fn windows_fix_without_metrics_asks_for_them() {
+    use crate::checks::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    for interface in &mut snapshot.facts.interfaces {
+        interface.metric = None;
+    }
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("-InterfaceIndex 12 -RouteMetric 1"), "{fix}");
+    assert!(fix.contains("`Get-NetIPInterface -AddressFamily IPv4` shows them"), "{fix}");
+}
+
+#[test]
+fn windows_never_offers_to_disable_what_the_pnp_adapter_rides_on() {
+    use crate::checks::fixtures::windows_hyperv_external;
+    let snapshot = windows_hyperv_external();
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Pass);
+    assert_eq!(status_of(&snapshot, membership::OTHER_ADAPTERS), Warn);
+    let fix = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(fix.contains("-Name 'Wi-Fi'") && fix.contains("-Name 'vEthernet (WSL)'"), "{fix}");
+    assert!(!fix.contains("-Name 'Ethernet'") && !fix.contains("'vEthernet (External)'"), "{fix}");
+}
+
+#[test]
+fn unreadable_memberships_are_skip_never_not_joined() {
+    use crate::checks::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.memberships.clear();
+    snapshot.facts.memberships_unreadable = Some("GetMulticastIpAddressTable: not supported".into());
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Skip);
+    let summary = evaluate(&snapshot)[0].checks[0].summary.clone();
+    assert!(
+        summary.contains("could not be read") && !summary.contains("No interface has joined"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn powershell_names_are_quoted_literally() {
+    assert_eq!(
+        remedy::disable_adapter(OsFamily::Windows, "Bob's $Wi-Fi"),
+        "`Disable-NetAdapter -Name 'Bob''s $Wi-Fi' -Confirm:$false`"
+    );
+}
+
+#[test]
+fn a_pbx_that_names_the_wrong_interface_itself_is_told_to_bind_the_right_one() {
+    let mut snapshot = healthy();
+    let wlan0 =
+        crate::checks::fixtures::interface(3, "wlan0", crate::facts::InterfaceKind::Wifi, "203.0.113.55/24");
+    snapshot.facts.interfaces.push(wlan0);
+    snapshot.facts.memberships[0].interface = "wlan0".into();
+    // The group's route already leaves by eth0: no route change would move the PBX.
+    assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("so the PBX chose wlan0 itself") && fix.contains("eth0 (198.51.100.10)"), "{fix}");
+    assert!(!fix.contains("ip route add"), "{fix}");
+}
+
+#[test]
+fn windows_fix_never_prints_a_sum_it_could_not_compute() {
+    use crate::checks::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    snapshot.facts.interfaces[2].metric = None;
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("(route metric 256; its interface metric was not read)"), "{fix}");
+    assert!(!fix.contains("effective metric 256"), "{fix}");
+    assert!(fix.contains("`Get-NetIPInterface -AddressFamily IPv4` shows them"), "{fix}");
+    // Its own effective metric with the new route is known: 1 + 25.
+    assert!(fix.contains("its effective metric becomes 26."), "{fix}");
+}
+
+#[test]
+fn an_unread_windows_firewall_is_skip_not_pass() {
+    let snapshot = crate::checks::fixtures::windows_wrong_nic();
+    assert_eq!(status_of(&snapshot, multicast::HOST_FIREWALL), Skip);
+    // The same empty facts on Linux mean no firewall tool is installed.
+    assert_eq!(status_of(&healthy(), multicast::HOST_FIREWALL), Pass);
+}
+
+#[test]
+fn windows_has_no_conntrack_helper_and_its_firewall_fix_is_scoped_to_the_pnp_adapter() {
+    let mut snapshot = healthy();
+    snapshot.os = crate::checks::remedy::OsFamily::Windows;
+    assert_eq!(status_of(&snapshot, multicast::SIP_HELPER), Skip);
+    snapshot.listen = captured_not_delivered("198.51.100.20:5060", 0);
+    let delivered = check_of(&snapshot, multicast::DELIVERED);
+    assert_eq!(delivered.status, Fail);
+    let remedy = delivered.remedy.unwrap_or_default();
+    assert!(
+        remedy.contains("-LocalPort 5060 -InterfaceAlias 'eth0' -RemoteAddress LocalSubnet -Action Allow"),
+        "{remedy}"
+    );
+}
