@@ -7,7 +7,10 @@
 //!
 //! Usage: `boot_storm SOURCE_IP PHONES RATE SECS`
 
+use std::error::Error;
+use std::fmt::Display;
 use std::net::{Ipv4Addr, SocketAddrV4, UdpSocket};
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 fn subscribe(source: Ipv4Addr, port: u16, phone: u32) -> Vec<u8> {
@@ -25,13 +28,21 @@ fn subscribe(source: Ipv4Addr, port: u16, phone: u32) -> Vec<u8> {
     .into_bytes()
 }
 
-fn main() -> std::io::Result<()> {
+/// The `i`th argument (`default` when absent), parsed; the error names the argument and its text.
+fn arg<T: FromStr>(args: &[String], i: usize, name: &str, default: &str) -> Result<T, String>
+where
+    T::Err: Display,
+{
+    let text = args.get(i).map_or(default, String::as_str);
+    text.parse().map_err(|e| format!("{name} {text:?}: {e} (usage: boot_storm SOURCE_IP PHONES RATE SECS)"))
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().collect();
-    let arg = |i: usize, default: &str| args.get(i).cloned().unwrap_or_else(|| default.to_owned());
-    let source: Ipv4Addr = arg(1, "198.51.100.7").parse().expect("SOURCE_IP");
-    let phones: u32 = arg(2, "5000").parse().expect("PHONES");
-    let rate: u64 = arg(3, "10000").parse().expect("RATE");
-    let secs: u64 = arg(4, "10").parse().expect("SECS");
+    let source: Ipv4Addr = arg(&args, 1, "SOURCE_IP", "198.51.100.7")?;
+    let phones: u32 = arg(&args, 2, "PHONES", "5000")?;
+    let rate: u64 = arg(&args, 3, "RATE", "10000")?;
+    let secs: u64 = arg(&args, 4, "SECS", "10")?;
     let socket = UdpSocket::bind(SocketAddrV4::new(source, 0))?;
     socket.set_multicast_ttl_v4(1)?;
     let port = socket.local_addr()?.port();

@@ -2,6 +2,9 @@
 //! `net/sys/`; commands only wire (short, no command importing another, no documents, renderers or
 //! sockets of their own); the renderers know nothing of clap.
 
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {

@@ -2,6 +2,9 @@
 //! Only commands that read host state and send nothing (`--help`, `interfaces`, `joins`, argument
 //! errors) run here on the test host; anything that sends runs in the namespace lab.
 
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use assert_cmd::Command;

@@ -1,6 +1,9 @@
 //! The IGMP fuzz seeds (`tests/fixtures/igmp/`, IPv4 packets with the Router Alert option, as hosts and
 //! queriers send them) parse to what they are: a guard that the fuzzer starts from real messages.
 
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::Ipv4Addr;
 use std::time::Duration;
 

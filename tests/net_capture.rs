@@ -1,6 +1,8 @@
 //! Passive capture between two lab hosts: A (198.51.100.10) sends, B (198.51.100.20) captures — past a
 //! process that holds the port, past a firewall that drops the datagram, and with the BPF filter.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -41,13 +43,11 @@ fn next_udp(capture: &mut Capture) -> CapturedFrame {
     panic!("no UDP frame captured");
 }
 
-#[test]
-fn capture_sees_the_datagram_when_another_process_holds_the_port() {
-    let Some((mut lab, a, b)) =
-        two_hosts("capture_sees_the_datagram_when_another_process_holds_the_port", &[PYTHON3])
-    else {
-        return;
-    };
+lab_test!(capture_sees_the_datagram_when_another_process_holds_the_port, two_hosts(&[PYTHON3]), |(
+    mut lab,
+    a,
+    b,
+)| {
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, false);
     let actions = OwnActions::default();
@@ -66,11 +66,9 @@ fn capture_sees_the_datagram_when_another_process_holds_the_port() {
     assert_eq!((frame.packet.source, frame.packet.destination, frame.packet.ttl), (A, PNP_GROUP, 1));
     assert_eq!(frame.packet.udp(), Some((sender.local_addr().port(), PNP_PORT, &b"SUBSCRIBE sip:pnp"[..])));
     assert!(frame.source_mac.is_some());
-}
+});
 
-#[test]
-fn capture_sees_what_the_firewall_drops_before_any_socket() {
-    let Some((lab, a, b)) = two_hosts("capture_sees_what_the_firewall_drops", &[NFT]) else { return };
+lab_test!(capture_sees_what_the_firewall_drops_before_any_socket, two_hosts(&[NFT]), |(lab, a, b)| {
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     lab.drop_udp_input(&b, PNP_PORT);
     let actions = OwnActions::default();
@@ -88,11 +86,9 @@ fn capture_sees_what_the_firewall_drops_before_any_socket() {
     // The frame has passed the tap; the INPUT hook that follows drops it, so the socket never gets it.
     let delivered = receiver.recv_until(Instant::now() + Duration::from_millis(500)).unwrap();
     assert!(delivered.is_none(), "the firewall should have dropped {delivered:?}");
-}
+});
 
-#[test]
-fn capture_sees_this_hosts_own_probe_as_outgoing() {
-    let Some((lab, a, _b)) = two_hosts("capture_sees_this_hosts_own_probe_as_outgoing", &[]) else { return };
+lab_test!(capture_sees_this_hosts_own_probe_as_outgoing, two_hosts(&[]), |(lab, a, _b)| {
     let a_eth0 = eth0(&lab, &a, A);
     let mut capture = sip_capture(&lab, &a, &a_eth0);
     let actions = OwnActions::default();
@@ -102,11 +98,9 @@ fn capture_sees_this_hosts_own_probe_as_outgoing() {
     let frame = next_udp(&mut capture);
     assert_eq!(frame.direction, Direction::Outgoing);
     assert_eq!(frame.packet.source, A);
-}
+});
 
-#[test]
-fn the_filter_keeps_sip_and_drops_other_udp() {
-    let Some((lab, a, b)) = two_hosts("the_filter_keeps_sip_and_drops_other_udp", &[]) else { return };
+lab_test!(the_filter_keeps_sip_and_drops_other_udp, two_hosts(&[]), |(lab, a, b)| {
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     let mut capture = sip_capture(&lab, &b, &b_eth0);
     let actions = OwnActions::default();
@@ -119,7 +113,7 @@ fn the_filter_keeps_sip_and_drops_other_udp() {
     sip.send(b"SIP", "test").unwrap();
     let frame = next_udp(&mut capture);
     assert_eq!(frame.packet.udp(), Some((sip.local_addr().port(), PNP_PORT, &b"SIP"[..])));
-}
+});
 
 /// Not a test on its own: run by `capture_without_cap_net_raw_is_no_privilege` in a subprocess that
 /// lacks `CAP_NET_RAW`; prints what opening a capture gave.
@@ -138,9 +132,7 @@ fn subprocess_helper_open_capture() {
     }
 }
 
-#[test]
-fn capture_without_cap_net_raw_is_no_privilege() {
-    let Some(mut lab) = Lab::with("capture_without_cap_net_raw_is_no_privilege", &[SETPRIV]) else { return };
+lab_test!(capture_without_cap_net_raw_is_no_privilege, Lab::with(&[SETPRIV]), |mut lab| {
     let host = lab.host("unprivileged");
     let this_test_binary = std::env::current_exe().expect("test binary path");
     // Still root, but with CAP_NET_RAW out of the bounding set, so the exec'd binary never has it.
@@ -159,4 +151,4 @@ fn capture_without_cap_net_raw_is_no_privilege() {
         "stdout: {text}\nstderr: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
+});

@@ -2,6 +2,8 @@
 //! (198.51.100.10) on one of its ports: with the bridge's querier on, queries are heard and a leave is
 //! answered at once; with it off, nothing is heard and the fast detection reports no answer.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -42,11 +44,7 @@ fn switched_host(test: &str, querier: bool) -> Option<(Lab, String, LocalInterfa
     Some((lab, a, eth0))
 }
 
-#[test]
-fn a_bridge_querier_is_heard_and_answers_a_leave() {
-    let Some((lab, a, eth0)) = switched_host("a_bridge_querier_is_heard_and_answers_a_leave", true) else {
-        return;
-    };
+lab_test!(a_bridge_querier_is_heard_and_answers_a_leave, switched_host(true), |(lab, a, eth0)| {
     let actions = OwnActions::default();
     let mut watch = lab.in_netns(&a, || QuerierWatch::open(&eth0, &actions)).expect("open the watch");
 
@@ -68,11 +66,13 @@ fn a_bridge_querier_is_heard_and_answers_a_leave() {
 
     let done: Vec<_> = actions.snapshot().iter().map(|a| (a.action, a.group)).collect();
     assert_eq!(done, vec![(ActionKind::Joined, scratch), (ActionKind::Left, scratch)]);
-}
+});
 
-#[test]
-fn without_a_querier_nothing_is_heard_and_no_leave_is_answered() {
-    let Some((lab, a, eth0)) = switched_host("without_a_querier_nothing_is_heard", false) else { return };
+lab_test!(without_a_querier_nothing_is_heard_and_no_leave_is_answered, switched_host(false), |(
+    lab,
+    a,
+    eth0,
+)| {
     let actions = OwnActions::default();
     let mut watch = lab.in_netns(&a, || QuerierWatch::open(&eth0, &actions)).expect("open the watch");
 
@@ -86,4 +86,4 @@ fn without_a_querier_nothing_is_heard_and_no_leave_is_answered() {
     assert_eq!(detection.answer, None);
     assert_eq!(watch.heard(), &[]);
     assert_eq!(actions.snapshot().len(), 2, "the scratch join and leave are recorded");
-}
+});

@@ -17,9 +17,11 @@ const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 const B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 20);
 const WAIT: Duration = Duration::from_secs(3);
 
-#[test]
-fn group_datagram_crosses_the_link_with_ttl_1_and_loops_back_to_the_sender() {
-    let Some((lab, a, b)) = two_hosts("group_datagram_crosses_the_link", &[]) else { return };
+lab_test!(group_datagram_crosses_the_link_with_ttl_1_and_loops_back_to_the_sender, two_hosts(&[]), |(
+    lab,
+    a,
+    b,
+)| {
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     let actions_a = OwnActions::default();
     let actions_b = OwnActions::default();
@@ -77,11 +79,9 @@ fn group_datagram_crosses_the_link_with_ttl_1_and_loops_back_to_the_sender() {
     );
     let at: Vec<u64> = actions_a.snapshot().iter().map(|a| a.at_ms).collect();
     assert!(at.windows(2).all(|w| w[0] <= w[1]), "actions are in time order: {at:?}");
-}
+});
 
-#[test]
-fn a_configured_ttl_and_local_port_are_used() {
-    let Some((lab, a, b)) = two_hosts("a_configured_ttl_and_local_port_are_used", &[]) else { return };
+lab_test!(a_configured_ttl_and_local_port_are_used, two_hosts(&[]), |(lab, a, b)| {
     let (a_eth0, b_eth0) = (eth0(&lab, &a, A), eth0(&lab, &b, B));
     let actions = OwnActions::default();
     let receiver = lab
@@ -93,32 +93,36 @@ fn a_configured_ttl_and_local_port_are_used() {
     sender.send(b"ping", "test").expect("send");
     let heard = receiver.recv_until(Instant::now() + WAIT).expect("receive").expect("heard");
     assert_eq!((heard.ttl, heard.source), (Some(4), SocketAddrV4::new(A, 5062)));
-}
+});
 
-#[test]
-fn receiver_bind_is_a_typed_error_when_another_process_holds_the_port_exclusively() {
-    let Some((mut lab, _a, b)) = two_hosts("receiver_bind_is_a_typed_error", &[PYTHON3]) else { return };
-    let b_eth0 = eth0(&lab, &b, B);
-    lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, false);
-    let actions = OwnActions::default();
+lab_test!(
+    receiver_bind_is_a_typed_error_when_another_process_holds_the_port_exclusively,
+    two_hosts(&[PYTHON3]),
+    |(mut lab, _a, b)| {
+        let b_eth0 = eth0(&lab, &b, B);
+        lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, false);
+        let actions = OwnActions::default();
 
-    let error = lab
-        .in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, &[b_eth0], &actions))
-        .expect_err("the port is held exclusively");
-    assert!(
-        matches!(error, NetError::AddressInUse { address, .. } if address == SocketAddrV4::new(PNP_GROUP, PNP_PORT)),
-        "{error:?}"
-    );
-    assert_eq!(
-        error.to_string(),
-        "cannot bind 224.0.1.75:5060: another process holds the port exclusively (EADDRINUSE)"
-    );
-    assert!(actions.snapshot().is_empty(), "nothing was joined: {:?}", actions.snapshot());
-}
+        let error = lab
+            .in_netns(&b, || GroupReceiver::open(PNP_GROUP, PNP_PORT, &[b_eth0], &actions))
+            .expect_err("the port is held exclusively");
+        assert!(
+            matches!(error, NetError::AddressInUse { address, .. } if address == SocketAddrV4::new(PNP_GROUP, PNP_PORT)),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "cannot bind 224.0.1.75:5060: another process holds the port exclusively (EADDRINUSE)"
+        );
+        assert!(actions.snapshot().is_empty(), "nothing was joined: {:?}", actions.snapshot());
+    }
+);
 
-#[test]
-fn a_sharing_pbx_lets_the_receiver_in_but_never_the_unicast_socket() {
-    let Some((mut lab, _a, b)) = two_hosts("a_sharing_pbx_lets_the_receiver_in", &[PYTHON3]) else { return };
+lab_test!(a_sharing_pbx_lets_the_receiver_in_but_never_the_unicast_socket, two_hosts(&[PYTHON3]), |(
+    mut lab,
+    _a,
+    b,
+)| {
     let b_eth0 = eth0(&lab, &b, B);
     // A PBX bound to 0.0.0.0:5060 with SO_REUSEADDR.
     lab.hold_udp_port(&b, "0.0.0.0", PNP_PORT, true);
@@ -129,7 +133,7 @@ fn a_sharing_pbx_lets_the_receiver_in_but_never_the_unicast_socket() {
 
     let unicast = lab.in_netns(&b, || UnicastSocket::bind(SocketAddrV4::new(B, PNP_PORT), &actions));
     assert!(matches!(unicast, Err(NetError::AddressInUse { .. })), "{unicast:?}");
-}
+});
 
 /// The socket policy "hear the group, never the PBX's unicast", proved on the wire: a PBX that shares
 /// port 5060 (`SO_REUSEADDR`, bound to the wildcard as Asterisk and `FreeSWITCH` do, or to its address)

@@ -4,6 +4,8 @@
 //! self-signed certificate, silence, or TFTP that serves and refuses; and a second PnP server answering
 //! 10 ms after the first. HTTPS pass and fail are also tested offline with an injected root store.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -36,9 +38,7 @@ fn scenario(test: &str, args: &str) -> Option<Value> {
     Some(check(&lab, &pbx, &[]))
 }
 
-#[test]
-fn a_pbx_that_serves_its_url_passes_all_three() {
-    let Some(report) = scenario("answer_serves", "--fill-mac") else { return };
+lab_test!(a_pbx_that_serves_its_url_passes_all_three, scenario("--fill-mac"), |report| {
     assert_eq!(statuses(&report), PROVISIONS, "{report:#}");
     for id in ["membership.pbx-notify", "membership.provisioning-url", "membership.provisioning-fetch"] {
         assert_eq!(field(&report, id, "status"), "pass", "{id}: {report:#}");
@@ -47,11 +47,9 @@ fn a_pbx_that_serves_its_url_passes_all_three() {
     assert_eq!(answer["notify"]["to_contact"], true, "{answer}");
     assert_eq!(report["facts"]["fetch"]["value"]["status"], 200);
     assert!(field(&report, "membership.provisioning-fetch", "summary").contains("200, text/plain"));
-}
+});
 
-#[test]
-fn a_200_without_notify_fails_after_the_phones_window() {
-    let Some(report) = scenario("answer_no_notify", "--no-notify") else { return };
+lab_test!(a_200_without_notify_fails_after_the_phones_window, scenario("--no-notify"), |report| {
     assert_eq!(statuses(&report), ["fail", "pass", "warn", "skip"], "{report:#}");
     assert_eq!(field(&report, "membership.pbx-notify", "status"), "fail");
     let summary = field(&report, "membership.pbx-notify", "summary");
@@ -60,26 +58,27 @@ fn a_200_without_notify_fails_after_the_phones_window() {
     // The 200 OK still counts as an answer; the URL and the fetch have nothing to judge.
     assert_eq!(field(&report, "membership.pbx-answers", "status"), "pass");
     assert_eq!(field(&report, "membership.provisioning-url", "status"), "skip");
-}
+});
 
-#[test]
-fn a_notify_to_the_source_port_or_of_another_type_is_a_warning_naming_the_field() {
-    let Some(report) = scenario("answer_to_source", "--notify-to-source --content-type text/plain") else {
-        return;
-    };
-    assert_eq!(statuses(&report), ["warn", "pass", "warn", "skip"], "{report:#}");
-    let summary = field(&report, "membership.pbx-notify", "summary");
-    assert!(summary.contains("`Contact`") && summary.contains("`Content-Type` is text/plain"), "{summary}");
-}
+lab_test!(
+    a_notify_to_the_source_port_or_of_another_type_is_a_warning_naming_the_field,
+    scenario("--notify-to-source --content-type text/plain"),
+    |report| {
+        assert_eq!(statuses(&report), ["warn", "pass", "warn", "skip"], "{report:#}");
+        let summary = field(&report, "membership.pbx-notify", "summary");
+        assert!(
+            summary.contains("`Contact`") && summary.contains("`Content-Type` is text/plain"),
+            "{summary}"
+        );
+    }
+);
 
-#[test]
-fn a_url_on_loopback_fails() {
-    let Some(report) = scenario("answer_loopback", "--url http://127.0.0.1/p/{mac}.cfg") else { return };
+lab_test!(a_url_on_loopback_fails, scenario("--url http://127.0.0.1/p/{mac}.cfg"), |report| {
     assert_eq!(statuses(&report), ["fail", "pass", "warn", "skip"], "{report:#}");
     assert_eq!(field(&report, "membership.provisioning-url", "status"), "fail");
     assert!(field(&report, "membership.provisioning-url", "summary").contains("loopback"));
     assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "skip");
-}
+});
 
 #[test]
 fn each_http_answer_is_judged_as_a_phone_would() {
@@ -109,15 +108,13 @@ fn tftp_that_serves_passes_and_tftp_that_refuses_fails() {
     }
 }
 
-#[test]
-fn no_fetch_judges_without_fetching() {
-    let Some((mut lab, pbx, _phone)) = lab("answer_no_fetch") else { return };
+lab_test!(no_fetch_judges_without_fetching, lab(), |(mut lab, pbx, _phone)| {
     lab.start_pbx(&pbx, "198.51.100.10", "--http silent");
     let report = check(&lab, &pbx, &["--no-fetch"]);
     assert_eq!(field(&report, "membership.provisioning-url", "status"), "pass");
     assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "skip");
     assert!(field(&report, "membership.provisioning-fetch", "summary").contains("--no-fetch"));
-}
+});
 
 /// A CA, and a certificate for 198.51.100.10 it signed; PEM files in a fresh directory.
 fn certificates(test: &str) -> (std::path::PathBuf, Vec<u8>) {
@@ -135,9 +132,11 @@ fn certificates(test: &str) -> (std::path::PathBuf, Vec<u8>) {
     (dir, ca.der().to_vec())
 }
 
-#[test]
-fn https_verifies_against_the_roots_given_and_warns_when_it_cannot() {
-    let Some((mut lab, pbx, _phone)) = lab("answer_https") else { return };
+lab_test!(https_verifies_against_the_roots_given_and_warns_when_it_cannot, lab(), |(
+    mut lab,
+    pbx,
+    _phone,
+)| {
     let (dir, ca) = certificates("answer_https");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     lab.start_pbx(&pbx, "198.51.100.10", &format!("--https {} {}", cert.display(), key.display()));
@@ -160,11 +159,13 @@ fn https_verifies_against_the_roots_given_and_warns_when_it_cannot() {
     });
     assert_eq!(untrusted.error.map(|e| e.kind), Some(FetchErrorKind::TlsUnverified));
     let _ = std::fs::remove_dir_all(dir);
-}
+});
 
-#[test]
-fn a_second_server_10_ms_after_the_first_is_caught_and_warned_about() {
-    let Some((mut lab, pbx, phone)) = lab("answer_second_server") else { return };
+lab_test!(a_second_server_10_ms_after_the_first_is_caught_and_warned_about, lab(), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
     lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     lab.start_pbx(&pbx, "198.51.100.10", "");
     lab.start_pbx(&phone, "198.51.100.20", "--delay 10 --http none");
@@ -175,11 +176,9 @@ fn a_second_server_10_ms_after_the_first_is_caught_and_warned_about() {
     assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "pass");
     let waited = report["facts"]["probe"]["value"]["waited_ms"].as_f64().unwrap();
     assert!(waited < 1000.0, "the wait follows the answers, not the 1 s timeout: {waited}");
-}
+});
 
-#[test]
-fn passwords_and_tokens_in_the_url_reach_no_format() {
-    let Some((mut lab, pbx, _phone)) = lab("answer_redacted") else { return };
+lab_test!(passwords_and_tokens_in_the_url_reach_no_format, lab(), |(mut lab, pbx, _phone)| {
     lab.start_pbx(&pbx, "198.51.100.10", "--url http://admin:s3cret@198.51.100.10/p/{mac}.cfg?token=t0ken");
     for format in ["json", "text", "markdown"] {
         let out =
@@ -191,4 +190,4 @@ fn passwords_and_tokens_in_the_url_reach_no_format() {
         assert!(text.contains(shown), "{format}: the URL is shown, redacted: {text}");
         assert!(!text.contains("s3cret") && !text.contains("t0ken"), "{format} leaks a secret: {text}");
     }
-}
+});

@@ -88,9 +88,7 @@ fn assert_statuses(report: &Value, expected: [&str; 4]) {
     assert_eq!(statuses(report), expected, "{report:#}");
 }
 
-#[test]
-fn healthy() {
-    let Some(mut lan) = lan("healthy", QUERIER, &[PYTHON3]) else { return };
+lab_test!(healthy, lan(QUERIER, &[PYTHON3]), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
@@ -114,11 +112,9 @@ fn healthy() {
     // `check` is the default command.
     let default = lan.lab.mcready(&lan.pbx, &["--json", "--timeout", "1"]);
     assert_eq!(json(&default)["schema"], "mcready.report/v1");
-}
+});
 
-#[test]
-fn nothing_joined() {
-    let Some(lan) = lan("nothing_joined", QUERIER, &[]) else { return };
+lab_test!(nothing_joined, lan(QUERIER, &[]), |lan| {
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&report, ["fail", "pass", "pass", "skip"]);
     assert_eq!(code, 1);
@@ -126,11 +122,9 @@ fn nothing_joined() {
     let text = stdout(&lan.lab.mcready(&lan.pbx, &["check", "--color", "never", "--timeout", "1"]));
     assert!(text.contains("No interface has joined 224.0.1.75"), "{text}");
     assert!(text.contains("fix: Start the PBX"), "{text}");
-}
+});
 
-#[test]
-fn joined_on_the_wrong_nic() {
-    let Some(mut lan) = lan("joined_on_the_wrong_nic", QUERIER, &[PYTHON3]) else { return };
+lab_test!(joined_on_the_wrong_nic, lan(QUERIER, &[PYTHON3]), |mut lan| {
     // A second NIC whose default route the OS prefers: a PBX joining with INADDR_ANY lands there.
     let upstream = lan.lab.host("upstream");
     lan.lab.veth(&lan.pbx, "wan", &upstream, "eth0");
@@ -147,21 +141,17 @@ fn joined_on_the_wrong_nic() {
     assert_eq!(check_status(&report, "membership.group-route"), "warn");
     let summary = report["requirements"][0]["checks"][0]["summary"].as_str().unwrap();
     assert!(summary.contains("joined on wan, not on eth0"), "{summary}");
-}
+});
 
-#[test]
-fn phone_behind_a_router() {
-    let Some(mut lan) = lan("phone_behind_a_router", QUERIER, &[PYTHON3]) else { return };
+lab_test!(phone_behind_a_router, lan(QUERIER, &[PYTHON3]), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "203.0.113.20"]);
     assert_statuses(&report, ["pass", "fail", "pass", "skip"]);
     assert_eq!(code, 1);
     assert_eq!(report["target"]["interface_rule"], "group-route");
-}
+});
 
-#[test]
-fn host_firewall_dropping_sip() {
-    let Some(mut lan) = lan("host_firewall_dropping_sip", QUERIER, &[PYTHON3, NFT]) else { return };
+lab_test!(host_firewall_dropping_sip, lan(QUERIER, &[PYTHON3, NFT]), |mut lan| {
     lan.start_pbx("");
     lan.lab.drop_udp_input(&lan.pbx, 5060);
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
@@ -178,13 +168,9 @@ fn host_firewall_dropping_sip() {
         text.contains("run `sudo nft insert rule inet t input position 2 ip saddr 198.51.100.0/24 udp dport 5060 accept`"),
         "{text}"
     );
-}
+});
 
-#[test]
-fn healthy_with_a_peer_and_a_phone_booting() {
-    let Some(mut lan) = lan("healthy_with_a_peer_and_a_phone_booting", QUERIER, &[PYTHON3, SIPP]) else {
-        return;
-    };
+lab_test!(healthy_with_a_peer_and_a_phone_booting, lan(QUERIER, &[PYTHON3, SIPP]), |mut lan| {
     lan.start_pbx("");
     lan.start_respond();
     let (report, code) = lan.check_while_phone_sends(
@@ -199,13 +185,9 @@ fn healthy_with_a_peer_and_a_phone_booting() {
     assert_eq!(phone["mac"], "00:15:65:aa:bb:cc", "{report:#}");
     assert_eq!(phone["vendor"], "yealink");
     assert_eq!(phone["model"], "W52P");
-}
+});
 
-#[test]
-fn switch_dropping_multicast_is_found_with_a_peer() {
-    let Some(mut lan) = lan("switch_dropping_multicast_is_found_with_a_peer", NO_QUERIER, &[PYTHON3]) else {
-        return;
-    };
+lab_test!(switch_dropping_multicast_is_found_with_a_peer, lan(NO_QUERIER, &[PYTHON3]), |mut lan| {
     // A snooping switch that floods no unknown multicast: nothing crosses, not even to joined ports.
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-pbx", false);
@@ -218,20 +200,16 @@ fn switch_dropping_multicast_is_found_with_a_peer() {
     assert_eq!(code, 1);
     // The PBX on this host is fine: membership is not blamed for the switch.
     assert_eq!(statuses(&report)[0], "pass");
-}
+});
 
-#[test]
-fn peer_down_is_not_a_blocked_network() {
-    let Some(mut lan) = lan("peer_down_is_not_a_blocked_network", QUERIER, &[PYTHON3]) else { return };
+lab_test!(peer_down_is_not_a_blocked_network, lan(QUERIER, &[PYTHON3]), |mut lan| {
     lan.start_pbx("");
     let (report, _) = lan.check(&["--peer", "198.51.100.20"]);
     assert_eq!(check_status(&report, "multicast.lan-path"), "skip", "{report:#}");
     assert_eq!(statuses(&report)[2], "pass");
-}
+});
 
-#[test]
-fn phone_sending_only_non_pnp_sip() {
-    let Some(mut lan) = lan("phone_sending_only_non_pnp_sip", QUERIER, &[PYTHON3, SIPP]) else { return };
+lab_test!(phone_sending_only_non_pnp_sip, lan(QUERIER, &[PYTHON3, SIPP]), |mut lan| {
     lan.start_pbx("");
     let (report, code) =
         lan.check_while_phone_sends("non-pnp-register.xml", &["--phone", "198.51.100.20", "--listen", "4"]);
@@ -239,11 +217,9 @@ fn phone_sending_only_non_pnp_sip() {
     assert_eq!(code, 1);
     let summary = check_field(&report, "phone.expected-phones", "summary");
     assert!(summary.contains("no PnP SUBSCRIBE"), "{summary}");
-}
+});
 
-#[test]
-fn snooping_bridge_without_querier_warns() {
-    let Some(mut lan) = lan("snooping_bridge_without_querier_warns", NO_QUERIER, &[PYTHON3]) else { return };
+lab_test!(snooping_bridge_without_querier_warns, lan(NO_QUERIER, &[PYTHON3]), |mut lan| {
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-pbx", false);
     lan.start_pbx("");
@@ -254,21 +230,17 @@ fn snooping_bridge_without_querier_warns() {
     // --strict turns the warning into exit 1; the verdict stays.
     let (strict, code) = lan.check(&["--strict"]);
     assert_eq!((strict["verdict"].as_str(), code), (Some("warn"), 1));
-}
+});
 
-#[test]
-fn bridge_as_querier_passes() {
-    let Some(mut lan) = lan("bridge_as_querier_passes", QUERIER, &[PYTHON3]) else { return };
+lab_test!(bridge_as_querier_passes, lan(QUERIER, &[PYTHON3]), |mut lan| {
     lan.lab.bridge_port_mcast_flood(&lan.switch, "p-phone", false);
     lan.start_pbx("");
     let (report, _) = lan.check(&[]);
     assert_statuses(&report, ["pass", "skip", "pass", "skip"]);
     assert!(report["facts"]["querier"]["value"]["queries"][0]["source"].is_string(), "{report:#}");
-}
+});
 
-#[test]
-fn pbx_owning_the_port_exclusively() {
-    let Some(mut lan) = lan("pbx_owning_the_port_exclusively", QUERIER, &[PYTHON3]) else { return };
+lab_test!(pbx_owning_the_port_exclusively, lan(QUERIER, &[PYTHON3]), |mut lan| {
     lan.start_pbx("--exclusive");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
@@ -276,22 +248,18 @@ fn pbx_owning_the_port_exclusively() {
     // mcready could not share 5060, so its own copy went unwatched — said, not failed.
     assert_eq!(check_status(&report, "membership.probe-loopback"), "skip");
     assert_eq!(check_status(&report, "membership.pbx-answers"), "pass");
-}
+});
 
-#[test]
-fn no_route_for_the_group() {
-    let Some(mut lan) = lan("no_route_for_the_group", QUERIER, &[PYTHON3]) else { return };
+lab_test!(no_route_for_the_group, lan(QUERIER, &[PYTHON3]), |mut lan| {
     lan.lab.ip(&lan.pbx, &["route", "del", "default"]);
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_eq!(check_status(&report, "membership.group-route"), "fail");
     assert_eq!(statuses(&report)[0], "fail");
     assert_eq!(code, 1);
-}
+});
 
-#[test]
-fn passive_run_sends_nothing() {
-    let Some(mut lan) = lan("passive_run_sends_nothing", QUERIER, &[PYTHON3]) else { return };
+lab_test!(passive_run_sends_nothing, lan(QUERIER, &[PYTHON3]), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check(&["--no-probe", "--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
@@ -299,14 +267,9 @@ fn passive_run_sends_nothing() {
     assert_eq!(report["facts"]["own_actions"], Value::Array(Vec::new()), "--no-probe must send nothing");
     assert_eq!(check_status(&report, "membership.pbx-answers"), "skip");
     assert_eq!(check_status(&report, "multicast.igmp-querier"), "skip");
-}
+});
 
-#[test]
-fn passive_listen_hears_by_capture_and_sends_nothing() {
-    let Some(mut lan) = lan("passive_listen_hears_by_capture_and_sends_nothing", QUERIER, &[PYTHON3, SIPP])
-    else {
-        return;
-    };
+lab_test!(passive_listen_hears_by_capture_and_sends_nothing, lan(QUERIER, &[PYTHON3, SIPP]), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check_while_phone_sends(
         "pnp-subscribe.xml",
@@ -323,13 +286,9 @@ fn passive_listen_hears_by_capture_and_sends_nothing() {
     assert_eq!(check_status(&report, "multicast.igmp-querier"), "pass");
     assert_statuses(&report, ["pass", "pass", "pass", "pass"]);
     assert_eq!(code, 0);
-}
+});
 
-#[test]
-fn unprivileged_user_degrades_with_reasons() {
-    let Some(mut lan) = lan("unprivileged_user_degrades_with_reasons", QUERIER, &[PYTHON3, SETPRIV]) else {
-        return;
-    };
+lab_test!(unprivileged_user_degrades_with_reasons, lan(QUERIER, &[PYTHON3, SETPRIV]), |mut lan| {
     lan.start_pbx("");
     let bin = common::mcready_bin();
     let script = format!(
@@ -343,4 +302,4 @@ fn unprivileged_user_degrades_with_reasons() {
     assert_eq!(check_status(&report, "multicast.igmp-querier"), "skip");
     let summary = check_field(&report, "multicast.igmp-querier", "summary");
     assert!(summary.contains("CAP_NET_RAW"), "{summary}");
-}
+});

@@ -6,9 +6,7 @@ mod common;
 
 use common::{stdout, two_hosts};
 
-#[test]
-fn options_before_the_command_reach_check() {
-    let Some((lab, a, _b)) = two_hosts("options_before_check", &[]) else { return };
+lab_test!(options_before_the_command_reach_check, two_hosts(&[]), |(lab, a, _b)| {
     let out = lab.mcready(&a, &["-q", "--no-probe", "-i", "eth0", "check"]);
     let text = stdout(&out);
     assert_ne!(out.status.code(), Some(2), "{text}{}", String::from_utf8_lossy(&out.stderr));
@@ -16,11 +14,9 @@ fn options_before_the_command_reach_check() {
     let doc = common::json(&lab.mcready(&a, &["--json", "--no-probe", "check", "-i", "eth0"]));
     assert_eq!(doc["schema"], "mcready.report/v1");
     assert!(doc["facts"]["own_actions"].as_array().unwrap().is_empty(), "--no-probe sends nothing: {doc}");
-}
+});
 
-#[test]
-fn the_hosts_own_address_is_not_a_phone() {
-    let Some((lab, a, _b)) = two_hosts("own_address_not_a_phone", &[]) else { return };
+lab_test!(the_hosts_own_address_is_not_a_phone, two_hosts(&[]), |(lab, a, _b)| {
     for args in [
         &["check", "--no-probe", "--phone", "198.51.100.10"][..],
         &["check", "--no-probe", "--peer", "198.51.100.10:5060"],
@@ -32,4 +28,4 @@ fn the_hosts_own_address_is_not_a_phone() {
         assert!(stderr.contains("own address") || stderr.contains("broadcast address"), "{args:?}: {stderr}");
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     }
-}
+});

@@ -8,6 +8,8 @@
 //! `phone.silent-vendor-phones` and `subnet.voice-vlan`; tshark must decode every frame built here
 //! without a malformed mark or an expert warning.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -204,12 +206,11 @@ fn assert_ok(out: &Output) {
     assert!(!all.contains(SECRET), "the password of option 66 leaked:\n{all}");
 }
 
-#[test]
-fn listen_hears_dhcp_options_vendor_phones_and_the_switchs_voice_vlan() {
-    let Some((mut lab, pbx, lan)) = lab("listen_hears_dhcp_options_vendor_phones_and_the_switchs_voice_vlan")
-    else {
-        return;
-    };
+lab_test!(listen_hears_dhcp_options_vendor_phones_and_the_switchs_voice_vlan, lab(), |(
+    mut lab,
+    pbx,
+    lan,
+)| {
     start_lan(&mut lab, &lan, &lan_frames().into_iter().map(|(f, _)| f).collect::<Vec<_>>(), 8);
     let out = lab.mcready(&pbx, &["listen", "-i", "eth0", "--duration", "3", "--json"]);
     assert_ok(&out);
@@ -271,14 +272,9 @@ fn listen_hears_dhcp_options_vendor_phones_and_the_switchs_voice_vlan() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("option 66 (TFTP server name) http://admin:***@198.51.100.1/prov/"), "{text}");
     assert!(text.contains("voice VLAN 100 (tagged)"), "{text}");
-}
+});
 
-#[test]
-fn check_judges_dhcp_before_pnp_silent_phones_and_the_voice_vlan() {
-    let Some((mut lab, pbx, lan)) = lab("check_judges_dhcp_before_pnp_silent_phones_and_the_voice_vlan")
-    else {
-        return;
-    };
+lab_test!(check_judges_dhcp_before_pnp_silent_phones_and_the_voice_vlan, lab(), |(mut lab, pbx, lan)| {
     start_lan(&mut lab, &lan, &lan_frames().into_iter().map(|(f, _)| f).collect::<Vec<_>>(), 20);
     // Passive: mcready sends nothing at all.
     let out = lab.mcready(&pbx, &["check", "-i", "eth0", "--no-probe", "--listen", "3", "--json"]);
@@ -315,33 +311,31 @@ fn check_judges_dhcp_before_pnp_silent_phones_and_the_voice_vlan() {
     {
         assert!(markdown.contains(expected), "{expected} missing:\n{markdown}");
     }
-}
+});
 
-/// No DHCP answer reaching this host is `skip` saying why, never "no option"; a switch port without a
-/// voice VLAN passes.
-#[test]
-fn no_dhcp_answer_heard_is_skip_and_a_port_without_voice_vlan_passes() {
-    let Some(mut lab) =
-        Lab::with("no_dhcp_answer_heard_is_skip_and_a_port_without_voice_vlan_passes", &[PYTHON3])
-    else {
-        return;
-    };
-    let pbx = lab.host("pbx");
-    let lan = lab.host("lan");
-    lab.veth(&pbx, "eth0", &lan, "eth0");
-    lab.addr(&pbx, "eth0", "198.51.100.10/24");
-    let lldpdu = lldp::build_lldp(SWITCH, "gi1/0/8", "sw-floor2", Some(1), None);
-    let frame = ethernet(lldp::LLDP_MAC, SWITCH, lldp::ETHERTYPE_LLDP, &lldpdu);
-    start_lan(&mut lab, &lan, &[frame], 10);
-    let out = lab.mcready(&pbx, &["check", "-i", "eth0", "--no-probe", "--listen", "3", "--json"]);
-    assert_ok(&out);
-    let report = json(&out);
-    assert_eq!(check_field(&report, "phone.dhcp-provisioning", "status"), "skip", "{report:#}");
-    assert!(check_field(&report, "phone.dhcp-provisioning", "summary").contains("unicast"));
-    assert_eq!(check_field(&report, "phone.silent-vendor-phones", "status"), "skip");
-    assert_eq!(check_field(&report, "subnet.voice-vlan", "status"), "pass", "{report:#}");
-    assert!(check_field(&report, "subnet.voice-vlan", "summary").contains("no voice VLAN"));
-}
+// No DHCP answer reaching this host is `skip` saying why, never "no option"; a switch port without a
+// voice VLAN passes.
+lab_test!(
+    no_dhcp_answer_heard_is_skip_and_a_port_without_voice_vlan_passes,
+    Lab::with(&[PYTHON3]),
+    |mut lab| {
+        let pbx = lab.host("pbx");
+        let lan = lab.host("lan");
+        lab.veth(&pbx, "eth0", &lan, "eth0");
+        lab.addr(&pbx, "eth0", "198.51.100.10/24");
+        let lldpdu = lldp::build_lldp(SWITCH, "gi1/0/8", "sw-floor2", Some(1), None);
+        let frame = ethernet(lldp::LLDP_MAC, SWITCH, lldp::ETHERTYPE_LLDP, &lldpdu);
+        start_lan(&mut lab, &lan, &[frame], 10);
+        let out = lab.mcready(&pbx, &["check", "-i", "eth0", "--no-probe", "--listen", "3", "--json"]);
+        assert_ok(&out);
+        let report = json(&out);
+        assert_eq!(check_field(&report, "phone.dhcp-provisioning", "status"), "skip", "{report:#}");
+        assert!(check_field(&report, "phone.dhcp-provisioning", "summary").contains("unicast"));
+        assert_eq!(check_field(&report, "phone.silent-vendor-phones", "status"), "skip");
+        assert_eq!(check_field(&report, "subnet.voice-vlan", "status"), "pass", "{report:#}");
+        assert!(check_field(&report, "subnet.voice-vlan", "summary").contains("no voice VLAN"));
+    }
+);
 
 fn validate(schema_file: &str, document: &Value) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemas").join(schema_file);
@@ -353,15 +347,13 @@ fn validate(schema_file: &str, document: &Value) {
     assert!(errors.is_empty(), "{schema_file}: {errors:?}\n{document:#}");
 }
 
-/// Without `CAP_NET_RAW` there is no capture (and a passive run no window at all): each discovery check
-/// is `skip`, saying why.
-#[test]
-fn without_capture_privilege_each_discovery_check_says_why() {
-    let Some((mut lab, pbx, lan)) =
-        lab_with("without_capture_privilege_each_discovery_check_says_why", &[PYTHON3, SETPRIV])
-    else {
-        return;
-    };
+// Without `CAP_NET_RAW` there is no capture (and a passive run no window at all): each discovery check
+// is `skip`, saying why.
+lab_test!(without_capture_privilege_each_discovery_check_says_why, lab_with(&[PYTHON3, SETPRIV]), |(
+    mut lab,
+    pbx,
+    lan,
+)| {
     start_lan(&mut lab, &lan, &lan_frames().into_iter().map(|(f, _)| f).collect::<Vec<_>>(), 8);
     let out = lab.sh(
         &pbx,
@@ -376,4 +368,4 @@ fn without_capture_privilege_each_discovery_check_says_why() {
         assert_eq!(check_field(&report, id, "status"), "skip", "{report:#}");
         assert!(check_field(&report, id, "summary").contains("CAP_NET_RAW"), "{report:#}");
     }
-}
+});

@@ -10,6 +10,8 @@
 //! for a person.)
 
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -102,9 +104,7 @@ fn judged_subscribe(ruleset: Ruleset) -> Value {
     serde_json::to_value(judged.of(FirewallFlow::SubscribeIn).collect::<Vec<_>>()).expect("JSON")
 }
 
-#[test]
-fn nft_drop_of_the_port_is_found() {
-    let Some(mut lab) = Lab::with("nft_drop_of_the_port_is_found", &[NFT]) else { return };
+lab_test!(nft_drop_of_the_port_is_found, Lab::with(&[NFT]), |mut lab| {
     let pbx = lab.host("pbx");
     lab.nft(&pbx, include_str!("fixtures/firewall/nft-drop-udp-5060.nft"));
 
@@ -122,13 +122,9 @@ fn nft_drop_of_the_port_is_found() {
     let json = capture(&lab, &pbx, "nft -j list ruleset");
     let ruleset = Ruleset::Netfilter(nft::read(&json, &[]));
     assert_eq!(judged_subscribe(ruleset), Value::Array(found.into_iter().cloned().collect()));
-}
+});
 
-#[test]
-fn nft_policy_drop_is_found_unless_the_port_is_accepted() {
-    let Some(mut lab) = Lab::with("nft_policy_drop_is_found_unless_the_port_is_accepted", &[NFT]) else {
-        return;
-    };
+lab_test!(nft_policy_drop_is_found_unless_the_port_is_accepted, Lab::with(&[NFT]), |mut lab| {
     let closed = lab.host("closed");
     let open = lab.host("open");
     let may = lab.host("may");
@@ -146,54 +142,51 @@ fn nft_policy_drop_is_found_unless_the_port_is_accepted() {
     let facts = reader_in(&may, None, &[]);
     assert_eq!(findings(&facts)[0]["certainty"], "may-drop");
     assert_eq!(findings(&facts)[0]["depends_on"][0], "ip saddr 10.0.0.0/8");
-}
+});
 
-#[test]
-fn iptables_nft_rules_are_judged_once_from_iptables_save() {
-    let Some(mut lab) = Lab::with(
-        "iptables_nft_rules_are_judged_once_from_iptables_save",
-        &[IPTABLES_NFT_RESTORE, IPTABLES_NFT_SAVE, NFT],
-    ) else {
-        return;
-    };
-    let pbx = lab.host("pbx");
-    lab.feed(&pbx, &["iptables-nft-restore"], include_str!("fixtures/firewall/iptables-mixed.rules"));
+lab_test!(
+    iptables_nft_rules_are_judged_once_from_iptables_save,
+    Lab::with(&[IPTABLES_NFT_RESTORE, IPTABLES_NFT_SAVE, NFT]),
+    |mut lab| {
+        let pbx = lab.host("pbx");
+        lab.feed(&pbx, &["iptables-nft-restore"], include_str!("fixtures/firewall/iptables-mixed.rules"));
 
-    let facts = reader_in(&pbx, None, &[]);
-    assert_eq!(source(&facts, "nft")["status"], "read");
-    assert_eq!(source(&facts, "iptables-nft-save")["status"], "read");
-    let found = findings(&facts);
-    assert!(found.iter().all(|f| f["tool"] == "iptables-nft-save"), "{facts:#}");
-    let save = capture(&lab, &pbx, "iptables-nft-save");
-    let judged = judged_subscribe(Ruleset::Netfilter(iptables::read(&save, None)));
-    assert_eq!(Some(found.len()), judged.as_array().map(Vec::len));
-    assert_eq!(found[0]["rule"], "-A PREROUTING -d 224.0.0.0/4 -p udp -m udp --dport 5060 -j DROP");
-}
+        let facts = reader_in(&pbx, None, &[]);
+        assert_eq!(source(&facts, "nft")["status"], "read");
+        assert_eq!(source(&facts, "iptables-nft-save")["status"], "read");
+        let found = findings(&facts);
+        assert!(found.iter().all(|f| f["tool"] == "iptables-nft-save"), "{facts:#}");
+        let save = capture(&lab, &pbx, "iptables-nft-save");
+        let judged = judged_subscribe(Ruleset::Netfilter(iptables::read(&save, None)));
+        assert_eq!(Some(found.len()), judged.as_array().map(Vec::len));
+        assert_eq!(found[0]["rule"], "-A PREROUTING -d 224.0.0.0/4 -p udp -m udp --dport 5060 -j DROP");
+    }
+);
 
-#[test]
-fn iptables_legacy_rules_are_read() {
-    let Some(mut lab) =
-        Lab::with("iptables_legacy_rules_are_read", &[IPTABLES_LEGACY_RESTORE, IPTABLES_LEGACY_SAVE])
-    else {
-        return;
-    };
-    let pbx = lab.host("pbx");
-    lab.feed(&pbx, &["iptables-legacy-restore"], include_str!("fixtures/firewall/iptables-ufw-like.rules"));
+lab_test!(
+    iptables_legacy_rules_are_read,
+    Lab::with(&[IPTABLES_LEGACY_RESTORE, IPTABLES_LEGACY_SAVE]),
+    |mut lab| {
+        let pbx = lab.host("pbx");
+        lab.feed(
+            &pbx,
+            &["iptables-legacy-restore"],
+            include_str!("fixtures/firewall/iptables-ufw-like.rules"),
+        );
 
-    let facts = reader_in(&pbx, None, &[]);
-    let legacy = source(&facts, "iptables-legacy-save");
-    assert_eq!(legacy["status"], "read");
-    assert!(legacy["rules"].as_u64().unwrap_or(0) > 30, "{facts:#}");
-    let found = findings(&facts);
-    assert_eq!(found.len(), 1, "{facts:#}");
-    assert_eq!(found[0]["tool"], "iptables-legacy-save");
-    assert_eq!(found[0]["rule"], "policy drop");
-    assert_eq!(found[0]["certainty"], "drops");
-}
+        let facts = reader_in(&pbx, None, &[]);
+        let legacy = source(&facts, "iptables-legacy-save");
+        assert_eq!(legacy["status"], "read");
+        assert!(legacy["rules"].as_u64().unwrap_or(0) > 30, "{facts:#}");
+        let found = findings(&facts);
+        assert_eq!(found.len(), 1, "{facts:#}");
+        assert_eq!(found[0]["tool"], "iptables-legacy-save");
+        assert_eq!(found[0]["rule"], "policy drop");
+        assert_eq!(found[0]["certainty"], "drops");
+    }
+);
 
-#[test]
-fn strict_rp_filter_on_an_interface_is_seen() {
-    let Some(mut lab) = Lab::new("strict_rp_filter_on_an_interface_is_seen") else { return };
+lab_test!(strict_rp_filter_on_an_interface_is_seen, Lab::new(), |mut lab| {
     let pbx = lab.host("pbx");
     let phone = lab.host("phone");
     lab.veth(&pbx, "lan", &phone, "eth0");
@@ -210,32 +203,28 @@ fn strict_rp_filter_on_an_interface_is_seen() {
     let value = |name: &str| rp.iter().find(|r| r["interface"] == name).map(|r| r["value"].clone());
     assert_eq!(value("lan"), Some(1.into()));
     assert_eq!(value("lo"), Some(2.into()));
-}
+});
 
-#[test]
-fn unprivileged_reader_says_permission_denied() {
-    let Some(mut lab) =
-        Lab::with("unprivileged_reader_says_permission_denied", &[NFT, IPTABLES_LEGACY_SAVE, SETPRIV])
-    else {
-        return;
-    };
-    let pbx = lab.host("pbx");
-    lab.nft(&pbx, include_str!("fixtures/firewall/nft-drop-udp-5060.nft"));
+lab_test!(
+    unprivileged_reader_says_permission_denied,
+    Lab::with(&[NFT, IPTABLES_LEGACY_SAVE, SETPRIV]),
+    |mut lab| {
+        let pbx = lab.host("pbx");
+        lab.nft(&pbx, include_str!("fixtures/firewall/nft-drop-udp-5060.nft"));
 
-    // The gather itself succeeds; each tool says why it could not list the rules.
-    let facts = reader_in(&pbx, Some("65534"), &[]);
-    let nft = source(&facts, "nft");
-    assert_eq!(nft["status"], "permission-denied", "{facts:#}");
-    assert!(nft["detail"].as_str().unwrap_or_default().contains("Operation not permitted"), "{facts:#}");
-    assert_eq!(source(&facts, "iptables-legacy-save")["status"], "permission-denied", "{facts:#}");
-    assert_eq!(findings(&facts).len(), 0);
-    // rp_filter is world-readable.
-    assert!(!facts["rp_filter"].as_array().expect("rp_filter").is_empty());
-}
+        // The gather itself succeeds; each tool says why it could not list the rules.
+        let facts = reader_in(&pbx, Some("65534"), &[]);
+        let nft = source(&facts, "nft");
+        assert_eq!(nft["status"], "permission-denied", "{facts:#}");
+        assert!(nft["detail"].as_str().unwrap_or_default().contains("Operation not permitted"), "{facts:#}");
+        assert_eq!(source(&facts, "iptables-legacy-save")["status"], "permission-denied", "{facts:#}");
+        assert_eq!(findings(&facts).len(), 0);
+        // rp_filter is world-readable.
+        assert!(!facts["rp_filter"].as_array().expect("rp_filter").is_empty());
+    }
+);
 
-#[test]
-fn a_broken_or_hung_tool_is_a_source_status_not_a_failure() {
-    let Some(mut lab) = Lab::new("a_broken_or_hung_tool_is_a_source_status_not_a_failure") else { return };
+lab_test!(a_broken_or_hung_tool_is_a_source_status_not_a_failure, Lab::new(), |mut lab| {
     let pbx = lab.host("pbx");
     // A table, so that the full nft listing is needed (an empty ruleset never runs it).
     lab.nft(&pbx, include_str!("fixtures/firewall/nft-drop-udp-5060.nft"));
@@ -262,7 +251,7 @@ fn a_broken_or_hung_tool_is_a_source_status_not_a_failure() {
     let facts = reader_in(&pbx, None, &[("PATH", &path_with(&hung))]);
     assert_eq!(source(&facts, "nft")["status"], "timed-out", "{facts:#}");
     let _ = std::fs::remove_dir_all(&dir);
-}
+});
 
 // ---------------------------------------------------------------------------------------------------
 // End to end: `mcready check` in the namespace, the fix it printed applied there, `check` again.
@@ -320,13 +309,11 @@ fn fix_turns_green(lab: &Lab, ns: &str, args: &[&str], id: &str, status: &str) -
 
 const PHONE: [&str; 3] = ["--no-probe", "--phone", "198.51.100.20"];
 
-#[test]
-fn a_drop_of_the_answers_on_output_fails_and_its_fix_turns_it_green() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("a_drop_of_the_answers_on_output_fails_and_its_fix_turns_it_green", FIREWALL_TOOLS)
-    else {
-        return;
-    };
+lab_test!(a_drop_of_the_answers_on_output_fails_and_its_fix_turns_it_green, two_hosts(FIREWALL_TOOLS), |(
+    lab,
+    pbx,
+    _phone,
+)| {
     lab.nft(
         &pbx,
         "table inet t {\n chain output {\n  type filter hook output priority 0; policy accept;\n  udp sport 5060 counter drop\n }\n}\n",
@@ -340,15 +327,13 @@ fn a_drop_of_the_answers_on_output_fails_and_its_fix_turns_it_green() {
     let requirement =
         report["requirements"].as_array().and_then(|r| r.iter().find(|r| r["id"] == "network-multicast"));
     assert_eq!(requirement.map(|r| &r["status"]), Some(&Value::from("fail")));
-}
+});
 
-#[test]
-fn igmp_dropped_both_ways_fails_and_its_fix_turns_it_green() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("igmp_dropped_both_ways_fails_and_its_fix_turns_it_green", FIREWALL_TOOLS)
-    else {
-        return;
-    };
+lab_test!(igmp_dropped_both_ways_fails_and_its_fix_turns_it_green, two_hosts(FIREWALL_TOOLS), |(
+    lab,
+    pbx,
+    _phone,
+)| {
     lab.nft(
         &pbx,
         "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  meta l4proto igmp drop\n }\n \
@@ -361,78 +346,74 @@ fn igmp_dropped_both_ways_fails_and_its_fix_turns_it_green() {
         summary.contains("meta l4proto igmp drop") && summary.contains("ip protocol igmp drop"),
         "{summary}"
     );
-}
+});
 
-#[test]
-fn a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback() {
-    let Some((lab, pbx, _phone)) = two_hosts(
-        "a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback",
-        FIREWALL_TOOLS,
-    ) else {
-        return;
-    };
-    lab.nft(
+lab_test!(
+    a_reject_in_a_jumped_to_chain_for_the_pnp_interface_is_certain_and_skips_the_loopback,
+    two_hosts(FIREWALL_TOOLS),
+    |(lab, pbx, _phone)| {
+        lab.nft(
         &pbx,
         "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  iifname \"eth0\" jump voip\n }\n \
          chain voip {\n  udp dport 5060 reject\n }\n}\n",
     );
-    // The probe's looped-back copy meets the reject: the loopback and answer checks point at the
-    // firewall instead of failing membership.
-    let active = check_in(&lab, &pbx, &["--timeout", "1", "--phone", "198.51.100.20"]);
-    let loopback = check_of(&active, "membership.probe-loopback");
-    assert_eq!(loopback["status"], "skip", "{loopback:#}");
-    assert!(loopback["summary"].as_str().unwrap_or_default().contains("firewall drops it"), "{loopback:#}");
-    assert_eq!(check_of(&active, "membership.pbx-answers")["status"], "skip");
+        // The probe's looped-back copy meets the reject: the loopback and answer checks point at the
+        // firewall instead of failing membership.
+        let active = check_in(&lab, &pbx, &["--timeout", "1", "--phone", "198.51.100.20"]);
+        let loopback = check_of(&active, "membership.probe-loopback");
+        assert_eq!(loopback["status"], "skip", "{loopback:#}");
+        assert!(
+            loopback["summary"].as_str().unwrap_or_default().contains("firewall drops it"),
+            "{loopback:#}"
+        );
+        assert_eq!(check_of(&active, "membership.pbx-answers")["status"], "skip");
 
-    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
-    let check = check_of(&report, "multicast.host-firewall");
-    assert!(check["summary"].as_str().unwrap_or_default().contains("in inet t voip"), "{check:#}");
-    assert!(
-        check["remedy"].as_str().unwrap_or_default().contains("nft insert rule inet t voip position"),
-        "{check:#}"
-    );
-}
+        let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+        let check = check_of(&report, "multicast.host-firewall");
+        assert!(check["summary"].as_str().unwrap_or_default().contains("in inet t voip"), "{check:#}");
+        assert!(
+            check["remedy"].as_str().unwrap_or_default().contains("nft insert rule inet t voip position"),
+            "{check:#}"
+        );
+    }
+);
 
-#[test]
-fn an_accept_of_the_phones_subnet_before_a_drop_keeps_it_off_the_phones() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("an_accept_of_the_phones_subnet_before_a_drop_keeps_it_off_the_phones", FIREWALL_TOOLS)
-    else {
-        return;
-    };
-    lab.nft(
-        &pbx,
-        "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  \
+lab_test!(
+    an_accept_of_the_phones_subnet_before_a_drop_keeps_it_off_the_phones,
+    two_hosts(FIREWALL_TOOLS),
+    |(lab, pbx, _phone)| {
+        lab.nft(
+            &pbx,
+            "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  \
          ip saddr 198.51.100.0/24 udp dport 5060 accept\n  udp dport 5060 drop\n }\n}\n",
-    );
-    // With the phones known (inside that subnet), the drop does not hit them.
-    let report = check_in(&lab, &pbx, &PHONE);
-    assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
-    // With no phone known, it may, unless they come from that subnet.
-    let report = check_in(&lab, &pbx, &["--no-probe", "-i", "eth0"]);
-    let check = check_of(&report, "multicast.host-firewall");
-    assert_eq!(check["status"], "warn", "{check:#}");
-    assert!(
-        check["summary"].as_str().unwrap_or_default().contains("unless it comes from 198.51.100.0/24"),
-        "{check:#}"
-    );
-}
+        );
+        // With the phones known (inside that subnet), the drop does not hit them.
+        let report = check_in(&lab, &pbx, &PHONE);
+        assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
+        // With no phone known, it may, unless they come from that subnet.
+        let report = check_in(&lab, &pbx, &["--no-probe", "-i", "eth0"]);
+        let check = check_of(&report, "multicast.host-firewall");
+        assert_eq!(check["status"], "warn", "{check:#}");
+        assert!(
+            check["summary"].as_str().unwrap_or_default().contains("unless it comes from 198.51.100.0/24"),
+            "{check:#}"
+        );
+    }
+);
 
-#[test]
-fn a_policy_drop_fails_sip_and_igmp_and_the_nft_fixes_turn_them_green() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("a_policy_drop_fails_sip_and_igmp_and_the_nft_fixes_turn_them_green", FIREWALL_TOOLS)
-    else {
-        return;
-    };
-    lab.nft(
-        &pbx,
-        "table inet filter {\n chain input {\n  type filter hook input priority 0; policy drop;\n  \
+lab_test!(
+    a_policy_drop_fails_sip_and_igmp_and_the_nft_fixes_turn_them_green,
+    two_hosts(FIREWALL_TOOLS),
+    |(lab, pbx, _phone)| {
+        lab.nft(
+            &pbx,
+            "table inet filter {\n chain input {\n  type filter hook input priority 0; policy drop;\n  \
          ct state established,related accept\n  iif lo accept\n }\n}\n",
-    );
-    fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
-    fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
-}
+        );
+        fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+        fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
+    }
+);
 
 #[test]
 fn iptables_fixes_turn_green_with_either_backend() {
@@ -458,9 +439,7 @@ fn iptables_fixes_turn_green_with_either_backend() {
     }
 }
 
-#[test]
-fn a_hand_written_ip_filter_table_stays_with_nft() {
-    let Some(mut lab) = Lab::new("a_hand_written_ip_filter_table_stays_with_nft") else { return };
+lab_test!(a_hand_written_ip_filter_table_stays_with_nft, Lab::new(), |mut lab| {
     let pbx = lab.host("pbx");
     // iptables-nft-save prints this table's empty built-in chains with an "incompatible" comment.
     lab.nft(&pbx, "table ip filter {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 5060 drop\n }\n}\n");
@@ -468,11 +447,9 @@ fn a_hand_written_ip_filter_table_stays_with_nft() {
     let found = findings(&facts);
     assert_eq!(found.len(), 1, "{facts:#}");
     assert_eq!((&found[0]["tool"], &found[0]["table"]), (&"nft".into(), &"ip filter".into()), "{facts:#}");
-}
+});
 
-#[test]
-fn iptables_nft_tables_alone_spare_the_full_nft_listing() {
-    let Some(mut lab) = Lab::new("iptables_nft_tables_alone_spare_the_full_nft_listing") else { return };
+lab_test!(iptables_nft_tables_alone_spare_the_full_nft_listing, Lab::new(), |mut lab| {
     let pbx = lab.host("pbx");
     lab.feed(&pbx, &["iptables-nft-restore"], include_str!("fixtures/firewall/iptables-kube-proxy.rules"));
     let facts = reader_in(&pbx, None, &[]);
@@ -481,15 +458,9 @@ fn iptables_nft_tables_alone_spare_the_full_nft_listing() {
     let detail = nft["detail"].as_str().unwrap_or_default();
     assert_eq!(detail, "every table read from iptables-nft-save: ip filter, ip nat", "{facts:#}");
     assert!(source(&facts, "iptables-nft-save")["rules"].as_u64().unwrap_or(0) > 20, "{facts:#}");
-}
+});
 
-#[test]
-fn a_sip_conntrack_helper_on_the_port_is_reported() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("a_sip_conntrack_helper_on_the_port_is_reported", FIREWALL_TOOLS)
-    else {
-        return;
-    };
+lab_test!(a_sip_conntrack_helper_on_the_port_is_reported, two_hosts(FIREWALL_TOOLS), |(lab, pbx, _phone)| {
     lab.nft(
         &pbx,
         "table inet t {\n ct helper sip-5060 {\n  type \"sip\" protocol udp;\n }\n chain pre {\n  \
@@ -501,47 +472,44 @@ fn a_sip_conntrack_helper_on_the_port_is_reported() {
     assert!(check["summary"].as_str().unwrap_or_default().contains("assigns helper sip-5060"), "{check:#}");
     // A helper drops nothing by itself.
     assert_eq!(check_of(&report, "multicast.host-firewall")["status"], "pass");
-}
+});
 
-#[test]
-fn a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it() {
-    let Some((lab, pbx, _phone)) =
-        two_hosts("a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it", FIREWALL_TOOLS)
-    else {
-        return;
-    };
-    lab.feed(
-        &pbx,
-        &["iptables-nft-restore"],
-        "*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n-A INPUT -j KUBE-FIREWALL\n\
+lab_test!(
+    a_drop_in_kube_proxys_chain_is_named_as_theirs_and_fixed_before_it,
+    two_hosts(FIREWALL_TOOLS),
+    |(lab, pbx, _phone)| {
+        lab.feed(
+            &pbx,
+            &["iptables-nft-restore"],
+            "*filter\n:INPUT ACCEPT [0:0]\n:KUBE-FIREWALL - [0:0]\n-A INPUT -j KUBE-FIREWALL\n\
          -A KUBE-FIREWALL -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n",
-    );
-    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
-    let remedy =
-        check_of(&report, "multicast.host-firewall")["remedy"].as_str().unwrap_or_default().to_owned();
-    assert!(remedy.contains("KUBE-FIREWALL is kube-proxy's own"), "{remedy}");
-    assert!(remedy.contains("iptables-nft -I INPUT 1 -s 198.51.100.0/24"), "{remedy}");
-}
+        );
+        let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall", "fail");
+        let remedy =
+            check_of(&report, "multicast.host-firewall")["remedy"].as_str().unwrap_or_default().to_owned();
+        assert!(remedy.contains("KUBE-FIREWALL is kube-proxy's own"), "{remedy}");
+        assert!(remedy.contains("iptables-nft -I INPUT 1 -s 198.51.100.0/24"), "{remedy}");
+    }
+);
 
-#[test]
-fn an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green() {
-    let Some((lab, pbx, _phone)) = two_hosts(
-        "an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green",
-        FIREWALL_TOOLS,
-    ) else {
-        return;
-    };
-    lab.feed(
-        &pbx,
-        &["iptables-legacy-restore"],
-        "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n",
-    );
-    let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-output", "fail");
-    let remedy =
-        check_of(&report, "multicast.host-firewall-output")["remedy"].as_str().unwrap_or_default().to_owned();
-    assert!(
-        remedy.contains("iptables-legacy -A OUTPUT -d 198.51.100.0/24 -p udp --sport 5060 -j ACCEPT"),
-        "{remedy}"
-    );
-    fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
-}
+lab_test!(
+    an_iptables_output_policy_drop_fails_answers_and_igmp_and_the_fixes_turn_them_green,
+    two_hosts(FIREWALL_TOOLS),
+    |(lab, pbx, _phone)| {
+        lab.feed(
+            &pbx,
+            &["iptables-legacy-restore"],
+            "*filter\n:INPUT ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n-A OUTPUT -o lo -j ACCEPT\nCOMMIT\n",
+        );
+        let report = fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-output", "fail");
+        let remedy = check_of(&report, "multicast.host-firewall-output")["remedy"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(
+            remedy.contains("iptables-legacy -A OUTPUT -d 198.51.100.0/24 -p udp --sport 5060 -j ACCEPT"),
+            "{remedy}"
+        );
+        fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
+    }
+);

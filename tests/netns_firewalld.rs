@@ -18,17 +18,18 @@ const FIREWALLD: Program = Program { name: "firewalld", package: "firewalld" };
 const DBUS: Program = Program { name: "dbus-daemon", package: "dbus" };
 const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
 
-#[test]
-fn the_printed_firewalld_fixes_turn_the_firewall_checks_green() {
-    let Some(mut lab) = Lab::with("firewalld_fix", &[FIREWALLD, DBUS, UNSHARE, NFT, PYTHON3]) else { return };
-    let (pbx, _phone) = pbx_with_lab_pbx(&mut lab);
-    let mcready = mcready_bin();
-    let mcready = mcready.display();
-    let run_check =
-        format!("echo @@REPORT@@; {mcready} check --json --no-probe --phone 198.51.100.20 || true");
-    let script = private_overlays(&["etc", "var", "run"])
-        + &format!(
-            r#"mkdir -p /run/dbus
+lab_test!(
+    the_printed_firewalld_fixes_turn_the_firewall_checks_green,
+    Lab::with(&[FIREWALLD, DBUS, UNSHARE, NFT, PYTHON3]),
+    |mut lab| {
+        let (pbx, _phone) = pbx_with_lab_pbx(&mut lab);
+        let mcready = mcready_bin();
+        let mcready = mcready.display();
+        let run_check =
+            format!("echo @@REPORT@@; {mcready} check --json --no-probe --phone 198.51.100.20 || true");
+        let script = private_overlays(&["etc", "var", "run"])
+            + &format!(
+                r#"mkdir -p /run/dbus
 dbus-daemon --system --fork
 firewalld --nofork --nopid > "$scratch/firewalld.log" 2>&1 &
 for i in $(seq 1 200); do firewall-cmd --state >/dev/null 2>&1 && break; sleep 0.1; done
@@ -38,20 +39,21 @@ while IFS= read -r fix; do echo "@@FIX@@ $fix"; eval "$fix" >/dev/null; done < "
 {run_check}
 kill %1 2>/dev/null || true
 "#
-        );
-    let out = in_private_mounts(&lab, &pbx, &script);
-    let text = stdout(&out);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let fixes: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("@@FIX@@ ")).collect();
-    assert!(
+            );
+        let out = in_private_mounts(&lab, &pbx, &script);
+        let text = stdout(&out);
+        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        let fixes: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("@@FIX@@ ")).collect();
+        assert!(
         fixes.iter().any(|f| f.contains("--add-rich-rule='rule family=\"ipv4\" source address=\"198.51.100.0/24\" port port=\"5060\" protocol=\"udp\" accept'")),
         "SIP is opened to the phones' subnet only: {fixes:?}"
     );
-    assert!(fixes.iter().any(|f| f.contains("--reload")), "{fixes:?}");
-    let reports = marked_reports(&text);
-    let [before, after] = <[serde_json::Value; 2]>::try_from(reports).expect("two reports");
-    for id in ["multicast.host-firewall", "multicast.host-firewall-igmp"] {
-        assert_eq!(check_field(&before, id, "status"), "fail", "{id} before: {before:#}");
-        assert_eq!(check_field(&after, id, "status"), "pass", "{id} after the printed fixes: {after:#}");
+        assert!(fixes.iter().any(|f| f.contains("--reload")), "{fixes:?}");
+        let reports = marked_reports(&text);
+        let [before, after] = <[serde_json::Value; 2]>::try_from(reports).expect("two reports");
+        for id in ["multicast.host-firewall", "multicast.host-firewall-igmp"] {
+            assert_eq!(check_field(&before, id, "status"), "fail", "{id} before: {before:#}");
+            assert_eq!(check_field(&after, id, "status"), "pass", "{id} after the printed fixes: {after:#}");
+        }
     }
-}
+);

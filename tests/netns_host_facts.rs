@@ -20,9 +20,7 @@ fn two_nic_pbx(lab: &mut Lab) -> String {
     pbx
 }
 
-#[test]
-fn joins_shows_which_nic_joined() {
-    let Some(mut lab) = Lab::with("joins_shows_which_nic_joined", &[PYTHON3]) else { return };
+lab_test!(joins_shows_which_nic_joined, Lab::with(&[PYTHON3]), |mut lab| {
     let pbx = two_nic_pbx(&mut lab);
 
     let before = lab.mcready(&pbx, &["joins", "--json"]);
@@ -47,20 +45,16 @@ fn joins_shows_which_nic_joined() {
 
     let text = stdout(&lab.mcready(&pbx, &["joins", "--color", "never"]));
     assert!(text.contains("224.0.1.75 (sip.mcast.net) is joined on wan."), "{text}");
-}
+});
 
-#[test]
-fn joins_says_plainly_when_nobody_joined() {
-    let Some(mut lab) = Lab::new("joins_says_plainly_when_nobody_joined") else { return };
+lab_test!(joins_says_plainly_when_nobody_joined, Lab::new(), |mut lab| {
     let pbx = two_nic_pbx(&mut lab);
     let out = lab.mcready(&pbx, &["joins", "--color", "never"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("No interface has joined 224.0.1.75 (sip.mcast.net)"), "{}", stdout(&out));
-}
+});
 
-#[test]
-fn joins_all_lists_every_group() {
-    let Some(mut lab) = Lab::with("joins_all_lists_every_group", &[PYTHON3]) else { return };
+lab_test!(joins_all_lists_every_group, Lab::with(&[PYTHON3]), |mut lab| {
     let pbx = two_nic_pbx(&mut lab);
     lab.join(&pbx, "239.255.10.20", "198.51.100.10");
     let doc = json(&lab.mcready(&pbx, &["joins", "--all", "--json"]));
@@ -73,11 +67,9 @@ fn joins_all_lists_every_group() {
     assert!(groups.contains(&("lan".into(), "239.255.10.20".into())), "{groups:?}");
     assert!(groups.contains(&("lan".into(), "224.0.0.1".into())), "{groups:?}");
     assert_eq!(doc["joined"], false);
-}
+});
 
-#[test]
-fn group_route_follows_the_lowest_metric_default() {
-    let Some(mut lab) = Lab::new("group_route_follows_the_lowest_metric_default") else { return };
+lab_test!(group_route_follows_the_lowest_metric_default, Lab::new(), |mut lab| {
     let pbx = two_nic_pbx(&mut lab);
     lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1", "dev", "lan", "metric", "100"]);
     lab.ip(&pbx, &["route", "add", "default", "via", "203.0.113.1", "dev", "wan", "metric", "50"]);
@@ -102,20 +94,16 @@ fn group_route_follows_the_lowest_metric_default() {
     assert_eq!(doc["group_route"]["interface"], "lan");
     let text = stdout(&lab.mcready(&pbx, &["interfaces", "--color", "never"]));
     assert!(text.contains("224.0.1.75 (sip.mcast.net) leaves by lan, source 198.51.100.10"), "{text}");
-}
+});
 
-#[test]
-fn no_route_for_the_group_is_reported() {
-    let Some(mut lab) = Lab::new("no_route_for_the_group_is_reported") else { return };
+lab_test!(no_route_for_the_group_is_reported, Lab::new(), |mut lab| {
     let pbx = two_nic_pbx(&mut lab);
     let doc = json(&lab.mcready(&pbx, &["interfaces", "--json"]));
     assert_eq!(doc["group_route"]["interface"], serde_json::Value::Null, "{doc:#}");
     assert!(doc["group_route"]["error"].as_str().unwrap().contains("unreachable"), "{doc:#}");
-}
+});
 
-#[test]
-fn kinds_of_bridge_veth_and_dummy() {
-    let Some(mut lab) = Lab::new("kinds_of_bridge_veth_and_dummy") else { return };
+lab_test!(kinds_of_bridge_veth_and_dummy, Lab::new(), |mut lab| {
     let pbx = two_nic_pbx(&mut lab);
     lab.ip(&pbx, &["link", "add", "br0", "type", "bridge"]);
     let has_dummy = lab.try_ip(&pbx, &["link", "add", "dum0", "type", "dummy"]);
@@ -140,11 +128,9 @@ fn kinds_of_bridge_veth_and_dummy() {
     // Sorted by index, as people read them.
     let indexes: Vec<u64> = interfaces.iter().map(|i| i["index"].as_u64().unwrap()).collect();
     assert!(indexes.windows(2).all(|w| w[0] < w[1]), "{indexes:?}");
-}
+});
 
-#[test]
-fn listeners_name_the_owning_process() {
-    let Some(mut lab) = Lab::with("listeners_name_the_owning_process", &[PYTHON3]) else { return };
+lab_test!(listeners_name_the_owning_process, Lab::with(&[PYTHON3]), |mut lab| {
     let pbx = two_nic_pbx(&mut lab);
     lab.spawn(
         &pbx,
@@ -166,4 +152,4 @@ fn listeners_name_the_owning_process() {
     let text = stdout(&lab.mcready(&pbx, &["joins", "--color", "never"]));
     assert!(text.contains("python3 (pid "), "{text}");
     assert!(text.contains(") holds udp 0.0.0.0:5060"), "{text}");
-}
+});

@@ -2,6 +2,8 @@
 //! the document printed says `"interrupted": true` and which window was cut short; a second Ctrl-C
 //! exits 130 at once. Everything runs inside the namespace lab.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -59,9 +61,7 @@ fn listening(lab: &Lab, ns: &str) {
     std::thread::sleep(Duration::from_millis(300));
 }
 
-#[test]
-fn ctrl_c_ends_listen_and_keeps_its_report() {
-    let Some((lab, a, _b)) = two_hosts("ctrl_c_ends_listen", &[]) else { return };
+lab_test!(ctrl_c_ends_listen_and_keeps_its_report, two_hosts(&[]), |(lab, a, _b)| {
     let started = Instant::now();
     let child = start(&a, &["listen", "-i", "eth0", "--duration", "60", "--json"]);
     listening(&lab, &a);
@@ -73,11 +73,9 @@ fn ctrl_c_ends_listen_and_keeps_its_report() {
     assert_eq!(doc["cut_short"], serde_json::json!(["listen"]));
     assert!(doc["duration_secs"].as_f64().unwrap() < 60.0);
     assert_eq!(code, Some(1), "no phone heard: the negative answer, not a crash");
-}
+});
 
-#[test]
-fn a_second_ctrl_c_exits_130_at_once() {
-    let Some((lab, a, _b)) = two_hosts("second_ctrl_c", &[]) else { return };
+lab_test!(a_second_ctrl_c_exits_130_at_once, two_hosts(&[]), |(lab, a, _b)| {
     let child = start(&a, &["listen", "-i", "eth0", "--duration", "60", "--json"]);
     listening(&lab, &a);
     // Two different signals: the kernel merges a second pending SIGINT into the first, a SIGTERM it
@@ -86,11 +84,13 @@ fn a_second_ctrl_c_exits_130_at_once() {
     signal(&child, libc::SIGTERM);
     let (code, _) = finish(child);
     assert_eq!(code, Some(130));
-}
+});
 
-#[test]
-fn sigterm_cuts_checks_window_short_and_strict_exits_1() {
-    let Some((mut lab, a, _b)) = two_hosts("sigterm_cuts_check", &[common::PYTHON3]) else { return };
+lab_test!(sigterm_cuts_checks_window_short_and_strict_exits_1, two_hosts(&[common::PYTHON3]), |(
+    mut lab,
+    a,
+    _b,
+)| {
     // A healthy PBX host: a route for the group, the group joined, the port held.
     lab.ip(&a, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     lab.join(&a, "224.0.1.75", "198.51.100.10");
@@ -116,13 +116,11 @@ fn sigterm_cuts_checks_window_short_and_strict_exits_1() {
         assert_eq!(code, Some(wanted), "strict={strict}: {doc}");
     }
     drop(lab);
-}
+});
 
-/// An interface that vanishes mid-window ends its reader with an error that the report carries as a
-/// limit: the window is never silently cut.
-#[test]
-fn an_interface_gone_mid_window_is_a_limit_in_the_report() {
-    let Some((lab, a, _b)) = two_hosts("interface_gone", &[]) else { return };
+// An interface that vanishes mid-window ends its reader with an error that the report carries as a
+// limit: the window is never silently cut.
+lab_test!(an_interface_gone_mid_window_is_a_limit_in_the_report, two_hosts(&[]), |(lab, a, _b)| {
     let child = start(&a, &["listen", "-i", "eth0", "--duration", "3", "--json"]);
     listening(&lab, &a);
     lab.ip(&a, &["link", "del", "eth0"]);
@@ -134,4 +132,4 @@ fn an_interface_gone_mid_window_is_a_limit_in_the_report() {
         "the failed reader is named: {doc}"
     );
     assert_ne!(doc["interrupted"], true);
-}
+});

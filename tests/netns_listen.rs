@@ -5,6 +5,8 @@
 //! `captured_not_delivered`), among junk, as one phone across retransmissions, and without
 //! `CAP_NET_RAW` (socket only, said in `limits`). Real output is validated against the schema.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -115,9 +117,11 @@ fn phones(document: &Value) -> &Vec<Value> {
     document["phones"].as_array().expect("phones array")
 }
 
-#[test]
-fn listen_hears_a_sipp_phone_and_matches_the_schema() {
-    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_hears_a_phone", &[PYTHON3, SIPP]) else { return };
+lab_test!(listen_hears_a_sipp_phone_and_matches_the_schema, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
     // A PBX joined the group here, so mcready's own join changes nothing and its socket proves delivery.
     lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     let child = start_listen(&lab, &pbx, &[], "3", false);
@@ -143,23 +147,23 @@ fn listen_hears_a_sipp_phone_and_matches_the_schema() {
     assert_eq!(document["captured_not_delivered"], serde_json::json!([]));
     let actions = document["own_actions"].as_array().unwrap();
     assert!(actions.iter().any(|a| a["action"] == "joined") && actions.iter().any(|a| a["action"] == "left"));
-}
+});
 
-/// Never change what is measured: nothing on this host joined the group, so `listen` does not either
-/// (a join would let a socket bound elsewhere hear phones): it hears by capture alone, and says so.
-#[test]
-fn listen_does_not_join_where_nothing_had() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_no_join", &[SIPP]) else { return };
+// Never change what is measured: nothing on this host joined the group, so `listen` does not either
+// (a join would let a socket bound elsewhere hear phones): it hears by capture alone, and says so.
+lab_test!(listen_does_not_join_where_nothing_had, pbx_and_phone(&[SIPP]), |(lab, pbx, phone)| {
     let document = one_phone_heard(&lab, &pbx, &phone);
     assert_eq!(document["heard_by"], "capture");
     assert_eq!(phones(&document).len(), 1);
     assert_eq!(document["own_actions"], serde_json::json!([]), "{document:#}");
     assert!(document["limits"].to_string().contains("did not join 224.0.1.75 on eth0"), "{document:#}");
-}
+});
 
-#[test]
-fn listen_hears_past_a_process_holding_the_port_exclusively() {
-    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_port_held", &[PYTHON3, SIPP]) else { return };
+lab_test!(listen_hears_past_a_process_holding_the_port_exclusively, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
     lab.hold_udp_port(&pbx, "0.0.0.0", 5060, false);
     lab.join(&pbx, "224.0.1.75", "198.51.100.10");
     let document = one_phone_heard(&lab, &pbx, &phone);
@@ -167,22 +171,22 @@ fn listen_hears_past_a_process_holding_the_port_exclusively() {
     assert_eq!(phones(&document).len(), 1);
     let limits = document["limits"].to_string();
     assert!(limits.contains("EADDRINUSE"), "{limits}");
-}
+});
 
-#[test]
-fn listen_reports_a_firewall_drop_as_captured_not_delivered() {
-    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_firewall", &[NFT, PYTHON3, SIPP]) else { return };
-    // A PBX joined the group: delivery is proved by mcready's socket beside it.
-    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
-    lab.drop_udp_input(&pbx, 5060);
-    let document = one_phone_heard(&lab, &pbx, &phone);
-    assert_eq!(phones(&document).len(), 1);
-    assert_eq!(document["captured_not_delivered"], serde_json::json!(["198.51.100.7:5060"]));
-}
+lab_test!(
+    listen_reports_a_firewall_drop_as_captured_not_delivered,
+    pbx_and_phone(&[NFT, PYTHON3, SIPP]),
+    |(mut lab, pbx, phone)| {
+        // A PBX joined the group: delivery is proved by mcready's socket beside it.
+        lab.join(&pbx, "224.0.1.75", "198.51.100.10");
+        lab.drop_udp_input(&pbx, 5060);
+        let document = one_phone_heard(&lab, &pbx, &phone);
+        assert_eq!(phones(&document).len(), 1);
+        assert_eq!(document["captured_not_delivered"], serde_json::json!(["198.51.100.7:5060"]));
+    }
+);
 
-#[test]
-fn listen_counts_junk_and_still_lists_phones() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_junk", &[PYTHON3, SIPP]) else { return };
+lab_test!(listen_counts_junk_and_still_lists_phones, pbx_and_phone(&[PYTHON3, SIPP]), |(lab, pbx, phone)| {
     let child = start_listen(&lab, &pbx, &[], "5", false);
     send_junk(&lab, &phone, 2);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
@@ -192,22 +196,22 @@ fn listen_counts_junk_and_still_lists_phones() {
     assert_eq!(code, Some(0));
     assert_eq!(document["junk"], 3, "{document:#}");
     assert_eq!(phones(&document).len(), 1);
-}
+});
 
-#[test]
-fn retransmissions_are_one_phone_with_two_subscribes() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_retransmit", &[SIPP]) else { return };
+lab_test!(retransmissions_are_one_phone_with_two_subscribes, pbx_and_phone(&[SIPP]), |(lab, pbx, phone)| {
     let child = start_listen(&lab, &pbx, &[], "3", false);
     sipp(&lab, &phone, "pnp-retransmit.xml", PHONE_MAC);
     let (_, document) = finish(child);
     let found = phones(&document);
     assert_eq!(found.len(), 1, "{document:#}");
     assert_eq!(found[0]["subscribes"], 2);
-}
+});
 
-#[test]
-fn unprivileged_listen_falls_back_to_the_socket_and_says_so() {
-    let Some((lab, pbx, phone)) = pbx_and_phone("listen_unprivileged", &[SETPRIV, SIPP]) else { return };
+lab_test!(unprivileged_listen_falls_back_to_the_socket_and_says_so, pbx_and_phone(&[SETPRIV, SIPP]), |(
+    lab,
+    pbx,
+    phone,
+)| {
     let nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--"];
     let child = start_listen(&lab, &pbx, &nobody, "3", true);
     sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC);
@@ -217,21 +221,17 @@ fn unprivileged_listen_falls_back_to_the_socket_and_says_so() {
     assert_eq!(document["heard_by"], "socket");
     assert_eq!(phones(&document).len(), 1);
     assert!(document["limits"].to_string().contains("CAP_NET_RAW"), "{document:#}");
-}
+});
 
-#[test]
-fn listen_without_phones_exits_1_and_text_says_so() {
-    let Some((lab, pbx, _phone)) = pbx_and_phone("listen_nothing", &[]) else { return };
+lab_test!(listen_without_phones_exits_1_and_text_says_so, pbx_and_phone(&[]), |(lab, pbx, _phone)| {
     let out = lab.mcready(&pbx, &["listen", "-i", "eth0", "--duration", "1"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("No phone was heard on eth0"), "{}", stdout(&out));
     let out = lab.mcready(&pbx, &["listen", "-i", "eth0", "--duration", "0.5", "--format", "markdown"]);
     assert!(stdout(&out).starts_with("### mcready listen"), "{}", stdout(&out));
-}
+});
 
-#[test]
-fn listen_sees_this_hosts_own_answers_to_a_phone() {
-    let Some((mut lab, pbx, phone)) = pbx_and_phone("listen_answered_by", &[SIPP]) else { return };
+lab_test!(listen_sees_this_hosts_own_answers_to_a_phone, pbx_and_phone(&[SIPP]), |(mut lab, pbx, phone)| {
     let log = std::env::temp_dir().join(format!("mcready-{}-answered.log", std::process::id()));
     let url = "http://198.51.100.10/prov/{mac}.cfg";
     lab.spawn_mcready(
@@ -254,4 +254,4 @@ fn listen_sees_this_hosts_own_answers_to_a_phone() {
         "{document:#}"
     );
     let _ = std::fs::remove_file(&log);
-}
+});

@@ -30,9 +30,7 @@ fn check(lab: &Lab, ns: &str, format: &str, extra: &[&str]) -> (String, Option<i
     (stdout(&out), out.status.code())
 }
 
-#[test]
-fn nagios_states_and_exit_codes() {
-    let Some((lab, pbx)) = healthy_lan("nagios_healthy", true) else { return };
+lab_test!(nagios_states_and_exit_codes, healthy_lan(true), |(lab, pbx)| {
     let (text, code) = check(&lab, &pbx, "nagios", &[]);
     let first = text.lines().next().unwrap_or_default();
     assert!(first.starts_with("MCREADY OK - ready for PnP provisioning | 'verdict'=0;1;2;0;3"), "{text}");
@@ -55,7 +53,7 @@ fn nagios_states_and_exit_codes() {
     assert!(text.starts_with("MCREADY CRITICAL - not ready: pbx-membership"), "{text}");
     assert!(text.contains("\nFAIL membership.on-pnp-interface: "), "{text}");
     assert_eq!(code, Some(2));
-}
+});
 
 #[test]
 fn prometheus_parses_with_the_python_client_and_output_is_atomic() {

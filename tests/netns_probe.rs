@@ -36,9 +36,7 @@ fn lan(lab: &mut Lab, pbx_count: u8) -> String {
     prober
 }
 
-#[test]
-fn one_server_answers_with_its_url() {
-    let Some(mut lab) = Lab::with("one_server_answers_with_its_url", &[PYTHON3]) else { return };
+lab_test!(one_server_answers_with_its_url, Lab::with(&[PYTHON3]), |mut lab| {
     let prober = lan(&mut lab, 1);
     let out = lab.mcready(&prober, &["probe", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
@@ -67,13 +65,9 @@ fn one_server_answers_with_its_url() {
     let text = stdout(&lab.mcready(&prober, &["probe", "--color", "never"]));
     assert!(text.contains("198.51.100.21:5060 (LabPBX/1.0) answered 200"), "{text}");
     assert!(text.contains("with http://198.51.100.21/provisioning/{mac}.cfg"), "{text}");
-}
+});
 
-#[test]
-fn two_servers_answer_and_the_second_is_a_warning() {
-    let Some(mut lab) = Lab::with("two_servers_answer_and_the_second_is_a_warning", &[PYTHON3]) else {
-        return;
-    };
+lab_test!(two_servers_answer_and_the_second_is_a_warning, Lab::with(&[PYTHON3]), |mut lab| {
     let prober = lan(&mut lab, 2);
     let doc = json(&lab.mcready(&prober, &["probe", "--json"]));
     let responders: Vec<&str> =
@@ -83,11 +77,9 @@ fn two_servers_answer_and_the_second_is_a_warning() {
     assert!(warning.starts_with("2 servers answered (198.51.100.21, 198.51.100.22)"), "{warning}");
     let text = stdout(&lab.mcready(&prober, &["probe", "--color", "never"]));
     assert!(text.contains("! 2 servers answered"), "{text}");
-}
+});
 
-#[test]
-fn nobody_answers_and_the_probe_is_retransmitted() {
-    let Some(mut lab) = Lab::new("nobody_answers_and_the_probe_is_retransmitted") else { return };
+lab_test!(nobody_answers_and_the_probe_is_retransmitted, Lab::new(), |mut lab| {
     let prober = lan(&mut lab, 0);
     let out = lab.mcready(&prober, &["probe", "--json", "--timeout", "1.6"]);
     assert_eq!(out.status.code(), Some(1));
@@ -97,13 +89,9 @@ fn nobody_answers_and_the_probe_is_retransmitted() {
     assert_eq!(doc["sent"].as_array().unwrap().len(), 3, "{doc:#}");
     let md = stdout(&lab.mcready(&prober, &["probe", "--format", "markdown", "--timeout", "0.3"]));
     assert!(md.contains("**No PnP server answered.**"), "{md}");
-}
+});
 
-#[test]
-fn the_probe_looks_like_a_phone_and_names_mcready() {
-    let Some(mut lab) = Lab::with("the_probe_looks_like_a_phone_and_names_mcready", &[PYTHON3]) else {
-        return;
-    };
+lab_test!(the_probe_looks_like_a_phone_and_names_mcready, Lab::with(&[PYTHON3]), |mut lab| {
     let prober = lan(&mut lab, 0);
     // Capture what leaves the prober: a SUBSCRIBE a PnP server accepts, and an honest one.
     lab.spawn(
@@ -134,4 +122,4 @@ fn the_probe_looks_like_a_phone_and_names_mcready() {
     assert!(mac.0[0] & 0x02 != 0 && mac.0[0] & 0x01 == 0, "locally administered unicast: {mac}");
     assert_eq!(identity.vendor.as_deref(), Some("mcready"));
     assert!(message.header("User-Agent").unwrap().contains("multicast readiness diagnostic"));
-}
+});

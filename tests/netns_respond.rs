@@ -3,6 +3,8 @@
 //! multicast, and against a host where respond is not running; and the PnP server answering sipp
 //! phones. Everything is sent inside the lab.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -60,9 +62,7 @@ fn peer_test_from(lab: &Lab, a: &str, timeout: Duration) -> PeerReport {
     })
 }
 
-#[test]
-fn peer_protocol_all_three_legs_pass_on_a_plain_link() {
-    let Some((mut lab, a, b)) = two_hosts("peer_all_legs", &[]) else { return };
+lab_test!(peer_protocol_all_three_legs_pass_on_a_plain_link, two_hosts(&[]), |(mut lab, a, b)| {
     let log = log_file("peer_all_legs");
     start_respond(&mut lab, &b, &log);
     let report = peer_test_from(&lab, &a, Duration::from_secs(3));
@@ -77,11 +77,14 @@ fn peer_protocol_all_three_legs_pass_on_a_plain_link() {
         "{text}"
     );
     let _ = std::fs::remove_file(&log);
-}
+});
 
-#[test]
-fn peer_protocol_tells_blocked_multicast_from_a_dead_peer() {
-    let Some((mut lab, a, b, switch)) = switched_hosts("peer_blocked") else { return };
+lab_test!(peer_protocol_tells_blocked_multicast_from_a_dead_peer, switched_hosts(), |(
+    mut lab,
+    a,
+    b,
+    switch,
+)| {
     // The switch forwards unicast (and ARP) but drops every IPv4 multicast frame between its ports.
     lab.nft(
         &switch,
@@ -94,14 +97,12 @@ fn peer_protocol_tells_blocked_multicast_from_a_dead_peer() {
     assert!(!report.here_to_peer.ok && !report.peer_to_here.ok, "{report:?}");
     assert_eq!(report.here_to_peer.rtt_ms, None);
     let _ = std::fs::remove_file(&log);
-}
+});
 
-#[test]
-fn peer_protocol_reports_a_host_without_respond_as_unreachable() {
-    let Some((lab, a, _b)) = two_hosts("peer_down", &[]) else { return };
+lab_test!(peer_protocol_reports_a_host_without_respond_as_unreachable, two_hosts(&[]), |(lab, a, _b)| {
     let report = peer_test_from(&lab, &a, Duration::from_secs(1));
     assert!(!report.unicast.ok && !report.here_to_peer.ok && !report.peer_to_here.ok, "{report:?}");
-}
+});
 
 #[test]
 fn respond_refuses_url_without_allow_list() {
@@ -136,9 +137,11 @@ fn sipp_provision(lab: &Lab, phone: &str, mac: &str, url: &str) -> String {
     common::stdout(&lab.sh(phone, &script))
 }
 
-#[test]
-fn respond_provisions_the_allowed_phone_and_ignores_another() {
-    let Some((mut lab, pbx, phone)) = pbx_and_phone("respond_provisions") else { return };
+lab_test!(respond_provisions_the_allowed_phone_and_ignores_another, pbx_and_phone(), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
     let log = log_file("respond_provisions");
     lab.spawn_mcready(
         &pbx,
@@ -181,4 +184,4 @@ fn respond_provisions_the_allowed_phone_and_ignores_another() {
     );
     assert!(text.contains("confirmed the NOTIFY"), "{text}");
     let _ = std::fs::remove_file(&log);
-}
+});

@@ -4,6 +4,8 @@
 //! timeline, naming the missing querier; in the other it keeps flowing and the soak passes. Nothing is
 //! joined during the soak.
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -47,9 +49,7 @@ fn soak_check(report: &Value) -> &Value {
         .unwrap_or_else(|| panic!("no soak check: {report:#}"))
 }
 
-#[test]
-fn multicast_that_stops_mid_soak_fails_with_the_timeline() {
-    let Some((lab, pbx, switch)) = lan("soak_stops") else { return };
+lab_test!(multicast_that_stops_mid_soak_fails_with_the_timeline, lan(), |(lab, pbx, switch)| {
     let (report, code) = std::thread::scope(|scope| {
         // A few seconds into the soak the switch stops forwarding multicast on both ports, as a snooping
         // switch does when the memberships it learned time out; unicast goes on.
@@ -86,20 +86,16 @@ fn multicast_that_stops_mid_soak_fails_with_the_timeline() {
         .max()
         .unwrap_or(0);
     assert!(soak_started < 3000, "a join during the soak would refresh the switch: {soak_started} ms");
-}
+});
 
-#[test]
-fn multicast_that_keeps_flowing_passes() {
-    let Some((lab, pbx, _switch)) = lan("soak_flows") else { return };
+lab_test!(multicast_that_keeps_flowing_passes, lan(), |(lab, pbx, _switch)| {
     let (report, _) = soak(&lab, &pbx);
     let check = soak_check(&report);
     assert_eq!(check["status"], "pass", "{report:#}");
     assert!(check["summary"].as_str().unwrap().contains("kept flowing"), "{check}");
-}
+});
 
-#[test]
-fn multicast_that_never_crosses_fails_from_the_start() {
-    let Some((lab, pbx, switch)) = lan("soak_broken") else { return };
+lab_test!(multicast_that_never_crosses_fails_from_the_start, lan(), |(lab, pbx, switch)| {
     for port in ["p-pbx", "p-phone"] {
         lab.bridge_port_mcast_flood(&switch, port, false);
     }
@@ -108,4 +104,4 @@ fn multicast_that_never_crosses_fails_from_the_start() {
     assert_eq!(check["status"], "fail", "{report:#}");
     assert!(check["summary"].as_str().unwrap().contains("did not cross"), "{check}");
     assert_eq!(code, Some(1));
-}
+});

@@ -18,19 +18,18 @@ use common::{
 const UFW: Program = Program { name: "ufw", package: "ufw" };
 const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
 
-#[test]
-fn the_printed_ufw_fix_turns_the_firewall_check_green() {
-    let Some(mut lab) = Lab::with("ufw_fix", &[UFW, UNSHARE, PYTHON3, IPTABLES_LEGACY_RESTORE]) else {
-        return;
-    };
-    let (pbx, _phone) = pbx_with_lab_pbx(&mut lab);
-    let mcready = mcready_bin();
-    let mcready = mcready.display();
-    let run_check =
-        format!("echo @@REPORT@@; {mcready} check --json --no-probe --phone 198.51.100.20 || true");
-    let script = private_overlays(&["etc", "lib", "var"])
-        + &format!(
-            r#"# In this private /etc only: no sysctls, no kernel modules, so ufw touches nothing but this namespace's netfilter.
+lab_test!(
+    the_printed_ufw_fix_turns_the_firewall_check_green,
+    Lab::with(&[UFW, UNSHARE, PYTHON3, IPTABLES_LEGACY_RESTORE]),
+    |mut lab| {
+        let (pbx, _phone) = pbx_with_lab_pbx(&mut lab);
+        let mcready = mcready_bin();
+        let mcready = mcready.display();
+        let run_check =
+            format!("echo @@REPORT@@; {mcready} check --json --no-probe --phone 198.51.100.20 || true");
+        let script = private_overlays(&["etc", "lib", "var"])
+            + &format!(
+                r#"# In this private /etc only: no sysctls, no kernel modules, so ufw touches nothing but this namespace's netfilter.
 : > /etc/ufw/sysctl.conf
 sed -i 's/^IPT_MODULES=.*/IPT_MODULES=""/' /etc/default/ufw
 ufw --force enable >/dev/null
@@ -40,19 +39,21 @@ echo "@@FIX@@ $fix"
 [ -n "$fix" ] && $fix >/dev/null
 {run_check}
 "#
+            );
+        let out = in_private_mounts(&lab, &pbx, &script);
+        let text = stdout(&out);
+        assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
+        let fix = text.lines().find_map(|l| l.strip_prefix("@@FIX@@ ")).unwrap_or_default().to_owned();
+        assert_eq!(fix, "ufw allow from 198.51.100.0/24 to any port 5060 proto udp", "{text}");
+        let [before, after] = <[serde_json::Value; 2]>::try_from(marked_reports(&text)).expect("two reports");
+        assert_eq!(check_field(&before, "multicast.host-firewall", "status"), "fail", "{before:#}");
+        assert!(
+            check_field(&before, "multicast.host-firewall", "remedy")
+                .contains("ufw allow from 198.51.100.0/24")
         );
-    let out = in_private_mounts(&lab, &pbx, &script);
-    let text = stdout(&out);
-    assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let fix = text.lines().find_map(|l| l.strip_prefix("@@FIX@@ ")).unwrap_or_default().to_owned();
-    assert_eq!(fix, "ufw allow from 198.51.100.0/24 to any port 5060 proto udp", "{text}");
-    let [before, after] = <[serde_json::Value; 2]>::try_from(marked_reports(&text)).expect("two reports");
-    assert_eq!(check_field(&before, "multicast.host-firewall", "status"), "fail", "{before:#}");
-    assert!(
-        check_field(&before, "multicast.host-firewall", "remedy").contains("ufw allow from 198.51.100.0/24")
-    );
-    assert_eq!(check_field(&after, "multicast.host-firewall", "status"), "pass", "{after:#}");
-    // The host's own ufw configuration was never touched.
-    let host = std::fs::read_to_string("/etc/ufw/ufw.conf").unwrap_or_default();
-    assert!(!host.contains("ENABLED=yes"), "the host's ufw must stay as it was");
-}
+        assert_eq!(check_field(&after, "multicast.host-firewall", "status"), "pass", "{after:#}");
+        // The host's own ufw configuration was never touched.
+        let host = std::fs::read_to_string("/etc/ufw/ufw.conf").unwrap_or_default();
+        assert!(!host.contains("ENABLED=yes"), "the host's ufw must stay as it was");
+    }
+);

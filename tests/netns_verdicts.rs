@@ -5,6 +5,9 @@
 //! The LAN: a "switch" namespace with a Linux bridge, the PBX host and a phone host on its ports. The
 //! PBX is `tests/fixtures/lab/pbx.py`; phones are sipp or a Python sender.
 
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{
@@ -152,11 +155,9 @@ fn all_remedies(report: &Value) -> Vec<String> {
         .collect()
 }
 
-/// Point 1: the bridge's IGMP queries (every second here) reach the PBX host, but they are flooded by
-/// every snooping switch and prove nothing about 224.0.1.75 — a silent phone is not blamed for them.
-#[test]
-fn link_local_queries_prove_nothing_so_a_silent_phone_only_warns() {
-    let Some(mut lan) = lan("link_local_queries", QUERIER, "eth0") else { return };
+// Point 1: the bridge's IGMP queries (every second here) reach the PBX host, but they are flooded by
+// every snooping switch and prove nothing about 224.0.1.75 — a silent phone is not blamed for them.
+lab_test!(link_local_queries_prove_nothing_so_a_silent_phone_only_warns, lan(QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "198.51.100.20", "--listen", "2"]);
     assert_statuses(&report, ["pass", "pass", "pass", "warn"]);
@@ -164,13 +165,11 @@ fn link_local_queries_prove_nothing_so_a_silent_phone_only_warns() {
     assert_eq!(check_field(&report, "phone.expected-phones", "status"), "warn");
     assert_eq!(report["facts"]["listen"]["value"]["lan_multicast_heard"], false, "{report:#}");
     assert_eq!(check_field(&report, "multicast.lan-path", "status"), "skip");
-}
+});
 
-/// Point 1: the `drops` column of `/proc/net/udp` for every socket on the port is read around the
-/// window: a socket that never reads (here beside the PBX) overflows, and the report says so.
-#[test]
-fn drops_of_the_sockets_on_the_port_are_measured() {
-    let Some(mut lan) = lan("socket_drops", QUERIER, "eth0") else { return };
+// Point 1: the `drops` column of `/proc/net/udp` for every socket on the port is read around the
+// window: a socket that never reads (here beside the PBX) overflows, and the report says so.
+lab_test!(drops_of_the_sockets_on_the_port_are_measured, lan(QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
     // A second listener on the group with the smallest buffer, that never reads.
     lan.lab.spawn(
@@ -190,13 +189,11 @@ fn drops_of_the_sockets_on_the_port_are_measured() {
     assert!(drops > 0, "the silent socket's drops were not measured: {report:#}");
     // mcready's own socket got every SUBSCRIBE: nothing was captured and not delivered.
     assert_eq!(check_field(&report, "multicast.delivered-to-sockets", "status"), "pass");
-}
+});
 
-/// Point 2: the capture opens before the probe and lasts to the end: a phone that boots while the
-/// probe still waits for an answer (no PBX here) is heard.
-#[test]
-fn a_phone_booting_during_the_probe_is_heard() {
-    let Some(lan) = lan("phone_during_probe", QUERIER, "eth0") else { return };
+// Point 2: the capture opens before the probe and lasts to the end: a phone that boots while the
+// probe still waits for an answer (no PBX here) is heard.
+lab_test!(a_phone_booting_during_the_probe_is_heard, lan(QUERIER, "eth0"), |lan| {
     let one_boot = format!(
         "sleep 1.5; for i in 1 2; do sipp -sf {SIPP_DIR}/pnp-subscribe.xml -m 1 -i 198.51.100.20 -p 5080 \
          -key mac 001565aabbcc -nostdin -timeout 5s 224.0.1.75:5060 >/dev/null 2>&1; sleep 0.5; done"
@@ -218,13 +215,11 @@ fn a_phone_booting_during_the_probe_is_heard() {
     // Nothing on this host joined the group, so mcready did not either: it heard by capture alone.
     assert_eq!(report["facts"]["listen"]["value"]["heard_by"], "capture");
     assert_eq!(check_field(&report, "multicast.delivered-to-sockets", "status"), "skip");
-}
+});
 
-/// Point 2: a 2.9 kB SUBSCRIBE (a phone with many headers) crosses a 1,500-byte MTU as two IP
-/// fragments; the capture puts them back together and the phone is heard, not counted as junk.
-#[test]
-fn a_long_subscribe_in_fragments_is_one_phone() {
-    let Some(mut lan) = lan("fragments", QUERIER, "eth0") else { return };
+// Point 2: a 2.9 kB SUBSCRIBE (a phone with many headers) crosses a 1,500-byte MTU as two IP
+// fragments; the capture puts them back together and the phone is heard, not counted as junk.
+lab_test!(a_long_subscribe_in_fragments_is_one_phone, lan(QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
     let sender = "exec python3 -c 'import socket,time\n\
          pad=\"\".join(\"X-Feature-%02d: a phone with a long feature list says a lot here\\r\\n\" % i for i in range(45))\n\
@@ -248,55 +243,57 @@ fn a_long_subscribe_in_fragments_is_one_phone() {
     assert_eq!(report["facts"]["phones"][0]["mac"], "00:15:65:aa:bb:cc", "{report:#}");
     assert!(listen["reassembled"].as_u64().unwrap_or(0) >= 1, "{listen:#}");
     assert_eq!(listen["junk"], 0, "{listen:#}");
-}
+});
 
-/// Point 3: a PBX joined on the wrong NIC answers mcready's probe only because mcready's own join on
-/// the phones' interface hands it the group's datagrams: membership fails and says so; `listen` does
-/// not join (capture works), so it never reports such an answer. Then the printed fixes, applied in
-/// the lab with a PBX restart, turn the verdict green.
-#[test]
-fn an_answer_only_mcreadys_join_made_possible_fails_membership_until_fixed() {
-    let Some(mut lan) = lan("answer_through_our_join", QUERIER, "eth0") else { return };
-    lan.add_preferred_wan();
-    lan.start_pbx("--any");
+// Point 3: a PBX joined on the wrong NIC answers mcready's probe only because mcready's own join on
+// the phones' interface hands it the group's datagrams: membership fails and says so; `listen` does
+// not join (capture works), so it never reports such an answer. Then the printed fixes, applied in
+// the lab with a PBX restart, turn the verdict green.
+lab_test!(
+    an_answer_only_mcreadys_join_made_possible_fails_membership_until_fixed,
+    lan(QUERIER, "eth0"),
+    |mut lan| {
+        lan.add_preferred_wan();
+        lan.start_pbx("--any");
 
-    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
-    assert_statuses(&report, ["fail", "pass", "pass", "skip"]);
-    assert_eq!(code, 1);
-    assert_eq!(check_field(&report, "membership.pbx-answers", "status"), "fail");
-    let summary = check_field(&report, "membership.pbx-answers", "summary");
-    assert!(summary.contains("only because mcready itself joined 224.0.1.75 on eth0"), "{summary}");
+        let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+        assert_statuses(&report, ["fail", "pass", "pass", "skip"]);
+        assert_eq!(code, 1);
+        assert_eq!(check_field(&report, "membership.pbx-answers", "status"), "fail");
+        let summary = check_field(&report, "membership.pbx-answers", "summary");
+        assert!(summary.contains("only because mcready itself joined 224.0.1.75 on eth0"), "{summary}");
 
-    // `listen -i eth0` with a phone booting: no join by mcready, so the PBX on wan never answers it.
-    let listened = std::thread::scope(|scope| {
-        let sender = scope.spawn(|| lan.lab.sh(&lan.phone, &phone_subscribes(5)));
-        let out = lan.lab.mcready(&lan.pbx, &["listen", "-i", "eth0", "--duration", "3", "--json"]);
-        let _ = sender.join();
-        json(&out)
-    });
-    assert_eq!(listened["phones"][0]["mac"], "00:15:65:aa:bb:cc", "{listened:#}");
-    assert_eq!(listened["phones"][0]["answered_by"], Value::Array(Vec::new()), "{listened:#}");
-    assert_eq!(listened["own_actions"], Value::Array(Vec::new()), "listen must not join: {listened:#}");
-    // `probe` says the same of the answer its own join let through.
-    let probed = json(&lan.lab.mcready(&lan.pbx, &["probe", "-i", "eth0", "--timeout", "1", "--json"]));
-    assert!(
-        probed["warnings"].to_string().contains("came only because mcready itself joined 224.0.1.75 on eth0"),
-        "{probed:#}"
-    );
+        // `listen -i eth0` with a phone booting: no join by mcready, so the PBX on wan never answers it.
+        let listened = std::thread::scope(|scope| {
+            let sender = scope.spawn(|| lan.lab.sh(&lan.phone, &phone_subscribes(5)));
+            let out = lan.lab.mcready(&lan.pbx, &["listen", "-i", "eth0", "--duration", "3", "--json"]);
+            let _ = sender.join();
+            json(&out)
+        });
+        assert_eq!(listened["phones"][0]["mac"], "00:15:65:aa:bb:cc", "{listened:#}");
+        assert_eq!(listened["phones"][0]["answered_by"], Value::Array(Vec::new()), "{listened:#}");
+        assert_eq!(listened["own_actions"], Value::Array(Vec::new()), "listen must not join: {listened:#}");
+        // `probe` says the same of the answer its own join let through.
+        let probed = json(&lan.lab.mcready(&lan.pbx, &["probe", "-i", "eth0", "--timeout", "1", "--json"]));
+        assert!(
+            probed["warnings"]
+                .to_string()
+                .contains("came only because mcready itself joined 224.0.1.75 on eth0"),
+            "{probed:#}"
+        );
 
-    // Apply the fixes mcready printed: the route, and taking the stray adapter down; restart the PBX.
-    lan.apply_fixes(&report, &["membership.on-pnp-interface", "membership.other-adapters"]);
-    lan.restart_pbx("--any");
-    let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
-    assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
-    assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
-}
+        // Apply the fixes mcready printed: the route, and taking the stray adapter down; restart the PBX.
+        lan.apply_fixes(&report, &["membership.on-pnp-interface", "membership.other-adapters"]);
+        lan.restart_pbx("--any");
+        let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
+        assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
+        assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+    }
+);
 
-/// Point 4: a down interface is the link's failure, and no fix routes anything through it. Applying
-/// the printed fixes one round at a time (the link, then the route the down link lost) turns it green.
-#[test]
-fn a_down_interface_is_blamed_on_the_link_until_fixed() {
-    let Some(mut lan) = lan("down_interface", QUERIER, "eth0") else { return };
+// Point 4: a down interface is the link's failure, and no fix routes anything through it. Applying
+// the printed fixes one round at a time (the link, then the route the down link lost) turns it green.
+lab_test!(a_down_interface_is_blamed_on_the_link_until_fixed, lan(QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
     lan.lab.ip(&lan.pbx, &["link", "set", "eth0", "down"]);
     let (report, code) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
@@ -316,39 +313,39 @@ fn a_down_interface_is_blamed_on_the_link_until_fixed() {
     let (fixed, code) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
     assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
-}
+});
 
-/// Point 4: two LAN adapters and no `--phone`: mcready assumed the one the OS routes the group by
-/// (wan), and the PBX joined on eth0 where the phones are. It must not advise taking eth0 down nor
-/// routing the group to wan: it says what it assumed and asks for `--phone` or `-i`.
-#[test]
-fn two_lan_adapters_without_a_phone_ask_instead_of_taking_one_down() {
-    let Some(mut lan) = lan("two_lans", QUERIER, "eth0") else { return };
-    lan.add_preferred_wan();
-    lan.start_pbx("");
-    let (report, code) = lan.check(&[]);
-    assert_eq!(report["target"]["interface"], "wan");
-    // No querier on wan's side, so network-multicast warns about that, as it should.
-    assert_statuses(&report, ["warn", "skip", "warn", "skip"]);
-    assert_eq!(code, 0);
-    for remedy in all_remedies(&report) {
-        assert!(!remedy.contains("eth0 down") && !remedy.contains("dev wan"), "unsafe advice: {remedy}");
+// Point 4: two LAN adapters and no `--phone`: mcready assumed the one the OS routes the group by
+// (wan), and the PBX joined on eth0 where the phones are. It must not advise taking eth0 down nor
+// routing the group to wan: it says what it assumed and asks for `--phone` or `-i`.
+lab_test!(
+    two_lan_adapters_without_a_phone_ask_instead_of_taking_one_down,
+    lan(QUERIER, "eth0"),
+    |mut lan| {
+        lan.add_preferred_wan();
+        lan.start_pbx("");
+        let (report, code) = lan.check(&[]);
+        assert_eq!(report["target"]["interface"], "wan");
+        // No querier on wan's side, so network-multicast warns about that, as it should.
+        assert_statuses(&report, ["warn", "skip", "warn", "skip"]);
+        assert_eq!(code, 0);
+        for remedy in all_remedies(&report) {
+            assert!(!remedy.contains("eth0 down") && !remedy.contains("dev wan"), "unsafe advice: {remedy}");
+        }
+        let ask = check_field(&report, "membership.other-adapters", "remedy");
+        assert!(ask.contains("mcready assumed wan") && ask.contains("`-i eth0`"), "{ask}");
+        // Following the advice: name a phone.
+        let (named, _) = lan.check(&["--phone", "198.51.100.20"]);
+        assert_eq!(named["target"]["interface"], "eth0");
+        assert_eq!(check_field(&named, "membership.on-pnp-interface", "status"), "pass");
     }
-    let ask = check_field(&report, "membership.other-adapters", "remedy");
-    assert!(ask.contains("mcready assumed wan") && ask.contains("`-i eth0`"), "{ask}");
-    // Following the advice: name a phone.
-    let (named, _) = lan.check(&["--phone", "198.51.100.20"]);
-    assert_eq!(named["target"]["interface"], "eth0");
-    assert_eq!(check_field(&named, "membership.on-pnp-interface", "status"), "pass");
-}
+);
 
-/// Point 4: strict reverse-path filtering is blamed only where it can be the cause — here the route
-/// back to the phone leaves by another interface (`lo`) — and the fix names the interface's sysctl key
-/// with `/` for a dotted name (`net.ipv4.conf.lan/100.rp_filter`, as for a VLAN `eth0.100`). Applied in
-/// the lab, the verdict turns green.
-#[test]
-fn rp_filter_on_a_dotted_interface_is_fixed_by_the_printed_key() {
-    let Some(mut lan) = lan("rp_filter_dotted", QUERIER, "lan.100") else { return };
+// Point 4: strict reverse-path filtering is blamed only where it can be the cause — here the route
+// back to the phone leaves by another interface (`lo`) — and the fix names the interface's sysctl key
+// with `/` for a dotted name (`net.ipv4.conf.lan/100.rp_filter`, as for a VLAN `eth0.100`). Applied in
+// the lab, the verdict turns green.
+lab_test!(rp_filter_on_a_dotted_interface_is_fixed_by_the_printed_key, lan(QUERIER, "lan.100"), |mut lan| {
     lan.lab.ip(&lan.pbx, &["route", "add", "198.51.100.16/28", "dev", "lo"]);
     let _ =
         lan.lab.sh(&lan.pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.lan/100.rp_filter=1");
@@ -365,40 +362,40 @@ fn rp_filter_on_a_dotted_interface_is_fixed_by_the_printed_key() {
     let (fixed, code) = lan.check_while(&phone_subscribes(8), &args);
     assert_statuses(&fixed, ["pass", "pass", "pass", "pass"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
-}
+});
 
-/// Point 5: inside a container on a bridge network (its own network namespace, a veth) LAN multicast
-/// never arrives: a warning with the fix. The same host outside the container's namespace: none.
-#[test]
-fn a_container_on_a_bridge_network_warns_and_host_networking_does_not() {
-    let Some(mut lan) = lan("container_bridge", QUERIER, "eth0") else { return };
-    if !common::require("container_bridge", &[UNSHARE]) {
-        return;
-    }
-    lan.start_pbx("");
-    // A container as runtimes make one: a pid namespace whose pid 1 shares this network namespace,
-    // with podman's marker file.
-    let script = format!(
-        "unshare --pid --fork --mount --mount-proc sh -c 'mount -t tmpfs tmpfs /run && touch /run/.containerenv && \
+// Point 5: inside a container on a bridge network (its own network namespace, a veth) LAN multicast
+// never arrives: a warning with the fix. The same host outside the container's namespace: none.
+lab_test!(
+    a_container_on_a_bridge_network_warns_and_host_networking_does_not,
+    lan(QUERIER, "eth0"),
+    |mut lan| {
+        if !common::require("container_bridge", &[UNSHARE]) {
+            return;
+        }
+        lan.start_pbx("");
+        // A container as runtimes make one: a pid namespace whose pid 1 shares this network namespace,
+        // with podman's marker file.
+        let script = format!(
+            "unshare --pid --fork --mount --mount-proc sh -c 'mount -t tmpfs tmpfs /run && touch /run/.containerenv && \
          exec {} check --json --timeout 1 --phone 198.51.100.20'",
-        common::mcready_bin().display()
-    );
-    let report = json(&lan.lab.sh(&lan.pbx, &script));
-    assert_statuses(&report, ["pass", "pass", "warn", "skip"]);
-    assert_eq!(check_field(&report, "multicast.host-behind-nat", "status"), "warn");
-    let fix = check_field(&report, "multicast.host-behind-nat", "remedy");
-    assert!(fix.contains("--network host"), "{fix}");
-    // Not in the container's network (a namespace beside it, like host networking's view): no warning
-    // (`pass`, or `skip` on a host whose pid 1 hides its namespace even from root, as some sandboxes do).
-    let (outside, _) = lan.check(&["--phone", "198.51.100.20"]);
-    assert_statuses(&outside, ["pass", "pass", "pass", "skip"]);
-    assert_ne!(check_field(&outside, "multicast.host-behind-nat", "status"), "warn");
-}
+            common::mcready_bin().display()
+        );
+        let report = json(&lan.lab.sh(&lan.pbx, &script));
+        assert_statuses(&report, ["pass", "pass", "warn", "skip"]);
+        assert_eq!(check_field(&report, "multicast.host-behind-nat", "status"), "warn");
+        let fix = check_field(&report, "multicast.host-behind-nat", "remedy");
+        assert!(fix.contains("--network host"), "{fix}");
+        // Not in the container's network (a namespace beside it, like host networking's view): no warning
+        // (`pass`, or `skip` on a host whose pid 1 hides its namespace even from root, as some sandboxes do).
+        let (outside, _) = lan.check(&["--phone", "198.51.100.20"]);
+        assert_statuses(&outside, ["pass", "pass", "pass", "skip"]);
+        assert_ne!(check_field(&outside, "multicast.host-behind-nat", "status"), "warn");
+    }
+);
 
-/// Point 5: a passive window shorter than the query interval cannot tell "no querier": `skip`.
-#[test]
-fn a_short_passive_window_is_not_no_querier() {
-    let Some(mut lan) = lan("short_passive_window", NO_QUERIER, "eth0") else { return };
+// Point 5: a passive window shorter than the query interval cannot tell "no querier": `skip`.
+lab_test!(a_short_passive_window_is_not_no_querier, lan(NO_QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check(&["--no-probe", "--listen", "2"]);
     assert_statuses(&report, ["pass", "skip", "pass", "skip"]);
@@ -406,13 +403,11 @@ fn a_short_passive_window_is_not_no_querier() {
     assert_eq!(check_field(&report, "multicast.igmp-querier", "status"), "skip");
     let summary = check_field(&report, "multicast.igmp-querier", "summary");
     assert!(summary.contains("--listen 130"), "{summary}");
-}
+});
 
-/// Point 6: `--strict` exits 1 unless the verdict is pass and no requirement is `skip`; without
-/// `--listen`, `phone-pnp` is always `skip`.
-#[test]
-fn strict_needs_a_listening_window() {
-    let Some(mut lan) = lan("strict_window", QUERIER, "eth0") else { return };
+// Point 6: `--strict` exits 1 unless the verdict is pass and no requirement is `skip`; without
+// `--listen`, `phone-pnp` is always `skip`.
+lab_test!(strict_needs_a_listening_window, lan(QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "198.51.100.20", "--strict"]);
     assert_statuses(&report, ["pass", "pass", "pass", "skip"]);
@@ -424,12 +419,10 @@ fn strict_needs_a_listening_window() {
     // Counts are of hosts and phones: one phone that sent several SUBSCRIBEs is one phone.
     assert_eq!(report["facts"]["phones"].as_array().map(Vec::len), Some(1), "{report:#}");
     assert!(report["facts"]["phones"][0]["subscribes"].as_u64().unwrap_or(0) >= 2);
-}
+});
 
-/// Point 4: the querier fix for a Linux bridge, run as printed on the switch, turns the warning green.
-#[test]
-fn the_printed_querier_fix_on_a_linux_bridge_turns_it_green() {
-    let Some(mut lan) = lan("querier_fix", NO_QUERIER, "eth0") else { return };
+// Point 4: the querier fix for a Linux bridge, run as printed on the switch, turns the warning green.
+lab_test!(the_printed_querier_fix_on_a_linux_bridge_turns_it_green, lan(NO_QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "warn", "skip"]);
@@ -446,4 +439,4 @@ fn the_printed_querier_fix_on_a_linux_bridge_turns_it_green() {
     let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
-}
+});

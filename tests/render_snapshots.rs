@@ -1,6 +1,9 @@
 //! Renderer snapshots: made-up host facts (no network) rendered as text, Markdown and JSON.
 //! Review changes with `cargo insta review`.
 
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::net::{IpAddr, Ipv4Addr};
 
 use mcready::facts::HostInfo;

@@ -1,6 +1,9 @@
 //! The JSON documents match their schemas in `docs/schemas/`: real output from this host, real output
 //! from a namespace lab with joins and listeners present, and the error document.
 
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::process::Command;
@@ -67,43 +70,35 @@ fn errors_match_the_schema() {
     validate("mcready.error.v1.json", &common::json(&out));
 }
 
-#[test]
 #[cfg(target_os = "linux")]
-fn lab_output_with_joins_routes_and_listeners_matches_the_schema() {
-    let Some(mut lab) = common::Lab::with(
-        "lab_output_with_joins_routes_and_listeners_matches_the_schema",
-        &[common::PYTHON3],
-    ) else {
-        return;
-    };
-    let pbx = lab.host("pbx");
-    let phone = lab.host("phone");
-    lab.veth(&pbx, "eth0", &phone, "eth0");
-    lab.addr(&pbx, "eth0", "198.51.100.10/24");
-    lab.ip(&pbx, &["-6", "addr", "add", "2001:db8::10/64", "dev", "eth0", "nodad"]);
-    lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
-    lab.join(&pbx, "224.0.1.75", "198.51.100.10");
-    lab.spawn(
+lab_test!(
+    lab_output_with_joins_routes_and_listeners_matches_the_schema,
+    common::Lab::with(&[common::PYTHON3]),
+    |mut lab| {
+        let pbx = lab.host("pbx");
+        let phone = lab.host("phone");
+        lab.veth(&pbx, "eth0", &phone, "eth0");
+        lab.addr(&pbx, "eth0", "198.51.100.10/24");
+        lab.ip(&pbx, &["-6", "addr", "add", "2001:db8::10/64", "dev", "eth0", "nodad"]);
+        lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
+        lab.join(&pbx, "224.0.1.75", "198.51.100.10");
+        lab.spawn(
         &pbx,
         "exec python3 -c 'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind((\"0.0.0.0\",5060))\ntime.sleep(600)'",
     );
-    let interfaces = common::json(&lab.mcready(&pbx, &["interfaces", "--json"]));
-    validate("mcready.interfaces.v1.json", &interfaces);
-    assert!(!interfaces["routes"].as_array().unwrap().is_empty());
-    let joins = common::json(&lab.mcready(&pbx, &["joins", "--all", "--json"]));
-    validate("mcready.joins.v1.json", &joins);
-    assert_eq!(joins["joined"], true);
-}
+        let interfaces = common::json(&lab.mcready(&pbx, &["interfaces", "--json"]));
+        validate("mcready.interfaces.v1.json", &interfaces);
+        assert!(!interfaces["routes"].as_array().unwrap().is_empty());
+        let joins = common::json(&lab.mcready(&pbx, &["joins", "--all", "--json"]));
+        validate("mcready.joins.v1.json", &joins);
+        assert_eq!(joins["joined"], true);
+    }
+);
 
-/// `probe` and `check` send, so their real output is produced inside a lab: a PBX host running the
-/// stand-in PBX and a prober on one veth.
-#[test]
+// `probe` and `check` send, so their real output is produced inside a lab: a PBX host running the
+// stand-in PBX and a prober on one veth.
 #[cfg(target_os = "linux")]
-fn probe_and_check_output_matches_the_schemas() {
-    let Some(mut lab) = common::Lab::with("probe_and_check_output_matches_the_schemas", &[common::PYTHON3])
-    else {
-        return;
-    };
+lab_test!(probe_and_check_output_matches_the_schemas, common::Lab::with(&[common::PYTHON3]), |mut lab| {
     let here = lab.host("here");
     let pbx = lab.host("pbx");
     lab.veth(&here, "eth0", &pbx, "eth0");
@@ -126,4 +121,4 @@ fn probe_and_check_output_matches_the_schemas() {
     validate("mcready.report.v1.json", &report);
     let passive = common::json(&lab.mcready(&here, &["check", "--json", "--no-probe"]));
     validate("mcready.report.v1.json", &passive);
-}
+});

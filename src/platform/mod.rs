@@ -101,10 +101,7 @@ impl std::fmt::Display for GatherError {
             Self::Unreadable { path, .. } => write!(f, "cannot read {}", path.display()),
             Self::Os { what, .. } => write!(f, "cannot {what}"),
             Self::Unsupported { os } => {
-                write!(
-                    f,
-                    "reading host facts on {os} is not supported yet (Linux and macOS are; Windows is planned)"
-                )
+                write!(f, "reading host facts on {os} is not supported yet (Linux, macOS and Windows are)")
             }
         }
     }

@@ -11,7 +11,10 @@ use super::{BpfInstruction, DatagramMeta, FrameMeta};
 pub(crate) const CAPTURE_PRIVILEGE: &str = "run as root";
 
 fn unsupported<T>(what: &str) -> io::Result<T> {
-    Err(io::Error::new(io::ErrorKind::Unsupported, format!("{what} is implemented for Linux only so far")))
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        format!("{what} is implemented for Linux, macOS and Windows only so far"),
+    ))
 }
 
 pub(crate) fn interface_index(_name: &str) -> io::Result<u32> {

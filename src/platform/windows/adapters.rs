@@ -75,7 +75,8 @@ unsafe fn adapters(buffer: &[u64]) -> Vec<Adapter> {
 }
 
 fn adapter(a: &IP_ADAPTER_ADDRESSES_LH) -> Adapter {
-    // SAFETY (both reads): the union's variants are plain integers; the OS fills the IfIndex view.
+    // SAFETY: the union's variants are plain integers, so every bit pattern is a valid `IfIndex`; the
+    // OS fills that view.
     let if_index = unsafe { a.Anonymous1.Anonymous.IfIndex };
     // SAFETY: as above, Flags is the u32 view of the flag bits.
     let flags = unsafe { a.Anonymous2.Flags };

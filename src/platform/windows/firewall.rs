@@ -10,7 +10,7 @@
 
 use windows::Win32::Foundation::{RPC_E_CHANGED_MODE, VARIANT_BOOL};
 use windows::Win32::NetworkManagement::WindowsFirewall::{
-    INetFwPolicy2, INetFwRule, NET_FW_PROFILE_TYPE2, NetFwPolicy2,
+    INetFwPolicy2, INetFwRule, NET_FW_ACTION, NET_FW_PROFILE_TYPE2, NET_FW_RULE_DIRECTION, NetFwPolicy2,
 };
 use windows::Win32::Networking::NetworkListManager::{
     INetworkConnection, INetworkListManager, NetworkListManager,
@@ -91,13 +91,21 @@ pub fn read() -> Result<PolicyRecord, String> {
         let profile = NET_FW_PROFILE_TYPE2(bit);
         let mut fail =
             |what: &str, e: &windows::core::Error| failed.push((format!("{what}({name})"), hresult(e)));
-        // SAFETY (each call below): property reads on a live interface.
-        let enabled = unsafe { policy.get_FirewallEnabled(profile) }.map_err(|e| fail("FirewallEnabled", &e));
-        let inbound =
-            unsafe { policy.get_DefaultInboundAction(profile) }.map_err(|e| fail("DefaultInboundAction", &e));
-        let outbound = unsafe { policy.get_DefaultOutboundAction(profile) }
-            .map_err(|e| fail("DefaultOutboundAction", &e));
-        let block_all = match unsafe { policy.get_BlockAllInboundTraffic(profile) } {
+        // SAFETY: `policy` holds its own reference to the live policy object, on this thread where `_com`
+        // keeps COM initialised; each is a property read that takes the profile by value and returns an
+        // owned value.
+        let (enabled, inbound, outbound, block_all) = unsafe {
+            (
+                policy.get_FirewallEnabled(profile),
+                policy.get_DefaultInboundAction(profile),
+                policy.get_DefaultOutboundAction(profile),
+                policy.get_BlockAllInboundTraffic(profile),
+            )
+        };
+        let enabled = enabled.map_err(|e| fail("FirewallEnabled", &e));
+        let inbound = inbound.map_err(|e| fail("DefaultInboundAction", &e));
+        let outbound = outbound.map_err(|e| fail("DefaultOutboundAction", &e));
+        let block_all = match block_all {
             Ok(value) => truth(value),
             Err(e) => {
                 // Windows' default is off; say that it was not read.
@@ -176,26 +184,62 @@ fn dispatch(variant: &VARIANT) -> Option<IDispatch> {
     }
 }
 
+/// One rule's properties, read at once; what failed is reported in the order the record needs them.
+struct RuleProperties {
+    name: windows::core::Result<BSTR>,
+    enabled: windows::core::Result<VARIANT_BOOL>,
+    interfaces: windows::core::Result<VARIANT>,
+    direction: windows::core::Result<NET_FW_RULE_DIRECTION>,
+    action: windows::core::Result<NET_FW_ACTION>,
+    protocol: windows::core::Result<i32>,
+    local_ports: windows::core::Result<BSTR>,
+    remote_addresses: windows::core::Result<BSTR>,
+    profiles: windows::core::Result<i32>,
+    interface_types: windows::core::Result<BSTR>,
+    application_name: windows::core::Result<BSTR>,
+    service_name: windows::core::Result<BSTR>,
+    grouping: windows::core::Result<BSTR>,
+}
+
 fn rule_record(rule: &INetFwRule) -> Result<RuleRecord, String> {
-    // SAFETY (every call here): property reads on a live interface.
-    let name = unsafe { rule.Name() }.map(|b| b.to_string()).unwrap_or_default();
+    // SAFETY: `rule` holds its own reference to a live rule object (cast from the enumerator's item),
+    // on the thread where `read` keeps COM initialised; each call is a property read that takes no
+    // argument and returns an owned value (a BSTR, a VARIANT the caller clears, or an integer).
+    let read = unsafe {
+        RuleProperties {
+            name: rule.Name(),
+            enabled: rule.Enabled(),
+            interfaces: rule.Interfaces(),
+            direction: rule.Direction(),
+            action: rule.Action(),
+            protocol: rule.Protocol(),
+            local_ports: rule.LocalPorts(),
+            remote_addresses: rule.RemoteAddresses(),
+            profiles: rule.Profiles(),
+            interface_types: rule.InterfaceTypes(),
+            application_name: rule.ApplicationName(),
+            service_name: rule.ServiceName(),
+            grouping: rule.Grouping(),
+        }
+    };
+    let name = read.name.map(|b| b.to_string()).unwrap_or_default();
     let fail = |what: &str, e: &windows::core::Error| format!("{name}: {what}: {}", hresult(e));
     let text = |value: windows::core::Result<BSTR>| value.map(|b| b.to_string()).unwrap_or_default();
-    let enabled = unsafe { rule.Enabled() }.map_err(|e| fail("Enabled", &e))?;
-    let interfaces = unsafe { rule.Interfaces() }.map(strings).unwrap_or_default();
+    let enabled = read.enabled.map_err(|e| fail("Enabled", &e))?;
+    let interfaces = read.interfaces.map(strings).unwrap_or_default();
     Ok(RuleRecord {
-        direction: unsafe { rule.Direction() }.map_err(|e| fail("Direction", &e))?.0,
-        action: unsafe { rule.Action() }.map_err(|e| fail("Action", &e))?.0,
+        direction: read.direction.map_err(|e| fail("Direction", &e))?.0,
+        action: read.action.map_err(|e| fail("Action", &e))?.0,
         enabled: truth(enabled),
-        protocol: unsafe { rule.Protocol() }.map_err(|e| fail("Protocol", &e))?,
-        local_ports: text(unsafe { rule.LocalPorts() }),
-        remote_addresses: text(unsafe { rule.RemoteAddresses() }),
-        profiles: unsafe { rule.Profiles() }.map_err(|e| fail("Profiles", &e))?,
+        protocol: read.protocol.map_err(|e| fail("Protocol", &e))?,
+        local_ports: text(read.local_ports),
+        remote_addresses: text(read.remote_addresses),
+        profiles: read.profiles.map_err(|e| fail("Profiles", &e))?,
         interfaces,
-        interface_types: text(unsafe { rule.InterfaceTypes() }),
-        application_name: text(unsafe { rule.ApplicationName() }),
-        service_name: text(unsafe { rule.ServiceName() }),
-        grouping: text(unsafe { rule.Grouping() }),
+        interface_types: text(read.interface_types),
+        application_name: text(read.application_name),
+        service_name: text(read.service_name),
+        grouping: text(read.grouping),
         name,
     })
 }
@@ -254,9 +298,11 @@ fn networks() -> Result<Vec<NetworkRecord>, String> {
             break;
         }
         let Some(connection) = slot[0].take() else { break };
-        // SAFETY: method calls on live interfaces.
-        let adapter = unsafe { connection.GetAdapterId() };
-        let category = unsafe { connection.GetNetwork().and_then(|n| n.GetCategory()) };
+        // SAFETY: `connection` holds its own reference to the live connection the enumerator handed
+        // over (and `GetNetwork` returns one to its network), on the thread where `read` keeps COM
+        // initialised; both calls take no argument and return owned values.
+        let (adapter, category) =
+            unsafe { (connection.GetAdapterId(), connection.GetNetwork().and_then(|n| n.GetCategory())) };
         if let (Ok(adapter), Ok(category)) = (adapter, category) {
             out.push(NetworkRecord { adapter_id: format!("{{{adapter:?}}}"), category: category.0 });
         }
