@@ -1,5 +1,7 @@
 //! The JSON documents match their schemas in `docs/schemas/`: real output from this host, real output
-//! from a namespace lab with joins and listeners present, and the error document.
+//! from a namespace lab with joins and listeners present, and the error document. And the schemas are
+//! open where DESIGN lets the contract grow (`facts.*`, each check, answer, phone and listener accept
+//! extra keys) and closed at the top level of every document.
 
 // Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,11 +18,29 @@ fn validate(schema_file: &str, document: &Value) {
 }
 
 fn schema_errors(schema_file: &str, document: &Value) -> Vec<String> {
+    errors_against(&schema(schema_file), document)
+}
+
+fn schema(schema_file: &str) -> Value {
     let path = format!("{}/docs/schemas/{schema_file}", env!("CARGO_MANIFEST_DIR"));
-    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn errors_against(schema: &Value, document: &Value) -> Vec<String> {
     let validator =
-        jsonschema::options().should_validate_formats(true).build(&schema).expect("schema compiles");
+        jsonschema::options().should_validate_formats(true).build(schema).expect("schema compiles");
     validator.iter_errors(document).map(|e| format!("{} at {}", e, e.instance_path())).collect()
+}
+
+/// The errors of `instance` against one part of a schema file (`/$defs/check`, `/properties/facts`),
+/// with the file's `$defs` in reach of its references.
+fn part_errors(schema_file: &str, pointer: &str, instance: &Value) -> Vec<String> {
+    let whole = schema(schema_file);
+    let part = whole.pointer(pointer).unwrap_or_else(|| panic!("{schema_file} has no {pointer}"));
+    let mut schema = part.clone();
+    schema["$schema"] = whole["$schema"].clone();
+    schema["$defs"] = whole["$defs"].clone();
+    errors_against(&schema, instance)
 }
 
 /// `interfaces` and `joins` only read host state and send nothing, so they may run on this host as is.
@@ -119,6 +139,126 @@ lab_test!(probe_and_check_output_matches_the_schemas, common::Lab::with(&[common
     let report =
         common::json(&lab.mcready(&here, &["check", "--json", "--timeout", "1", "--phone", "198.51.100.20"]));
     validate("mcready.report.v1.json", &report);
+    // Real output grown as a later v1 may grow it validates; a new key at the top level does not.
+    let mut grown = report.clone();
+    grown["requirements"][0]["checks"][0]["fix"] = serde_json::json!({"steps": []});
+    grown["facts"]["untested"] = serde_json::json!([]);
+    grown["facts"]["interfaces"][0]["stages"] = serde_json::json!([]);
+    validate("mcready.report.v1.json", &grown);
+    grown["bundle"] = "report.tar".into();
+    assert_eq!(schema_errors("mcready.report.v1.json", &grown).len(), 1);
     let passive = common::json(&lab.mcready(&here, &["check", "--json", "--no-probe"]));
     validate("mcready.report.v1.json", &passive);
 });
+
+/// Every schema file's name.
+const SCHEMAS: [&str; 6] = [
+    "mcready.error.v1.json",
+    "mcready.interfaces.v1.json",
+    "mcready.joins.v1.json",
+    "mcready.listen.v1.json",
+    "mcready.probe.v1.json",
+    "mcready.report.v1.json",
+];
+
+/// Where DESIGN lets the contract grow, in the schema files that define it.
+const OPEN_DEFS: [&str; 4] = ["check", "answer", "phone", "listener"];
+
+/// Each object schema reachable from `node` (through `$ref`s into the file's `$defs`) whose
+/// `additionalProperties` is `false`, by its path.
+fn closed_objects(whole: &Value, node: &Value, path: &str, seen: &mut Vec<String>, closed: &mut Vec<String>) {
+    if let Some(reference) = node.get("$ref").and_then(Value::as_str)
+        && !seen.iter().any(|s| s == reference)
+    {
+        seen.push(reference.to_owned());
+        let target = whole.pointer(reference.trim_start_matches('#')).expect("a reference that resolves");
+        closed_objects(whole, target, reference, seen, closed);
+    }
+    if node.get("additionalProperties") == Some(&Value::Bool(false)) {
+        closed.push(path.to_owned());
+    }
+    if let Some(Value::Object(children)) = node.get("properties") {
+        for (name, child) in children {
+            closed_objects(whole, child, &format!("{path}/{name}"), seen, closed);
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child @ Value::Object(_)) = node.get(key) {
+            closed_objects(whole, child, &format!("{path}[{key}]"), seen, closed);
+        }
+    }
+    for key in ["prefixItems", "anyOf", "oneOf", "allOf"] {
+        for (at, child) in node.get(key).and_then(Value::as_array).into_iter().flatten().enumerate() {
+            closed_objects(whole, child, &format!("{path}[{key} {at}]"), seen, closed);
+        }
+    }
+}
+
+#[test]
+fn every_document_is_closed_at_its_top_and_open_where_the_contract_grows() {
+    for file in SCHEMAS {
+        let whole = schema(file);
+        assert_eq!(whole["additionalProperties"], false, "{file}: its top level must be closed");
+        for name in OPEN_DEFS {
+            if let Some(def) = whole["$defs"].get(name) {
+                assert_ne!(def["additionalProperties"], false, "{file}: $defs/{name} must accept extra keys");
+            }
+        }
+    }
+    // `facts.*`: nothing under the report's facts is closed.
+    let report = schema("mcready.report.v1.json");
+    let mut closed = Vec::new();
+    closed_objects(&report, &report["properties"]["facts"], "facts", &mut Vec::new(), &mut closed);
+    assert!(closed.is_empty(), "closed under facts: {closed:?}");
+}
+
+#[test]
+fn extra_keys_validate_where_the_contract_grows_and_not_at_the_top() {
+    let check = serde_json::json!({
+        "id": "membership.on-pnp-interface", "status": "fail", "summary": "Not joined.",
+        "remedy": "Restart the PBX.", "evidence": {}
+    });
+    let phone = serde_json::json!({
+        "mac": "00:15:65:12:34:56", "vendor": "Yealink", "model": "T46S", "firmware": "66.86.0.15",
+        "user_agent": "Yealink SIP-T46S 66.86.0.15", "source": "198.51.100.20:5060", "ttl": 1,
+        "interface": "eth0", "same_subnet": true, "subscribes": 1, "answered_by": []
+    });
+    let listener = serde_json::json!({
+        "protocol": "udp", "local": "0.0.0.0:5060", "uid": 0, "processes": [{"pid": 42, "name": "asterisk"}]
+    });
+    let not_asked = serde_json::json!({"status": "not-asked"});
+    let facts = serde_json::json!({
+        "interfaces": [], "routes": [], "group_route": null, "memberships": [], "listeners": [listener],
+        "firewall": {}, "querier": not_asked, "peer": not_asked, "phones": [phone], "answers": [],
+        "probe": not_asked, "listen": not_asked, "notes": [], "own_actions": []
+    });
+    let grown = |value: &Value| {
+        let mut value = value.clone();
+        value["a_key_of_a_later_version"] = serde_json::json!({"steps": []});
+        value
+    };
+    let report = "mcready.report.v1.json";
+    for (file, pointer, instance) in [
+        (report, "/$defs/check", &check),
+        ("mcready.probe.v1.json", "/$defs/check", &check),
+        (report, "/$defs/phone", &phone),
+        ("mcready.listen.v1.json", "/$defs/phone", &phone),
+        (report, "/$defs/listener", &listener),
+        ("mcready.joins.v1.json", "/$defs/listener", &listener),
+        (report, "/properties/facts", &facts),
+    ] {
+        assert_eq!(part_errors(file, pointer, instance), Vec::<String>::new(), "{file}{pointer}");
+        assert_eq!(part_errors(file, pointer, &grown(instance)), Vec::<String>::new(), "{file}{pointer}");
+    }
+    // A check still says what it is: the extra key does not excuse a missing one.
+    let mut no_status = grown(&check);
+    no_status.as_object_mut().map(|c| c.remove("status"));
+    assert_eq!(part_errors(report, "/$defs/check", &no_status).len(), 1);
+    // The top level of a document stays closed.
+    let error = serde_json::json!({
+        "schema": "mcready.error/v1", "tool": {"name": "mcready", "version": "0.1.0"},
+        "error": "no such interface"
+    });
+    validate("mcready.error.v1.json", &error);
+    assert_eq!(schema_errors("mcready.error.v1.json", &grown(&error)).len(), 1);
+}
