@@ -57,11 +57,13 @@ for target in "${targets[@]}"; do
     echo "cross-check: $target: mcready has warnings (above)" >&2
     exit 1
   fi
-  # The macOS code (platform/macos, the macOS half of net/sys/unix.rs) is never built by the Linux clippy run: lint it
-  # here with Debian's clippy (rust-web-clippy), pedantic as configured in Cargo.toml. Its -D warnings
-  # reaches only mcready's own code (clippy-driver wraps workspace members), so std is not rebuilt.
+  # The macOS and Windows code (platform/macos, the macOS half of net/sys/unix.rs, platform/windows,
+  # net/sys/windows.rs) is never built by the Linux clippy run: lint it here with Debian's clippy
+  # (rust-web-clippy), pedantic and the unsafe/unwrap lints as configured in Cargo.toml. Its -D warnings
+  # reaches only mcready's own code (clippy-driver wraps workspace members), so std is not rebuilt. The
+  # msvc target shares its code with windows-gnu, which is linted.
   case "$target" in
-    *-apple-darwin)
+    *-apple-darwin | x86_64-pc-windows-gnu)
       if [ -x /usr/bin/cargo-clippy ]; then
         /usr/bin/cargo-clippy clippy --locked -Zbuild-std --target "$target" "${what[@]}" -- -D warnings >&2 ||
           { echo "cross-check: $target: clippy found problems (above)" >&2; exit 1; }
