@@ -82,7 +82,8 @@ pub fn read() -> Result<PolicyRecord, String> {
             .map_err(|e| format!("CoCreateInstance(NetFwPolicy2): {}", hresult(&e)))?;
     let mut record = PolicyRecord::default();
     let mut failed: Vec<(String, String)> = Vec::new();
-    // SAFETY: a property read on a live interface.
+    // SAFETY: `policy` holds its own reference to the live policy object, on this thread where `_com`
+    // keeps COM initialised; the property read takes no argument and returns an integer.
     match unsafe { policy.CurrentProfileTypes() } {
         Ok(mask) => record.current_profile_types = mask,
         Err(e) => record.notes.push(format!("CurrentProfileTypes: {}", hresult(&e))),
@@ -142,7 +143,8 @@ fn truth(value: VARIANT_BOOL) -> bool {
 
 /// Every rule into `record`; `Err((call, HRESULT))` when the collection cannot be walked at all.
 fn read_rules(policy: &INetFwPolicy2, record: &mut PolicyRecord) -> Result<(), (String, String)> {
-    // SAFETY: a property read on a live interface.
+    // SAFETY: `policy` is live for the call (the caller's reference), on the thread where `read` keeps
+    // COM initialised; the property read returns the rule collection with its own reference.
     let rules = unsafe { policy.Rules() }.map_err(|e| ("Rules".to_owned(), hresult(&e)))?;
     // SAFETY: the collection's enumerator, as documented for `INetFwRules::_NewEnum`.
     let enumerator: IEnumVARIANT = unsafe { rules._NewEnum() }
@@ -287,7 +289,8 @@ fn networks() -> Result<Vec<NetworkRecord>, String> {
     let manager: INetworkListManager =
         unsafe { CoCreateInstance(&NetworkListManager, None, CLSCTX_INPROC_SERVER | CLSCTX_LOCAL_SERVER) }
             .map_err(|e| format!("CoCreateInstance(NetworkListManager): {}", hresult(&e)))?;
-    // SAFETY: a method call on a live interface.
+    // SAFETY: `manager` holds its own reference to the object just created, on the thread where `read`
+    // keeps COM initialised; the call takes no argument and returns an enumerator with its own reference.
     let connections = unsafe { manager.GetNetworkConnections() }.map_err(|e| hresult(&e))?;
     let mut out = Vec::new();
     for _ in 0..1024 {
