@@ -94,6 +94,18 @@ impl IpNet {
         let host_bits = u32::MAX.checked_shr(u32::from(self.prefix_len)).unwrap_or(0);
         Some(IpAddr::V4((u32::from(v4) | host_bits).into()))
     }
+
+    /// The subnet's own address (all host bits zero), which names the subnet, not a host; none for /31
+    /// and /32, whose every address is a host (RFC 3021).
+    #[must_use]
+    pub fn network_address(&self) -> Option<IpAddr> {
+        let IpAddr::V4(v4) = self.addr else { return None };
+        if self.prefix_len >= 31 {
+            return None;
+        }
+        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix_len)).unwrap_or(0);
+        Some(IpAddr::V4((u32::from(v4) & !host_bits).into()))
+    }
 }
 
 /// The netmask of a prefix within a `BITS`-wide address, in the low bits of a u128.
@@ -676,6 +688,16 @@ fn same_guid(id: &str, typed: &str) -> bool {
     let bare = |s: &str| s.trim().trim_start_matches('{').trim_end_matches('}').to_ascii_lowercase();
     let id = bare(id);
     !id.is_empty() && id == bare(typed)
+}
+
+/// A group as people read it: the address, and its well-known name when it has one
+/// (`224.0.1.75 (sip.mcast.net)`; a `--group` of the admin's own is the address alone).
+#[must_use]
+pub fn group_label(group: IpAddr) -> String {
+    match group_name(group) {
+        Some(name) => format!("{group} ({name})"),
+        None => group.to_string(),
+    }
 }
 
 /// The name people know a well-known group by, for display.

@@ -13,7 +13,8 @@
 //! - [`report`] holds the report model (statuses, checks, verdicts, the one exit-code function), every
 //!   command's document, and the renderers (text, JSON, Markdown, streamed events).
 //! - [`commands`] only wires each command: options → gather → observe → evaluate → render → exit code.
-//! - [`cli`] is the command line (clap definitions and checked option values); [`interrupt`] is Ctrl-C.
+//! - [`cli`] is the command line (clap definitions and checked option values); [`interrupt`] is Ctrl-C;
+//!   [`quote`] keeps a host's names one literal argument in the commands fixes print.
 //!
 //! The binary (`src/main.rs`) only parses the command line and maps the outcome to an exit code.
 
@@ -27,5 +28,6 @@ pub mod net;
 pub mod observe;
 pub mod observed;
 pub mod platform;
+pub mod quote;
 pub mod report;
 pub mod sip;

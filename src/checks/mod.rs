@@ -157,7 +157,7 @@ pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
     vec![
         Requirement::new(
             "pbx-membership",
-            "The PBX host joined 224.0.1.75 on the interface facing the phones",
+            format!("The PBX host joined {} on the interface facing the phones", snapshot.group),
             membership,
         ),
         Requirement::new("same-subnet", "Phones and PBX share one subnet", subnet),

@@ -700,8 +700,9 @@ fn lan_path(snapshot: &Snapshot) -> Check {
                         peer.peer.ip()
                     ),
                     Some(format!(
-                        "Let multicast for 224.0.1.75 through the switches between the hosts: {} Check the peer's own \
+                        "Let multicast for {} through the switches between the hosts: {} Check the peer's own \
                          firewall for UDP {} too.",
+                        snapshot.group,
                         remedy::enable_querier(),
                         snapshot.port
                     )),

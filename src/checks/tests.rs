@@ -911,6 +911,11 @@ fn powershell_names_are_quoted_literally() {
         remedy::disable_adapter(OsFamily::Windows, "Bob's $Wi-Fi"),
         "`Disable-NetAdapter -Name 'Bob''s $Wi-Fi' -Confirm:$false`"
     );
+    // A typographic quote ends a PowerShell string too: doubled like the ASCII one.
+    assert_eq!(
+        remedy::disable_adapter(OsFamily::Windows, "Bob\u{2019}s Wi-Fi"),
+        "`Disable-NetAdapter -Name 'Bob\u{2019}\u{2019}s Wi-Fi' -Confirm:$false`"
+    );
 }
 
 #[test]

@@ -5,11 +5,11 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::{Outcome, envelope, gather};
 use crate::checks::{self, OsFamily, Snapshot};
-use crate::cli::{CheckArgs, Cli};
+use crate::cli::{CheckArgs, Cli, UsageError};
 use crate::facts::HostFacts;
 use crate::net::OwnActions;
 use crate::observe::checklist::{self, Plan};
@@ -118,21 +118,27 @@ fn soak(
     Observed::Done(report)
 }
 
-/// A `--phone` or `--peer` that is this host's own address, or a subnet's broadcast address, cannot be
+/// A `--phone` or `--peer` that is this host's own address, or a subnet's broadcast or network address, cannot be
 /// a phone-side host: say so rather than judge the LAN by it.
 fn refuse_own_addresses(facts: &HostFacts, args: &CheckArgs) -> Result<()> {
     let given = args.phone.iter().map(|ip| ("--phone", *ip)).chain(args.peer.map(|p| ("--peer", p.ip)));
     for (option, ip) in given {
         if checklist::is_own_address(facts, ip) {
-            bail!(
+            return Err(UsageError(format!(
                 "{option} {ip} is this host's own address: give the address of a phone (or of the host running `mcready respond`)"
-            );
+            ))
+            .into());
         }
-        let broadcast =
-            facts.interfaces.iter().flat_map(|i| &i.ipv4).any(|net| net.broadcast() == Some(IpAddr::V4(ip)));
-        if broadcast {
-            bail!("{option} {ip} is the broadcast address of one of this host's subnets, not a host");
-        }
+        let subnets = || facts.interfaces.iter().flat_map(|i| &i.ipv4);
+        let address = Some(IpAddr::V4(ip));
+        let what = if subnets().any(|net| net.broadcast() == address) {
+            "the broadcast address"
+        } else if subnets().any(|net| net.network_address() == address) {
+            "the network address"
+        } else {
+            continue;
+        };
+        return Err(UsageError(format!("{option} {ip} is {what} of one of this host's subnets, not a host")).into());
     }
     Ok(())
 }

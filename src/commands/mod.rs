@@ -13,7 +13,7 @@ pub mod respond;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, UsageError};
 use crate::platform::{self, GatherOptions, Scope};
 use crate::report::{Document, Envelope};
 
@@ -38,12 +38,13 @@ impl Outcome {
 pub fn run(cli: &Cli) -> Result<Outcome> {
     let is_check = matches!(cli.command, None | Some(Command::Check(_)));
     if let Some(refusal) = refused_format(cli) {
-        anyhow::bail!(refusal);
+        return Err(UsageError(refusal).into());
     }
     if cli.check.any() && !is_check {
-        anyhow::bail!(
-            "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options"
-        );
+        return Err(UsageError(
+            "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options".into(),
+        )
+        .into());
     }
     match &cli.command {
         None => check::run(cli, &cli.check),

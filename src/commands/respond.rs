@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use super::{Outcome, gather};
-use crate::cli::{Cli, RespondArgs};
+use crate::cli::{Cli, RespondArgs, UsageError};
 use crate::net::{LocalInterface, OwnActions};
 use crate::observe::respond::{AllowList, PnpServer, RespondEvent, RespondSockets, Responder};
 use crate::observe::{SystemClock, observing_interface};
@@ -74,14 +74,16 @@ fn pnp_server(args: &RespondArgs) -> Result<Option<PnpServer>> {
     for text in &args.allow {
         let mac: MacAddr = text
             .parse()
-            .map_err(|_| anyhow::anyhow!("--allow {text}: not a MAC address (e.g. 00:15:65:73:22:ff)"))?;
+            .map_err(|_| UsageError(format!("--allow {text}: not a MAC address (e.g. 00:15:65:73:22:ff)")))?;
         macs.push(mac);
     }
     if macs.is_empty() && !args.any_phone {
-        anyhow::bail!(
+        return Err(UsageError(
             "--url needs --allow MAC (repeatable) or --any-phone: whichever host answers a phone first \
              provisions it, so respond answers only the phones you name"
-        );
+                .into(),
+        )
+        .into());
     }
     let allow = if args.any_phone { AllowList::Any } else { AllowList::Only(macs) };
     Ok(Some(PnpServer { url_template: url.clone(), allow }))

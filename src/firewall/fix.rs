@@ -309,7 +309,7 @@ fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
 /// every allow rule, so that rule itself must go: only it, by its display name, after looking at what
 /// else it blocks. Every name is a PowerShell single-quoted string.
 fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixContext) -> Fix {
-    use super::windows::powershell_quote;
+    use crate::quote::powershell as powershell_quote;
     let port = context.port;
     let on_adapter = windows_adapter_scope(context.interface.as_deref());
     let manager = FirewallManager::WindowsFirewall;
@@ -385,7 +385,7 @@ pub fn windows_allow_sip(port: u16, interface: Option<&str>) -> String {
 fn windows_allow_rule(name: &str, what: &str) -> String {
     format!(
         "New-NetFirewallRule -DisplayName {} {what} -Action Allow",
-        super::windows::powershell_quote(name)
+        crate::quote::powershell(name)
     )
 }
 
@@ -393,7 +393,7 @@ fn windows_allow_rule(name: &str, what: &str) -> String {
 fn windows_adapter_scope(interface: Option<&str>) -> String {
     interface.map_or_else(
         || " -InterfaceAlias '<PnP adapter>'".to_owned(),
-        |alias| format!(" -InterfaceAlias {}", super::windows::powershell_quote(alias)),
+        |alias| format!(" -InterfaceAlias {}", crate::quote::powershell(alias)),
     )
 }
 

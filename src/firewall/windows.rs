@@ -309,22 +309,6 @@ fn mask_length(mask: Ipv4Addr) -> Option<u8> {
     (bits.checked_shl(len).unwrap_or(0) == 0).then(|| u8::try_from(len).unwrap_or(32))
 }
 
-/// A PowerShell single-quoted string: nothing inside is expanded, and each quote character — including
-/// the typographic ones PowerShell also accepts as quotes — is doubled, so no name can end the string.
-#[must_use]
-pub fn powershell_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
-}
-
 /// The firewall facts of a read (or of its failure, as a failed source with the API's words), judged
 /// once with what is known at gather time; the checklist judges the ruleset again with the PnP adapter.
 #[must_use]

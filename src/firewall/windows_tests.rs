@@ -7,7 +7,7 @@ use super::fix::{self, FixContext};
 use super::judge::{Context, Judgement, judge};
 use super::model::{Element, Ruleset};
 use super::windows::{
-    self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds, powershell_quote,
+    self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds,
     remote_address,
 };
 use crate::facts::{FindingCertainty, FirewallFlow, FirewallVerdict, SourceStatus};
@@ -131,14 +131,6 @@ fn port_and_address_tokens() {
     assert_eq!(remote_address("DefaultGateway"), RemoteAddress::Dynamic("DefaultGateway".into()));
     // A mask that is not contiguous is no prefix: not compared.
     assert!(matches!(remote_address("10.0.0.0/255.0.255.0"), RemoteAddress::Dynamic(_)));
-}
-
-#[test]
-fn powershell_names_cannot_break_out_of_their_quotes() {
-    assert_eq!(powershell_quote("Ethernet 2"), "'Ethernet 2'");
-    assert_eq!(powershell_quote("Bob's LAN"), "'Bob''s LAN'");
-    assert_eq!(powershell_quote("a\u{2019}b; rm x"), "'a\u{2019}\u{2019}b; rm x'");
-    assert_eq!(powershell_quote("$(evil)"), "'$(evil)'");
 }
 
 /// The usual fault: the PBX's allow rule is for Domain and Private, the PnP adapter's network is

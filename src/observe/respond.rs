@@ -20,7 +20,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::Serialize;
 
 use super::Clock;
@@ -376,9 +376,12 @@ impl RespondSockets {
     ) -> Result<Self> {
         let receiver =
             GroupReceiver::open(group, port, std::slice::from_ref(iface), actions).map_err(|e| match e {
-                NetError::AddressInUse { .. } | NetError::NeedsCapture { .. } => anyhow::anyhow!(
-                    "{e}: respond cannot hear the group on this host; stop that process or run respond on another host"
-                ),
+                NetError::AddressInUse { .. } | NetError::NeedsCapture { .. } => {
+                    let why = format!(
+                        "{e}: respond cannot hear the group on this host; stop that process or run respond on another host"
+                    );
+                    anyhow::Error::new(e).context(why)
+                }
                 other => anyhow::Error::new(other),
             })?;
         let unicast = match UnicastSocket::bind(SocketAddrV4::new(iface.address, port), actions) {
@@ -391,10 +394,13 @@ impl RespondSockets {
                 });
                 UnicastSocket::bind(SocketAddrV4::new(iface.address, 0), actions)?
             }
-            Err(error @ NetError::AddressInUse { .. }) => bail!(
-                "{error}: without the unicast leg `check --peer` would report this host as down; stop the \
-                 process holding the port (a PBX?) or run respond on another host"
-            ),
+            Err(error @ NetError::AddressInUse { .. }) => {
+                let why = format!(
+                    "{error}: without the unicast leg `check --peer` would report this host as down; stop the \
+                     process holding the port (a PBX?) or run respond on another host"
+                );
+                return Err(anyhow::Error::new(error).context(why));
+            }
             Err(error) => return Err(error.into()),
         };
         let options = SenderOptions { group, port, local_port: 0, ttl: 1, loopback: false };

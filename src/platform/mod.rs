@@ -19,6 +19,7 @@ pub mod iphelper;
 pub mod macos_text;
 pub mod privilege;
 pub mod procfs;
+pub mod output;
 pub mod tool;
 
 #[cfg(target_os = "linux")]

@@ -176,15 +176,69 @@ pub trait Document: Serialize {
 pub struct ErrorDocument {
     pub schema: &'static str,
     pub tool: Tool,
+    /// What kind of failure, for a program to branch on; the sentence is for people and may change.
+    pub code: ErrorCode,
     pub error: String,
+}
+
+/// Why a command could not run, as a stable value (`mcready.error/v1`'s `code`; listed in its schema
+/// and in docs/usage.md). Values are appended, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The command line is wrong: an unknown option, a bad value, options that contradict each other.
+    Usage,
+    /// `--interface` names no interface of this host, or no interface can face the phones.
+    NoInterface,
+    /// The host's own facts (adapters, routes, memberships) could not be read.
+    HostFacts,
+    /// What the command needs a privilege for (a capture, a raw socket) and the privilege is missing.
+    Privilege,
+    /// A socket could not be opened, bound or used.
+    Network,
+    /// `--output` could not be written; the old file is as it was.
+    Output,
+    /// This OS lacks what the command needs.
+    Unsupported,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorCode {
+    /// Every value, in the order of the schema's enum.
+    pub const ALL: [Self; 8] = [
+        Self::Usage,
+        Self::NoInterface,
+        Self::HostFacts,
+        Self::Privilege,
+        Self::Network,
+        Self::Output,
+        Self::Unsupported,
+        Self::Other,
+    ];
+
+    /// The value as it is written in JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Usage => "usage",
+            Self::NoInterface => "no-interface",
+            Self::HostFacts => "host-facts",
+            Self::Privilege => "privilege",
+            Self::Network => "network",
+            Self::Output => "output",
+            Self::Unsupported => "unsupported",
+            Self::Other => "other",
+        }
+    }
 }
 
 impl ErrorDocument {
     pub const SCHEMA: &'static str = "mcready.error/v1";
 
     #[must_use]
-    pub fn new(error: String) -> Self {
-        Self { schema: Self::SCHEMA, tool: Tool::THIS, error }
+    pub fn new(code: ErrorCode, error: String) -> Self {
+        Self { schema: Self::SCHEMA, tool: Tool::THIS, code, error }
     }
 
     /// The JSON rendering, pretty-printed, with a trailing newline.

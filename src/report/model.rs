@@ -78,7 +78,7 @@ pub struct Check {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Requirement {
     pub id: &'static str,
-    pub title: &'static str,
+    pub title: String,
     pub status: Status,
     pub checks: Vec<Check>,
 }
@@ -86,9 +86,9 @@ pub struct Requirement {
 impl Requirement {
     /// A requirement whose status is derived from its checks, never set by hand.
     #[must_use]
-    pub fn new(id: &'static str, title: &'static str, checks: Vec<Check>) -> Self {
+    pub fn new(id: &'static str, title: impl Into<String>, checks: Vec<Check>) -> Self {
         let status = Status::worst(checks.iter().map(|c| c.status));
-        Self { id, title, status, checks }
+        Self { id, title: title.into(), status, checks }
     }
 }
 
