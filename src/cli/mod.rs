@@ -196,11 +196,22 @@ pub enum Command {
     /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
+    /// Explain a check or requirement id (`membership.group-route`, `network-multicast`): what passes,
+    /// what warns or fails, and the fix — the text of docs/checks.md, built in, so it reads offline.
+    /// Without an id, list every check. Sends nothing.
+    Explain(ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish), generated from these
     /// definitions. For example: `mcready completions bash > /etc/bash_completion.d/mcready`.
     Completions(CompletionsArgs),
     /// Print the man page (roff), generated from these definitions: `mcready manpage | man -l -`.
     Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A check id (as in the report, e.g. `multicast.igmp-querier`) or a requirement id.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Args)]

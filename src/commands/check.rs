@@ -20,7 +20,7 @@ use crate::observed::Observed;
 use crate::platform::Scope;
 use crate::report::Document as _;
 use crate::report::check::{ReportDocument, build};
-use crate::report::stream::Progress;
+use crate::report::stream::{EventSink, Progress};
 
 /// # Errors
 /// When an option contradicts the host (`--phone` is this host), the host facts cannot be gathered, or
@@ -52,7 +52,18 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         },
         roots: Roots::WebPki,
     };
-    let observations = checklist::observe(&facts, interface, &plan, &actions);
+    // A terminal watching a listening window is told to reboot a phone, and how long is left (stderr,
+    // text only: nothing of it reaches a pipe, a file or a JSON reader).
+    let sink = EventSink::new(cli.global.output_format(), false, Instant::now());
+    let listening_on = interface.map_or("", |i| i.name.as_str());
+    let window = args.listen.map_or(0, |w| w.as_secs());
+    let ticks = |remaining: u64, phones: usize| {
+        sink.progress(&format!(
+            "Listening {window} s on {listening_on} — reboot a phone now: {remaining:>4} s left, {phones} phone(s) heard"
+        ));
+    };
+    let observations = checklist::observe(&facts, interface, &plan, &actions, &ticks);
+    sink.clear_progress();
     let soak = soak(&facts, interface, &plan, args, &actions);
     let mut cut = observations.cut_short();
     if soak.done().is_some_and(|s| s.interrupted) {

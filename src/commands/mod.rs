@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod explain;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;
@@ -54,6 +55,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Some(Command::Probe(args)) => probe::run(cli, args),
         Some(Command::Listen(args)) => listen::run(cli, args),
         Some(Command::Respond(args)) => respond::run(cli, args),
+        Some(Command::Explain(args)) => explain::run(cli, args),
         Some(Command::Completions(args)) => Ok(completions::run(args.shell)),
         Some(Command::Manpage) => manpage::run(),
     }

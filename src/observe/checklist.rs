@@ -70,13 +70,18 @@ impl Observations {
     }
 }
 
-/// Runs the observations `plan` asks for on `interface`.
+/// Called about once a second while the listening window is open, with the seconds left and the phones
+/// heard so far, so a watching admin knows when to reboot a phone and how long is left.
+pub type ListenTicks<'a> = dyn Fn(u64, usize) + Sync + 'a;
+
+/// Runs the observations `plan` asks for on `interface`; `ticks` hears the listening window's countdown.
 #[must_use]
 pub fn observe(
     facts: &HostFacts,
     interface: Option<&Interface>,
     plan: &Plan,
     actions: &OwnActions,
+    ticks: &ListenTicks<'_>,
 ) -> Observations {
     let Some(local) = interface.and_then(LocalInterface::from_facts) else {
         return Observations {
@@ -98,7 +103,7 @@ pub fn observe(
     let run = &run;
     std::thread::scope(|scope| {
         let fetching = std::sync::Mutex::new(None);
-        let listening = start_listening(scope, facts, interface, plan, run, actions);
+        let listening = start_listening(scope, facts, interface, plan, run, actions, ticks);
         // Finding a querier fast means a join and a leave; passive, a general query is only heard by
         // listening through the window.
         let querier = match (plan.passive, plan.listen) {
@@ -194,12 +199,18 @@ fn start_listening<'scope, 'env>(
     plan: &'env Plan,
     run: &'env SharedRun,
     actions: &'env OwnActions,
+    ticks: &'env ListenTicks<'env>,
 ) -> Option<std::thread::ScopedJoinHandle<'scope, Observed<ListenReport>>> {
     let (Some(window), Some(interface)) = (plan.listen, interface) else { return None };
     let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
     let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
     let handle = scope.spawn(move || {
-        match listen::observe_run(facts, interface, options, run, actions, &mut |_| {}) {
+        let mut on_event = |event: &listen::ListenEvent| {
+            if let listen::ListenEvent::Tick { remaining_secs, phones } = event {
+                ticks(*remaining_secs, *phones);
+            }
+        };
+        match listen::observe_run(facts, interface, options, run, actions, &mut on_event) {
             Ok(report) => Observed::Done(report),
             Err(error) => Observed::Skipped(format!("could not listen: {error}")),
         }

@@ -12,6 +12,7 @@
 //! - [`text`] (styles, tables) and [`markdown`] (escaping, code spans, tables).
 
 pub mod check;
+pub mod explain;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;

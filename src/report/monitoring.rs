@@ -132,7 +132,7 @@ pub fn prometheus(report: &ReportDocument, now: f64) -> String {
     family(
         &mut out,
         "mcready_check_status",
-        "Each check's status (ids in mcready's docs/checks.md): 1 for the current one.",
+        "Each check's status (`mcready explain ID` says what an id means): 1 for the current one.",
     );
     for requirement in &report.requirements {
         for check in &requirement.checks {
