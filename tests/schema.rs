@@ -127,3 +127,10 @@ fn probe_and_check_output_matches_the_schemas() {
     let passive = common::json(&lab.mcready(&here, &["check", "--json", "--no-probe"]));
     validate("mcready.report.v1.json", &passive);
 }
+
+#[test]
+fn explain_matches_the_schema() {
+    for args in [&["explain", "--json"][..], &["explain", "pbx-membership", "--json"], &["explain", "subnet.voice-vlan", "--json"]] {
+        validate("mcready.explain.v1.json", &run_here(args));
+    }
+}

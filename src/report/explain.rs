@@ -21,6 +21,9 @@ pub struct Entry {
     pub id: String,
     pub requirement: String,
     pub requirement_title: String,
+    /// When the check runs at all, if not always (`only with --listen or --soak`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runs: Option<String>,
     /// When the check passes.
     pub pass: String,
     /// When it warns, fails or skips, and the fix.
@@ -70,14 +73,17 @@ pub fn catalogue(page: &str) -> Vec<Section> {
             flush(&mut sections, &mut paragraph);
             let Some(section) = sections.last_mut() else { continue };
             let cells = table_cells(line);
-            if let [id, pass, otherwise, ..] = cells.as_slice()
-                && let Some(id) = id.strip_prefix('`').and_then(|id| id.strip_suffix('`'))
+            // The id is the first cell's code span; what follows it says when the check runs.
+            if let [first, pass, otherwise, ..] = cells.as_slice()
+                && let Some((id, runs)) = first.strip_prefix('`').and_then(|rest| rest.split_once('`'))
                 && id.contains('.')
             {
+                let runs = runs.trim().trim_start_matches('(').trim_end_matches(')').trim();
                 section.checks.push(Entry {
                     id: id.to_owned(),
                     requirement: section.requirement.clone(),
                     requirement_title: section.title.clone(),
+                    runs: (!runs.is_empty()).then(|| runs.to_owned()),
                     pass: (*pass).to_owned(),
                     otherwise: (*otherwise).to_owned(),
                 });
@@ -212,7 +218,14 @@ impl Document for ExplainDocument {
                 );
                 requirement_shown = true;
             }
-            let _ = writeln!(out, "{}", paint(EMPHASIS, &check.id));
+            match &check.runs {
+                Some(runs) => {
+                    let _ = writeln!(out, "{} ({})", paint(EMPHASIS, &check.id), plain(runs));
+                }
+                None => {
+                    let _ = writeln!(out, "{}", paint(EMPHASIS, &check.id));
+                }
+            }
             let _ = writeln!(out, "  passes when:");
             out.push_str(&wrapped(&plain(&check.pass), "    ", 100));
             let _ = writeln!(out, "  otherwise, and the fix:");
@@ -260,6 +273,8 @@ mod tests {
         for id in ["membership.on-pnp-interface", "multicast.igmp-querier", "phone.pnp-subscribe", "subnet.voice-vlan"] {
             assert!(ids.contains(&id), "{id}: {ids:?}");
         }
+        let vlan = sections.iter().flat_map(|s| &s.checks).find(|c| c.id == "subnet.voice-vlan");
+        assert_eq!(vlan.and_then(|c| c.runs.as_deref()), Some("only with `--listen` or `--soak`"));
         for check in sections.iter().flat_map(|s| &s.checks) {
             assert!(!check.pass.is_empty() && !check.otherwise.is_empty(), "{check:?}");
         }
