@@ -93,10 +93,12 @@ fn error_code(error: &anyhow::Error) -> ErrorCode {
                 ListenError::NoAddress { .. } => ErrorCode::NoInterface,
                 ListenError::CaptureOnly { capture } => net_code(capture),
                 // Both ways failed: privilege only when neither could have worked without it.
-                ListenError::NothingToListenWith { capture, socket } => match (net_code(capture), net_code(socket)) {
-                    (ErrorCode::Privilege, ErrorCode::Privilege) => ErrorCode::Privilege,
-                    _ => ErrorCode::Network,
-                },
+                ListenError::NothingToListenWith { capture, socket } => {
+                    match (net_code(capture), net_code(socket)) {
+                        (ErrorCode::Privilege, ErrorCode::Privilege) => ErrorCode::Privilege,
+                        _ => ErrorCode::Network,
+                    }
+                }
             };
         }
     }
@@ -107,7 +109,9 @@ fn net_code(error: &NetError) -> ErrorCode {
     match error {
         NetError::NoPrivilege { .. } => ErrorCode::Privilege,
         NetError::Unsupported { .. } => ErrorCode::Unsupported,
-        NetError::AddressInUse { .. } | NetError::NeedsCapture { .. } | NetError::Os { .. } => ErrorCode::Network,
+        NetError::AddressInUse { .. } | NetError::NeedsCapture { .. } | NetError::Os { .. } => {
+            ErrorCode::Network
+        }
     }
 }
 
@@ -118,10 +122,13 @@ fn format_contradiction(args: &[String]) -> Option<String> {
         return None;
     }
     let formats = args.iter().skip(1).enumerate().filter_map(|(i, arg)| {
-        arg.strip_prefix("--format=").or_else(|| (arg == "--format").then(|| args.get(i + 2).map(String::as_str)).flatten())
+        arg.strip_prefix("--format=")
+            .or_else(|| (arg == "--format").then(|| args.get(i + 2).map(String::as_str)).flatten())
     });
     formats.into_iter().find(|format| *format != "json").map(|format| {
-        format!("--json and --format {format} contradict each other: --json is short for --format json; give one")
+        format!(
+            "--json and --format {format} contradict each other: --json is short for --format json; give one"
+        )
     })
 }
 

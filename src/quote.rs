@@ -34,7 +34,12 @@ mod tests {
     fn every_quote_powershell_knows_is_doubled() {
         for quote in ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'] {
             let name = format!("Bob{quote}s LAN{quote}; Remove-Item x");
-            assert_eq!(powershell(&name), format!("'Bob{quote}{quote}s LAN{quote}{quote}; Remove-Item x'"), "U+{:04X}", u32::from(quote));
+            assert_eq!(
+                powershell(&name),
+                format!("'Bob{quote}{quote}s LAN{quote}{quote}; Remove-Item x'"),
+                "U+{:04X}",
+                u32::from(quote)
+            );
         }
     }
 

@@ -328,15 +328,22 @@ fn errors_carry_a_stable_code() {
 /// name alone, and `joins` of another group does not ask about a PBX.
 #[test]
 fn labels_follow_the_group() {
-    let out = mcready().args(["--group", "239.255.255.250", "joins", "-q", "--color", "never"]).output().unwrap();
+    let out =
+        mcready().args(["--group", "239.255.255.250", "joins", "-q", "--color", "never"]).output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("239.255.255.250") && !text.contains("PBX") && !text.contains("sip.mcast.net"), "{text}");
+    assert!(
+        text.contains("239.255.255.250") && !text.contains("PBX") && !text.contains("sip.mcast.net"),
+        "{text}"
+    );
     let out = mcready().args(["check", "--no-probe", "--group", "239.1.1.1", "--json"]).output().unwrap();
     let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let title = document["requirements"][0]["title"].as_str().unwrap_or_default();
     assert!(title.contains("239.1.1.1"), "{title}");
     let requirements = document["requirements"].to_string();
-    assert!(!requirements.contains("224.0.1.75") && !requirements.contains("sip.mcast.net"), "{requirements}");
+    assert!(
+        !requirements.contains("224.0.1.75") && !requirements.contains("sip.mcast.net"),
+        "{requirements}"
+    );
 }
 
 /// Every check id is explained offline, from the docs/checks.md built into the binary.
@@ -357,11 +364,19 @@ fn explain_reads_every_check_id_offline() {
     }
     let out = mcready().args(["explain", "multicast.igmp-querier", "--color", "never"]).assert().success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
-    assert!(text.contains("network-multicast") && text.contains("querier") && text.contains("otherwise, and the fix"), "{text}");
+    assert!(
+        text.contains("network-multicast")
+            && text.contains("querier")
+            && text.contains("otherwise, and the fix"),
+        "{text}"
+    );
     let out = mcready().args(["explain", "same-subnet", "--json"]).assert().success();
     let document: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
     assert_eq!(document["schema"], "mcready.explain/v1");
-    assert!(document["checks"].as_array().unwrap().iter().all(|c| c["requirement"] == "same-subnet"), "{document}");
+    assert!(
+        document["checks"].as_array().unwrap().iter().all(|c| c["requirement"] == "same-subnet"),
+        "{document}"
+    );
 }
 
 /// The man page points at nothing that does not exist and shows how mcready is run.

@@ -122,12 +122,13 @@ fn what_cannot_be_written_is_one_line_and_exit_2() {
         assert!(message.contains(wanted), "{}: {message}", target.display());
         assert_eq!(message.trim_end().lines().count(), 1, "{message}");
     }
-    let out = Command::new(bin())
-        .args(["interfaces", "--json", "--output", "/proc/version"])
-        .output()
-        .unwrap();
+    let out =
+        Command::new(bin()).args(["interfaces", "--json", "--output", "/proc/version"]).output().unwrap();
     let document = common::json(&out);
-    assert_eq!((document["schema"].as_str(), document["code"].as_str()), (Some("mcready.error/v1"), Some("output")));
+    assert_eq!(
+        (document["schema"].as_str(), document["code"].as_str()),
+        (Some("mcready.error/v1"), Some("output"))
+    );
 }
 
 /// The process's own stdout, a shell's redirection to a regular file and a character device, each in a
@@ -186,7 +187,7 @@ echo "full now $(cat {dir_shown}/full/report) in $(ls -A {dir_shown}/full | wc -
     let full_error = std::fs::read_to_string(dir.join("full-error")).unwrap();
     assert!(full_error.contains("No space left"), "{full_error}");
     // The host's own /dev was never touched: the namespace had its own.
-    assert!(std::fs::symlink_metadata("/dev/stdout").map(|m| m.file_type().is_symlink()).unwrap_or(true));
+    assert!(std::fs::symlink_metadata("/dev/stdout").map_or(true, |m| m.file_type().is_symlink()));
     assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
     let _ = std::fs::remove_dir_all(&dir);
 }

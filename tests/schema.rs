@@ -130,7 +130,11 @@ fn probe_and_check_output_matches_the_schemas() {
 
 #[test]
 fn explain_matches_the_schema() {
-    for args in [&["explain", "--json"][..], &["explain", "pbx-membership", "--json"], &["explain", "subnet.voice-vlan", "--json"]] {
+    for args in [
+        &["explain", "--json"][..],
+        &["explain", "pbx-membership", "--json"],
+        &["explain", "subnet.voice-vlan", "--json"],
+    ] {
         validate("mcready.explain.v1.json", &run_here(args));
     }
 }

@@ -119,7 +119,9 @@ pub fn peer(text: &str) -> Result<PeerAddr, String> {
     if let Some((ip, port_text)) = text.rsplit_once(':')
         && ip.parse::<Ipv4Addr>().is_ok()
     {
-        return Err(format!("`{port_text}` in `{text}` is not a port: give 1 to 65535, or leave the port out"));
+        return Err(format!(
+            "`{port_text}` in `{text}` is not a port: give 1 to 65535, or leave the port out"
+        ));
     }
     Ok(PeerAddr { ip: lan_host(text)?, port: None })
 }

@@ -149,7 +149,9 @@ fn refuse_own_addresses(facts: &HostFacts, args: &CheckArgs) -> Result<()> {
         } else {
             continue;
         };
-        return Err(UsageError(format!("{option} {ip} is {what} of one of this host's subnets, not a host")).into());
+        return Err(
+            UsageError(format!("{option} {ip} is {what} of one of this host's subnets, not a host")).into()
+        );
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use super::Outcome;
 use crate::cli::Cli;
 
 /// Common runs, as an admin would type them; roff, so `-` is `\-`.
-const EXAMPLES: &str = r#".SH EXAMPLES
+const EXAMPLES: &str = r".SH EXAMPLES
 .TP
 \fBmcready check \-\-phone 198.51.100.20\fR
 On the PBX host: the checklist, choosing the interface whose subnet holds the phone. Sends a PnP probe and IGMP joins (TTL 1).
@@ -33,7 +33,7 @@ Which interface joined 224.0.1.75, like \fBip maddr\fR or \fBnetsh interface ipv
 .TP
 \fBmcready explain multicast.igmp\-querier\fR
 What a check id in a report means, and how its fix works.
-"#;
+";
 
 /// Text for a roff paragraph: backslashes and hyphens escaped, and a line that would start with a
 /// control character (`.` or `'`) guarded.

@@ -383,10 +383,7 @@ pub fn windows_allow_sip(port: u16, interface: Option<&str>) -> String {
 }
 
 fn windows_allow_rule(name: &str, what: &str) -> String {
-    format!(
-        "New-NetFirewallRule -DisplayName {} {what} -Action Allow",
-        crate::quote::powershell(name)
-    )
+    format!("New-NetFirewallRule -DisplayName {} {what} -Action Allow", crate::quote::powershell(name))
 }
 
 /// ` -InterfaceAlias '<alias>'`, or a placeholder when the PnP adapter is not known.

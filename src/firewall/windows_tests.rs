@@ -7,8 +7,7 @@ use super::fix::{self, FixContext};
 use super::judge::{Context, Judgement, judge};
 use super::model::{Element, Ruleset};
 use super::windows::{
-    self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds,
-    remote_address,
+    self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds, remote_address,
 };
 use crate::facts::{FindingCertainty, FirewallFlow, FirewallVerdict, SourceStatus};
 

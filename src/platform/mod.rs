@@ -17,9 +17,9 @@
 pub mod classify;
 pub mod iphelper;
 pub mod macos_text;
+pub mod output;
 pub mod privilege;
 pub mod procfs;
-pub mod output;
 pub mod tool;
 
 #[cfg(target_os = "linux")]

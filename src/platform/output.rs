@@ -55,7 +55,9 @@ pub enum Written {
 pub fn write_output(path: &Path, bytes: &[u8]) -> Result<Written, OutputError> {
     let fail = |reason: String| OutputError { path: path.to_path_buf(), reason };
     if path.as_os_str() == "-" {
-        return write_stream(&mut io::stdout().lock(), bytes).map(|()| Written::Stdout).map_err(|e| fail(e.to_string()));
+        return write_stream(&mut io::stdout().lock(), bytes)
+            .map(|()| Written::Stdout)
+            .map_err(|e| fail(e.to_string()));
     }
     if let Some(stream) = standard_stream(path) {
         let result = match stream {
@@ -79,7 +81,9 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<Written, OutputError> {
     };
     let (target, metadata) = if link.file_type().is_symlink() {
         let metadata = fs::metadata(path).map_err(|error| {
-            fail(format!("it is a symbolic link whose target cannot be reached ({error}); give the target's own path"))
+            fail(format!(
+                "it is a symbolic link whose target cannot be reached ({error}); give the target's own path"
+            ))
         })?;
         (fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()), metadata)
     } else {
@@ -163,7 +167,8 @@ fn kernel_file(path: &Path) -> Option<String> {
     if !cfg!(target_os = "linux") {
         return None;
     }
-    let absolute = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
+    let absolute =
+        if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().ok()?.join(path) };
     for (root, what) in [("/proc", "proc"), ("/sys", "sysfs")] {
         if absolute.starts_with(root) {
             return Some(format!(
@@ -223,7 +228,8 @@ fn replace_atomically(target: &Path, old: Option<&Metadata>, bytes: &[u8]) -> Re
 /// A new file in `directory` that did not exist before (`O_EXCL`): never a file, link or device that
 /// someone placed at a predictable name.
 fn create_exclusive(directory: &Path, name: &str) -> Result<(PathBuf, File), String> {
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let stamp =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
     for attempt in 0..16u32 {
         let candidate = directory.join(format!(".{name}.{}.{stamp:x}{attempt}.tmp", std::process::id()));
         let mut options = OpenOptions::new();
@@ -251,7 +257,7 @@ fn cannot_create_in(directory: &Path, error: &io::Error) -> String {
     }
 }
 
-/// The replaced file keeps its mode and owner (a node_exporter textfile stays readable under umask
+/// The replaced file keeps its mode and owner (a Node exporter textfile stays readable under umask
 /// 077). Ownership is given before the mode, because changing the owner clears set-id bits.
 #[cfg(unix)]
 fn keep_mode_and_owner(file: &File, old: &Metadata) -> Result<(), String> {
@@ -266,8 +272,9 @@ fn keep_mode_and_owner(file: &File, old: &Metadata) -> Result<(), String> {
             )
         })?;
     }
-    file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o7777))
-        .map_err(|e| format!("the new file cannot be given the old one's mode {:o}: {e}", old.mode() & 0o7777))
+    file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o7777)).map_err(|e| {
+        format!("the new file cannot be given the old one's mode {:o}: {e}", old.mode() & 0o7777)
+    })
 }
 
 /// On Windows `ReplaceFileW` carries the ACL, owner and attributes over when the file is replaced.
@@ -303,7 +310,10 @@ mod tests {
 
     #[test]
     fn windows_device_names_with_any_extension_or_case() {
-        for name in ["NUL", "nul", "nul.txt", "NUL ", "CON", "con.log", "PRN", "AUX", "COM1", "com9.x", "LPT3", "COM²", "CONOUT$"] {
+        for name in [
+            "NUL", "nul", "nul.txt", "NUL ", "CON", "con.log", "PRN", "AUX", "COM1", "com9.x", "LPT3",
+            "COM²", "CONOUT$",
+        ] {
             assert!(reserved_device_name(name), "{name}");
         }
         for name in ["NULL", "nul_", "report.json", "COM0", "COM10", "LPT", "CONSOLE", "mcready.prom", ""] {

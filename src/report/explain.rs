@@ -2,7 +2,7 @@
 //!
 //! The text is `docs/checks.md` itself, compiled into the binary: one source for the web, the package's
 //! docs and the terminal, so the three cannot drift apart. The catalogue is read from that page's
-//! requirement sections (`## N. \`id\` — title`), their tables (one row per check id: what passes,
+//! requirement sections (headed `## N.`, the requirement id and its title), their tables (one row per check id: what passes,
 //! what warns or fails and the fix) and the paragraphs after each table (the fixes in full).
 
 use std::fmt::Write as _;
@@ -153,7 +153,8 @@ impl ExplainDocument {
             return Some(Self { envelope, asked: None, checks, notes: Vec::new() });
         };
         let id = id.trim().to_ascii_lowercase();
-        let section = sections.into_iter().find(|s| s.requirement == id || s.checks.iter().any(|c| c.id == id))?;
+        let section =
+            sections.into_iter().find(|s| s.requirement == id || s.checks.iter().any(|c| c.id == id))?;
         let checks = if section.requirement == id {
             section.checks
         } else {
@@ -161,7 +162,6 @@ impl ExplainDocument {
         };
         Some(Self { envelope, asked: Some(id), checks, notes: section.notes })
     }
-
 }
 
 /// Markdown emphasis read as plain text: `**fail**` → `fail`; code spans keep their backticks, which
@@ -204,7 +204,10 @@ impl Document for ExplainDocument {
             for check in &self.checks {
                 let _ = writeln!(out, "{:width$}  {}", check.id, check.requirement);
             }
-            let _ = writeln!(out, "\n`mcready explain ID` shows what a check or requirement means and how its fix works.");
+            let _ = writeln!(
+                out,
+                "\n`mcready explain ID` shows what a check or requirement means and how its fix works."
+            );
             return out;
         }
         let mut requirement_shown = false;
@@ -242,7 +245,8 @@ impl Document for ExplainDocument {
 
     fn markdown_body(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "| check id | requirement | pass | warn / fail, and the fix |\n|---|---|---|---|");
+        let _ =
+            writeln!(out, "| check id | requirement | pass | warn / fail, and the fix |\n|---|---|---|---|");
         for check in &self.checks {
             let _ = writeln!(
                 out,
@@ -270,7 +274,12 @@ mod tests {
         let requirements: Vec<&str> = sections.iter().map(|s| s.requirement.as_str()).collect();
         assert_eq!(requirements, ["pbx-membership", "same-subnet", "network-multicast", "phone-pnp"]);
         let ids: Vec<&str> = sections.iter().flat_map(|s| &s.checks).map(|c| c.id.as_str()).collect();
-        for id in ["membership.on-pnp-interface", "multicast.igmp-querier", "phone.pnp-subscribe", "subnet.voice-vlan"] {
+        for id in [
+            "membership.on-pnp-interface",
+            "multicast.igmp-querier",
+            "phone.pnp-subscribe",
+            "subnet.voice-vlan",
+        ] {
             assert!(ids.contains(&id), "{id}: {ids:?}");
         }
         let vlan = sections.iter().flat_map(|s| &s.checks).find(|c| c.id == "subnet.voice-vlan");
@@ -279,7 +288,11 @@ mod tests {
             assert!(!check.pass.is_empty() && !check.otherwise.is_empty(), "{check:?}");
         }
         let membership = &sections[0];
-        assert!(membership.notes.iter().any(|n| n.contains("sudo ip route add 224.0.0.0/4")), "{:?}", membership.notes);
+        assert!(
+            membership.notes.iter().any(|n| n.contains("sudo ip route add 224.0.0.0/4")),
+            "{:?}",
+            membership.notes
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
-use crate::facts::{GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, group_name};
+use crate::facts::{
+    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, group_name,
+};
 
 /// The PnP group on one interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
