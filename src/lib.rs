@@ -29,3 +29,4 @@ pub mod observed;
 pub mod platform;
 pub mod report;
 pub mod sip;
+pub mod verdict;

@@ -8,8 +8,8 @@ use clap::error::ErrorKind;
 
 use mcready::cli::{Cli, ColorWhen};
 use mcready::commands;
-use mcready::report::model::{EXIT_COULD_NOT_RUN, EXIT_PLUGIN_UNKNOWN};
 use mcready::report::{ErrorDocument, Format};
+use mcready::verdict::{EXIT_COULD_NOT_RUN, EXIT_PLUGIN_UNKNOWN};
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

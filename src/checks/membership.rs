@@ -12,7 +12,7 @@ use super::firewall::{self, FirewallView};
 use super::multicast::host_drops;
 use super::{InterfaceRule, Snapshot, check, remedy};
 use crate::facts::{Interface, InterfaceKind};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const ON_PNP_INTERFACE: &str = "membership.on-pnp-interface";
 pub const GROUP_ROUTE: &str = "membership.group-route";

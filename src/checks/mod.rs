@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::facts::{HostFacts, Interface};
 use crate::observed::{ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
-use crate::report::model::{Check, Requirement, Status};
+use crate::verdict::{Check, Requirement, Status};
 pub use remedy::OsFamily;
 
 /// How the PnP interface was chosen (`target.interface_rule`).

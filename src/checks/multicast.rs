@@ -8,7 +8,7 @@ use serde_json::json;
 use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
 pub const DELIVERED: &str = "multicast.delivered-to-sockets";

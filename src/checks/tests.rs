@@ -7,7 +7,7 @@ use super::fixtures::{healthy, listened, peer, phone, wrong_nic};
 use super::*;
 use crate::facts::{GroupRoute, LookupMethod, PNP_GROUP};
 use crate::observed::{HeardBy, ListenReport, OtherSip, QuerierReport};
-use crate::report::model::Verdict;
+use crate::verdict::Verdict;
 use Status::{Fail, Pass, Skip, Warn};
 
 fn statuses(snapshot: &Snapshot) -> [Status; 4] {
@@ -127,12 +127,12 @@ fn no_querier_warns() {
         Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: None });
     assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
     let requirements = evaluate(&snapshot);
-    let answer = crate::report::model::Answer::Checklist {
+    let answer = crate::verdict::Answer::Checklist {
         verdict: Verdict::of(&requirements),
         some_skip: requirements.iter().any(|r| r.status == Skip),
     };
-    assert_eq!(crate::report::model::exit_code(answer, false, false, crate::report::Format::Text), 0);
-    assert_eq!(crate::report::model::exit_code(answer, true, false, crate::report::Format::Text), 1);
+    assert_eq!(crate::verdict::exit_code(answer, false, false, crate::verdict::ExitConvention::Command), 0);
+    assert_eq!(crate::verdict::exit_code(answer, true, false, crate::verdict::ExitConvention::Command), 1);
 }
 
 #[test]

@@ -12,9 +12,9 @@ use crate::observe::listen::{self, Joining, ListenEvent, ListenOptions};
 use crate::observe::observing_interface;
 use crate::platform::Scope;
 use crate::report::listen::ListenDocument;
-use crate::report::model::{Answer, exit_code};
 use crate::report::stream::EventSink;
 use crate::report::{Document as _, Format};
+use crate::verdict::{Answer, exit_code};
 
 /// # Errors
 /// Host facts unreadable, no usable interface, or nothing to listen with: the caller prints the line

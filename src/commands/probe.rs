@@ -9,8 +9,8 @@ use crate::net::{LocalInterface, OwnActions};
 use crate::observe::{self, probe};
 use crate::platform::{self, Scope};
 use crate::report::Document as _;
-use crate::report::model::{Answer, exit_code};
 use crate::report::probe::ProbeDocument;
+use crate::verdict::{Answer, exit_code};
 
 /// # Errors
 /// When the facts cannot be gathered, the interface is unknown or has no IPv4 address, or the OS

@@ -5,12 +5,12 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use super::model::{Answer, Requirement, Status, Verdict, exit_code};
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint, status_style};
 use super::{Document, Envelope, markdown};
 use crate::checks::{InterfaceRule, Snapshot};
 use crate::net::OwnAction;
 use crate::observed::{Observed, QuerierReport};
+use crate::verdict::{Answer, Requirement, Status, Verdict, exit_code};
 
 /// `target` of the report: what was checked, and which rule chose the interface.
 #[derive(Debug, Clone, Serialize)]

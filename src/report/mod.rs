@@ -5,7 +5,6 @@
 //! [`Envelope`] (`schema`, `tool`, `generated_at`, `host`, and `interrupted` when a run was cut short)
 //! in front of its own fields; `mcready.error/v1` keeps its own small shape ([`ErrorDocument`]).
 //!
-//! - [`model`]: statuses, checks, requirements, the verdict, and the one function that decides exit codes;
 //! - [`check`], [`interfaces`], [`joins`], [`probe`], [`listen`]: the documents and their renderers;
 //!   [`respond`]: how its events read;
 //! - [`stream`]: the one sink for streamed events (`listen`, `respond`), honouring `--color`/`NO_COLOR`;
@@ -16,7 +15,6 @@ pub mod interfaces;
 pub mod joins;
 pub mod listen;
 pub mod markdown;
-pub mod model;
 pub mod monitoring;
 pub mod probe;
 pub mod respond;
@@ -28,8 +26,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::facts::HostInfo;
-
-pub use model::{Check, Requirement, Status, Verdict};
+use crate::verdict::ExitConvention;
 
 /// The output formats. Which ones a command offers is the command line's business; this is only
 /// what the renderers know.
@@ -46,6 +43,12 @@ pub enum Format {
     Nagios,
     /// The Prometheus text exposition format (`check` only).
     Prometheus,
+}
+
+impl From<Format> for ExitConvention {
+    fn from(format: Format) -> Self {
+        if format == Format::Nagios { Self::Plugin } else { Self::Command }
+    }
 }
 
 impl Format {
