@@ -9,6 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::Serialize;
 
+use crate::ruleset::{FirewallTool, Ruleset};
+
 /// The well-known SIP multicast group phones send PnP SUBSCRIBEs to (`sip.mcast.net`).
 pub const PNP_GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
 /// The port phones send PnP SUBSCRIBEs to.
@@ -397,35 +399,6 @@ impl HostFacts {
     }
 }
 
-/// A tool whose view of the host firewall was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FirewallTool {
-    /// `nft -j list ruleset`: every nftables table, including those iptables-nft manages.
-    Nft,
-    /// `iptables-save` backed by nftables (`iptables-nft-save`).
-    IptablesNftSave,
-    /// `iptables-legacy-save`: the legacy xtables rules, which nftables cannot see.
-    IptablesLegacySave,
-    /// Windows Defender Firewall, read through its COM API (`INetFwPolicy2`).
-    WindowsFirewall,
-    /// `pfctl -sr`: macOS's packet filter (pf) rules.
-    Pf,
-}
-
-impl FirewallTool {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Nft => "nft",
-            Self::IptablesNftSave => "iptables-nft-save",
-            Self::IptablesLegacySave => "iptables-legacy-save",
-            Self::WindowsFirewall => "windows-firewall",
-            Self::Pf => "pfctl",
-        }
-    }
-}
-
 /// Whether a firewall tool's view could be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -626,7 +599,7 @@ pub struct FirewallFacts {
     /// The rulesets as read, so that the checklist can judge them again with what it knows (the PnP
     /// interface, the phones' addresses). Not part of the report: the findings are.
     #[serde(skip)]
-    pub rulesets: Vec<crate::firewall::model::Ruleset>,
+    pub rulesets: Vec<Ruleset>,
 }
 
 /// One Windows Defender Firewall profile, as `Get-NetFirewallProfile` shows it.

@@ -28,5 +28,6 @@ pub mod observe;
 pub mod observed;
 pub mod platform;
 pub mod report;
+pub mod ruleset;
 pub mod sip;
 pub mod verdict;

@@ -258,7 +258,10 @@ fn read_sources(snapshot: &Snapshot) -> Vec<String> {
         .iter()
         .filter(|s| s.status == SourceStatus::Read)
         .map(|s| match (&s.tool, &s.detail) {
-            (crate::facts::FirewallTool::Pf | crate::facts::FirewallTool::WindowsFirewall, Some(detail)) => {
+            (
+                crate::ruleset::FirewallTool::Pf | crate::ruleset::FirewallTool::WindowsFirewall,
+                Some(detail),
+            ) => {
                 format!("{} ({detail})", s.command)
             }
             _ => s.command.clone(),

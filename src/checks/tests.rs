@@ -242,7 +242,7 @@ fn summary_of(snapshot: &Snapshot, id: &str) -> String {
 
 fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::FirewallFinding {
     crate::facts::FirewallFinding {
-        tool: crate::facts::FirewallTool::Nft,
+        tool: crate::ruleset::FirewallTool::Nft,
         affects: crate::facts::FirewallAffects::UdpPort,
         certainty,
         table: "inet filter".into(),
@@ -339,7 +339,7 @@ fn pf_read(rules: &str) -> Snapshot {
         Some("Firewall is disabled. (State = 0)"),
     );
     snapshot.facts.firewall.sources.push(source);
-    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::firewall::model::Ruleset::Netfilter));
+    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::ruleset::Ruleset::Netfilter));
     snapshot
 }
 
@@ -743,14 +743,14 @@ fn with_nft_ruleset(json: &str) -> Snapshot {
     let mut snapshot = healthy();
     let ruleset = crate::firewall::nft::read(json, &[]);
     snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
-        tool: crate::facts::FirewallTool::Nft,
+        tool: crate::ruleset::FirewallTool::Nft,
         command: "nft -j list ruleset".into(),
         status: crate::facts::SourceStatus::Read,
         detail: None,
         rules: ruleset.rules,
         skipped: 0,
     });
-    snapshot.facts.firewall.rulesets.push(crate::firewall::model::Ruleset::Netfilter(ruleset));
+    snapshot.facts.firewall.rulesets.push(crate::ruleset::Ruleset::Netfilter(ruleset));
     snapshot
 }
 
