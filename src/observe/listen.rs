@@ -21,8 +21,6 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use serde::Serialize;
-
 use super::discovery::{DiscoveryTally, Found};
 use super::receive::{self, Ended, Flow, Received, Source};
 use super::{Clock, SystemClock};
@@ -32,8 +30,9 @@ use crate::net::{
     self, Capture, CaptureFilter, CaptureOptions, CapturedFrame, Datagram, Direction, Frame, GroupReceiver,
     LinkFrame, LocalInterface, NetError, OwnActions,
 };
-use crate::observed::{DhcpAnswer, HeardBy, ListenReport, OtherSip, Phone, SwitchPort, VendorDevice};
+use crate::observed::{HeardBy, ListenEvent, ListenReport, OtherSip, Phone};
 use crate::sip::{self, pnp};
+
 /// After the window, the socket gets this long to hand over datagrams the capture already saw, so a
 /// SUBSCRIBE on the wire at the last instant is not reported as "never delivered".
 const GRACE: Duration = Duration::from_millis(300);
@@ -42,32 +41,6 @@ const GRACE: Duration = Duration::from_millis(300);
 const RECEIVE_BUFFER: usize = 16 << 20;
 /// Distinct phones and senders kept at most: a flood of forged SUBSCRIBEs must not exhaust memory.
 const MAX_ENTRIES: usize = 65_536;
-
-/// Something worth a line while listening.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum ListenEvent {
-    /// The first SUBSCRIBE of a phone.
-    Phone { phone: Phone },
-    /// Another SUBSCRIBE from a phone already heard (a retransmission or a reboot).
-    Again { phone: String, subscribes: u32 },
-    /// This host answered a phone (seen leaving by the capture).
-    Answered { phone: String, by: String },
-    /// The first SIP message of a kind from a sender that is not a PnP SUBSCRIBE.
-    NonPnp { source: SocketAddr, kind: String },
-    /// A datagram to the group port that is not SIP.
-    Junk { source: SocketAddr, total: u32 },
-    /// A part of the observation that cannot be made.
-    Limit { message: String },
-    /// About once a second, for a progress line.
-    Tick { remaining_secs: u64, phones: usize },
-    /// A DHCP server's first answer of a kind, with the provisioning options it hands out.
-    DhcpAnswer { answer: DhcpAnswer },
-    /// A host with a phone vendor's MAC prefix, first seen (DHCP request, ARP).
-    VendorDevice { device: VendorDevice },
-    /// The switch's first LLDP or CDP announcement of this port.
-    SwitchPort { port: SwitchPort },
-}
 
 impl From<Found> for ListenEvent {
     fn from(found: Found) -> Self {
