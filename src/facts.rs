@@ -368,6 +368,13 @@ impl HostFacts {
         self.interfaces.iter().find(|i| i.index == index)
     }
 
+    /// Every address of this host, IPv4 and IPv6: to tell this host's own traffic and a PBX on this
+    /// host from the LAN's, and to refuse a `--phone` that is this host.
+    #[must_use]
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        self.interfaces.iter().flat_map(|i| i.ipv4.iter().chain(&i.ipv6)).map(|net| net.addr).collect()
+    }
+
     /// Default routes, lowest metric first: the order the OS prefers them in.
     #[must_use]
     pub fn default_routes(&self) -> Vec<&Route> {
@@ -687,6 +694,17 @@ mod tests {
 
     fn net(s: &str, p: u8) -> IpNet {
         IpNet::new(s.parse().unwrap(), p)
+    }
+
+    #[test]
+    fn host_addresses_are_every_address_of_every_interface() {
+        let mut facts = crate::checks::fixtures::wrong_nic().facts;
+        facts.interfaces[0].ipv6.push(net("2001:db8::10", 64));
+        let addresses = facts.addresses();
+        for ip in ["198.51.100.10", "2001:db8::10", "203.0.113.55"] {
+            assert!(addresses.contains(&ip.parse().unwrap()), "{ip}");
+        }
+        assert_eq!(addresses.len(), 3);
     }
 
     #[test]

@@ -30,4 +30,5 @@ pub mod platform;
 pub mod report;
 pub mod ruleset;
 pub mod sip;
+pub mod snapshot;
 pub mod verdict;

@@ -67,7 +67,8 @@ fn nothing_joined() {
 #[test]
 fn joined_on_the_wrong_nic() {
     let mut snapshot = wrong_nic();
-    let (interface, rule) = choose_interface(&snapshot.facts, None, &snapshot.expected_phones);
+    let (interface, rule) =
+        crate::snapshot::choose_interface(&snapshot.facts, None, &snapshot.expected_phones).unwrap();
     assert_eq!((interface.as_deref(), rule), (Some("eth0"), InterfaceRule::PhoneSubnet));
     if let Observed::Done(probe) = &mut snapshot.probe {
         probe.answers.clear();
@@ -189,7 +190,7 @@ fn no_route_for_the_group() {
         error: Some("Network is unreachable (os error 101)".into()),
     });
     snapshot.facts.memberships.clear();
-    let (interface, rule) = choose_interface(&snapshot.facts, None, &[]);
+    let (interface, rule) = crate::snapshot::choose_interface(&snapshot.facts, None, &[]).unwrap();
     assert_eq!((interface, rule), (None, InterfaceRule::None));
     snapshot.pnp_interface = None;
     if let Observed::Done(probe) = &mut snapshot.probe {
@@ -316,7 +317,7 @@ fn route(cidr: &str, interface: &str) -> crate::facts::Route {
 #[test]
 fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
     let mut snapshot = wrong_nic();
-    snapshot.os = super::remedy::OsFamily::Macos;
+    snapshot.os = OsFamily::Macos;
     let remedy_of = |id: &str| {
         evaluate(&snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).and_then(|c| c.remedy.clone())
     };
@@ -332,7 +333,7 @@ fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
 
 fn pf_read(rules: &str) -> Snapshot {
     let mut snapshot = healthy();
-    snapshot.os = super::remedy::OsFamily::Macos;
+    snapshot.os = OsFamily::Macos;
     let (source, ruleset) = crate::platform::macos_text::pf_source(
         crate::platform::macos_text::PfRead::Rules(rules),
         Some("Status: Enabled for 0 days 00:01:00"),
@@ -950,7 +951,7 @@ fn an_unread_windows_firewall_is_skip_not_pass() {
 #[test]
 fn windows_has_no_conntrack_helper_and_its_firewall_fix_is_scoped_to_the_pnp_adapter() {
     let mut snapshot = healthy();
-    snapshot.os = super::remedy::OsFamily::Windows;
+    snapshot.os = OsFamily::Windows;
     assert_eq!(status_of(&snapshot, multicast::SIP_HELPER), Skip);
     snapshot.listen = captured_not_delivered("198.51.100.20:5060", 0);
     let delivered = check_of(&snapshot, multicast::DELIVERED);

@@ -9,12 +9,12 @@ use super::{Outcome, envelope, gather};
 use crate::cli::{Cli, ListenArgs};
 use crate::net::OwnActions;
 use crate::observe::listen::{self, Joining, ListenOptions};
-use crate::observe::observing_interface;
 use crate::observed::ListenEvent;
 use crate::platform::Scope;
 use crate::report::listen::ListenDocument;
 use crate::report::stream::EventSink;
 use crate::report::{Document as _, Format};
+use crate::snapshot::observing_interface;
 use crate::verdict::{Answer, exit_code};
 
 /// # Errors

@@ -9,12 +9,13 @@ use anyhow::{Context as _, Result};
 use super::{Outcome, gather};
 use crate::cli::{Cli, RespondArgs};
 use crate::net::{LocalInterface, OwnActions};
+use crate::observe::SystemClock;
 use crate::observe::respond::{AllowList, PnpServer, RespondSockets, Responder};
-use crate::observe::{SystemClock, observing_interface};
 use crate::observed::RespondEvent;
 use crate::platform::Scope;
 use crate::report::stream::EventSink;
 use crate::sip::MacAddr;
+use crate::snapshot::observing_interface;
 use crate::verdict::{Answer, exit_code};
 
 /// # Errors

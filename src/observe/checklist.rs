@@ -1,7 +1,7 @@
 //! What `check` observes, all at once: the probe, the IGMP querier, the peer test and the listening
 //! window, each on its own thread and each degrading to `skip` with its reason.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
 use super::fetch::{self, FetchOptions, Reach, Roots};
@@ -87,7 +87,7 @@ pub fn observe(
             fetch: Observed::NotAsked,
         };
     };
-    let host_addresses = super::host_addresses(facts);
+    let host_addresses = facts.addresses();
     let local = &local;
     let fetch_options = FetchOptions {
         reach: if plan.passive { Reach::None } else { plan.fetch },
@@ -229,10 +229,4 @@ fn joined<T>(handle: Option<std::thread::ScopedJoinHandle<'_, Observed<T>>>) -> 
     handle.map_or(Observed::NotAsked, |h| {
         h.join().unwrap_or_else(|_| Observed::Skipped("the observation failed unexpectedly".into()))
     })
-}
-
-/// This host's own addresses, as the checks compare `--phone` against them.
-#[must_use]
-pub fn is_own_address(facts: &HostFacts, ip: Ipv4Addr) -> bool {
-    super::host_addresses(facts).contains(&IpAddr::V4(ip))
 }

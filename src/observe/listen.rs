@@ -606,10 +606,9 @@ pub fn observe_run(
         _ => HeardBy::Socket,
     };
     let local: HashSet<Ipv4Addr> = facts
-        .interfaces
-        .iter()
-        .flat_map(|i| &i.ipv4)
-        .filter_map(|net| match net.addr {
+        .addresses()
+        .into_iter()
+        .filter_map(|addr| match addr {
             IpAddr::V4(v4) => Some(v4),
             IpAddr::V6(_) => None,
         })

@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint, status_style};
 use super::{Document, Envelope, markdown};
-use crate::checks::{InterfaceRule, Snapshot};
 use crate::observed::{ActionKind, Observed, OwnAction, QuerierReport};
+use crate::snapshot::{InterfaceRule, Snapshot};
 use crate::verdict::{Answer, Requirement, Status, Verdict, exit_code};
 
 /// `target` of the report: what was checked, and which rule chose the interface.
