@@ -24,6 +24,7 @@ pub mod querier;
 pub mod receive;
 pub mod respond;
 pub mod soak;
+pub mod tally;
 
 use std::net::SocketAddrV4;
 use std::time::Instant;
