@@ -1,4 +1,6 @@
-//! Everything a command prints: the report model, each command's document, and the renderers.
+//! Everything a command prints: each command's document and the renderers. What they print — the verdict
+//! vocabulary, the facts, the observations — is plain data of the floor below ([`crate::verdict`],
+//! [`crate::facts`], [`crate::observed`], [`crate::snapshot`]); nothing here reaches an engine or a socket.
 //!
 //! A command builds a *document* — plain data that serialises to its `mcready.<command>/v1` JSON — and
 //! implements [`Document`] to say how it reads as text and as Markdown. Every document flattens one
