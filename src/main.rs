@@ -9,12 +9,12 @@ use clap::error::ErrorKind;
 use mcready::cli::{Cli, ColorWhen, SHORT_USAGE, UsageError};
 use mcready::commands;
 use mcready::net::NetError;
-use mcready::observe::NoInterface;
 use mcready::observe::listen::ListenError;
 use mcready::platform::GatherError;
 use mcready::platform::output::{OutputError, write_output};
-use mcready::report::model::{EXIT_COULD_NOT_RUN, EXIT_PLUGIN_UNKNOWN};
 use mcready::report::{ErrorCode, ErrorDocument, Format};
+use mcready::snapshot::NoInterface;
+use mcready::verdict::{EXIT_COULD_NOT_RUN, EXIT_PLUGIN_UNKNOWN};
 
 fn main() -> ExitCode {
     // A bare `mcready` sends nothing: `check` puts SIP and IGMP on the LAN, so it must be asked for.

@@ -12,7 +12,7 @@ use super::firewall::{self, FirewallView};
 use super::multicast::host_drops;
 use super::{InterfaceRule, Snapshot, check, remedy};
 use crate::facts::{Interface, InterfaceKind, group_label};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const ON_PNP_INTERFACE: &str = "membership.on-pnp-interface";
 pub const GROUP_ROUTE: &str = "membership.group-route";
@@ -52,7 +52,7 @@ fn answered_through_our_join(snapshot: &Snapshot) -> bool {
         return false;
     }
     let probe = snapshot.probe.done().is_some_and(|p| p.answers.iter().any(|a| a.this_host));
-    let local: Vec<IpAddr> = crate::observe::host_addresses(&snapshot.facts);
+    let local: Vec<IpAddr> = snapshot.facts.addresses();
     let listen = snapshot.listen.done().is_some_and(|l| {
         l.phones.iter().flat_map(|p| &p.answered_by).any(|by| {
             by.split_whitespace()

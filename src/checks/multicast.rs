@@ -8,7 +8,7 @@ use serde_json::json;
 use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
 pub const DELIVERED: &str = "multicast.delivered-to-sockets";
@@ -258,7 +258,10 @@ fn read_sources(snapshot: &Snapshot) -> Vec<String> {
         .iter()
         .filter(|s| s.status == SourceStatus::Read)
         .map(|s| match (&s.tool, &s.detail) {
-            (crate::facts::FirewallTool::Pf | crate::facts::FirewallTool::WindowsFirewall, Some(detail)) => {
+            (
+                crate::ruleset::FirewallTool::Pf | crate::ruleset::FirewallTool::WindowsFirewall,
+                Some(detail),
+            ) => {
                 format!("{} ({detail})", s.command)
             }
             _ => s.command.clone(),

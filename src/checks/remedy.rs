@@ -4,30 +4,8 @@
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
-use serde::Serialize;
-
 use crate::facts::{HostFacts, Interface, effective_metric};
-
-/// The OS family a remedy is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OsFamily {
-    Linux,
-    Windows,
-    Macos,
-}
-
-impl OsFamily {
-    /// The family of the OS mcready was built for.
-    #[must_use]
-    pub fn current() -> Self {
-        match std::env::consts::OS {
-            "windows" => Self::Windows,
-            "macos" => Self::Macos,
-            _ => Self::Linux,
-        }
-    }
-}
+use crate::snapshot::OsFamily;
 
 /// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
 /// On Windows the values come from the metrics read (see [`windows_route_fix`]).

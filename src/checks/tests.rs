@@ -7,7 +7,7 @@ use super::fixtures::{healthy, listened, peer, phone, wrong_nic};
 use super::*;
 use crate::facts::{GroupRoute, LookupMethod, PNP_GROUP};
 use crate::observed::{HeardBy, ListenReport, OtherSip, QuerierReport};
-use crate::report::model::Verdict;
+use crate::verdict::Verdict;
 use Status::{Fail, Pass, Skip, Warn};
 
 fn statuses(snapshot: &Snapshot) -> [Status; 4] {
@@ -67,7 +67,8 @@ fn nothing_joined() {
 #[test]
 fn joined_on_the_wrong_nic() {
     let mut snapshot = wrong_nic();
-    let (interface, rule) = choose_interface(&snapshot.facts, None, &snapshot.expected_phones);
+    let (interface, rule) =
+        crate::snapshot::choose_interface(&snapshot.facts, None, &snapshot.expected_phones).unwrap();
     assert_eq!((interface.as_deref(), rule), (Some("eth0"), InterfaceRule::PhoneSubnet));
     if let Observed::Done(probe) = &mut snapshot.probe {
         probe.answers.clear();
@@ -127,12 +128,12 @@ fn no_querier_warns() {
         Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: None });
     assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
     let requirements = evaluate(&snapshot);
-    let answer = crate::report::model::Answer::Checklist {
+    let answer = crate::verdict::Answer::Checklist {
         verdict: Verdict::of(&requirements),
         some_skip: requirements.iter().any(|r| r.status == Skip),
     };
-    assert_eq!(crate::report::model::exit_code(answer, false, false, crate::report::Format::Text), 0);
-    assert_eq!(crate::report::model::exit_code(answer, true, false, crate::report::Format::Text), 1);
+    assert_eq!(crate::verdict::exit_code(answer, false, false, crate::verdict::ExitConvention::Command), 0);
+    assert_eq!(crate::verdict::exit_code(answer, true, false, crate::verdict::ExitConvention::Command), 1);
 }
 
 #[test]
@@ -189,7 +190,7 @@ fn no_route_for_the_group() {
         error: Some("Network is unreachable (os error 101)".into()),
     });
     snapshot.facts.memberships.clear();
-    let (interface, rule) = choose_interface(&snapshot.facts, None, &[]);
+    let (interface, rule) = crate::snapshot::choose_interface(&snapshot.facts, None, &[]).unwrap();
     assert_eq!((interface, rule), (None, InterfaceRule::None));
     snapshot.pnp_interface = None;
     if let Observed::Done(probe) = &mut snapshot.probe {
@@ -242,7 +243,7 @@ fn summary_of(snapshot: &Snapshot, id: &str) -> String {
 
 fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::FirewallFinding {
     crate::facts::FirewallFinding {
-        tool: crate::facts::FirewallTool::Nft,
+        tool: crate::ruleset::FirewallTool::Nft,
         affects: crate::facts::FirewallAffects::UdpPort,
         certainty,
         table: "inet filter".into(),
@@ -316,7 +317,7 @@ fn route(cidr: &str, interface: &str) -> crate::facts::Route {
 #[test]
 fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
     let mut snapshot = wrong_nic();
-    snapshot.os = super::remedy::OsFamily::Macos;
+    snapshot.os = OsFamily::Macos;
     let remedy_of = |id: &str| {
         evaluate(&snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).and_then(|c| c.remedy.clone())
     };
@@ -332,14 +333,14 @@ fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
 
 fn pf_read(rules: &str) -> Snapshot {
     let mut snapshot = healthy();
-    snapshot.os = super::remedy::OsFamily::Macos;
+    snapshot.os = OsFamily::Macos;
     let (source, ruleset) = crate::platform::macos_text::pf_source(
         crate::platform::macos_text::PfRead::Rules(rules),
         Some("Status: Enabled for 0 days 00:01:00"),
         Some("Firewall is disabled. (State = 0)"),
     );
     snapshot.facts.firewall.sources.push(source);
-    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::firewall::model::Ruleset::Netfilter));
+    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::ruleset::Ruleset::Netfilter));
     snapshot
 }
 
@@ -743,14 +744,14 @@ fn with_nft_ruleset(json: &str) -> Snapshot {
     let mut snapshot = healthy();
     let ruleset = crate::firewall::nft::read(json, &[]);
     snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
-        tool: crate::facts::FirewallTool::Nft,
+        tool: crate::ruleset::FirewallTool::Nft,
         command: "nft -j list ruleset".into(),
         status: crate::facts::SourceStatus::Read,
         detail: None,
         rules: ruleset.rules,
         skipped: 0,
     });
-    snapshot.facts.firewall.rulesets.push(crate::firewall::model::Ruleset::Netfilter(ruleset));
+    snapshot.facts.firewall.rulesets.push(crate::ruleset::Ruleset::Netfilter(ruleset));
     snapshot
 }
 
@@ -955,7 +956,7 @@ fn an_unread_windows_firewall_is_skip_not_pass() {
 #[test]
 fn windows_has_no_conntrack_helper_and_its_firewall_fix_is_scoped_to_the_pnp_adapter() {
     let mut snapshot = healthy();
-    snapshot.os = super::remedy::OsFamily::Windows;
+    snapshot.os = OsFamily::Windows;
     assert_eq!(status_of(&snapshot, multicast::SIP_HELPER), Skip);
     snapshot.listen = captured_not_delivered("198.51.100.20:5060", 0);
     let delivered = check_of(&snapshot, multicast::DELIVERED);

@@ -8,7 +8,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use super::{Outcome, envelope, gather};
-use crate::checks::{self, OsFamily, Snapshot};
+use crate::checks;
 use crate::cli::{CheckArgs, Cli, UsageError};
 use crate::facts::HostFacts;
 use crate::net::OwnActions;
@@ -21,18 +21,18 @@ use crate::platform::Scope;
 use crate::report::Document as _;
 use crate::report::check::{ReportDocument, build};
 use crate::report::stream::{EventSink, Progress};
+use crate::snapshot::{OsFamily, Snapshot, choose_interface};
 
 /// # Errors
 /// When an option contradicts the host (`--phone` is this host), the host facts cannot be gathered, or
 /// `--interface` is unknown.
 pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let facts = gather(cli, Scope::ALL)?;
-    let named = super::require_interface(&facts, cli.global.interface.as_deref())?;
-    refuse_own_addresses(&facts, args)?;
     let peer = args.peer.map(|p| p.with_default_port(cli.global.port));
     let mut hints: Vec<IpAddr> = args.phone.iter().copied().map(IpAddr::V4).collect();
     hints.extend(peer.map(|p| IpAddr::V4(*p.ip())));
-    let (pnp_interface, interface_rule) = checks::choose_interface(&facts, named.as_deref(), &hints);
+    let (pnp_interface, interface_rule) = choose_interface(&facts, cli.global.interface.as_deref(), &hints)?;
+    refuse_own_addresses(&facts, args)?;
     let interface = pnp_interface.as_deref().and_then(|name| facts.interface(name));
     let mut envelope = envelope(ReportDocument::SCHEMA);
 
@@ -134,7 +134,7 @@ fn soak(
 fn refuse_own_addresses(facts: &HostFacts, args: &CheckArgs) -> Result<()> {
     let given = args.phone.iter().map(|ip| ("--phone", *ip)).chain(args.peer.map(|p| ("--peer", p.ip)));
     for (option, ip) in given {
-        if checklist::is_own_address(facts, ip) {
+        if facts.addresses().contains(&IpAddr::V4(ip)) {
             return Err(UsageError(format!(
                 "{option} {ip} is this host's own address: give the address of a phone (or of the host running `mcready respond`)"
             ))

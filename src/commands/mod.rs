@@ -97,10 +97,9 @@ fn invocation(args: impl Iterator<Item = String>) -> String {
 /// Resolves `--interface`, when given, to the name of an interface of this host: `-i` takes the name
 /// (the alias on Windows), the adapter GUID or the index, and everything after this works with the name.
 fn require_interface(facts: &crate::facts::HostFacts, wanted: Option<&str>) -> Result<Option<String>> {
-    if wanted.is_some() {
-        return Ok(Some(crate::observe::observing_interface(facts, wanted)?.name.clone()));
-    }
-    Ok(None)
+    Ok(wanted
+        .map(|name| crate::snapshot::named_interface(facts, name).map(|i| i.name.clone()))
+        .transpose()?)
 }
 
 #[cfg(test)]

@@ -9,12 +9,14 @@ use anyhow::{Context as _, Result};
 use super::{Outcome, gather};
 use crate::cli::{Cli, RespondArgs, UsageError};
 use crate::net::{LocalInterface, OwnActions};
-use crate::observe::respond::{AllowList, PnpServer, RespondEvent, RespondSockets, Responder};
-use crate::observe::{SystemClock, observing_interface};
+use crate::observe::SystemClock;
+use crate::observe::respond::{AllowList, PnpServer, RespondSockets, Responder};
+use crate::observed::RespondEvent;
 use crate::platform::Scope;
-use crate::report::model::{Answer, exit_code};
 use crate::report::stream::EventSink;
 use crate::sip::MacAddr;
+use crate::snapshot::observing_interface;
+use crate::verdict::{Answer, exit_code};
 
 /// # Errors
 /// A MAC that does not parse, `--url` without `--allow`/`--any-phone`, no usable interface, or a socket

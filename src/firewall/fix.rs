@@ -9,8 +9,8 @@
 //!   open to the world invites toll fraud); IGMP only on the phones' interface (it never leaves the
 //!   link anyway). An accept goes just before the rule that drops, in the same table and chain.
 
-use super::model::{Family, Netfilter, Table};
-use crate::facts::{FirewallFinding, FirewallFlow, FirewallManager, FirewallTool, FirewallVerdict};
+use crate::facts::{FirewallFinding, FirewallFlow, FirewallManager, FirewallVerdict};
+use crate::ruleset::{Family, FirewallTool, Netfilter, Table};
 
 /// Who owns the chain a finding is in.
 #[must_use]

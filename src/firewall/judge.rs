@@ -25,12 +25,13 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use super::model::{
-    Cond, Element, Family, Field, Hook, Netfilter, Op, Rule, Ruleset, Table, Verdict, WindowsFirewall,
-};
 use crate::facts::{
     FindingCertainty, FirewallAffects, FirewallFinding, FirewallFlow, FirewallHelper, FirewallManager,
-    FirewallTool, FirewallVerdict,
+    FirewallVerdict,
+};
+use crate::ruleset::{
+    Cond, Element, Family, Field, FirewallTool, Hook, Netfilter, Op, Rule, Ruleset, Table, Verdict,
+    WindowsFirewall,
 };
 
 /// Rule evaluations allowed for one datagram through one ruleset. Memoisation keeps real rulesets far
@@ -986,7 +987,7 @@ fn judge_windows_profile(
 
 /// Whether one rule applies to the datagram in a profile: every condition the rule sets must hold.
 fn windows_rule_matches(
-    rule: &super::model::WindowsRule,
+    rule: &crate::ruleset::WindowsRule,
     flow: &Flow,
     context: &Context,
     profile: Option<&str>,

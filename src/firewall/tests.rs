@@ -6,11 +6,9 @@ use std::net::Ipv4Addr;
 
 use super::fix::{self, FixContext};
 use super::judge::{Context, Judgement, judge};
-use super::model::Ruleset;
 use super::{iptables, nft};
-use crate::facts::{
-    FindingCertainty, FirewallFinding, FirewallFlow, FirewallManager, FirewallTool, PNP_GROUP, PNP_PORT,
-};
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, FirewallManager, PNP_GROUP, PNP_PORT};
+use crate::ruleset::{FirewallTool, Ruleset};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -500,7 +498,7 @@ fn a_step_budget_marks_the_result_partial() {
 
 #[test]
 fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
-    use super::model::{WindowsFirewall, WindowsRule};
+    use crate::ruleset::{WindowsFirewall, WindowsRule};
     let allow = WindowsRule {
         name: "SIP".into(),
         enabled: true,
@@ -622,10 +620,10 @@ mod props {
     use proptest::prelude::*;
 
     use super::super::judge::{Context, Tri, judge};
-    use super::super::model::{
+    use crate::facts::{FindingCertainty, FirewallFlow};
+    use crate::ruleset::{
         Base, Chain, Cond, Element, Family, Field, Hook, Netfilter, Op, Rule, Ruleset, Table, Verdict,
     };
-    use crate::facts::{FindingCertainty, FirewallFlow};
 
     /// A condition that is always, never or maybe true for the SUBSCRIBE.
     fn cond(kind: u8) -> Cond {
@@ -859,7 +857,7 @@ fn kube_proxy_rules_leave_pnp_alone() {
         let nat = read.tables.iter().find(|t| t.name == "nat").expect("nat");
         assert_eq!(nat.chains.iter().filter(|c| c.base.is_some()).count(), 4);
         let prerouting = &nat.chains[nat.chain("PREROUTING").expect("PREROUTING")];
-        assert_eq!(prerouting.rules[0].verdict, super::model::Verdict::Jump("KUBE-SERVICES".into()));
+        assert_eq!(prerouting.rules[0].verdict, crate::ruleset::Verdict::Jump("KUBE-SERVICES".into()));
         let judged = judge(&rules, &phones(eth0(), &["198.51.100.20"]));
         assert_eq!(judged.findings, [], "{text}");
         // Without a known interface or phone, still nothing: the localnet drop is for 127.0.0.0/8.

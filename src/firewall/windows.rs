@@ -16,8 +16,8 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Element, Ruleset, WindowsFirewall, WindowsProfile, WindowsRule};
-use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, FirewallTool, GatherNote, SourceStatus};
+use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, SourceStatus};
+use crate::ruleset::{Element, FirewallTool, Ruleset, WindowsFirewall, WindowsProfile, WindowsRule};
 
 /// What the report names the source by.
 pub const SOURCE: &str = "INetFwPolicy2 (Windows Defender Firewall API)";

@@ -5,11 +5,11 @@ use std::net::Ipv4Addr;
 
 use super::fix::{self, FixContext};
 use super::judge::{Context, Judgement, judge};
-use super::model::{Element, Ruleset};
 use super::windows::{
     self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds, remote_address,
 };
 use crate::facts::{FindingCertainty, FirewallFlow, FirewallVerdict, SourceStatus};
+use crate::ruleset::{Element, Ruleset};
 
 const ADAPTER_ID: &str = "{4F2A6C1E-8B3D-4E5F-9A0B-1C2D3E4F5A6B}";
 

@@ -1,7 +1,7 @@
 //! What `check` observes, all at once: the probe, the IGMP querier, the peer test and the listening
 //! window, each on its own thread and each degrading to `skip` with its reason.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
 use super::fetch::{self, FetchOptions, Reach, Roots};
@@ -92,7 +92,7 @@ pub fn observe(
             fetch: Observed::NotAsked,
         };
     };
-    let host_addresses = super::host_addresses(facts);
+    let host_addresses = facts.addresses();
     let local = &local;
     let fetch_options = FetchOptions {
         reach: if plan.passive { Reach::None } else { plan.fetch },
@@ -205,8 +205,8 @@ fn start_listening<'scope, 'env>(
     let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
     let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
     let handle = scope.spawn(move || {
-        let mut on_event = |event: &listen::ListenEvent| {
-            if let listen::ListenEvent::Tick { remaining_secs, phones } = event {
+        let mut on_event = |event: &crate::observed::ListenEvent| {
+            if let crate::observed::ListenEvent::Tick { remaining_secs, phones } = event {
                 ticks(*remaining_secs, *phones);
             }
         };
@@ -240,10 +240,4 @@ fn joined<T>(handle: Option<std::thread::ScopedJoinHandle<'_, Observed<T>>>) -> 
     handle.map_or(Observed::NotAsked, |h| {
         h.join().unwrap_or_else(|_| Observed::Skipped("the observation failed unexpectedly".into()))
     })
-}
-
-/// This host's own addresses, as the checks compare `--phone` against them.
-#[must_use]
-pub fn is_own_address(facts: &HostFacts, ip: Ipv4Addr) -> bool {
-    super::host_addresses(facts).contains(&IpAddr::V4(ip))
 }

@@ -21,7 +21,6 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Instant;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Clock;
 use super::receive::{self, Ended, Flow, Received, Source};
@@ -29,6 +28,7 @@ use crate::net::peer;
 use crate::net::{
     GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
 };
+use crate::observed::RespondEvent;
 use crate::sip::build::{self, NotifyOptions};
 use crate::sip::{self, MacAddr, Message, pnp, value};
 /// Answers remembered for retransmissions; a flood of distinct SUBSCRIBEs must not grow memory
@@ -65,63 +65,6 @@ pub struct PnpServer {
 pub enum Outgoing {
     Unicast { payload: Vec<u8>, to: SocketAddr, detail: &'static str },
     Group { payload: Vec<u8>, detail: &'static str },
-}
-
-/// What `respond` logs: a line each in text, one JSON object per line with `--json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum RespondEvent {
-    Started {
-        interface: String,
-        group: Ipv4Addr,
-        port: u16,
-        /// Where unicast answers leave from.
-        unicast: SocketAddrV4,
-        provisions: bool,
-    },
-    Warning {
-        message: String,
-    },
-    /// A peer-protocol request answered.
-    Peer {
-        kind: &'static str,
-        nonce: String,
-        from: SocketAddr,
-        /// An `out` also brought a `back` to the group.
-        back_sent: bool,
-    },
-    /// A phone got the 200 OK and the NOTIFY with its URL.
-    Provisioned {
-        mac: Option<String>,
-        vendor: Option<String>,
-        model: Option<String>,
-        source: SocketAddr,
-        url: String,
-        notify_to: Option<SocketAddr>,
-    },
-    /// The same SUBSCRIBE again (same Call-ID and branch): the same answer was sent again.
-    Retransmission {
-        mac: Option<String>,
-        source: SocketAddr,
-    },
-    /// A phone's SUBSCRIBE that was not answered, and why.
-    NotAnswered {
-        mac: Option<String>,
-        source: SocketAddr,
-        reason: String,
-    },
-    /// The phone's 200 OK to the NOTIFY.
-    NotifyConfirmed {
-        source: SocketAddr,
-    },
-    Stopped {
-        after_secs: f64,
-        reason: &'static str,
-        peer_requests: u32,
-        /// Distinct phones (by MAC, else by source address) that got an answer; retransmissions and
-        /// reboots of the same phone count once.
-        phones_provisioned: u32,
-    },
 }
 
 /// The answer given to one SUBSCRIBE, kept to be sent again on a retransmission.

@@ -12,9 +12,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use super::procfs::Parsed;
 use crate::facts::{
-    FirewallSource, FirewallTool, Interface, InterfaceFlags, InterfaceKind, IpNet, RouteType, SourceStatus,
+    FirewallSource, Interface, InterfaceFlags, InterfaceKind, IpNet, RouteType, SourceStatus,
 };
-use crate::firewall::model::Netfilter;
+use crate::ruleset::{FirewallTool, Netfilter};
 
 // ---------------------------------------------------------------------------------------------------
 // networksetup -listallhardwareports

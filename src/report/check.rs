@@ -5,12 +5,11 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use super::model::{Answer, Requirement, Status, Verdict, exit_code};
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint, status_style};
 use super::{Document, Envelope, markdown};
-use crate::checks::{InterfaceRule, Snapshot};
-use crate::net::OwnAction;
-use crate::observed::{Observed, QuerierReport};
+use crate::observed::{ActionKind, Observed, OwnAction, QuerierReport};
+use crate::snapshot::{InterfaceRule, Snapshot};
+use crate::verdict::{Answer, Requirement, Status, Verdict, exit_code};
 
 /// `target` of the report: what was checked, and which rule chose the interface.
 #[derive(Debug, Clone, Serialize)]
@@ -239,18 +238,8 @@ impl ReportDocument {
             lines.extend(found.dhcp_answers.iter().map(super::listen::dhcp_line));
             lines.extend(found.vendor_devices.iter().map(super::listen::device_line));
         }
-        let sent = self
-            .facts
-            .own_actions
-            .iter()
-            .filter(|a| matches!(a.action, crate::net::ActionKind::Sent))
-            .count();
-        let joined = self
-            .facts
-            .own_actions
-            .iter()
-            .filter(|a| matches!(a.action, crate::net::ActionKind::Joined))
-            .count();
+        let sent = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Sent)).count();
+        let joined = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Joined)).count();
         lines.push(format!(
             "mcready itself sent {sent} datagram(s) and made {joined} join(s) (see own_actions)"
         ));

@@ -1,11 +1,12 @@
-//! Everything a command prints: the report model, each command's document, and the renderers.
+//! Everything a command prints: each command's document and the renderers. What they print — the verdict
+//! vocabulary, the facts, the observations — is plain data of the floor below ([`crate::verdict`],
+//! [`crate::facts`], [`crate::observed`], [`crate::snapshot`]); nothing here reaches an engine or a socket.
 //!
 //! A command builds a *document* — plain data that serialises to its `mcready.<command>/v1` JSON — and
 //! implements [`Document`] to say how it reads as text and as Markdown. Every document flattens one
 //! [`Envelope`] (`schema`, `tool`, `generated_at`, `host`, and `interrupted` when a run was cut short)
 //! in front of its own fields; `mcready.error/v1` keeps its own small shape ([`ErrorDocument`]).
 //!
-//! - [`model`]: statuses, checks, requirements, the verdict, and the one function that decides exit codes;
 //! - [`check`], [`interfaces`], [`joins`], [`probe`], [`listen`]: the documents and their renderers;
 //!   [`respond`]: how its events read;
 //! - [`stream`]: the one sink for streamed events (`listen`, `respond`), honouring `--color`/`NO_COLOR`;
@@ -17,7 +18,6 @@ pub mod interfaces;
 pub mod joins;
 pub mod listen;
 pub mod markdown;
-pub mod model;
 pub mod monitoring;
 pub mod probe;
 pub mod respond;
@@ -29,8 +29,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::facts::HostInfo;
-
-pub use model::{Check, Requirement, Status, Verdict};
+use crate::verdict::ExitConvention;
 
 /// The output formats. Which ones a command offers is the command line's business; this is only
 /// what the renderers know.
@@ -47,6 +46,12 @@ pub enum Format {
     Nagios,
     /// The Prometheus text exposition format (`check` only).
     Prometheus,
+}
+
+impl From<Format> for ExitConvention {
+    fn from(format: Format) -> Self {
+        if format == Format::Nagios { Self::Plugin } else { Self::Command }
+    }
 }
 
 impl Format {
