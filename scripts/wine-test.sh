@@ -181,6 +181,11 @@ run_mcready joins joins --json
 run_mcready check check --no-probe --json
 run_mcready probe probe --json -i pbx0 --timeout 2
 run_mcready interfaces-by-alias interfaces --json -i PBX0
+# --output on Windows: an existing file is replaced through ReplaceFileW (not a rename over it), and
+# the device NUL is written in place, never created as a file.
+echo old > "$work/replaced.json"
+run_mcready output-replaced interfaces --json --output "Z:$work/replaced.json"
+run_mcready output-nul interfaces --json --output NUL
 echo "wine-test: the group routed by phones0, where the stand-in PBX's INADDR_ANY join lands" >&2
 ip -n "$ns" route replace 224.0.0.0/4 dev phones0
 start_pbx 198.51.100.10 --any
@@ -287,6 +292,13 @@ for not_windows in ("multicast.rp-filter", "multicast.sip-helper"):
     assert check(report, not_windows)["status"] == "skip", check(report, not_windows)
 print(f"  firewall: {sources[0]['status']}: {sources[0]['detail'][:90]}", file=sys.stderr)
 # -i takes the name in any case (Windows aliases are case-insensitive), the index or the GUID.
+replaced = doc("replaced")
+assert replaced["schema"] == "mcready.interfaces/v1", replaced.get("schema")
+assert open(f"{work}/output-replaced.json").read() == "" and open(f"{work}/output-nul.json").read() == "", "--output wrote to stdout"
+import os
+for where in (work, "."):
+    assert not [n for n in os.listdir(where) if n.upper().startswith("NUL")], f"a file named NUL in {where}"
+print("  --output: a file replaced (ReplaceFileW), NUL written in place", file=sys.stderr)
 only = doc("interfaces-by-alias")
 assert [i["name"] for i in only["interfaces"]] == ["pbx0"], only["interfaces"]
 wrong = doc("check-wrong-nic")

@@ -9,6 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::Serialize;
 
+use crate::ruleset::{FirewallTool, Ruleset};
+
 /// The well-known SIP multicast group phones send PnP SUBSCRIBEs to (`sip.mcast.net`).
 pub const PNP_GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
 /// The port phones send PnP SUBSCRIBEs to.
@@ -93,6 +95,18 @@ impl IpNet {
         }
         let host_bits = u32::MAX.checked_shr(u32::from(self.prefix_len)).unwrap_or(0);
         Some(IpAddr::V4((u32::from(v4) | host_bits).into()))
+    }
+
+    /// The subnet's own address (all host bits zero), which names the subnet, not a host; none for /31
+    /// and /32, whose every address is a host (RFC 3021).
+    #[must_use]
+    pub fn network_address(&self) -> Option<IpAddr> {
+        let IpAddr::V4(v4) = self.addr else { return None };
+        if self.prefix_len >= 31 {
+            return None;
+        }
+        let host_bits = u32::MAX.checked_shr(u32::from(self.prefix_len)).unwrap_or(0);
+        Some(IpAddr::V4((u32::from(v4) & !host_bits).into()))
     }
 }
 
@@ -366,6 +380,13 @@ impl HostFacts {
         self.interfaces.iter().find(|i| i.index == index)
     }
 
+    /// Every address of this host, IPv4 and IPv6: to tell this host's own traffic and a PBX on this
+    /// host from the LAN's, and to refuse a `--phone` that is this host.
+    #[must_use]
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        self.interfaces.iter().flat_map(|i| i.ipv4.iter().chain(&i.ipv6)).map(|net| net.addr).collect()
+    }
+
     /// Default routes, lowest metric first: the order the OS prefers them in.
     #[must_use]
     pub fn default_routes(&self) -> Vec<&Route> {
@@ -394,35 +415,6 @@ impl HostFacts {
     #[must_use]
     pub fn members_of(&self, group: IpAddr) -> Vec<&Membership> {
         self.memberships.iter().filter(|m| m.group == group).collect()
-    }
-}
-
-/// A tool whose view of the host firewall was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FirewallTool {
-    /// `nft -j list ruleset`: every nftables table, including those iptables-nft manages.
-    Nft,
-    /// `iptables-save` backed by nftables (`iptables-nft-save`).
-    IptablesNftSave,
-    /// `iptables-legacy-save`: the legacy xtables rules, which nftables cannot see.
-    IptablesLegacySave,
-    /// Windows Defender Firewall, read through its COM API (`INetFwPolicy2`).
-    WindowsFirewall,
-    /// `pfctl -sr`: macOS's packet filter (pf) rules.
-    Pf,
-}
-
-impl FirewallTool {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Nft => "nft",
-            Self::IptablesNftSave => "iptables-nft-save",
-            Self::IptablesLegacySave => "iptables-legacy-save",
-            Self::WindowsFirewall => "windows-firewall",
-            Self::Pf => "pfctl",
-        }
     }
 }
 
@@ -626,7 +618,7 @@ pub struct FirewallFacts {
     /// The rulesets as read, so that the checklist can judge them again with what it knows (the PnP
     /// interface, the phones' addresses). Not part of the report: the findings are.
     #[serde(skip)]
-    pub rulesets: Vec<crate::firewall::model::Ruleset>,
+    pub rulesets: Vec<Ruleset>,
 }
 
 /// One Windows Defender Firewall profile, as `Get-NetFirewallProfile` shows it.
@@ -678,6 +670,16 @@ fn same_guid(id: &str, typed: &str) -> bool {
     !id.is_empty() && id == bare(typed)
 }
 
+/// A group as people read it: the address, and its well-known name when it has one
+/// (`224.0.1.75 (sip.mcast.net)`; a `--group` of the admin's own is the address alone).
+#[must_use]
+pub fn group_label(group: IpAddr) -> String {
+    match group_name(group) {
+        Some(name) => format!("{group} ({name})"),
+        None => group.to_string(),
+    }
+}
+
 /// The name people know a well-known group by, for display.
 #[must_use]
 pub fn group_name(group: IpAddr) -> Option<&'static str> {
@@ -714,6 +716,17 @@ mod tests {
 
     fn net(s: &str, p: u8) -> IpNet {
         IpNet::new(s.parse().unwrap(), p)
+    }
+
+    #[test]
+    fn host_addresses_are_every_address_of_every_interface() {
+        let mut facts = crate::checks::fixtures::wrong_nic().facts;
+        facts.interfaces[0].ipv6.push(net("2001:db8::10", 64));
+        let addresses = facts.addresses();
+        for ip in ["198.51.100.10", "2001:db8::10", "203.0.113.55"] {
+            assert!(addresses.contains(&ip.parse().unwrap()), "{ip}");
+        }
+        assert_eq!(addresses.len(), 3);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::report::model::EXIT_INTERRUPTED_TWICE;
+use crate::verdict::EXIT_INTERRUPTED_TWICE;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 

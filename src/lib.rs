@@ -1,19 +1,24 @@
 //! mcready: is this LAN ready for SIP Plug-and-Play phone provisioning?
 //!
-//! The crate is laid out as **gather → observe → evaluate → render**:
-//! - [`platform`] gathers host facts (interfaces, routes, memberships, listeners, firewall) into the
-//!   plain data of [`facts`]; it is the only place with OS-specific code besides `net::sys`.
-//! - [`firewall`] judges the host firewall's rulesets: an OS-neutral model, one reader per source, one
-//!   judge for every datagram PnP depends on, and the fix in the words of the manager that owns the rule.
-//! - [`net`] and [`sip`] are the wire: sockets (with the socket policy per OS in `net::sys`), capture,
-//!   IGMP, the peer protocol's messages, and the SIP PnP messages phones and PBXs exchange.
-//! - [`observe`] holds the engines (probe, listen, respond, the peer test's client, the querier search)
-//!   that watch the wire through small seams and fill the plain data of [`observed`].
-//! - [`checks`] turns a snapshot of facts and observations into the four requirements (pure functions).
-//! - [`report`] holds the report model (statuses, checks, verdicts, the one exit-code function), every
-//!   command's document, and the renderers (text, JSON, Markdown, streamed events).
-//! - [`commands`] only wires each command: options → gather → observe → evaluate → render → exit code.
-//! - [`cli`] is the command line (clap definitions and checked option values); [`interrupt`] is Ctrl-C.
+//! The crate is laid out as **gather → observe → evaluate → render**, on floors that import only
+//! downward (`docs/architecture.md`, kept by `tests/architecture.rs`):
+//! - plain data at the bottom, importing nothing above it: [`verdict`] (statuses, checks, requirements,
+//!   the verdict and its exit codes), [`ruleset`] (the firewall ruleset model), [`facts`] (what the
+//!   platform gathers), [`observed`] (what the engines observe, what mcready itself did, the streamed
+//!   events) and [`snapshot`] (what the checklist judges, and the one rule that chooses the PnP
+//!   interface);
+//! - pure logic: [`sip`] (the SIP PnP messages phones and PBXs exchange), [`firewall`] (one reader per
+//!   source, one judge for every datagram PnP depends on, and the fix in the owning manager's words)
+//!   and [`quote`] (a host's names kept one literal argument in the commands fixes print);
+//! - [`checks`] turns a snapshot into the four requirements (pure functions);
+//! - [`report`] holds every command's document and the renderers (text, JSON, Markdown, Nagios,
+//!   Prometheus, streamed events);
+//! - what touches the host and the wire: [`interrupt`] (Ctrl-C), [`platform`] (host facts; with
+//!   `net::sys` the only OS-specific code), [`net`] (sockets, capture, IGMP, the peer protocol's
+//!   messages) and [`observe`] (the engines: probe, listen, respond, the peer test's client, the querier
+//!   search, watching the wire through small seams);
+//! - [`cli`] is the command line (clap definitions and checked option values), and [`commands`] only
+//!   wires each command: options → gather → observe → evaluate → render → exit code.
 //!
 //! The binary (`src/main.rs`) only parses the command line and maps the outcome to an exit code.
 
@@ -27,5 +32,9 @@ pub mod net;
 pub mod observe;
 pub mod observed;
 pub mod platform;
+pub mod quote;
 pub mod report;
+pub mod ruleset;
 pub mod sip;
+pub mod snapshot;
+pub mod verdict;

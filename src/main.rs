@@ -6,16 +6,29 @@ use std::process::ExitCode;
 use clap::Parser;
 use clap::error::ErrorKind;
 
-use mcready::cli::{Cli, ColorWhen};
+use mcready::cli::{Cli, ColorWhen, SHORT_USAGE, UsageError};
 use mcready::commands;
-use mcready::report::model::{EXIT_COULD_NOT_RUN, EXIT_PLUGIN_UNKNOWN};
-use mcready::report::{ErrorDocument, Format};
+use mcready::net::NetError;
+use mcready::observe::listen::ListenError;
+use mcready::platform::GatherError;
+use mcready::platform::output::{OutputError, write_output};
+use mcready::report::{ErrorCode, ErrorDocument, Format};
+use mcready::snapshot::NoInterface;
+use mcready::verdict::{EXIT_COULD_NOT_RUN, EXIT_PLUGIN_UNKNOWN};
 
 fn main() -> ExitCode {
+    // A bare `mcready` sends nothing: `check` puts SIP and IGMP on the LAN, so it must be asked for.
+    if std::env::args_os().len() <= 1 {
+        let _ = std::io::stderr().write_all(SHORT_USAGE.as_bytes());
+        return ExitCode::from(EXIT_COULD_NOT_RUN);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => return usage_error(&error),
     };
+    if let Some(contradiction) = format_contradiction(&std::env::args().collect::<Vec<_>>()) {
+        return could_not_run(&contradiction, ErrorCode::Usage, Format::Text);
+    }
     // One decision for every stream this process writes: documents, streamed events, errors.
     match cli.global.color {
         ColorWhen::Auto => {}
@@ -24,17 +37,24 @@ fn main() -> ExitCode {
     }
     let format = cli.global.output_format();
     if let Some(refusal) = commands::refused_format(&cli) {
-        return could_not_run(&refusal, Format::Text);
+        return could_not_run(&refusal, ErrorCode::Usage, Format::Text);
+    }
+    if cli.command.is_none() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "mcready: no command named, so running `check`; name it (`mcready check …`) in scripts"
+        );
     }
     // A first Ctrl-C ends the observation and keeps the report; without a handler it ends the process.
     let _ = mcready::interrupt::install();
     match commands::run(&cli) {
         Ok(outcome) => {
-            if let Some(path) = &cli.global.output {
+            // `--output -` is stdout, as for most tools.
+            if let Some(path) = cli.global.output.as_ref().filter(|path| path.as_os_str() != "-") {
                 // A file gets no colour: the text a terminal would show, with the styles stripped.
                 let text = anstream::adapter::strip_str(&outcome.output).to_string();
-                if let Err(error) = write_atomically(path, text.as_bytes()) {
-                    return could_not_run(&format!("cannot write {}: {error}", path.display()), format);
+                if let Err(error) = write_output(path, text.as_bytes()) {
+                    return could_not_run(&error.to_string(), ErrorCode::Output, format);
                 }
                 return ExitCode::from(outcome.exit_code);
             }
@@ -43,27 +63,73 @@ fn main() -> ExitCode {
             let _ = stdout.write_all(outcome.output.as_bytes()).and_then(|()| stdout.flush());
             ExitCode::from(outcome.exit_code)
         }
-        Err(error) => could_not_run(&one_line(&error), format),
+        Err(error) => could_not_run(&one_line(&error), error_code(&error), format),
     }
 }
 
-/// Writes `bytes` to `path` so that a reader (the Node exporter's textfile collector, a monitoring agent)
-/// sees the old file or the new one, never half of either: a temporary file beside it, synced, then
-/// renamed over it.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => std::path::Path::new("."),
-    };
-    let name = path.file_name().ok_or_else(|| std::io::Error::other("not a file name"))?;
-    let temporary = directory.join(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let result = std::fs::File::create(&temporary)
-        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.sync_all()))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+/// The stable code of an error, from the first cause whose type says what failed.
+fn error_code(error: &anyhow::Error) -> ErrorCode {
+    for cause in error.chain() {
+        if cause.is::<UsageError>() {
+            return ErrorCode::Usage;
+        }
+        if cause.is::<NoInterface>() {
+            return ErrorCode::NoInterface;
+        }
+        if cause.is::<OutputError>() {
+            return ErrorCode::Output;
+        }
+        if let Some(gather) = cause.downcast_ref::<GatherError>() {
+            return match gather {
+                GatherError::Unsupported { .. } => ErrorCode::Unsupported,
+                _ => ErrorCode::HostFacts,
+            };
+        }
+        if let Some(net) = cause.downcast_ref::<NetError>() {
+            return net_code(net);
+        }
+        if let Some(listen) = cause.downcast_ref::<ListenError>() {
+            return match listen {
+                ListenError::NoAddress { .. } => ErrorCode::NoInterface,
+                ListenError::CaptureOnly { capture } => net_code(capture),
+                // Both ways failed: privilege only when neither could have worked without it.
+                ListenError::NothingToListenWith { capture, socket } => {
+                    match (net_code(capture), net_code(socket)) {
+                        (ErrorCode::Privilege, ErrorCode::Privilege) => ErrorCode::Privilege,
+                        _ => ErrorCode::Network,
+                    }
+                }
+            };
+        }
     }
-    result
+    ErrorCode::Other
+}
+
+fn net_code(error: &NetError) -> ErrorCode {
+    match error {
+        NetError::NoPrivilege { .. } => ErrorCode::Privilege,
+        NetError::Unsupported { .. } => ErrorCode::Unsupported,
+        NetError::AddressInUse { .. } | NetError::NeedsCapture { .. } | NetError::Os { .. } => {
+            ErrorCode::Network
+        }
+    }
+}
+
+/// `--json` is `--format json`: with another `--format` the command line contradicts itself, and
+/// guessing which one was meant would hand a monitoring system the wrong document.
+fn format_contradiction(args: &[String]) -> Option<String> {
+    if !args.iter().skip(1).any(|a| a == "--json") {
+        return None;
+    }
+    let formats = args.iter().skip(1).enumerate().filter_map(|(i, arg)| {
+        arg.strip_prefix("--format=")
+            .or_else(|| (arg == "--format").then(|| args.get(i + 2).map(String::as_str)).flatten())
+    });
+    formats.into_iter().find(|format| *format != "json").map(|format| {
+        format!(
+            "--json and --format {format} contradict each other: --json is short for --format json; give one"
+        )
+    })
 }
 
 /// The error and its causes in one line, each said once: an OS error that both a message and its
@@ -85,12 +151,12 @@ fn one_line(error: &anyhow::Error) -> String {
 
 /// Prints one line on stderr (and the error document when JSON was asked for) and exits 2 — or, for a
 /// Nagios plugin, prints `MCREADY UNKNOWN - …` on stdout and exits 3, as the plugin guidelines ask.
-fn could_not_run(message: &str, format: Format) -> ExitCode {
+fn could_not_run(message: &str, code: ErrorCode, format: Format) -> ExitCode {
     let mut stderr = anstream::AutoStream::auto(std::io::stderr().lock());
     let style = anstyle::AnsiColor::Red.on_default().bold();
     let _ = writeln!(stderr, "{style}mcready:{style:#} {message}");
     match format {
-        Format::Json => print!("{}", ErrorDocument::new(message.to_owned()).to_json()),
+        Format::Json => print!("{}", ErrorDocument::new(code, message.to_owned()).to_json()),
         Format::Nagios => {
             println!("MCREADY UNKNOWN - could not run: {}", message.replace('|', "/"));
             return ExitCode::from(EXIT_PLUGIN_UNKNOWN);
@@ -129,12 +195,22 @@ fn usage_error(error: &clap::Error) -> ExitCode {
     let message: Vec<&str> = text.lines().take_while(|line| !line.trim().is_empty()).map(str::trim).collect();
     let message = message.join(" ");
     let message = message.trim_start_matches("error: ");
-    could_not_run(if message.is_empty() { "invalid arguments" } else { message }, format)
+    could_not_run(if message.is_empty() { "invalid arguments" } else { message }, ErrorCode::Usage, format)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::one_line;
+    use super::{format_contradiction, one_line};
+
+    #[test]
+    fn json_and_another_format_contradict() {
+        let args = |list: &[&str]| list.iter().map(ToString::to_string).collect::<Vec<_>>();
+        assert!(format_contradiction(&args(&["mcready", "--format", "markdown", "--json"])).is_some());
+        assert!(format_contradiction(&args(&["mcready", "check", "--json", "--format=nagios"])).is_some());
+        assert!(format_contradiction(&args(&["mcready", "--json", "--format", "json"])).is_none());
+        assert!(format_contradiction(&args(&["mcready", "--format", "markdown"])).is_none());
+        assert!(format_contradiction(&args(&["mcready", "--json", "--format"])).is_none());
+    }
 
     #[test]
     fn an_os_error_is_said_once() {

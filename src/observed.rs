@@ -1,11 +1,12 @@
 //! What mcready observed on the wire: phones heard, answers to its probe, IGMP queriers, the peer
-//! test, and everything mcready itself did. Plain data, like [`crate::facts`]: the active commands fill
-//! it, the checklist reads it, and tests build it by hand.
+//! test, and everything mcready itself did ([`OwnAction`]); the events `listen` and `respond` stream
+//! ([`ListenEvent`], [`RespondEvent`]). Plain data, like [`crate::facts`]: the engines fill it, the
+//! checklist reads it, the renderers print it, and tests build it by hand.
 //!
 //! An observation that was not made carries the reason ([`Observed::Skipped`]) so a check can say
 //! `skip` with it; one that was not asked for is [`Observed::NotAsked`].
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
 use serde::Serialize;
 
@@ -398,4 +399,122 @@ pub struct SoakRound {
     /// The peer's multicast reached us (`None`: not observable without capture privilege).
     pub peer_to_here: Option<bool>,
     pub error: Option<String>,
+}
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ActionKind {
+    Joined,
+    Left,
+    Sent,
+}
+
+/// One action, as it appears in a report's `own_actions`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OwnAction {
+    pub action: ActionKind,
+    /// The group joined, left or sent to; for unicast sends, the peer's address.
+    pub group: Ipv4Addr,
+    /// The interface name (or, for unicast sends, the local address).
+    pub interface: String,
+    pub detail: String,
+    /// Milliseconds since the start instant of the [`OwnActions`].
+    pub at_ms: u64,
+}
+
+impl OwnAction {
+    /// One readable line: `joined 224.0.1.75 on eth0 at 3 ms: group receiver on port 5060`.
+    #[must_use]
+    pub fn line(&self) -> String {
+        let verb = match self.action {
+            ActionKind::Joined => "joined",
+            ActionKind::Left => "left",
+            ActionKind::Sent => "sent to",
+        };
+        format!("mcready {verb} {} on {} at {} ms: {}", self.group, self.interface, self.at_ms, self.detail)
+    }
+}
+
+/// Something worth a line while listening.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum ListenEvent {
+    /// The first SUBSCRIBE of a phone.
+    Phone { phone: Phone },
+    /// Another SUBSCRIBE from a phone already heard (a retransmission or a reboot).
+    Again { phone: String, subscribes: u32 },
+    /// This host answered a phone (seen leaving by the capture).
+    Answered { phone: String, by: String },
+    /// The first SIP message of a kind from a sender that is not a PnP SUBSCRIBE.
+    NonPnp { source: SocketAddr, kind: String },
+    /// A datagram to the group port that is not SIP.
+    Junk { source: SocketAddr, total: u32 },
+    /// A part of the observation that cannot be made.
+    Limit { message: String },
+    /// About once a second, for a progress line.
+    Tick { remaining_secs: u64, phones: usize },
+    /// A DHCP server's first answer of a kind, with the provisioning options it hands out.
+    DhcpAnswer { answer: DhcpAnswer },
+    /// A host with a phone vendor's MAC prefix, first seen (DHCP request, ARP).
+    VendorDevice { device: VendorDevice },
+    /// The switch's first LLDP or CDP announcement of this port.
+    SwitchPort { port: SwitchPort },
+}
+
+/// What `respond` logs: a line each in text, one JSON object per line with `--json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "kebab-case")]
+pub enum RespondEvent {
+    Started {
+        interface: String,
+        group: Ipv4Addr,
+        port: u16,
+        /// Where unicast answers leave from.
+        unicast: SocketAddrV4,
+        provisions: bool,
+    },
+    Warning {
+        message: String,
+    },
+    /// A peer-protocol request answered.
+    Peer {
+        kind: &'static str,
+        nonce: String,
+        from: SocketAddr,
+        /// An `out` also brought a `back` to the group.
+        back_sent: bool,
+    },
+    /// A phone got the 200 OK and the NOTIFY with its URL.
+    Provisioned {
+        mac: Option<String>,
+        vendor: Option<String>,
+        model: Option<String>,
+        source: SocketAddr,
+        url: String,
+        notify_to: Option<SocketAddr>,
+    },
+    /// The same SUBSCRIBE again (same Call-ID and branch): the same answer was sent again.
+    Retransmission {
+        mac: Option<String>,
+        source: SocketAddr,
+    },
+    /// A phone's SUBSCRIBE that was not answered, and why.
+    NotAnswered {
+        mac: Option<String>,
+        source: SocketAddr,
+        reason: String,
+    },
+    /// The phone's 200 OK to the NOTIFY.
+    NotifyConfirmed {
+        source: SocketAddr,
+    },
+    Stopped {
+        after_secs: f64,
+        reason: &'static str,
+        peer_requests: u32,
+        /// Distinct phones (by MAC, else by source address) that got an answer; retransmissions and
+        /// reboots of the same phone count once.
+        phones_provisioned: u32,
+    },
 }

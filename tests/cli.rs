@@ -240,7 +240,13 @@ fn bad_option_values_are_one_line_and_exit_2() {
         (&["listen", "--duration", "1e19"], "not a duration"),
         (&["listen", "--duration", "-5"], "more than zero"),
         (&["listen", "--duration", "0"], "more than zero"),
-        (&["listen", "--duration", "2d"], "not a duration"),
+        (&["listen", "--duration", "2d"], "longer than a day"),
+        (&["listen", "--duration", "2w"], "not a duration"),
+        (&["check", "--peer", "198.51.100.20:70000"], "`70000` in `198.51.100.20:70000` is not a port"),
+        (&["--port", "-1", "joins"], "`-1` is not a port"),
+        (&["--format", "markdown", "--json", "interfaces"], "contradict each other"),
+        (&["interfaces", "--json", "--format=text"], "contradict each other"),
+        (&["explain", "no.such-check"], "no check or requirement is called"),
         (&["check", "--listen", "25h"], "longer than a day"),
         (&["check", "--timeout", "-1"], "more than zero"),
         (&["probe", "--timeout", "NaN"], "not a duration"),
@@ -279,4 +285,108 @@ fn check_help_shows_its_options_apart_from_the_global_ones() {
         global.contains("--interface") && global.contains("--json") && !global.contains("--phone"),
         "{help}"
     );
+}
+
+/// A bare `mcready` is a question, not a command: it prints the common invocations and exits 2, and
+/// nothing runs (before 2026-12 it ran `check`, which sends a probe and IGMP joins).
+#[test]
+fn bare_mcready_prints_usage_and_runs_nothing() {
+    let out = mcready().output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing ran: {}", String::from_utf8_lossy(&out.stdout));
+    for wanted in ["Name a command", "mcready check --phone IP", "--no-probe", "mcready explain"] {
+        assert!(stderr.contains(wanted), "{wanted}: {stderr}");
+    }
+}
+
+/// Options without a command still mean `check`, with a note to name it; `--no-probe` keeps it passive.
+#[test]
+fn options_without_a_command_run_check_and_say_so() {
+    let out = mcready().args(["--no-probe", "--json"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no command named, so running `check`"), "{stderr}");
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(document["schema"], "mcready.report/v1");
+}
+
+/// `mcready.error/v1` carries a code a program can branch on.
+#[test]
+fn errors_carry_a_stable_code() {
+    for (args, code) in [
+        (&["--json", "--port", "0", "joins"][..], "usage"),
+        (&["--json", "--phone", "198.51.100.20", "joins"], "usage"),
+        (&["--json", "-i", "no-such-nic0", "joins"], "no-interface"),
+        (&["--json", "interfaces", "--output", "/proc/version"], "output"),
+        (&["--json", "explain", "no.such-check"], "usage"),
+    ] {
+        let out = mcready().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(document["code"], code, "{args:?}: {document}");
+    }
+}
+
+/// The group named with `--group` is the group every line talks about; `sip.mcast.net` is 224.0.1.75's
+/// name alone, and `joins` of another group does not ask about a PBX.
+#[test]
+fn labels_follow_the_group() {
+    let out =
+        mcready().args(["--group", "239.255.255.250", "joins", "-q", "--color", "never"]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("239.255.255.250") && !text.contains("PBX") && !text.contains("sip.mcast.net"),
+        "{text}"
+    );
+    let out = mcready().args(["check", "--no-probe", "--group", "239.1.1.1", "--json"]).output().unwrap();
+    let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let title = document["requirements"][0]["title"].as_str().unwrap_or_default();
+    assert!(title.contains("239.1.1.1"), "{title}");
+    let requirements = document["requirements"].to_string();
+    assert!(
+        !requirements.contains("224.0.1.75") && !requirements.contains("sip.mcast.net"),
+        "{requirements}"
+    );
+}
+
+/// Every check id is explained offline, from the docs/checks.md built into the binary.
+#[test]
+fn explain_reads_every_check_id_offline() {
+    let out = mcready().args(["explain", "--color", "never"]).assert().success().get_output().clone();
+    let list = String::from_utf8_lossy(&out.stdout).into_owned();
+    let documented = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/checks.md")).unwrap();
+    let ids: Vec<&str> = documented
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split_once('`').map(|(id, _)| id))
+        .filter(|id| id.contains('.'))
+        .collect();
+    assert!(ids.len() > 20, "{ids:?}");
+    for id in &ids {
+        assert!(list.lines().any(|line| line.starts_with(id)), "{id} not listed:\n{list}");
+    }
+    let out = mcready().args(["explain", "multicast.igmp-querier", "--color", "never"]).assert().success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(
+        text.contains("network-multicast")
+            && text.contains("querier")
+            && text.contains("otherwise, and the fix"),
+        "{text}"
+    );
+    let out = mcready().args(["explain", "same-subnet", "--json"]).assert().success();
+    let document: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(document["schema"], "mcready.explain/v1");
+    assert!(
+        document["checks"].as_array().unwrap().iter().all(|c| c["requirement"] == "same-subnet"),
+        "{document}"
+    );
+}
+
+/// The man page points at nothing that does not exist and shows how mcready is run.
+#[test]
+fn man_page_has_examples_and_no_missing_pages() {
+    let out = mcready().arg("manpage").assert().success();
+    let page = String::from_utf8_lossy(&out.get_output().stdout).into_owned();
+    assert!(page.contains(".SH EXAMPLES") && page.contains("mcready explain"), "{page}");
+    assert!(!page.contains("(1)"), "a reference to a page that does not exist: {page}");
 }

@@ -11,9 +11,8 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, Instant};
 
 use common::Lab;
-use mcready::net::{
-    ActionKind, IgmpVersion, LocalInterface, OwnActions, QuerierWatch, QueryScope, scratch_group,
-};
+use mcready::net::{IgmpVersion, LocalInterface, OwnActions, QuerierWatch, QueryScope, scratch_group};
+use mcready::observed::ActionKind;
 
 const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 

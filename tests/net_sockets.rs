@@ -9,9 +9,8 @@ use std::time::{Duration, Instant};
 
 use common::{PYTHON3, eth0, two_hosts};
 use mcready::facts::{PNP_GROUP, PNP_PORT};
-use mcready::net::{
-    ActionKind, GroupReceiver, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
-};
+use mcready::net::{GroupReceiver, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket};
+use mcready::observed::ActionKind;
 
 const A: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 10);
 const B: Ipv4Addr = Ipv4Addr::new(198, 51, 100, 20);

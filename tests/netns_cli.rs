@@ -21,11 +21,30 @@ lab_test!(the_hosts_own_address_is_not_a_phone, two_hosts(&[]), |(lab, a, _b)| {
         &["check", "--no-probe", "--phone", "198.51.100.10"][..],
         &["check", "--no-probe", "--peer", "198.51.100.10:5060"],
         &["check", "--no-probe", "--phone", "198.51.100.255"],
+        &["check", "--no-probe", "--phone", "198.51.100.0"],
     ] {
         let out = lab.mcready(&a, args);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains("own address") || stderr.contains("broadcast address"), "{args:?}: {stderr}");
+        assert!(
+            ["own address", "broadcast address", "network address"].iter().any(|w| stderr.contains(w)),
+            "{args:?}: {stderr}"
+        );
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     }
+});
+
+// `check --listen N` on a terminal says it listens, where, and for how long, counting down on stderr;
+// piped, nothing of it appears. (`script` gives the run a terminal.)
+lab_test!(check_listen_counts_down_on_a_terminal_only, two_hosts(&[]), |(lab, a, _b)| {
+    let bin = common::mcready_bin();
+    let on_terminal = lab.sh(
+        &a,
+        &format!("script -qec \"'{}' check --no-probe -i eth0 --listen 2 -q\" /dev/null", bin.display()),
+    );
+    let text = String::from_utf8_lossy(&on_terminal.stdout);
+    assert!(text.contains("Listening 2 s on eth0") && text.contains("reboot a phone now"), "{text}");
+    let piped = lab.mcready(&a, &["check", "--no-probe", "-i", "eth0", "--listen", "1", "-q"]);
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(!stderr.contains("Listening") && !stdout(&piped).contains("Listening"), "{stderr}");
 });

@@ -22,9 +22,9 @@ use common::{
     SETPRIV, stdout, two_hosts,
 };
 use mcready::facts::{FirewallFlow, PNP_GROUP, PNP_PORT};
-use mcready::firewall::model::Ruleset;
 use mcready::firewall::{Context, iptables, judge, nft};
 use mcready::platform::{GatherOptions, Scope, gather};
+use mcready::ruleset::Ruleset;
 use serde_json::Value;
 
 /// What the end-to-end firewall scenarios run: both firewall front ends and the stand-in PBX.

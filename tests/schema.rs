@@ -151,15 +151,19 @@ lab_test!(probe_and_check_output_matches_the_schemas, common::Lab::with(&[common
     validate("mcready.report.v1.json", &passive);
 });
 
-/// Every schema file's name.
-const SCHEMAS: [&str; 6] = [
-    "mcready.error.v1.json",
-    "mcready.interfaces.v1.json",
-    "mcready.joins.v1.json",
-    "mcready.listen.v1.json",
-    "mcready.probe.v1.json",
-    "mcready.report.v1.json",
-];
+/// Every schema file's name, as `docs/schemas/` holds them.
+fn schema_files() -> Vec<String> {
+    let dir = format!("{}/docs/schemas", env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert!(files.len() >= 6, "{files:?}");
+    files
+}
 
 /// Where DESIGN lets the contract grow, in the schema files that define it.
 const OPEN_DEFS: [&str; 4] = ["check", "answer", "phone", "listener"];
@@ -196,7 +200,8 @@ fn closed_objects(whole: &Value, node: &Value, path: &str, seen: &mut Vec<String
 
 #[test]
 fn every_document_is_closed_at_its_top_and_open_where_the_contract_grows() {
-    for file in SCHEMAS {
+    for file in schema_files() {
+        let file = file.as_str();
         let whole = schema(file);
         assert_eq!(whole["additionalProperties"], false, "{file}: its top level must be closed");
         for name in OPEN_DEFS {
@@ -261,4 +266,15 @@ fn extra_keys_validate_where_the_contract_grows_and_not_at_the_top() {
     });
     validate("mcready.error.v1.json", &error);
     assert_eq!(schema_errors("mcready.error.v1.json", &grown(&error)).len(), 1);
+}
+
+#[test]
+fn explain_matches_the_schema() {
+    for args in [
+        &["explain", "--json"][..],
+        &["explain", "pbx-membership", "--json"],
+        &["explain", "subnet.voice-vlan", "--json"],
+    ] {
+        validate("mcready.explain.v1.json", &run_here(args));
+    }
 }

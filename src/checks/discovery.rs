@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::{OsFamily, Snapshot, check};
 use crate::observed::{DiscoveryReport, Observed, Phone, SwitchPort};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const DHCP_PROVISIONING: &str = "phone.dhcp-provisioning";
 pub const SILENT_VENDOR_PHONES: &str = "phone.silent-vendor-phones";

@@ -11,8 +11,8 @@ use serde_json::json;
 use super::firewall::{self, FirewallView};
 use super::multicast::host_drops;
 use super::{InterfaceRule, Snapshot, check, remedy};
-use crate::facts::{Interface, InterfaceKind};
-use crate::report::model::{Check, Status};
+use crate::facts::{Interface, InterfaceKind, group_label};
+use crate::verdict::{Check, Status};
 
 pub const ON_PNP_INTERFACE: &str = "membership.on-pnp-interface";
 pub const GROUP_ROUTE: &str = "membership.group-route";
@@ -52,7 +52,7 @@ fn answered_through_our_join(snapshot: &Snapshot) -> bool {
         return false;
     }
     let probe = snapshot.probe.done().is_some_and(|p| p.answers.iter().any(|a| a.this_host));
-    let local: Vec<IpAddr> = crate::observe::host_addresses(&snapshot.facts);
+    let local: Vec<IpAddr> = snapshot.facts.addresses();
     let listen = snapshot.listen.done().is_some_and(|l| {
         l.phones.iter().flat_map(|p| &p.answered_by).any(|by| {
             by.split_whitespace()
@@ -75,12 +75,13 @@ fn joined_on_an_assumed_alternative(snapshot: &Snapshot) -> Option<Vec<&str>> {
 /// The fix for a group joined elsewhere: the route, unless the link itself is down.
 fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
     if let Some(others) = joined_on_an_assumed_alternative(snapshot) {
-        return remedy::name_the_phones_interface(pnp, &others);
+        return remedy::name_the_phones_interface(snapshot.group, pnp, &others);
     }
     match pnp_down(snapshot) {
         Some(down) => format!(
             "Bring {down}'s link up first (see multicast.interface-flag): no route through it works while it is down. \
-             Then restart the PBX so it joins 224.0.1.75 on {down}."
+             Then restart the PBX so it joins {} on {down}.",
+            snapshot.group
         ),
         None => remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp),
     }
@@ -128,7 +129,10 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
         return check(
             ON_PNP_INTERFACE,
             Status::Fail,
-            format!("No interface has joined {} (sip.mcast.net): is the PBX running, with PnP enabled?", snapshot.group),
+            format!(
+                "No interface has joined {}: is the PBX running, with PnP enabled?",
+                group_label(IpAddr::V4(snapshot.group))
+            ),
             Some(
                 "Start the PBX and enable its PnP / auto-provisioning service, then check again. Before the PBX is \
                  installed, `mcready respond --url URL --allow MAC` can stand in for it."
@@ -148,7 +152,7 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
                 snapshot.group,
                 joined_on.join(", ")
             ),
-            Some(remedy::name_the_phones_interface(pnp, &other_lans)),
+            Some(remedy::name_the_phones_interface(snapshot.group, pnp, &other_lans)),
             evidence,
         );
     }
@@ -344,7 +348,7 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
             "More than one LAN adapter could face the phones ({}), and none was named.",
             other_lans.iter().map(label).collect::<Vec<_>>().join(", ")
         ));
-        fixes.push(remedy::name_the_phones_interface(assumed_name, &names));
+        fixes.push(remedy::name_the_phones_interface(snapshot.group, assumed_name, &names));
     }
     if !found.is_empty() {
         summary.push(format!(

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
 pub const DELIVERED: &str = "multicast.delivered-to-sockets";
@@ -258,7 +258,10 @@ fn read_sources(snapshot: &Snapshot) -> Vec<String> {
         .iter()
         .filter(|s| s.status == SourceStatus::Read)
         .map(|s| match (&s.tool, &s.detail) {
-            (crate::facts::FirewallTool::Pf | crate::facts::FirewallTool::WindowsFirewall, Some(detail)) => {
+            (
+                crate::ruleset::FirewallTool::Pf | crate::ruleset::FirewallTool::WindowsFirewall,
+                Some(detail),
+            ) => {
                 format!("{} ({detail})", s.command)
             }
             _ => s.command.clone(),
@@ -700,8 +703,9 @@ fn lan_path(snapshot: &Snapshot) -> Check {
                         peer.peer.ip()
                     ),
                     Some(format!(
-                        "Let multicast for 224.0.1.75 through the switches between the hosts: {} Check the peer's own \
+                        "Let multicast for {} through the switches between the hosts: {} Check the peer's own \
                          firewall for UDP {} too.",
+                        snapshot.group,
                         remedy::enable_querier(),
                         snapshot.port
                     )),

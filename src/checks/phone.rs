@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::{Snapshot, check, multicast, remedy, subnet};
 use crate::observed::Phone;
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const HEARD: &str = "phone.pnp-subscribe";
 pub const EXPECTED: &str = "phone.expected-phones";

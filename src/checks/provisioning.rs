@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::{Snapshot, check, remedy};
 use crate::observed::{Answer, FetchErrorKind, FetchReport, Observed};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const NOTIFY: &str = "membership.pbx-notify";
 pub const URL: &str = "membership.provisioning-url";

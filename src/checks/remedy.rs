@@ -4,30 +4,8 @@
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
-use serde::Serialize;
-
 use crate::facts::{HostFacts, Interface, effective_metric};
-
-/// The OS family a remedy is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OsFamily {
-    Linux,
-    Windows,
-    Macos,
-}
-
-impl OsFamily {
-    /// The family of the OS mcready was built for.
-    #[must_use]
-    pub fn current() -> Self {
-        match std::env::consts::OS {
-            "windows" => Self::Windows,
-            "macos" => Self::Macos,
-            _ => Self::Linux,
-        }
-    }
-}
+use crate::snapshot::OsFamily;
 
 /// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
 /// On Windows the values come from the metrics read (see [`windows_route_fix`]).
@@ -38,7 +16,7 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
             "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}`. \
              Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
              NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
-             (`up ip route add 224.0.0.0/4 dev {interface}`). Restart the PBX so it joins 224.0.1.75 again. \
+             (`up ip route add 224.0.0.0/4 dev {interface}`). Restart the PBX so it joins {group} again. \
              Confirm with `mcready joins`."
         ),
         OsFamily::Windows => windows_route_fix(facts, group, interface),
@@ -48,7 +26,7 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
             "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}` \
              (lost at reboot), and make its service the first one: list them with `networksetup -listnetworkserviceorder`, \
              then `sudo networksetup -ordernetworkservices \"<service of {interface}>\" \"<the others, in order>\"`. \
-             Then restart the PBX so it joins 224.0.1.75 again, and confirm with `netstat -gn`."
+             Then restart the PBX so it joins {group} again, and confirm with `netstat -gn`."
         ),
     }
 }
@@ -184,11 +162,6 @@ fn gateway_metric_trial(adapter: &str, index: &str) -> String {
     )
 }
 
-/// A PowerShell string literal: single quotes take everything literally but a quote, which doubles.
-fn powershell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', "''"))
-}
-
 /// Turning an adapter off.
 #[must_use]
 pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
@@ -197,7 +170,7 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
             "`sudo ip link set {interface} down` (NetworkManager: `nmcli device disconnect {interface}`; Wi-Fi: `nmcli radio wifi off`)"
         ),
         OsFamily::Windows => {
-            format!("`Disable-NetAdapter -Name {} -Confirm:$false`", powershell_quote(interface))
+            format!("`Disable-NetAdapter -Name {} -Confirm:$false`", crate::quote::powershell(interface))
         }
         // The service, not the BSD device, is what macOS keeps disabled across reboots; the hardware
         // port list names the service's port for each device.
@@ -273,10 +246,10 @@ pub fn take_down(os: OsFamily, interface: &str) -> String {
 
 /// Which interface mcready assumed, and how to name the right one instead of disabling anything.
 #[must_use]
-pub fn name_the_phones_interface(assumed: &str, others: &[&str]) -> String {
+pub fn name_the_phones_interface(group: Ipv4Addr, assumed: &str, others: &[&str]) -> String {
     let example = others.first().copied().unwrap_or("IFACE");
     format!(
-        "mcready assumed {assumed} faces the phones because the OS routes 224.0.1.75 by it. If the phones are on \
+        "mcready assumed {assumed} faces the phones because the OS routes {group} by it. If the phones are on \
          {}, run again with `--phone <a phone's IP>` or `-i {example}`.",
         others.join(" or ")
     )

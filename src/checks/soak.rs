@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::{Snapshot, check, remedy};
 use crate::observed::{Observed, SoakReport, SoakRound};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const SOAK: &str = "multicast.soak";
 

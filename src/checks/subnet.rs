@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Snapshot, check, remedy};
-use crate::report::model::{Check, Status};
+use crate::verdict::{Check, Status};
 
 pub const PHONES_ON_LAN: &str = "subnet.phones-on-pnp-lan";
 

@@ -13,21 +13,52 @@ use crate::report::Format;
 
 pub use value::PeerAddr;
 
+/// What a bare `mcready` prints (on stderr, exit 2): the common invocations, and where the rest is.
+/// Like nmap, iperf3 and sipsak, it does nothing without being told what: `check` puts SIP and IGMP on
+/// the LAN, which nobody should get by typing a program's name.
+pub const SHORT_USAGE: &str = "\
+mcready: is this LAN ready for SIP Plug-and-Play phone provisioning? Name a command:
+
+  mcready check --phone IP        the checklist, run on the PBX host (sends a PnP probe and IGMP, TTL 1)
+  mcready check --no-probe        the checklist, sending nothing at all
+  mcready check --listen 120      also hear phones boot meanwhile (reboot one)
+  mcready interfaces              adapters, metrics, and where the group's route leaves (sends nothing)
+  mcready joins                   which interface joined 224.0.1.75, like `ip maddr` (sends nothing)
+  mcready explain CHECK-ID        what a check means and how its fix works
+
+`mcready --help` lists every command and option; `man mcready` has examples.
+";
+
+/// A command line that parsed but cannot run as given: an option that contradicts another or the host
+/// (`--phone` naming this host). Exit 2 with the `usage` error code, like a parse error.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 /// `--version`: the crate version, and the git commit when built from a checkout (`build.rs`).
 pub const VERSION: &str = env!("MCREADY_VERSION");
 
 const AFTER_HELP: &str = "\
 Exit codes: 0 ready (or the command's positive answer), 1 not ready (or its negative answer), 2 could not run,
 130 a second Ctrl-C. A first Ctrl-C ends the observation and prints the report so far.
-A DURATION is seconds (`90`, `1.5`) or a number with a unit (`500ms`, `2m`, `1h`), at most a day.
-Documentation: docs/usage.md, docs/checks.md, docs/schemas/.";
+A DURATION is seconds (`90`, `1.5`) or a number with a unit (`500ms`, `2m`, `1h`, `1d`), at most a day.
+`mcready` alone prints a short usage and sends nothing; options without a command run `check`.
+Every check id is explained by `mcready explain ID`; the man page (`man mcready`) has examples.";
 
 /// Is this LAN ready for SIP Plug-and-Play phone provisioning?
 ///
 /// Phones find their PBX by multicasting a SIP SUBSCRIBE (Event: ua-profile) to 224.0.1.75:5060
-/// (sip.mcast.net). Run on the PBX host, `mcready` (that is, `mcready check`) says which of the four
-/// requirements fails — PBX membership, same subnet, network multicast, phone PnP — and how to fix it.
-/// The other commands show the pieces: adapters, joins, a probe, phones heard, and a responder for tests.
+/// (sip.mcast.net). Run on the PBX host, `mcready check` says which of the four requirements fails —
+/// PBX membership, same subnet, network multicast, phone PnP — and how to fix it. The other commands
+/// show the pieces: adapters, joins, a probe, phones heard, a responder for tests, and what each check
+/// means (`explain`).
 #[derive(Debug, Parser)]
 #[command(name = "mcready", version = VERSION, about, long_about, after_help = AFTER_HELP)]
 #[command(propagate_version = true)]
@@ -35,12 +66,12 @@ pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
 
-    /// `check`'s options, so that `mcready --phone IP` runs the default command (and `mcready
-    /// --no-probe check` means what it says).
-    #[command(flatten, next_help_heading = "Check options (the default command)")]
+    /// `check`'s options, so that `mcready --phone IP` runs `check` (with a note to name it) and `mcready
+    /// --no-probe check` means what it says.
+    #[command(flatten, next_help_heading = "Check options (also before the command)")]
     pub check: CheckArgs,
 
-    /// The command; `check` when none is given.
+    /// The command; `check` when only options are given, a short usage when nothing is.
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -55,11 +86,11 @@ pub struct GlobalArgs {
     pub interface: Option<String>,
 
     /// The PnP multicast group.
-    #[arg(long, global = true, value_name = "IPV4", default_value_t = PNP_GROUP, value_parser = value::group)]
+    #[arg(long, global = true, value_name = "IPV4", default_value_t = PNP_GROUP, value_parser = value::group, allow_hyphen_values = true)]
     pub group: Ipv4Addr,
 
     /// The PnP port.
-    #[arg(long, global = true, value_name = "PORT", default_value_t = PNP_PORT, value_parser = value::port)]
+    #[arg(long, global = true, value_name = "PORT", default_value_t = PNP_PORT, value_parser = value::port, allow_hyphen_values = true)]
     pub port: u16,
 
     /// Output format.
@@ -70,8 +101,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Write the document to FILE instead of stdout, atomically (a temporary file in the same directory,
-    /// then a rename), so a reader never sees half of it; when mcready cannot run, FILE is left as it was.
+    /// Write the document to FILE instead of stdout (`-` is stdout). A regular file is replaced
+    /// atomically (a new file beside it, then a rename; a link's target is replaced and the link kept)
+    /// with its mode and owner kept, so a reader never sees half of it; a device, FIFO or socket is
+    /// written in place. When mcready cannot run, FILE is left as it was.
     #[arg(long, global = true, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 
@@ -137,9 +170,13 @@ pub enum ColorWhen {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The four-requirement checklist, with a fix under every failure (the default command). Exits 0
-    /// on pass or warn, 1 on fail (with --strict also on warn, skip and incomplete), 2 when it cannot
-    /// run. Sends one PnP probe and an IGMP join/leave unless --no-probe.
+    /// The four-requirement checklist, with a fix under every failure. Exits 0 on pass or warn, 1 on
+    /// fail (with --strict also on warn, skip and incomplete), 2 when it cannot run. Unless --no-probe it
+    /// sends, all with TTL 1: the PnP SUBSCRIBE probe (retransmitted on timer E: up to 3 in the default
+    /// 2 s), up to four IGMP joins and their leaves (the group, when no PBX holds the port, and one or
+    /// two scratch groups 239.255.x.y that find the querier), a 200 OK to each NOTIFY, one GET of the
+    /// provisioning URL (LAN or private addresses only, unless --fetch-any), and with --peer the peer
+    /// test's OPTIONS.
     Check(CheckArgs),
     /// Send one phone-shaped PnP SUBSCRIBE to the group (TTL 1) and report every answer: 200 OK, NOTIFY
     /// and its provisioning URL, who, and how fast. Exits 0 when a server answered, 1 when none did.
@@ -159,11 +196,22 @@ pub enum Command {
     /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
+    /// Explain a check or requirement id (`membership.group-route`, `network-multicast`): what passes,
+    /// what warns or fails, and the fix — the text of docs/checks.md, built in, so it reads offline.
+    /// Without an id, list every check. Sends nothing.
+    Explain(ExplainArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish), generated from these
     /// definitions. For example: `mcready completions bash > /etc/bash_completion.d/mcready`.
     Completions(CompletionsArgs),
     /// Print the man page (roff), generated from these definitions: `mcready manpage | man -l -`.
     Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A check id (as in the report, e.g. `multicast.igmp-querier`) or a requirement id.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
 }
 
 #[derive(Debug, Args)]

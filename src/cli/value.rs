@@ -7,8 +7,8 @@ use std::time::Duration;
 /// The longest window any option accepts: a day. (A soak past the snooping timeout is minutes.)
 pub const MAX_DURATION: Duration = Duration::from_secs(86_400);
 
-/// A DURATION: `90` or `1.5` (seconds), or with a unit: `500ms`, `90s`, `2m`, `1h`. More than zero, at
-/// most a day.
+/// A DURATION: `90` or `1.5` (seconds), or with a unit: `500ms`, `90s`, `2m`, `1h`, `1d`. More than
+/// zero, at most a day.
 ///
 /// # Errors
 /// A sentence saying what is wrong and what is accepted.
@@ -22,10 +22,12 @@ pub fn duration(text: &str) -> Result<Duration, String> {
         (n, 60.0)
     } else if let Some(n) = trimmed.strip_suffix('h') {
         (n, 3600.0)
+    } else if let Some(n) = trimmed.strip_suffix('d') {
+        (n, 86_400.0)
     } else {
         (trimmed, 1.0)
     };
-    let usage = "give seconds (`90`, `1.5`) or a number with a unit (`500ms`, `2m`, `1h`)";
+    let usage = "give seconds (`90`, `1.5`) or a number with a unit (`500ms`, `2m`, `1h`, `1d`)";
     // Digits and one dot only: `f64::from_str` would also take `inf`, `NaN` and `1e19`.
     let plain = !number.is_empty()
         && number.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
@@ -113,6 +115,14 @@ pub fn peer(text: &str) -> Result<PeerAddr, String> {
     if let Ok(address) = text.parse::<std::net::SocketAddrV6>() {
         return Err(format!("{} is IPv6: the peer test runs over IPv4", address.ip()));
     }
+    // An IPv4 address with a port that is no port: name the port, not the address.
+    if let Some((ip, port_text)) = text.rsplit_once(':')
+        && ip.parse::<Ipv4Addr>().is_ok()
+    {
+        return Err(format!(
+            "`{port_text}` in `{text}` is not a port: give 1 to 65535, or leave the port out"
+        ));
+    }
     Ok(PeerAddr { ip: lan_host(text)?, port: None })
 }
 
@@ -166,6 +176,9 @@ mod tests {
         assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(duration("1h"), Ok(Duration::from_secs(3600)));
         assert_eq!(duration("24h"), Ok(MAX_DURATION));
+        assert_eq!(duration("1d"), Ok(MAX_DURATION));
+        assert_eq!(duration("0.5d"), Ok(Duration::from_secs(43_200)));
+        assert!(duration("2d").unwrap_err().contains("longer than a day"));
         for bad in [
             "0",
             "-5",
@@ -193,6 +206,7 @@ mod tests {
         assert_eq!(port("5060"), Ok(5060));
         assert!(port("0").unwrap_err().contains("port 0"));
         assert!(port("70000").is_err());
+        assert!(port("-1").unwrap_err().contains("`-1` is not a port"));
         assert_eq!(group("224.0.1.75"), Ok(Ipv4Addr::new(224, 0, 1, 75)));
         assert!(group("198.51.100.1").unwrap_err().contains("not a multicast group"));
         assert!(group("sip.mcast.net").unwrap_err().contains("not an IPv4 address"));
@@ -214,6 +228,9 @@ mod tests {
         assert_eq!(peer("198.51.100.20:5070").unwrap().with_default_port(5060).port(), 5070);
         assert_eq!(peer("198.51.100.20").unwrap().with_default_port(5060).port(), 5060);
         assert!(peer("198.51.100.20:0").unwrap_err().contains("port 0"));
+        let error = peer("198.51.100.20:70000").unwrap_err();
+        assert!(error.starts_with("`70000` in `198.51.100.20:70000` is not a port"), "{error}");
+        assert!(peer("198.51.100.20:x").unwrap_err().contains("`x`"));
         assert!(peer("[2001:db8::1]:5060").unwrap_err().contains("IPv6"));
         assert!(peer("127.0.0.1:5060").unwrap_err().contains("loopback"));
     }

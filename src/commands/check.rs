@@ -5,11 +5,11 @@
 use std::net::IpAddr;
 use std::time::Instant;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 
 use super::{Outcome, envelope, gather};
-use crate::checks::{self, OsFamily, Snapshot};
-use crate::cli::{CheckArgs, Cli};
+use crate::checks;
+use crate::cli::{CheckArgs, Cli, UsageError};
 use crate::facts::HostFacts;
 use crate::net::OwnActions;
 use crate::observe::checklist::{self, Plan};
@@ -20,19 +20,19 @@ use crate::observed::Observed;
 use crate::platform::Scope;
 use crate::report::Document as _;
 use crate::report::check::{ReportDocument, build};
-use crate::report::stream::Progress;
+use crate::report::stream::{EventSink, Progress};
+use crate::snapshot::{OsFamily, Snapshot, choose_interface};
 
 /// # Errors
 /// When an option contradicts the host (`--phone` is this host), the host facts cannot be gathered, or
 /// `--interface` is unknown.
 pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let facts = gather(cli, Scope::ALL)?;
-    let named = super::require_interface(&facts, cli.global.interface.as_deref())?;
-    refuse_own_addresses(&facts, args)?;
     let peer = args.peer.map(|p| p.with_default_port(cli.global.port));
     let mut hints: Vec<IpAddr> = args.phone.iter().copied().map(IpAddr::V4).collect();
     hints.extend(peer.map(|p| IpAddr::V4(*p.ip())));
-    let (pnp_interface, interface_rule) = checks::choose_interface(&facts, named.as_deref(), &hints);
+    let (pnp_interface, interface_rule) = choose_interface(&facts, cli.global.interface.as_deref(), &hints)?;
+    refuse_own_addresses(&facts, args)?;
     let interface = pnp_interface.as_deref().and_then(|name| facts.interface(name));
     let mut envelope = envelope(ReportDocument::SCHEMA);
 
@@ -52,7 +52,18 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         },
         roots: Roots::WebPki,
     };
-    let observations = checklist::observe(&facts, interface, &plan, &actions);
+    // A terminal watching a listening window is told to reboot a phone, and how long is left (stderr,
+    // text only: nothing of it reaches a pipe, a file or a JSON reader).
+    let sink = EventSink::new(cli.global.output_format(), false, Instant::now());
+    let listening_on = interface.map_or("", |i| i.name.as_str());
+    let window = args.listen.map_or(0, |w| w.as_secs());
+    let ticks = |remaining: u64, phones: usize| {
+        sink.progress(&format!(
+            "Listening {window} s on {listening_on} — reboot a phone now: {remaining:>4} s left, {phones} phone(s) heard"
+        ));
+    };
+    let observations = checklist::observe(&facts, interface, &plan, &actions, &ticks);
+    sink.clear_progress();
     let soak = soak(&facts, interface, &plan, args, &actions);
     let mut cut = observations.cut_short();
     if soak.done().is_some_and(|s| s.interrupted) {
@@ -118,21 +129,29 @@ fn soak(
     Observed::Done(report)
 }
 
-/// A `--phone` or `--peer` that is this host's own address, or a subnet's broadcast address, cannot be
+/// A `--phone` or `--peer` that is this host's own address, or a subnet's broadcast or network address, cannot be
 /// a phone-side host: say so rather than judge the LAN by it.
 fn refuse_own_addresses(facts: &HostFacts, args: &CheckArgs) -> Result<()> {
     let given = args.phone.iter().map(|ip| ("--phone", *ip)).chain(args.peer.map(|p| ("--peer", p.ip)));
     for (option, ip) in given {
-        if checklist::is_own_address(facts, ip) {
-            bail!(
+        if facts.addresses().contains(&IpAddr::V4(ip)) {
+            return Err(UsageError(format!(
                 "{option} {ip} is this host's own address: give the address of a phone (or of the host running `mcready respond`)"
-            );
+            ))
+            .into());
         }
-        let broadcast =
-            facts.interfaces.iter().flat_map(|i| &i.ipv4).any(|net| net.broadcast() == Some(IpAddr::V4(ip)));
-        if broadcast {
-            bail!("{option} {ip} is the broadcast address of one of this host's subnets, not a host");
-        }
+        let subnets = || facts.interfaces.iter().flat_map(|i| &i.ipv4);
+        let address = Some(IpAddr::V4(ip));
+        let what = if subnets().any(|net| net.broadcast() == address) {
+            "the broadcast address"
+        } else if subnets().any(|net| net.network_address() == address) {
+            "the network address"
+        } else {
+            continue;
+        };
+        return Err(
+            UsageError(format!("{option} {ip} is {what} of one of this host's subnets, not a host")).into()
+        );
     }
     Ok(())
 }

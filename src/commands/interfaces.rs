@@ -7,7 +7,7 @@ use crate::cli::{Cli, InterfacesArgs};
 use crate::platform::Scope;
 use crate::report::Document as _;
 use crate::report::interfaces::InterfacesDocument;
-use crate::report::model::{Answer, exit_code};
+use crate::verdict::{Answer, exit_code};
 
 /// # Errors
 /// When the host facts cannot be gathered or `--interface` names no interface of this host.

@@ -8,13 +8,14 @@ use anyhow::Result;
 use super::{Outcome, envelope, gather};
 use crate::cli::{Cli, ListenArgs};
 use crate::net::OwnActions;
-use crate::observe::listen::{self, Joining, ListenEvent, ListenOptions};
-use crate::observe::observing_interface;
+use crate::observe::listen::{self, Joining, ListenOptions};
+use crate::observed::ListenEvent;
 use crate::platform::Scope;
 use crate::report::listen::ListenDocument;
-use crate::report::model::{Answer, exit_code};
 use crate::report::stream::EventSink;
 use crate::report::{Document as _, Format};
+use crate::snapshot::observing_interface;
+use crate::verdict::{Answer, exit_code};
 
 /// # Errors
 /// Host facts unreadable, no usable interface, or nothing to listen with: the caller prints the line

@@ -4,6 +4,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod explain;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;
@@ -13,7 +14,7 @@ pub mod respond;
 
 use anyhow::Result;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, UsageError};
 use crate::platform::{self, GatherOptions, Scope};
 use crate::report::{Document, Envelope};
 
@@ -38,12 +39,14 @@ impl Outcome {
 pub fn run(cli: &Cli) -> Result<Outcome> {
     let is_check = matches!(cli.command, None | Some(Command::Check(_)));
     if let Some(refusal) = refused_format(cli) {
-        anyhow::bail!(refusal);
+        return Err(UsageError(refusal).into());
     }
     if cli.check.any() && !is_check {
-        anyhow::bail!(
+        return Err(UsageError(
             "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options"
-        );
+                .into(),
+        )
+        .into());
     }
     match &cli.command {
         None => check::run(cli, &cli.check),
@@ -53,6 +56,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Some(Command::Probe(args)) => probe::run(cli, args),
         Some(Command::Listen(args)) => listen::run(cli, args),
         Some(Command::Respond(args)) => respond::run(cli, args),
+        Some(Command::Explain(args)) => explain::run(cli, args),
         Some(Command::Completions(args)) => Ok(completions::run(args.shell)),
         Some(Command::Manpage) => manpage::run(),
     }
@@ -93,10 +97,9 @@ fn invocation(args: impl Iterator<Item = String>) -> String {
 /// Resolves `--interface`, when given, to the name of an interface of this host: `-i` takes the name
 /// (the alias on Windows), the adapter GUID or the index, and everything after this works with the name.
 fn require_interface(facts: &crate::facts::HostFacts, wanted: Option<&str>) -> Result<Option<String>> {
-    if wanted.is_some() {
-        return Ok(Some(crate::observe::observing_interface(facts, wanted)?.name.clone()));
-    }
-    Ok(None)
+    Ok(wanted
+        .map(|name| crate::snapshot::named_interface(facts, name).map(|i| i.name.clone()))
+        .transpose()?)
 }
 
 #[cfg(test)]

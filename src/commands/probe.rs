@@ -6,11 +6,12 @@ use anyhow::{Context as _, Result};
 use super::{Outcome, envelope, gather};
 use crate::cli::{Cli, ProbeArgs};
 use crate::net::{LocalInterface, OwnActions};
-use crate::observe::{self, probe};
+use crate::observe::probe;
 use crate::platform::{self, Scope};
 use crate::report::Document as _;
-use crate::report::model::{Answer, exit_code};
 use crate::report::probe::ProbeDocument;
+use crate::snapshot::observing_interface;
+use crate::verdict::{Answer, exit_code};
 
 /// # Errors
 /// When the facts cannot be gathered, the interface is unknown or has no IPv4 address, or the OS
@@ -20,7 +21,7 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
     let scope =
         Scope { routes: false, group_route: true, memberships: true, listeners: false, firewall: false };
     let facts = gather(cli, scope)?;
-    let interface = observe::observing_interface(&facts, cli.global.interface.as_deref())?;
+    let interface = observing_interface(&facts, cli.global.interface.as_deref())?;
     let local = LocalInterface::from_facts(interface)
         .with_context(|| format!("{} has no IPv4 address to send the probe from", interface.name))?;
     let mut envelope = envelope(ProbeDocument::SCHEMA);
@@ -34,8 +35,7 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         notify_window: probe::NOTIFY_WINDOW,
     };
     let mac = probe::probe_mac(&platform::host_info().hostname, &interface.name);
-    let mut report =
-        probe::observe(&local, &observe::host_addresses(&facts), mac, &options, &actions, &|_| {})?;
+    let mut report = probe::observe(&local, &facts.addresses(), mac, &options, &actions, &|_| {})?;
     let joined_before = facts
         .members_of(std::net::IpAddr::V4(cli.global.group))
         .iter()

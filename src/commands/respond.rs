@@ -7,14 +7,16 @@ use std::time::Instant;
 use anyhow::{Context as _, Result};
 
 use super::{Outcome, gather};
-use crate::cli::{Cli, RespondArgs};
+use crate::cli::{Cli, RespondArgs, UsageError};
 use crate::net::{LocalInterface, OwnActions};
-use crate::observe::respond::{AllowList, PnpServer, RespondEvent, RespondSockets, Responder};
-use crate::observe::{SystemClock, observing_interface};
+use crate::observe::SystemClock;
+use crate::observe::respond::{AllowList, PnpServer, RespondSockets, Responder};
+use crate::observed::RespondEvent;
 use crate::platform::Scope;
-use crate::report::model::{Answer, exit_code};
 use crate::report::stream::EventSink;
 use crate::sip::MacAddr;
+use crate::snapshot::observing_interface;
+use crate::verdict::{Answer, exit_code};
 
 /// # Errors
 /// A MAC that does not parse, `--url` without `--allow`/`--any-phone`, no usable interface, or a socket
@@ -74,14 +76,16 @@ fn pnp_server(args: &RespondArgs) -> Result<Option<PnpServer>> {
     for text in &args.allow {
         let mac: MacAddr = text
             .parse()
-            .map_err(|_| anyhow::anyhow!("--allow {text}: not a MAC address (e.g. 00:15:65:73:22:ff)"))?;
+            .map_err(|_| UsageError(format!("--allow {text}: not a MAC address (e.g. 00:15:65:73:22:ff)")))?;
         macs.push(mac);
     }
     if macs.is_empty() && !args.any_phone {
-        anyhow::bail!(
+        return Err(UsageError(
             "--url needs --allow MAC (repeatable) or --any-phone: whichever host answers a phone first \
              provisions it, so respond answers only the phones you name"
-        );
+                .into(),
+        )
+        .into());
     }
     let allow = if args.any_phone { AllowList::Any } else { AllowList::Only(macs) };
     Ok(Some(PnpServer { url_template: url.clone(), allow }))

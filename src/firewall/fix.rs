@@ -9,8 +9,8 @@
 //!   open to the world invites toll fraud); IGMP only on the phones' interface (it never leaves the
 //!   link anyway). An accept goes just before the rule that drops, in the same table and chain.
 
-use super::model::{Family, Netfilter, Table};
-use crate::facts::{FirewallFinding, FirewallFlow, FirewallManager, FirewallTool, FirewallVerdict};
+use crate::facts::{FirewallFinding, FirewallFlow, FirewallManager, FirewallVerdict};
+use crate::ruleset::{Family, FirewallTool, Netfilter, Table};
 
 /// Who owns the chain a finding is in.
 #[must_use]
@@ -309,7 +309,7 @@ fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
 /// every allow rule, so that rule itself must go: only it, by its display name, after looking at what
 /// else it blocks. Every name is a PowerShell single-quoted string.
 fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixContext) -> Fix {
-    use super::windows::powershell_quote;
+    use crate::quote::powershell as powershell_quote;
     let port = context.port;
     let on_adapter = windows_adapter_scope(context.interface.as_deref());
     let manager = FirewallManager::WindowsFirewall;
@@ -383,17 +383,14 @@ pub fn windows_allow_sip(port: u16, interface: Option<&str>) -> String {
 }
 
 fn windows_allow_rule(name: &str, what: &str) -> String {
-    format!(
-        "New-NetFirewallRule -DisplayName {} {what} -Action Allow",
-        super::windows::powershell_quote(name)
-    )
+    format!("New-NetFirewallRule -DisplayName {} {what} -Action Allow", crate::quote::powershell(name))
 }
 
 /// ` -InterfaceAlias '<alias>'`, or a placeholder when the PnP adapter is not known.
 fn windows_adapter_scope(interface: Option<&str>) -> String {
     interface.map_or_else(
         || " -InterfaceAlias '<PnP adapter>'".to_owned(),
-        |alias| format!(" -InterfaceAlias {}", super::windows::powershell_quote(alias)),
+        |alias| format!(" -InterfaceAlias {}", crate::quote::powershell(alias)),
     )
 }
 

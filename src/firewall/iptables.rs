@@ -1,5 +1,5 @@
 //! Reads `iptables-save` text (either backend: `iptables-legacy-save` or `iptables-nft-save`) into the
-//! [`model`](super::model). A pure parser on text: running the tools is the platform's job.
+//! [`model`](crate::ruleset). A pure parser on text: running the tools is the platform's job.
 //!
 //! Each `-A CHAIN …` line becomes a rule: the options it knows become conditions (`-p udp`,
 //! `--dport 5060`, `-s 198.51.100.0/24`, `-i eth0`, `--ctstate NEW`, `--pkt-type multicast`,
@@ -17,8 +17,9 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use super::model::{Base, Chain, Cond, Element, Family, Field, Hook, Netfilter, Op, Rule, Table, Verdict};
-use crate::facts::FirewallTool;
+use crate::ruleset::{
+    Base, Chain, Cond, Element, Family, Field, FirewallTool, Hook, Netfilter, Op, Rule, Table, Verdict,
+};
 
 /// The kernel priority of each iptables table's chains (`nft` shows iptables-nft's with these).
 fn priority(table: &str, hook: Hook) -> i64 {

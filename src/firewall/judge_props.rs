@@ -5,10 +5,10 @@
 use proptest::prelude::*;
 
 use super::judge::{Context, Tri, judge};
-use super::model::{
+use crate::facts::{FindingCertainty, FirewallFlow};
+use crate::ruleset::{
     Base, Chain, Cond, Element, Family, Field, Hook, Netfilter, Op, Rule, Ruleset, Table, Verdict,
 };
-use crate::facts::{FindingCertainty, FirewallFlow};
 
 /// A condition that is always, never or maybe true for the SUBSCRIBE.
 fn cond(kind: u8) -> Cond {

@@ -1,8 +1,9 @@
-//! The host firewall, judged whole: an OS-neutral [`model`] of rulesets, one reader per source
-//! ([`nft`] for `nft -j list ruleset`, [`iptables`] for `iptables-save` text of either backend, [`pf`]
-//! for macOS's `pfctl -sr`, reordered into first-match chains), one
-//! [`judge`](mod@judge) that follows each datagram PnP depends on through a ruleset, and the [`fix`] writer that
-//! says, in the owning manager's words, how to let it through.
+//! The host firewall, judged whole: one reader per source into the OS-neutral ruleset model of
+//! [`crate::ruleset`] ([`nft`] for `nft -j list ruleset`, [`iptables`] for `iptables-save` text of either
+//! backend, [`pf`] for macOS's `pfctl -sr`, reordered into first-match chains), one [`judge`](mod@judge)
+//! that follows each datagram PnP depends on through a ruleset, and the [`fix`] writer that says, in the
+//! owning manager's words, how to let it through. The model itself is plain data one floor down, because
+//! the host facts hold the rulesets read.
 //!
 //! Everything here is pure: readers take text, the judge takes the model. Running the tools (in
 //! parallel) and finding which managers are present is the platform's job (`platform::linux`,
@@ -11,7 +12,8 @@
 //!
 //! ```
 //! use mcready::facts::{FindingCertainty, FirewallFlow};
-//! use mcready::firewall::{iptables, judge, model::Ruleset};
+//! use mcready::firewall::{iptables, judge};
+//! use mcready::ruleset::Ruleset;
 //! let save = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n";
 //! let rulesets = [Ruleset::Netfilter(iptables::read(save, None))];
 //! let judged = judge::judge(&rulesets, &judge::Context::default());
@@ -22,7 +24,6 @@
 pub mod fix;
 pub mod iptables;
 pub mod judge;
-pub mod model;
 pub mod nft;
 pub mod pf;
 pub mod windows;

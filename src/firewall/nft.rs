@@ -1,4 +1,4 @@
-//! Reads `nft -j list ruleset` (libnftables JSON) into the [`model`](super::model). A pure parser on
+//! Reads `nft -j list ruleset` (libnftables JSON) into the [`model`](crate::ruleset). A pure parser on
 //! text: running `nft` is the platform's job. Tables of families other than `ip` and `inet` are left out
 //! (an IPv4 datagram to or from this host does not meet them, see docs/firewall.md).
 //!
@@ -23,10 +23,10 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
-use super::model::{
-    Base, Chain, Cond, Element, Family, Field, HelperObject, Hook, Netfilter, Op, Rule, Table, Verdict,
+use crate::ruleset::{
+    Base, Chain, Cond, Element, Family, Field, FirewallTool, HelperObject, Hook, Netfilter, Op, Rule, Table,
+    Verdict,
 };
-use crate::facts::FirewallTool;
 
 fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
     value.get(key).and_then(Value::as_str)

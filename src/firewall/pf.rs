@@ -1,4 +1,4 @@
-//! Reads macOS's pf ruleset, as `pfctl -sr` prints it, into the [`model`](super::model), so that the
+//! Reads macOS's pf ruleset, as `pfctl -sr` prints it, into the [`model`](crate::ruleset), so that the
 //! same judge judges pf. A pure parser on text: running `pfctl` is the platform's job.
 //!
 //! pf decides by the *last* matching rule, unless a matching rule is `quick`, which decides at once.
@@ -24,8 +24,9 @@
 //! assert_eq!(input.rules[0].conds.len(), 3);
 //! ```
 
-use super::model::{Base, Chain, Cond, Element, Family, Field, Hook, Netfilter, Op, Rule, Table, Verdict};
-use crate::facts::FirewallTool;
+use crate::ruleset::{
+    Base, Chain, Cond, Element, Family, Field, FirewallTool, Hook, Netfilter, Op, Rule, Table, Verdict,
+};
 
 /// One rule of `pfctl -sr`, read, before it is placed.
 struct PfRule {

@@ -5,9 +5,9 @@ use std::net::Ipv4Addr;
 
 use super::fix;
 use super::judge::{Context, judge};
-use super::model::Ruleset;
 use super::tests::{first, fix_context};
-use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, FirewallTool};
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow};
+use crate::ruleset::{FirewallTool, Ruleset};
 
 #[test]
 fn pf_fix_is_a_quick_pass_for_the_phones_subnet() {

@@ -7,11 +7,9 @@ use std::net::Ipv4Addr;
 
 use super::fix::{self, FixContext};
 use super::judge::{Context, Judgement, judge};
-use super::model::Ruleset;
 use super::{iptables, nft};
-use crate::facts::{
-    FindingCertainty, FirewallFinding, FirewallFlow, FirewallManager, FirewallTool, PNP_GROUP, PNP_PORT,
-};
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, FirewallManager, PNP_GROUP, PNP_PORT};
+use crate::ruleset::{FirewallTool, Ruleset};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -501,7 +499,7 @@ fn a_step_budget_marks_the_result_partial() {
 
 #[test]
 fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
-    use super::model::{WindowsFirewall, WindowsRule};
+    use crate::ruleset::{WindowsFirewall, WindowsRule};
     let allow = WindowsRule {
         name: "SIP".into(),
         enabled: true,
@@ -639,7 +637,7 @@ fn kube_proxy_rules_leave_pnp_alone() {
         let nat = read.tables.iter().find(|t| t.name == "nat").expect("nat");
         assert_eq!(nat.chains.iter().filter(|c| c.base.is_some()).count(), 4);
         let prerouting = &nat.chains[nat.chain("PREROUTING").expect("PREROUTING")];
-        assert_eq!(prerouting.rules[0].verdict, super::model::Verdict::Jump("KUBE-SERVICES".into()));
+        assert_eq!(prerouting.rules[0].verdict, crate::ruleset::Verdict::Jump("KUBE-SERVICES".into()));
         let judged = judge(&rules, &phones(eth0(), &["198.51.100.20"]));
         assert_eq!(judged.findings, [], "{text}");
         // Without a known interface or phone, still nothing: the localnet drop is for 127.0.0.0/8.

@@ -16,8 +16,8 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
-use super::model::{Element, Ruleset, WindowsFirewall, WindowsProfile, WindowsRule};
-use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, FirewallTool, GatherNote, SourceStatus};
+use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, SourceStatus};
+use crate::ruleset::{Element, FirewallTool, Ruleset, WindowsFirewall, WindowsProfile, WindowsRule};
 
 /// What the report names the source by.
 pub const SOURCE: &str = "INetFwPolicy2 (Windows Defender Firewall API)";
@@ -307,22 +307,6 @@ fn mask_length(mask: Ipv4Addr) -> Option<u8> {
     let bits = u32::from(mask);
     let len = bits.leading_ones();
     (bits.checked_shl(len).unwrap_or(0) == 0).then(|| u8::try_from(len).unwrap_or(32))
-}
-
-/// A PowerShell single-quoted string: nothing inside is expanded, and each quote character — including
-/// the typographic ones PowerShell also accepts as quotes — is doubled, so no name can end the string.
-#[must_use]
-pub fn powershell_quote(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('\'');
-    for c in text.chars() {
-        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
-            out.push(c);
-        }
-        out.push(c);
-    }
-    out.push('\'');
-    out
 }
 
 /// The firewall facts of a read (or of its failure, as a failed source with the API's words), judged

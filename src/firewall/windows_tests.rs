@@ -5,12 +5,11 @@ use std::net::Ipv4Addr;
 
 use super::fix::{self, FixContext};
 use super::judge::{Context, Judgement, judge};
-use super::model::{Element, Ruleset};
 use super::windows::{
-    self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds, powershell_quote,
-    remote_address,
+    self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds, remote_address,
 };
 use crate::facts::{FindingCertainty, FirewallFlow, FirewallVerdict, SourceStatus};
+use crate::ruleset::{Element, Ruleset};
 
 const ADAPTER_ID: &str = "{4F2A6C1E-8B3D-4E5F-9A0B-1C2D3E4F5A6B}";
 
@@ -131,14 +130,6 @@ fn port_and_address_tokens() {
     assert_eq!(remote_address("DefaultGateway"), RemoteAddress::Dynamic("DefaultGateway".into()));
     // A mask that is not contiguous is no prefix: not compared.
     assert!(matches!(remote_address("10.0.0.0/255.0.255.0"), RemoteAddress::Dynamic(_)));
-}
-
-#[test]
-fn powershell_names_cannot_break_out_of_their_quotes() {
-    assert_eq!(powershell_quote("Ethernet 2"), "'Ethernet 2'");
-    assert_eq!(powershell_quote("Bob's LAN"), "'Bob''s LAN'");
-    assert_eq!(powershell_quote("a\u{2019}b; rm x"), "'a\u{2019}\u{2019}b; rm x'");
-    assert_eq!(powershell_quote("$(evil)"), "'$(evil)'");
 }
 
 /// The usual fault: the PBX's allow rule is for Domain and Private, the PnP adapter's network is

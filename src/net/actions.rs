@@ -1,7 +1,8 @@
 //! What mcready itself did to the network — groups joined and left, datagrams sent — so a report can
 //! tell its own traffic from the PBX's and the phones' (DESIGN: "do not change what you measure").
 //!
-//! [`OwnActions`] is a cheap, cloneable handle: every socket keeps one and records into the same list,
+//! The actions themselves are plain data of [`crate::observed`], which the reports print; [`OwnActions`]
+//! is the recorder the sockets share: a cheap, cloneable handle: every socket keeps one and records into the same list,
 //! including from `Drop` (a receiver leaving its groups), which is why it is shared rather than passed
 //! as `&mut`.
 
@@ -11,40 +12,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-/// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ActionKind {
-    Joined,
-    Left,
-    Sent,
-}
-
-/// One action, as it appears in a report's `own_actions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct OwnAction {
-    pub action: ActionKind,
-    /// The group joined, left or sent to; for unicast sends, the peer's address.
-    pub group: Ipv4Addr,
-    /// The interface name (or, for unicast sends, the local address).
-    pub interface: String,
-    pub detail: String,
-    /// Milliseconds since the start instant of the [`OwnActions`].
-    pub at_ms: u64,
-}
-
-impl OwnAction {
-    /// One readable line: `joined 224.0.1.75 on eth0 at 3 ms: group receiver on port 5060`.
-    #[must_use]
-    pub fn line(&self) -> String {
-        let verb = match self.action {
-            ActionKind::Joined => "joined",
-            ActionKind::Left => "left",
-            ActionKind::Sent => "sent to",
-        };
-        format!("mcready {verb} {} on {} at {} ms: {}", self.group, self.interface, self.at_ms, self.detail)
-    }
-}
+use crate::observed::{ActionKind, OwnAction};
 
 /// The shared record of [`OwnAction`]s.
 #[derive(Debug, Clone)]

@@ -37,7 +37,7 @@ pub mod socket;
 #[allow(unsafe_code)]
 mod sys;
 
-pub use actions::{ActionKind, OwnAction, OwnActions};
+pub use actions::OwnActions;
 pub use capture::{
     Capture, CaptureFilter, CaptureOptions, CapturedFrame, Direction, Frame, LINK_LAYER_CAPTURE, LinkFrame,
     multicast_mac,

@@ -17,11 +17,12 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use socket2::{Domain, InterfaceIndexOrAddress, Protocol, Socket, Type};
 
-use super::actions::{ActionKind, OwnActions};
+use super::actions::OwnActions;
 use super::capture::{Capture, CaptureFilter, CaptureOptions, Direction};
 use super::igmp::{IgmpMessage, IgmpVersion, QueryScope};
 use super::packet::Transport;
 use super::{LocalInterface, NetError};
+use crate::observed::ActionKind;
 
 /// How long to wait for this host's own join report to show on the wire before leaving anyway.
 const REPORT_WAIT: Duration = Duration::from_millis(500);

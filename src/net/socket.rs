@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockAddr, Socket, Type};
 
-use super::actions::{ActionKind, OwnActions};
+use super::actions::OwnActions;
 use super::{LocalInterface, NetError, sys};
 use crate::facts::{PNP_GROUP, PNP_PORT};
+use crate::observed::ActionKind;
 
 /// The largest UDP payload IPv4 can carry.
 const MAX_DATAGRAM: usize = 65_535;

@@ -1,7 +1,7 @@
 //! What `check` observes, all at once: the probe, the IGMP querier, the peer test and the listening
 //! window, each on its own thread and each degrading to `skip` with its reason.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::time::Duration;
 
 use super::fetch::{self, FetchOptions, Reach, Roots};
@@ -70,13 +70,18 @@ impl Observations {
     }
 }
 
-/// Runs the observations `plan` asks for on `interface`.
+/// Called about once a second while the listening window is open, with the seconds left and the phones
+/// heard so far, so a watching admin knows when to reboot a phone and how long is left.
+pub type ListenTicks<'a> = dyn Fn(u64, usize) + Sync + 'a;
+
+/// Runs the observations `plan` asks for on `interface`; `ticks` hears the listening window's countdown.
 #[must_use]
 pub fn observe(
     facts: &HostFacts,
     interface: Option<&Interface>,
     plan: &Plan,
     actions: &OwnActions,
+    ticks: &ListenTicks<'_>,
 ) -> Observations {
     let Some(local) = interface.and_then(LocalInterface::from_facts) else {
         return Observations {
@@ -87,7 +92,7 @@ pub fn observe(
             fetch: Observed::NotAsked,
         };
     };
-    let host_addresses = super::host_addresses(facts);
+    let host_addresses = facts.addresses();
     let local = &local;
     let fetch_options = FetchOptions {
         reach: if plan.passive { Reach::None } else { plan.fetch },
@@ -98,7 +103,7 @@ pub fn observe(
     let run = &run;
     std::thread::scope(|scope| {
         let fetching = std::sync::Mutex::new(None);
-        let listening = start_listening(scope, facts, interface, plan, run, actions);
+        let listening = start_listening(scope, facts, interface, plan, run, actions, ticks);
         // Finding a querier fast means a join and a leave; passive, a general query is only heard by
         // listening through the window.
         let querier = match (plan.passive, plan.listen) {
@@ -194,12 +199,18 @@ fn start_listening<'scope, 'env>(
     plan: &'env Plan,
     run: &'env SharedRun,
     actions: &'env OwnActions,
+    ticks: &'env ListenTicks<'env>,
 ) -> Option<std::thread::ScopedJoinHandle<'scope, Observed<ListenReport>>> {
     let (Some(window), Some(interface)) = (plan.listen, interface) else { return None };
     let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
     let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
     let handle = scope.spawn(move || {
-        match listen::observe_run(facts, interface, options, run, actions, &mut |_| {}) {
+        let mut on_event = |event: &crate::observed::ListenEvent| {
+            if let crate::observed::ListenEvent::Tick { remaining_secs, phones } = event {
+                ticks(*remaining_secs, *phones);
+            }
+        };
+        match listen::observe_run(facts, interface, options, run, actions, &mut on_event) {
             Ok(report) => Observed::Done(report),
             Err(error) => Observed::Skipped(format!("could not listen: {error}")),
         }
@@ -229,10 +240,4 @@ fn joined<T>(handle: Option<std::thread::ScopedJoinHandle<'_, Observed<T>>>) -> 
     handle.map_or(Observed::NotAsked, |h| {
         h.join().unwrap_or_else(|_| Observed::Skipped("the observation failed unexpectedly".into()))
     })
-}
-
-/// This host's own addresses, as the checks compare `--phone` against them.
-#[must_use]
-pub fn is_own_address(facts: &HostFacts, ip: Ipv4Addr) -> bool {
-    super::host_addresses(facts).contains(&IpAddr::V4(ip))
 }

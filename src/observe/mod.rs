@@ -24,11 +24,11 @@ pub mod querier;
 pub mod receive;
 pub mod respond;
 pub mod soak;
+pub mod tally;
 
-use std::net::{IpAddr, SocketAddrV4};
+use std::net::SocketAddrV4;
 use std::time::Instant;
 
-use crate::facts::{HostFacts, Interface, InterfaceKind};
 use crate::net::{Datagram, MulticastSender, NetError, UnicastSocket};
 
 /// One UDP endpoint as the engines see it.
@@ -104,64 +104,6 @@ impl Endpoint for UnicastSocket {
     fn recv_until(&self, deadline: Instant) -> Result<Option<Datagram>, NetError> {
         UnicastSocket::recv_until(self, deadline)
     }
-}
-
-/// Why no interface could be chosen to observe on.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoInterface {
-    /// `--interface` names no interface of this host.
-    Unknown { name: String, known: Vec<String> },
-    /// Nothing names one: no route for the group and no usable interface.
-    NoneUsable,
-}
-
-impl std::fmt::Display for NoInterface {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Unknown { name, known } => {
-                write!(f, "no interface named `{name}` (this host has: {})", known.join(", "))
-            }
-            Self::NoneUsable => write!(
-                f,
-                "no interface to use: the OS has no route for the group and no interface is up with IPv4 and \
-                 multicast; name the phones' interface with `-i`"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for NoInterface {}
-
-/// The interface a single command observes on: `--interface`, else the OS's route for the group, else
-/// the first up, multicast-capable, non-loopback interface with an IPv4 address.
-///
-/// # Errors
-/// [`NoInterface`] when `wanted` is unknown or nothing qualifies.
-pub fn observing_interface<'f>(
-    facts: &'f HostFacts,
-    wanted: Option<&str>,
-) -> Result<&'f Interface, NoInterface> {
-    if let Some(name) = wanted {
-        return facts.interface(name).ok_or_else(|| NoInterface::Unknown {
-            name: name.to_owned(),
-            known: facts.interfaces.iter().map(|i| i.name.clone()).collect(),
-        });
-    }
-    let routed = facts.group_route.as_ref().and_then(|route| route.interface.as_deref());
-    if let Some(interface) = routed.and_then(|name| facts.interface(name)) {
-        return Ok(interface);
-    }
-    facts
-        .interfaces
-        .iter()
-        .find(|i| i.kind != InterfaceKind::Loopback && i.flags.up && i.flags.multicast && !i.ipv4.is_empty())
-        .ok_or(NoInterface::NoneUsable)
-}
-
-/// Every address of this host, to recognise answers from a PBX on this host.
-#[must_use]
-pub fn host_addresses(facts: &HostFacts) -> Vec<IpAddr> {
-    facts.interfaces.iter().flat_map(|i| i.ipv4.iter().chain(&i.ipv6)).map(|net| net.addr).collect()
 }
 
 /// Milliseconds, to a tenth, as reports show round trips.

@@ -20,8 +20,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Instant;
 
-use anyhow::{Result, bail};
-use serde::Serialize;
+use anyhow::Result;
 
 use super::Clock;
 use super::receive::{self, Ended, Flow, Received, Source};
@@ -29,6 +28,7 @@ use crate::net::peer;
 use crate::net::{
     GroupReceiver, LocalInterface, MulticastSender, NetError, OwnActions, SenderOptions, UnicastSocket,
 };
+use crate::observed::RespondEvent;
 use crate::sip::build::{self, NotifyOptions};
 use crate::sip::{self, MacAddr, Message, pnp, value};
 /// Answers remembered for retransmissions; a flood of distinct SUBSCRIBEs must not grow memory
@@ -65,63 +65,6 @@ pub struct PnpServer {
 pub enum Outgoing {
     Unicast { payload: Vec<u8>, to: SocketAddr, detail: &'static str },
     Group { payload: Vec<u8>, detail: &'static str },
-}
-
-/// What `respond` logs: a line each in text, one JSON object per line with `--json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "event", rename_all = "kebab-case")]
-pub enum RespondEvent {
-    Started {
-        interface: String,
-        group: Ipv4Addr,
-        port: u16,
-        /// Where unicast answers leave from.
-        unicast: SocketAddrV4,
-        provisions: bool,
-    },
-    Warning {
-        message: String,
-    },
-    /// A peer-protocol request answered.
-    Peer {
-        kind: &'static str,
-        nonce: String,
-        from: SocketAddr,
-        /// An `out` also brought a `back` to the group.
-        back_sent: bool,
-    },
-    /// A phone got the 200 OK and the NOTIFY with its URL.
-    Provisioned {
-        mac: Option<String>,
-        vendor: Option<String>,
-        model: Option<String>,
-        source: SocketAddr,
-        url: String,
-        notify_to: Option<SocketAddr>,
-    },
-    /// The same SUBSCRIBE again (same Call-ID and branch): the same answer was sent again.
-    Retransmission {
-        mac: Option<String>,
-        source: SocketAddr,
-    },
-    /// A phone's SUBSCRIBE that was not answered, and why.
-    NotAnswered {
-        mac: Option<String>,
-        source: SocketAddr,
-        reason: String,
-    },
-    /// The phone's 200 OK to the NOTIFY.
-    NotifyConfirmed {
-        source: SocketAddr,
-    },
-    Stopped {
-        after_secs: f64,
-        reason: &'static str,
-        peer_requests: u32,
-        /// Distinct phones (by MAC, else by source address) that got an answer; retransmissions and
-        /// reboots of the same phone count once.
-        phones_provisioned: u32,
-    },
 }
 
 /// The answer given to one SUBSCRIBE, kept to be sent again on a retransmission.
@@ -376,9 +319,12 @@ impl RespondSockets {
     ) -> Result<Self> {
         let receiver =
             GroupReceiver::open(group, port, std::slice::from_ref(iface), actions).map_err(|e| match e {
-                NetError::AddressInUse { .. } | NetError::NeedsCapture { .. } => anyhow::anyhow!(
-                    "{e}: respond cannot hear the group on this host; stop that process or run respond on another host"
-                ),
+                NetError::AddressInUse { .. } | NetError::NeedsCapture { .. } => {
+                    let why = format!(
+                        "{e}: respond cannot hear the group on this host; stop that process or run respond on another host"
+                    );
+                    anyhow::Error::new(e).context(why)
+                }
                 other => anyhow::Error::new(other),
             })?;
         let unicast = match UnicastSocket::bind(SocketAddrV4::new(iface.address, port), actions) {
@@ -391,10 +337,13 @@ impl RespondSockets {
                 });
                 UnicastSocket::bind(SocketAddrV4::new(iface.address, 0), actions)?
             }
-            Err(error @ NetError::AddressInUse { .. }) => bail!(
-                "{error}: without the unicast leg `check --peer` would report this host as down; stop the \
-                 process holding the port (a PBX?) or run respond on another host"
-            ),
+            Err(error @ NetError::AddressInUse { .. }) => {
+                let why = format!(
+                    "{error}: without the unicast leg `check --peer` would report this host as down; stop the \
+                     process holding the port (a PBX?) or run respond on another host"
+                );
+                return Err(anyhow::Error::new(error).context(why));
+            }
             Err(error) => return Err(error.into()),
         };
         let options = SenderOptions { group, port, local_port: 0, ttl: 1, loopback: false };

@@ -17,6 +17,7 @@
 pub mod classify;
 pub mod iphelper;
 pub mod macos_text;
+pub mod output;
 pub mod privilege;
 pub mod procfs;
 pub mod tool;

@@ -5,12 +5,11 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use serde::Serialize;
 
-use super::model::{Answer, Requirement, Status, Verdict, exit_code};
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint, status_style};
 use super::{Document, Envelope, markdown};
-use crate::checks::{InterfaceRule, Snapshot};
-use crate::net::OwnAction;
-use crate::observed::{Observed, QuerierReport};
+use crate::observed::{ActionKind, Observed, OwnAction, QuerierReport};
+use crate::snapshot::{InterfaceRule, Snapshot};
+use crate::verdict::{Answer, Requirement, Status, Verdict, exit_code};
 
 /// `target` of the report: what was checked, and which rule chose the interface.
 #[derive(Debug, Clone, Serialize)]
@@ -81,6 +80,8 @@ impl ReportDocument {
         }
     }
 
+    /// The verdict, the requirements that made it, and the exit code with what decided it: a reader
+    /// of `-q` or of a `--strict` exit 1 learns why without the checklist.
     fn verdict_line(&self) -> String {
         let meaning = match self.verdict {
             Verdict::Pass => "ready for PnP provisioning",
@@ -88,11 +89,36 @@ impl ReportDocument {
             Verdict::Fail => "not ready",
             Verdict::Incomplete => "nothing could be decided",
         };
-        format!(
-            "{}: {meaning} (exit {})",
-            self.verdict.as_str().to_uppercase(),
-            self.exit_code(super::Format::Text)
-        )
+        let with = |status: Status| -> Vec<&str> {
+            self.requirements.iter().filter(|r| r.status == status).map(|r| r.id).collect()
+        };
+        let (failed, warned, skipped) = (with(Status::Fail), with(Status::Warn), with(Status::Skip));
+        let mut because = Vec::new();
+        if !failed.is_empty() {
+            because.push(format!("{} failed", failed.join(", ")));
+        }
+        if !warned.is_empty() {
+            because.push(format!("{} warned", warned.join(", ")));
+        }
+        let because = if because.is_empty() { String::new() } else { format!(" ({})", because.join("; ")) };
+        let code = self.exit_code(super::Format::Text);
+        // Exit 1 without a failure is --strict's doing, or an interruption's: say which.
+        let exit = if code == 1 && self.verdict != Verdict::Fail {
+            let mut strict = Vec::new();
+            if self.envelope.interrupted {
+                strict.push("the run was interrupted".to_owned());
+            }
+            if self.verdict == Verdict::Warn {
+                strict.push("it warned".to_owned());
+            }
+            if !skipped.is_empty() {
+                strict.push(format!("{} could not be decided", skipped.join(", ")));
+            }
+            format!("exit 1: --strict, and {}", strict.join(" and "))
+        } else {
+            format!("exit {code}")
+        };
+        format!("{}: {meaning}{because} ({exit})", self.verdict.as_str().to_uppercase())
     }
 
     fn target_line(&self) -> String {
@@ -212,18 +238,8 @@ impl ReportDocument {
             lines.extend(found.dhcp_answers.iter().map(super::listen::dhcp_line));
             lines.extend(found.vendor_devices.iter().map(super::listen::device_line));
         }
-        let sent = self
-            .facts
-            .own_actions
-            .iter()
-            .filter(|a| matches!(a.action, crate::net::ActionKind::Sent))
-            .count();
-        let joined = self
-            .facts
-            .own_actions
-            .iter()
-            .filter(|a| matches!(a.action, crate::net::ActionKind::Joined))
-            .count();
+        let sent = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Sent)).count();
+        let joined = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Joined)).count();
         lines.push(format!(
             "mcready itself sent {sent} datagram(s) and made {joined} join(s) (see own_actions)"
         ));
@@ -283,7 +299,7 @@ impl Document for ReportDocument {
                 out,
                 "{} {}",
                 paint(style, &requirement.status.mark().to_string()),
-                paint(EMPHASIS, requirement.title)
+                paint(EMPHASIS, &requirement.title)
             );
             for check in &requirement.checks {
                 let _ = writeln!(
@@ -334,7 +350,7 @@ impl Document for ReportDocument {
                 out,
                 "- {} **{}** (`{}`: {})",
                 requirement.status.mark(),
-                markdown::escape(requirement.title),
+                markdown::escape(&requirement.title),
                 requirement.id,
                 requirement.status.as_str()
             );
@@ -453,6 +469,32 @@ mod tests {
         document.quiet = true;
         let text = anstream::adapter::strip_str(&document.to_text()).to_string();
         assert_eq!(text, "PASS: ready for PnP provisioning (exit 0)\n");
+        let mut failing = self::document(wrong_nic());
+        failing.quiet = true;
+        let text = anstream::adapter::strip_str(&failing.to_text()).to_string();
+        assert!(text.starts_with("FAIL: not ready (pbx-membership failed"), "{text}");
+        assert!(text.ends_with("(exit 1)\n"), "{text}");
+    }
+
+    #[test]
+    fn strict_names_what_made_exit_1() {
+        let mut document = document(healthy());
+        document.strict = true;
+        document.requirements[1].status = Status::Pass;
+        document.requirements[3].status = Status::Skip;
+        document.quiet = true;
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert_eq!(
+            text,
+            "PASS: ready for PnP provisioning (exit 1: --strict, and phone-pnp could not be decided)\n"
+        );
+        document.requirements[2].status = Status::Warn;
+        document.verdict = Verdict::Warn;
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert_eq!(
+            text,
+            "WARN: ready, with warnings (network-multicast warned) (exit 1: --strict, and it warned and phone-pnp could not be decided)\n"
+        );
     }
 
     #[test]

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
-use crate::facts::{GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, group_name};
+use crate::facts::{
+    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, group_name,
+};
 
 /// The PnP group on one interface.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -143,9 +145,15 @@ impl JoinsDocument {
     fn answer(&self) -> String {
         if self.joined {
             format!("{} is joined on {}.", self.group_label(), self.joined_on.join(", "))
-        } else {
+        } else if self.group == IpAddr::V4(PNP_GROUP) {
             format!(
                 "No interface has joined {}. Is the PBX running, with PnP enabled? (Joins appear here once it listens for phones.)",
+                self.group_label()
+            )
+        } else {
+            // Another group (`--group`): who should have joined it is the admin's knowledge, not ours.
+            format!(
+                "No interface has joined {}: no program on this host listens to that group now.",
                 self.group_label()
             )
         }

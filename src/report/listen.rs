@@ -7,9 +7,7 @@ use serde::Serialize;
 use super::stream::StreamEvent;
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint};
 use super::{Document, Envelope, markdown};
-use crate::net::OwnAction;
-use crate::observe::listen::ListenEvent;
-use crate::observed::{DhcpAnswer, ListenReport, Phone, SwitchPort, VendorDevice};
+use crate::observed::{DhcpAnswer, ListenEvent, ListenReport, OwnAction, Phone, SwitchPort, VendorDevice};
 
 /// One DHCP server's answers in a line: `DHCP ack from 198.51.100.1: option 66 (TFTP server name) tftp://…`.
 #[must_use]

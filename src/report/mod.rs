@@ -1,22 +1,23 @@
-//! Everything a command prints: the report model, each command's document, and the renderers.
+//! Everything a command prints: each command's document and the renderers. What they print — the verdict
+//! vocabulary, the facts, the observations — is plain data of the floor below ([`crate::verdict`],
+//! [`crate::facts`], [`crate::observed`], [`crate::snapshot`]); nothing here reaches an engine or a socket.
 //!
 //! A command builds a *document* — plain data that serialises to its `mcready.<command>/v1` JSON — and
 //! implements [`Document`] to say how it reads as text and as Markdown. Every document flattens one
 //! [`Envelope`] (`schema`, `tool`, `generated_at`, `host`, and `interrupted` when a run was cut short)
 //! in front of its own fields; `mcready.error/v1` keeps its own small shape ([`ErrorDocument`]).
 //!
-//! - [`model`]: statuses, checks, requirements, the verdict, and the one function that decides exit codes;
 //! - [`check`], [`interfaces`], [`joins`], [`probe`], [`listen`]: the documents and their renderers;
 //!   [`respond`]: how its events read;
 //! - [`stream`]: the one sink for streamed events (`listen`, `respond`), honouring `--color`/`NO_COLOR`;
 //! - [`text`] (styles, tables) and [`markdown`] (escaping, code spans, tables).
 
 pub mod check;
+pub mod explain;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;
 pub mod markdown;
-pub mod model;
 pub mod monitoring;
 pub mod probe;
 pub mod respond;
@@ -28,8 +29,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use crate::facts::HostInfo;
-
-pub use model::{Check, Requirement, Status, Verdict};
+use crate::verdict::ExitConvention;
 
 /// The output formats. Which ones a command offers is the command line's business; this is only
 /// what the renderers know.
@@ -46,6 +46,12 @@ pub enum Format {
     Nagios,
     /// The Prometheus text exposition format (`check` only).
     Prometheus,
+}
+
+impl From<Format> for ExitConvention {
+    fn from(format: Format) -> Self {
+        if format == Format::Nagios { Self::Plugin } else { Self::Command }
+    }
 }
 
 impl Format {
@@ -176,15 +182,69 @@ pub trait Document: Serialize {
 pub struct ErrorDocument {
     pub schema: &'static str,
     pub tool: Tool,
+    /// What kind of failure, for a program to branch on; the sentence is for people and may change.
+    pub code: ErrorCode,
     pub error: String,
+}
+
+/// Why a command could not run, as a stable value (`mcready.error/v1`'s `code`; listed in its schema
+/// and in docs/usage.md). Values are appended, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ErrorCode {
+    /// The command line is wrong: an unknown option, a bad value, options that contradict each other.
+    Usage,
+    /// `--interface` names no interface of this host, or no interface can face the phones.
+    NoInterface,
+    /// The host's own facts (adapters, routes, memberships) could not be read.
+    HostFacts,
+    /// What the command needs a privilege for (a capture, a raw socket) and the privilege is missing.
+    Privilege,
+    /// A socket could not be opened, bound or used.
+    Network,
+    /// `--output` could not be written; the old file is as it was.
+    Output,
+    /// This OS lacks what the command needs.
+    Unsupported,
+    /// Anything else.
+    Other,
+}
+
+impl ErrorCode {
+    /// Every value, in the order of the schema's enum.
+    pub const ALL: [Self; 8] = [
+        Self::Usage,
+        Self::NoInterface,
+        Self::HostFacts,
+        Self::Privilege,
+        Self::Network,
+        Self::Output,
+        Self::Unsupported,
+        Self::Other,
+    ];
+
+    /// The value as it is written in JSON.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Usage => "usage",
+            Self::NoInterface => "no-interface",
+            Self::HostFacts => "host-facts",
+            Self::Privilege => "privilege",
+            Self::Network => "network",
+            Self::Output => "output",
+            Self::Unsupported => "unsupported",
+            Self::Other => "other",
+        }
+    }
 }
 
 impl ErrorDocument {
     pub const SCHEMA: &'static str = "mcready.error/v1";
 
     #[must_use]
-    pub fn new(error: String) -> Self {
-        Self { schema: Self::SCHEMA, tool: Tool::THIS, error }
+    pub fn new(code: ErrorCode, error: String) -> Self {
+        Self { schema: Self::SCHEMA, tool: Tool::THIS, code, error }
     }
 
     /// The JSON rendering, pretty-printed, with a trailing newline.

@@ -5,19 +5,7 @@
 use std::fmt::Write as _;
 
 use super::check::ReportDocument;
-use super::model::{Status, Verdict};
-
-/// The plugin state of a report: OK, WARNING, CRITICAL, or UNKNOWN when nothing could be decided or the
-/// run was cut short.
-#[must_use]
-pub fn nagios_state(verdict: Verdict, interrupted: bool) -> (&'static str, u8) {
-    match (verdict, interrupted) {
-        (Verdict::Incomplete, _) | (_, true) => ("UNKNOWN", super::model::EXIT_PLUGIN_UNKNOWN),
-        (Verdict::Pass, false) => ("OK", 0),
-        (Verdict::Warn, false) => ("WARNING", 1),
-        (Verdict::Fail, false) => ("CRITICAL", 2),
-    }
-}
+use crate::verdict::{Status, Verdict, nagios_state};
 
 /// 0 pass, 1 warn, 2 fail; `None` for skip (performance data `U`).
 fn level(status: Status) -> Option<u8> {
@@ -132,7 +120,7 @@ pub fn prometheus(report: &ReportDocument, now: f64) -> String {
     family(
         &mut out,
         "mcready_check_status",
-        "Each check's status (ids in mcready's docs/checks.md): 1 for the current one.",
+        "Each check's status (`mcready explain ID` says what an id means): 1 for the current one.",
     );
     for requirement in &report.requirements {
         for check in &requirement.checks {

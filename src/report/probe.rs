@@ -7,8 +7,7 @@ use serde::Serialize;
 
 use super::text::{BAD, CAUTION, DIM, GOOD, paint};
 use super::{Document, Envelope, markdown};
-use crate::net::OwnAction;
-use crate::observed::{Answer, Loopback, ProbeReport};
+use crate::observed::{Answer, Loopback, OwnAction, ProbeReport};
 
 /// The `mcready.probe/v1` document.
 #[derive(Debug, Serialize)]

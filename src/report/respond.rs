@@ -1,7 +1,7 @@
 //! How `respond`'s events stream: one line each in text and Markdown, one JSON object per line.
 
 use super::stream::StreamEvent;
-use crate::observe::respond::RespondEvent;
+use crate::observed::RespondEvent;
 
 /// One line per event; `Stopped` is the last line of a run.
 impl StreamEvent for RespondEvent {

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
 
-use super::model::Status;
+use crate::verdict::Status;
 
 pub const HEADING: Style = Style::new().bold();
 pub const DIM: Style = Style::new().dimmed();

@@ -6,7 +6,7 @@ use super::*;
 
 fn firewall_drop(certainty: crate::facts::FindingCertainty) -> crate::facts::FirewallFinding {
     crate::facts::FirewallFinding {
-        tool: crate::facts::FirewallTool::Nft,
+        tool: crate::ruleset::FirewallTool::Nft,
         affects: crate::facts::FirewallAffects::UdpPort,
         certainty,
         table: "inet filter".into(),
@@ -51,14 +51,14 @@ fn a_rule_that_may_drop_warns() {
 
 fn pf_read(rules: &str) -> Snapshot {
     let mut snapshot = healthy();
-    snapshot.os = crate::checks::remedy::OsFamily::Macos;
+    snapshot.os = OsFamily::Macos;
     let (source, ruleset) = crate::platform::macos_text::pf_source(
         crate::platform::macos_text::PfRead::Rules(rules),
         Some("Status: Enabled for 0 days 00:01:00"),
         Some("Firewall is disabled. (State = 0)"),
     );
     snapshot.facts.firewall.sources.push(source);
-    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::firewall::model::Ruleset::Netfilter));
+    snapshot.facts.firewall.rulesets.extend(ruleset.map(crate::ruleset::Ruleset::Netfilter));
     snapshot
 }
 
@@ -86,14 +86,14 @@ fn with_nft_ruleset(json: &str) -> Snapshot {
     let mut snapshot = healthy();
     let ruleset = crate::firewall::nft::read(json, &[]);
     snapshot.facts.firewall.sources.push(crate::facts::FirewallSource {
-        tool: crate::facts::FirewallTool::Nft,
+        tool: crate::ruleset::FirewallTool::Nft,
         command: "nft -j list ruleset".into(),
         status: crate::facts::SourceStatus::Read,
         detail: None,
         rules: ruleset.rules,
         skipped: 0,
     });
-    snapshot.facts.firewall.rulesets.push(crate::firewall::model::Ruleset::Netfilter(ruleset));
+    snapshot.facts.firewall.rulesets.push(crate::ruleset::Ruleset::Netfilter(ruleset));
     snapshot
 }
 

@@ -8,7 +8,7 @@ use super::fixtures::{healthy, listened, peer, phone, wrong_nic};
 use super::*;
 use crate::facts::{GroupRoute, LookupMethod, PNP_GROUP};
 use crate::observed::{HeardBy, ListenReport, OtherSip, QuerierReport};
-use crate::report::model::Verdict;
+use crate::verdict::Verdict;
 use Status::{Fail, Pass, Skip, Warn};
 
 mod answers;
@@ -72,7 +72,8 @@ fn nothing_joined() {
 #[test]
 fn joined_on_the_wrong_nic() {
     let mut snapshot = wrong_nic();
-    let (interface, rule) = choose_interface(&snapshot.facts, None, &snapshot.expected_phones);
+    let (interface, rule) =
+        crate::snapshot::choose_interface(&snapshot.facts, None, &snapshot.expected_phones).unwrap();
     assert_eq!((interface.as_deref(), rule), (Some("eth0"), InterfaceRule::PhoneSubnet));
     if let Observed::Done(probe) = &mut snapshot.probe {
         probe.answers.clear();
@@ -132,12 +133,12 @@ fn no_querier_warns() {
         Observed::Done(QuerierReport { queries: Vec::new(), scratch_group: None, listened_secs: None });
     assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
     let requirements = evaluate(&snapshot);
-    let answer = crate::report::model::Answer::Checklist {
+    let answer = crate::verdict::Answer::Checklist {
         verdict: Verdict::of(&requirements),
         some_skip: requirements.iter().any(|r| r.status == Skip),
     };
-    assert_eq!(crate::report::model::exit_code(answer, false, false, crate::report::Format::Text), 0);
-    assert_eq!(crate::report::model::exit_code(answer, true, false, crate::report::Format::Text), 1);
+    assert_eq!(crate::verdict::exit_code(answer, false, false, crate::verdict::ExitConvention::Command), 0);
+    assert_eq!(crate::verdict::exit_code(answer, true, false, crate::verdict::ExitConvention::Command), 1);
 }
 
 #[test]
@@ -194,7 +195,7 @@ fn no_route_for_the_group() {
         error: Some("Network is unreachable (os error 101)".into()),
     });
     snapshot.facts.memberships.clear();
-    let (interface, rule) = choose_interface(&snapshot.facts, None, &[]);
+    let (interface, rule) = crate::snapshot::choose_interface(&snapshot.facts, None, &[]).unwrap();
     assert_eq!((interface, rule), (None, InterfaceRule::None));
     snapshot.pnp_interface = None;
     if let Observed::Done(probe) = &mut snapshot.probe {

@@ -7,7 +7,7 @@ use super::*;
 #[test]
 fn macos_remedies_use_the_service_order_and_spare_the_phones_interface() {
     let mut snapshot = wrong_nic();
-    snapshot.os = crate::checks::remedy::OsFamily::Macos;
+    snapshot.os = OsFamily::Macos;
     let remedy_of = |id: &str| {
         evaluate(&snapshot).iter().flat_map(|r| &r.checks).find(|c| c.id == id).and_then(|c| c.remedy.clone())
     };
@@ -111,6 +111,11 @@ fn powershell_names_are_quoted_literally() {
         remedy::disable_adapter(OsFamily::Windows, "Bob's $Wi-Fi"),
         "`Disable-NetAdapter -Name 'Bob''s $Wi-Fi' -Confirm:$false`"
     );
+    // A typographic quote ends a PowerShell string too: doubled like the ASCII one.
+    assert_eq!(
+        remedy::disable_adapter(OsFamily::Windows, "Bob\u{2019}s Wi-Fi"),
+        "`Disable-NetAdapter -Name 'Bob\u{2019}\u{2019}s Wi-Fi' -Confirm:$false`"
+    );
 }
 
 #[test]
@@ -151,7 +156,7 @@ fn an_unread_windows_firewall_is_skip_not_pass() {
 #[test]
 fn windows_has_no_conntrack_helper_and_its_firewall_fix_is_scoped_to_the_pnp_adapter() {
     let mut snapshot = healthy();
-    snapshot.os = crate::checks::remedy::OsFamily::Windows;
+    snapshot.os = OsFamily::Windows;
     assert_eq!(status_of(&snapshot, multicast::SIP_HELPER), Skip);
     snapshot.listen = captured_not_delivered("198.51.100.20:5060", 0);
     let delivered = check_of(&snapshot, multicast::DELIVERED);

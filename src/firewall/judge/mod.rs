@@ -18,8 +18,8 @@
 
 use std::net::Ipv4Addr;
 
-use super::model::{Element, Hook, Ruleset};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, FirewallHelper, FirewallManager};
+use crate::ruleset::{Element, Hook, Ruleset};
 
 mod netfilter;
 mod windows;

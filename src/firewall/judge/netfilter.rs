@@ -16,10 +16,8 @@
 use std::collections::HashMap;
 
 use super::{Context, Flow, Judgement, STEP_BUDGET, Tri, addr_holds};
-use crate::facts::{
-    FindingCertainty, FirewallAffects, FirewallFinding, FirewallHelper, FirewallTool, FirewallVerdict,
-};
-use crate::firewall::model::{Cond, Element, Family, Field, Hook, Netfilter, Op, Rule, Table, Verdict};
+use crate::facts::{FindingCertainty, FirewallAffects, FirewallFinding, FirewallHelper, FirewallVerdict};
+use crate::ruleset::{Cond, Element, Family, Field, FirewallTool, Hook, Netfilter, Op, Rule, Table, Verdict};
 
 /// `nf_tables` refuses deeper jump nesting; deeper input is odd and judged conservatively.
 const MAX_DEPTH: usize = 16;

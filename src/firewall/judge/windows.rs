@@ -5,10 +5,9 @@ use std::net::Ipv4Addr;
 
 use super::{Context, Flow, Judgement, Tri, addr_holds, in_prefix};
 use crate::facts::{
-    FindingCertainty, FirewallAffects, FirewallFinding, FirewallFlow, FirewallManager, FirewallTool,
-    FirewallVerdict,
+    FindingCertainty, FirewallAffects, FirewallFinding, FirewallFlow, FirewallManager, FirewallVerdict,
 };
-use crate::firewall::model::{WindowsFirewall, WindowsRule};
+use crate::ruleset::{FirewallTool, WindowsFirewall, WindowsRule};
 
 /// Windows Defender Firewall, judged once per profile the PnP adapter's traffic may meet: that
 /// adapter's network category when the network list said it, else each profile in force. In a profile

@@ -21,12 +21,10 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
-use crate::facts::{
-    FirewallFacts, FirewallManager, FirewallSource, FirewallTool, GatherNote, RpFilter, SourceStatus,
-};
-use crate::firewall::model::{Netfilter, Ruleset};
+use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, RpFilter, SourceStatus};
 use crate::firewall::{iptables, judge, nft};
 use crate::platform::tool::{self, ToolError};
+use crate::ruleset::{FirewallTool, Netfilter, Ruleset};
 
 /// How long a listing may take. They are local and answer in milliseconds; a huge ruleset on a slow
 /// host still fits, while a hung tool cannot hang mcready.

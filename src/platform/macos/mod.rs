@@ -288,6 +288,6 @@ fn firewall() -> FirewallFacts {
         });
     }
     facts.sources.push(source);
-    facts.rulesets.extend(ruleset.map(crate::firewall::model::Ruleset::Netfilter));
+    facts.rulesets.extend(ruleset.map(crate::ruleset::Ruleset::Netfilter));
     facts
 }

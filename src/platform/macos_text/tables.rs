@@ -4,9 +4,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use crate::facts::{FirewallSource, FirewallTool, IpNet, RouteType, SourceStatus};
-use crate::firewall::model::Netfilter;
+use crate::facts::{FirewallSource, IpNet, RouteType, SourceStatus};
 use crate::platform::procfs::Parsed;
+use crate::ruleset::{FirewallTool, Netfilter};
 
 // ---------------------------------------------------------------------------------------------------
 // netstat -gn

@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::interfaces::{IFF_LOOPBACK, IFF_MULTICAST, IFF_RUNNING, IFF_UP};
 use super::*;
-use crate::facts::{FirewallTool, InterfaceKind, IpNet, RouteType, SourceStatus};
+use crate::facts::{InterfaceKind, IpNet, RouteType, SourceStatus};
+use crate::ruleset::FirewallTool;
 
 const PORTS: &str = include_str!("../../../tests/fixtures/macos/networksetup-listallhardwareports.txt");
 

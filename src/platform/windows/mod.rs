@@ -12,6 +12,7 @@
 
 mod adapters;
 mod ffi;
+pub(super) mod files;
 mod firewall;
 mod routes;
 mod system;

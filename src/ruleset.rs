@@ -1,18 +1,48 @@
-//! The ruleset model every reader produces and the judge walks. It owns the shapes, not their meaning:
-//! a condition here is symbolic (`udp dport 5060`, `ip saddr 198.51.100.0/24`, `iifname "eth0"`); the
-//! judge decides what it means for one datagram.
+//! The firewall ruleset model every reader produces and the judge walks, as plain data on the ground
+//! floor: the host facts hold rulesets, and the readers and the judge ([`crate::firewall`]) sit above
+//! both. It owns the shapes, not their meaning: a condition here is symbolic (`udp dport 5060`,
+//! `ip saddr 198.51.100.0/24`, `iifname "eth0"`); the judge decides what it means for one datagram.
 //!
 //! Two kinds of firewall are modelled, because their evaluation differs in kind, not in detail:
 //! - [`Netfilter`]: tables of chains of ordered rules, base chains on hooks with a policy, jumps and
 //!   gotos, sets and verdict maps (nftables, iptables of either backend, and pf once its last-match
-//!   rules are reordered, see [`super::pf`]);
+//!   rules are reordered, see [`crate::firewall::pf`]);
 //! - [`WindowsFirewall`]: an unordered list of allow and block rules per direction and profile, a
 //!   default action per direction (inbound blocked by default), and *block beats allow*, per profile;
-//!   [`super::windows`] reads it from what the firewall's COM API reports.
+//!   [`crate::firewall::windows`] reads it from what the firewall's COM API reports.
 
 use std::net::Ipv4Addr;
 
-use crate::facts::FirewallTool;
+use serde::Serialize;
+
+/// A tool whose view of the host firewall was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallTool {
+    /// `nft -j list ruleset`: every nftables table, including those iptables-nft manages.
+    Nft,
+    /// `iptables-save` backed by nftables (`iptables-nft-save`).
+    IptablesNftSave,
+    /// `iptables-legacy-save`: the legacy xtables rules, which nftables cannot see.
+    IptablesLegacySave,
+    /// Windows Defender Firewall, read through its COM API (`INetFwPolicy2`).
+    WindowsFirewall,
+    /// `pfctl -sr`: macOS's packet filter (pf) rules.
+    Pf,
+}
+
+impl FirewallTool {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Nft => "nft",
+            Self::IptablesNftSave => "iptables-nft-save",
+            Self::IptablesLegacySave => "iptables-legacy-save",
+            Self::WindowsFirewall => "windows-firewall",
+            Self::Pf => "pfctl",
+        }
+    }
+}
 
 /// One source's ruleset, as read.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,10 +1,12 @@
-//! The checklist model: a check's status, requirements that take the worst of their checks, and the
-//! verdict with the exit code it maps to.
+//! The verdict vocabulary, plain data on the ground floor: a check's status, requirements that take the
+//! worst of their checks, the verdict, and the tables that map a verdict to an exit code and to a
+//! monitoring plugin's state.
 //!
 //! The rules are DESIGN's: a requirement takes its worst non-skip check (fail > warn > pass) and is
 //! `skip` only when all its checks are; the verdict takes the worst non-skip requirement and is
 //! `incomplete` when all are `skip`. [`exit_code`] is the one function that turns an answer into an exit
-//! code.
+//! code. The rules build these values and the renderers print them, so they live below both and import
+//! nothing of the crate.
 
 use serde::Serialize;
 
@@ -78,7 +80,7 @@ pub struct Check {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Requirement {
     pub id: &'static str,
-    pub title: &'static str,
+    pub title: String,
     pub status: Status,
     pub checks: Vec<Check>,
 }
@@ -86,9 +88,9 @@ pub struct Requirement {
 impl Requirement {
     /// A requirement whose status is derived from its checks, never set by hand.
     #[must_use]
-    pub fn new(id: &'static str, title: &'static str, checks: Vec<Check>) -> Self {
+    pub fn new(id: &'static str, title: impl Into<String>, checks: Vec<Check>) -> Self {
         let status = Status::worst(checks.iter().map(|c| c.status));
-        Self { id, title, status, checks }
+        Self { id, title: title.into(), status, checks }
     }
 }
 
@@ -132,6 +134,28 @@ pub const EXIT_PLUGIN_UNKNOWN: u8 = 3;
 /// The exit code of a second Ctrl-C: the conventional 128 + SIGINT.
 pub const EXIT_INTERRUPTED_TWICE: u8 = 130;
 
+/// Whose exit-code convention a run follows. The output format decides it (`--format nagios` is a
+/// plugin's), which is why renderers' formats convert into it rather than this floor knowing them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitConvention {
+    /// mcready's own: 0 for the good answer, 1 for the bad one.
+    Command,
+    /// A Nagios/Icinga plugin's: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
+    Plugin,
+}
+
+/// The plugin state of a verdict: OK, WARNING, CRITICAL, or UNKNOWN when nothing could be decided or the
+/// run was cut short.
+#[must_use]
+pub fn nagios_state(verdict: Verdict, interrupted: bool) -> (&'static str, u8) {
+    match (verdict, interrupted) {
+        (Verdict::Incomplete, _) | (_, true) => ("UNKNOWN", EXIT_PLUGIN_UNKNOWN),
+        (Verdict::Pass, false) => ("OK", 0),
+        (Verdict::Warn, false) => ("WARNING", 1),
+        (Verdict::Fail, false) => ("CRITICAL", 2),
+    }
+}
+
 /// What a command answered, as far as its exit code is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
@@ -154,9 +178,14 @@ pub enum Answer {
 /// - `--format nagios` (`check` only): the plugin convention instead — 0 OK (pass), 1 WARNING (warn),
 ///   2 CRITICAL (fail), 3 UNKNOWN (incomplete, interrupted); `--strict` changes nothing there.
 #[must_use]
-pub fn exit_code(answer: Answer, strict: bool, interrupted: bool, format: super::Format) -> u8 {
-    if let (super::Format::Nagios, Answer::Checklist { verdict, .. }) = (format, answer) {
-        return super::monitoring::nagios_state(verdict, interrupted).1;
+pub fn exit_code(
+    answer: Answer,
+    strict: bool,
+    interrupted: bool,
+    convention: impl Into<ExitConvention>,
+) -> u8 {
+    if let (ExitConvention::Plugin, Answer::Checklist { verdict, .. }) = (convention.into(), answer) {
+        return nagios_state(verdict, interrupted).1;
     }
     match answer {
         Answer::Checklist { verdict, some_skip } => {
@@ -224,15 +253,15 @@ mod tests {
         for (verdict, some_skip, strict, interrupted, code) in table {
             let answer = Answer::Checklist { verdict, some_skip };
             assert_eq!(
-                exit_code(answer, strict, interrupted, super::super::Format::Text),
+                exit_code(answer, strict, interrupted, ExitConvention::Command),
                 code,
                 "{verdict:?} {some_skip} {strict} {interrupted}"
             );
         }
         for strict in [false, true] {
-            assert_eq!(exit_code(Answer::Found(true), strict, false, super::super::Format::Text), 0);
-            assert_eq!(exit_code(Answer::Found(false), strict, true, super::super::Format::Json), 1);
-            assert_eq!(exit_code(Answer::Informational, strict, true, super::super::Format::Text), 0);
+            assert_eq!(exit_code(Answer::Found(true), strict, false, ExitConvention::Command), 0);
+            assert_eq!(exit_code(Answer::Found(false), strict, true, ExitConvention::Command), 1);
+            assert_eq!(exit_code(Answer::Informational, strict, true, ExitConvention::Command), 0);
         }
         // Nagios: the plugin convention, whatever --strict says.
         let nagios = |verdict, interrupted, strict| {
@@ -240,7 +269,7 @@ mod tests {
                 Answer::Checklist { verdict, some_skip: true },
                 strict,
                 interrupted,
-                super::super::Format::Nagios,
+                ExitConvention::Plugin,
             )
         };
         for strict in [false, true] {

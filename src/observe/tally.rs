@@ -1,0 +1,536 @@
+//! The pure tally of a listening window: what the capture and the group socket saw ([`Seen`]), turned
+//! into phones (one per MAC, however often it subscribes), other SIP, junk, and the evidence of a host
+//! drop (a SUBSCRIBE the capture saw that no socket got). No sockets and no clock: the listening engine
+//! ([`super::listen`]) feeds it, and its tests feed it by hand. DHCP, vendor MACs and the switch's
+//! LLDP/CDP go on to [`super::discovery`].
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::time::{Duration, Instant};
+
+use super::discovery::{DiscoveryTally, Found};
+use crate::facts::Interface;
+use crate::net::discovery::Discovered;
+use crate::net::{self, CapturedFrame, Datagram, Direction, LinkFrame};
+use crate::observed::{HeardBy, ListenEvent, ListenReport, OtherSip, Phone};
+use crate::sip::{self, pnp};
+
+/// Distinct phones and senders kept at most: a flood of forged SUBSCRIBEs must not exhaust memory.
+const MAX_ENTRIES: usize = 65_536;
+
+impl From<Found> for ListenEvent {
+    fn from(found: Found) -> Self {
+        match found {
+            Found::Dhcp(answer) => Self::DhcpAnswer { answer },
+            Found::Device(device) => Self::VendorDevice { device },
+            Found::Switch(port) => Self::SwitchPort { port },
+        }
+    }
+}
+
+/// What a receive thread saw, reduced to what the tally needs (a few hundred bytes, not the 64 KiB
+/// buffer the datagram was read into: a burst queued between threads must stay small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub by_capture: bool,
+    pub at: Instant,
+    pub source: SocketAddrV4,
+    pub destination: Ipv4Addr,
+    pub destination_port: u16,
+    pub ttl: Option<u8>,
+    /// Sent by this host (capture only).
+    pub outgoing: bool,
+    /// Put back together from IP fragments by the capture.
+    pub reassembled: bool,
+    pub what: What,
+}
+
+/// The content of a datagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum What {
+    Subscribe {
+        mac: Option<String>,
+        vendor: Option<String>,
+        model: Option<String>,
+        firmware: Option<String>,
+        user_agent: Option<String>,
+        call_id: Option<String>,
+    },
+    /// Other SIP: the method or `response NNN`, and the `CSeq` method of a response.
+    OtherSip {
+        kind: String,
+        cseq_method: Option<String>,
+        user_agent: Option<String>,
+        call_id: Option<String>,
+    },
+    /// UDP to the port that is not SIP (or a fragment that cannot be read).
+    Junk,
+    /// Not UDP to the port: IGMP, other traffic the filter let through.
+    Other,
+    /// A socket delivery when the capture counts: only the source matters.
+    Delivered,
+    /// DHCP, ARP, LLDP or CDP (capture only): how phones may provision besides PnP.
+    Discovery(Box<Discovered>),
+}
+
+impl What {
+    /// Reads a UDP payload.
+    #[must_use]
+    pub fn of_payload(payload: &[u8]) -> Self {
+        let Ok(message) = sip::parse(payload) else { return Self::Junk };
+        // The peer test's OPTIONS (ours and `respond`'s) cross the window now that it spans the whole
+        // run: they are mcready's own test traffic, not a phone's other SIP.
+        if message.header("X-Mcready").is_some() {
+            return Self::Other;
+        }
+        if pnp::is_pnp_subscribe(&message) {
+            let phone = pnp::identify_phone(&message);
+            return Self::Subscribe {
+                mac: phone.mac.map(|mac| mac.to_string()),
+                vendor: phone.vendor,
+                model: phone.model,
+                firmware: phone.firmware,
+                user_agent: phone.user_agent,
+                call_id: message.call_id().map(str::to_owned),
+            };
+        }
+        let kind = match (message.method(), message.status_code()) {
+            (Some(method), _) => method.to_owned(),
+            (None, Some(code)) => format!("response {code}"),
+            (None, None) => return Self::Junk,
+        };
+        Self::OtherSip {
+            kind,
+            cseq_method: message.cseq().map(|(_, method)| method.to_ascii_uppercase()),
+            user_agent: message.header("User-Agent").or_else(|| message.header("Server")).map(str::to_owned),
+            call_id: message.call_id().map(str::to_owned),
+        }
+    }
+}
+
+impl Seen {
+    pub(super) fn from_frame(frame: &CapturedFrame, port: u16) -> Self {
+        let packet = &frame.packet;
+        let (source_port, destination_port, what) = match packet.udp() {
+            Some((from, to, payload)) if from == port || to == port => (from, to, What::of_payload(payload)),
+            Some((from, to, payload)) => {
+                let dhcp = Discovered::from_udp(packet.source, from, to, payload);
+                (from, to, dhcp.map_or(What::Other, |d| What::Discovery(Box::new(d))))
+            }
+            None => match packet.transport {
+                net::Transport::Fragment { .. } | net::Transport::MalformedUdp { .. } => {
+                    (0, port, What::Junk)
+                }
+                _ => (0, 0, What::Other),
+            },
+        };
+        Self {
+            by_capture: true,
+            at: frame.received_at,
+            source: SocketAddrV4::new(packet.source, source_port),
+            destination: packet.destination,
+            destination_port,
+            ttl: Some(packet.ttl),
+            outgoing: frame.direction == Direction::Outgoing,
+            reassembled: frame.reassembled,
+            what,
+        }
+    }
+
+    /// A link-layer frame (ARP, LLDP, CDP) the capture handed over, when it is one of them.
+    pub(super) fn from_link(frame: &LinkFrame) -> Option<Self> {
+        let found = Discovered::from_link(frame.protocol, &frame.payload)?;
+        Some(Self {
+            by_capture: true,
+            at: frame.received_at,
+            source: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+            destination: Ipv4Addr::UNSPECIFIED,
+            destination_port: 0,
+            ttl: None,
+            outgoing: frame.direction == Direction::Outgoing,
+            reassembled: false,
+            what: What::Discovery(Box::new(found)),
+        })
+    }
+
+    pub(super) fn from_datagram(datagram: &Datagram, group: Ipv4Addr, port: u16, parse: bool) -> Self {
+        Self {
+            by_capture: false,
+            at: datagram.received_at,
+            source: datagram.source,
+            destination: datagram.destination.unwrap_or(group),
+            destination_port: port,
+            ttl: datagram.ttl,
+            outgoing: false,
+            reassembled: false,
+            what: if parse { What::of_payload(&datagram.payload) } else { What::Delivered },
+        }
+    }
+}
+
+/// The pure tally: turns what was seen into phones, other SIP, junk and the delivery evidence.
+#[derive(Debug)]
+pub struct Tally {
+    group: Ipv4Addr,
+    port: u16,
+    interface: Interface,
+    local: HashSet<Ipv4Addr>,
+    /// The capture is the counting source; the socket only proves delivery.
+    capture_counts: bool,
+    phones: Vec<Phone>,
+    by_key: HashMap<String, usize>,
+    by_call_id: HashMap<String, usize>,
+    by_ip: HashMap<IpAddr, usize>,
+    non_pnp: Vec<OtherSip>,
+    non_pnp_index: HashMap<(SocketAddr, String), usize>,
+    junk: u32,
+    captured_subscribes: BTreeSet<SocketAddr>,
+    delivered: HashSet<SocketAddr>,
+    lan_multicast_heard: bool,
+    reassembled: u32,
+    /// DHCP, vendor MACs, LLDP and CDP: tallied only when a capture counts.
+    discovery: Option<DiscoveryTally>,
+}
+
+impl Tally {
+    /// `local` are this host's own addresses (its traffic is not "the LAN").
+    #[must_use]
+    pub fn new(
+        group: Ipv4Addr,
+        port: u16,
+        interface: &Interface,
+        local: HashSet<Ipv4Addr>,
+        capture_counts: bool,
+    ) -> Self {
+        Self {
+            group,
+            port,
+            interface: interface.clone(),
+            local,
+            capture_counts,
+            phones: Vec::new(),
+            by_key: HashMap::new(),
+            by_call_id: HashMap::new(),
+            by_ip: HashMap::new(),
+            non_pnp: Vec::new(),
+            non_pnp_index: HashMap::new(),
+            junk: 0,
+            captured_subscribes: BTreeSet::new(),
+            delivered: HashSet::new(),
+            lan_multicast_heard: false,
+            reassembled: 0,
+            discovery: None,
+        }
+    }
+
+    /// Tallies DHCP, vendor MACs, LLDP and CDP too; `link_layer` says whether the capture can see the
+    /// link-layer ones at all.
+    pub fn hear_discovery(&mut self, link_layer: bool) {
+        self.discovery = Some(DiscoveryTally::new(link_layer));
+    }
+
+    #[must_use]
+    pub fn phone_count(&self) -> usize {
+        self.phones.len()
+    }
+
+    /// Takes one observation; `emit` gets the events it causes.
+    pub fn take(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        if let What::Discovery(found) = seen.what {
+            if let Some(discovery) = self.discovery.as_mut().filter(|_| seen.by_capture) {
+                discovery.take(*found, seen.outgoing, &mut |found| emit(found.into()));
+            }
+            return;
+        }
+        let source = SocketAddr::V4(seen.source);
+        let from_lan = !seen.outgoing && !self.local.contains(seen.source.ip());
+        // Only the PnP group and port prove the path from the phones: link-local groups (IGMP queries,
+        // mDNS) are flooded by every snooping switch (RFC 4541), whatever it does with 224.0.1.75.
+        if from_lan && seen.destination == self.group && seen.destination_port == self.port {
+            self.lan_multicast_heard = true;
+        }
+        if seen.reassembled && seen.by_capture {
+            self.reassembled = self.reassembled.saturating_add(1);
+        }
+        if !seen.by_capture {
+            self.delivered.insert(source);
+        }
+        if seen.by_capture != self.capture_counts {
+            return;
+        }
+        if seen.outgoing {
+            self.answer_seen(&seen, emit);
+            return;
+        }
+        if seen.destination != self.group || seen.destination_port != self.port || !from_lan {
+            return;
+        }
+        match seen.what {
+            What::Subscribe { .. } => self.subscribe(seen, emit),
+            What::OtherSip { kind, user_agent, .. } => {
+                if let Some(&index) = self.non_pnp_index.get(&(source, kind.clone())) {
+                    if let Some(entry) = self.non_pnp.get_mut(index) {
+                        entry.count = entry.count.saturating_add(1);
+                    }
+                } else if self.non_pnp.len() < MAX_ENTRIES {
+                    self.non_pnp_index.insert((source, kind.clone()), self.non_pnp.len());
+                    self.non_pnp.push(OtherSip { source, kind: kind.clone(), user_agent, count: 1 });
+                    emit(ListenEvent::NonPnp { source, kind });
+                }
+            }
+            What::Junk => {
+                self.junk = self.junk.saturating_add(1);
+                emit(ListenEvent::Junk { source, total: self.junk });
+            }
+            What::Other | What::Delivered | What::Discovery(_) => {}
+        }
+    }
+
+    fn subscribe(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        let What::Subscribe { mac, vendor, model, firmware, user_agent, call_id } = seen.what else { return };
+        let source = SocketAddr::V4(seen.source);
+        if seen.by_capture {
+            self.captured_subscribes.insert(source);
+        }
+        let key = mac.clone().unwrap_or_else(|| source.to_string());
+        if let Some(&index) = self.by_key.get(&key) {
+            if let Some(phone) = self.phones.get_mut(index) {
+                phone.subscribes = phone.subscribes.saturating_add(1);
+                emit(ListenEvent::Again { phone: key, subscribes: phone.subscribes });
+            }
+            if let Some(call_id) = call_id {
+                self.by_call_id.entry(call_id).or_insert(index);
+            }
+            return;
+        }
+        if self.phones.len() >= MAX_ENTRIES {
+            return;
+        }
+        let index = self.phones.len();
+        let same_subnet = Some(self.interface.subnet_containing(source.ip()).is_some());
+        let phone = Phone {
+            mac,
+            vendor,
+            model,
+            firmware,
+            user_agent,
+            source,
+            ttl: seen.ttl,
+            interface: Some(self.interface.name.clone()),
+            same_subnet,
+            subscribes: 1,
+            answered_by: Vec::new(),
+        };
+        emit(ListenEvent::Phone { phone: phone.clone() });
+        self.phones.push(phone);
+        self.by_key.insert(key, index);
+        self.by_ip.insert(source.ip(), index);
+        if let Some(call_id) = call_id {
+            self.by_call_id.insert(call_id, index);
+        }
+    }
+
+    /// A 200 OK to a SUBSCRIBE or a NOTIFY leaving this host for a phone heard.
+    fn answer_seen(&mut self, seen: &Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        let What::OtherSip { kind, cseq_method, call_id, .. } = &seen.what else { return };
+        let label = if kind == "NOTIFY" {
+            "NOTIFY"
+        } else if kind.starts_with("response ") && cseq_method.as_deref() == Some("SUBSCRIBE") {
+            kind.as_str()
+        } else {
+            return;
+        };
+        let index = call_id
+            .as_ref()
+            .and_then(|id| self.by_call_id.get(id))
+            .or_else(|| self.by_ip.get(&IpAddr::V4(seen.destination)))
+            .copied();
+        let Some(phone) = index.and_then(|index| self.phones.get_mut(index)) else { return };
+        let by = format!("{} {label}", seen.source);
+        if !phone.answered_by.contains(&by) {
+            phone.answered_by.push(by.clone());
+            let key = phone.mac.clone().unwrap_or_else(|| phone.source.to_string());
+            emit(ListenEvent::Answered { phone: key, by });
+        }
+    }
+
+    /// The report: `heard_by` and `limits` come from the caller, who knows what was opened.
+    #[must_use]
+    pub fn finish(
+        self,
+        duration: Duration,
+        heard_by: HeardBy,
+        with_socket: bool,
+        limits: Vec<String>,
+        interrupted: bool,
+    ) -> ListenReport {
+        let captured_not_delivered = if self.capture_counts && with_socket {
+            self.captured_subscribes
+                .iter()
+                .filter(|source| !self.delivered.contains(source))
+                .copied()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        ListenReport {
+            duration_secs: (duration.as_secs_f64() * 10.0).round() / 10.0,
+            heard_by,
+            phones: self.phones,
+            non_pnp: self.non_pnp,
+            junk: self.junk,
+            captured_not_delivered,
+            lan_multicast_heard: self.lan_multicast_heard,
+            limits,
+            interrupted,
+            socket_drops: None,
+            reassembled: self.reassembled,
+            discovery: self.discovery.map(DiscoveryTally::finish),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::checks::fixtures::interface;
+    use crate::facts::InterfaceKind;
+
+    const YEALINK: &[u8] = include_bytes!("../../tests/fixtures/sip/yealink-subscribe.txt");
+    const GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
+
+    fn seen(by_capture: bool, source: &str, what: What) -> Seen {
+        Seen {
+            by_capture,
+            at: Instant::now(),
+            source: source.parse().unwrap(),
+            destination: GROUP,
+            destination_port: 5060,
+            ttl: Some(1),
+            outgoing: false,
+            reassembled: false,
+            what,
+        }
+    }
+
+    fn tally(capture_counts: bool) -> Tally {
+        let eth0 = interface(2, "eth0", InterfaceKind::Ethernet, "198.51.100.10/24");
+        Tally::new(GROUP, 5060, &eth0, HashSet::from([Ipv4Addr::new(198, 51, 100, 10)]), capture_counts)
+    }
+
+    #[test]
+    fn one_phone_per_mac_however_often_it_subscribes() {
+        let mut t = tally(true);
+        let mut events = Vec::new();
+        for _ in 0..3 {
+            t.take(seen(true, "198.51.100.7:5060", What::of_payload(YEALINK)), &mut |e| events.push(e));
+        }
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert_eq!(report.phones.len(), 1);
+        assert_eq!(report.phones[0].subscribes, 3);
+        assert_eq!(report.phones[0].same_subnet, Some(true));
+        assert!(matches!(events[0], ListenEvent::Phone { .. }));
+        assert!(matches!(events[2], ListenEvent::Again { subscribes: 3, .. }));
+        assert!(report.lan_multicast_heard);
+    }
+
+    #[test]
+    fn captured_but_never_delivered_is_the_evidence_of_a_host_drop() {
+        let mut t = tally(true);
+        t.take(seen(true, "198.51.100.7:5060", What::of_payload(YEALINK)), &mut |_| {});
+        t.take(seen(true, "198.51.100.8:5060", What::of_payload(YEALINK)), &mut |_| {});
+        // Only the second phone's datagram reached the socket.
+        t.take(seen(false, "198.51.100.8:5060", What::Delivered), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Both, true, Vec::new(), false);
+        assert_eq!(report.captured_not_delivered, vec!["198.51.100.7:5060".parse::<SocketAddr>().unwrap()]);
+    }
+
+    #[test]
+    fn this_hosts_own_traffic_is_not_the_lan_and_junk_is_counted() {
+        let mut t = tally(true);
+        t.take(seen(true, "198.51.100.10:5060", What::of_payload(YEALINK)), &mut |_| {});
+        t.take(seen(true, "198.51.100.9:5060", What::of_payload(b"\x00\x01 not sip")), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.phones.is_empty(), "this host's own SUBSCRIBE is no phone");
+        assert_eq!(report.junk, 1);
+        assert!(report.lan_multicast_heard, "the junk came from another LAN host");
+    }
+
+    /// An IGMP query, mDNS or any link-local group is flooded by every snooping switch: hearing one
+    /// proves nothing about the path of 224.0.1.75.
+    #[test]
+    fn link_local_groups_prove_nothing_about_the_pnp_path() {
+        let mut t = tally(true);
+        let mut query = seen(true, "198.51.100.1:0", What::Other);
+        query.destination = Ipv4Addr::new(224, 0, 0, 1);
+        query.destination_port = 0;
+        t.take(query, &mut |_| {});
+        let mut mdns = seen(true, "198.51.100.7:5353", What::Other);
+        mdns.destination = Ipv4Addr::new(224, 0, 0, 251);
+        mdns.destination_port = 5353;
+        t.take(mdns, &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(!report.lan_multicast_heard);
+        // The peer test's OPTIONS to the group do prove it, and are no phone's "other SIP".
+        let mut t = tally(true);
+        let options = b"OPTIONS sip:224.0.1.75 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.20:5060\r\nCall-ID: x\r\nCSeq: 1 OPTIONS\r\nX-Mcready: back;v=1;nonce=0123456789abcdef\r\nContent-Length: 0\r\n\r\n";
+        t.take(seen(true, "198.51.100.20:5060", What::of_payload(options)), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.lan_multicast_heard);
+        assert!(report.non_pnp.is_empty(), "{:?}", report.non_pnp);
+    }
+
+    #[test]
+    fn reassembled_datagrams_are_counted() {
+        let mut t = tally(true);
+        let mut long = seen(true, "198.51.100.7:5060", What::of_payload(YEALINK));
+        long.reassembled = true;
+        t.take(long, &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert_eq!((report.phones.len(), report.reassembled), (1, 1));
+    }
+
+    /// DHCP from the IPv4 capture and LLDP from the link layer reach the discovery tally; they are no
+    /// phone and no junk, and prove nothing about the PnP path.
+    #[test]
+    fn dhcp_and_lldp_frames_are_tallied_apart_from_phones() {
+        use crate::net::discovery::{dhcp, lldp};
+        let mut t = tally(true);
+        t.hear_discovery(true);
+        let ack = dhcp::build_dhcp(
+            2,
+            1,
+            [0x0c, 0x38, 0x3e, 0, 0, 7],
+            Ipv4Addr::new(198, 51, 100, 50),
+            &[(53, &[5]), (66, b"tftp://198.51.100.1")],
+        );
+        let found = Discovered::from_udp(Ipv4Addr::new(198, 51, 100, 1), 67, 68, &ack).unwrap();
+        let mut dhcp_seen = seen(true, "198.51.100.1:67", What::Discovery(Box::new(found)));
+        dhcp_seen.destination = Ipv4Addr::BROADCAST;
+        let lldpdu = lldp::build_lldp([2, 0, 0, 0, 0, 1], "gi1/0/7", "sw", Some(1), Some((100, true)));
+        let frame = LinkFrame {
+            direction: Direction::Multicast,
+            interface_index: 2,
+            source_mac: Some([2, 0, 0, 0, 0, 1]),
+            received_at: Instant::now(),
+            protocol: 0x88cc,
+            payload: lldpdu,
+        };
+        let mut events = Vec::new();
+        t.take(dhcp_seen, &mut |e| events.push(e));
+        t.take(Seen::from_link(&frame).unwrap(), &mut |e| events.push(e));
+        // A socket delivery never counts as discovery.
+        let found = Discovered::from_udp(Ipv4Addr::new(198, 51, 100, 1), 67, 68, &ack).unwrap();
+        t.take(seen(false, "198.51.100.1:67", What::Discovery(Box::new(found))), &mut |e| events.push(e));
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert!(report.phones.is_empty() && report.junk == 0 && !report.lan_multicast_heard);
+        let found = report.discovery.unwrap();
+        assert_eq!((found.dhcp_server_messages, found.switch_ports.len()), (1, 1));
+        assert!(matches!(events[0], ListenEvent::DhcpAnswer { .. }));
+        assert!(matches!(events[1], ListenEvent::SwitchPort { .. }));
+        assert_eq!(events.len(), 2);
+        // Without a capture there is no discovery at all.
+        let report = tally(false).finish(Duration::from_secs(5), HeardBy::Socket, true, Vec::new(), false);
+        assert_eq!(report.discovery, None);
+    }
+}
