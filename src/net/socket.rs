@@ -361,6 +361,7 @@ impl Drop for GroupReceiver {
             };
             self.actions.record(ActionKind::Left, self.group, &interface.name, detail);
         }
+        sys::group_receiver_closed(self.port);
     }
 }
 

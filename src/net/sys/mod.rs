@@ -62,10 +62,16 @@ pub(crate) enum GroupBind {
 /// another). mcready's own sockets on the port (`own_pid`) do not count: one `check` hears the group
 /// from up to three receivers at once — the probe's looped-back copy, the peer test's answer, the
 /// listening window. Port 0 asks for an ephemeral port, which no PBX holds.
+///
+/// `own_receivers` counts the group receivers this process holds open on `0.0.0.0:port`: wine names
+/// no owner (PID 0) for some of mcready's own sockets, at random, so a row without an owner on the
+/// wildcard address is taken for one of them while they are not all accounted for by PID
+/// ([`others_on_port`]). A PBX's socket beside them is one row more, and still counts.
 #[cfg_attr(not(windows), allow(dead_code))]
 pub(crate) fn group_port_decision(
     port: u16,
     own_pid: u32,
+    own_receivers: usize,
     sockets_on_port: Option<&[(SocketAddr, u32)]>,
 ) -> GroupBind {
     if port == 0 {
@@ -77,8 +83,7 @@ pub(crate) fn group_port_decision(
              bind the group address, and sharing the port would share the PBX's unicast",
         );
     };
-    let mut others =
-        sockets.iter().filter(|(socket, pid)| socket.port() == port && (*pid != own_pid || *pid == 0));
+    let mut others = others_on_port(port, own_pid, own_receivers, sockets).into_iter();
     match others.next() {
         None => GroupBind::Bound,
         Some((socket, _)) if socket.is_ipv6() => GroupBind::UseCapture(
@@ -101,10 +106,40 @@ pub(crate) fn group_port_decision(
 pub(crate) fn shares_with_own_sockets(
     port: u16,
     own_pid: u32,
+    own_receivers: usize,
     sockets_on_port: Option<&[(SocketAddr, u32)]>,
 ) -> bool {
-    let mut on_port = sockets_on_port.unwrap_or_default().iter().filter(|(socket, _)| socket.port() == port);
-    port != 0 && on_port.clone().next().is_some() && on_port.all(|(_, pid)| *pid == own_pid && *pid != 0)
+    let Some(sockets) = sockets_on_port else { return false };
+    let on_port = sockets.iter().any(|(socket, _)| socket.port() == port);
+    port != 0 && on_port && others_on_port(port, own_pid, own_receivers, sockets).is_empty()
+}
+
+/// The rows on `port` that are not this process's: a row is ours when it names our PID, or when it
+/// names no owner (PID 0), sits on `0.0.0.0:port` and one of our `own_receivers` is not yet accounted
+/// for by a row that names our PID.
+fn others_on_port(
+    port: u16,
+    own_pid: u32,
+    own_receivers: usize,
+    sockets: &[(SocketAddr, u32)],
+) -> Vec<&(SocketAddr, u32)> {
+    let wildcard = |socket: &SocketAddr| socket.is_ipv4() && socket.ip().is_unspecified();
+    let on_port = || sockets.iter().filter(|(socket, _)| socket.port() == port);
+    let named_ours =
+        on_port().filter(|(socket, pid)| *pid != 0 && *pid == own_pid && wildcard(socket)).count();
+    let mut unclaimed = own_receivers.saturating_sub(named_ours);
+    on_port()
+        .filter(|(socket, pid)| {
+            if *pid != 0 && *pid == own_pid {
+                return false;
+            }
+            if *pid == 0 && unclaimed > 0 && wildcard(socket) {
+                unclaimed -= 1;
+                return false;
+            }
+            true
+        })
+        .collect()
 }
 
 /// What `recvmsg` told about one datagram besides its bytes.
@@ -155,7 +190,7 @@ mod tests {
     }
 
     fn decide(port: u16, rows: &[(&str, u32)]) -> GroupBind {
-        group_port_decision(port, OWN, Some(&sockets(rows)))
+        group_port_decision(port, OWN, 0, Some(&sockets(rows)))
     }
 
     #[test]
@@ -179,20 +214,42 @@ mod tests {
         let GroupBind::UseCapture(reason) = decide(5060, &[("[::]:5060", 7)]) else { panic!() };
         assert!(reason.contains("dual-stack"), "{reason}");
         // Unknown is not free.
-        assert!(matches!(group_port_decision(5060, OWN, None), GroupBind::UseCapture(_)));
+        assert!(matches!(group_port_decision(5060, OWN, 0, None), GroupBind::UseCapture(_)));
         // An ephemeral port is free by definition, whatever the table says.
-        assert_eq!(group_port_decision(0, OWN, None), GroupBind::Bound);
+        assert_eq!(group_port_decision(0, OWN, 0, None), GroupBind::Bound);
+    }
+
+    /// wine names no owner for some of mcready's own sockets: with one receiver of ours open, one
+    /// ownerless wildcard row is ours; a second is someone else's, and so is an ownerless row on an
+    /// address or on IPv6.
+    #[test]
+    fn ownerless_rows_are_ours_only_up_to_our_open_receivers() {
+        let with_own =
+            |own: usize, rows: &[(&str, u32)]| group_port_decision(5060, OWN, own, Some(&sockets(rows)));
+        assert_eq!(with_own(1, &[("0.0.0.0:5060", 0)]), GroupBind::Bound);
+        assert_eq!(with_own(2, &[("0.0.0.0:5060", OWN), ("0.0.0.0:5060", 0)]), GroupBind::Bound);
+        for held in [
+            &[("0.0.0.0:5060", 0), ("0.0.0.0:5060", 0)][..],
+            &[("0.0.0.0:5060", OWN), ("0.0.0.0:5060", 0)],
+            &[("198.51.100.10:5060", 0)],
+            &[("[::]:5060", 0)],
+            &[("0.0.0.0:5060", 0), ("0.0.0.0:5060", 7)],
+        ] {
+            assert!(matches!(with_own(1, held), GroupBind::UseCapture(_)), "{held:?}");
+        }
+        assert!(shares_with_own_sockets(5060, OWN, 1, Some(&sockets(&[("0.0.0.0:5060", 0)]))));
+        assert!(!shares_with_own_sockets(5060, OWN, 0, Some(&sockets(&[("0.0.0.0:5060", 0)]))));
     }
 
     #[test]
     fn the_unicast_leg_shares_only_with_mcready_itself() {
-        let shares = |rows: &[(&str, u32)]| shares_with_own_sockets(5060, OWN, Some(&sockets(rows)));
+        let shares = |rows: &[(&str, u32)]| shares_with_own_sockets(5060, OWN, 0, Some(&sockets(rows)));
         assert!(shares(&[("0.0.0.0:5060", OWN)]));
         assert!(!shares(&[]), "a free port is bound exclusively");
         assert!(!shares(&[("0.0.0.0:5060", OWN), ("[::]:5060", 7)]));
         assert!(!shares(&[("0.0.0.0:5060", 0)]));
         assert!(!shares(&[("0.0.0.0:5061", OWN)]));
-        assert!(!shares_with_own_sockets(5060, OWN, None));
-        assert!(!shares_with_own_sockets(0, OWN, Some(&sockets(&[("0.0.0.0:0", OWN)]))));
+        assert!(!shares_with_own_sockets(5060, OWN, 0, None));
+        assert!(!shares_with_own_sockets(0, OWN, 0, Some(&sockets(&[("0.0.0.0:0", OWN)]))));
     }
 }

@@ -215,6 +215,9 @@ pub(crate) fn bind_group_receiver(socket: &Socket, group: SocketAddrV4) -> io::R
     Ok(super::GroupBind::Bound)
 }
 
+/// Nothing to account for: these OSes name the owner of every socket.
+pub(crate) fn group_receiver_closed(_port: u16) {}
+
 /// Socket policy "own this address outright": no `SO_REUSEADDR` (nor, on macOS, `SO_REUSEPORT`), so a
 /// port a PBX holds (even on the wildcard address) fails with `EADDRINUSE` rather than being shared —
 /// and a later PBX cannot share it with mcready either.

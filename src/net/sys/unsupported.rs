@@ -57,6 +57,9 @@ pub(crate) fn bind_group_receiver(_socket: &Socket, _group: SocketAddrV4) -> io:
     Ok(super::GroupBind::UseCapture("this OS's port-sharing rules are not verified yet"))
 }
 
+/// Nothing to account for: these OSes name the owner of every socket.
+pub(crate) fn group_receiver_closed(_port: u16) {}
+
 /// Without `SO_REUSEADDR` a bind to a taken port fails on every BSD-socket OS.
 pub(crate) fn bind_exclusive(socket: &Socket, local: SocketAddrV4) -> io::Result<()> {
     socket.set_reuse_address(false)?;

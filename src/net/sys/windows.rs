@@ -357,12 +357,30 @@ pub(crate) fn recv_frame(socket: &Socket, buf: &mut [u8]) -> io::Result<FrameMet
 pub(crate) fn bind_group_receiver(socket: &Socket, group: SocketAddrV4) -> io::Result<super::GroupBind> {
     let port = group.port();
     let sockets = if port == 0 { Ok(Vec::new()) } else { crate::platform::udp_sockets_on_port(port) };
-    let decision = super::group_port_decision(port, std::process::id(), sockets.as_deref().ok());
+    let decision =
+        super::group_port_decision(port, std::process::id(), own_receivers(port), sockets.as_deref().ok());
     if decision == super::GroupBind::Bound {
         socket.set_reuse_address(true)?;
         bind(socket, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))?;
+        OWN_RECEIVERS.lock().unwrap_or_else(PoisonError::into_inner).push(port);
     }
     Ok(decision)
+}
+
+/// The ports of the group receivers this process holds open on `0.0.0.0` (one entry each): the UDP
+/// table does not always name their owner under wine ([`super::group_port_decision`]).
+static OWN_RECEIVERS: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+
+fn own_receivers(port: u16) -> usize {
+    OWN_RECEIVERS.lock().unwrap_or_else(PoisonError::into_inner).iter().filter(|p| **p == port).count()
+}
+
+/// A group receiver on `port` is closing: it no longer accounts for an ownerless row.
+pub(crate) fn group_receiver_closed(port: u16) {
+    let mut own = OWN_RECEIVERS.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(at) = own.iter().position(|p| *p == port) {
+        own.swap_remove(at);
+    }
 }
 
 /// `SO_EXCLUSIVEADDRUSE`: a port in use fails with `WSAEADDRINUSE`, and no later socket can share
@@ -373,7 +391,8 @@ pub(crate) fn bind_group_receiver(socket: &Socket, group: SocketAddrV4) -> io::R
 pub(crate) fn bind_exclusive(socket: &Socket, local: SocketAddrV4) -> io::Result<()> {
     let port = local.port();
     let sockets = if port == 0 { Ok(Vec::new()) } else { crate::platform::udp_sockets_on_port(port) };
-    if super::shares_with_own_sockets(port, std::process::id(), sockets.as_deref().ok()) {
+    if super::shares_with_own_sockets(port, std::process::id(), own_receivers(port), sockets.as_deref().ok())
+    {
         socket.set_reuse_address(true)?;
     } else {
         let on: u32 = 1;
