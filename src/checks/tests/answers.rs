@@ -95,3 +95,76 @@ fn the_fetch_is_judged_as_a_phone_would() {
     assert_eq!(status, Skip);
     assert!(summary.contains("--fetch-any"), "{summary}");
 }
+
+#[test]
+fn a_final_error_from_the_pbx_is_no_answer_and_fails_naming_it() {
+    let mut snapshot = healthy();
+    let answer = answer_mut(&mut snapshot);
+    *answer = crate::observed::Answer {
+        status: Some(489),
+        reason: Some("Bad Event".into()),
+        notify: None,
+        notify_rtt_ms: None,
+        provisioning_url: None,
+        provisioning_url_unredacted: None,
+        notify_waited_ms: None,
+        ..answer.clone()
+    };
+    let check = check_of(&snapshot, "membership.pbx-answers");
+    assert_eq!(check.status, Fail, "{}", check.summary);
+    assert!(
+        check.summary.contains("489 Bad Event from 198.51.100.10:5060 (Asterisk PBX 20.5.0)"),
+        "{}",
+        check.summary
+    );
+    assert!(check.remedy.as_deref().unwrap().contains("off or not supported"), "{:?}", check.remedy);
+    assert_eq!(membership_check(&snapshot, "membership.pbx-notify").0, Skip, "no 200 OK to judge");
+}
+
+#[test]
+fn two_services_on_this_host_warn_and_are_both_named() {
+    let mut snapshot = healthy();
+    let Observed::Done(probe) = &mut snapshot.probe else { panic!() };
+    let mut second = probe.answers[0].clone();
+    second.user_agent = Some("Other PnP".into());
+    second.provisioning_url = Some("http://198.51.100.10:8080/other".into());
+    probe.answers.push(second);
+    let check = check_of(&snapshot, "membership.pbx-answers");
+    assert_eq!(check.status, Warn, "{}", check.summary);
+    assert!(check.summary.starts_with("2 PnP servers answered"), "{}", check.summary);
+    assert!(check.summary.contains("URL http://198.51.100.10:8080/other"), "{}", check.summary);
+}
+
+#[test]
+fn a_late_first_answer_warns_naming_the_delay() {
+    let mut snapshot = healthy();
+    answer_mut(&mut snapshot).response_rtt_ms = Some(3100.0);
+    let check = check_of(&snapshot, "membership.pbx-answers");
+    assert_eq!(check.status, Warn, "{}", check.summary);
+    assert!(check.summary.contains("came 3.1 s after the SUBSCRIBE"), "{}", check.summary);
+}
+
+#[test]
+fn a_pbx_that_ignores_the_probe_but_answers_real_phones_warns() {
+    let mut snapshot = healthy();
+    let Observed::Done(probe) = &mut snapshot.probe else { panic!() };
+    probe.answers.clear();
+    let mut answered = super::fixtures::phone("198.51.100.30", "00:15:65:aa:bb:cc");
+    answered.answers.push(crate::observed::PhoneAnswer {
+        responder: "198.51.100.10:5060".parse().unwrap(),
+        message: "response".into(),
+        status: Some(200),
+        reason: Some("OK".into()),
+        software: None,
+        url: None,
+    });
+    snapshot.listen = super::fixtures::listened(vec![answered]);
+    let check = check_of(&snapshot, "membership.pbx-answers");
+    assert_eq!(check.status, Warn, "{}", check.summary);
+    assert!(check.summary.contains("ignored mcready's probe but answered phones"), "{}", check.summary);
+    assert!(check.summary.contains("00:15:65:aa:bb:cc (Yealink T46U)"), "{}", check.summary);
+    assert!(check.remedy.as_deref().unwrap().contains("--as VENDOR"));
+    // Without the phone, the same silence fails.
+    snapshot.listen = super::fixtures::listened(Vec::new());
+    assert_eq!(check_of(&snapshot, "membership.pbx-answers").status, Fail);
+}
