@@ -139,6 +139,10 @@ pub struct ListenReport {
     /// CDP), as the capture heard it; absent without a capture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryReport>,
+    /// Answers from other hosts to this host's own SUBSCRIBEs (mcready's probe) the capture heard
+    /// arrive during the window: an answer that came after the probe stopped waiting still counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answers_heard: Vec<PhoneAnswer>,
 }
 
 /// What the capture heard besides PnP during a listening window: how phones may provision instead.

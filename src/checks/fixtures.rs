@@ -173,6 +173,7 @@ pub fn wrong_nic() -> Snapshot {
 /// A listening window that heard `phones` by socket.
 pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
     Observed::Done(ListenReport {
+        answers_heard: Vec::new(),
         duration_secs: 120.0,
         heard_by: HeardBy::Both,
         lan_multicast_heard: !phones.is_empty(),

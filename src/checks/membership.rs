@@ -551,7 +551,26 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView
             evidence,
         );
     }
-    judged(probe, &local, &remote, evidence)
+    judged(probe, &heard_after_the_window(snapshot), &local, &remote, evidence)
+}
+
+/// Responders the listening window's capture heard answer this host's probe that the probe itself did
+/// not list (they came after it stopped waiting): each still counts, as phones would meet it.
+fn heard_after_the_window(snapshot: &Snapshot) -> Vec<String> {
+    let (Some(probe), Some(listen)) = (snapshot.probe.done(), snapshot.listen.done()) else {
+        return Vec::new();
+    };
+    let mut late: Vec<String> = listen
+        .answers_heard
+        .iter()
+        .filter(|heard| !probe.answers.iter().any(|a| a.responder == heard.responder))
+        .map(|heard| {
+            let software = heard.software.as_deref().map_or_else(String::new, |s| format!(" ({s})"));
+            format!("{}{software}, heard only after the probe's window", heard.responder)
+        })
+        .collect();
+    late.dedup();
+    late
 }
 
 /// No probe answer, but phones heard in the window were answered here: the PBX answers only phones it
@@ -603,13 +622,14 @@ fn refused_only(refused: &[&Answer], evidence: serde_json::Value) -> Check {
 /// The accepting answers (`local` on this host, `remote` elsewhere) judged: none, several, late, or one.
 fn judged(
     probe: &crate::observed::ProbeReport,
+    heard_late: &[String],
     local: &[String],
     remote: &[String],
     evidence: serde_json::Value,
 ) -> Check {
     // Every responder but the one that answered first, refusals included: a phone takes the first final
     // answer, an error too.
-    let others = probe.answers.len().saturating_sub(1);
+    let others = (probe.answers.len() + heard_late.len()).saturating_sub(1);
     let first_ms =
         probe.answers.iter().filter_map(|a| a.response_rtt_ms.or(a.notify_rtt_ms)).reduce(f64::min);
     let late = first_ms.filter(|ms| *ms > LATE_ANSWER_MS).map(|ms| {
@@ -624,7 +644,14 @@ fn judged(
         (_, true) => check(
             PBX_ANSWERS,
             Status::Fail,
-            "No PnP server answered the probe.".into(),
+            if heard_late.is_empty() {
+                "No PnP server answered the probe.".into()
+            } else {
+                format!(
+                    "No PnP server answered the probe in time: {}. Phones have stopped waiting by then.",
+                    heard_late.join("; ")
+                )
+            },
             Some(
                 "Enable PnP (auto-provisioning by multicast) in the PBX and restart it; check its log for the SUBSCRIBE \
                  from mcready (User-Agent `mcready/…`). A PBX that answers only phones it supports ignores mcready's \
@@ -638,13 +665,14 @@ fn judged(
                 .answers
                 .iter()
                 .map(|a| if a.accepted() { a.describe() } else { refusal(a) })
+                .chain(heard_late.iter().cloned())
                 .collect();
             check(
                 PBX_ANSWERS,
                 Status::Warn,
                 format!(
                     "{} PnP servers answered ({}): phones take whichever answers first.{}",
-                    probe.answers.len(),
+                    listed.len(),
                     listed.join("; "),
                     late.unwrap_or_default()
                 ),

@@ -201,6 +201,8 @@ pub struct Tally {
     reassembled: u32,
     /// DHCP, vendor MACs, LLDP and CDP: tallied only when a capture counts.
     discovery: Option<DiscoveryTally>,
+    /// PnP answers from other hosts to this host's own SUBSCRIBEs (the probe's).
+    answers_heard: Vec<PhoneAnswer>,
 }
 
 impl Tally {
@@ -231,6 +233,7 @@ impl Tally {
             lan_multicast_heard: false,
             reassembled: 0,
             discovery: None,
+            answers_heard: Vec::new(),
         }
     }
 
@@ -271,6 +274,10 @@ impl Tally {
         }
         if seen.outgoing {
             self.answer_seen(&seen, emit);
+            return;
+        }
+        if from_lan && self.local.contains(&seen.destination) {
+            self.answer_to_here(&seen);
             return;
         }
         if seen.destination != self.group || seen.destination_port != self.port || !from_lan {
@@ -380,6 +387,36 @@ impl Tally {
         }
     }
 
+    /// A PnP answer from another host arriving at this host: the answer to mcready's own probe, heard
+    /// however long after the probe stopped waiting. A response to a SUBSCRIBE, or a NOTIFY with a URL.
+    fn answer_to_here(&mut self, seen: &Seen) {
+        let What::OtherSip { kind, cseq_method, user_agent, reason, url, .. } = &seen.what else { return };
+        let status = kind.strip_prefix("response ").and_then(|code| code.parse::<u16>().ok());
+        let answer = match (status, kind.as_str()) {
+            // A 1xx is no answer.
+            (Some(code), _) if code >= 200 && cseq_method.as_deref() == Some("SUBSCRIBE") => PhoneAnswer {
+                responder: SocketAddr::V4(seen.source),
+                message: "response".into(),
+                status,
+                reason: reason.clone(),
+                software: user_agent.clone(),
+                url: None,
+            },
+            (None, "NOTIFY") if url.is_some() => PhoneAnswer {
+                responder: SocketAddr::V4(seen.source),
+                message: "notify".into(),
+                status: None,
+                reason: None,
+                software: user_agent.clone(),
+                url: url.clone(),
+            },
+            _ => return,
+        };
+        if !self.answers_heard.contains(&answer) && self.answers_heard.len() < 64 {
+            self.answers_heard.push(answer);
+        }
+    }
+
     /// The report: `heard_by` and `limits` come from the caller, who knows what was opened.
     #[must_use]
     pub fn finish(
@@ -400,6 +437,7 @@ impl Tally {
             Vec::new()
         };
         ListenReport {
+            answers_heard: self.answers_heard,
             duration_secs: (duration.as_secs_f64() * 10.0).round() / 10.0,
             heard_by,
             phones: self.phones,

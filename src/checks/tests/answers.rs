@@ -110,13 +110,8 @@ fn a_final_error_from_the_pbx_is_no_answer_and_fails_naming_it() {
         notify_waited_ms: None,
         ..answer.clone()
     };
-    let check = check_of(&snapshot, "membership.pbx-answers");
-    assert_eq!(check.status, Fail, "{}", check.summary);
-    assert!(
-        check.summary.contains("489 Bad Event from 198.51.100.10:5060 (Asterisk PBX 20.5.0)"),
-        "{}",
-        check.summary
-    );
+    let check =
+        pbx_answers_says(&snapshot, Fail, "489 Bad Event from 198.51.100.10:5060 (Asterisk PBX 20.5.0)");
     assert!(check.remedy.as_deref().unwrap().contains("off or not supported"), "{:?}", check.remedy);
     assert_eq!(membership_check(&snapshot, "membership.pbx-notify").0, Skip, "no 200 OK to judge");
 }
@@ -139,9 +134,7 @@ fn two_services_on_this_host_warn_and_are_both_named() {
 fn a_late_first_answer_warns_naming_the_delay() {
     let mut snapshot = healthy();
     answer_mut(&mut snapshot).response_rtt_ms = Some(3100.0);
-    let check = check_of(&snapshot, "membership.pbx-answers");
-    assert_eq!(check.status, Warn, "{}", check.summary);
-    assert!(check.summary.contains("came 3.1 s after the SUBSCRIBE"), "{}", check.summary);
+    pbx_answers_says(&snapshot, Warn, "came 3.1 s after the SUBSCRIBE");
 }
 
 #[test]
@@ -150,21 +143,43 @@ fn a_pbx_that_ignores_the_probe_but_answers_real_phones_warns() {
     let Observed::Done(probe) = &mut snapshot.probe else { panic!() };
     probe.answers.clear();
     let mut answered = super::fixtures::phone("198.51.100.30", "00:15:65:aa:bb:cc");
-    answered.answers.push(crate::observed::PhoneAnswer {
-        responder: "198.51.100.10:5060".parse().unwrap(),
-        message: "response".into(),
-        status: Some(200),
-        reason: Some("OK".into()),
-        software: None,
-        url: None,
-    });
+    answered.answers.push(ok_from("198.51.100.10:5060", None));
     snapshot.listen = super::fixtures::listened(vec![answered]);
-    let check = check_of(&snapshot, "membership.pbx-answers");
-    assert_eq!(check.status, Warn, "{}", check.summary);
-    assert!(check.summary.contains("ignored mcready's probe but answered phones"), "{}", check.summary);
+    let check = pbx_answers_says(&snapshot, Warn, "ignored mcready's probe but answered phones");
     assert!(check.summary.contains("00:15:65:aa:bb:cc (Yealink T46U)"), "{}", check.summary);
     assert!(check.remedy.as_deref().unwrap().contains("--as VENDOR"));
     // Without the phone, the same silence fails.
     snapshot.listen = super::fixtures::listened(Vec::new());
     assert_eq!(check_of(&snapshot, "membership.pbx-answers").status, Fail);
+}
+
+#[test]
+fn an_answer_the_capture_heard_after_the_probes_window_still_counts() {
+    let mut snapshot = healthy();
+    let mut listen = super::fixtures::listened(Vec::new());
+    if let Observed::Done(report) = &mut listen {
+        report.answers_heard.push(ok_from("198.51.100.66:5060", Some("Rogue")));
+    }
+    snapshot.listen = listen;
+    pbx_answers_says(&snapshot, Warn, "198.51.100.66:5060 (Rogue), heard only after the probe's window");
+}
+
+/// A 200 OK to a SUBSCRIBE from `responder`, as the capture saw it.
+fn ok_from(responder: &str, software: Option<&str>) -> crate::observed::PhoneAnswer {
+    crate::observed::PhoneAnswer {
+        responder: responder.parse().unwrap(),
+        message: "response".into(),
+        status: Some(200),
+        reason: Some("OK".into()),
+        software: software.map(str::to_owned),
+        url: None,
+    }
+}
+
+/// `membership.pbx-answers`, asserted to have `status` and a summary containing `needle`.
+fn pbx_answers_says(snapshot: &Snapshot, status: Status, needle: &str) -> Check {
+    let check = check_of(snapshot, "membership.pbx-answers");
+    assert_eq!(check.status, status, "{}", check.summary);
+    assert!(check.summary.contains(needle), "{}", check.summary);
+    check
 }
