@@ -305,3 +305,35 @@ lab_test!(
         );
     }
 );
+
+lab_test!(
+    a_real_sip_server_without_pnp_refusing_fails_membership,
+    common::two_hosts(&[common::PYTHON3, common::KAMAILIO]),
+    |(mut lab, pbx, _phone)| {
+        lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        let dir = std::env::temp_dir().join(format!("mcready-kamailio-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let template = include_str!("fixtures/lab/kamailio-no-pnp.cfg");
+        let config = dir.join("kamailio.cfg");
+        std::fs::write(&config, template.replace("LAB_ADDRESS", "198.51.100.10")).unwrap();
+        let run = dir.display();
+        // In the foreground (-DD), its runtime files in the test's own directory; the lab kills it.
+        lab.spawn(
+            &pbx,
+            &format!(
+                "exec kamailio -f {run}/kamailio.cfg -DD -E -m 32 -M 8 -Y {run} -P {run}/k.pid -w {run}"
+            ),
+        );
+        let ready = (0..500).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            stdout(&lab.sh(&pbx, "cat /proc/net/igmp")).contains("4B0100E0") && lab.udp_bound(&pbx, 5060)
+        });
+        assert!(ready, "kamailio did not start");
+        let report = check(&lab, &pbx, &[]);
+        assert_eq!(statuses(&report)[0], "fail", "{report:#}");
+        assert_eq!(field(&report, "membership.on-pnp-interface", "status"), "pass", "it joined: {report:#}");
+        let summary = field(&report, "membership.pbx-answers", "summary");
+        assert!(summary.contains("489 Bad Event from 198.51.100.10:5060 (kamailio"), "{summary}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+);
