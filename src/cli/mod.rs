@@ -179,8 +179,8 @@ pub enum Command {
     /// test's OPTIONS.
     Check(CheckArgs),
     /// Send one phone-shaped PnP SUBSCRIBE to the group (TTL 1) and report every answer: 200 OK, NOTIFY
-    /// and its provisioning URL, who, and how fast. Exits 0 when a server answered, 1 when none did.
-    /// Puts SIP on the LAN.
+    /// and its provisioning URL, who, and how fast; a final error (489 Bad Event) as a refusal. Exits 0
+    /// when a server accepted it, 1 when none did. Puts SIP on the LAN.
     Probe(ProbeArgs),
     /// Hear phones' PnP SUBSCRIBEs for a while: MAC, vendor, model, firmware, source, TTL, interface,
     /// same subnet or not; with a capture also DHCP provisioning options, phones by their vendor's MAC

@@ -245,8 +245,8 @@ fn list_responders(answers: &[Answer]) -> String {
     answers.iter().map(Answer::describe).collect::<Vec<_>>().join("; ")
 }
 
-/// A response and a NOTIFY of one server that carried no tag to tie them are one answer when their
-/// source holds exactly one answer with a response and one with a NOTIFY.
+/// A response and a NOTIFY from one source that no tag tied together (a server that omits or changes
+/// its tag) are one answer when that source left exactly one of each.
 fn merge_tagless(answers: Vec<Answer>) -> Vec<Answer> {
     let mut merged: Vec<Answer> = Vec::with_capacity(answers.len());
     for answer in answers {
@@ -266,6 +266,10 @@ fn merge_tagless(answers: Vec<Answer>) -> Vec<Answer> {
                     provisioning_url_unredacted: with_notify.provisioning_url_unredacted,
                     notify: with_notify.notify,
                     user_agent: with_status.user_agent.clone().or(with_notify.user_agent),
+                    notify_waited_ms: with_notify
+                        .notify_rtt_ms
+                        .zip(with_status.response_rtt_ms)
+                        .map(|(notify, ok)| ((notify - ok).max(0.0) * 10.0).round() / 10.0),
                     ..with_status
                 };
             }
@@ -719,6 +723,31 @@ mod tests {
             warning.starts_with("2 servers answered (198.51.100.10:5060 (Test PBX), URL http://198.51.100.10/p/{mac}.cfg; 198.51.100.10:5060 (Other PnP), URL http://198.51.100.10:8080/other/{mac})"),
             "{warning}"
         );
+    }
+
+    #[test]
+    fn a_server_that_changes_its_tag_between_200_and_notify_is_one_answer() {
+        let script: Script = Box::new(|sent: &SentByEngine| {
+            let Ok(message) = sip::parse(&sent.payload) else { return Vec::new() };
+            if !pnp::is_pnp_subscribe(&message) {
+                return Vec::new();
+            }
+            let from: SocketAddrV4 = PBX.parse().unwrap();
+            let ok = build::ok_response(&message, "one", &format!("sip:{from}"), "Test PBX").unwrap();
+            let options = build::NotifyOptions {
+                local: SocketAddr::V4(from),
+                our_tag: "other",
+                cseq: 1,
+                user_agent: "Test PBX",
+            };
+            let notify = build::notify_for(&message, URL, &options).unwrap();
+            vec![(Duration::from_millis(10), from, ok), (Duration::from_millis(12), from, notify)]
+        });
+        let report = run(&FakeWire::new(HERE.parse().unwrap(), script), 5000);
+        assert_eq!(report.answers.len(), 1, "{report:?}");
+        let answer = &report.answers[0];
+        assert_eq!((answer.status, answer.provisioning_url.as_deref()), (Some(200), Some(URL)));
+        assert_eq!(answer.notify_waited_ms, Some(2.0));
     }
 
     #[test]
