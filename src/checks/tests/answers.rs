@@ -183,3 +183,16 @@ fn pbx_answers_says(snapshot: &Snapshot, status: Status, needle: &str) -> Check 
     assert!(check.summary.contains(needle), "{}", check.summary);
     check
 }
+
+#[test]
+fn a_pbx_refusing_the_probe_but_answering_real_phones_warns_instead_of_failing() {
+    let mut snapshot = healthy();
+    let answer = answer_mut(&mut snapshot);
+    answer.status = Some(403);
+    answer.reason = Some("Forbidden".into());
+    answer.notify = None;
+    let mut answered = super::fixtures::phone("198.51.100.30", "00:15:65:aa:bb:cc");
+    answered.answers.push(ok_from("198.51.100.10:5060", None));
+    snapshot.listen = super::fixtures::listened(vec![answered]);
+    pbx_answers_says(&snapshot, Warn, "refused mcready's probe (403 Forbidden from 198.51.100.10:5060");
+}
