@@ -50,6 +50,37 @@ pub struct Phone {
     /// Who answered it, when visible from here: this host's answers (others' unicast answers do not
     /// reach this port of a switch).
     pub answered_by: Vec<String>,
+    /// The same answers as structured values: each responder's response (status, reason, software)
+    /// and NOTIFY (URL), so two services on one address are told apart. Absent when none was seen.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answers: Vec<PhoneAnswer>,
+}
+
+/// One answer this host sent a phone, as the capture saw it leave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PhoneAnswer {
+    pub responder: SocketAddr,
+    /// `response` (to its SUBSCRIBE) or `notify`.
+    pub message: String,
+    /// The response's status code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// `Server` or `User-Agent`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub software: Option<String>,
+    /// The NOTIFY's provisioning URL, passwords and tokens redacted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl PhoneAnswer {
+    /// A 2xx to the SUBSCRIBE, or a NOTIFY: the server took the phone on.
+    #[must_use]
+    pub fn accepted(&self) -> bool {
+        self.message == "notify" || self.status.is_some_and(|s| (200..300).contains(&s))
+    }
 }
 
 /// SIP on the group that is not a PnP SUBSCRIBE, per sender.
@@ -108,6 +139,10 @@ pub struct ListenReport {
     /// CDP), as the capture heard it; absent without a capture.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryReport>,
+    /// Answers from other hosts to this host's own SUBSCRIBEs (mcready's probe) the capture heard
+    /// arrive during the window: an answer that came after the probe stopped waiting still counts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub answers_heard: Vec<PhoneAnswer>,
 }
 
 /// What the capture heard besides PnP during a listening window: how phones may provision instead.
@@ -204,8 +239,12 @@ pub struct Answer {
     pub responder: SocketAddr,
     /// `Server` or `User-Agent` of its answers.
     pub user_agent: Option<String>,
-    /// The final status code of its response to the SUBSCRIBE.
+    /// The final status code of its response to the SUBSCRIBE (a provisional 1xx is no answer and is
+    /// not kept).
     pub status: Option<u16>,
+    /// The reason phrase of that response (`Bad Event` of a 489).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     pub response_rtt_ms: Option<f64>,
     pub notify_rtt_ms: Option<f64>,
     /// The URL of its NOTIFY, passwords and tokens redacted.
@@ -221,6 +260,42 @@ pub struct Answer {
     /// How long the probe waited for this server's NOTIFY after its 200 OK (the phone's window is 5 s).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub notify_waited_ms: Option<f64>,
+}
+
+/// A first answer later than this (ms after the first SUBSCRIBE) is late: phones retransmit on timer
+/// E and wait about 5 s in all, but some give up sooner.
+pub const LATE_ANSWER_MS: f64 = 2000.0;
+
+impl Answer {
+    /// It accepted the subscription: a 2xx, or a NOTIFY (which only an accepted subscription gets).
+    #[must_use]
+    pub fn accepted(&self) -> bool {
+        self.status.is_some_and(|s| (200..300).contains(&s)) || self.notify.is_some()
+    }
+
+    /// A final answer other than 2xx, and no NOTIFY: the server heard the SUBSCRIBE and refused it.
+    #[must_use]
+    pub fn refused(&self) -> bool {
+        !self.accepted() && self.status.is_some_and(|s| s >= 300)
+    }
+
+    /// `489 Bad Event`, or the bare code.
+    #[must_use]
+    pub fn status_line(&self) -> String {
+        match (self.status, &self.reason) {
+            (Some(code), Some(reason)) => format!("{code} {reason}"),
+            (Some(code), None) => code.to_string(),
+            (None, _) => "no response".into(),
+        }
+    }
+
+    /// `198.51.100.10:5060 (LabPBX/1.0), URL http://…`: who answered, as a person tells two apart.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let software = self.user_agent.as_deref().map_or_else(String::new, |ua| format!(" ({ua})"));
+        let url = self.provisioning_url.as_deref().map_or_else(String::new, |u| format!(", URL {u}"));
+        format!("{}{software}{url}", self.responder)
+    }
 }
 
 /// A NOTIFY as a phone receives it: the fields a phone depends on.

@@ -161,22 +161,29 @@ lab_test!(https_verifies_against_the_roots_given_and_warns_when_it_cannot, lab()
     let _ = std::fs::remove_dir_all(dir);
 });
 
-lab_test!(a_second_server_10_ms_after_the_first_is_caught_and_warned_about, lab(), |(
-    mut lab,
-    pbx,
-    phone,
-)| {
+/// The lab PBX on the PBX host and a second PnP server on the phone host answering `delay_ms` late;
+/// `check` with `extra` on the PBX host.
+fn second_server(test: &str, delay_ms: u32, extra: &'static [&'static str]) -> Option<Value> {
+    let (mut lab, pbx, phone) = lab(test)?;
     lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     lab.start_pbx(&pbx, "198.51.100.10", "");
-    lab.start_pbx(&phone, "198.51.100.20", "--delay 10 --http none");
-    let report = check(&lab, &pbx, &[]);
-    assert_eq!(report["facts"]["answers"].as_array().unwrap().len(), 2, "{report:#}");
-    assert_eq!(field(&report, "membership.pbx-answers", "status"), "warn");
-    // Phones take the first answer: its URL is the one judged and fetched.
-    assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "pass");
-    let waited = report["facts"]["probe"]["value"]["waited_ms"].as_f64().unwrap();
-    assert!(waited < 1000.0, "the wait follows the answers, not the 1 s timeout: {waited}");
-});
+    lab.start_pbx(&phone, "198.51.100.20", &format!("--delay {delay_ms} --http none"));
+    Some(check(&lab, &pbx, extra))
+}
+
+lab_test!(
+    a_second_server_10_ms_after_the_first_is_caught_and_warned_about,
+    second_server(10, &[]),
+    |report| {
+        assert_eq!(report["facts"]["answers"].as_array().unwrap().len(), 2, "{report:#}");
+        assert_eq!(field(&report, "membership.pbx-answers", "status"), "warn");
+        // Phones take the first answer: its URL is the one judged and fetched.
+        assert_eq!(field(&report, "membership.provisioning-fetch", "status"), "pass");
+        let waited = report["facts"]["probe"]["value"]["waited_ms"].as_f64().unwrap();
+        // The stated window: 1 s after the first answer (the NOTIFYs came), whatever `--timeout` is.
+        assert!((1000.0..1500.0).contains(&waited), "{waited}");
+    }
+);
 
 lab_test!(passwords_and_tokens_in_the_url_reach_no_format, lab(), |(mut lab, pbx, _phone)| {
     lab.start_pbx(&pbx, "198.51.100.10", "--url http://admin:s3cret@198.51.100.10/p/{mac}.cfg?token=t0ken");
@@ -191,3 +198,142 @@ lab_test!(passwords_and_tokens_in_the_url_reach_no_format, lab(), |(mut lab, pbx
         assert!(!text.contains("s3cret") && !text.contains("t0ken"), "{format} leaks a secret: {text}");
     }
 });
+
+lab_test!(
+    a_sip_server_refusing_pnp_fails_membership_naming_status_reason_and_server,
+    scenario("--status '489 Bad Event'"),
+    |report| {
+        assert_eq!(statuses(&report)[0], "fail", "{report:#}");
+        assert_eq!(field(&report, "membership.pbx-answers", "status"), "fail");
+        let summary = field(&report, "membership.pbx-answers", "summary");
+        assert!(summary.contains("489 Bad Event from 198.51.100.10:5060 (LabPBX/1.0)"), "{summary}");
+        assert!(
+            field(&report, "membership.pbx-answers", "remedy").contains("off or not supported"),
+            "{report:#}"
+        );
+        assert_eq!(field(&report, "membership.pbx-notify", "status"), "skip");
+    }
+);
+
+/// `check --listen` on the PBX host, running while `during` plays on the phone host; its report.
+fn check_while(lab: &Lab, pbx: &str, args: &[&str], during: impl FnOnce()) -> Value {
+    let child = std::process::Command::new("ip")
+        .args(["netns", "exec", pbx])
+        .arg(common::mcready_bin())
+        .args(["check", "--json", "--phone", "198.51.100.20"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The window is open once the capture's packet socket exists.
+    let open = (0..500).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        stdout(&lab.sh(pbx, "cat /proc/net/packet")).lines().count() > 1
+    });
+    assert!(open, "check never opened its capture");
+    during();
+    let out = child.wait_with_output().unwrap();
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+lab_test!(
+    a_pbx_answering_only_phones_it_supports_is_credited_with_the_phone_it_answered,
+    common::two_hosts(&[common::PYTHON3, common::SIPP]),
+    |(mut lab, pbx, phone)| {
+        lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        lab.start_pbx(&pbx, "198.51.100.10", "--vendors yealink");
+        let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sipp/pnp-subscribe.xml");
+        let report = check_while(&lab, &pbx, &["--listen", "2"], || {
+            let boot = format!(
+                "sipp -sf {scenario} -m 1 -i 198.51.100.20 -p 5060 -key mac 001565aabbcc -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; echo sipp-exit=$?"
+            );
+            assert!(stdout(&lab.sh(&phone, &boot)).contains("sipp-exit=0"));
+        });
+        let status = field(&report, "membership.pbx-answers", "status");
+        let summary = field(&report, "membership.pbx-answers", "summary");
+        assert_eq!(status, "warn", "{summary}\n{report:#}");
+        assert!(
+            summary.contains(
+                "ignored mcready's probe but answered phones heard in the window: 00:15:65:aa:bb:cc"
+            ),
+            "{summary}"
+        );
+        let phone_answers = &report["facts"]["listen"]["value"]["phones"][0]["answers"];
+        assert_eq!(phone_answers[0]["status"], 200, "{phone_answers:#}");
+        assert_eq!(
+            phone_answers[1]["url"], "http://198.51.100.10/provisioning/{mac}.cfg",
+            "{phone_answers:#}"
+        );
+        // Probing as the vendor it supports, the PBX answers and is judged as phones get it.
+        let report = check(&lab, &pbx, &["--as", "yealink"]);
+        assert_eq!(field(&report, "membership.pbx-answers", "status"), "pass", "{report:#}");
+        assert_eq!(field(&report, "membership.pbx-notify", "status"), "pass", "{report:#}");
+    }
+);
+
+lab_test!(two_pnp_services_on_the_pbx_host_warn_naming_both, lab(), |(mut lab, pbx, _phone)| {
+    lab.start_pbx(
+        &pbx,
+        "198.51.100.10",
+        "--second-url http://198.51.100.10:8080/other/{mac} --second-delay 50",
+    );
+    let report = check(&lab, &pbx, &[]);
+    assert_eq!(field(&report, "membership.pbx-answers", "status"), "warn", "{report:#}");
+    let summary = field(&report, "membership.pbx-answers", "summary");
+    assert!(
+        summary.starts_with("2 PnP servers answered")
+            && summary.contains("(LabPBX/1.0), URL http://198.51.100.10/provisioning/{mac}.cfg")
+            && summary.contains("(LabPBX-second/1.0), URL http://198.51.100.10:8080/other/{mac}"),
+        "{summary}"
+    );
+});
+
+lab_test!(
+    a_server_answering_after_the_probes_window_is_still_counted_by_the_capture,
+    second_server(2000, &["--listen", "2"]),
+    |report| {
+        let answers = report["facts"]["answers"].as_array().unwrap();
+        assert_eq!(answers.len(), 1, "the probe stopped 1 s after the first answer: {report:#}");
+        assert_eq!(field(&report, "membership.pbx-answers", "status"), "warn", "{report:#}");
+        let summary = field(&report, "membership.pbx-answers", "summary");
+        assert!(
+            summary.contains("198.51.100.20:5060 (LabPBX/1.0), heard only after the probe's window"),
+            "{summary}"
+        );
+    }
+);
+
+lab_test!(
+    a_real_sip_server_without_pnp_refusing_fails_membership,
+    common::two_hosts(&[common::PYTHON3, common::KAMAILIO]),
+    |(mut lab, pbx, _phone)| {
+        lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        let dir = std::env::temp_dir().join(format!("mcready-kamailio-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let template = include_str!("fixtures/lab/kamailio-no-pnp.cfg");
+        let config = dir.join("kamailio.cfg");
+        std::fs::write(&config, template.replace("LAB_ADDRESS", "198.51.100.10")).unwrap();
+        let run = dir.display();
+        // In the foreground (-DD), its runtime files in the test's own directory; the lab kills it.
+        lab.spawn(
+            &pbx,
+            &format!(
+                "exec kamailio -f {run}/kamailio.cfg -DD -E -m 32 -M 8 -Y {run} -P {run}/k.pid -w {run}"
+            ),
+        );
+        let ready = (0..500).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            stdout(&lab.sh(&pbx, "cat /proc/net/igmp")).contains("4B0100E0") && lab.udp_bound(&pbx, 5060)
+        });
+        assert!(ready, "kamailio did not start");
+        let report = check(&lab, &pbx, &[]);
+        assert_eq!(statuses(&report)[0], "fail", "{report:#}");
+        assert_eq!(field(&report, "membership.on-pnp-interface", "status"), "pass", "it joined: {report:#}");
+        let summary = field(&report, "membership.pbx-answers", "summary");
+        assert!(summary.contains("489 Bad Event from 198.51.100.10:5060 (kamailio"), "{summary}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+);

@@ -255,3 +255,39 @@ lab_test!(listen_sees_this_hosts_own_answers_to_a_phone, pbx_and_phone(&[SIPP]),
     );
     let _ = std::fs::remove_file(&log);
 });
+
+lab_test!(two_pnp_services_answering_a_phone_are_listed_apart, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(
+        &pbx,
+        "198.51.100.10",
+        "--second-url http://198.51.100.10:8080/other/{mac} --second-delay 20",
+    );
+    let child = start_listen(&lab, &pbx, &[], "3", false);
+    let sent = stdout(&sipp(&lab, &phone, "pnp-subscribe.xml", PHONE_MAC));
+    assert!(sent.contains("sipp-exit=0"), "{sent}");
+    let (_, document) = finish(child);
+    validate(&document);
+    let phone = &phones(&document)[0];
+    // `answered_by` stays as it was: one line per address and message.
+    let answered_by = phone["answered_by"].to_string();
+    assert!(answered_by.contains("198.51.100.10:5060 response 200"), "{document:#}");
+    let software: Vec<&str> = phone["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["message"] == "response")
+        .map(|a| a["software"].as_str().unwrap())
+        .collect();
+    assert_eq!(software, ["LabPBX/1.0", "LabPBX-second/1.0"], "{document:#}");
+    let urls: Vec<&str> =
+        phone["answers"].as_array().unwrap().iter().filter_map(|a| a["url"].as_str()).collect();
+    assert_eq!(
+        urls,
+        ["http://198.51.100.10/provisioning/{mac}.cfg", "http://198.51.100.10:8080/other/{mac}"],
+        "{document:#}"
+    );
+});

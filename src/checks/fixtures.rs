@@ -44,6 +44,7 @@ pub fn phone(ip: &str, mac: &str) -> Phone {
         same_subnet: Some(true),
         subscribes: 2,
         answered_by: Vec::new(),
+        answers: Vec::new(),
     }
 }
 
@@ -99,6 +100,7 @@ pub fn healthy() -> Snapshot {
                 responder: "198.51.100.10:5060".parse().unwrap(),
                 user_agent: Some("Asterisk PBX 20.5.0".into()),
                 status: Some(200),
+                reason: Some("OK".into()),
                 response_rtt_ms: Some(1.1),
                 notify_rtt_ms: Some(1.9),
                 provisioning_url: Some("http://198.51.100.10/prov/{mac}.cfg".into()),
@@ -171,6 +173,7 @@ pub fn wrong_nic() -> Snapshot {
 /// A listening window that heard `phones` by socket.
 pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
     Observed::Done(ListenReport {
+        answers_heard: Vec::new(),
         duration_secs: 120.0,
         heard_by: HeardBy::Both,
         lan_multicast_heard: !phones.is_empty(),

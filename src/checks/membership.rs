@@ -12,6 +12,7 @@ use super::firewall::{self, FirewallView};
 use super::multicast::host_drops;
 use super::{InterfaceRule, Snapshot, check, remedy};
 use crate::facts::{Interface, InterfaceKind, group_label};
+use crate::observed::{Answer, LATE_ANSWER_MS};
 use crate::verdict::{Check, Status};
 
 pub const ON_PNP_INTERFACE: &str = "membership.on-pnp-interface";
@@ -460,16 +461,44 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -
     )
 }
 
+/// Phones heard in the listening window that a server on this host took on (a 2xx or a NOTIFY seen
+/// leaving for them): `MAC (vendor model)` each.
+fn phones_answered_here(snapshot: &Snapshot) -> Vec<String> {
+    let local = snapshot.facts.addresses();
+    let Some(listen) = snapshot.listen.done() else { return Vec::new() };
+    listen
+        .phones
+        .iter()
+        .filter(|p| p.answers.iter().any(|a| a.accepted() && local.contains(&a.responder.ip())))
+        .map(|p| {
+            let who = p.mac.clone().unwrap_or_else(|| p.source.to_string());
+            let what: Vec<&str> = [p.vendor.as_deref(), p.model.as_deref()].into_iter().flatten().collect();
+            if what.is_empty() { who } else { format!("{who} ({})", what.join(" ")) }
+        })
+        .collect()
+}
+
+/// `489 Bad Event from 198.51.100.10:5060 (Asterisk PBX 20)`.
+fn refusal(answer: &Answer) -> String {
+    let software = answer.user_agent.as_deref().map_or_else(String::new, |ua| format!(" ({ua})"));
+    format!("{} from {}{software}", answer.status_line(), answer.responder)
+}
+
 fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -> Check {
     let Some(probe) = snapshot.probe.done() else {
         return skip_probe(PBX_ANSWERS, snapshot);
     };
-    let evidence = json!({"answers": probe.answers});
-    let describe = |a: &crate::observed::Answer| {
-        let ua = a.user_agent.as_deref().map_or_else(String::new, |ua| format!(" ({ua})"));
-        let url = a.provisioning_url.as_deref().map_or_else(String::new, |u| format!(", URL {u}"));
-        format!("{}{ua}{url}", a.responder)
+    let answered_phones = phones_answered_here(snapshot);
+    let evidence = if answered_phones.is_empty() {
+        json!({"answers": probe.answers})
+    } else {
+        json!({"answers": probe.answers, "phones_answered_here": answered_phones})
     };
+    let accepted: Vec<&Answer> = probe.answers.iter().filter(|a| a.accepted()).collect();
+    let refused: Vec<&Answer> = probe.answers.iter().filter(|a| a.refused()).collect();
+    if accepted.is_empty() && !answered_phones.is_empty() {
+        return probe_ignored(&answered_phones, &refused, evidence);
+    }
     if probe.answers.is_empty()
         && let Some(drop) = firewall.probe_drop()
     {
@@ -496,8 +525,12 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView
             evidence,
         );
     }
-    let local: Vec<String> = probe.answers.iter().filter(|a| a.this_host).map(describe).collect();
-    let remote: Vec<String> = probe.answers.iter().filter(|a| !a.this_host).map(describe).collect();
+    // A final error is no answer a phone can use: the server heard the SUBSCRIBE and does no PnP.
+    if accepted.is_empty() && !refused.is_empty() {
+        return refused_only(&refused, evidence);
+    }
+    let local: Vec<String> = accepted.iter().filter(|a| a.this_host).map(|a| a.describe()).collect();
+    let remote: Vec<String> = accepted.iter().filter(|a| !a.this_host).map(|a| a.describe()).collect();
     // Never change what is measured: an answer that only mcready's own join let through is no answer
     // a phone would get.
     if !local.is_empty() && answered_through_our_join(snapshot) {
@@ -518,41 +551,146 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView
             evidence,
         );
     }
-    match (local.is_empty(), remote.is_empty()) {
-        (true, true) => check(
+    judged(probe, &heard_after_the_window(snapshot), &local, &remote, evidence)
+}
+
+/// Responders the listening window's capture heard answer this host's probe that the probe itself did
+/// not list (they came after it stopped waiting): each still counts, as phones would meet it.
+fn heard_after_the_window(snapshot: &Snapshot) -> Vec<String> {
+    let (Some(probe), Some(listen)) = (snapshot.probe.done(), snapshot.listen.done()) else {
+        return Vec::new();
+    };
+    let mut late: Vec<String> = listen
+        .answers_heard
+        .iter()
+        .filter(|heard| !probe.answers.iter().any(|a| a.responder == heard.responder))
+        .map(|heard| {
+            let software = heard.software.as_deref().map_or_else(String::new, |s| format!(" ({s})"));
+            format!("{}{software}, heard only after the probe's window", heard.responder)
+        })
+        .collect();
+    late.dedup();
+    late
+}
+
+/// No probe answer, but phones heard in the window were answered here: the PBX answers only phones it
+/// supports.
+fn probe_ignored(answered_phones: &[String], refused: &[&Answer], evidence: serde_json::Value) -> Check {
+    // Phones get what the probe did not: the PBX answers only the phones it supports.
+    let ignored = if refused.is_empty() {
+        "ignored mcready's probe".to_owned()
+    } else {
+        format!(
+            "refused mcready's probe ({})",
+            refused.iter().map(|a| refusal(a)).collect::<Vec<_>>().join("; ")
+        )
+    };
+    check(
+        PBX_ANSWERS,
+        Status::Warn,
+        format!(
+            "The PBX on this host {ignored} but answered phones heard in the window: {}. It answers only phones it \
+             supports, so the probe could not judge its answer.",
+            answered_phones.join(", ")
+        ),
+        Some(
+            "Nothing to fix for those phones. To judge the PBX's NOTIFY and provisioning URL too, probe as one of \
+             them: `mcready check --as VENDOR` (snom, yealink, grandstream, audiocodes), or add mcready's probe MAC \
+             to the PBX's allowed phones for the test."
+                .into(),
+        ),
+        evidence,
+    )
+}
+
+/// Only final errors came: the servers heard the SUBSCRIBE and do no PnP.
+fn refused_only(refused: &[&Answer], evidence: serde_json::Value) -> Check {
+    let here = refused.iter().any(|a| a.this_host);
+    let who = if here { "The SIP server on this host" } else { "Another host's SIP server" };
+    check(
+        PBX_ANSWERS,
+        Status::Fail,
+        format!(
+            "{who} refused the PnP SUBSCRIBE: {}. A final error is no answer: phones get no provisioning URL.",
+            refused.iter().map(|a| refusal(a)).collect::<Vec<_>>().join("; ")
+        ),
+        Some(remedy::pnp_refused(here)),
+        evidence,
+    )
+}
+
+/// The accepting answers (`local` on this host, `remote` elsewhere) judged: none, several, late, or one.
+fn judged(
+    probe: &crate::observed::ProbeReport,
+    heard_late: &[String],
+    local: &[String],
+    remote: &[String],
+    evidence: serde_json::Value,
+) -> Check {
+    // Every responder but the one that answered first, refusals included: a phone takes the first final
+    // answer, an error too.
+    let others = (probe.answers.len() + heard_late.len()).saturating_sub(1);
+    let first_ms =
+        probe.answers.iter().filter_map(|a| a.response_rtt_ms.or(a.notify_rtt_ms)).reduce(f64::min);
+    let late = first_ms.filter(|ms| *ms > LATE_ANSWER_MS).map(|ms| {
+        format!(
+            " The first answer came {:.1} s after the SUBSCRIBE: phones that give up sooner get none.",
+            ms / 1000.0
+        )
+    });
+    let late_fix = "Find out why the PBX answers late (load, a slow PnP module, name lookups) and make it answer at once: \
+                    phones wait about 5 s, some less.";
+    match (remote.is_empty(), local.is_empty() && remote.is_empty()) {
+        (_, true) => check(
             PBX_ANSWERS,
             Status::Fail,
-            "No PnP server answered the probe.".into(),
+            if heard_late.is_empty() {
+                "No PnP server answered the probe.".into()
+            } else {
+                format!(
+                    "No PnP server answered the probe in time: {}. Phones have stopped waiting by then.",
+                    heard_late.join("; ")
+                )
+            },
             Some(
                 "Enable PnP (auto-provisioning by multicast) in the PBX and restart it; check its log for the SUBSCRIBE \
-                 from mcready (User-Agent `mcready/…`)."
+                 from mcready (User-Agent `mcready/…`). A PBX that answers only phones it supports ignores mcready's \
+                 own probe: run with `--listen 120` and reboot a phone, or probe as a phone with `--as VENDOR`."
                     .into(),
             ),
             evidence,
         ),
-        (false, true) => check(PBX_ANSWERS, Status::Pass, format!("The PBX on this host answered: {}.", local.join("; ")), None, evidence),
-        (true, false) => check(
-            PBX_ANSWERS,
-            if remote.len() > 1 { Status::Warn } else { Status::Pass },
-            format!("Another host answers PnP: {}.", remote.join("; ")),
-            (remote.len() > 1).then(|| {
-                "More than one PnP server answers: phones take the first answer, so a second or rogue server can take \
-                 them over. Turn PnP off on every server but one."
-                    .to_owned()
-            }),
-            evidence,
-        ),
-        (false, false) => check(
-            PBX_ANSWERS,
-            Status::Warn,
-            format!(
-                "The PBX on this host answered ({}), and so did another server ({}): phones take whichever answers first.",
-                local.join("; "),
-                remote.join("; ")
-            ),
-            Some("Turn PnP off on every server but one: a second or rogue server can take phones over.".into()),
-            evidence,
-        ),
+        _ if others > 0 => {
+            let listed: Vec<String> = probe
+                .answers
+                .iter()
+                .map(|a| if a.accepted() { a.describe() } else { refusal(a) })
+                .chain(heard_late.iter().cloned())
+                .collect();
+            check(
+                PBX_ANSWERS,
+                Status::Warn,
+                format!(
+                    "{} PnP servers answered ({}): phones take whichever answers first.{}",
+                    listed.len(),
+                    listed.join("; "),
+                    late.unwrap_or_default()
+                ),
+                Some("Turn PnP off on every server but one: a second or rogue server can take phones over.".into()),
+                evidence,
+            )
+        }
+        (local_only, _) => {
+            let summary = if local_only {
+                format!("The PBX on this host answered: {}.", local.join("; "))
+            } else {
+                format!("Another host answers PnP: {}.", remote.join("; "))
+            };
+            match late {
+                Some(late) => check(PBX_ANSWERS, Status::Warn, summary + &late, Some(late_fix.into()), evidence),
+                None => check(PBX_ANSWERS, Status::Pass, summary, None, evidence),
+            }
+        }
     }
 }
 

@@ -372,6 +372,18 @@ pub fn pbx_sends_no_notify() -> String {
         .into()
 }
 
+/// A SIP server that answers the PnP SUBSCRIBE with a final error: it hears the group but does no PnP.
+#[must_use]
+pub fn pnp_refused(this_host: bool) -> String {
+    let which = if this_host { "the SIP server on this host" } else { "that server" };
+    format!(
+        "PnP (auto-provisioning by multicast) is off or not supported in {which}: enable its PnP / phone provisioning \
+         service and restart it, or run the PBX or PnP service that does provision phones. If another service is \
+         meant to answer, stop this one from joining {group} so that it cannot answer phones first.",
+        group = crate::sip::PNP_GROUP
+    )
+}
+
 /// A NOTIFY whose fields some phones reject.
 #[must_use]
 pub fn pbx_notify_fields() -> String {

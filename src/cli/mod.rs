@@ -179,8 +179,8 @@ pub enum Command {
     /// test's OPTIONS.
     Check(CheckArgs),
     /// Send one phone-shaped PnP SUBSCRIBE to the group (TTL 1) and report every answer: 200 OK, NOTIFY
-    /// and its provisioning URL, who, and how fast. Exits 0 when a server answered, 1 when none did.
-    /// Puts SIP on the LAN.
+    /// and its provisioning URL, who, and how fast; a final error (489 Bad Event) as a refusal. Exits 0
+    /// when a server accepted it, 1 when none did. Puts SIP on the LAN.
     Probe(ProbeArgs),
     /// Hear phones' PnP SUBSCRIBEs for a while: MAC, vendor, model, firmware, source, TTL, interface,
     /// same subnet or not; with a capture also DHCP provisioning options, phones by their vendor's MAC
@@ -236,9 +236,22 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
     pub listen: Option<Duration>,
 
-    /// How long to wait for the first answer to the probe [default: 2].
+    /// How long to wait for a first answer to the probe [default: 5, the phones' own window] and to
+    /// the peer test [default: 2]. After the probe's first answer mcready waits 1 s more for other
+    /// servers, and up to 5 s after a 200 OK for its NOTIFY, but never more than 8 s in all
+    /// (DURATION + 3 s when DURATION is over 5 s); an answer after 2 s is reported as late.
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
     pub timeout: Option<Duration>,
+
+    /// Shape the probe like this vendor's real PnP SUBSCRIBE (Event vendor and model, User-Agent,
+    /// header order), for a PBX that answers only phones it supports; still with mcready's own MAC.
+    #[arg(long = "as", value_name = "VENDOR", value_enum)]
+    pub shape: Option<ProbeShape>,
+
+    /// The probe's MAC: only a locally administered one (02:…, x6:…, xA:…, xE:…), so mcready can never
+    /// fetch a real phone's configuration [default: one derived from the host and interface].
+    #[arg(long, value_name = "MAC", value_parser = value::probe_mac)]
+    pub mac: Option<crate::sip::MacAddr>,
 
     /// Passive: send nothing at all (no probe, no IGMP join, no peer test, no fetch); what needs
     /// sending is `skip`.
@@ -269,8 +282,8 @@ pub struct CheckArgs {
 }
 
 impl CheckArgs {
-    /// The default probe wait.
-    pub const TIMEOUT: Duration = Duration::from_secs(2);
+    /// The default wait for the peer test's answers (the probe's is `observe::probe::TIMEOUT`).
+    pub const PEER_TIMEOUT: Duration = Duration::from_secs(2);
     /// The default pause between soak rounds.
     pub const SOAK_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -284,6 +297,8 @@ impl CheckArgs {
             peer: after.peer.or(self.peer),
             listen: after.listen.or(self.listen),
             timeout: after.timeout.or(self.timeout),
+            shape: after.shape.or(self.shape),
+            mac: after.mac.or(self.mac),
             no_probe: self.no_probe || after.no_probe,
             no_fetch: self.no_fetch || after.no_fetch,
             fetch_any: self.fetch_any || after.fetch_any,
@@ -303,11 +318,52 @@ impl CheckArgs {
 #[derive(Debug, Args)]
 pub struct InterfacesArgs {}
 
+/// Whose PnP SUBSCRIBE the probe imitates (`--as`): [`Shape`](crate::sip::build::Shape), each from a
+/// real phone's sample, offered to clap by its names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ProbeShape(pub crate::sip::build::Shape);
+
+impl clap::ValueEnum for ProbeShape {
+    fn value_variants<'a>() -> &'a [Self] {
+        use crate::sip::build::Shape;
+        &[
+            Self(Shape::Mcready),
+            Self(Shape::Snom),
+            Self(Shape::Yealink),
+            Self(Shape::Grandstream),
+            Self(Shape::Audiocodes),
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.0.name()).help(self.0.describe()))
+    }
+}
+
+impl From<ProbeShape> for crate::sip::build::Shape {
+    fn from(shape: ProbeShape) -> Self {
+        shape.0
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ProbeArgs {
-    /// How long to wait for answers (the SUBSCRIBE is retransmitted on RFC 3261 timer E).
-    #[arg(long, value_name = "DURATION", default_value = "2", value_parser = value::duration, allow_hyphen_values = true)]
+    /// How long to wait for a first answer (the SUBSCRIBE is retransmitted on RFC 3261 timer E at 0,
+    /// 0.5, 1.5 and 3.5 s). After the first answer mcready waits 1 s more for other servers, and up to
+    /// 5 s after a 200 OK for its NOTIFY, but never more than 8 s in all (DURATION + 3 s when DURATION
+    /// is over 5 s); an answer after 2 s is reported as late. The default is the phones' own window.
+    #[arg(long, value_name = "DURATION", default_value = "5", value_parser = value::duration, allow_hyphen_values = true)]
     pub timeout: Duration,
+
+    /// Shape the probe like this vendor's real PnP SUBSCRIBE (Event vendor and model, User-Agent,
+    /// header order), for a PBX that answers only phones it supports; still with mcready's own MAC.
+    #[arg(long = "as", value_name = "VENDOR", value_enum, default_value = "mcready")]
+    pub shape: ProbeShape,
+
+    /// The probe's MAC: only a locally administered one (02:…, x6:…, xA:…, xE:…), so mcready can never
+    /// fetch a real phone's configuration [default: one derived from the host and interface].
+    #[arg(long, value_name = "MAC", value_parser = value::probe_mac)]
+    pub mac: Option<crate::sip::MacAddr>,
 
     /// Multicast TTL of the probe; 1 keeps it on the local link.
     #[arg(long, value_name = "HOPS", default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..), allow_hyphen_values = true)]

@@ -48,6 +48,31 @@ pub fn duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// The probe's MAC: locally administered and unicast only. A real phone's MAC (globally administered)
+/// is refused: a PBX would hand the probe that phone's configuration, credentials included, and
+/// mcready must never fetch it.
+///
+/// # Errors
+/// When it is not a MAC, is a group address, or is globally administered.
+pub fn probe_mac(text: &str) -> Result<crate::sip::MacAddr, String> {
+    let mac: crate::sip::MacAddr = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a MAC address: give e.g. 02:00:00:5e:10:01"))?;
+    if mac.is_multicast() {
+        return Err(format!(
+            "`{text}` is a group (multicast) MAC: give a unicast one, e.g. 02:00:00:5e:10:01"
+        ));
+    }
+    if !mac.is_locally_administered() {
+        return Err(format!(
+            "`{text}` is a real device's MAC (globally administered): mcready probes only with a locally administered \
+             MAC (second hex digit 2, 6, A or E, e.g. 02:00:00:5e:10:01), so that no PBX hands it a real phone's configuration"
+        ));
+    }
+    Ok(mac)
+}
+
 /// A UDP port other than 0.
 ///
 /// # Errors

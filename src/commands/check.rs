@@ -40,11 +40,15 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let plan = Plan {
         group: cli.global.group,
         port: cli.global.port,
-        timeout: args.timeout.unwrap_or(CheckArgs::TIMEOUT),
+        timeout: args.timeout.unwrap_or(CheckArgs::PEER_TIMEOUT),
+        probe_timeout: args.timeout.unwrap_or(crate::observe::probe::TIMEOUT),
         peer,
         listen: args.listen,
         passive: args.no_probe,
-        probe_mac: probe_mac(&envelope.host.hostname, pnp_interface.as_deref().unwrap_or_default()),
+        probe_mac: args.mac.unwrap_or_else(|| {
+            probe_mac(&envelope.host.hostname, pnp_interface.as_deref().unwrap_or_default())
+        }),
+        shape: args.shape.unwrap_or_default().into(),
         fetch: match (args.no_fetch, args.fetch_any) {
             (true, _) => Reach::None,
             (false, true) => Reach::Any,

@@ -43,7 +43,8 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     }
     if cli.check.any() && !is_check {
         return Err(UsageError(
-            "`--phone`, `--peer`, `--listen`, `--timeout`, `--no-probe` and `--strict` are `check` options"
+            "`--phone`, `--peer`, `--listen`, `--timeout`, `--as`, `--mac`, `--no-probe` and `--strict` are `check` \
+             options (`probe` takes `--timeout`, `--as` and `--mac` after its name)"
                 .into(),
         )
         .into());

@@ -31,10 +31,9 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         port: cli.global.port,
         ttl: args.ttl,
         timeout: args.timeout,
-        settle: probe::SETTLE,
-        notify_window: probe::NOTIFY_WINDOW,
+        shape: args.shape.into(),
     };
-    let mac = probe::probe_mac(&platform::host_info().hostname, &interface.name);
+    let mac = args.mac.unwrap_or_else(|| probe::probe_mac(&platform::host_info().hostname, &interface.name));
     let mut report = probe::observe(&local, &facts.addresses(), mac, &options, &actions, &|_| {})?;
     let joined_before = facts
         .members_of(std::net::IpAddr::V4(cli.global.group))
@@ -45,7 +44,7 @@ pub fn run(cli: &Cli, args: &ProbeArgs) -> Result<Outcome> {
         envelope.cut(vec!["probe"]);
     }
     let code = exit_code(
-        Answer::Found(!report.answers.is_empty()),
+        Answer::Found(report.answers.iter().any(crate::observed::Answer::accepted)),
         false,
         envelope.interrupted,
         cli.global.output_format(),

@@ -6,31 +6,29 @@ use std::time::Duration;
 
 use super::fetch::{self, FetchOptions, Reach, Roots};
 use super::listen::{self, Joining, ListenOptions, SharedRun};
-use super::probe::{self, NOTIFY_WINDOW, ProbeOptions, Settle};
+use super::probe::{self, ProbeOptions};
 use super::querier::{self, QuerierSearch};
 use crate::facts::{HostFacts, Interface};
 use crate::net::{LocalInterface, OwnActions};
 use crate::observed::{Answer, FetchReport, ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
-
-/// The wait for a second server after the first answer: four round trips of the first, within 20 to
-/// 150 ms, so a healthy check stays quick. A second server on the same LAN answers within a few round
-/// trips of the first, and phones take the first answer anyway, so a slower one matters less (`probe`
-/// waits 300 ms for it).
-pub const CHECK_SETTLE: Settle =
-    Settle::RoundTrips { factor: 4, min: Duration::from_millis(20), max: Duration::from_millis(150) };
 
 /// What `check` asked to observe.
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub group: Ipv4Addr,
     pub port: u16,
+    /// The wait for the peer's answer (`--timeout`, else 2 s).
     pub timeout: Duration,
+    /// The wait for a first answer to the probe (`--timeout`, else the phones' 5 s).
+    pub probe_timeout: Duration,
     pub peer: Option<SocketAddrV4>,
     pub listen: Option<Duration>,
     /// `--no-probe`: send nothing at all.
     pub passive: bool,
-    /// The probe's MAC (stable per host and interface).
+    /// The probe's MAC (stable per host and interface, or `--mac`: locally administered either way).
     pub probe_mac: crate::sip::MacAddr,
+    /// Whose SUBSCRIBE the probe imitates (`--as`).
+    pub shape: crate::sip::build::Shape,
     /// Which provisioning servers the fetch may reach (`--no-probe` implies none).
     pub fetch: Reach,
     /// The trust anchors for an HTTPS provisioning URL.
@@ -132,9 +130,8 @@ pub fn observe(
                 group: plan.group,
                 port: plan.port,
                 ttl: 1,
-                timeout: plan.timeout,
-                settle: CHECK_SETTLE,
-                notify_window: NOTIFY_WINDOW,
+                timeout: plan.probe_timeout,
+                shape: plan.shape,
             };
             // The fetch starts as soon as the URL phones would take is known, beside the rest of the wait.
             let on_url = |url: &str| {

@@ -12,7 +12,7 @@ use super::discovery::{DiscoveryTally, Found};
 use crate::facts::Interface;
 use crate::net::discovery::Discovered;
 use crate::net::{self, CapturedFrame, Datagram, Direction, LinkFrame};
-use crate::observed::{HeardBy, ListenEvent, ListenReport, OtherSip, Phone};
+use crate::observed::{HeardBy, ListenEvent, ListenReport, OtherSip, Phone, PhoneAnswer};
 use crate::sip::{self, pnp};
 
 /// Distinct phones and senders kept at most: a flood of forged SUBSCRIBEs must not exhaust memory.
@@ -62,6 +62,10 @@ pub enum What {
         cseq_method: Option<String>,
         user_agent: Option<String>,
         call_id: Option<String>,
+        /// A response's reason phrase.
+        reason: Option<String>,
+        /// A NOTIFY's provisioning URL, redacted.
+        url: Option<String>,
     },
     /// UDP to the port that is not SIP (or a fragment that cannot be read).
     Junk,
@@ -99,11 +103,18 @@ impl What {
             (None, Some(code)) => format!("response {code}"),
             (None, None) => return Self::Junk,
         };
+        let reason = match message.start_line() {
+            sip::StartLine::Response { reason, .. } => Some(reason.to_owned()).filter(|r| !r.is_empty()),
+            sip::StartLine::Request { .. } => None,
+        };
+        let url = pnp::notify_info(&message).and_then(|n| n.provisioning_url).map(|u| sip::redact_url(&u));
         Self::OtherSip {
             kind,
             cseq_method: message.cseq().map(|(_, method)| method.to_ascii_uppercase()),
             user_agent: message.header("User-Agent").or_else(|| message.header("Server")).map(str::to_owned),
             call_id: message.call_id().map(str::to_owned),
+            reason,
+            url,
         }
     }
 }
@@ -190,6 +201,8 @@ pub struct Tally {
     reassembled: u32,
     /// DHCP, vendor MACs, LLDP and CDP: tallied only when a capture counts.
     discovery: Option<DiscoveryTally>,
+    /// PnP answers from other hosts to this host's own SUBSCRIBEs (the probe's).
+    answers_heard: Vec<PhoneAnswer>,
 }
 
 impl Tally {
@@ -220,6 +233,7 @@ impl Tally {
             lan_multicast_heard: false,
             reassembled: 0,
             discovery: None,
+            answers_heard: Vec::new(),
         }
     }
 
@@ -260,6 +274,10 @@ impl Tally {
         }
         if seen.outgoing {
             self.answer_seen(&seen, emit);
+            return;
+        }
+        if from_lan && self.local.contains(&seen.destination) {
+            self.answer_to_here(&seen);
             return;
         }
         if seen.destination != self.group || seen.destination_port != self.port || !from_lan {
@@ -320,6 +338,7 @@ impl Tally {
             same_subnet,
             subscribes: 1,
             answered_by: Vec::new(),
+            answers: Vec::new(),
         };
         emit(ListenEvent::Phone { phone: phone.clone() });
         self.phones.push(phone);
@@ -332,7 +351,9 @@ impl Tally {
 
     /// A 200 OK to a SUBSCRIBE or a NOTIFY leaving this host for a phone heard.
     fn answer_seen(&mut self, seen: &Seen, emit: &mut dyn FnMut(ListenEvent)) {
-        let What::OtherSip { kind, cseq_method, call_id, .. } = &seen.what else { return };
+        let What::OtherSip { kind, cseq_method, call_id, user_agent, reason, url } = &seen.what else {
+            return;
+        };
         let label = if kind == "NOTIFY" {
             "NOTIFY"
         } else if kind.starts_with("response ") && cseq_method.as_deref() == Some("SUBSCRIBE") {
@@ -347,10 +368,52 @@ impl Tally {
             .copied();
         let Some(phone) = index.and_then(|index| self.phones.get_mut(index)) else { return };
         let by = format!("{} {label}", seen.source);
+        let answer = PhoneAnswer {
+            responder: SocketAddr::V4(seen.source),
+            message: if label == "NOTIFY" { "notify" } else { "response" }.to_owned(),
+            status: kind.strip_prefix("response ").and_then(|code| code.parse().ok()),
+            reason: reason.clone(),
+            software: user_agent.clone(),
+            url: url.clone(),
+        };
+        // Two services on one address differ in software or URL: each is listed.
+        if !phone.answers.contains(&answer) && phone.answers.len() < 16 {
+            phone.answers.push(answer);
+        }
         if !phone.answered_by.contains(&by) {
             phone.answered_by.push(by.clone());
             let key = phone.mac.clone().unwrap_or_else(|| phone.source.to_string());
             emit(ListenEvent::Answered { phone: key, by });
+        }
+    }
+
+    /// A PnP answer from another host arriving at this host: the answer to mcready's own probe, heard
+    /// however long after the probe stopped waiting. A response to a SUBSCRIBE, or a NOTIFY with a URL.
+    fn answer_to_here(&mut self, seen: &Seen) {
+        let What::OtherSip { kind, cseq_method, user_agent, reason, url, .. } = &seen.what else { return };
+        let status = kind.strip_prefix("response ").and_then(|code| code.parse::<u16>().ok());
+        let answer = match (status, kind.as_str()) {
+            // A 1xx is no answer.
+            (Some(code), _) if code >= 200 && cseq_method.as_deref() == Some("SUBSCRIBE") => PhoneAnswer {
+                responder: SocketAddr::V4(seen.source),
+                message: "response".into(),
+                status,
+                reason: reason.clone(),
+                software: user_agent.clone(),
+                url: None,
+            },
+            (None, "NOTIFY") if url.is_some() => PhoneAnswer {
+                responder: SocketAddr::V4(seen.source),
+                message: "notify".into(),
+                status: None,
+                reason: None,
+                software: user_agent.clone(),
+                url: url.clone(),
+            },
+            _ => return,
+        };
+        if !self.answers_heard.contains(&answer) && self.answers_heard.len() < 64 {
+            self.answers_heard.push(answer);
         }
     }
 
@@ -374,6 +437,7 @@ impl Tally {
             Vec::new()
         };
         ListenReport {
+            answers_heard: self.answers_heard,
             duration_secs: (duration.as_secs_f64() * 10.0).round() / 10.0,
             heard_by,
             phones: self.phones,

@@ -218,9 +218,13 @@ impl ReportDocument {
             ));
         }
         for a in &self.facts.answers {
-            let url = a.provisioning_url.as_deref().unwrap_or("no URL");
             let ua = a.user_agent.as_deref().unwrap_or("unknown server");
-            lines.push(format!("answer from {} ({ua}): {url}", a.responder));
+            let what = if a.refused() {
+                format!("refused with {}", a.status_line())
+            } else {
+                a.provisioning_url.clone().unwrap_or_else(|| "no URL".into())
+            };
+            lines.push(format!("answer from {} ({ua}): {what}", a.responder));
         }
         lines.extend(self.fetch_and_soak_lines());
         for p in &self.facts.phones {

@@ -26,9 +26,16 @@ fn verdict_level(verdict: Verdict) -> u8 {
     }
 }
 
-/// The first answer's round trip to the probe, in seconds.
+/// The first accepting answer's round trip to the probe, in seconds: a refusal (489) is no answer.
 fn answer_rtt_seconds(report: &ReportDocument) -> Option<f64> {
-    report.facts.answers.iter().filter_map(|a| a.response_rtt_ms).min_by(f64::total_cmp).map(|ms| ms / 1000.0)
+    report
+        .facts
+        .answers
+        .iter()
+        .filter(|a| a.accepted())
+        .filter_map(|a| a.response_rtt_ms)
+        .min_by(f64::total_cmp)
+        .map(|ms| ms / 1000.0)
 }
 
 /// `MCREADY <STATE> - <summary> | <perfdata>`, then one line per check that is not pass.

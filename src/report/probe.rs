@@ -37,9 +37,14 @@ impl ProbeDocument {
         }
         match (answer.status, answer.response_rtt_ms) {
             (Some(code), Some(rtt)) => {
-                let _ = write!(line, " answered {code} in {rtt:.1} ms");
+                let reason = answer.reason.as_deref().map_or_else(String::new, |r| format!(" {r}"));
+                let _ = write!(line, " answered {code}{reason} in {rtt:.1} ms");
             }
             _ => line.push_str(" sent no response"),
+        }
+        if answer.refused() {
+            line.push_str(": refused, PnP is off or not supported there");
+            return line;
         }
         match (answer.notify_rtt_ms, &answer.provisioning_url) {
             (Some(rtt), Some(url)) => {
@@ -96,11 +101,12 @@ impl Document for ProbeDocument {
         let mut out = format!("{} {}\n", paint(DIM, "→"), self.sent_line());
         let (arrived, line) = self.loopback_line();
         let _ = writeln!(out, "{} {line}", if arrived { paint(GOOD, "✔") } else { paint(CAUTION, "!") });
-        if self.report.answers.is_empty() {
+        if !self.report.answers.iter().any(Answer::accepted) {
             let _ = writeln!(out, "{} No PnP server answered.", paint(BAD, "✘"));
         }
         for answer in &self.report.answers {
-            let _ = writeln!(out, "{} {}", paint(GOOD, "✔"), Self::answer_line(answer));
+            let mark = if answer.accepted() { paint(GOOD, "✔") } else { paint(BAD, "✘") };
+            let _ = writeln!(out, "{mark} {}", Self::answer_line(answer));
         }
         for warning in &self.report.warnings {
             let _ = writeln!(out, "{} {warning}", paint(CAUTION, "!"));

@@ -189,6 +189,71 @@ pub struct ProbeSubscribe {
     /// The port of the Contact, when it differs from the source port: a PBX that follows the Contact
     /// (as RFC 6665 asks) sends its NOTIFY there, one that answers the source port does not.
     pub contact_port: Option<u16>,
+    /// Whose SUBSCRIBE it imitates.
+    pub shape: Shape,
+}
+
+/// Whose PnP SUBSCRIBE the probe imitates (`--as`): a PBX that answers only the phones it supports
+/// (by the Event's vendor and model, or the User-Agent) answers a probe shaped like one of them. Each
+/// shape copies a real phone's SUBSCRIBE in `tests/fixtures/sip/` — its Request-URI and MAC notation,
+/// header order, Event parameters and User-Agent — and keeps what makes it mcready's: the locally
+/// administered MAC (never a real phone's, so no real phone's configuration is ever handed out), fresh
+/// identifiers, and "mcready" in the User-Agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Shape {
+    /// mcready's own: `vendor="mcready"`, `model="probe"`.
+    #[default]
+    Mcready,
+    /// Snom firmware 7.1.19 (`vendor="OEM"`, `MAC%3a`, no User-Agent in the sample).
+    Snom,
+    /// Yealink W52P 25.81.0.10 (`MAC` without `%3a`).
+    Yealink,
+    /// Grandstream GRP2612W 1.0.5.67 (`MAC%3A`, CSeq 20000).
+    Grandstream,
+    /// AudioCodes 420HD 1.2.1 (the group as Request-URI, no MAC, `profile-type="application"`).
+    Audiocodes,
+}
+
+impl Shape {
+    /// Every shape, for `--as`'s list and for tests.
+    pub const ALL: [Self; 5] =
+        [Self::Mcready, Self::Snom, Self::Yealink, Self::Grandstream, Self::Audiocodes];
+
+    /// The name `--as` takes.
+    #[must_use]
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Mcready => "mcready",
+            Self::Snom => "snom",
+            Self::Yealink => "yealink",
+            Self::Grandstream => "grandstream",
+            Self::Audiocodes => "audiocodes",
+        }
+    }
+
+    /// What `--as NAME` imitates, for `--help`.
+    #[must_use]
+    pub const fn describe(self) -> &'static str {
+        match self {
+            Self::Mcready => "mcready's own (vendor=\"mcready\", model=\"probe\")",
+            Self::Snom => "a Snom phone (firmware 7.1.19)",
+            Self::Yealink => "a Yealink phone (W52P)",
+            Self::Grandstream => "a Grandstream phone (GRP2612W)",
+            Self::Audiocodes => "an AudioCodes phone (420HD)",
+        }
+    }
+
+    /// The vendor's own User-Agent, when its sample has one, with mcready's name kept in a comment.
+    fn user_agent(self) -> Option<String> {
+        let vendor = match self {
+            Self::Mcready => return Some(USER_AGENT.to_owned()),
+            Self::Snom => return None,
+            Self::Yealink => "Yealink W52P 25.81.0.10",
+            Self::Grandstream => "Grandstream GRP2612W 1.0.5.67",
+            Self::Audiocodes => "AUDC-IPPhone/1.2.1_build_6",
+        };
+        Some(format!("{vendor} (mcready/{} diagnostic probe)", env!("CARGO_PKG_VERSION")))
+    }
 }
 
 impl ProbeSubscribe {
@@ -207,6 +272,7 @@ impl ProbeSubscribe {
             call_id: new_call_id(local.ip()),
             cseq: 1,
             contact_port: None,
+            shape: Shape::Mcready,
         }
     }
 
@@ -220,32 +286,131 @@ impl ProbeSubscribe {
         uri
     }
 
-    /// The datagram, in the header order a Yealink phone uses.
+    /// The datagram, in the header order of the phone its [`Shape`] imitates (mcready's own: a
+    /// Yealink's).
     #[must_use]
     pub fn render(&self) -> Vec<u8> {
-        let uri = self.request_uri();
-        let local = host_port(self.local_ip, self.local_port);
+        match self.shape {
+            Shape::Mcready | Shape::Yealink => self.render_yealink_like(),
+            Shape::Snom => self.render_snom(),
+            Shape::Grandstream => self.render_grandstream(),
+            Shape::Audiocodes => self.render_audiocodes(),
+        }
+    }
+
+    fn contact_host(&self) -> String {
+        host_port(self.local_ip, self.contact_port.unwrap_or(self.local_port))
+    }
+
+    fn user_agent(&self, request: RequestBuilder) -> RequestBuilder {
+        match self.shape.user_agent() {
+            Some(ua) => request.header("User-Agent", &ua),
+            None => request,
+        }
+    }
+
+    fn render_yealink_like(&self) -> Vec<u8> {
         let mac = self.mac.to_compact_string();
-        let contact = host_port(self.local_ip, self.contact_port.unwrap_or(self.local_port));
-        RequestBuilder::new("SUBSCRIBE", &uri)
-            .header("Via", &format!("SIP/2.0/UDP {local};branch={};rport", self.branch))
-            .header("From", &format!("<{uri}>;tag={}", self.from_tag))
-            .header("To", &format!("<{uri}>"))
-            .header("Call-ID", &self.call_id)
-            .header("CSeq", &format!("{} SUBSCRIBE", self.cseq))
-            .header("Contact", &format!("<sip:MAC%3a{mac}@{contact}>"))
-            .header("Max-Forwards", "70")
-            .header("User-Agent", USER_AGENT)
-            .header("Expires", "0")
-            .header(
-                "Event",
-                &format!(
+        let (uri, user, event) = if self.shape == Shape::Yealink {
+            let user = format!("MAC{mac}");
+            (
+                self.uri_for(&user),
+                user,
+                "ua-profile;profile-type=\"device\";vendor=\"yealink\";model=\"W52P\";version=\"25.81.0.10\""
+                    .to_owned(),
+            )
+        } else {
+            (
+                self.request_uri(),
+                format!("MAC%3a{mac}"),
+                format!(
                     "ua-profile;profile-type=\"device\";vendor=\"mcready\";model=\"probe\";version=\"{}\"",
                     self.version.replace(['"', '\\'], "")
                 ),
             )
+        };
+        let request = self
+            .dialog(&uri, self.cseq)
+            .header("Contact", &format!("<sip:{user}@{}>", self.contact_host()))
+            .header("Max-Forwards", "70");
+        self.user_agent(request)
+            .header("Expires", "0")
+            .header("Event", &event)
             .header("Accept", "application/url")
             .render()
+    }
+
+    /// The request line and the headers every phone sends first, in this order: Via, From, To,
+    /// Call-ID, CSeq.
+    fn dialog(&self, uri: &str, cseq: u32) -> RequestBuilder {
+        let local = host_port(self.local_ip, self.local_port);
+        RequestBuilder::new("SUBSCRIBE", uri)
+            .header("Via", &format!("SIP/2.0/UDP {local};branch={};rport", self.branch))
+            .header("From", &format!("<{uri}>;tag={}", self.from_tag))
+            .header("To", &format!("<{uri}>"))
+            .header("Call-ID", &self.call_id)
+            .header("CSeq", &format!("{cseq} SUBSCRIBE"))
+    }
+
+    fn render_snom(&self) -> Vec<u8> {
+        let request = self
+            .dialog(&self.request_uri(), self.cseq)
+            .header(
+                "Event",
+                "ua-profile;profile-type=\"device\";vendor=\"OEM\";model=\"OEM\";version=\"7.1.19\"",
+            )
+            .header("Expires", "0")
+            .header("Accept", "application/url")
+            .header("Contact", &format!("<sip:{}>", self.contact_host()));
+        self.user_agent(request).render()
+    }
+
+    fn render_grandstream(&self) -> Vec<u8> {
+        let user = format!("MAC%3A{}", self.mac.to_compact_string().to_ascii_uppercase());
+        let request = self
+            .dialog(&self.uri_for(&user), self.cseq.saturating_add(19_999))
+            .header("Contact", &format!("<sip:{}>", self.contact_host()))
+            .header("Max-Forwards", "70");
+        self.user_agent(request)
+            .header("Expires", "0")
+            .header("Supported", "replaces, path")
+            .header(
+                "Event",
+                "ua-profile;profile-type=\"device\";vendor=\"Grandstream\";model=\"GRP2612W\";version=\"1.0.5.67\"",
+            )
+            .header("Accept", "application/url")
+            .header("Allow", "INVITE, ACK, OPTIONS, CANCEL, BYE, SUBSCRIBE, NOTIFY, INFO, REFER, UPDATE, MESSAGE")
+            .render()
+    }
+
+    fn render_audiocodes(&self) -> Vec<u8> {
+        let local = host_port(self.local_ip, self.local_port);
+        let group = format!("sip:{}", host_port(self.group, self.port));
+        let request = RequestBuilder::new("SUBSCRIBE", &group)
+            .header("From", &format!("<sip:00000001@{local}>;tag={}", self.from_tag))
+            .header("To", &format!("<{group}>"))
+            .header("Call-ID", &self.call_id)
+            .header("CSeq", &format!("{} SUBSCRIBE", self.cseq))
+            .header("Via", &format!("SIP/2.0/UDP {local};rport;branch={}", self.branch))
+            .header("Expires", "0")
+            .header(
+                "Event",
+                "ua-profile;profile-type=\"application\";model=\"420HD\";version=\"1.2.1_build_6\"",
+            )
+            .header("Max-Forwards", "70")
+            .header("Supported", "replaces,100rel")
+            .header("Accept", "application/url")
+            .header("Contact", &format!("<sip:00000001@{}>", self.contact_host()));
+        self.user_agent(request).render()
+    }
+
+    /// `sip:<user>@<group>`, with `:port` when the port is not 5060.
+    fn uri_for(&self, user: &str) -> String {
+        let mut uri = format!("sip:{user}@{}", uri_host(self.group));
+        if self.port != SIP_PORT {
+            let _ = write!(uri, ":{}", self.port);
+        }
+        uri
     }
 }
 
@@ -423,6 +588,49 @@ mod tests {
         assert!(branches.iter().all(|b| b.starts_with("z9hG4bK") && b.len() == 23));
         assert_ne!(new_tag(), new_tag());
         assert_eq!(new_nonce().len(), 16);
+    }
+
+    #[test]
+    fn each_shape_copies_its_vendors_sample_and_keeps_mcreadys_marks() {
+        let fixture = |name: &str| {
+            std::fs::read(format!("{}/tests/fixtures/sip/{name}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        };
+        for shape in Shape::ALL {
+            let probe = ProbeSubscribe { shape, ..probe() };
+            let bytes = probe.render();
+            let message = crate::sip::parse(&bytes).unwrap_or_else(|e| panic!("{shape:?}: {e:?}"));
+            assert!(crate::sip::pnp::is_pnp_subscribe(&message), "{shape:?}");
+            let identity = crate::sip::pnp::identify_phone(&message);
+            if shape != Shape::Audiocodes {
+                assert_eq!(identity.mac, Some(probe.mac), "{shape:?}: mcready's own MAC, never a phone's");
+            }
+            if let Some(ua) = message.header("User-Agent") {
+                assert!(ua.contains("mcready"), "{shape:?}: {ua}");
+            }
+            let sample = match shape {
+                Shape::Mcready => continue,
+                Shape::Snom => fixture("snom-subscribe.txt"),
+                Shape::Yealink => fixture("yealink-subscribe.txt"),
+                Shape::Grandstream => fixture("grandstream-subscribe.txt"),
+                Shape::Audiocodes => fixture("audiocodes-subscribe.txt"),
+            };
+            let sample = crate::sip::parse(&sample).unwrap_or_else(|e| panic!("{e:?}"));
+            let real = crate::sip::pnp::identify_phone(&sample);
+            assert_eq!(
+                (&identity.vendor, &identity.model, &identity.firmware, &identity.profile_type),
+                (&real.vendor, &real.model, &real.firmware, &real.profile_type),
+                "{shape:?}"
+            );
+            let names = |m: &crate::sip::Message<'_>| -> Vec<String> {
+                m.all_headers()
+                    .iter()
+                    .map(|h| h.name.to_ascii_lowercase())
+                    .filter(|n| n != "user-agent")
+                    .collect()
+            };
+            assert_eq!(names(&message), names(&sample), "{shape:?}: the sample's header order");
+        }
     }
 
     #[test]

@@ -365,6 +365,8 @@ pub const IPTABLES_LEGACY_SAVE: Program = Program { name: "iptables-legacy-save"
 pub const SETPRIV: Program = Program { name: "setpriv", package: "util-linux" };
 pub const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
 pub const TSHARK: Program = Program { name: "tshark", package: "tshark" };
+/// A real SIP server ([`fixtures/lab/kamailio-no-pnp.cfg`]): joins the group, does no PnP.
+pub const KAMAILIO: Program = Program { name: "kamailio", package: "kamailio" };
 
 /// Whether every one of `programs` is on `PATH`. For the first that is not, prints
 /// `SKIP <test>: needs <program> (Debian package <package>)` and returns `false` — or panics with that

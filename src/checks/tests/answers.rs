@@ -95,3 +95,104 @@ fn the_fetch_is_judged_as_a_phone_would() {
     assert_eq!(status, Skip);
     assert!(summary.contains("--fetch-any"), "{summary}");
 }
+
+#[test]
+fn a_final_error_from_the_pbx_is_no_answer_and_fails_naming_it() {
+    let mut snapshot = healthy();
+    let answer = answer_mut(&mut snapshot);
+    *answer = crate::observed::Answer {
+        status: Some(489),
+        reason: Some("Bad Event".into()),
+        notify: None,
+        notify_rtt_ms: None,
+        provisioning_url: None,
+        provisioning_url_unredacted: None,
+        notify_waited_ms: None,
+        ..answer.clone()
+    };
+    let check =
+        pbx_answers_says(&snapshot, Fail, "489 Bad Event from 198.51.100.10:5060 (Asterisk PBX 20.5.0)");
+    assert!(check.remedy.as_deref().unwrap().contains("off or not supported"), "{:?}", check.remedy);
+    assert_eq!(membership_check(&snapshot, "membership.pbx-notify").0, Skip, "no 200 OK to judge");
+}
+
+#[test]
+fn two_services_on_this_host_warn_and_are_both_named() {
+    let mut snapshot = healthy();
+    let Observed::Done(probe) = &mut snapshot.probe else { panic!() };
+    let mut second = probe.answers[0].clone();
+    second.user_agent = Some("Other PnP".into());
+    second.provisioning_url = Some("http://198.51.100.10:8080/other".into());
+    probe.answers.push(second);
+    let check = check_of(&snapshot, "membership.pbx-answers");
+    assert_eq!(check.status, Warn, "{}", check.summary);
+    assert!(check.summary.starts_with("2 PnP servers answered"), "{}", check.summary);
+    assert!(check.summary.contains("URL http://198.51.100.10:8080/other"), "{}", check.summary);
+}
+
+#[test]
+fn a_late_first_answer_warns_naming_the_delay() {
+    let mut snapshot = healthy();
+    answer_mut(&mut snapshot).response_rtt_ms = Some(3100.0);
+    pbx_answers_says(&snapshot, Warn, "came 3.1 s after the SUBSCRIBE");
+}
+
+#[test]
+fn a_pbx_that_ignores_the_probe_but_answers_real_phones_warns() {
+    let mut snapshot = healthy();
+    let Observed::Done(probe) = &mut snapshot.probe else { panic!() };
+    probe.answers.clear();
+    let mut answered = super::fixtures::phone("198.51.100.30", "00:15:65:aa:bb:cc");
+    answered.answers.push(ok_from("198.51.100.10:5060", None));
+    snapshot.listen = super::fixtures::listened(vec![answered]);
+    let check = pbx_answers_says(&snapshot, Warn, "ignored mcready's probe but answered phones");
+    assert!(check.summary.contains("00:15:65:aa:bb:cc (Yealink T46U)"), "{}", check.summary);
+    assert!(check.remedy.as_deref().unwrap().contains("--as VENDOR"));
+    // Without the phone, the same silence fails.
+    snapshot.listen = super::fixtures::listened(Vec::new());
+    assert_eq!(check_of(&snapshot, "membership.pbx-answers").status, Fail);
+}
+
+#[test]
+fn an_answer_the_capture_heard_after_the_probes_window_still_counts() {
+    let mut snapshot = healthy();
+    let mut listen = super::fixtures::listened(Vec::new());
+    if let Observed::Done(report) = &mut listen {
+        report.answers_heard.push(ok_from("198.51.100.66:5060", Some("Rogue")));
+    }
+    snapshot.listen = listen;
+    pbx_answers_says(&snapshot, Warn, "198.51.100.66:5060 (Rogue), heard only after the probe's window");
+}
+
+/// A 200 OK to a SUBSCRIBE from `responder`, as the capture saw it.
+fn ok_from(responder: &str, software: Option<&str>) -> crate::observed::PhoneAnswer {
+    crate::observed::PhoneAnswer {
+        responder: responder.parse().unwrap(),
+        message: "response".into(),
+        status: Some(200),
+        reason: Some("OK".into()),
+        software: software.map(str::to_owned),
+        url: None,
+    }
+}
+
+/// `membership.pbx-answers`, asserted to have `status` and a summary containing `needle`.
+fn pbx_answers_says(snapshot: &Snapshot, status: Status, needle: &str) -> Check {
+    let check = check_of(snapshot, "membership.pbx-answers");
+    assert_eq!(check.status, status, "{}", check.summary);
+    assert!(check.summary.contains(needle), "{}", check.summary);
+    check
+}
+
+#[test]
+fn a_pbx_refusing_the_probe_but_answering_real_phones_warns_instead_of_failing() {
+    let mut snapshot = healthy();
+    let answer = answer_mut(&mut snapshot);
+    answer.status = Some(403);
+    answer.reason = Some("Forbidden".into());
+    answer.notify = None;
+    let mut answered = super::fixtures::phone("198.51.100.30", "00:15:65:aa:bb:cc");
+    answered.answers.push(ok_from("198.51.100.10:5060", None));
+    snapshot.listen = super::fixtures::listened(vec![answered]);
+    pbx_answers_says(&snapshot, Warn, "refused mcready's probe (403 Forbidden from 198.51.100.10:5060");
+}
