@@ -8,6 +8,7 @@
 //! found under one requirement (a firewall drop, a phone behind a router), the checks of the others
 //! that would only suffer its consequence say `skip` or `warn` and point at the cause.
 
+pub mod causes;
 mod discovery;
 pub mod firewall;
 mod membership;
@@ -25,18 +26,19 @@ use crate::verdict::{Check, Requirement, Status};
 /// The four requirements, in contract order.
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
-    let mut subnet = subnet::checks(snapshot);
+    let firewall = firewall::FirewallView::new(snapshot);
+    let causes = causes::Causes::new(snapshot, &firewall);
+    let mut subnet = subnet::checks(snapshot, &causes);
     // The discovery checks judge a listening window: without one, `phone.pnp-subscribe` already says to listen.
     let listened = !matches!(snapshot.listen, Observed::NotAsked) || snapshot.soak.done().is_some();
     if listened {
         subnet.push(discovery::voice_vlan(snapshot));
     }
-    let firewall = firewall::FirewallView::new(snapshot);
-    let mut multicast = multicast::checks(snapshot, &firewall);
+    let mut multicast = multicast::checks(snapshot, &firewall, &causes);
     multicast.extend(soak::checks(snapshot));
-    let mut membership = membership::checks(snapshot, &multicast, &firewall);
+    let mut membership = membership::checks(snapshot, &firewall, &causes);
     membership.extend(provisioning::checks(snapshot));
-    let mut phone = phone::checks(snapshot, &subnet, &multicast);
+    let mut phone = phone::checks(snapshot, &causes);
     if listened {
         phone.extend(discovery::phone_checks(snapshot));
     }
@@ -65,10 +67,6 @@ fn check(
     evidence: serde_json::Value,
 ) -> Check {
     Check { id, status, summary, remedy, evidence }
-}
-
-fn find<'a>(checks: &'a [Check], id: &str) -> Option<&'a Check> {
-    checks.iter().find(|c| c.id == id)
 }
 
 #[cfg(test)]

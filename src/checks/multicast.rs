@@ -1,10 +1,11 @@
 //! `network-multicast`: the interface can do multicast, nothing on the host drops the phones'
 //! datagrams, the LAN carries multicast both ways, and an IGMP querier keeps snooping switches honest.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use serde_json::json;
 
+use super::causes::Causes;
 use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
@@ -25,21 +26,12 @@ pub const BEHIND_NAT: &str = "multicast.host-behind-nat";
 /// RFC 2236/3376's default query interval: a passive listen shorter than this may miss the querier.
 const DEFAULT_QUERY_INTERVAL_SECS: u64 = 125;
 
-/// Whether these checks found that the host itself drops PnP datagrams (firewall or `rp_filter`): the
-/// cause that other requirements must not be blamed for.
-pub fn host_drops(checks: &[Check]) -> bool {
-    [DELIVERED, HOST_FIREWALL]
-        .iter()
-        .filter_map(|id| super::find(checks, id))
-        .any(|c| c.status == Status::Fail)
-}
-
-pub fn checks(snapshot: &Snapshot, firewall: &FirewallView) -> Vec<Check> {
+pub fn checks(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Vec<Check> {
     vec![
         interface_flag(snapshot),
         host_firewall(snapshot, firewall),
-        rp_filter(snapshot, firewall),
-        delivered(snapshot, firewall),
+        rp_filter(snapshot, causes),
+        delivered(snapshot, firewall, causes),
         lan_path(snapshot),
         querier(snapshot),
         firewall_output(snapshot, firewall),
@@ -48,40 +40,6 @@ pub fn checks(snapshot: &Snapshot, firewall: &FirewallView) -> Vec<Check> {
         wifi(snapshot),
         behind_nat(snapshot),
     ]
-}
-
-/// Whether a strict or loose reverse-path filter on `interface` could have dropped a datagram from
-/// `source` arriving there: strict (1) only when the route back to the source leaves by another
-/// interface — phones on the PnP subnet always pass — and loose (2) only when no route leads back at all.
-fn rp_filter_could_drop(snapshot: &Snapshot, interface: &str, source: IpAddr) -> bool {
-    let facts = &snapshot.facts;
-    let back = if facts.routes.is_empty() {
-        // Routes not read: the interface's own subnet is the one route known to lead back.
-        facts.interface(interface).and_then(|i| i.subnet_containing(source)).map(|_| interface)
-    } else {
-        facts.route_interface_for(source)
-    };
-    match facts.firewall.effective_rp_filter(interface) {
-        Some(1) => back != Some(interface),
-        Some(2) => back.is_none() && !facts.routes.is_empty(),
-        _ => false,
-    }
-}
-
-/// The sources of SUBSCRIBEs captured but never delivered that the reverse-path filter could explain.
-fn rp_filter_suspects(snapshot: &Snapshot, interface: &str) -> Vec<SocketAddr> {
-    snapshot.listen.done().map_or_else(Vec::new, |l| {
-        l.captured_not_delivered
-            .iter()
-            .filter(|s| rp_filter_could_drop(snapshot, interface, s.ip()))
-            .copied()
-            .collect()
-    })
-}
-
-/// The receiving sockets on the port dropped datagrams in the window (full receive buffers).
-fn sockets_dropped(snapshot: &Snapshot) -> u64 {
-    snapshot.listen.done().and_then(|l| l.socket_drops).unwrap_or(0)
 }
 
 /// Access points often isolate Wi-Fi clients from each other, or turn multicast into unicast for the
@@ -446,7 +404,7 @@ fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 /// A strict reverse-path filter drops datagrams whose source is not routed back by the interface they
 /// came in on. Phones on the PnP subnet pass it, so strictness alone is no fault; with the proof of a
 /// host drop (see [`delivered`]) and no firewall rule to explain it, it is the likely cause.
-fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(interface) = snapshot.pnp_interface.as_deref() else {
         return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
     };
@@ -470,10 +428,10 @@ fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             json!({}),
         );
     };
-    let suspects = rp_filter_suspects(snapshot, interface);
+    let suspects = &causes.rp_filter_suspects;
     let evidence = json!({"interface": interface, "effective_rp_filter": value, "could_drop": suspects});
     let unexplained_drop =
-        !suspects.is_empty() && sockets_dropped(snapshot) == 0 && !firewall.subscribe_dropped();
+        !suspects.is_empty() && causes.socket_drops == 0 && !causes.firewall_drops_subscribe;
     match value {
         1 | 2 if unexplained_drop => {
             let sources: Vec<String> = suspects.iter().map(|s| s.ip().to_string()).collect();
@@ -560,7 +518,7 @@ fn socket_alone(os: super::OsFamily) -> &'static str {
     }
 }
 
-fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         return check(
             DELIVERED,
@@ -586,7 +544,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             }
         }
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
-        let drops = sockets_dropped(snapshot);
+        let drops = causes.socket_drops;
         // Proof before blame: sockets that dropped datagrams themselves explain the loss.
         if drops > 0 {
             return check(
@@ -602,8 +560,8 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
                 evidence,
             );
         }
-        let firewall_rule = firewall.subscribe_dropped();
-        let rp_cause = !rp_filter_suspects(snapshot, interface).is_empty();
+        let firewall_rule = causes.firewall_drops_subscribe;
+        let rp_cause = !causes.rp_filter_suspects.is_empty();
         let (likely, fix) = match (firewall_rule, rp_cause) {
             (true, _) => {
                 ("the host firewall dropped them (see its rule above)", firewall.open_fix(snapshot.os))

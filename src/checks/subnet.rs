@@ -3,12 +3,13 @@
 
 use serde_json::json;
 
+use super::causes::Causes;
 use super::{Snapshot, check, remedy};
 use crate::verdict::{Check, Status};
 
 pub const PHONES_ON_LAN: &str = "subnet.phones-on-pnp-lan";
 
-pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
+pub fn checks(snapshot: &Snapshot, causes: &Causes) -> Vec<Check> {
     let hosts = snapshot.known_hosts();
     if hosts.is_empty() {
         return vec![check(
@@ -21,7 +22,7 @@ pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
             json!({}),
         )];
     }
-    let Some(interface) = snapshot.pnp_interface() else {
+    let (Some(interface), Some(placed)) = (snapshot.pnp_interface(), causes.hosts.as_ref()) else {
         return vec![check(
             PHONES_ON_LAN,
             Status::Skip,
@@ -31,16 +32,13 @@ pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
             json!({"hosts": hosts.iter().map(|(ip, from)| json!({"address": ip, "from": from})).collect::<Vec<_>>()}),
         )];
     };
-    let judged: Vec<_> =
-        hosts.iter().map(|(ip, from)| (*ip, *from, interface.subnet_containing(*ip))).collect();
-    let outside: Vec<String> =
-        judged.iter().filter(|(_, _, net)| net.is_none()).map(|(ip, _, _)| ip.to_string()).collect();
+    let outside: Vec<String> = placed.iter().filter(|h| !h.inside).map(|h| h.address.to_string()).collect();
     let subnets: Vec<String> = interface.ipv4.iter().map(ToString::to_string).collect();
     let evidence = json!({
         "interface": interface.name,
         "subnets": subnets,
-        "hosts": judged.iter().map(|(ip, from, net)| json!({
-            "address": ip, "from": from, "inside": net.is_some(),
+        "hosts": placed.iter().map(|h| json!({
+            "address": h.address, "from": h.from, "inside": h.inside,
         })).collect::<Vec<_>>(),
     });
     let result = if outside.is_empty() {
@@ -49,7 +47,7 @@ pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
             Status::Pass,
             format!(
                 "{} known phone-side host(s) inside {} ({}).",
-                judged.len(),
+                placed.len(),
                 interface.name,
                 subnets.join(", ")
             ),
@@ -71,13 +69,4 @@ pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
         )
     };
     vec![result]
-}
-
-/// Whether `ip` was judged outside the PnP subnet by these checks.
-pub fn is_outside(checks: &[Check], ip: std::net::IpAddr) -> bool {
-    checks.iter().filter(|c| c.id == PHONES_ON_LAN).any(|c| {
-        c.evidence["hosts"]
-            .as_array()
-            .is_some_and(|hosts| hosts.iter().any(|h| h["address"] == json!(ip) && h["inside"] == false))
-    })
 }
