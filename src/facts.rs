@@ -599,6 +599,8 @@ pub struct RpFilter {
 pub struct FirewallFacts {
     /// Each tool read, or why it could not be.
     pub sources: Vec<FirewallSource>,
+    /// The checklist's one judgement of `rulesets`, with the PnP interface (empty as gathered: the
+    /// platforms only read).
     pub findings: Vec<FirewallFinding>,
     pub rp_filter: Vec<RpFilter>,
     pub notes: Vec<GatherNote>,
@@ -615,7 +617,7 @@ pub struct FirewallFacts {
     /// select each; empty on other OSes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub windows_profiles: Vec<WindowsFirewallProfile>,
-    /// The rulesets as read, so that the checklist can judge them again with what it knows (the PnP
+    /// The rulesets as read, so that the checklist can judge them once with what it knows (the PnP
     /// interface, the phones' addresses). Not part of the report: the findings are.
     #[serde(skip)]
     pub rulesets: Vec<Ruleset>,

@@ -618,6 +618,20 @@ fn renderers_know_nothing_of_the_command_line() {
     }
 }
 
+/// The firewall is judged once per run, with the PnP interface: only the checklist calls the judge
+/// (the platforms read, the report shows the checklist's judgement).
+#[test]
+fn only_the_checklist_judges_the_firewall() {
+    for source in sources().iter().filter(|s| s.top != "checks" && s.top != "firewall") {
+        let judges = source.shipped_paths.iter().any(|p| {
+            p.len() >= 2
+                && p[0] == "firewall"
+                && (p[1] == "judge" || p[1] == "Judgement" || p[1] == "Context")
+        });
+        assert!(!judges, "{} judges the firewall: only checks may, once per run", source.name);
+    }
+}
+
 /// Check ids are part of the contract: every one the rules can emit is listed in `docs/checks.md`.
 #[test]
 fn every_check_id_is_documented() {

@@ -49,8 +49,14 @@ fn firewall_facts_helper() {
     }
     let scope =
         Scope { routes: false, group_route: false, memberships: false, listeners: false, firewall: true };
-    let facts = gather(&GatherOptions { scope, ..GatherOptions::default() }).expect("gather");
-    println!("{MARK}{}", serde_json::to_string(&facts.firewall).expect("JSON"));
+    let mut firewall = gather(&GatherOptions { scope, ..GatherOptions::default() }).expect("gather").firewall;
+    // The gather only reads; judge what it read as `check` would with nothing known of the interface
+    // or the phones.
+    let context = Context { managers: firewall.managers.clone(), ..gather_context() };
+    let judged = judge(&firewall.rulesets, &context);
+    (firewall.findings, firewall.helpers, firewall.partial) =
+        (judged.findings, judged.helpers, judged.partial);
+    println!("{MARK}{}", serde_json::to_string(&firewall).expect("JSON"));
 }
 
 /// The reader's facts inside `ns`, run as `user` (`None`: root) with extra environment.

@@ -21,17 +21,6 @@ pub const PORT_HOLDER: &str = "membership.port-holder";
 pub const LOOPBACK: &str = "membership.probe-loopback";
 pub const PBX_ANSWERS: &str = "membership.pbx-answers";
 
-pub fn checks(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Vec<Check> {
-    vec![
-        on_pnp_interface(snapshot, causes),
-        group_route(snapshot),
-        other_adapters(snapshot),
-        port_holder(snapshot),
-        loopback(snapshot, firewall, causes),
-        pbx_answers(snapshot, causes),
-    ]
-}
-
 /// The PnP interface is down or has no link: routes through it fail, so the link is the fix.
 fn pnp_down(snapshot: &Snapshot) -> Option<&str> {
     snapshot.pnp_interface().filter(|i| !(i.flags.up && i.flags.running)).map(|i| i.name.as_str())
@@ -60,7 +49,7 @@ fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
     }
 }
 
-fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
+pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
     let joined_on: Vec<&str> =
         snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().map(|m| m.interface.as_str()).collect();
     let evidence = json!({"pnp_interface": snapshot.pnp_interface, "joined_on": joined_on});
@@ -164,7 +153,7 @@ fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
     )
 }
 
-fn group_route(snapshot: &Snapshot) -> Check {
+pub(super) fn group_route(snapshot: &Snapshot) -> Check {
     let route = snapshot.facts.group_route.as_ref();
     let evidence = json!({"group_route": route});
     let Some(route) = route else {
@@ -264,7 +253,7 @@ fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
 /// or the PBX's join. Never the phones' interface nor what it rides on (a bridge's ports, a VLAN's
 /// parent, a bond's members); and when the phones' interface was only assumed (the group's route), a
 /// second LAN adapter may be the phones' own: mcready asks for `--phone` or `-i` instead.
-fn other_adapters(snapshot: &Snapshot) -> Check {
+pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
     let pnp = snapshot.pnp_interface();
     let pnp_metric = pnp.and_then(|i| i.metric);
     let protected: Vec<String> = pnp.map_or_else(Vec::new, |p| {
@@ -334,7 +323,7 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
     check(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Some(fixes.join(" ")), evidence)
 }
 
-fn port_holder(snapshot: &Snapshot) -> Check {
+pub(super) fn port_holder(snapshot: &Snapshot) -> Check {
     let listeners = &snapshot.facts.listeners;
     let evidence = json!({"listeners": listeners});
     if listeners.is_empty() {
@@ -372,7 +361,7 @@ fn port_holder(snapshot: &Snapshot) -> Check {
     check(PORT_HOLDER, Status::Pass, format!("{}.", holders.join("; ")), None, evidence)
 }
 
-fn loopback(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
+pub(super) fn loopback(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
     let Some(probe) = snapshot.probe.done() else {
         return skip_probe(LOOPBACK, snapshot);
     };
@@ -433,7 +422,7 @@ fn loopback(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Ch
     )
 }
 
-fn pbx_answers(snapshot: &Snapshot, causes: &Causes) -> Check {
+pub(super) fn pbx_answers(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(probe) = snapshot.probe.done() else {
         return skip_probe(PBX_ANSWERS, snapshot);
     };

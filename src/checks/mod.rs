@@ -15,47 +15,51 @@ mod membership;
 mod multicast;
 mod phone;
 mod provisioning;
+pub mod registry;
 pub mod remedy;
 mod soak;
 mod subnet;
 
+use crate::firewall::Judgement;
+#[cfg(test)]
 use crate::observed::Observed;
 use crate::snapshot::{InterfaceRule, OsFamily, Snapshot};
 use crate::verdict::{Check, Requirement, Status};
 
+/// What the checklist decided: the four requirements, and the one judgement of the host firewall they
+/// rest on (which the report's `facts.firewall` shows, so facts and checks never disagree).
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub requirements: Vec<Requirement>,
+    pub firewall: Judgement,
+}
+
 /// The four requirements, in contract order.
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
+    assess(snapshot).requirements
+}
+
+/// The four requirements and the firewall's judgement: the firewall is walked once per call, and
+/// every check is decided by its row of [`registry::CHECKS`], in that order.
+#[must_use]
+pub fn assess(snapshot: &Snapshot) -> Evaluation {
     let firewall = firewall::FirewallView::new(snapshot);
     let causes = causes::Causes::new(snapshot, &firewall);
-    let mut subnet = subnet::checks(snapshot, &causes);
-    // The discovery checks judge a listening window: without one, `phone.pnp-subscribe` already says to listen.
-    let listened = !matches!(snapshot.listen, Observed::NotAsked) || snapshot.soak.done().is_some();
-    if listened {
-        subnet.push(discovery::voice_vlan(snapshot));
-    }
-    let mut multicast = multicast::checks(snapshot, &firewall, &causes);
-    multicast.extend(soak::checks(snapshot));
-    let mut membership = membership::checks(snapshot, &firewall, &causes);
-    membership.extend(provisioning::checks(snapshot));
-    let mut phone = phone::checks(snapshot, &causes);
-    if listened {
-        phone.extend(discovery::phone_checks(snapshot));
-    }
-    vec![
-        Requirement::new(
-            "pbx-membership",
-            format!("The PBX host joined {} on the interface facing the phones", snapshot.group),
-            membership,
-        ),
-        Requirement::new("same-subnet", "Phones and PBX share one subnet", subnet),
-        Requirement::new(
-            "network-multicast",
-            "The network passes multicast between phones and PBX",
-            multicast,
-        ),
-        Requirement::new("phone-pnp", "Phones send the PnP SUBSCRIBE", phone),
-    ]
+    let inputs = registry::Inputs { snapshot, firewall: &firewall, causes: &causes };
+    let requirements = registry::REQUIREMENTS
+        .iter()
+        .map(|requirement| {
+            let checks = registry::CHECKS
+                .iter()
+                .filter(|def| def.requirement == requirement.id)
+                .filter_map(|def| (def.build)(&inputs))
+                .collect();
+            let title = requirement.title.replace("{group}", &snapshot.group.to_string());
+            Requirement::new(requirement.id, title, checks)
+        })
+        .collect();
+    Evaluation { requirements, firewall: firewall.judgement }
 }
 
 /// A check with its evidence; `remedy` is required for warn/fail by construction in the callers.

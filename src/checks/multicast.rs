@@ -26,25 +26,9 @@ pub const BEHIND_NAT: &str = "multicast.host-behind-nat";
 /// RFC 2236/3376's default query interval: a passive listen shorter than this may miss the querier.
 const DEFAULT_QUERY_INTERVAL_SECS: u64 = 125;
 
-pub fn checks(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Vec<Check> {
-    vec![
-        interface_flag(snapshot),
-        host_firewall(snapshot, firewall),
-        rp_filter(snapshot, causes),
-        delivered(snapshot, firewall, causes),
-        lan_path(snapshot),
-        querier(snapshot),
-        firewall_output(snapshot, firewall),
-        firewall_igmp(snapshot, firewall),
-        sip_helper(snapshot, firewall),
-        wifi(snapshot),
-        behind_nat(snapshot),
-    ]
-}
-
 /// Access points often isolate Wi-Fi clients from each other, or turn multicast into unicast for the
 /// clients that asked: the group joined (or the phones faced) on Wi-Fi may never hear a phone.
-fn wifi(snapshot: &Snapshot) -> Check {
+pub(super) fn wifi(snapshot: &Snapshot) -> Check {
     let is_wifi = |name: &str| snapshot.facts.interface(name).is_some_and(|i| i.kind == InterfaceKind::Wifi);
     let mut on_wifi: Vec<String> = snapshot
         .facts
@@ -84,7 +68,7 @@ fn wifi(snapshot: &Snapshot) -> Check {
 
 /// Hosts behind NAT — a container on a bridge network, WSL 2 in NAT mode, a virtual machine on a NAT'd
 /// adapter — never receive the LAN's multicast, whatever their own settings say.
-fn behind_nat(snapshot: &Snapshot) -> Check {
+pub(super) fn behind_nat(snapshot: &Snapshot) -> Check {
     let Some(environment) = &snapshot.facts.environment else {
         return check(
             BEHIND_NAT,
@@ -293,7 +277,7 @@ fn firewall_check(
 }
 
 /// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
-fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     let mut result = firewall_check(
         snapshot,
         firewall,
@@ -320,7 +304,7 @@ fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 }
 
 /// The PBX's SIP answers to the phones (and mcready's probe) on their way out.
-fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     firewall_check(
         snapshot,
         firewall,
@@ -337,7 +321,7 @@ fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 
 /// IGMP both ways: a host that cannot send reports is pruned by snooping switches; one that cannot
 /// hear queries never answers them.
-fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     firewall_check(
         snapshot,
         firewall,
@@ -350,7 +334,7 @@ fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 }
 
 /// A conntrack helper assigned to the PnP traffic: the kernel's SIP helper rewrites or drops SIP.
-fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     // Conntrack helpers are Linux netfilter's; neither Windows Defender Firewall nor pf has a SIP helper
     // (a SIP ALG lives on routers, which no host-side reading can see), so a pass would claim too much.
     if snapshot.os != super::OsFamily::Linux {
@@ -404,7 +388,7 @@ fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 /// A strict reverse-path filter drops datagrams whose source is not routed back by the interface they
 /// came in on. Phones on the PnP subnet pass it, so strictness alone is no fault; with the proof of a
 /// host drop (see [`delivered`]) and no firewall rule to explain it, it is the likely cause.
-fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
+pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(interface) = snapshot.pnp_interface.as_deref() else {
         return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
     };
@@ -469,7 +453,7 @@ fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
     }
 }
 
-fn interface_flag(snapshot: &Snapshot) -> Check {
+pub(super) fn interface_flag(snapshot: &Snapshot) -> Check {
     let Some(interface) = snapshot.pnp_interface() else {
         return check(INTERFACE_FLAG, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
     };
@@ -518,7 +502,7 @@ fn socket_alone(os: super::OsFamily) -> &'static str {
     }
 }
 
-fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
+pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         return check(
             DELIVERED,
@@ -622,7 +606,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> C
     )
 }
 
-fn lan_path(snapshot: &Snapshot) -> Check {
+pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
     if let Some(peer) = snapshot.peer.done() {
         let evidence = json!({"peer": peer});
         if !peer.unicast.ok {
@@ -697,7 +681,7 @@ fn lan_path(snapshot: &Snapshot) -> Check {
     )
 }
 
-fn querier(snapshot: &Snapshot) -> Check {
+pub(super) fn querier(snapshot: &Snapshot) -> Check {
     match &snapshot.querier {
         crate::observed::Observed::Done(report) => {
             let evidence = json!({"querier": report});

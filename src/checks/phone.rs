@@ -13,19 +13,21 @@ use crate::verdict::{Check, Status};
 pub const HEARD: &str = "phone.pnp-subscribe";
 pub const EXPECTED: &str = "phone.expected-phones";
 
-pub fn checks(snapshot: &Snapshot, causes: &Causes) -> Vec<Check> {
+pub fn pnp_subscribe(snapshot: &Snapshot) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         let summary = match &snapshot.listen {
             crate::observed::Observed::Skipped(reason) => format!("Could not listen for phones: {reason}"),
             _ => "No listening window: run with `--listen 120` and reboot a phone.".into(),
         };
-        return vec![check(HEARD, Status::Skip, summary, None, json!({}))];
+        return check(HEARD, Status::Skip, summary, None, json!({}));
     };
-    let mut checks = vec![heard(listen)];
-    if !snapshot.expected_phones.is_empty() {
-        checks.push(expected(snapshot, causes));
-    }
-    checks
+    heard(listen)
+}
+
+/// Judged only with a listening window and `--phone` addresses to hold it against.
+pub fn expected_phones(snapshot: &Snapshot, causes: &Causes) -> Option<Check> {
+    (snapshot.listen.done().is_some() && !snapshot.expected_phones.is_empty())
+        .then(|| expected(snapshot, causes))
 }
 
 fn describe(phone: &Phone) -> String {

@@ -9,10 +9,10 @@ use crate::verdict::{Check, Status};
 
 pub const PHONES_ON_LAN: &str = "subnet.phones-on-pnp-lan";
 
-pub fn checks(snapshot: &Snapshot, causes: &Causes) -> Vec<Check> {
+pub fn phones_on_lan(snapshot: &Snapshot, causes: &Causes) -> Check {
     let hosts = snapshot.known_hosts();
     if hosts.is_empty() {
-        return vec![check(
+        return check(
             PHONES_ON_LAN,
             Status::Skip,
             "No phone is known: give one with `--phone IP`, a peer with `--peer IP`, or listen with `--listen 120` \
@@ -20,17 +20,17 @@ pub fn checks(snapshot: &Snapshot, causes: &Causes) -> Vec<Check> {
                 .into(),
             None,
             json!({}),
-        )];
+        );
     }
     let (Some(interface), Some(placed)) = (snapshot.pnp_interface(), causes.hosts.as_ref()) else {
-        return vec![check(
+        return check(
             PHONES_ON_LAN,
             Status::Skip,
             "No PnP interface could be chosen, so phones cannot be placed: name it with `--interface`."
                 .into(),
             None,
             json!({"hosts": hosts.iter().map(|(ip, from)| json!({"address": ip, "from": from})).collect::<Vec<_>>()}),
-        )];
+        );
     };
     let outside: Vec<String> = placed.iter().filter(|h| !h.inside).map(|h| h.address.to_string()).collect();
     let subnets: Vec<String> = interface.ipv4.iter().map(ToString::to_string).collect();
@@ -41,7 +41,7 @@ pub fn checks(snapshot: &Snapshot, causes: &Causes) -> Vec<Check> {
             "address": h.address, "from": h.from, "inside": h.inside,
         })).collect::<Vec<_>>(),
     });
-    let result = if outside.is_empty() {
+    if outside.is_empty() {
         check(
             PHONES_ON_LAN,
             Status::Pass,
@@ -67,6 +67,5 @@ pub fn checks(snapshot: &Snapshot, causes: &Causes) -> Vec<Check> {
             Some(remedy::same_subnet(&interface.name)),
             evidence,
         )
-    };
-    vec![result]
+    }
 }

@@ -309,15 +309,10 @@ fn mask_length(mask: Ipv4Addr) -> Option<u8> {
     (bits.checked_shl(len).unwrap_or(0) == 0).then(|| u8::try_from(len).unwrap_or(32))
 }
 
-/// The firewall facts of a read (or of its failure, as a failed source with the API's words), judged
-/// once with what is known at gather time; the checklist judges the ruleset again with the PnP adapter.
+/// The firewall facts of a read (or of its failure, as a failed source with the API's words). Nothing
+/// is judged here: the checklist judges the ruleset once, in the PnP adapter's profile.
 #[must_use]
-pub fn facts(
-    read: Result<PolicyRecord, String>,
-    adapters: &[(String, String)],
-    group: Ipv4Addr,
-    port: u16,
-) -> FirewallFacts {
+pub fn facts(read: Result<PolicyRecord, String>, adapters: &[(String, String)]) -> FirewallFacts {
     let mut facts =
         FirewallFacts { managers: vec![FirewallManager::WindowsFirewall], ..FirewallFacts::default() };
     let policy = match read {
@@ -357,10 +352,7 @@ pub fn facts(
         skipped: policy.unreadable_rules.len(),
     });
     facts.windows_profiles = ruleset.profiles.iter().map(|p| profile_fact(p, &ruleset)).collect();
-    let context = super::Context { group: Some(group), port: Some(port), ..super::Context::default() };
     facts.rulesets.push(Ruleset::Windows(ruleset));
-    let judged = super::judge(&facts.rulesets, &context);
-    facts.findings = judged.findings;
     facts
 }
 

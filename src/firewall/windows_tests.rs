@@ -272,16 +272,11 @@ fn igmp_fix_is_scoped_to_the_adapter() {
 
 #[test]
 fn failed_read_is_a_failed_source_with_the_hresult() {
-    let facts = windows::facts(
-        Err("CoCreateInstance(NetFwPolicy2): HRESULT 0x80040154".into()),
-        &adapters(),
-        crate::facts::PNP_GROUP,
-        5060,
-    );
+    let facts = windows::facts(Err("CoCreateInstance(NetFwPolicy2): HRESULT 0x80040154".into()), &adapters());
     assert_eq!(facts.sources.len(), 1);
     assert_eq!(facts.sources[0].status, SourceStatus::Failed);
     assert!(facts.sources[0].detail.as_deref().unwrap_or_default().contains("0x80040154"));
-    let read = windows::facts(Ok(host()), &adapters(), crate::facts::PNP_GROUP, 5060);
+    let read = windows::facts(Ok(host()), &adapters());
     assert_eq!(read.sources[0].status, SourceStatus::Read);
     assert_eq!(read.sources[0].rules, 7);
     assert_eq!(read.windows_profiles.len(), 3);
@@ -299,7 +294,7 @@ fn unknown_profiles_in_force_make_every_profile_a_candidate() {
     let finding = judged_first(&policy, &context());
     assert_eq!(finding.certainty, FindingCertainty::MayDrop);
     assert_eq!(finding.depends_on, ["if Ethernet 2 is on a Public network"]);
-    let facts = windows::facts(Ok(policy), &adapters(), crate::facts::PNP_GROUP, 5060);
+    let facts = windows::facts(Ok(policy), &adapters());
     assert!(facts.notes.iter().any(|n| n.message.contains("0x80004001")));
 }
 
