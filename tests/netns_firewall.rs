@@ -519,3 +519,36 @@ lab_test!(
         fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
     }
 );
+
+// A port forward to a PBX container, loaded for real, reaches `facts.firewall.nat` through the
+// platform's reading — from nft's JSON for an nft table, from iptables-nft-save for iptables-nft's.
+lab_test!(
+    dnat_to_a_pbx_container_is_in_the_facts,
+    Lab::with(&[NFT, IPTABLES_NFT_RESTORE, IPTABLES_NFT_SAVE]),
+    |mut lab| {
+        let nft_host = lab.host("nftnat");
+        let ipt_host = lab.host("iptnat");
+        lab.nft(&nft_host, include_str!("fixtures/firewall/nft-dnat-pbx-container.nft"));
+        lab.feed(
+            &ipt_host,
+            &["iptables-nft-restore"],
+            include_str!("fixtures/firewall/iptables-dnat-pbx-container.rules"),
+        );
+        for (ns, chain, tool) in
+            [(&nft_host, "prerouting", "nft"), (&ipt_host, "DOCKER", "iptables-nft-save")]
+        {
+            let facts = reader_in(ns, None, &[]);
+            let nat = facts["nat"].as_array().unwrap_or_else(|| panic!("no nat in {facts:#}"));
+            let forward = nat
+                .iter()
+                .find(|n| n["kind"] == "dnat" && n["ports"][0] == "5060")
+                .unwrap_or_else(|| panic!("no DNAT of 5060 in {facts:#}"));
+            assert_eq!(forward["chain"], chain);
+            assert_eq!(forward["tool"], tool);
+            assert_eq!(forward["protocol"], "udp");
+            assert_eq!(forward["to_address"], "203.0.113.10");
+            assert_eq!(forward["to_ports"], "5060");
+            assert!(nat.iter().any(|n| n["kind"] == "masquerade"), "{facts:#}");
+        }
+    }
+);

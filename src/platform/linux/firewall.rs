@@ -22,7 +22,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, RpFilter, SourceStatus};
-use crate::firewall::{iptables, nft};
+use crate::firewall::{iptables, nat, nft};
 use crate::platform::tool::{self, ToolError};
 use crate::ruleset::{FirewallTool, Netfilter, Ruleset};
 
@@ -114,6 +114,7 @@ pub fn read() -> FirewallFacts {
     }
 
     facts.managers = managers(Path::new("/"));
+    facts.nat = nat::rules(&facts.rulesets);
 
     facts.rp_filter = rp_filters(Path::new("/proc/sys/net/ipv4/conf"), &mut facts.notes);
     facts
