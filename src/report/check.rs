@@ -445,13 +445,7 @@ mod tests {
 
     fn document(snapshot: Snapshot) -> ReportDocument {
         let evaluation = crate::checks::assess(&snapshot);
-        let host = crate::facts::HostInfo {
-            hostname: "pbx01".into(),
-            os: "linux",
-            os_version: Some("Debian GNU/Linux 12 (bookworm)".into()),
-            kernel: Some("6.1.0-18-amd64".into()),
-            privileged: true,
-        };
+        let host = crate::checks::fixtures::host_info();
         let mut envelope = Envelope::new(ReportDocument::SCHEMA, host)
             .invoked_as("mcready check --phone 198.51.100.20 --format markdown".into());
         envelope.generated_at = "2026-11-26T12:00:00Z".into();
