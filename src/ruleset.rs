@@ -398,6 +398,33 @@ pub struct WindowsFirewall {
     pub adapter_profiles: Vec<(String, String)>,
 }
 
+/// One local-port entry of a Windows rule, as far as the judge compares it with one port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalPort {
+    Any,
+    /// A port (`low == high`) or an inclusive range.
+    Range(u16, u16),
+    /// A keyword standing for ports the system picks at run time (dynamic RPC, IP-HTTPS, Teredo, Play
+    /// To, mDNS): never a fixed SIP port.
+    Dynamic(String),
+    /// An entry the reader did not understand: it may hold any port.
+    Unknown(String),
+}
+
+/// One remote-address entry of a Windows rule, as far as the judge compares it with one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteAddress {
+    Any,
+    /// Addresses on the subnets of the adapter the traffic uses.
+    LocalSubnet,
+    /// An IPv4 address, prefix or range.
+    V4(Element),
+    /// An IPv6 address or range: it never holds an IPv4 datagram's address.
+    V6,
+    /// `DefaultGateway`, `DHCP`, `DNS`, `WINS`, `Intranet`, …: addresses the host learns at run time.
+    Dynamic(String),
+}
+
 /// One firewall profile's state (`Get-NetFirewallProfile`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowsProfile {
@@ -418,12 +445,12 @@ pub struct WindowsRule {
     pub enabled: bool,
     pub inbound: bool,
     pub allow: bool,
-    /// `UDP`, `TCP`, `2` (IGMP), `Any`.
-    pub protocol: String,
-    /// Local ports (`5060`, `5060-5070`, `Any`, a keyword such as `RPC`).
-    pub local_ports: Vec<String>,
-    /// Remote addresses (`198.51.100.0/24`, `198.51.100.7-198.51.100.9`, `LocalSubnet`, `Any`).
-    pub remote_addresses: Vec<String>,
+    /// The IANA protocol number (17 UDP, 2 IGMP); `None` is any protocol.
+    pub protocol: Option<u8>,
+    /// Local ports (the reader writes `Any` for none given); empty is any too.
+    pub local_ports: Vec<LocalPort>,
+    /// Remote addresses (the reader writes `Any` for none given); empty is any too.
+    pub remote_addresses: Vec<RemoteAddress>,
     /// Profiles the rule applies to; empty is all.
     pub profiles: Vec<String>,
     /// Interface aliases; empty is all.
