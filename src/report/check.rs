@@ -545,6 +545,30 @@ mod tests {
         assert_eq!(facts[0], check["evidence"]["findings"][0]);
     }
 
+    /// Prometheus labels every decided check by the registry's id and requirement, in its order.
+    #[test]
+    fn prometheus_labels_come_from_the_registry() {
+        let document = document(wrong_nic());
+        let text = super::super::monitoring::prometheus(&document, 0.0);
+        let labelled: Vec<(String, String)> = text
+            .lines()
+            .filter(|l| l.starts_with("mcready_check_status{") && l.contains("status=\"pass\""))
+            .map(|l| {
+                let value = |key: &str| {
+                    l.split(&format!("{key}=\"")).nth(1).unwrap().split('"').next().unwrap().to_owned()
+                };
+                (value("check"), value("requirement"))
+            })
+            .collect();
+        let decided: Vec<(String, String)> = document
+            .requirements
+            .iter()
+            .flat_map(|r| r.checks.iter().map(move |c| (c.id.to_owned(), r.id.to_owned())))
+            .collect();
+        assert_eq!(labelled, decided);
+        assert!(labelled.iter().all(|(id, _)| crate::checks::registry::find(id).is_some()));
+    }
+
     #[test]
     fn json_keeps_the_contract_order() {
         let json = document(healthy()).to_json();
