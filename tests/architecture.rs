@@ -632,6 +632,18 @@ fn only_the_checklist_judges_the_firewall() {
     }
 }
 
+/// Rules talk through types (`checks::causes`), never through another check's rendered result: no
+/// shipped rule indexes evidence or takes decided checks as its input.
+#[test]
+fn no_rule_reads_another_checks_result() {
+    for source in sources().iter().filter(|s| s.top == "checks") {
+        let code: String = source.split.shipped.split_whitespace().collect();
+        for forbidden in [".evidence[", ".evidence.get(", "&[Check]", "Vec<Check>)"] {
+            assert!(!code.contains(forbidden), "{} reads a check's result ({forbidden})", source.name);
+        }
+    }
+}
+
 /// Check ids are part of the contract: every one the rules can emit is listed in `docs/checks.md`.
 #[test]
 fn every_check_id_is_documented() {

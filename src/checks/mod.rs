@@ -6,7 +6,10 @@
 //!
 //! One principle runs through the rules: **never blame an innocent requirement**. When a cause is
 //! found under one requirement (a firewall drop, a phone behind a router), the checks of the others
-//! that would only suffer its consequence say `skip` or `warn` and point at the cause.
+//! that would only suffer its consequence say `skip` or `warn` and point at the cause. Those causes
+//! are decided once ([`causes::Causes`]), from the snapshot and the one judgement of the host firewall
+//! ([`firewall::FirewallView`]); no rule reads another check's result. [`registry`] is the one table of
+//! checks: the report's order, `docs/checks.md` and the Prometheus labels follow it.
 
 pub mod causes;
 mod discovery;
