@@ -9,6 +9,20 @@
 use crate::facts::NatRule;
 use crate::ruleset::{Field, Nat, NatKind, Op, Ruleset, Verdict};
 
+/// How many NAT rules the facts list: a Kubernetes node's kube-proxy keeps thousands, which would bury
+/// the report; the rulesets themselves stay whole for the rules that judge them.
+pub const LISTED: usize = 256;
+
+/// The NAT rules of `rulesets` for the facts, in the order read: the first [`LISTED`] of them, and how
+/// many more there were.
+#[must_use]
+pub fn listed(rulesets: &[Ruleset]) -> (Vec<NatRule>, usize) {
+    let mut all = rules(rulesets);
+    let more = all.len().saturating_sub(LISTED);
+    all.truncate(LISTED);
+    (all, more)
+}
+
 /// Every NAT rule of `rulesets`, in the order read.
 #[must_use]
 pub fn rules(rulesets: &[Ruleset]) -> Vec<NatRule> {

@@ -2,6 +2,8 @@
 //! `iptables-nft-save` and `iptables-legacy-save` captured in a scratch namespace holding a DNAT of
 //! udp/5060 to a PBX container (tests/fixtures/firewall/*-dnat-pbx-container.*).
 
+use std::fmt::Write as _;
+
 use super::judge::{Context, judge};
 use super::{iptables, nat, nft};
 use crate::facts::{FirewallFlow, NatRule};
@@ -103,6 +105,23 @@ fn nat_verdicts_change_no_finding() {
     let judged = judge(&[Ruleset::Netfilter(nft), Ruleset::Netfilter(save)], &Context::default());
     assert!(!judged.drops(FirewallFlow::SubscribeIn));
     assert!(judged.findings.is_empty(), "{:#?}", judged.findings);
+}
+
+/// kube-proxy's thousands of DNATs are not all listed: the first ones, and how many more.
+#[test]
+fn a_kube_proxy_host_lists_the_first_nat_rules_and_counts_the_rest() {
+    let mut save = String::from("*nat\n:PREROUTING ACCEPT [0:0]\n");
+    for i in 0..300 {
+        let (port, host) = (30000 + i, i % 250 + 1);
+        let _ = writeln!(
+            save,
+            "-A PREROUTING -p tcp -m tcp --dport {port} -j DNAT --to-destination 203.0.113.{host}:80"
+        );
+    }
+    save.push_str("COMMIT\n");
+    let (listed, more) = nat::listed(&[Ruleset::Netfilter(iptables::read(&save, None))]);
+    assert_eq!((listed.len(), more), (nat::LISTED, 300 - nat::LISTED));
+    assert_eq!(listed[0].ports, ["30000"]);
 }
 
 #[test]

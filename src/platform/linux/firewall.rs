@@ -114,7 +114,14 @@ pub fn read() -> FirewallFacts {
     }
 
     facts.managers = managers(Path::new("/"));
-    facts.nat = nat::rules(&facts.rulesets);
+    let (listed, more) = nat::listed(&facts.rulesets);
+    facts.nat = listed;
+    if more > 0 {
+        facts.notes.push(GatherNote {
+            source: "NAT rules".into(),
+            message: format!("{more} more NAT rule(s) not listed in facts.firewall.nat"),
+        });
+    }
 
     facts.rp_filter = rp_filters(Path::new("/proc/sys/net/ipv4/conf"), &mut facts.notes);
     facts
