@@ -209,8 +209,9 @@ fn rule(record: &RuleRecord) -> WindowsRule {
         enabled: record.enabled,
         inbound: record.direction == 1,
         allow: record.action == 1,
-        // 256 is any protocol; anything outside 0..=255 is no protocol a datagram carries.
-        protocol: u8::try_from(record.protocol).ok(),
+        // 256 is any protocol; a number outside 0..=255 is no protocol a datagram carries, so it becomes
+        // 255 (IANA's reserved number), which matches nothing PnP sends.
+        protocol: (record.protocol != 256).then(|| u8::try_from(record.protocol).unwrap_or(u8::MAX)),
         local_ports: tokens(&record.local_ports).iter().map(|t| local_port(t)).collect(),
         remote_addresses: tokens(&record.remote_addresses).iter().map(|t| remote_address(t)).collect(),
         profiles: if all_profiles { Vec::new() } else { profile_names(record.profiles) },

@@ -102,6 +102,9 @@ fn records_convert_into_the_model() {
         ]
     );
     assert_eq!(firewall.rules[6].protocol, None, "256 is any protocol");
+    let mut odd = host();
+    odd.rules[0].protocol = 300;
+    assert_eq!(windows::ruleset(&odd, &adapters()).rules[0].protocol, Some(u8::MAX), "matches nothing");
     assert!(!firewall.rules[6].enabled);
     assert_eq!(windows::profile_names(5), ["Domain", "Public"]);
 }
