@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use serde::Serialize;
 
-use crate::ruleset::{FirewallTool, Ruleset};
+use crate::ruleset::{FirewallTool, NatKind, Ruleset};
 
 /// The well-known SIP multicast group phones send PnP SUBSCRIBEs to (`sip.mcast.net`).
 pub const PNP_GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
@@ -599,6 +599,8 @@ pub struct RpFilter {
 pub struct FirewallFacts {
     /// Each tool read, or why it could not be.
     pub sources: Vec<FirewallSource>,
+    /// The checklist's one judgement of `rulesets`, with the PnP interface (empty as gathered: the
+    /// platforms only read).
     pub findings: Vec<FirewallFinding>,
     pub rp_filter: Vec<RpFilter>,
     pub notes: Vec<GatherNote>,
@@ -615,10 +617,50 @@ pub struct FirewallFacts {
     /// select each; empty on other OSes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub windows_profiles: Vec<WindowsFirewallProfile>,
-    /// The rulesets as read, so that the checklist can judge them again with what it knows (the PnP
+    /// Every address translation read (`dnat`, `snat`, `masquerade`, `redirect`; nft and iptables of
+    /// either backend): a port forwarded from the LAN NIC to a PBX container is one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nat: Vec<NatRule>,
+    /// The rulesets as read, so that the checklist can judge them once with what it knows (the PnP
     /// interface, the phones' addresses). Not part of the report: the findings are.
     #[serde(skip)]
     pub rulesets: Vec<Ruleset>,
+}
+
+/// One NAT rule of the host firewall, as read: what it matches and where it sends the datagram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NatRule {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool: Option<FirewallTool>,
+    /// As printed: `ip nat` for nftables, `nat` for iptables.
+    pub table: String,
+    pub chain: String,
+    /// The hook of a base chain (`prerouting` for a port forward); none for a chain reached by a jump
+    /// (Docker's `DOCKER`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hook: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handle: Option<u64>,
+    /// The rule as written.
+    pub rule: String,
+    pub kind: NatKind,
+    /// `udp`, `tcp`, … when the rule names one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The destination ports it matches (`5060`, `5070-5080`); empty is any.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ports: Vec<String>,
+    /// The interface it matches coming in (`eth0`, `!docker0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_interface: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_interface: Option<String>,
+    /// The new address (`203.0.113.10`, a range `a-b`); none when the kernel picks it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_address: Option<String>,
+    /// The new port or range; none keeps the port.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_ports: Option<String>,
 }
 
 /// One Windows Defender Firewall profile, as `Get-NetFirewallProfile` shows it.

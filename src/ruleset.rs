@@ -288,6 +288,21 @@ impl Element {
     }
 }
 
+/// As a rule writes it: `5060`, `10000-10100`, `198.51.100.0/24`, `?` for the opaque.
+impl std::fmt::Display for Element {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Number(n) => write!(f, "{n}"),
+            Self::Range(low, high) => write!(f, "{low}-{high}"),
+            Self::Addr(addr) => write!(f, "{addr}"),
+            Self::Prefix(addr, len) => write!(f, "{addr}/{len}"),
+            Self::AddrRange(low, high) => write!(f, "{low}-{high}"),
+            Self::Symbol(text) => f.write_str(text),
+            Self::Opaque => f.write_str("?"),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// No verdict (counter, log, mark): evaluation goes on with the next rule.
@@ -309,6 +324,46 @@ pub enum Verdict {
         key_text: String,
         entries: Vec<(Element, Verdict)>,
     },
+    /// An address translation (`dnat to 203.0.113.10:5060`, `-j MASQUERADE`): for the chain, an
+    /// accept; for the datagram, a new destination or source.
+    Nat(Nat),
+}
+
+/// What a NAT rule does to the datagrams it matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nat {
+    pub kind: NatKind,
+    /// The new address: an [`Element::Addr`] or [`Element::AddrRange`]; `None` when the kernel picks it
+    /// (masquerade, redirect) or only the port changes.
+    pub address: Option<Element>,
+    /// The new port: an [`Element::Number`] or [`Element::Range`]; `None` keeps the port.
+    pub ports: Option<Element>,
+}
+
+/// The four translations netfilter offers, by the words of nft (`iptables -j` targets in capitals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NatKind {
+    /// A new destination (`dnat`, `-j DNAT`): a port forward, as Docker's and a PBX container's.
+    Dnat,
+    /// A new source (`snat`, `-j SNAT`).
+    Snat,
+    /// A new source: the outgoing interface's address (`masquerade`, `-j MASQUERADE`).
+    Masquerade,
+    /// A new destination on this host itself (`redirect`, `-j REDIRECT`).
+    Redirect,
+}
+
+impl NatKind {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dnat => "dnat",
+            Self::Snat => "snat",
+            Self::Masquerade => "masquerade",
+            Self::Redirect => "redirect",
+        }
+    }
 }
 
 impl Verdict {
@@ -343,6 +398,33 @@ pub struct WindowsFirewall {
     pub adapter_profiles: Vec<(String, String)>,
 }
 
+/// One local-port entry of a Windows rule, as far as the judge compares it with one port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocalPort {
+    Any,
+    /// A port (`low == high`) or an inclusive range.
+    Range(u16, u16),
+    /// A keyword standing for ports the system picks at run time (dynamic RPC, IP-HTTPS, Teredo, Play
+    /// To, mDNS): never a fixed SIP port.
+    Dynamic(String),
+    /// An entry the reader did not understand: it may hold any port.
+    Unknown(String),
+}
+
+/// One remote-address entry of a Windows rule, as far as the judge compares it with one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteAddress {
+    Any,
+    /// Addresses on the subnets of the adapter the traffic uses.
+    LocalSubnet,
+    /// An IPv4 address, prefix or range.
+    V4(Element),
+    /// An IPv6 address or range: it never holds an IPv4 datagram's address.
+    V6,
+    /// `DefaultGateway`, `DHCP`, `DNS`, `WINS`, `Intranet`, …: addresses the host learns at run time.
+    Dynamic(String),
+}
+
 /// One firewall profile's state (`Get-NetFirewallProfile`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WindowsProfile {
@@ -363,12 +445,12 @@ pub struct WindowsRule {
     pub enabled: bool,
     pub inbound: bool,
     pub allow: bool,
-    /// `UDP`, `TCP`, `2` (IGMP), `Any`.
-    pub protocol: String,
-    /// Local ports (`5060`, `5060-5070`, `Any`, a keyword such as `RPC`).
-    pub local_ports: Vec<String>,
-    /// Remote addresses (`198.51.100.0/24`, `198.51.100.7-198.51.100.9`, `LocalSubnet`, `Any`).
-    pub remote_addresses: Vec<String>,
+    /// The IANA protocol number (17 UDP, 2 IGMP); `None` is any protocol.
+    pub protocol: Option<u8>,
+    /// Local ports (the reader writes `Any` for none given); empty is any too.
+    pub local_ports: Vec<LocalPort>,
+    /// Remote addresses (the reader writes `Any` for none given); empty is any too.
+    pub remote_addresses: Vec<RemoteAddress>,
     /// Profiles the rule applies to; empty is all.
     pub profiles: Vec<String>,
     /// Interface aliases; empty is all.

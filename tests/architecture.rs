@@ -618,6 +618,32 @@ fn renderers_know_nothing_of_the_command_line() {
     }
 }
 
+/// The firewall is judged once per run, with the PnP interface: only the checklist calls the judge
+/// (the platforms read, the report shows the checklist's judgement).
+#[test]
+fn only_the_checklist_judges_the_firewall() {
+    for source in sources().iter().filter(|s| s.top != "checks" && s.top != "firewall") {
+        let judges = source.shipped_paths.iter().any(|p| {
+            p.len() >= 2
+                && p[0] == "firewall"
+                && (p[1] == "judge" || p[1] == "Judgement" || p[1] == "Context")
+        });
+        assert!(!judges, "{} judges the firewall: only checks may, once per run", source.name);
+    }
+}
+
+/// Rules talk through types (`checks::causes`), never through another check's rendered result: no
+/// shipped rule indexes evidence or takes decided checks as its input.
+#[test]
+fn no_rule_reads_another_checks_result() {
+    for source in sources().iter().filter(|s| s.top == "checks") {
+        let code: String = source.split.shipped.split_whitespace().collect();
+        for forbidden in [".evidence[", ".evidence.get(", "&[Check]", "Vec<Check>)"] {
+            assert!(!code.contains(forbidden), "{} reads a check's result ({forbidden})", source.name);
+        }
+    }
+}
+
 /// Check ids are part of the contract: every one the rules can emit is listed in `docs/checks.md`.
 #[test]
 fn every_check_id_is_documented() {

@@ -49,8 +49,14 @@ fn firewall_facts_helper() {
     }
     let scope =
         Scope { routes: false, group_route: false, memberships: false, listeners: false, firewall: true };
-    let facts = gather(&GatherOptions { scope, ..GatherOptions::default() }).expect("gather");
-    println!("{MARK}{}", serde_json::to_string(&facts.firewall).expect("JSON"));
+    let mut firewall = gather(&GatherOptions { scope, ..GatherOptions::default() }).expect("gather").firewall;
+    // The gather only reads; judge what it read as `check` would with nothing known of the interface
+    // or the phones.
+    let context = Context { managers: firewall.managers.clone(), ..gather_context() };
+    let judged = judge(&firewall.rulesets, &context);
+    (firewall.findings, firewall.helpers, firewall.partial) =
+        (judged.findings, judged.helpers, judged.partial);
+    println!("{MARK}{}", serde_json::to_string(&firewall).expect("JSON"));
 }
 
 /// The reader's facts inside `ns`, run as `user` (`None`: root) with extra environment.
@@ -511,5 +517,38 @@ lab_test!(
             "{remedy}"
         );
         fix_turns_green(&lab, &pbx, &PHONE, "multicast.host-firewall-igmp", "fail");
+    }
+);
+
+// A port forward to a PBX container, loaded for real, reaches `facts.firewall.nat` through the
+// platform's reading — from nft's JSON for an nft table, from iptables-nft-save for iptables-nft's.
+lab_test!(
+    dnat_to_a_pbx_container_is_in_the_facts,
+    Lab::with(&[NFT, IPTABLES_NFT_RESTORE, IPTABLES_NFT_SAVE]),
+    |mut lab| {
+        let nft_host = lab.host("nftnat");
+        let ipt_host = lab.host("iptnat");
+        lab.nft(&nft_host, include_str!("fixtures/firewall/nft-dnat-pbx-container.nft"));
+        lab.feed(
+            &ipt_host,
+            &["iptables-nft-restore"],
+            include_str!("fixtures/firewall/iptables-dnat-pbx-container.rules"),
+        );
+        for (ns, chain, tool) in
+            [(&nft_host, "prerouting", "nft"), (&ipt_host, "DOCKER", "iptables-nft-save")]
+        {
+            let facts = reader_in(ns, None, &[]);
+            let nat = facts["nat"].as_array().unwrap_or_else(|| panic!("no nat in {facts:#}"));
+            let forward = nat
+                .iter()
+                .find(|n| n["kind"] == "dnat" && n["ports"][0] == "5060")
+                .unwrap_or_else(|| panic!("no DNAT of 5060 in {facts:#}"));
+            assert_eq!(forward["chain"], chain);
+            assert_eq!(forward["tool"], tool);
+            assert_eq!(forward["protocol"], "udp");
+            assert_eq!(forward["to_address"], "203.0.113.10");
+            assert_eq!(forward["to_ports"], "5060");
+            assert!(nat.iter().any(|n| n["kind"] == "masquerade"), "{facts:#}");
+        }
     }
 );

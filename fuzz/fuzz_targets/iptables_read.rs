@@ -3,13 +3,16 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcready::firewall::model::Ruleset;
-use mcready::firewall::{Context, iptables, judge};
+use mcready::firewall::{Context, iptables, judge, nat};
+use mcready::ruleset::Ruleset;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let ruleset = iptables::read(&text, None);
     let context = Context { interface: Some("eth0".into()), budget: 100_000, ..Context::default() };
-    let judged = judge(&[Ruleset::Netfilter(ruleset)], &context);
+    let rulesets = [Ruleset::Netfilter(ruleset)];
+    // The NAT facts of any ruleset read: never a panic either.
+    let _ = nat::rules(&rulesets);
+    let judged = judge(&rulesets, &context);
     assert!(judged.steps <= 6 * 100_001);
 });

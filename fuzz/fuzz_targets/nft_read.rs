@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcready::firewall::model::Ruleset;
-use mcready::firewall::{Context, judge, nft};
+use mcready::firewall::{Context, judge, nat, nft};
+use mcready::ruleset::Ruleset;
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -15,7 +15,10 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let context = Context { interface: Some("eth0".into()), budget: 100_000, ..Context::default() };
-    let judged = judge(&[Ruleset::Netfilter(ruleset)], &context);
+    let rulesets = [Ruleset::Netfilter(ruleset)];
+    // The NAT facts of any ruleset read: never a panic either.
+    let _ = nat::rules(&rulesets);
+    let judged = judge(&rulesets, &context);
     // Six datagrams, each within its budget per ruleset.
     assert!(judged.steps <= 6 * 100_001);
 });

@@ -48,11 +48,6 @@ pub fn vendor_order(vendor: &str) -> Order {
     }
 }
 
-/// Both discovery checks of `phone-pnp`.
-pub fn phone_checks(snapshot: &Snapshot) -> Vec<Check> {
-    vec![dhcp_provisioning(snapshot), silent_vendor_phones(snapshot)]
-}
-
 /// The window the discovery was heard in: `check --listen`'s, else the soak's (which counts phones but
 /// does not keep them).
 struct Window<'a> {
@@ -126,7 +121,7 @@ fn vendors(listen: &Window<'_>, found: &DiscoveryReport) -> Vec<String> {
     vendors
 }
 
-fn dhcp_provisioning(snapshot: &Snapshot) -> Check {
+pub fn dhcp_provisioning(snapshot: &Snapshot) -> Check {
     let (listen, found) = match discovery(snapshot, DHCP_PROVISIONING, "DHCP answers") {
         Ok(both) => both,
         Err(skip) => return *skip,
@@ -271,7 +266,7 @@ fn dedup(mut items: Vec<String>) -> Vec<String> {
     items
 }
 
-fn silent_vendor_phones(snapshot: &Snapshot) -> Check {
+pub fn silent_vendor_phones(snapshot: &Snapshot) -> Check {
     let (listen, found) = match discovery(snapshot, SILENT_VENDOR_PHONES, "phones by their vendor's MAC") {
         Ok(both) => both,
         Err(skip) => return *skip,
@@ -467,6 +462,10 @@ mod tests {
     use super::*;
     use crate::checks::fixtures::{healthy, listened, phone};
     use crate::observed::{DhcpAnswer, DhcpOptionSeen, VendorDevice, VoiceVlan};
+
+    fn phone_checks(snapshot: &Snapshot) -> Vec<Check> {
+        vec![dhcp_provisioning(snapshot), silent_vendor_phones(snapshot)]
+    }
 
     fn with_discovery(phones: Vec<crate::observed::Phone>, found: DiscoveryReport) -> Snapshot {
         let mut snapshot = healthy();

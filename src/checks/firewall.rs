@@ -168,7 +168,6 @@ mod tests {
     use super::super::fixtures::windows_wrong_nic;
     use super::super::multicast::{FIREWALL_IGMP, HOST_FIREWALL, RP_FILTER};
     use super::super::{Check, Snapshot, Status, evaluate};
-    use crate::facts::PNP_GROUP;
     use crate::firewall::windows::{PolicyRecord, facts};
 
     fn policy() -> PolicyRecord {
@@ -178,7 +177,7 @@ mod tests {
     fn with_firewall(read: Result<PolicyRecord, String>) -> Snapshot {
         let mut snapshot = windows_wrong_nic();
         let adapters = [("{4F2A6C1E-8B3D-4E5F-9A0B-1C2D3E4F5A6B}".to_owned(), "Ethernet 2".to_owned())];
-        snapshot.facts.firewall = facts(read, &adapters, PNP_GROUP, 5060);
+        snapshot.facts.firewall = facts(read, &adapters);
         snapshot
     }
 

@@ -299,3 +299,14 @@ pub fn windows_hyperv_external() -> Snapshot {
     snapshot.pnp_interface = Some("vEthernet (External)".into());
     snapshot
 }
+
+/// The host every made-up report runs on.
+pub fn host_info() -> crate::facts::HostInfo {
+    crate::facts::HostInfo {
+        hostname: "pbx01".into(),
+        os: "linux",
+        os_version: Some("Debian GNU/Linux 12 (bookworm)".into()),
+        kernel: Some("6.1.0-18-amd64".into()),
+        privileged: true,
+    }
+}

@@ -8,8 +8,8 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
+use super::causes::Causes;
 use super::firewall::{self, FirewallView};
-use super::multicast::host_drops;
 use super::{InterfaceRule, Snapshot, check, remedy};
 use crate::facts::{Interface, InterfaceKind, group_label};
 use crate::observed::{Answer, LATE_ANSWER_MS};
@@ -22,47 +22,9 @@ pub const PORT_HOLDER: &str = "membership.port-holder";
 pub const LOOPBACK: &str = "membership.probe-loopback";
 pub const PBX_ANSWERS: &str = "membership.pbx-answers";
 
-pub fn checks(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -> Vec<Check> {
-    vec![
-        on_pnp_interface(snapshot),
-        group_route(snapshot),
-        other_adapters(snapshot),
-        port_holder(snapshot),
-        loopback(snapshot, multicast, firewall),
-        pbx_answers(snapshot, multicast, firewall),
-    ]
-}
-
 /// The PnP interface is down or has no link: routes through it fail, so the link is the fix.
 fn pnp_down(snapshot: &Snapshot) -> Option<&str> {
     snapshot.pnp_interface().filter(|i| !(i.flags.up && i.flags.running)).map(|i| i.name.as_str())
-}
-
-/// Whether the group was joined on the PnP interface before mcready joined anything.
-fn joined_on_pnp(snapshot: &Snapshot) -> bool {
-    let pnp = snapshot.pnp_interface.as_deref();
-    snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().any(|m| Some(m.interface.as_str()) == pnp)
-}
-
-/// An answer from a PBX on this host that only mcready's own join made possible: the group was not
-/// joined on the PnP interface, but mcready joined it there for the probe (or to listen), and Linux
-/// then hands the group's datagrams on that interface to every socket on the port — a PBX joined on
-/// another NIC included. Phones get no such help.
-fn answered_through_our_join(snapshot: &Snapshot) -> bool {
-    if joined_on_pnp(snapshot) || snapshot.pnp_interface.is_none() {
-        return false;
-    }
-    let probe = snapshot.probe.done().is_some_and(|p| p.answers.iter().any(|a| a.this_host));
-    let local: Vec<IpAddr> = snapshot.facts.addresses();
-    let listen = snapshot.listen.done().is_some_and(|l| {
-        l.phones.iter().flat_map(|p| &p.answered_by).any(|by| {
-            by.split_whitespace()
-                .next()
-                .and_then(|addr| addr.parse::<std::net::SocketAddr>().ok())
-                .is_some_and(|addr| local.contains(&addr.ip()))
-        })
-    });
-    probe || listen
 }
 
 /// The other LAN adapters, when the PnP interface was only assumed and the group is joined on one of
@@ -88,7 +50,7 @@ fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
     }
 }
 
-fn on_pnp_interface(snapshot: &Snapshot) -> Check {
+pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
     let joined_on: Vec<&str> =
         snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().map(|m| m.interface.as_str()).collect();
     let evidence = json!({"pnp_interface": snapshot.pnp_interface, "joined_on": joined_on});
@@ -157,7 +119,7 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
-    let through_us = if answered_through_our_join(snapshot) {
+    let through_us = if causes.answered_through_our_join {
         " Its answers during this run came only through mcready's own join on that interface."
     } else {
         ""
@@ -192,7 +154,7 @@ fn on_pnp_interface(snapshot: &Snapshot) -> Check {
     )
 }
 
-fn group_route(snapshot: &Snapshot) -> Check {
+pub(super) fn group_route(snapshot: &Snapshot) -> Check {
     let route = snapshot.facts.group_route.as_ref();
     let evidence = json!({"group_route": route});
     let Some(route) = route else {
@@ -292,7 +254,7 @@ fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
 /// or the PBX's join. Never the phones' interface nor what it rides on (a bridge's ports, a VLAN's
 /// parent, a bond's members); and when the phones' interface was only assumed (the group's route), a
 /// second LAN adapter may be the phones' own: mcready asks for `--phone` or `-i` instead.
-fn other_adapters(snapshot: &Snapshot) -> Check {
+pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
     let pnp = snapshot.pnp_interface();
     let pnp_metric = pnp.and_then(|i| i.metric);
     let protected: Vec<String> = pnp.map_or_else(Vec::new, |p| {
@@ -362,7 +324,7 @@ fn other_adapters(snapshot: &Snapshot) -> Check {
     check(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Some(fixes.join(" ")), evidence)
 }
 
-fn port_holder(snapshot: &Snapshot) -> Check {
+pub(super) fn port_holder(snapshot: &Snapshot) -> Check {
     let listeners = &snapshot.facts.listeners;
     let evidence = json!({"listeners": listeners});
     if listeners.is_empty() {
@@ -400,7 +362,7 @@ fn port_holder(snapshot: &Snapshot) -> Check {
     check(PORT_HOLDER, Status::Pass, format!("{}.", holders.join("; ")), None, evidence)
 }
 
-fn loopback(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -> Check {
+pub(super) fn loopback(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
     let Some(probe) = snapshot.probe.done() else {
         return skip_probe(LOOPBACK, snapshot);
     };
@@ -426,7 +388,7 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -
     }
     // The looped-back copy crosses the host's firewall twice (output, then input): when a rule certainly
     // drops it, that is the cause, reported under network-multicast, not here.
-    if let Some(drop) = firewall.probe_drop() {
+    if let Some(drop) = &causes.probe_drop {
         return check(
             LOOPBACK,
             Status::Skip,
@@ -438,7 +400,7 @@ fn loopback(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -
             evidence,
         );
     }
-    if host_drops(multicast) {
+    if causes.host_drops() {
         return check(
             LOOPBACK,
             Status::Skip,
@@ -484,7 +446,7 @@ fn refusal(answer: &Answer) -> String {
     format!("{} from {}{software}", answer.status_line(), answer.responder)
 }
 
-fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView) -> Check {
+pub(super) fn pbx_answers(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(probe) = snapshot.probe.done() else {
         return skip_probe(PBX_ANSWERS, snapshot);
     };
@@ -500,7 +462,7 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView
         return probe_ignored(&answered_phones, &refused, evidence);
     }
     if probe.answers.is_empty()
-        && let Some(drop) = firewall.probe_drop()
+        && let Some(drop) = &causes.probe_drop
     {
         return check(
             PBX_ANSWERS,
@@ -514,7 +476,7 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView
             evidence,
         );
     }
-    if probe.answers.is_empty() && host_drops(multicast) {
+    if probe.answers.is_empty() && causes.host_drops() {
         return check(
             PBX_ANSWERS,
             Status::Skip,
@@ -533,7 +495,7 @@ fn pbx_answers(snapshot: &Snapshot, multicast: &[Check], firewall: &FirewallView
     let remote: Vec<String> = accepted.iter().filter(|a| !a.this_host).map(|a| a.describe()).collect();
     // Never change what is measured: an answer that only mcready's own join let through is no answer
     // a phone would get.
-    if !local.is_empty() && answered_through_our_join(snapshot) {
+    if !local.is_empty() && causes.answered_through_our_join {
         let pnp = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
         // When the phones' interface was only assumed, the PBX may be right and the assumption wrong.
         let status =

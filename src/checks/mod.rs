@@ -6,54 +6,63 @@
 //!
 //! One principle runs through the rules: **never blame an innocent requirement**. When a cause is
 //! found under one requirement (a firewall drop, a phone behind a router), the checks of the others
-//! that would only suffer its consequence say `skip` or `warn` and point at the cause.
+//! that would only suffer its consequence say `skip` or `warn` and point at the cause. Those causes
+//! are decided once ([`causes::Causes`]), from the snapshot and the one judgement of the host firewall
+//! ([`firewall::FirewallView`]); no rule reads another check's result. [`registry`] is the one table of
+//! checks: the report's order, `docs/checks.md` and the Prometheus labels follow it.
 
+pub mod causes;
 mod discovery;
 pub mod firewall;
 mod membership;
 mod multicast;
 mod phone;
 mod provisioning;
+pub mod registry;
 pub mod remedy;
 mod soak;
 mod subnet;
 
+use crate::firewall::Judgement;
+#[cfg(test)]
 use crate::observed::Observed;
 use crate::snapshot::{InterfaceRule, OsFamily, Snapshot};
 use crate::verdict::{Check, Requirement, Status};
 
+/// What the checklist decided: the four requirements, and the one judgement of the host firewall they
+/// rest on (which the report's `facts.firewall` shows, so facts and checks never disagree).
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub requirements: Vec<Requirement>,
+    pub firewall: Judgement,
+}
+
 /// The four requirements, in contract order.
 #[must_use]
 pub fn evaluate(snapshot: &Snapshot) -> Vec<Requirement> {
-    let mut subnet = subnet::checks(snapshot);
-    // The discovery checks judge a listening window: without one, `phone.pnp-subscribe` already says to listen.
-    let listened = !matches!(snapshot.listen, Observed::NotAsked) || snapshot.soak.done().is_some();
-    if listened {
-        subnet.push(discovery::voice_vlan(snapshot));
-    }
+    assess(snapshot).requirements
+}
+
+/// The four requirements and the firewall's judgement: the firewall is walked once per call, and
+/// every check is decided by its row of [`registry::CHECKS`], in that order.
+#[must_use]
+pub fn assess(snapshot: &Snapshot) -> Evaluation {
     let firewall = firewall::FirewallView::new(snapshot);
-    let mut multicast = multicast::checks(snapshot, &firewall);
-    multicast.extend(soak::checks(snapshot));
-    let mut membership = membership::checks(snapshot, &multicast, &firewall);
-    membership.extend(provisioning::checks(snapshot));
-    let mut phone = phone::checks(snapshot, &subnet, &multicast);
-    if listened {
-        phone.extend(discovery::phone_checks(snapshot));
-    }
-    vec![
-        Requirement::new(
-            "pbx-membership",
-            format!("The PBX host joined {} on the interface facing the phones", snapshot.group),
-            membership,
-        ),
-        Requirement::new("same-subnet", "Phones and PBX share one subnet", subnet),
-        Requirement::new(
-            "network-multicast",
-            "The network passes multicast between phones and PBX",
-            multicast,
-        ),
-        Requirement::new("phone-pnp", "Phones send the PnP SUBSCRIBE", phone),
-    ]
+    let causes = causes::Causes::new(snapshot, &firewall);
+    let inputs = registry::Inputs { snapshot, firewall: &firewall, causes: &causes };
+    let requirements = registry::REQUIREMENTS
+        .iter()
+        .map(|requirement| {
+            let checks = registry::CHECKS
+                .iter()
+                .filter(|def| def.requirement == requirement.id)
+                .filter_map(|def| (def.build)(&inputs))
+                .collect();
+            let title = requirement.title.replace("{group}", &snapshot.group.to_string());
+            Requirement::new(requirement.id, title, checks)
+        })
+        .collect();
+    Evaluation { requirements, firewall: firewall.judgement }
 }
 
 /// A check with its evidence; `remedy` is required for warn/fail by construction in the callers.
@@ -65,10 +74,6 @@ fn check(
     evidence: serde_json::Value,
 ) -> Check {
     Check { id, status, summary, remedy, evidence }
-}
-
-fn find<'a>(checks: &'a [Check], id: &str) -> Option<&'a Check> {
-    checks.iter().find(|c| c.id == id)
 }
 
 #[cfg(test)]

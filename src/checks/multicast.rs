@@ -1,10 +1,11 @@
 //! `network-multicast`: the interface can do multicast, nothing on the host drops the phones'
 //! datagrams, the LAN carries multicast both ways, and an IGMP querier keeps snooping switches honest.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use serde_json::json;
 
+use super::causes::Causes;
 use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
@@ -25,68 +26,9 @@ pub const BEHIND_NAT: &str = "multicast.host-behind-nat";
 /// RFC 2236/3376's default query interval: a passive listen shorter than this may miss the querier.
 const DEFAULT_QUERY_INTERVAL_SECS: u64 = 125;
 
-/// Whether these checks found that the host itself drops PnP datagrams (firewall or `rp_filter`): the
-/// cause that other requirements must not be blamed for.
-pub fn host_drops(checks: &[Check]) -> bool {
-    [DELIVERED, HOST_FIREWALL]
-        .iter()
-        .filter_map(|id| super::find(checks, id))
-        .any(|c| c.status == Status::Fail)
-}
-
-pub fn checks(snapshot: &Snapshot, firewall: &FirewallView) -> Vec<Check> {
-    vec![
-        interface_flag(snapshot),
-        host_firewall(snapshot, firewall),
-        rp_filter(snapshot, firewall),
-        delivered(snapshot, firewall),
-        lan_path(snapshot),
-        querier(snapshot),
-        firewall_output(snapshot, firewall),
-        firewall_igmp(snapshot, firewall),
-        sip_helper(snapshot, firewall),
-        wifi(snapshot),
-        behind_nat(snapshot),
-    ]
-}
-
-/// Whether a strict or loose reverse-path filter on `interface` could have dropped a datagram from
-/// `source` arriving there: strict (1) only when the route back to the source leaves by another
-/// interface — phones on the PnP subnet always pass — and loose (2) only when no route leads back at all.
-fn rp_filter_could_drop(snapshot: &Snapshot, interface: &str, source: IpAddr) -> bool {
-    let facts = &snapshot.facts;
-    let back = if facts.routes.is_empty() {
-        // Routes not read: the interface's own subnet is the one route known to lead back.
-        facts.interface(interface).and_then(|i| i.subnet_containing(source)).map(|_| interface)
-    } else {
-        facts.route_interface_for(source)
-    };
-    match facts.firewall.effective_rp_filter(interface) {
-        Some(1) => back != Some(interface),
-        Some(2) => back.is_none() && !facts.routes.is_empty(),
-        _ => false,
-    }
-}
-
-/// The sources of SUBSCRIBEs captured but never delivered that the reverse-path filter could explain.
-fn rp_filter_suspects(snapshot: &Snapshot, interface: &str) -> Vec<SocketAddr> {
-    snapshot.listen.done().map_or_else(Vec::new, |l| {
-        l.captured_not_delivered
-            .iter()
-            .filter(|s| rp_filter_could_drop(snapshot, interface, s.ip()))
-            .copied()
-            .collect()
-    })
-}
-
-/// The receiving sockets on the port dropped datagrams in the window (full receive buffers).
-fn sockets_dropped(snapshot: &Snapshot) -> u64 {
-    snapshot.listen.done().and_then(|l| l.socket_drops).unwrap_or(0)
-}
-
 /// Access points often isolate Wi-Fi clients from each other, or turn multicast into unicast for the
 /// clients that asked: the group joined (or the phones faced) on Wi-Fi may never hear a phone.
-fn wifi(snapshot: &Snapshot) -> Check {
+pub(super) fn wifi(snapshot: &Snapshot) -> Check {
     let is_wifi = |name: &str| snapshot.facts.interface(name).is_some_and(|i| i.kind == InterfaceKind::Wifi);
     let mut on_wifi: Vec<String> = snapshot
         .facts
@@ -126,7 +68,7 @@ fn wifi(snapshot: &Snapshot) -> Check {
 
 /// Hosts behind NAT — a container on a bridge network, WSL 2 in NAT mode, a virtual machine on a NAT'd
 /// adapter — never receive the LAN's multicast, whatever their own settings say.
-fn behind_nat(snapshot: &Snapshot) -> Check {
+pub(super) fn behind_nat(snapshot: &Snapshot) -> Check {
     let Some(environment) = &snapshot.facts.environment else {
         return check(
             BEHIND_NAT,
@@ -335,7 +277,7 @@ fn firewall_check(
 }
 
 /// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
-fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     let mut result = firewall_check(
         snapshot,
         firewall,
@@ -362,7 +304,7 @@ fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 }
 
 /// The PBX's SIP answers to the phones (and mcready's probe) on their way out.
-fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     firewall_check(
         snapshot,
         firewall,
@@ -379,7 +321,7 @@ fn firewall_output(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 
 /// IGMP both ways: a host that cannot send reports is pruned by snooping switches; one that cannot
 /// hear queries never answers them.
-fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     firewall_check(
         snapshot,
         firewall,
@@ -392,7 +334,7 @@ fn firewall_igmp(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 }
 
 /// A conntrack helper assigned to the PnP traffic: the kernel's SIP helper rewrites or drops SIP.
-fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     // Conntrack helpers are Linux netfilter's; neither Windows Defender Firewall nor pf has a SIP helper
     // (a SIP ALG lives on routers, which no host-side reading can see), so a pass would claim too much.
     if snapshot.os != super::OsFamily::Linux {
@@ -446,7 +388,7 @@ fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
 /// A strict reverse-path filter drops datagrams whose source is not routed back by the interface they
 /// came in on. Phones on the PnP subnet pass it, so strictness alone is no fault; with the proof of a
 /// host drop (see [`delivered`]) and no firewall rule to explain it, it is the likely cause.
-fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(interface) = snapshot.pnp_interface.as_deref() else {
         return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
     };
@@ -470,10 +412,10 @@ fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             json!({}),
         );
     };
-    let suspects = rp_filter_suspects(snapshot, interface);
+    let suspects = &causes.rp_filter_suspects;
     let evidence = json!({"interface": interface, "effective_rp_filter": value, "could_drop": suspects});
     let unexplained_drop =
-        !suspects.is_empty() && sockets_dropped(snapshot) == 0 && !firewall.subscribe_dropped();
+        !suspects.is_empty() && causes.socket_drops == 0 && !causes.firewall_drops_subscribe;
     match value {
         1 | 2 if unexplained_drop => {
             let sources: Vec<String> = suspects.iter().map(|s| s.ip().to_string()).collect();
@@ -511,7 +453,7 @@ fn rp_filter(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     }
 }
 
-fn interface_flag(snapshot: &Snapshot) -> Check {
+pub(super) fn interface_flag(snapshot: &Snapshot) -> Check {
     let Some(interface) = snapshot.pnp_interface() else {
         return check(INTERFACE_FLAG, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
     };
@@ -560,7 +502,7 @@ fn socket_alone(os: super::OsFamily) -> &'static str {
     }
 }
 
-fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         return check(
             DELIVERED,
@@ -586,7 +528,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
             }
         }
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
-        let drops = sockets_dropped(snapshot);
+        let drops = causes.socket_drops;
         // Proof before blame: sockets that dropped datagrams themselves explain the loss.
         if drops > 0 {
             return check(
@@ -602,8 +544,8 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
                 evidence,
             );
         }
-        let firewall_rule = firewall.subscribe_dropped();
-        let rp_cause = !rp_filter_suspects(snapshot, interface).is_empty();
+        let firewall_rule = causes.firewall_drops_subscribe;
+        let rp_cause = !causes.rp_filter_suspects.is_empty();
         let (likely, fix) = match (firewall_rule, rp_cause) {
             (true, _) => {
                 ("the host firewall dropped them (see its rule above)", firewall.open_fix(snapshot.os))
@@ -664,7 +606,7 @@ fn delivered(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
     )
 }
 
-fn lan_path(snapshot: &Snapshot) -> Check {
+pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
     if let Some(peer) = snapshot.peer.done() {
         let evidence = json!({"peer": peer});
         if !peer.unicast.ok {
@@ -739,7 +681,7 @@ fn lan_path(snapshot: &Snapshot) -> Check {
     )
 }
 
-fn querier(snapshot: &Snapshot) -> Check {
+pub(super) fn querier(snapshot: &Snapshot) -> Check {
     match &snapshot.querier {
         crate::observed::Observed::Done(report) => {
             let evidence = json!({"querier": report});

@@ -5,26 +5,29 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::{Snapshot, check, multicast, remedy, subnet};
+use super::causes::Causes;
+use super::{Snapshot, check, remedy};
 use crate::observed::Phone;
 use crate::verdict::{Check, Status};
 
 pub const HEARD: &str = "phone.pnp-subscribe";
 pub const EXPECTED: &str = "phone.expected-phones";
 
-pub fn checks(snapshot: &Snapshot, subnet_checks: &[Check], multicast_checks: &[Check]) -> Vec<Check> {
+pub fn pnp_subscribe(snapshot: &Snapshot) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         let summary = match &snapshot.listen {
             crate::observed::Observed::Skipped(reason) => format!("Could not listen for phones: {reason}"),
             _ => "No listening window: run with `--listen 120` and reboot a phone.".into(),
         };
-        return vec![check(HEARD, Status::Skip, summary, None, json!({}))];
+        return check(HEARD, Status::Skip, summary, None, json!({}));
     };
-    let mut checks = vec![heard(listen)];
-    if !snapshot.expected_phones.is_empty() {
-        checks.push(expected(snapshot, subnet_checks, multicast_checks));
-    }
-    checks
+    heard(listen)
+}
+
+/// Judged only with a listening window and `--phone` addresses to hold it against.
+pub fn expected_phones(snapshot: &Snapshot, causes: &Causes) -> Option<Check> {
+    (snapshot.listen.done().is_some() && !snapshot.expected_phones.is_empty())
+        .then(|| expected(snapshot, causes))
 }
 
 fn describe(phone: &Phone) -> String {
@@ -56,17 +59,16 @@ fn heard(listen: &crate::observed::ListenReport) -> Check {
 
 /// Each `--phone`: sent PnP (pass), only other SIP (fail), or nothing — a failure only when the network
 /// is known good and neither the subnet nor the host explains the silence.
-fn expected(snapshot: &Snapshot, subnet_checks: &[Check], multicast_checks: &[Check]) -> Check {
+fn expected(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         return check(EXPECTED, Status::Skip, "No listening window.".into(), None, json!({}));
     };
-    let host_drop = multicast::host_drops(multicast_checks);
-    let known_good = snapshot.network_known_good();
+    let known_good = causes.network_known_good;
     let mut statuses = Vec::new();
     let mut lines = Vec::new();
     let mut judged = Vec::new();
     for ip in &snapshot.expected_phones {
-        let (status, line) = judge(*ip, subnet_checks, host_drop, known_good, listen);
+        let (status, line) = judge(*ip, causes, listen);
         statuses.push(status);
         judged.push(json!({"address": ip, "status": status}));
         lines.push(line);
@@ -82,13 +84,7 @@ fn expected(snapshot: &Snapshot, subnet_checks: &[Check], multicast_checks: &[Ch
     )
 }
 
-fn judge(
-    ip: IpAddr,
-    subnet_checks: &[Check],
-    host_drop: bool,
-    known_good: bool,
-    listen: &crate::observed::ListenReport,
-) -> (Status, String) {
+fn judge(ip: IpAddr, causes: &Causes, listen: &crate::observed::ListenReport) -> (Status, String) {
     if let Some(phone) = listen.phones.iter().find(|p| p.source.ip() == ip) {
         return (Status::Pass, format!("{ip} sent PnP ({}).", describe(phone)));
     }
@@ -102,13 +98,13 @@ fn judge(
         );
     }
     // Silence explained by another requirement is not this requirement's failure.
-    if subnet::is_outside(subnet_checks, ip) {
+    if causes.outside_subnet(ip) {
         return (
             Status::Skip,
             format!("{ip} was not heard; it is outside the PnP subnet (see same-subnet)."),
         );
     }
-    if host_drop {
+    if causes.host_drops() {
         return (
             Status::Skip,
             format!("{ip} was not heard; this host drops PnP datagrams (see network-multicast)."),
@@ -124,7 +120,7 @@ fn judge(
             ),
         );
     }
-    if known_good {
+    if causes.network_known_good {
         (
             Status::Fail,
             format!(

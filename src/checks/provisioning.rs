@@ -16,23 +16,38 @@ pub const NOTIFY: &str = "membership.pbx-notify";
 pub const URL: &str = "membership.provisioning-url";
 pub const FETCH: &str = "membership.provisioning-fetch";
 
-/// The three checks of the answer, in the order a phone meets them.
+/// `membership.pbx-notify`: the NOTIFY of the answer phones take.
 #[must_use]
-pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
+pub fn notify_check(snapshot: &Snapshot) -> Check {
+    of_the_answer(snapshot, NOTIFY, "NOTIFY to judge", notify)
+}
+
+/// `membership.provisioning-url`: the URL that NOTIFY carries.
+#[must_use]
+pub fn url_check(snapshot: &Snapshot) -> Check {
+    of_the_answer(snapshot, URL, "provisioning URL to read", url)
+}
+
+/// `membership.provisioning-fetch`: that URL fetched as a phone would.
+#[must_use]
+pub fn fetch_check(snapshot: &Snapshot) -> Check {
+    of_the_answer(snapshot, FETCH, "provisioning URL to fetch", fetched)
+}
+
+/// One check of the answer phones take, or the skip that says there is none.
+fn of_the_answer(
+    snapshot: &Snapshot,
+    id: &'static str,
+    what: &str,
+    judge: fn(&Answer, &Snapshot) -> Check,
+) -> Check {
     let Some(answer) = first_answer(snapshot) else {
         // Each line names what its own check would have judged: three identical lines read as a stutter.
         let probed = matches!(snapshot.probe, Observed::Done(_));
         let cause = if probed { "No PnP server answered the probe with 200 OK" } else { "No probe was sent" };
-        return [
-            (NOTIFY, "NOTIFY to judge"),
-            (URL, "provisioning URL to read"),
-            (FETCH, "provisioning URL to fetch"),
-        ]
-        .into_iter()
-        .map(|(id, what)| skip(id, &format!("{cause}, so there is no {what}.")))
-        .collect();
+        return skip(id, &format!("{cause}, so there is no {what}."));
     };
-    vec![notify(answer, snapshot), url(answer, snapshot), fetched(answer, snapshot)]
+    judge(answer, snapshot)
 }
 
 /// The answer phones take: the first 2xx to the SUBSCRIBE.

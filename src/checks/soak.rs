@@ -15,13 +15,13 @@ const SNOOPING_TIMEOUT_SECS: f64 = 260.0;
 
 /// The soak's check, when a soak was asked for.
 #[must_use]
-pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
+pub fn check_soak(snapshot: &Snapshot) -> Option<Check> {
     match &snapshot.soak {
-        Observed::NotAsked => Vec::new(),
+        Observed::NotAsked => None,
         Observed::Skipped(reason) => {
-            vec![check(SOAK, Status::Skip, format!("The soak could not run: {reason}"), None, json!({}))]
+            Some(check(SOAK, Status::Skip, format!("The soak could not run: {reason}"), None, json!({})))
         }
-        Observed::Done(soak) => vec![judge(soak, snapshot)],
+        Observed::Done(soak) => Some(judge(soak, snapshot)),
     }
 }
 

@@ -3,15 +3,16 @@
 
 use serde_json::json;
 
+use super::causes::Causes;
 use super::{Snapshot, check, remedy};
 use crate::verdict::{Check, Status};
 
 pub const PHONES_ON_LAN: &str = "subnet.phones-on-pnp-lan";
 
-pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
+pub fn phones_on_lan(snapshot: &Snapshot, causes: &Causes) -> Check {
     let hosts = snapshot.known_hosts();
     if hosts.is_empty() {
-        return vec![check(
+        return check(
             PHONES_ON_LAN,
             Status::Skip,
             "No phone is known: give one with `--phone IP`, a peer with `--peer IP`, or listen with `--listen 120` \
@@ -19,37 +20,34 @@ pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
                 .into(),
             None,
             json!({}),
-        )];
+        );
     }
-    let Some(interface) = snapshot.pnp_interface() else {
-        return vec![check(
+    let (Some(interface), Some(placed)) = (snapshot.pnp_interface(), causes.hosts.as_ref()) else {
+        return check(
             PHONES_ON_LAN,
             Status::Skip,
             "No PnP interface could be chosen, so phones cannot be placed: name it with `--interface`."
                 .into(),
             None,
             json!({"hosts": hosts.iter().map(|(ip, from)| json!({"address": ip, "from": from})).collect::<Vec<_>>()}),
-        )];
+        );
     };
-    let judged: Vec<_> =
-        hosts.iter().map(|(ip, from)| (*ip, *from, interface.subnet_containing(*ip))).collect();
-    let outside: Vec<String> =
-        judged.iter().filter(|(_, _, net)| net.is_none()).map(|(ip, _, _)| ip.to_string()).collect();
+    let outside: Vec<String> = placed.iter().filter(|h| !h.inside).map(|h| h.address.to_string()).collect();
     let subnets: Vec<String> = interface.ipv4.iter().map(ToString::to_string).collect();
     let evidence = json!({
         "interface": interface.name,
         "subnets": subnets,
-        "hosts": judged.iter().map(|(ip, from, net)| json!({
-            "address": ip, "from": from, "inside": net.is_some(),
+        "hosts": placed.iter().map(|h| json!({
+            "address": h.address, "from": h.from, "inside": h.inside,
         })).collect::<Vec<_>>(),
     });
-    let result = if outside.is_empty() {
+    if outside.is_empty() {
         check(
             PHONES_ON_LAN,
             Status::Pass,
             format!(
                 "{} known phone-side host(s) inside {} ({}).",
-                judged.len(),
+                placed.len(),
                 interface.name,
                 subnets.join(", ")
             ),
@@ -69,15 +67,5 @@ pub fn checks(snapshot: &Snapshot) -> Vec<Check> {
             Some(remedy::same_subnet(&interface.name)),
             evidence,
         )
-    };
-    vec![result]
-}
-
-/// Whether `ip` was judged outside the PnP subnet by these checks.
-pub fn is_outside(checks: &[Check], ip: std::net::IpAddr) -> bool {
-    checks.iter().filter(|c| c.id == PHONES_ON_LAN).any(|c| {
-        c.evidence["hosts"]
-            .as_array()
-            .is_some_and(|hosts| hosts.iter().any(|h| h["address"] == json!(ip) && h["inside"] == false))
-    })
+    }
 }

@@ -91,9 +91,9 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         soak,
         passive: args.no_probe,
     };
-    let requirements = checks::evaluate(&snapshot);
+    let evaluation = checks::assess(&snapshot);
     let flags = (args.strict, cli.global.quiet, cli.global.verbose > 0);
-    let document = build(envelope, snapshot, requirements, actions.snapshot(), flags);
+    let document = build(envelope, snapshot, evaluation, actions.snapshot(), flags);
     let code = document.exit_code(cli.global.output_format());
     Ok(Outcome::new(&document, cli, code))
 }

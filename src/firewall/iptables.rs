@@ -18,7 +18,8 @@ use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
 use crate::ruleset::{
-    Base, Chain, Cond, Element, Family, Field, FirewallTool, Hook, Netfilter, Op, Rule, Table, Verdict,
+    Base, Chain, Cond, Element, Family, Field, FirewallTool, Hook, Nat, NatKind, Netfilter, Op, Rule, Table,
+    Verdict,
 };
 
 /// The kernel priority of each iptables table's chains (`nft` shows iptables-nft's with these).
@@ -206,7 +207,9 @@ fn parse_rule(tokens: &[String], line: &str) -> Rule {
                 {
                     rule.helper = rest.get(at + 1).cloned();
                 }
-                rule.verdict = if matches!(option.as_str(), "-g" | "--goto") {
+                rule.verdict = if let Some(nat) = nat_target(&target, rest) {
+                    Verdict::Nat(nat)
+                } else if matches!(option.as_str(), "-g" | "--goto") {
                     Verdict::Goto(target)
                 } else {
                     Verdict::Jump(target)
@@ -244,6 +247,46 @@ fn parse_rule(tokens: &[String], line: &str) -> Rule {
         negate = false;
     }
     rule
+}
+
+/// `-j DNAT --to-destination 203.0.113.10:5060`, `-j SNAT --to-source A[-B][:P[-Q]]`, `-j MASQUERADE
+/// [--to-ports P[-Q]]`, `-j REDIRECT [--to-ports P[-Q]]`; `None` for any other target.
+fn nat_target(target: &str, options: &[String]) -> Option<Nat> {
+    let kind = match target {
+        "DNAT" => NatKind::Dnat,
+        "SNAT" => NatKind::Snat,
+        "MASQUERADE" => NatKind::Masquerade,
+        "REDIRECT" => NatKind::Redirect,
+        _ => return None,
+    };
+    let value = |name: &str| options.iter().position(|o| o == name).and_then(|at| options.get(at + 1));
+    let mut nat = Nat { kind, address: None, ports: None };
+    if let Some(to) = value("--to-destination").or_else(|| value("--to-source")) {
+        let (address, ports) = match to.rsplit_once(':') {
+            Some((address, ports)) => (address, Some(ports)),
+            None => (to.as_str(), None),
+        };
+        nat.address = nat_address(address);
+        nat.ports = ports.and_then(nat_ports);
+    } else if let Some(ports) = value("--to-ports") {
+        nat.ports = nat_ports(ports);
+    }
+    Some(nat)
+}
+
+fn nat_address(text: &str) -> Option<Element> {
+    match text.split_once('-') {
+        Some((low, high)) => Some(Element::AddrRange(low.parse().ok()?, high.parse().ok()?)),
+        None if text.is_empty() => None,
+        None => text.parse().ok().map(Element::Addr),
+    }
+}
+
+fn nat_ports(text: &str) -> Option<Element> {
+    match text.split_once('-') {
+        Some((low, high)) => Some(Element::Range(low.parse().ok()?, high.parse().ok()?)),
+        None => text.parse().ok().map(Element::Number),
+    }
 }
 
 /// The field and values of an option this reader knows; `None` for any other.

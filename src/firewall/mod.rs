@@ -1,7 +1,8 @@
 //! The host firewall, judged whole: one reader per source into the OS-neutral ruleset model of
 //! [`crate::ruleset`] ([`nft`] for `nft -j list ruleset`, [`iptables`] for `iptables-save` text of either
 //! backend, [`pf`] for macOS's `pfctl -sr`, reordered into first-match chains), one [`judge`](mod@judge)
-//! that follows each datagram PnP depends on through a ruleset, and the [`fix`] writer that says, in the
+//! that follows each datagram PnP depends on through a ruleset, the address translations read as facts
+//! ([`nat`]: a PBX container behind a DNAT of udp/5060), and the [`fix`] writer that says, in the
 //! owning manager's words, how to let it through. The model itself is plain data one floor down, because
 //! the host facts hold the rulesets read.
 //!
@@ -24,6 +25,7 @@
 pub mod fix;
 pub mod iptables;
 pub mod judge;
+pub mod nat;
 pub mod nft;
 pub mod pf;
 pub mod windows;
@@ -32,6 +34,8 @@ pub use judge::{Context, Judgement, judge};
 
 #[cfg(test)]
 mod judge_props;
+#[cfg(test)]
+mod nat_tests;
 #[cfg(test)]
 mod pf_tests;
 #[cfg(test)]

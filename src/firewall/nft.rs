@@ -24,8 +24,8 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::ruleset::{
-    Base, Chain, Cond, Element, Family, Field, FirewallTool, HelperObject, Hook, Netfilter, Op, Rule, Table,
-    Verdict,
+    Base, Chain, Cond, Element, Family, Field, FirewallTool, HelperObject, Hook, Nat, NatKind, Netfilter, Op,
+    Rule, Table, Verdict,
 };
 
 fn str_at<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
@@ -232,9 +232,43 @@ pub fn read_document(document: &Document<'_>, skip_tables: &[String]) -> Netfilt
             }
         }
     }
-    // Rules of chains no judged base chain reaches are not read (nor counted).
+    // Rules of chains no judged base chain reaches are not read (nor counted), but for address
+    // translations: a port forward is a fact of its own (see [`crate::firewall::nat`]). A cheap look at
+    // the raw text first, so that thousands of other NAT-chain rules are still never parsed.
+    read_translations(raw_rules, &names, &chain_at, &sets, &mut ruleset);
     read_helpers(objects, &mut ruleset);
     ruleset
+}
+
+/// The address translations among rules no judged chain reaches, added to their chains.
+fn read_translations(
+    raw_rules: HashMap<(usize, String), Vec<&RawValue>>,
+    names: &[(&str, &str)],
+    chain_at: &[HashMap<String, usize>],
+    sets: &Sets<'_>,
+    ruleset: &mut Netfilter,
+) {
+    let mut rest: Vec<((usize, String), Vec<&RawValue>)> = raw_rules.into_iter().collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    for ((index, chain), raws) in rest {
+        let Some(&(family, table)) = names.get(index) else { continue };
+        let context = Context { sets, family, table };
+        let position = chain_at.get(index).and_then(|p| p.get(&chain)).copied();
+        for raw in raws.into_iter().filter(|raw| NAT_KEYS.iter().any(|key| raw.get().contains(key))) {
+            let Ok(rule) = serde_json::from_str::<Value>(raw.get()) else { continue };
+            let Some(exprs) = rule.get("expr").and_then(Value::as_array) else { continue };
+            let built = context.rule(exprs, rule.get("handle").and_then(Value::as_u64));
+            if !matches!(built.verdict, Verdict::Nat(_)) {
+                continue;
+            }
+            if let Some(chain) =
+                ruleset.tables.get_mut(index).zip(position).and_then(|(t, p)| t.chains.get_mut(p))
+            {
+                chain.rules.push(built);
+                ruleset.rules += 1;
+            }
+        }
+    }
 }
 
 /// The tables `nft -j list tables` (or `list ruleset`) names, as `family name`; `None` when the text is
@@ -390,9 +424,8 @@ impl Context<'_> {
                 }
                 _ => Self::unknown(rule, expr),
             },
-            "queue" | "snat" | "dnat" | "masquerade" | "redirect" | "tproxy" | "fwd" => {
-                rule.verdict = Verdict::Unknown(key.clone());
-            }
+            "snat" | "dnat" | "masquerade" | "redirect" => rule.verdict = nat_of(key, body),
+            "queue" | "tproxy" | "fwd" => rule.verdict = Verdict::Unknown(key.clone()),
             // `limit`, `quota`, `meter`, `synproxy` and anything newer: may or may not match.
             _ => Self::unknown(rule, expr),
         }
@@ -445,17 +478,8 @@ impl Context<'_> {
                     self.elements(set)
                 } else if let Some(elem) = object.get("elem") {
                     elem.get("val").map(|v| self.elements(v)).unwrap_or_default()
-                } else if let Some(prefix) = object.get("prefix") {
-                    let addr = str_at(prefix, "addr").and_then(|a| a.parse::<Ipv4Addr>().ok());
-                    let len = prefix.get("len").and_then(Value::as_u64).and_then(|l| u8::try_from(l).ok());
-                    match (addr, len) {
-                        (Some(addr), Some(len)) if len <= 32 => vec![Element::Prefix(addr, len)],
-                        _ => vec![Element::Opaque],
-                    }
-                } else if let Some(Value::Array(bounds)) = object.get("range") {
-                    vec![range_element(bounds)]
                 } else {
-                    vec![Element::Opaque]
+                    vec![prefix_or_range(right)]
                 }
             }
             _ => vec![Element::Opaque],
@@ -476,6 +500,50 @@ fn is_dynamic(set: &Value) -> bool {
     set.get("flags")
         .and_then(Value::as_array)
         .is_some_and(|flags| flags.iter().any(|f| f == "dynamic" || f == "timeout"))
+}
+
+/// The statements of an address translation, as they appear in a rule's raw JSON.
+const NAT_KEYS: [&str; 4] = ["\"dnat\"", "\"snat\"", "\"masquerade\"", "\"redirect\""];
+
+/// `{"dnat": {"addr": "203.0.113.10", "port": 5060}}` and its kin; an address or port given by a map
+/// or an expression is left unknown (`None`), never guessed.
+fn nat_of(key: &str, body: &Value) -> Verdict {
+    let kind = match key {
+        "snat" => NatKind::Snat,
+        "dnat" => NatKind::Dnat,
+        "masquerade" => NatKind::Masquerade,
+        _ => NatKind::Redirect,
+    };
+    // nft prints an aligned range of addresses as a prefix (`203.0.113.10-203.0.113.11` is `/31`).
+    let address = body.get("addr").and_then(|addr| match addr {
+        Value::String(text) => text.parse::<Ipv4Addr>().ok().map(Element::Addr),
+        Value::Object(object) if object.contains_key("range") || object.contains_key("prefix") => {
+            Some(prefix_or_range(addr)).filter(|e| *e != Element::Opaque)
+        }
+        _ => None,
+    });
+    let ports = body.get("port").and_then(|port| match port {
+        Value::Number(n) => n.as_u64().map(Element::Number),
+        Value::Object(_) => Some(prefix_or_range(port)).filter(|e| *e != Element::Opaque),
+        _ => None,
+    });
+    Verdict::Nat(Nat { kind, address, ports })
+}
+
+/// `{"prefix": {"addr": …, "len": …}}` or `{"range": [low, high]}`; anything else is opaque.
+fn prefix_or_range(value: &Value) -> Element {
+    if let Some(prefix) = value.get("prefix") {
+        let addr = str_at(prefix, "addr").and_then(|a| a.parse::<Ipv4Addr>().ok());
+        let len = prefix.get("len").and_then(Value::as_u64).and_then(|l| u8::try_from(l).ok());
+        return match (addr, len) {
+            (Some(addr), Some(len)) if len <= 32 => Element::Prefix(addr, len),
+            _ => Element::Opaque,
+        };
+    }
+    match value.get("range") {
+        Some(Value::Array(bounds)) => range_element(bounds),
+        _ => Element::Opaque,
+    }
 }
 
 fn range_element(bounds: &[Value]) -> Element {
@@ -617,6 +685,10 @@ fn render_expr(expr: &Value) -> String {
         "xt" => {
             format!("xt {} {:?}", str_at(body, "type").unwrap_or("?"), str_at(body, "name").unwrap_or("?"))
         }
+        "snat" | "dnat" | "masquerade" | "redirect" => match nat_of(key, body) {
+            Verdict::Nat(nat) => crate::firewall::nat::render(&nat),
+            _ => key.clone(),
+        },
         other => other.to_owned(),
     }
 }

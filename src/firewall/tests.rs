@@ -505,8 +505,8 @@ fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
         enabled: true,
         inbound: true,
         allow: true,
-        protocol: "UDP".into(),
-        local_ports: vec!["5060".into()],
+        protocol: Some(17),
+        local_ports: vec![crate::ruleset::LocalPort::Range(5060, 5060)],
         ..WindowsRule::default()
     };
     let closed = WindowsFirewall { default_inbound_block: true, ..WindowsFirewall::default() };

@@ -4,7 +4,8 @@
 //!   (strings and numbers only, in the API's own encodings: profile bitmasks, protocol numbers, the
 //!   comma-separated port and address lists), turned here into the [`WindowsFirewall`] model;
 //! - the **tokens** of those lists — `5060-5070`, `RPC`, `LocalSubnet`, `10.0.0.0/255.0.0.0`,
-//!   `198.51.100.7-198.51.100.9` — and what each means for one port or one address, for the judge.
+//!   `198.51.100.7-198.51.100.9` — read into the model's [`LocalPort`] and [`RemoteAddress`], and
+//!   protocol numbers and profile bitmasks into numbers and names, so the judge knows no Windows syntax.
 //!
 //! Both are pure, so they are tested on every OS with records as the API would return them
 //! (tests/fixtures/firewall/windows-*.json). The encodings are Microsoft's: `NET_FW_PROFILE_TYPE2`
@@ -17,7 +18,9 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, SourceStatus};
-use crate::ruleset::{Element, FirewallTool, Ruleset, WindowsFirewall, WindowsProfile, WindowsRule};
+use crate::ruleset::{
+    Element, FirewallTool, LocalPort, RemoteAddress, Ruleset, WindowsFirewall, WindowsProfile, WindowsRule,
+};
 
 /// What the report names the source by.
 pub const SOURCE: &str = "INetFwPolicy2 (Windows Defender Firewall API)";
@@ -146,17 +149,6 @@ pub fn category_profile(category: i32) -> Option<&'static str> {
     }
 }
 
-/// A protocol number as the model writes it: `UDP`, `TCP`, `Any`, or the number (`2` is IGMP).
-#[must_use]
-pub fn protocol_name(number: i32) -> String {
-    match number {
-        6 => "TCP".into(),
-        17 => "UDP".into(),
-        256 => "Any".into(),
-        n => n.to_string(),
-    }
-}
-
 /// A comma-separated list, trimmed, without empty items; `*` and an empty list are `Any`.
 fn tokens(list: &str) -> Vec<String> {
     let items: Vec<String> =
@@ -217,9 +209,11 @@ fn rule(record: &RuleRecord) -> WindowsRule {
         enabled: record.enabled,
         inbound: record.direction == 1,
         allow: record.action == 1,
-        protocol: protocol_name(record.protocol),
-        local_ports: tokens(&record.local_ports),
-        remote_addresses: tokens(&record.remote_addresses),
+        // 256 is any protocol; a number outside 0..=255 is no protocol a datagram carries, so it becomes
+        // 255 (IANA's reserved number), which matches nothing PnP sends.
+        protocol: (record.protocol != 256).then(|| u8::try_from(record.protocol).unwrap_or(u8::MAX)),
+        local_ports: tokens(&record.local_ports).iter().map(|t| local_port(t)).collect(),
+        remote_addresses: tokens(&record.remote_addresses).iter().map(|t| remote_address(t)).collect(),
         profiles: if all_profiles { Vec::new() } else { profile_names(record.profiles) },
         interfaces: record.interfaces.iter().map(|i| i.trim().to_owned()).filter(|i| !i.is_empty()).collect(),
         interface_types,
@@ -228,41 +222,30 @@ fn rule(record: &RuleRecord) -> WindowsRule {
     }
 }
 
-/// Whether a local-port token covers `port`: `Some(false)` for a number, range or port keyword that
-/// does not, `None` for a token not understood.
+/// Reads one local-port token: `*`/`Any`, `5060`, `5060-5070`, or a keyword.
 #[must_use]
-pub fn port_holds(token: &str, port: u16) -> Option<bool> {
+pub fn local_port(token: &str) -> LocalPort {
     let token = token.trim();
     if token.eq_ignore_ascii_case("any") || token == "*" {
-        return Some(true);
+        return LocalPort::Any;
     }
     if let Some((low, high)) = token.split_once('-')
         && let (Ok(low), Ok(high)) = (low.trim().parse::<u16>(), high.trim().parse::<u16>())
     {
-        return Some(low <= port && port <= high);
+        return LocalPort::Range(low, high);
     }
     if let Ok(single) = token.parse::<u16>() {
-        return Some(single == port);
+        return LocalPort::Range(single, single);
     }
     // The keywords INetFwRule::LocalPorts accepts stand for dynamic RPC, IP-HTTPS, Teredo and Play To
     // ports, never for a fixed SIP port.
     let keyword = token.to_ascii_lowercase();
     let known = ["rpc", "rpc-epmap", "iphttps", "iphttpsin", "iphttpsout", "teredo", "ply2disc", "mdns"];
-    known.contains(&keyword.as_str()).then_some(false)
-}
-
-/// A remote-address token, as far as the judge compares it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RemoteAddress {
-    Any,
-    /// Addresses on the subnets of the adapter the traffic uses.
-    LocalSubnet,
-    /// An IPv4 address, prefix or range.
-    V4(Element),
-    /// An IPv6 address or range: it never holds an IPv4 datagram's address.
-    V6,
-    /// `DefaultGateway`, `DHCP`, `DNS`, `WINS`, `Intranet`, …: addresses the host learns at run time.
-    Dynamic(String),
+    if known.contains(&keyword.as_str()) {
+        LocalPort::Dynamic(token.to_owned())
+    } else {
+        LocalPort::Unknown(token.to_owned())
+    }
 }
 
 /// Reads one remote-address token: `*`, a keyword, `a.b.c.d`, `a.b.c.d/len`, `a.b.c.d/m.m.m.m`,
@@ -309,15 +292,10 @@ fn mask_length(mask: Ipv4Addr) -> Option<u8> {
     (bits.checked_shl(len).unwrap_or(0) == 0).then(|| u8::try_from(len).unwrap_or(32))
 }
 
-/// The firewall facts of a read (or of its failure, as a failed source with the API's words), judged
-/// once with what is known at gather time; the checklist judges the ruleset again with the PnP adapter.
+/// The firewall facts of a read (or of its failure, as a failed source with the API's words). Nothing
+/// is judged here: the checklist judges the ruleset once, in the PnP adapter's profile.
 #[must_use]
-pub fn facts(
-    read: Result<PolicyRecord, String>,
-    adapters: &[(String, String)],
-    group: Ipv4Addr,
-    port: u16,
-) -> FirewallFacts {
+pub fn facts(read: Result<PolicyRecord, String>, adapters: &[(String, String)]) -> FirewallFacts {
     let mut facts =
         FirewallFacts { managers: vec![FirewallManager::WindowsFirewall], ..FirewallFacts::default() };
     let policy = match read {
@@ -357,10 +335,7 @@ pub fn facts(
         skipped: policy.unreadable_rules.len(),
     });
     facts.windows_profiles = ruleset.profiles.iter().map(|p| profile_fact(p, &ruleset)).collect();
-    let context = super::Context { group: Some(group), port: Some(port), ..super::Context::default() };
     facts.rulesets.push(Ruleset::Windows(ruleset));
-    let judged = super::judge(&facts.rulesets, &context);
-    facts.findings = judged.findings;
     facts
 }
 

@@ -5,11 +5,9 @@ use std::net::Ipv4Addr;
 
 use super::fix::{self, FixContext};
 use super::judge::{Context, Judgement, judge};
-use super::windows::{
-    self, NetworkRecord, PolicyRecord, RemoteAddress, RuleRecord, port_holds, remote_address,
-};
+use super::windows::{self, NetworkRecord, PolicyRecord, RuleRecord, local_port, remote_address};
 use crate::facts::{FindingCertainty, FirewallFlow, FirewallVerdict, SourceStatus};
-use crate::ruleset::{Element, Ruleset};
+use crate::ruleset::{Element, LocalPort, RemoteAddress, Ruleset};
 
 const ADAPTER_ID: &str = "{4F2A6C1E-8B3D-4E5F-9A0B-1C2D3E4F5A6B}";
 
@@ -82,32 +80,43 @@ fn records_convert_into_the_model() {
         firewall.profiles.iter().all(|p| p.enabled && p.default_inbound_block && !p.default_outbound_block)
     );
     let igmp = &firewall.rules[0];
-    assert_eq!((igmp.protocol.as_str(), igmp.inbound, igmp.allow), ("2", true, true));
+    assert_eq!((igmp.protocol, igmp.inbound, igmp.allow), (Some(2), true, true));
     assert!(igmp.profiles.is_empty(), "0x7FFFFFFF is every profile");
-    assert_eq!(igmp.local_ports, ["Any"]);
+    assert_eq!(igmp.local_ports, [LocalPort::Any]);
     assert_eq!(igmp.program.as_deref(), Some("System"));
     let pbx = &firewall.rules[3];
-    assert_eq!(pbx.protocol, "UDP");
+    assert_eq!(pbx.protocol, Some(17));
     assert_eq!(pbx.profiles, ["Domain", "Private"]);
-    assert_eq!(pbx.remote_addresses, ["LocalSubnet"]);
+    assert_eq!(pbx.remote_addresses, [RemoteAddress::LocalSubnet]);
     let block = &firewall.rules[5];
     assert!(!block.allow);
-    assert_eq!(block.local_ports, ["5060-5070", "5080"]);
-    assert_eq!(block.remote_addresses, ["203.0.113.0/255.255.255.0", "198.51.100.250-198.51.100.254"]);
-    assert_eq!(firewall.rules[6].protocol, "Any");
+    assert_eq!(block.local_ports, [LocalPort::Range(5060, 5070), LocalPort::Range(5080, 5080)]);
+    assert_eq!(
+        block.remote_addresses,
+        [
+            RemoteAddress::V4(Element::Prefix(Ipv4Addr::new(203, 0, 113, 0), 24)),
+            RemoteAddress::V4(Element::AddrRange(
+                Ipv4Addr::new(198, 51, 100, 250),
+                Ipv4Addr::new(198, 51, 100, 254)
+            )),
+        ]
+    );
+    assert_eq!(firewall.rules[6].protocol, None, "256 is any protocol");
+    let mut odd = host();
+    odd.rules[0].protocol = 300;
+    assert_eq!(windows::ruleset(&odd, &adapters()).rules[0].protocol, Some(u8::MAX), "matches nothing");
     assert!(!firewall.rules[6].enabled);
     assert_eq!(windows::profile_names(5), ["Domain", "Public"]);
-    assert_eq!(windows::protocol_name(6), "TCP");
 }
 
 #[test]
 fn port_and_address_tokens() {
-    assert_eq!(port_holds("5060", 5060), Some(true));
-    assert_eq!(port_holds("5060-5070", 5065), Some(true));
-    assert_eq!(port_holds("5061-5070", 5060), Some(false));
-    assert_eq!(port_holds("Any", 5060), Some(true));
-    assert_eq!(port_holds("RPC", 5060), Some(false));
-    assert_eq!(port_holds("Something new", 5060), None);
+    assert_eq!(local_port("5060"), LocalPort::Range(5060, 5060));
+    assert_eq!(local_port(" 5060-5070 "), LocalPort::Range(5060, 5070));
+    assert_eq!(local_port("Any"), LocalPort::Any);
+    assert_eq!(local_port("*"), LocalPort::Any);
+    assert_eq!(local_port("RPC"), LocalPort::Dynamic("RPC".into()));
+    assert_eq!(local_port("Something new"), LocalPort::Unknown("Something new".into()));
     assert_eq!(remote_address("*"), RemoteAddress::Any);
     assert_eq!(remote_address("localsubnet"), RemoteAddress::LocalSubnet);
     assert_eq!(
@@ -272,16 +281,11 @@ fn igmp_fix_is_scoped_to_the_adapter() {
 
 #[test]
 fn failed_read_is_a_failed_source_with_the_hresult() {
-    let facts = windows::facts(
-        Err("CoCreateInstance(NetFwPolicy2): HRESULT 0x80040154".into()),
-        &adapters(),
-        crate::facts::PNP_GROUP,
-        5060,
-    );
+    let facts = windows::facts(Err("CoCreateInstance(NetFwPolicy2): HRESULT 0x80040154".into()), &adapters());
     assert_eq!(facts.sources.len(), 1);
     assert_eq!(facts.sources[0].status, SourceStatus::Failed);
     assert!(facts.sources[0].detail.as_deref().unwrap_or_default().contains("0x80040154"));
-    let read = windows::facts(Ok(host()), &adapters(), crate::facts::PNP_GROUP, 5060);
+    let read = windows::facts(Ok(host()), &adapters());
     assert_eq!(read.sources[0].status, SourceStatus::Read);
     assert_eq!(read.sources[0].rules, 7);
     assert_eq!(read.windows_profiles.len(), 3);
@@ -299,7 +303,7 @@ fn unknown_profiles_in_force_make_every_profile_a_candidate() {
     let finding = judged_first(&policy, &context());
     assert_eq!(finding.certainty, FindingCertainty::MayDrop);
     assert_eq!(finding.depends_on, ["if Ethernet 2 is on a Public network"]);
-    let facts = windows::facts(Ok(policy), &adapters(), crate::facts::PNP_GROUP, 5060);
+    let facts = windows::facts(Ok(policy), &adapters());
     assert!(facts.notes.iter().any(|n| n.message.contains("0x80004001")));
 }
 

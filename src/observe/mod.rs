@@ -25,6 +25,8 @@ pub mod receive;
 pub mod respond;
 pub mod soak;
 pub mod tally;
+#[cfg(test)]
+mod whole_runs;
 
 use std::net::SocketAddrV4;
 use std::time::Instant;

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint, status_style};
 use super::{Document, Envelope, markdown};
+use crate::checks::Evaluation;
 use crate::observed::{ActionKind, Observed, OwnAction, QuerierReport};
 use crate::snapshot::{InterfaceRule, Snapshot};
 use crate::verdict::{Answer, Requirement, Status, Verdict, exit_code};
@@ -392,14 +393,19 @@ impl Document for ReportDocument {
 pub fn build(
     envelope: Envelope,
     snapshot: Snapshot,
-    requirements: Vec<Requirement>,
+    evaluation: Evaluation,
     own_actions: Vec<OwnAction>,
     (strict, quiet, verbose): (bool, bool, bool),
 ) -> ReportDocument {
+    let Evaluation { requirements, firewall: judged } = evaluation;
     let verdict = Verdict::of(&requirements);
     let answers = snapshot.probe.done().map(|p| p.answers.clone()).unwrap_or_default();
     let phones = snapshot.listen.done().map(|l| l.phones.clone()).unwrap_or_default();
-    let facts = snapshot.facts;
+    let mut facts = snapshot.facts;
+    // The facts show the judgement the checks rest on, so the two can never disagree.
+    facts.firewall.findings = judged.findings;
+    facts.firewall.helpers = judged.helpers;
+    facts.firewall.partial = judged.partial;
     ReportDocument {
         envelope,
         target: Target {
@@ -442,18 +448,12 @@ mod tests {
     use crate::checks::fixtures::{healthy, wrong_nic};
 
     fn document(snapshot: Snapshot) -> ReportDocument {
-        let requirements = crate::checks::evaluate(&snapshot);
-        let host = crate::facts::HostInfo {
-            hostname: "pbx01".into(),
-            os: "linux",
-            os_version: Some("Debian GNU/Linux 12 (bookworm)".into()),
-            kernel: Some("6.1.0-18-amd64".into()),
-            privileged: true,
-        };
+        let evaluation = crate::checks::assess(&snapshot);
+        let host = crate::checks::fixtures::host_info();
         let mut envelope = Envelope::new(ReportDocument::SCHEMA, host)
             .invoked_as("mcready check --phone 198.51.100.20 --format markdown".into());
         envelope.generated_at = "2026-11-26T12:00:00Z".into();
-        build(envelope, snapshot, requirements, Vec::new(), (false, false, false))
+        build(envelope, snapshot, evaluation, Vec::new(), (false, false, false))
     }
 
     #[test]
@@ -524,6 +524,53 @@ mod tests {
         );
         assert!(markdown.contains("<details><summary>Facts</summary>"));
         assert!(!markdown.contains("\\`"), "no escaped backticks: {markdown}");
+    }
+
+    /// One judgement per run: the checks and `facts.firewall` show the same walk of the ruleset.
+    #[test]
+    fn the_firewall_is_walked_once_and_the_facts_agree_with_the_check() {
+        let mut snapshot = healthy();
+        let save = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n";
+        snapshot.facts.firewall.rulesets =
+            vec![crate::ruleset::Ruleset::Netfilter(crate::firewall::iptables::read(save, None))];
+        let before = crate::firewall::judge::walks();
+        let document = document(snapshot);
+        assert_eq!(crate::firewall::judge::walks() - before, 1);
+        let json: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();
+        let check = json["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["checks"].as_array().unwrap())
+            .find(|c| c["id"] == "multicast.host-firewall")
+            .unwrap();
+        assert_eq!(check["status"], "fail");
+        let facts = &json["facts"]["firewall"]["findings"];
+        assert_eq!(facts[0], check["evidence"]["findings"][0]);
+    }
+
+    /// Prometheus labels every decided check by the registry's id and requirement, in its order.
+    #[test]
+    fn prometheus_labels_come_from_the_registry() {
+        let document = document(wrong_nic());
+        let text = super::super::monitoring::prometheus(&document, 0.0);
+        let labelled: Vec<(String, String)> = text
+            .lines()
+            .filter(|l| l.starts_with("mcready_check_status{") && l.contains("status=\"pass\""))
+            .map(|l| {
+                let value = |key: &str| {
+                    l.split(&format!("{key}=\"")).nth(1).unwrap().split('"').next().unwrap().to_owned()
+                };
+                (value("check"), value("requirement"))
+            })
+            .collect();
+        let decided: Vec<(String, String)> = document
+            .requirements
+            .iter()
+            .flat_map(|r| r.checks.iter().map(move |c| (c.id.to_owned(), r.id.to_owned())))
+            .collect();
+        assert_eq!(labelled, decided);
+        assert!(labelled.iter().all(|(id, _)| crate::checks::registry::find(id).is_some()));
     }
 
     #[test]

@@ -129,18 +129,20 @@ pub fn prometheus(report: &ReportDocument, now: f64) -> String {
         "mcready_check_status",
         "Each check's status (`mcready explain ID` says what an id means): 1 for the current one.",
     );
-    for requirement in &report.requirements {
-        for check in &requirement.checks {
-            for status in STATUSES {
-                let _ = writeln!(
-                    out,
-                    "mcready_check_status{{check=\"{}\",requirement=\"{}\",status=\"{}\"}} {}",
-                    label(check.id),
-                    label(requirement.id),
-                    status.as_str(),
-                    u8::from(check.status == status)
-                );
-            }
+    // The labels are the registry's: its ids, its requirement of each, its order; a check the run did
+    // not ask for has no series.
+    let decided = report.requirements.iter().flat_map(|r| &r.checks);
+    for def in crate::checks::registry::CHECKS {
+        let Some(check) = decided.clone().find(|c| c.id == def.id) else { continue };
+        for status in STATUSES {
+            let _ = writeln!(
+                out,
+                "mcready_check_status{{check=\"{}\",requirement=\"{}\",status=\"{}\"}} {}",
+                label(def.id),
+                label(def.requirement),
+                status.as_str(),
+                u8::from(check.status == status)
+            );
         }
     }
     family(&mut out, "mcready_verdict", "The verdict: 0 pass, 1 warn, 2 fail, 3 incomplete.");

@@ -243,6 +243,8 @@ impl Judgement {
 /// Judges every datagram PnP depends on against every ruleset.
 #[must_use]
 pub fn judge(rulesets: &[Ruleset], context: &Context) -> Judgement {
+    #[cfg(test)]
+    walk_count::WALKS.with(|walks| walks.set(walks.get() + 1));
     let mut judgement = Judgement::default();
     for flow in Flow::all(context) {
         for ruleset in rulesets {
@@ -253,4 +255,20 @@ pub fn judge(rulesets: &[Ruleset], context: &Context) -> Judgement {
         }
     }
     judgement
+}
+
+/// How many times this thread judged a ruleset: the proof that a run walks the firewall once. Per
+/// thread, so that tests running in parallel do not count each other's walks.
+#[cfg(test)]
+pub(crate) fn walks() -> usize {
+    walk_count::WALKS.with(std::cell::Cell::get)
+}
+
+// The windows-gnu clippy asks for a `const` initialiser this already has.
+#[cfg(test)]
+#[allow(clippy::missing_const_for_thread_local)]
+mod walk_count {
+    thread_local! {
+        pub(super) static WALKS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
 }

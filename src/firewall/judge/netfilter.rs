@@ -288,7 +288,7 @@ fn escape_text(branch: &Branch<'_>, rule: &Rule) -> String {
         .unknowns
         .iter()
         .filter(|c| matches!(c.field, Field::Addr { destination: false }) && c.op == Op::Eq)
-        .flat_map(|c| c.values.iter().map(render_element))
+        .flat_map(|c| c.values.iter().map(ToString::to_string))
         .collect();
     if !sources.is_empty()
         && branch.unknowns.len() == sources.len().min(branch.unknowns.len())
@@ -300,18 +300,6 @@ fn escape_text(branch: &Branch<'_>, rule: &Rule) -> String {
         return format!("unless it comes from {} ({})", sources.join(", "), rule.text);
     }
     format!("earlier rule may let it through: {}", rule.text)
-}
-
-fn render_element(element: &Element) -> String {
-    match element {
-        Element::Number(n) => n.to_string(),
-        Element::Range(a, b) => format!("{a}-{b}"),
-        Element::Addr(a) => a.to_string(),
-        Element::Prefix(a, l) => format!("{a}/{l}"),
-        Element::AddrRange(a, b) => format!("{a}-{b}"),
-        Element::Symbol(s) => s.clone(),
-        Element::Opaque => "?".into(),
-    }
 }
 
 struct Walker<'a> {
@@ -410,7 +398,7 @@ impl Walker<'_> {
                         exit.may_terminate = true;
                         state = if certain { Tri::Never } else { Tri::Maybe };
                     }
-                    Verdict::Accept | Verdict::Unknown(_) => {
+                    Verdict::Accept | Verdict::Unknown(_) | Verdict::Nat(_) => {
                         exit.may_terminate = true;
                         exit.may_accept = true;
                         if certain {

@@ -7,7 +7,7 @@ use super::{Context, Flow, Judgement, Tri, addr_holds, in_prefix};
 use crate::facts::{
     FindingCertainty, FirewallAffects, FirewallFinding, FirewallFlow, FirewallManager, FirewallVerdict,
 };
-use crate::ruleset::{FirewallTool, WindowsFirewall, WindowsRule};
+use crate::ruleset::{FirewallTool, LocalPort, RemoteAddress, WindowsFirewall, WindowsRule};
 
 /// Windows Defender Firewall, judged once per profile the PnP adapter's traffic may meet: that
 /// adapter's network category when the network list said it, else each profile in force. In a profile
@@ -152,12 +152,7 @@ fn judge_windows_profile(
 
 /// Whether one rule applies to the datagram in a profile: every condition the rule sets must hold.
 fn windows_rule_matches(rule: &WindowsRule, flow: &Flow, context: &Context, profile: Option<&str>) -> Tri {
-    use crate::firewall::windows::{RemoteAddress, port_holds, remote_address};
-    if !rule.enabled || rule.inbound != flow.inbound {
-        return Tri::Never;
-    }
-    let proto = rule.protocol.to_ascii_lowercase();
-    if !(proto == "any" || proto == flow.proto_name() || proto == flow.proto.to_string()) {
+    if !rule.enabled || rule.inbound != flow.inbound || rule.protocol.is_some_and(|p| p != flow.proto) {
         return Tri::Never;
     }
     let profile_tri = match profile {
@@ -166,13 +161,18 @@ fn windows_rule_matches(rule: &WindowsRule, flow: &Flow, context: &Context, prof
         None => Tri::Maybe,
     };
     let local_port = if flow.inbound { flow.dport } else { flow.sport };
+    // An empty list is any port; IGMP has no ports, so only that holds it.
     let port_tri = rule
         .local_ports
         .iter()
-        .map(|token| match local_port {
-            Some(port) => Tri::from_answer(port_holds(token, port)),
-            // IGMP has no ports: only "any port" holds it.
-            None => Tri::from_answer(Some(token.eq_ignore_ascii_case("any"))),
+        .map(|entry| match (entry, local_port) {
+            (LocalPort::Any, _) => Tri::Always,
+            // Ports the system picks at run time are never a fixed SIP port.
+            (_, None) | (LocalPort::Dynamic(_), Some(_)) => Tri::Never,
+            (LocalPort::Range(low, high), Some(port)) => {
+                Tri::from_answer(Some((*low..=*high).contains(&port)))
+            }
+            (LocalPort::Unknown(_), Some(_)) => Tri::Maybe,
         })
         .max()
         .unwrap_or(Tri::Always);
@@ -191,10 +191,10 @@ fn windows_rule_matches(rule: &WindowsRule, flow: &Flow, context: &Context, prof
     let remote_tri = rule
         .remote_addresses
         .iter()
-        .map(|token| match remote_address(token) {
+        .map(|entry| match entry {
             RemoteAddress::Any => Tri::Always,
             RemoteAddress::V6 => Tri::Never,
-            RemoteAddress::V4(element) => all_in(&|a| addr_holds(a, &element) == Some(true)),
+            RemoteAddress::V4(element) => all_in(&|a| addr_holds(a, element) == Some(true)),
             RemoteAddress::LocalSubnet => match context.local_subnet {
                 Some((net, len)) => all_in(&|a| in_prefix(a, net, len)),
                 None => Tri::Maybe,

@@ -1,8 +1,9 @@
 //! Reads the host firewall and the reverse-path filters on Linux: runs `nft -j list ruleset`,
 //! `iptables-nft-save` and `iptables-legacy-save` (read-only listings) in parallel, hands their text to
-//! the pure readers of [`crate::firewall`], judges the rulesets once with what is known at gather time
-//! (no PnP interface, no phones: the checklist judges them again with both), finds which firewall
-//! managers are present, and reads `/proc/sys/net/ipv4/conf/*/rp_filter`.
+//! the pure readers of [`crate::firewall`], finds which firewall managers are present, and reads
+//! `/proc/sys/net/ipv4/conf/*/rp_filter`. It judges nothing: the checklist judges the rulesets once,
+//! with the PnP interface and the phones' addresses, and that one judgement fills the report's
+//! `facts.firewall` too.
 //!
 //! Which tool judges which rules, so that no rule is counted twice:
 //! - nftables tables are judged from `nft -j list ruleset`;
@@ -15,14 +16,13 @@
 //! gather goes on. A tool that hangs is stopped after [`TOOL_TIMEOUT`].
 
 use std::fs;
-use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use std::thread;
 use std::time::Duration;
 
 use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, RpFilter, SourceStatus};
-use crate::firewall::{iptables, judge, nft};
+use crate::firewall::{iptables, nat, nft};
 use crate::platform::tool::{self, ToolError};
 use crate::ruleset::{FirewallTool, Netfilter, Ruleset};
 
@@ -33,7 +33,7 @@ pub const TOOL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Where administrators' tools live; `PATH` of an unprivileged user often lacks the `sbin` ones.
 const TOOL_DIRS: [&str; 4] = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin"];
 
-pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
+pub fn read() -> FirewallFacts {
     let mut facts = FirewallFacts::default();
 
     let (tables_out, nft_save_out, legacy_out) = run_listings();
@@ -114,16 +114,14 @@ pub fn read(group: Ipv4Addr, port: u16) -> FirewallFacts {
     }
 
     facts.managers = managers(Path::new("/"));
-    let context = judge::Context {
-        group: Some(group),
-        port: Some(port),
-        managers: facts.managers.clone(),
-        ..judge::Context::default()
-    };
-    let judged = judge::judge(&facts.rulesets, &context);
-    facts.findings = judged.findings;
-    facts.helpers = judged.helpers;
-    facts.partial = judged.partial;
+    let (listed, more) = nat::listed(&facts.rulesets);
+    facts.nat = listed;
+    if more > 0 {
+        facts.notes.push(GatherNote {
+            source: "NAT rules".into(),
+            message: format!("{more} more NAT rule(s) not listed in facts.firewall.nat"),
+        });
+    }
 
     facts.rp_filter = rp_filters(Path::new("/proc/sys/net/ipv4/conf"), &mut facts.notes);
     facts

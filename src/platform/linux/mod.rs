@@ -47,7 +47,7 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
         facts.listeners = listeners(options.port, &mut notes)?;
     }
     if options.scope.firewall {
-        facts.firewall = firewall::read(options.group, options.port);
+        facts.firewall = firewall::read();
     }
     facts.interfaces = interfaces;
     facts.stacking = stacking;

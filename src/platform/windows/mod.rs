@@ -75,8 +75,7 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     if options.scope.firewall {
         let adapters: Vec<(String, String)> =
             interfaces.iter().filter_map(|i| Some((i.id.clone()?, i.name.clone()))).collect();
-        facts.firewall =
-            crate::firewall::windows::facts(firewall::read(), &adapters, options.group, options.port);
+        facts.firewall = crate::firewall::windows::facts(firewall::read(), &adapters);
     }
     facts.interfaces = interfaces;
     facts.notes = notes;
