@@ -14,14 +14,10 @@ const SETCAP: Program = Program { name: "setcap", package: "libcap2-bin" };
 
 /// pbx (eth0 198.51.100.10/24) and phone (eth0 198.51.100.20/24) on one link, each routing the group by it.
 fn link(test: &str, programs: &[Program]) -> Option<(Lab, String, String)> {
-    let mut lab = Lab::with(test, programs)?;
-    let pbx = lab.host("pbx");
-    let phone = lab.host("phone");
-    lab.veth(&pbx, "eth0", &phone, "eth0");
-    lab.addr(&pbx, "eth0", "198.51.100.10/24");
-    lab.addr(&phone, "eth0", "198.51.100.20/24");
-    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    let (lab, pbx, phone) = common::two_hosts(test, programs)?;
+    for host in [&pbx, &phone] {
+        lab.ip(host, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    }
     Some((lab, pbx, phone))
 }
 

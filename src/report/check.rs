@@ -517,6 +517,61 @@ mod tests {
     }
 
     #[test]
+    fn facts_name_the_manager_the_service_and_the_privileges_in_one_line_each() {
+        use crate::facts::{
+            Allowance, ManagedInterface, NetworkManagement, NetworkManager, RunPrivileges, Service,
+            ServiceManager,
+        };
+        let mut snapshot = wrong_nic();
+        snapshot.facts.listeners[0].processes[0].service = Some(Service {
+            manager: ServiceManager::Systemd,
+            name: "asterisk.service".into(),
+            runtime: None,
+            user: None,
+            display_name: None,
+        });
+        snapshot.facts.network_manager = Some(NetworkManagement {
+            present: vec![NetworkManager::SystemdNetworkd, NetworkManager::Netplan],
+            interfaces: vec![ManagedInterface {
+                interface: "eth0".into(),
+                manager: NetworkManager::Netplan,
+                renderer: Some(NetworkManager::SystemdNetworkd),
+                file: Some("/etc/netplan/50-cloud-init.yaml".into()),
+                evidence: vec!["/etc/netplan/50-cloud-init.yaml defines eth0".into()],
+            }],
+        });
+        let allowed = |allowed| Allowance { allowed, reason: "why".into() };
+        snapshot.facts.privileges = Some(RunPrivileges {
+            admin: false,
+            capabilities: vec!["net_raw"],
+            capture: allowed(true),
+            raw_igmp: allowed(true),
+            read_firewall: allowed(false),
+            socket_owners: allowed(false),
+        });
+        let document = document(snapshot);
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        for line in [
+            "  eth0 is configured by netplan (renderer systemd-networkd, /etc/netplan/50-cloud-init.yaml)\n",
+            "  the PBX holding the port runs as systemd unit asterisk.service\n",
+            "  privileges (not root, with net_raw): capture yes, raw IGMP socket yes, firewall rules no, other users' socket owners no\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in {text}");
+        }
+        let markdown = document.to_markdown();
+        assert!(
+            markdown.contains("- the PBX holding the port runs as systemd unit asterisk.service\n"),
+            "{markdown}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();
+        assert_eq!(json["facts"]["network_manager"]["interfaces"][0]["renderer"], "systemd-networkd");
+        assert_eq!(json["facts"]["privileges"]["capture"]["allowed"], true);
+        assert_eq!(json["facts"]["listeners"][0]["processes"][0]["service"]["manager"], "systemd");
+        // The fix restarts the unit by name.
+        assert!(document.to_text().contains("`sudo systemctl restart asterisk.service`"));
+    }
+
+    #[test]
     fn quiet_is_the_verdict_alone() {
         let mut document = document(healthy());
         document.quiet = true;

@@ -113,3 +113,33 @@ fn wide_in(start: *const u8, len: usize, text: *const u16) -> String {
     let end = slice.iter().position(|c| *c == 0).unwrap_or(slice.len());
     String::from_utf16_lossy(&slice[..end])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_are_read_only_inside_the_buffer() {
+        let buffer: Vec<u16> = "PBX\0rest".encode_utf16().collect();
+        let (start, len) = (buffer.as_ptr().cast::<u8>(), size_of_val(buffer.as_slice()));
+        assert_eq!(wide_in(start, len, buffer.as_ptr()), "PBX");
+        // No NUL before the end: the string stops at the buffer's end.
+        assert_eq!(wide_in(start, len, buffer[4..].as_ptr()), "rest");
+        let elsewhere = [0x41u16, 0];
+        assert_eq!(wide_in(start, len, elsewhere.as_ptr()), "");
+        assert_eq!(wide_in(start, len, std::ptr::null()), "");
+        assert!(records(&[0u64; 4], 1000).len() <= 1);
+    }
+
+    #[test]
+    fn the_service_list_is_read_or_says_why() {
+        // Windows lists its running services; wine runs a few of its own, or refuses with an error.
+        match running() {
+            Ok(services) => {
+                eprintln!("{} running service(s)", services.len());
+                assert!(services.iter().all(|(_, name, _)| !name.is_empty()), "{services:?}");
+            }
+            Err(error) => assert!(!error.to_string().is_empty()),
+        }
+    }
+}
