@@ -69,6 +69,7 @@ lab_test!(the_fix_names_the_manager_in_use_and_the_pbx_unit, wrong_nic(), |(lab,
     };
     let bin = common::mcready_bin();
     let check = format!("{} check --no-probe --phone 198.51.100.20", bin.display());
+    let joins = format!("{} joins", bin.display());
     let script = private_overlays(&["etc", "run"])
         + &format!(
             r"findmnt -n -o FSTYPE /etc | grep -qx overlay
@@ -76,6 +77,7 @@ mkdir -p /etc/netplan /etc/network
 printf 'network:\n  version: 2\n  ethernets:\n    lan:\n      addresses: [198.51.100.10/24]\n' > /etc/netplan/60-lab.yaml
 echo @@REPORT@@; {check} --json || true
 {check} --color never || true
+{joins} --color never || true
 rm /etc/netplan/60-lab.yaml
 printf 'source /etc/network/interfaces.d/*\nauto lo\niface lo inet loopback\n' > /etc/network/interfaces
 mkdir -p /etc/network/interfaces.d
@@ -117,6 +119,8 @@ echo @@REPORT@@; {check} --json || true
         "{text}"
     );
     assert!(text.contains(&format!("the PBX holding the port runs as systemd unit {unit}")), "{text}");
+    // `joins` names it beside the process.
+    assert!(text.contains(&format!("(pid {pid}, systemd unit {unit}) holds udp")), "{text}");
 
     let ifupdown = &reports[1];
     let fix = common::check_field(ifupdown, "membership.on-pnp-interface", "remedy");

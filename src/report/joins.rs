@@ -159,13 +159,20 @@ impl JoinsDocument {
         }
     }
 
-    /// "python3 (pid 812) holds udp 0.0.0.0:5060", one line per socket on the PnP port.
+    /// "python3 (pid 812) holds udp 0.0.0.0:5060", one line per socket on the PnP port; with the
+    /// service the process runs as when it is known ("asterisk (pid 812, systemd unit asterisk.service)").
     fn listener_lines(&self) -> Vec<String> {
         self.listeners
             .iter()
             .map(|l| {
-                let owners: Vec<String> =
-                    l.processes.iter().map(|p| format!("{} (pid {})", p.name, p.pid)).collect();
+                let owners: Vec<String> = l
+                    .processes
+                    .iter()
+                    .map(|p| match &p.service {
+                        Some(service) => format!("{} (pid {}, {})", p.name, p.pid, service.label()),
+                        None => format!("{} (pid {})", p.name, p.pid),
+                    })
+                    .collect();
                 let owner = if owners.is_empty() {
                     l.uid.map_or_else(
                         || "an unknown process".to_owned(),
