@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
 use crate::facts::{
-    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, group_name,
+    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, ServiceManager, group_name,
 };
 
 /// The PnP group on one interface.
@@ -168,9 +168,13 @@ impl JoinsDocument {
                 let owners: Vec<String> = l
                     .processes
                     .iter()
+                    // A login session's scope says nothing a reader acts on: only services and
+                    // containers are named.
                     .map(|p| match &p.service {
-                        Some(service) => format!("{} (pid {}, {})", p.name, p.pid, service.label()),
-                        None => format!("{} (pid {})", p.name, p.pid),
+                        Some(service) if service.manager != ServiceManager::SystemdScope => {
+                            format!("{} (pid {}, {})", p.name, p.pid, service.label())
+                        }
+                        _ => format!("{} (pid {})", p.name, p.pid),
                     })
                     .collect();
                 let owner = if owners.is_empty() {
