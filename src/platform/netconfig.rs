@@ -336,19 +336,37 @@ fn parse_netplan(text: &str, file: &str) -> Vec<NetplanDevice> {
         .collect()
 }
 
-/// A shell glob with `*` and `?`, as netplan's `match: name:` takes.
+/// A shell glob with `*` and `?`, as netplan's `match: name:` takes. Backtracks only to the last `*`,
+/// so a pattern of many stars costs pattern × name steps, never an exponential search.
 fn glob(pattern: &str, name: &str) -> bool {
-    fn at(p: &[u8], n: &[u8]) -> bool {
-        match (p.first(), n.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => at(&p[1..], n) || (!n.is_empty() && at(p, &n[1..])),
-            (Some(b'?'), Some(_)) => at(&p[1..], &n[1..]),
-            (Some(a), Some(b)) if a == b => at(&p[1..], &n[1..]),
-            _ => false,
+    let (p, n) = (pattern.as_bytes(), name.as_bytes());
+    if p.len() > 64 || n.len() > 64 {
+        return false;
+    }
+    let (mut pi, mut ni) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while let Some(&c) = n.get(ni) {
+        match p.get(pi) {
+            Some(b'*') => {
+                star = Some((pi, ni));
+                pi += 1;
+            }
+            Some(&want) if want == b'?' || want == c => {
+                pi += 1;
+                ni += 1;
+            }
+            _ => match star {
+                // Let the last `*` take one more character, and try again after it.
+                Some((at, taken)) => {
+                    star = Some((at, taken + 1));
+                    pi = at + 1;
+                    ni = taken + 1;
+                }
+                None => return false,
+            },
         }
     }
-    // Interface names are at most 15 bytes; a pattern is bounded too, so the recursion stays small.
-    pattern.len() <= 64 && name.len() <= 64 && at(pattern.as_bytes(), name.as_bytes())
+    p.get(pi..).is_some_and(|rest| rest.iter().all(|&c| c == b'*'))
 }
 
 /// What ifupdown knows: the `iface` stanzas of `/etc/network/interfaces` (and the files it

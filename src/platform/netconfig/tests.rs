@@ -125,6 +125,22 @@ fn globs_as_netplan_takes_them() {
     assert!(!glob("eth?", "eth10"));
     assert!(glob("*", ""));
     assert!(!glob("wl*", "eth0"));
-    // A long pattern of stars is refused rather than explored.
+    assert!(glob("e*0", "eth0") && glob("*h*", "eth0") && !glob("e*1", "eth0"));
+    // Many stars cost pattern × name steps; a pattern longer than any configuration's is refused.
+    assert!(!glob(&"*a".repeat(30), &"a".repeat(15)));
     assert!(!glob(&"*".repeat(100), "eth0"));
+}
+
+#[test]
+fn ifupdown_0_8_state_and_a_source_directory() {
+    // ifupdown 0.8 keeps one ifstate file; `source-directory` reads run-parts names only, so a file
+    // with a dot is not read (as ifup does not read it).
+    let found = detect(&tree("debian-old"), &[(2, "eth1"), (3, "eth2")]);
+    let got: Vec<_> = found.interfaces.iter().map(|m| (m.manager, m.file.clone())).collect();
+    assert_eq!(got, [(Ifupdown, Some("/etc/network/interfaces.d/uplink".into())), (Unmanaged, None)]);
+    assert!(
+        found.interfaces[0].evidence[0].contains("brought up by ifup"),
+        "{:?}",
+        found.interfaces[0].evidence
+    );
 }
