@@ -247,6 +247,170 @@ pub struct Membership {
 pub struct Process {
     pub pid: u32,
     pub name: String,
+    /// The service the process runs as (its systemd unit from its cgroup, its Windows service), or
+    /// the container it runs in: what "restart the PBX" names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<Service>,
+}
+
+impl Process {
+    /// A process whose service is not known.
+    #[must_use]
+    pub fn new(pid: u32, name: impl Into<String>) -> Self {
+        Self { pid, name: name.into(), service: None }
+    }
+}
+
+/// What supervises a process, so that a fix can restart it by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceManager {
+    /// A unit of the system's systemd (`systemctl restart NAME`).
+    Systemd,
+    /// A unit of a user's systemd instance (`systemctl --user restart NAME`, as that user).
+    SystemdUser,
+    /// A scope: processes started from a login session or by `systemd-run --scope`; systemd cannot
+    /// restart a scope, so the fix does not name it.
+    SystemdScope,
+    /// A container; `runtime` names its engine and `name` its id.
+    Container,
+    /// A Windows service (the Service Control Manager's name, `Restart-Service -Name NAME`).
+    WindowsService,
+}
+
+/// The service (or container) a process belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    pub manager: ServiceManager,
+    /// The unit (`asterisk.service`), the Windows service's name (`3CXPhoneSystem01`), or the
+    /// container's id as its engine shortens it (12 hex digits).
+    pub name: String,
+    /// A container's engine: `docker`, `podman`, `containerd`, `cri-o`, `lxc`, `systemd-nspawn`,
+    /// `kubernetes`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// The uid of a user unit's systemd instance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<u32>,
+    /// A Windows service's display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+impl Service {
+    /// The service as a person reads it: `systemd unit asterisk.service`, `docker container 3f2a9c41d07b`.
+    #[must_use]
+    pub fn label(&self) -> String {
+        match self.manager {
+            ServiceManager::Systemd => format!("systemd unit {}", self.name),
+            ServiceManager::SystemdUser => match self.user {
+                Some(uid) => format!("systemd user unit {} of uid {uid}", self.name),
+                None => format!("systemd user unit {}", self.name),
+            },
+            ServiceManager::SystemdScope => format!("{} (a scope, not a service)", self.name),
+            ServiceManager::Container => {
+                format!("{} container {}", self.runtime.as_deref().unwrap_or("a"), self.name)
+            }
+            ServiceManager::WindowsService => match &self.display_name {
+                Some(display) if *display != self.name => {
+                    format!("Windows service {} ({display})", self.name)
+                }
+                _ => format!("Windows service {}", self.name),
+            },
+        }
+    }
+}
+
+/// The tool that keeps a host's network configuration, so that a lasting fix is written in its words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkManager {
+    #[serde(rename = "networkmanager")]
+    NetworkManager,
+    SystemdNetworkd,
+    /// netplan's YAML, rendered for systemd-networkd or NetworkManager (see `renderer`).
+    Netplan,
+    /// Debian's `/etc/network/interfaces` (`ifup`, `ifdown`).
+    Ifupdown,
+    /// Windows keeps adapters' settings itself: IP Helper, and PowerShell's NetTCPIP cmdlets.
+    IpHelper,
+    /// macOS: the network services `networksetup` changes.
+    Networksetup,
+    /// Nothing found that configures the interface (set by hand, or by a tool mcready does not know).
+    None,
+}
+
+impl NetworkManager {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::NetworkManager => "NetworkManager",
+            Self::SystemdNetworkd => "systemd-networkd",
+            Self::Netplan => "netplan",
+            Self::Ifupdown => "ifupdown",
+            Self::IpHelper => "IP Helper (PowerShell)",
+            Self::Networksetup => "networksetup",
+            Self::None => "none",
+        }
+    }
+}
+
+/// Which tool configures one interface, and what that was decided from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ManagedInterface {
+    pub interface: String,
+    pub manager: NetworkManager,
+    /// netplan's renderer for this interface: `systemd-networkd` (netplan's default) or `networkmanager`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub renderer: Option<NetworkManager>,
+    /// The file that configures it: a netplan YAML, a `.network` file, `/etc/network/interfaces`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// What the decision rests on, e.g. `/run/systemd/netif/links/2: ADMIN_STATE=configured`.
+    pub evidence: Vec<String>,
+}
+
+/// The network managers of the host: which run, and which configures each interface.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkManagement {
+    /// Managers running or configured on the host (a daemon running, netplan files present).
+    pub present: Vec<NetworkManager>,
+    /// Per interface (loopback left out).
+    pub interfaces: Vec<ManagedInterface>,
+}
+
+impl NetworkManagement {
+    /// The manager of `interface`, when one was found (`none` is not a manager).
+    #[must_use]
+    pub fn of(&self, interface: &str) -> Option<&ManagedInterface> {
+        self.interfaces.iter().find(|m| m.interface == interface && m.manager != NetworkManager::None)
+    }
+}
+
+/// One thing this run may or may not do, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Allowance {
+    pub allowed: bool,
+    pub reason: String,
+}
+
+/// What this run could and could not do with the privileges it has: the truth behind every `skip`
+/// "for lack of privilege". (`host.privileged` stays "root or elevated".)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunPrivileges {
+    /// Root (effective uid 0) or an elevated token, as `host.privileged`.
+    pub admin: bool,
+    /// The Linux capabilities in effect that matter here, lower case without `CAP_`: `net_raw`,
+    /// `net_admin`, `sys_ptrace`, `dac_read_search`, `dac_override`.
+    pub capabilities: Vec<&'static str>,
+    /// A passive capture of the PnP interface (a packet socket; `SIO_RCVALL` on Windows).
+    pub capture: Allowance,
+    /// A raw IGMP socket, to hear the querier's queries.
+    pub raw_igmp: Allowance,
+    /// Reading the host firewall's rules.
+    pub read_firewall: Allowance,
+    /// Seeing which process of another user holds a socket on the PnP port.
+    pub socket_owners: Allowance,
 }
 
 /// A UDP socket bound to the PnP port, and who holds it.
@@ -289,6 +453,13 @@ pub struct HostFacts {
     /// may never reach a host behind NAT, whatever its own settings.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<HostEnvironment>,
+    /// Which tool configures each interface (gathered with the routes: it decides how a route is made
+    /// to last).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_manager: Option<NetworkManagement>,
+    /// What this run may do, discovered (capabilities, elevation) and, for the firewall, as read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privileges: Option<RunPrivileges>,
 }
 
 /// One interface riding on another.
@@ -416,6 +587,26 @@ impl HostFacts {
     pub fn members_of(&self, group: IpAddr) -> Vec<&Membership> {
         self.memberships.iter().filter(|m| m.group == group).collect()
     }
+
+    /// The one service (or container) that holds the PnP port, when the owners were seen and name
+    /// exactly one: "restart the PBX" can then name it. A scope is no service, and two different
+    /// services on the port make the name a guess.
+    #[must_use]
+    pub fn pbx_service(&self) -> Option<&Service> {
+        service_holding(&self.listeners)
+    }
+}
+
+/// The one service (or container) among the owners of `listeners`, as [`HostFacts::pbx_service`].
+#[must_use]
+pub fn service_holding(listeners: &[Listener]) -> Option<&Service> {
+    let mut services = listeners
+        .iter()
+        .flat_map(|l| &l.processes)
+        .filter_map(|p| p.service.as_ref())
+        .filter(|s| s.manager != ServiceManager::SystemdScope);
+    let first = services.next()?;
+    services.all(|other| other == first).then_some(first)
 }
 
 /// Whether a firewall tool's view could be read.

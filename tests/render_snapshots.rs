@@ -135,7 +135,7 @@ fn wrong_nic_pbx() -> HostFacts {
             protocol: "udp",
             local: "0.0.0.0:5060".parse().unwrap(),
             uid: Some(0),
-            processes: vec![Process { pid: 812, name: "asterisk".into() }],
+            processes: vec![Process::new(812, "asterisk")],
         }],
         firewall: FirewallFacts::default(),
         notes: Vec::new(),

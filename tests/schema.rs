@@ -139,6 +139,16 @@ lab_test!(probe_and_check_output_matches_the_schemas, common::Lab::with(&[common
     let report =
         common::json(&lab.mcready(&here, &["check", "--json", "--timeout", "1", "--phone", "198.51.100.20"]));
     validate("mcready.report.v1.json", &report);
+    assert!(report["facts"]["privileges"]["capture"]["allowed"].is_boolean(), "{report:#}");
+    assert!(report["facts"]["network_manager"]["interfaces"].is_array(), "{report:#}");
+    // A listener's process with its service, as a host running the PBX under systemd shows it.
+    let mut served = report.clone();
+    served["facts"]["listeners"] = serde_json::json!([{"protocol": "udp", "local": "0.0.0.0:5060", "uid": 0,
+        "processes": [{"pid": 812, "name": "asterisk",
+                       "service": {"manager": "systemd", "name": "asterisk.service"}}]}]);
+    validate("mcready.report.v1.json", &served);
+    served["facts"]["listeners"][0]["processes"][0]["service"]["manager"] = "init.d".into();
+    assert_eq!(schema_errors("mcready.report.v1.json", &served).len(), 1);
     // Real output grown as a later v1 may grow it validates; a new key at the top level does not.
     let mut grown = report.clone();
     grown["requirements"][0]["checks"][0]["fix"] = serde_json::json!({"steps": []});

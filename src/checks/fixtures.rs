@@ -79,13 +79,14 @@ pub fn healthy() -> Snapshot {
                 protocol: "udp",
                 local: "0.0.0.0:5060".parse().unwrap(),
                 uid: Some(0),
-                processes: vec![Process { pid: 812, name: "asterisk".into() }],
+                processes: vec![Process::new(812, "asterisk")],
             }],
             firewall: crate::facts::FirewallFacts::default(),
             notes: Vec::new(),
             memberships_unreadable: None,
             stacking: Vec::new(),
             environment: None,
+            ..HostFacts::default()
         },
         pnp_interface: Some("eth0".into()),
         interface_rule: InterfaceRule::GroupRoute,
@@ -264,7 +265,7 @@ pub fn windows_wrong_nic() -> Snapshot {
         users: None,
     }];
     snapshot.facts.listeners[0].uid = None;
-    snapshot.facts.listeners[0].processes = vec![Process { pid: 4312, name: "PortSIP.PBX.exe".into() }];
+    snapshot.facts.listeners[0].processes = vec![Process::new(4312, "PortSIP.PBX.exe")];
     snapshot.pnp_interface = Some("Ethernet 2".into());
     snapshot.expected_phones = vec!["198.51.100.20".parse().unwrap()];
     snapshot.interface_rule = InterfaceRule::PhoneSubnet;

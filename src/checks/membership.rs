@@ -43,7 +43,8 @@ fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
     match pnp_down(snapshot) {
         Some(down) => format!(
             "Bring {down}'s link up first (see multicast.interface-flag): no route through it works while it is down. \
-             Then restart the PBX so it joins {} on {down}.",
+             Then restart the PBX{} so it joins {} on {down}.",
+            remedy::restart_pbx(&snapshot.facts),
             snapshot.group
         ),
         None => remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp),
@@ -319,7 +320,10 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
             found.iter().map(label).collect::<Vec<_>>().join(", ")
         ));
         fixes.extend(found.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
-        fixes.push("Restart the PBX afterwards, so it joins again.".into());
+        fixes.push(format!(
+            "Restart the PBX afterwards{}, so it joins again.",
+            remedy::restart_pbx(&snapshot.facts)
+        ));
     }
     check(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Some(fixes.join(" ")), evidence)
 }

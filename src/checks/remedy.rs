@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::facts::{HostFacts, Interface, effective_metric};
+use crate::facts::{HostFacts, Interface, NetworkManager, ServiceManager, effective_metric};
 use crate::snapshot::OsFamily;
 
 /// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
@@ -14,10 +14,9 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
     match os {
         OsFamily::Linux => format!(
             "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}`. \
-             Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
-             NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
-             (`up ip route add 224.0.0.0/4 dev {interface}`). Restart the PBX so it joins {group} again. \
-             Confirm with `mcready joins`."
+             {} Restart the PBX{} so it joins {group} again. Confirm with `mcready joins`.",
+            persist_group_route(facts, interface),
+            restart_pbx(facts)
         ),
         OsFamily::Windows => windows_route_fix(facts, group, interface),
         // macOS picks the interface for a join without one from the service order, so putting the
@@ -26,9 +25,78 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
             "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}` \
              (lost at reboot), and make its service the first one: list them with `networksetup -listnetworkserviceorder`, \
              then `sudo networksetup -ordernetworkservices \"<service of {interface}>\" \"<the others, in order>\"`. \
-             Then restart the PBX so it joins {group} again, and confirm with `netstat -gn`."
+             Then restart the PBX{} so it joins {group} again, and confirm with `netstat -gn`.",
+            restart_pbx(facts)
         ),
     }
+}
+
+/// How the 224.0.0.0/4 route is made to last on Linux: in the words of the tool that configures the
+/// interface when it is known (`facts.network_manager`), else every usual way.
+fn persist_group_route(facts: &HostFacts, interface: &str) -> String {
+    let managed = facts.network_manager.as_ref().and_then(|m| m.of(interface));
+    let file = |default: &str| managed.and_then(|m| m.file.clone()).unwrap_or_else(|| default.to_owned());
+    match managed.map(|m| m.manager) {
+        Some(NetworkManager::Netplan) => format!(
+            "Make it persistent with netplan, which configures {interface}: add `routes: [{{to: 224.0.0.0/4, scope: link}}]` \
+             under {interface} in {}, then `sudo netplan apply`.",
+            file("its file in /etc/netplan")
+        ),
+        Some(NetworkManager::NetworkManager) => format!(
+            "Make it persistent with NetworkManager, which manages {interface}: \
+             `sudo nmcli connection modify \"$(nmcli -g GENERAL.CONNECTION device show {interface})\" +ipv4.routes 224.0.0.0/4` \
+             then `sudo nmcli device reapply {interface}`."
+        ),
+        Some(NetworkManager::SystemdNetworkd) => format!(
+            "Make it persistent with systemd-networkd, which manages {interface}: add `[Route]` with \
+             `Destination=224.0.0.0/4` and `Scope=link` to {}, then `sudo networkctl reload`.",
+            file("its .network file")
+        ),
+        Some(NetworkManager::Ifupdown) => format!(
+            "Make it persistent with ifupdown, which configures {interface}: add `up ip route add 224.0.0.0/4 dev {interface}` \
+             under `iface {interface}` in {}.",
+            file("/etc/network/interfaces")
+        ),
+        _ => format!(
+            "Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
+             NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
+             (`up ip route add 224.0.0.0/4 dev {interface}`)."
+        ),
+    }
+}
+
+/// As [`restart_pbx`], with `placeholder` for the command when no service is known.
+fn restart_pbx_or(facts: &HostFacts, placeholder: &str) -> String {
+    Some(restart_pbx(facts))
+        .filter(|known| !known.is_empty())
+        .unwrap_or_else(|| format!(" (`{placeholder}`)"))
+}
+
+/// The command that restarts the PBX holding the port, as ` (`command`)` to follow "restart the PBX";
+/// empty when no single service or container holds it (or the owners could not be seen).
+#[must_use]
+pub fn restart_pbx(facts: &HostFacts) -> String {
+    let Some(service) = facts.pbx_service() else { return String::new() };
+    let name = &service.name;
+    let command = match (service.manager, service.runtime.as_deref()) {
+        (ServiceManager::Systemd, _) => format!("sudo systemctl restart {name}"),
+        (ServiceManager::SystemdUser, _) => {
+            let owner = service.user.map(|uid| format!(" as uid {uid}")).unwrap_or_default();
+            return format!(" (`systemctl --user restart {name}`{owner})");
+        }
+        (ServiceManager::WindowsService, _) => {
+            format!("Restart-Service -Name {}", crate::quote::powershell(name))
+        }
+        (ServiceManager::Container, Some("docker")) => format!("sudo docker restart {name}"),
+        (ServiceManager::Container, Some("podman")) => format!("podman restart {name}"),
+        (ServiceManager::Container, Some("lxc")) => format!("sudo lxc-stop --reboot -n {name}"),
+        (ServiceManager::Container, Some("systemd-nspawn")) => format!("sudo machinectl reboot {name}"),
+        // A pod's container is restarted by deleting its pod, whose name the cgroup does not give.
+        (ServiceManager::Container | ServiceManager::SystemdScope, _) => {
+            return format!(" ({})", service.label());
+        }
+    };
+    format!(" (`{command}`)")
 }
 
 /// The route Windows ranks first for `group` on one interface: the most specific route holding the
@@ -54,8 +122,9 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
         return format!(
             "Give the phones' adapter a persistent route for multicast with the lowest metric: \
              `New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex <index> -RouteMetric 1 -PolicyStore PersistentStore` \
-             (`Get-NetIPInterface -AddressFamily IPv4` lists each adapter's index and metric), then restart the PBX service \
+             (`Get-NetIPInterface -AddressFamily IPv4` lists each adapter's index and metric), then restart the PBX service{} \
              or reboot, and confirm with `netsh interface ipv4 show joins`. {}",
+            restart_pbx(facts),
             gateway_metric_trial("the phones' adapter", "<index>")
         );
     };
@@ -144,9 +213,10 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
         }
         _ => {}
     }
+    let restart = restart_pbx_or(facts, "Restart-Service <PBX service>");
     let _ = write!(
         fix,
-        " Then restart the PBX service (`Restart-Service <PBX service>`) or reboot: a running PBX keeps the adapter it \
+        " Then restart the PBX service{restart} or reboot: a running PBX keeps the adapter it \
          joined on. Confirm with `netsh interface ipv4 show joins` that {group} is listed under \"{alias}\". {}",
         gateway_metric_trial(&format!("\"{alias}\""), &n.to_string())
     );

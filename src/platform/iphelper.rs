@@ -15,7 +15,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 pub use crate::facts::effective_metric;
-use crate::facts::{Interface, InterfaceKind, Membership, Route};
+use crate::facts::{Interface, InterfaceKind, Membership, Route, Service, ServiceManager};
 
 /// `IF_TYPE_ETHERNET_CSMACD`: wired LAN, and also every adapter that emulates one (Hyper-V, `VirtualBox`,
 /// `VMware`, TAP, Bluetooth PAN) — which is why the description decides those.
@@ -233,10 +233,60 @@ pub fn apipa_only(interfaces: &[Interface]) -> Vec<&str> {
         .collect()
 }
 
+/// The Windows service process `pid` runs, from the Service Control Manager's (process id, name,
+/// display name) list: only when exactly one service runs in it — a shared `svchost.exe` runs several,
+/// and restarting one by a guess is no fix.
+#[must_use]
+pub fn service_of(pid: u32, services: &[(u32, String, String)]) -> Option<Service> {
+    let mut in_process =
+        services.iter().filter(|(owner, name, _)| *owner == pid && pid != 0 && !name.is_empty());
+    let (_, name, display) = in_process.next()?;
+    if in_process.next().is_some() {
+        return None;
+    }
+    Some(Service {
+        manager: ServiceManager::WindowsService,
+        name: name.clone(),
+        runtime: None,
+        user: None,
+        display_name: Some(display.clone()).filter(|d| !d.is_empty()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::facts::{InterfaceFlags, IpNet, RouteType};
+
+    #[test]
+    fn a_process_names_its_service_only_when_it_runs_one() {
+        let list = |rows: &[(u32, &str, &str)]| -> Vec<(u32, String, String)> {
+            rows.iter()
+                .map(|(pid, name, display)| (*pid, (*name).to_owned(), (*display).to_owned()))
+                .collect()
+        };
+        let services = list(&[
+            (4312, "3CXPhoneSystem01", "3CX PhoneSystem 01"),
+            (1180, "Dnscache", "DNS Client"),
+            (1180, "LanmanWorkstation", "Workstation"),
+            (0, "Stopped", ""),
+            (2044, "portsip", ""),
+        ]);
+        let found = service_of(4312, &services).unwrap();
+        assert_eq!(
+            (found.manager, found.name.as_str()),
+            (ServiceManager::WindowsService, "3CXPhoneSystem01")
+        );
+        assert_eq!(found.display_name.as_deref(), Some("3CX PhoneSystem 01"));
+        assert_eq!(found.label(), "Windows service 3CXPhoneSystem01 (3CX PhoneSystem 01)");
+        // A shared svchost runs several: none is named.
+        assert_eq!(service_of(1180, &services), None);
+        assert_eq!(service_of(0, &services), None);
+        assert_eq!(service_of(777, &services), None);
+        assert_eq!(service_of(2044, &services).and_then(|s| s.display_name), None);
+        // wine may list no service at all.
+        assert_eq!(service_of(4312, &[]), None);
+    }
 
     fn adapter(if_type: u32, alias: &str, description: &str) -> AdapterObservation {
         AdapterObservation { friendly_name: alias.into(), description: description.into(), if_type }

@@ -3,8 +3,9 @@
 //! This is the only layer (with `net::sys`) that knows which OS it runs on. Each OS has one module
 //! behind the same three functions — [`gather`], [`host_info`] and the privilege discovery in
 //! [`privilege`] — so the layers above never branch on the OS. The text and data formats an OS
-//! exposes are parsed by pure functions ([`procfs`], [`classify`], [`macos_text`]) that build and test
-//! everywhere.
+//! exposes are parsed by pure functions ([`procfs`], [`cgroup`], [`classify`], [`macos_text`]) that
+//! build and test everywhere, and the network manager of each interface is decided from files under a
+//! root directory ([`netconfig`]), tested on fixture trees.
 //!
 //! ```no_run
 //! let facts = mcready::platform::gather(&mcready::platform::GatherOptions::default())?;
@@ -14,9 +15,11 @@
 //! # Ok::<(), mcready::platform::GatherError>(())
 //! ```
 
+pub mod cgroup;
 pub mod classify;
 pub mod iphelper;
 pub mod macos_text;
+pub mod netconfig;
 pub mod output;
 pub mod privilege;
 pub mod procfs;
@@ -47,10 +50,14 @@ use unsupported as os;
 
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use crate::facts::HostInfo;
-use crate::facts::{GroupRoute, HostFacts, Interface, LookupMethod, PNP_GROUP, PNP_PORT};
+use crate::facts::{
+    GroupRoute, HostFacts, Interface, LookupMethod, ManagedInterface, NetworkManagement, NetworkManager,
+    PNP_GROUP, PNP_PORT,
+};
+use crate::snapshot::OsFamily;
 
 /// What to gather: each command asks only for what it shows, so `joins` stays as quick as `ip maddr`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,7 +130,45 @@ impl std::error::Error for GatherError {
 /// When a source the OS must provide cannot be read at all. Lines of a source that do not parse are not
 /// errors: they are skipped and recorded in [`HostFacts::notes`].
 pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
-    os::gather(options)
+    let mut facts = os::gather(options)?;
+    // Who configures the interfaces decides how a route is made to last: gathered with the routes.
+    if options.scope.routes {
+        facts.network_manager = Some(network_managers(&facts.interfaces));
+    }
+    facts.privileges =
+        Some(privilege::told(privilege::Privileges::discover(), OsFamily::current(), &facts.firewall));
+    Ok(facts)
+}
+
+/// The manager of each interface but loopback: found from files on Linux ([`netconfig`]); Windows and
+/// macOS each have one way to configure an adapter.
+fn network_managers(interfaces: &[Interface]) -> NetworkManagement {
+    let named: Vec<(u32, &str)> =
+        interfaces.iter().filter(|i| !i.flags.loopback).map(|i| (i.index, i.name.as_str())).collect();
+    let (manager, evidence) = match OsFamily::current() {
+        OsFamily::Linux => return netconfig::detect(Path::new("/"), &named),
+        OsFamily::Windows => (
+            NetworkManager::IpHelper,
+            "Windows keeps each adapter's settings itself (IP Helper; PowerShell's NetTCPIP cmdlets change them)",
+        ),
+        OsFamily::Macos => (
+            NetworkManager::Networksetup,
+            "macOS keeps each network service's settings (networksetup changes them)",
+        ),
+    };
+    NetworkManagement {
+        present: vec![manager],
+        interfaces: named
+            .iter()
+            .map(|(_, name)| ManagedInterface {
+                interface: (*name).to_owned(),
+                manager,
+                renderer: None,
+                file: None,
+                evidence: vec![evidence.to_owned()],
+            })
+            .collect(),
+    }
 }
 
 /// Hostname, OS, versions and whether mcready runs privileged.

@@ -44,6 +44,12 @@ pub struct ReportFacts {
     pub stacking: Vec<crate::facts::Stacked>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<crate::facts::HostEnvironment>,
+    /// Which tool configures each interface.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_manager: Option<crate::facts::NetworkManagement>,
+    /// What this run could and could not do, and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub privileges: Option<crate::facts::RunPrivileges>,
 }
 
 /// The `mcready.report/v1` document.
@@ -175,6 +181,48 @@ impl ReportDocument {
         lines
     }
 
+    /// The service the PBX runs as, when the port's owners name one.
+    fn service_line(&self) -> Option<String> {
+        crate::facts::service_holding(&self.facts.listeners)
+            .map(|service| format!("the PBX holding the port runs as {}", service.label()))
+    }
+
+    /// The tool that configures the PnP interface, with what it was decided from.
+    fn manager_line(&self) -> Option<String> {
+        let interface = self.target.interface.as_deref()?;
+        let managed =
+            self.facts.network_manager.as_ref()?.interfaces.iter().find(|m| m.interface == interface)?;
+        let mut detail: Vec<String> = Vec::new();
+        if let Some(renderer) = managed.renderer {
+            detail.push(format!("renderer {}", renderer.as_str()));
+        }
+        detail.extend(managed.file.clone());
+        if managed.manager == crate::facts::NetworkManager::None {
+            let why = managed.evidence.first().map(|e| format!(" ({e})")).unwrap_or_default();
+            return Some(format!("no network manager was found for {interface}{why}"));
+        }
+        let detail = if detail.is_empty() { String::new() } else { format!(" ({})", detail.join(", ")) };
+        Some(format!("{interface} is configured by {}{detail}", managed.manager.as_str()))
+    }
+
+    /// What this run could do, in one line.
+    fn privileges_line(&self) -> Option<String> {
+        let p = self.facts.privileges.as_ref()?;
+        let mark = |a: &crate::facts::Allowance| if a.allowed { "yes" } else { "no" };
+        let who = match (p.admin, p.capabilities.is_empty()) {
+            (true, _) => "root".to_owned(),
+            (false, true) => "unprivileged".to_owned(),
+            (false, false) => format!("not root, with {}", p.capabilities.join(", ")),
+        };
+        Some(format!(
+            "privileges ({who}): capture {}, raw IGMP socket {}, firewall rules {}, other users' socket owners {}",
+            mark(&p.capture),
+            mark(&p.raw_igmp),
+            mark(&p.read_firewall),
+            mark(&p.socket_owners)
+        ))
+    }
+
     /// The facts a support engineer wants beside the checklist, one line each.
     fn fact_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
@@ -218,6 +266,8 @@ impl ReportDocument {
                 if owners.is_empty() { "?".into() } else { owners.join(", ") }
             ));
         }
+        lines.extend(self.service_line());
+        lines.extend(self.manager_line());
         for a in &self.facts.answers {
             let ua = a.user_agent.as_deref().unwrap_or("unknown server");
             let what = if a.refused() {
@@ -243,6 +293,7 @@ impl ReportDocument {
             lines.extend(found.dhcp_answers.iter().map(super::listen::dhcp_line));
             lines.extend(found.vendor_devices.iter().map(super::listen::device_line));
         }
+        lines.extend(self.privileges_line());
         let sent = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Sent)).count();
         let joined = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Joined)).count();
         lines.push(format!(
@@ -435,6 +486,8 @@ pub fn build(
             own_actions,
             stacking: facts.stacking,
             environment: facts.environment,
+            network_manager: facts.network_manager,
+            privileges: facts.privileges,
         },
         strict,
         quiet,
@@ -465,6 +518,61 @@ mod tests {
             anstream::adapter::strip_str(&document.to_text()).to_string()
         );
         insta::assert_snapshot!("check_wrong_nic_markdown", document.to_markdown());
+    }
+
+    #[test]
+    fn facts_name_the_manager_the_service_and_the_privileges_in_one_line_each() {
+        use crate::facts::{
+            Allowance, ManagedInterface, NetworkManagement, NetworkManager, RunPrivileges, Service,
+            ServiceManager,
+        };
+        let mut snapshot = wrong_nic();
+        snapshot.facts.listeners[0].processes[0].service = Some(Service {
+            manager: ServiceManager::Systemd,
+            name: "asterisk.service".into(),
+            runtime: None,
+            user: None,
+            display_name: None,
+        });
+        snapshot.facts.network_manager = Some(NetworkManagement {
+            present: vec![NetworkManager::SystemdNetworkd, NetworkManager::Netplan],
+            interfaces: vec![ManagedInterface {
+                interface: "eth0".into(),
+                manager: NetworkManager::Netplan,
+                renderer: Some(NetworkManager::SystemdNetworkd),
+                file: Some("/etc/netplan/50-cloud-init.yaml".into()),
+                evidence: vec!["/etc/netplan/50-cloud-init.yaml defines eth0".into()],
+            }],
+        });
+        let allowed = |allowed| Allowance { allowed, reason: "why".into() };
+        snapshot.facts.privileges = Some(RunPrivileges {
+            admin: false,
+            capabilities: vec!["net_raw"],
+            capture: allowed(true),
+            raw_igmp: allowed(true),
+            read_firewall: allowed(false),
+            socket_owners: allowed(false),
+        });
+        let document = document(snapshot);
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        for line in [
+            "  eth0 is configured by netplan (renderer systemd-networkd, /etc/netplan/50-cloud-init.yaml)\n",
+            "  the PBX holding the port runs as systemd unit asterisk.service\n",
+            "  privileges (not root, with net_raw): capture yes, raw IGMP socket yes, firewall rules no, other users' socket owners no\n",
+        ] {
+            assert!(text.contains(line), "{line:?} in {text}");
+        }
+        let markdown = document.to_markdown();
+        assert!(
+            markdown.contains("- the PBX holding the port runs as systemd unit asterisk.service\n"),
+            "{markdown}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();
+        assert_eq!(json["facts"]["network_manager"]["interfaces"][0]["renderer"], "systemd-networkd");
+        assert_eq!(json["facts"]["privileges"]["capture"]["allowed"], true);
+        assert_eq!(json["facts"]["listeners"][0]["processes"][0]["service"]["manager"], "systemd");
+        // The fix restarts the unit by name.
+        assert!(document.to_text().contains("`sudo systemctl restart asterisk.service`"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
 use crate::facts::{
-    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, group_name,
+    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, ServiceManager, group_name,
 };
 
 /// The PnP group on one interface.
@@ -159,13 +159,24 @@ impl JoinsDocument {
         }
     }
 
-    /// "python3 (pid 812) holds udp 0.0.0.0:5060", one line per socket on the PnP port.
+    /// "python3 (pid 812) holds udp 0.0.0.0:5060", one line per socket on the PnP port; with the
+    /// service the process runs as when it is known ("asterisk (pid 812, systemd unit asterisk.service)").
     fn listener_lines(&self) -> Vec<String> {
         self.listeners
             .iter()
             .map(|l| {
-                let owners: Vec<String> =
-                    l.processes.iter().map(|p| format!("{} (pid {})", p.name, p.pid)).collect();
+                let owners: Vec<String> = l
+                    .processes
+                    .iter()
+                    // A login session's scope says nothing a reader acts on: only services and
+                    // containers are named.
+                    .map(|p| match &p.service {
+                        Some(service) if service.manager != ServiceManager::SystemdScope => {
+                            format!("{} (pid {}, {})", p.name, p.pid, service.label())
+                        }
+                        _ => format!("{} (pid {})", p.name, p.pid),
+                    })
+                    .collect();
                 let owner = if owners.is_empty() {
                     l.uid.map_or_else(
                         || "an unknown process".to_owned(),

@@ -167,3 +167,119 @@ fn windows_has_no_conntrack_helper_and_its_firewall_fix_is_scoped_to_the_pnp_ada
         "{remedy}"
     );
 }
+
+/// `eth0` configured by `manager` (with `file`), as the platform's detector records it.
+fn managed_by(
+    snapshot: &mut Snapshot,
+    manager: crate::facts::NetworkManager,
+    renderer: Option<crate::facts::NetworkManager>,
+    file: Option<&str>,
+) {
+    snapshot.facts.network_manager = Some(crate::facts::NetworkManagement {
+        present: vec![manager],
+        interfaces: vec![crate::facts::ManagedInterface {
+            interface: "eth0".into(),
+            manager,
+            renderer,
+            file: file.map(str::to_owned),
+            evidence: Vec::new(),
+        }],
+    });
+}
+
+#[test]
+fn the_route_is_made_to_last_by_the_manager_in_use_only() {
+    use crate::facts::NetworkManager as M;
+    let mut snapshot = wrong_nic();
+    // Unknown: every usual way.
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    for every in ["netplan", "nmcli connection modify", "/etc/network/interfaces"] {
+        assert!(fix.contains(every), "{every} in {fix}");
+    }
+    let cases = [
+        (
+            M::Netplan,
+            Some(M::SystemdNetworkd),
+            Some("/etc/netplan/50-cloud-init.yaml"),
+            "in /etc/netplan/50-cloud-init.yaml, then `sudo netplan apply`",
+        ),
+        (M::NetworkManager, None, None, "`sudo nmcli device reapply eth0`"),
+        (
+            M::SystemdNetworkd,
+            None,
+            Some("/etc/systemd/network/20-wired.network"),
+            "to /etc/systemd/network/20-wired.network, then `sudo networkctl reload`",
+        ),
+        (
+            M::Ifupdown,
+            None,
+            Some("/etc/network/interfaces.d/eth0"),
+            "under `iface eth0` in /etc/network/interfaces.d/eth0",
+        ),
+    ];
+    for (manager, renderer, file, expected) in cases {
+        managed_by(&mut snapshot, manager, renderer, file);
+        let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+        assert!(fix.contains(expected), "{manager:?}: {fix}");
+        assert!(fix.contains("`sudo ip route add 224.0.0.0/4 dev eth0`"), "{fix}");
+        let others = ["netplan", "nmcli", "networkctl", "/etc/network/interfaces"];
+        let named = others.iter().filter(|o| fix.contains(*o)).count();
+        assert_eq!(named, 1, "only the manager in use: {fix}");
+    }
+    // `none` found is not a manager: every way again.
+    managed_by(&mut snapshot, M::None, None, None);
+    assert!(remedy_of(&snapshot, membership::ON_PNP_INTERFACE).contains("nmcli connection modify <conn>"));
+}
+
+fn served_by(
+    snapshot: &mut Snapshot,
+    manager: crate::facts::ServiceManager,
+    name: &str,
+    runtime: Option<&str>,
+) {
+    snapshot.facts.listeners[0].processes[0].service = Some(crate::facts::Service {
+        manager,
+        name: name.into(),
+        runtime: runtime.map(str::to_owned),
+        user: None,
+        display_name: None,
+    });
+}
+
+#[test]
+fn restarting_the_pbx_names_its_service() {
+    use crate::facts::ServiceManager as S;
+    let mut snapshot = wrong_nic();
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("Restart the PBX so it joins"), "{fix}");
+    served_by(&mut snapshot, S::Systemd, "asterisk.service", None);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("Restart the PBX (`sudo systemctl restart asterisk.service`) so it joins"), "{fix}");
+    let adapters = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(adapters.contains("(`sudo systemctl restart asterisk.service`)"), "{adapters}");
+    served_by(&mut snapshot, S::Container, "3f2a9c41d07b", Some("docker"));
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(fix.contains("(`sudo docker restart 3f2a9c41d07b`)"), "{fix}");
+    // A login session's scope cannot be restarted: nothing is named.
+    served_by(&mut snapshot, S::SystemdScope, "session-3.scope", None);
+    assert!(remedy_of(&snapshot, membership::ON_PNP_INTERFACE).contains("Restart the PBX so it joins"));
+    // Two different services on the port: which one is the PBX is a guess, so none is named.
+    served_by(&mut snapshot, S::Systemd, "asterisk.service", None);
+    let mut other = snapshot.facts.listeners[0].clone();
+    other.processes[0].service.as_mut().unwrap().name = "kamailio.service".into();
+    snapshot.facts.listeners.push(other);
+    assert!(remedy_of(&snapshot, membership::ON_PNP_INTERFACE).contains("Restart the PBX so it joins"));
+}
+
+#[test]
+fn windows_restart_names_the_service_quoted() {
+    use crate::checks::fixtures::windows_wrong_nic;
+    let mut snapshot = windows_wrong_nic();
+    assert!(remedy_of(&snapshot, membership::ON_PNP_INTERFACE).contains("(`Restart-Service <PBX service>`)"));
+    served_by(&mut snapshot, crate::facts::ServiceManager::WindowsService, "PortSIP PBX's", None);
+    let fix = remedy_of(&snapshot, membership::ON_PNP_INTERFACE);
+    assert!(
+        fix.contains("restart the PBX service (`Restart-Service -Name 'PortSIP PBX''s'`) or reboot"),
+        "{fix}"
+    );
+}

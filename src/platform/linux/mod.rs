@@ -1,6 +1,7 @@
 //! Host facts on Linux: netlink for the adapters, their addresses and routes and the group's route, sysfs
 //! for what kind each adapter is, `/proc/net` for memberships and UDP sockets, `/proc/PID/fd`
-//! for the owners of those sockets, and the firewall listings and `rp_filter` values in [`firewall`].
+//! for the owners of those sockets and `/proc/PID/cgroup` for their systemd unit or container, and
+//! the firewall listings and `rp_filter` values in [`firewall`].
 
 mod firewall;
 mod netlink;
@@ -400,7 +401,11 @@ fn socket_owners(inodes: &[u64]) -> HashMap<u64, Vec<Process>> {
                     fs::read_to_string(entry.path().join("comm")).unwrap_or_default().trim().to_owned();
                 let holders = owners.entry(inode).or_default();
                 if !holders.iter().any(|p| p.pid == pid) {
-                    holders.push(Process { pid, name });
+                    // World-readable, unlike the fds: the unit is known whenever the owner is.
+                    let service = fs::read_to_string(entry.path().join("cgroup"))
+                        .ok()
+                        .and_then(|text| super::cgroup::service(&text));
+                    holders.push(Process { service, ..Process::new(pid, name) });
                 }
             }
         }

@@ -78,7 +78,7 @@ pub fn udp_socket_drops(_port: u16) -> Option<Vec<(u64, u64)>> {
 /// Root may open BPF devices (`/dev/bpf*` are root's by default) and change the network.
 pub fn privileges() -> Privileges {
     let root = sys::effective_uid_is_root();
-    Privileges { admin: root, raw_sockets: root, net_admin: root }
+    if root { Privileges::all() } else { Privileges::default() }
 }
 
 /// A tool's output when it ran and succeeded.
@@ -254,7 +254,7 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
             protocol: row.protocol,
             local: row.local,
             uid: row.uid,
-            processes: vec![Process { pid: row.pid, name: row.command }],
+            processes: vec![Process::new(row.pid, row.command)],
         })
         .collect()
 }

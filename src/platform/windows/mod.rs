@@ -1,8 +1,8 @@
 //! Host facts on Windows, from the IP Helper API: adapters with their addresses, metrics and multicast
 //! lists ([`adapters`]), routes and the route Windows picks for the group ([`routes`]), the group
 //! memberships `netsh interface ipv4 show joins` shows and the owners of UDP sockets on the PnP port
-//! ([`tables`]), Windows Defender Firewall and the networks' categories ([`firewall`]), and who runs
-//! mcready where ([`system`]).
+//! ([`tables`]) with the service each owner runs ([`services`]), Windows Defender Firewall and the
+//! networks' categories ([`firewall`]), and who runs mcready where ([`system`]).
 //!
 //! Every value Windows hands back is treated as untrusted: lengths are bounded, families checked,
 //! and what cannot be read becomes a [`GatherNote`] or `memberships_unreadable` — never a guess. The
@@ -15,6 +15,7 @@ mod ffi;
 pub(super) mod files;
 mod firewall;
 mod routes;
+mod services;
 mod system;
 mod tables;
 
@@ -109,7 +110,7 @@ pub fn host_info() -> HostInfo {
 pub fn privileges() -> Privileges {
     // Raw sockets (SIO_RCVALL) and network changes both need an elevated token on Windows.
     let elevated = system::elevated().unwrap_or(false);
-    Privileges { admin: elevated, raw_sockets: elevated, net_admin: elevated }
+    if elevated { Privileges::all() } else { Privileges::default() }
 }
 
 /// Windows has no per-socket drop counter (the UDP table carries none): the caller then judges without it.
@@ -298,6 +299,16 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
         ));
     }
     let mut names: HashMap<u32, Option<String>> = HashMap::new();
+    // The services are listed only when a process holds the port; wine's Service Control Manager may
+    // list none, which leaves the owners without a service, as is true of a PBX run by hand.
+    let services = if sockets.iter().any(|(_, _, pid)| *pid != 0) {
+        services::running().unwrap_or_else(|error| {
+            notes.push(note("EnumServicesStatusExW", format!("the services were not listed: {error}")));
+            Vec::new()
+        })
+    } else {
+        Vec::new()
+    };
     sockets
         .into_iter()
         .map(|(protocol, local, pid)| {
@@ -306,7 +317,8 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
             } else {
                 let name = names.entry(pid).or_insert_with(|| tables::process_name(pid)).clone();
                 // The PID is known even when the name is not (a protected process, without elevation).
-                vec![Process { pid, name: name.unwrap_or_else(|| "?".into()) }]
+                let service = iphelper::service_of(pid, &services);
+                vec![Process { service, ..Process::new(pid, name.unwrap_or_else(|| "?".into())) }]
             };
             Listener { protocol, local, uid: None, processes }
         })
