@@ -107,10 +107,10 @@ lab_test!(nobody_answers_and_the_probe_is_retransmitted, Lab::new(), |mut lab| {
 lab_test!(the_probe_looks_like_a_phone_and_names_mcready, Lab::with(&[PYTHON3]), |mut lab| {
     let prober = lan(&mut lab, 0);
     // Capture what leaves the prober: a SUBSCRIBE a PnP server accepts, and an honest one.
-    lab.spawn(
-        &prober,
-        "exec python3 -c 'import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind((\"224.0.1.75\",5060))\ns.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,socket.inet_aton(\"224.0.1.75\")+socket.inet_aton(\"198.51.100.10\"))\nd,a=s.recvfrom(65535)\nopen(\"/tmp/mcready-probe-capture.txt\",\"wb\").write(d)'",
-    );
+    // A file of this process's own: another run of the suite beside this one must not share it.
+    let capture_file = std::env::temp_dir().join(format!("mcready-probe-capture-{}.txt", std::process::id()));
+    let script = "exec python3 -c 'import socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind((\"224.0.1.75\",5060))\ns.setsockopt(socket.IPPROTO_IP,socket.IP_ADD_MEMBERSHIP,socket.inet_aton(\"224.0.1.75\")+socket.inet_aton(\"198.51.100.10\"))\nd,a=s.recvfrom(65535)\nopen(\"CAPTURE_FILE\",\"wb\").write(d)'";
+    lab.spawn(&prober, &script.replace("CAPTURE_FILE", &capture_file.display().to_string()));
     // The listener is ready once the kernel lists its join.
     for _ in 0..300 {
         if stdout(&lab.sh(&prober, "cat /proc/net/igmp")).contains("4B0100E0") {
@@ -121,13 +121,13 @@ lab_test!(the_probe_looks_like_a_phone_and_names_mcready, Lab::with(&[PYTHON3]),
     let _ = lab.mcready(&prober, &["probe", "--timeout", "0.3"]);
     let mut captured = String::new();
     for _ in 0..200 {
-        captured = std::fs::read_to_string("/tmp/mcready-probe-capture.txt").unwrap_or_default();
+        captured = std::fs::read_to_string(&capture_file).unwrap_or_default();
         if !captured.is_empty() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let _ = std::fs::remove_file("/tmp/mcready-probe-capture.txt");
+    let _ = std::fs::remove_file(&capture_file);
     let message = mcready::sip::parse(captured.as_bytes()).expect("the probe parses");
     assert!(mcready::sip::pnp::is_pnp_subscribe(&message));
     let identity = mcready::sip::pnp::identify_phone(&message);

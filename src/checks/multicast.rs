@@ -498,7 +498,9 @@ fn socket_alone(os: super::OsFamily) -> &'static str {
             "heard by a socket alone (no passive capture: run from an elevated prompt)"
         }
         super::OsFamily::Macos => "heard by a socket alone (mcready has no passive capture on macOS yet)",
-        super::OsFamily::Linux => "heard by a socket alone (no passive capture: run as root)",
+        super::OsFamily::Linux => {
+            "heard by a socket alone (no passive capture: run as root or with CAP_NET_RAW)"
+        }
     }
 }
 
