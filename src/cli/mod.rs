@@ -172,8 +172,8 @@ pub enum ColorWhen {
 pub enum Command {
     /// The four-requirement checklist, with a fix under every failure. Exits 0 on pass or warn, 1 on
     /// fail (with --strict also on warn, skip and incomplete), 2 when it cannot run. Unless --no-probe it
-    /// sends, all with TTL 1: the PnP SUBSCRIBE probe (retransmitted on timer E: up to 3 in the default
-    /// 2 s), up to four IGMP joins and their leaves (the group, when no PBX holds the port, and one or
+    /// sends, all with TTL 1: the PnP SUBSCRIBE probe (retransmitted on timer E until a server answers:
+    /// up to 4 in the default 5 s), up to four IGMP joins and their leaves (the group, when no PBX holds the port, and one or
     /// two scratch groups 239.255.x.y that find the querier), a 200 OK to each NOTIFY, one GET of the
     /// provisioning URL (LAN or private addresses only, unless --fetch-any), and with --peer the peer
     /// test's OPTIONS.
