@@ -111,17 +111,35 @@ impl FirewallView {
         self.judgement.drops(FirewallFlow::SubscribeIn)
     }
 
-    /// The fixes for these findings, one sentence each, without repeats.
+    /// The typed fix of each finding, one per distinct remedy text, in the findings' order.
     #[must_use]
-    pub fn fixes<'a>(&self, findings: impl Iterator<Item = &'a FirewallFinding>) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    pub fn typed_fixes<'a>(
+        &self,
+        findings: impl Iterator<Item = &'a FirewallFinding>,
+    ) -> Vec<crate::fix::Fix> {
+        let mut out: Vec<crate::fix::Fix> = Vec::new();
         for finding in findings {
-            let text = fix::fix(finding, &self.fix_context).render(finding);
-            if !out.contains(&text) {
-                out.push(text);
+            let typed = fix::typed(finding, &self.fix_context);
+            if !out.iter().any(|f| f.text == typed.text) {
+                out.push(typed);
             }
         }
         out
+    }
+
+    /// The findings' fixes as one: their texts joined as the remedy says them, their steps in order.
+    #[must_use]
+    pub fn joined_fix<'a>(
+        &self,
+        findings: impl Iterator<Item = &'a FirewallFinding>,
+    ) -> Option<crate::fix::Fix> {
+        let fixes = self.typed_fixes(findings);
+        if fixes.is_empty() {
+            return None;
+        }
+        let text = fixes.iter().map(|f| f.text.as_str()).collect::<Vec<_>>().join(" ");
+        let steps = fixes.into_iter().flat_map(|f| f.steps).collect();
+        Some(crate::fix::Fix { text, steps })
     }
 }
 

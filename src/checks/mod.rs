@@ -73,7 +73,7 @@ fn check(
     remedy: Option<String>,
     evidence: serde_json::Value,
 ) -> Check {
-    Check { id, status, summary, remedy, evidence }
+    Check { id, status, summary, remedy, fix: None, evidence }
 }
 
 #[cfg(test)]

@@ -233,27 +233,27 @@ fn firewall_check(
         findings.iter().copied().filter(|f| f.certainty == FindingCertainty::Drops).collect();
     let possible: Vec<&FirewallFinding> =
         findings.iter().copied().filter(|f| f.certainty == FindingCertainty::MayDrop).collect();
-    let remedy = |list: &[&FirewallFinding]| {
-        let fixes = firewall.fixes(list.iter().copied());
-        Some(if fixes.is_empty() { firewall.open_fix(snapshot.os) } else { fixes.join(" ") })
+    // The remedy is the typed fix's text when the findings have one, else the generic opening.
+    let judged = |status: Status, summary: String, list: &[&FirewallFinding], evidence| {
+        let fix = firewall.joined_fix(list.iter().copied());
+        let remedy = Some(fix.as_ref().map_or_else(|| firewall.open_fix(snapshot.os), |f| f.text.clone()));
+        Check { fix, ..check(id, status, summary, remedy, evidence) }
     };
     if !certain.is_empty() {
         let rules: Vec<String> = certain.iter().map(|f| describe(f)).collect();
-        return check(
-            id,
+        return judged(
             Status::Fail,
             format!("The host firewall drops {what}: {}.", rules.join("; ")),
-            remedy(&certain),
+            &certain,
             evidence,
         );
     }
     if !possible.is_empty() {
         let rules: Vec<String> = possible.iter().map(|f| describe(f)).collect();
-        return check(
-            id,
+        return judged(
             Status::Warn,
             format!("The host firewall may drop {what}: {}.", rules.join("; ")),
-            remedy(&possible),
+            &possible,
             evidence,
         );
     }
@@ -298,7 +298,8 @@ pub(super) fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Che
             "The phones' SUBSCRIBEs pass, but the host firewall drops mcready's own looped-back probe: {}.",
             describe(drop)
         );
-        result.remedy = Some(firewall.fixes(std::iter::once(drop)).join(" "));
+        result.fix = firewall.joined_fix(std::iter::once(drop));
+        result.remedy = result.fix.as_ref().map(|f| f.text.clone());
     }
     result
 }
