@@ -100,4 +100,76 @@ impl Fix {
     pub fn text(&self) -> &str {
         &self.text
     }
+
+    /// Advice with no step of its own (which adapter to name, what to read first): text only. A fix
+    /// made only of such parts is no typed fix, and the check carries its text alone.
+    #[must_use]
+    pub fn prose(text: impl Into<String>) -> Self {
+        Self { text: text.into(), steps: Vec::new() }
+    }
+
+    /// One step with the sentence that says it: the command stands in the text as written.
+    #[must_use]
+    pub fn one(text: impl Into<String>, step: Step) -> Self {
+        Self { text: text.into(), steps: vec![step] }
+    }
+
+    /// Parts said one after the other: their texts joined with a space, their steps in order.
+    #[must_use]
+    pub fn join(parts: impl IntoIterator<Item = Self>) -> Self {
+        let mut joined = Self::prose(String::new());
+        for part in parts {
+            if !part.text.is_empty() {
+                if !joined.text.is_empty() {
+                    joined.text.push(' ');
+                }
+                joined.text.push_str(&part.text);
+            }
+            joined.steps.extend(part.steps);
+        }
+        joined
+    }
+
+    /// The fix when it has a step to take; `None` for advice in words only.
+    #[must_use]
+    pub fn typed(self) -> Option<Self> {
+        (!self.steps.is_empty()).then_some(self)
+    }
+}
+
+impl Step {
+    /// A step run on this host.
+    #[must_use]
+    pub fn new(os: Os, manager: Manager, changes: impl Into<String>, command: impl Into<String>) -> Self {
+        Self {
+            changes: changes.into(),
+            os,
+            manager,
+            command: command.into(),
+            persistence: Persistence::Runtime,
+            undo: None,
+            class: Class::Safe,
+        }
+    }
+
+    /// A step done outside this host (a switch, a phone, the cable): no command.
+    #[must_use]
+    pub fn manual(changes: impl Into<String>) -> Self {
+        Self { class: Class::Manual, ..Self::new(Os::Any, Manager::None, changes, "") }
+    }
+
+    #[must_use]
+    pub fn undo(self, undo: impl Into<String>) -> Self {
+        Self { undo: Some(undo.into()), ..self }
+    }
+
+    #[must_use]
+    pub fn persistent(self) -> Self {
+        Self { persistence: Persistence::Persistent, ..self }
+    }
+
+    #[must_use]
+    pub fn disruptive(self) -> Self {
+        Self { class: Class::Disruptive, ..self }
+    }
 }

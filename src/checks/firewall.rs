@@ -134,12 +134,7 @@ impl FirewallView {
         findings: impl Iterator<Item = &'a FirewallFinding>,
     ) -> Option<crate::fix::Fix> {
         let fixes = self.typed_fixes(findings);
-        if fixes.is_empty() {
-            return None;
-        }
-        let text = fixes.iter().map(|f| f.text.as_str()).collect::<Vec<_>>().join(" ");
-        let steps = fixes.into_iter().flat_map(|f| f.steps).collect();
-        Some(crate::fix::Fix { text, steps })
+        (!fixes.is_empty()).then(|| crate::fix::Fix::join(fixes))
     }
 }
 

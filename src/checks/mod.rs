@@ -76,6 +76,19 @@ fn check(
     Check { id, status, summary, remedy, fix: None, evidence }
 }
 
+/// A check whose remedy is a fix: the remedy is the fix's text, and the JSON carries the fix when it
+/// has steps.
+fn fixed(
+    id: &'static str,
+    status: Status,
+    summary: String,
+    fix: crate::fix::Fix,
+    evidence: serde_json::Value,
+) -> Check {
+    let remedy = Some(fix.text.clone());
+    Check { id, status, summary, remedy, fix: fix.typed(), evidence }
+}
+
 #[cfg(test)]
 pub(crate) mod fixtures;
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::causes::Causes;
 use super::firewall::{FirewallView, describe};
-use super::{Snapshot, check, remedy};
+use super::{Snapshot, check, fixed, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
 use crate::verdict::{Check, Status};
 
@@ -420,7 +420,7 @@ pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
     match value {
         1 | 2 if unexplained_drop => {
             let sources: Vec<String> = suspects.iter().map(|s| s.ip().to_string()).collect();
-            check(
+            fixed(
                 RP_FILTER,
                 Status::Fail,
                 format!(
@@ -428,7 +428,7 @@ pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
                      back to {} does not leave by {interface}, and no firewall rule explains it.",
                     sources.join(", ")
                 ),
-                Some(remedy::loosen_rp_filter(snapshot.os, interface)),
+                remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)),
                 evidence,
             )
         }
@@ -475,17 +475,11 @@ pub(super) fn interface_flag(snapshot: &Snapshot) -> Check {
                 .filter(|(on, _)| !on)
                 .map(|(_, name)| *name)
                 .collect();
-        check(
+        fixed(
             INTERFACE_FLAG,
             Status::Fail,
             format!("{} is not {}.", interface.name, missing.join(", not ")),
-            Some(remedy::bring_link_up(
-                snapshot.os,
-                &interface.name,
-                flags.up,
-                flags.running,
-                flags.multicast,
-            )),
+            remedy::bring_link_up(snapshot.os, &interface.name, flags.up, flags.running, flags.multicast),
             evidence,
         )
     }
@@ -556,7 +550,7 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
             (false, true) => (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
                  reverse-path filter likely dropped them",
-                remedy::loosen_rp_filter(snapshot.os, interface),
+                remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)).text,
             ),
             (false, false) => (
                 "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
@@ -740,4 +734,11 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
             json!({}),
         ),
     }
+}
+
+/// The `rp_filter` values read for `all` and `interface`, which undoing a loosening sets back.
+fn rp_filter_read(snapshot: &Snapshot, interface: &str) -> Option<(u8, u8)> {
+    let value =
+        |name: &str| snapshot.facts.firewall.rp_filter.iter().find(|r| r.interface == name).map(|r| r.value);
+    Some((value("all")?, value(interface)?))
 }

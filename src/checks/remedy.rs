@@ -5,62 +5,127 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::facts::{HostFacts, Interface, NetworkManager, ServiceManager, effective_metric};
+use crate::fix::{Fix, Manager, Os, Step};
 use crate::snapshot::OsFamily;
 
 /// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
 /// On Windows the values come from the metrics read (see [`windows_route_fix`]).
 #[must_use]
-pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> String {
+pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> Fix {
     match os {
-        OsFamily::Linux => format!(
-            "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}`. \
-             {} Restart the PBX{} so it joins {group} again. Confirm with `mcready joins`.",
-            persist_group_route(facts, interface),
-            restart_pbx(facts)
-        ),
-        OsFamily::Windows => windows_route_fix(facts, group, interface),
+        OsFamily::Linux => {
+            let add = format!("sudo ip route add 224.0.0.0/4 dev {interface}");
+            let (persist_text, persist_step) = persist_group_route(facts, interface);
+            let text = format!(
+                "Route multicast out of the phones' interface: `{add}`. \
+                 {persist_text} Restart the PBX{} so it joins {group} again. Confirm with `mcready joins`.",
+                restart_pbx(facts)
+            );
+            let route =
+                Step::new(Os::Linux, Manager::Ip, format!("route 224.0.0.0/4 out of {interface}"), add)
+                    .undo(format!("sudo ip route del 224.0.0.0/4 dev {interface}"));
+            Fix { text, steps: vec![route, persist_step, restart_step(facts)] }
+        }
+        OsFamily::Windows => Fix::prose(windows_route_fix(facts, group, interface)),
         // macOS picks the interface for a join without one from the service order, so putting the
         // phones' service first is the lasting fix; the route takes effect at once but is lost at reboot.
-        OsFamily::Macos => format!(
+        OsFamily::Macos => Fix::prose(format!(
             "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}` \
              (lost at reboot), and make its service the first one: list them with `networksetup -listnetworkserviceorder`, \
              then `sudo networksetup -ordernetworkservices \"<service of {interface}>\" \"<the others, in order>\"`. \
              Then restart the PBX{} so it joins {group} again, and confirm with `netstat -gn`.",
             restart_pbx(facts)
-        ),
+        )),
+    }
+}
+
+/// The step that restarts the PBX: the service manager's command when the service is known, else a
+/// step for the administrator.
+#[must_use]
+pub fn restart_step(facts: &HostFacts) -> Step {
+    let said = restart_pbx(facts);
+    let os = if matches!(facts.pbx_service().map(|s| s.manager), Some(ServiceManager::WindowsService)) {
+        Os::Windows
+    } else {
+        Os::Linux
+    };
+    match said.split('`').nth(1) {
+        Some(command) => {
+            Step::new(os, Manager::ServiceManager, "restart the PBX so it joins again", command).disruptive()
+        }
+        None => Step::manual("restart the PBX so it joins again (its service was not found)"),
     }
 }
 
 /// How the 224.0.0.0/4 route is made to last on Linux: in the words of the tool that configures the
 /// interface when it is known (`facts.network_manager`), else every usual way.
-fn persist_group_route(facts: &HostFacts, interface: &str) -> String {
+fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Step) {
     let managed = facts.network_manager.as_ref().and_then(|m| m.of(interface));
     let file = |default: &str| managed.and_then(|m| m.file.clone()).unwrap_or_else(|| default.to_owned());
+    // Only NetworkManager changes a route by command; the others keep it in a file an administrator edits.
+    let by_hand = |manager: Manager, file: String| Step {
+        manager,
+        os: Os::Linux,
+        persistence: crate::fix::Persistence::Persistent,
+        ..Step::manual(format!("keep the 224.0.0.0/4 route of {interface} in {file}"))
+    };
     match managed.map(|m| m.manager) {
-        Some(NetworkManager::Netplan) => format!(
-            "Make it persistent with netplan, which configures {interface}: add `routes: [{{to: 224.0.0.0/4, scope: link}}]` \
-             under {interface} in {}, then `sudo netplan apply`.",
-            file("its file in /etc/netplan")
-        ),
-        Some(NetworkManager::NetworkManager) => format!(
-            "Make it persistent with NetworkManager, which manages {interface}: \
-             `sudo nmcli connection modify \"$(nmcli -g GENERAL.CONNECTION device show {interface})\" +ipv4.routes 224.0.0.0/4` \
-             then `sudo nmcli device reapply {interface}`."
-        ),
-        Some(NetworkManager::SystemdNetworkd) => format!(
-            "Make it persistent with systemd-networkd, which manages {interface}: add `[Route]` with \
-             `Destination=224.0.0.0/4` and `Scope=link` to {}, then `sudo networkctl reload`.",
-            file("its .network file")
-        ),
-        Some(NetworkManager::Ifupdown) => format!(
-            "Make it persistent with ifupdown, which configures {interface}: add `up ip route add 224.0.0.0/4 dev {interface}` \
-             under `iface {interface}` in {}.",
-            file("/etc/network/interfaces")
-        ),
-        _ => format!(
-            "Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
-             NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
-             (`up ip route add 224.0.0.0/4 dev {interface}`)."
+        Some(NetworkManager::Netplan) => {
+            let file = file("its file in /etc/netplan");
+            (
+                format!(
+                    "Make it persistent with netplan, which configures {interface}: add `routes: [{{to: 224.0.0.0/4, scope: link}}]` \
+                     under {interface} in {file}, then `sudo netplan apply`."
+                ),
+                by_hand(Manager::Netplan, file),
+            )
+        }
+        Some(NetworkManager::NetworkManager) => {
+            let connection = format!("\"$(nmcli -g GENERAL.CONNECTION device show {interface})\"");
+            let command = format!("sudo nmcli connection modify {connection} +ipv4.routes 224.0.0.0/4");
+            let step = Step::new(
+                Os::Linux,
+                Manager::NetworkManager,
+                format!("keep the 224.0.0.0/4 route in {interface}'s connection"),
+                command.clone(),
+            )
+            .persistent()
+            .undo(format!("sudo nmcli connection modify {connection} -ipv4.routes 224.0.0.0/4"));
+            (
+                format!(
+                    "Make it persistent with NetworkManager, which manages {interface}: \
+                     `{command}` then `sudo nmcli device reapply {interface}`."
+                ),
+                step,
+            )
+        }
+        Some(NetworkManager::SystemdNetworkd) => {
+            let file = file("its .network file");
+            (
+                format!(
+                    "Make it persistent with systemd-networkd, which manages {interface}: add `[Route]` with \
+                     `Destination=224.0.0.0/4` and `Scope=link` to {file}, then `sudo networkctl reload`."
+                ),
+                by_hand(Manager::SystemdNetworkd, file),
+            )
+        }
+        Some(NetworkManager::Ifupdown) => {
+            let file = file("/etc/network/interfaces");
+            (
+                format!(
+                    "Make it persistent with ifupdown, which configures {interface}: add `up ip route add 224.0.0.0/4 dev {interface}` \
+                     under `iface {interface}` in {file}."
+                ),
+                by_hand(Manager::Ifupdown, file),
+            )
+        }
+        _ => (
+            format!(
+                "Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
+                 NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
+                 (`up ip route add 224.0.0.0/4 dev {interface}`)."
+            ),
+            by_hand(Manager::None, "the configuration of the tool that manages it".into()),
         ),
     }
 }
@@ -277,19 +342,40 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
     }
 }
 
-/// Loosening a strict reverse-path filter.
+/// Loosening a strict reverse-path filter. `previous` is the values read for `all` and the interface,
+/// which the undo sets back.
 #[must_use]
-pub fn loosen_rp_filter(os: OsFamily, interface: &str) -> String {
+pub fn loosen_rp_filter(os: OsFamily, interface: &str, previous: Option<(u8, u8)>) -> Fix {
     match os {
-        OsFamily::Linux => format!(
-            "Use loose reverse-path filtering on {interface}: `sudo sysctl -w net.ipv4.conf.all.rp_filter=2 \
-             net.ipv4.conf.{key}.rp_filter=2`. Make it persistent with the same two settings in a file under \
-             /etc/sysctl.d/.",
-            key = sysctl_name(interface)
-        ),
-        OsFamily::Windows | OsFamily::Macos => {
-            "Check the host's anti-spoofing settings for the phones' interface.".into()
+        OsFamily::Linux => {
+            let key = sysctl_name(interface);
+            let set = |all: u8, own: u8| {
+                format!(
+                    "sudo sysctl -w net.ipv4.conf.all.rp_filter={all} net.ipv4.conf.{key}.rp_filter={own}"
+                )
+            };
+            let command = set(2, 2);
+            let mut step = Step::new(
+                Os::Linux,
+                Manager::Sysctl,
+                format!("loose reverse-path filtering on {interface}"),
+                &command,
+            );
+            if let Some((all, own)) = previous {
+                step = step.undo(set(all, own));
+            }
+            Fix::one(
+                format!(
+                    "Use loose reverse-path filtering on {interface}: `{command}`. Make it persistent with the same two \
+                     settings in a file under /etc/sysctl.d/."
+                ),
+                step,
+            )
         }
+        OsFamily::Windows | OsFamily::Macos => Fix::one(
+            "Check the host's anti-spoofing settings for the phones' interface.",
+            Step::manual("check the anti-spoofing settings of the phones' interface"),
+        ),
     }
 }
 
@@ -302,53 +388,109 @@ pub fn sysctl_name(interface: &str) -> String {
 
 /// Taking a stray adapter down, as a whole sentence.
 #[must_use]
-pub fn take_down(os: OsFamily, interface: &str) -> String {
+pub fn take_down(os: OsFamily, interface: &str) -> Fix {
     match os {
-        OsFamily::Linux => format!(
-            "Take {interface} down if the PBX does not need it: `sudo ip link set {interface} down` \
-             (under NetworkManager: `nmcli device disconnect {interface}`)."
-        ),
-        OsFamily::Windows | OsFamily::Macos => {
-            format!("Disable {interface} if the PBX does not need it: {}.", disable_adapter(os, interface))
+        OsFamily::Linux => {
+            let command = format!("sudo ip link set {interface} down");
+            Fix::one(
+                format!(
+                    "Take {interface} down if the PBX does not need it: `{command}` \
+                     (under NetworkManager: `nmcli device disconnect {interface}`)."
+                ),
+                // It moves whatever else uses the adapter.
+                Step::new(Os::Linux, Manager::Ip, format!("take {interface} down"), command)
+                    .undo(format!("sudo ip link set {interface} up"))
+                    .disruptive(),
+            )
         }
+        OsFamily::Windows => {
+            let name = crate::quote::powershell(interface);
+            Fix::one(
+                format!(
+                    "Disable {interface} if the PBX does not need it: {}.",
+                    disable_adapter(os, interface)
+                ),
+                Step::new(
+                    Os::Windows,
+                    Manager::IpHelper,
+                    format!("disable {interface}"),
+                    format!("Disable-NetAdapter -Name {name} -Confirm:$false"),
+                )
+                .persistent()
+                .undo(format!("Enable-NetAdapter -Name {name}"))
+                .disruptive(),
+            )
+        }
+        OsFamily::Macos => Fix::one(
+            format!("Disable {interface} if the PBX does not need it: {}.", disable_adapter(os, interface)),
+            Step {
+                os: Os::Macos,
+                manager: Manager::Networksetup,
+                ..Step::manual(format!("disable the service of {interface}"))
+            },
+        ),
     }
 }
 
 /// Which interface mcready assumed, and how to name the right one instead of disabling anything.
 #[must_use]
-pub fn name_the_phones_interface(group: Ipv4Addr, assumed: &str, others: &[&str]) -> String {
+pub fn name_the_phones_interface(group: Ipv4Addr, assumed: &str, others: &[&str]) -> Fix {
     let example = others.first().copied().unwrap_or("IFACE");
-    format!(
-        "mcready assumed {assumed} faces the phones because the OS routes {group} by it. If the phones are on \
-         {}, run again with `--phone <a phone's IP>` or `-i {example}`.",
-        others.join(" or ")
+    Fix::one(
+        format!(
+            "mcready assumed {assumed} faces the phones because the OS routes {group} by it. If the phones are on \
+             {}, run again with `--phone <a phone's IP>` or `-i {example}`.",
+            others.join(" or ")
+        ),
+        // Which adapter faces the phones is the administrator's knowledge, not this host's.
+        Step::manual(format!("tell mcready which interface faces the phones (`--phone` or `-i {example}`)")),
     )
 }
 
 /// Bringing the phones' interface up: one sentence per missing flag.
 #[must_use]
-pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, multicast: bool) -> String {
-    let mut sentences = Vec::new();
+pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, multicast: bool) -> Fix {
+    let mut parts = Vec::new();
+    let ip = |changes: String, command: String, undo: String| {
+        Step::new(Os::Linux, Manager::Ip, changes, command).undo(undo)
+    };
     match os {
         OsFamily::Linux => {
             if !up {
-                sentences.push(format!("Bring {interface} up: `sudo ip link set {interface} up`."));
+                let command = format!("sudo ip link set {interface} up");
+                parts.push(Fix::one(
+                    format!("Bring {interface} up: `{command}`."),
+                    ip(
+                        format!("bring {interface} up"),
+                        command,
+                        format!("sudo ip link set {interface} down"),
+                    ),
+                ));
             }
             if up && !running {
-                sentences.push(format!(
-                    "{interface} has no link: check its cable and the switch port it plugs into."
+                parts.push(Fix::one(
+                    format!("{interface} has no link: check its cable and the switch port it plugs into."),
+                    Step::manual(format!("check {interface}'s cable and switch port")),
                 ));
             }
             if !multicast {
-                sentences.push(format!(
-                    "Turn on {interface}'s multicast flag: `sudo ip link set {interface} multicast on`."
+                let command = format!("sudo ip link set {interface} multicast on");
+                parts.push(Fix::one(
+                    format!("Turn on {interface}'s multicast flag: `{command}`."),
+                    ip(
+                        format!("turn on {interface}'s multicast flag"),
+                        command,
+                        format!("sudo ip link set {interface} multicast off"),
+                    ),
                 ));
             }
         }
-        OsFamily::Windows | OsFamily::Macos => sentences
-            .push(format!("Enable {interface} and check its cable and the switch port it plugs into.")),
+        OsFamily::Windows | OsFamily::Macos => parts.push(Fix::one(
+            format!("Enable {interface} and check its cable and the switch port it plugs into."),
+            Step::manual(format!("enable {interface} and check its cable and switch port")),
+        )),
     }
-    sentences.join(" ")
+    Fix::join(parts)
 }
 
 /// The receiving sockets' buffers overflowed: a bigger buffer for the PBX's socket.
