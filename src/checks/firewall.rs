@@ -23,7 +23,7 @@ impl FirewallView {
     /// The generic allow rule for the phones' SIP (when no judged finding has its own fix), in `os`'s
     /// words, scoped to the phones' subnet and the PnP interface.
     #[must_use]
-    pub fn open_fix(&self, os: super::OsFamily) -> String {
+    pub fn open_fix(&self, os: super::OsFamily) -> crate::fix::Fix {
         let context = &self.fix_context;
         super::remedy::open_firewall(
             os,

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::causes::Causes;
 use super::firewall::{self, FirewallView};
-use super::{InterfaceRule, Snapshot, check, fixed, remedy};
+use super::{InterfaceRule, Snapshot, check, fixed, manual, remedy};
 use crate::facts::{Interface, InterfaceKind, group_label};
 use crate::fix::{Fix, Step};
 use crate::observed::{Answer, LATE_ANSWER_MS};
@@ -68,9 +68,10 @@ fn pbx_chose_itself(snapshot: &Snapshot, pnp: &str, joined_on: &[&str]) -> Fix {
     Fix {
         text: format!(
             "The OS already sends {} out of {pnp}, so the PBX chose {} itself: set the PBX's SIP / PnP network \
-             interface (or bind address) to {pnp}{address}, then restart it and check again.",
+             interface (or bind address) to {pnp}{address}, then restart it{} and check again.",
             snapshot.group,
-            joined_on.join(", ")
+            joined_on.join(", "),
+            remedy::restart_pbx(&snapshot.facts)
         ),
         steps: vec![
             Step::manual(format!("set the PBX's SIP / PnP interface to {pnp}{address} in its settings")),
@@ -125,11 +126,11 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
                 "No interface has joined {}: is the PBX running, with PnP enabled?",
                 group_label(IpAddr::V4(snapshot.group))
             ),
-            Some(
+            Some(manual(
                 "Start the PBX and enable its PnP / auto-provisioning service, then check again. Before the PBX is \
-                 installed, `mcready respond --url URL --allow MAC` can stand in for it."
-                    .into(),
-            ),
+                 installed, `mcready respond --url URL --allow MAC` can stand in for it.",
+                "start the PBX with its PnP service on",
+            )),
             evidence,
         );
     }
@@ -352,7 +353,10 @@ pub(super) fn port_holder(snapshot: &Snapshot) -> Check {
             PORT_HOLDER,
             Status::Warn,
             format!("Nothing on this host listens on UDP {}: no PBX is running here.", snapshot.port),
-            Some("Start the PBX (or check that its SIP port is the one given with `--port`).".into()),
+            Some(manual(
+                "Start the PBX (or check that its SIP port is the one given with `--port`).",
+                "start the PBX",
+            )),
             evidence,
         );
     }
@@ -434,11 +438,16 @@ pub(super) fn loopback(snapshot: &Snapshot, firewall: &FirewallView, causes: &Ca
         Status::Fail,
         "The probe's looped-back copy never arrived: this host does not receive its own multicast on the PnP interface."
             .into(),
-        Some(format!(
-            "{} Check that the interface has the multicast flag and that nothing drops UDP {} on input.",
+        Some(Fix::join([
             firewall.open_fix(snapshot.os),
-            snapshot.port
-        )),
+            manual(
+                format!(
+                    "Check that the interface has the multicast flag and that nothing drops UDP {} on input.",
+                    snapshot.port
+                ),
+                "check the interface's multicast flag and the input rules",
+            ),
+        ])),
         evidence,
     )
 }
@@ -575,12 +584,12 @@ fn probe_ignored(answered_phones: &[String], refused: &[&Answer], evidence: serd
              supports, so the probe could not judge its answer.",
             answered_phones.join(", ")
         ),
-        Some(
+        Some(manual(
             "Nothing to fix for those phones. To judge the PBX's NOTIFY and provisioning URL too, probe as one of \
              them: `mcready check --as VENDOR` (snom, yealink, grandstream, audiocodes), or add mcready's probe MAC \
-             to the PBX's allowed phones for the test."
-                .into(),
-        ),
+             to the PBX's allowed phones for the test.",
+            "probe as one of the phones, or allow mcready's probe MAC in the PBX",
+        )),
         evidence,
     )
 }
@@ -634,12 +643,12 @@ fn judged(
                     heard_late.join("; ")
                 )
             },
-            Some(
+            Some(manual(
                 "Enable PnP (auto-provisioning by multicast) in the PBX and restart it; check its log for the SUBSCRIBE \
                  from mcready (User-Agent `mcready/…`). A PBX that answers only phones it supports ignores mcready's \
-                 own probe: run with `--listen 120` and reboot a phone, or probe as a phone with `--as VENDOR`."
-                    .into(),
-            ),
+                 own probe: run with `--listen 120` and reboot a phone, or probe as a phone with `--as VENDOR`.",
+                "enable PnP in the PBX and restart it",
+            )),
             evidence,
         ),
         _ if others > 0 => {
@@ -658,7 +667,10 @@ fn judged(
                     listed.join("; "),
                     late.unwrap_or_default()
                 ),
-                Some("Turn PnP off on every server but one: a second or rogue server can take phones over.".into()),
+                Some(manual(
+                    "Turn PnP off on every server but one: a second or rogue server can take phones over.",
+                    "turn PnP off on every server but one",
+                )),
                 evidence,
             )
         }
@@ -669,7 +681,13 @@ fn judged(
                 format!("Another host answers PnP: {}.", remote.join("; "))
             };
             match late {
-                Some(late) => check(PBX_ANSWERS, Status::Warn, summary + &late, Some(late_fix.into()), evidence),
+                Some(late) => check(
+                    PBX_ANSWERS,
+                    Status::Warn,
+                    summary + &late,
+                    Some(manual(late_fix, "look into the late answer")),
+                    evidence,
+                ),
                 None => check(PBX_ANSWERS, Status::Pass, summary, None, evidence),
             }
         }

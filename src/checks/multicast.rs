@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::causes::Causes;
 use super::firewall::{FirewallView, describe};
-use super::{Snapshot, check, fixed, remedy};
+use super::{Snapshot, check, fixed, manual, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
 use crate::verdict::{Check, Status};
 
@@ -236,8 +236,7 @@ fn firewall_check(
     // The remedy is the typed fix's text when the findings have one, else the generic opening.
     let judged = |status: Status, summary: String, list: &[&FirewallFinding], evidence| {
         let fix = firewall.joined_fix(list.iter().copied());
-        let remedy = Some(fix.as_ref().map_or_else(|| firewall.open_fix(snapshot.os), |f| f.text.clone()));
-        Check { fix, ..check(id, status, summary, remedy, evidence) }
+        fixed(id, status, summary, fix.unwrap_or_else(|| firewall.open_fix(snapshot.os)), evidence)
     };
     if !certain.is_empty() {
         let rules: Vec<String> = certain.iter().map(|f| describe(f)).collect();
@@ -272,8 +271,8 @@ fn firewall_check(
         format!("{none} (read: {}).", read.join(", "))
     };
     let status = if firewall.judgement.partial { Status::Warn } else { Status::Pass };
-    let remedy = (status == Status::Warn).then(|| firewall.open_fix(snapshot.os));
-    check(id, status, summary, remedy, evidence)
+    let fix = (status == Status::Warn).then(|| firewall.open_fix(snapshot.os));
+    check(id, status, summary, fix, evidence)
 }
 
 /// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
@@ -377,11 +376,11 @@ pub(super) fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check 
             snapshot.port,
             rules.join("; ")
         ),
-        Some(
+        Some(manual(
             "Remove the rule that assigns the SIP helper (`ct helper set`, `-j CT --helper sip`) unless something \
-             needs it; PnP and a SIP-aware PBX do not."
-                .into(),
-        ),
+             needs it; PnP and a SIP-aware PBX do not.",
+            "remove the rule that assigns the SIP conntrack helper",
+        )),
         evidence,
     )
 }
@@ -550,7 +549,7 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
             (false, true) => (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
                  reverse-path filter likely dropped them",
-                remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)).text,
+                remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)),
             ),
             (false, false) => (
                 "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
@@ -641,12 +640,15 @@ pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
                          firewall between them drops it.",
                         peer.peer.ip()
                     ),
-                    Some(format!(
-                        "Let multicast for {} through the switches between the hosts: {} Check the peer's own \
-                         firewall for UDP {} too.",
-                        snapshot.group,
-                        remedy::enable_querier(),
-                        snapshot.port
+                    Some(manual(
+                        format!(
+                            "Let multicast for {} through the switches between the hosts: {} Check the peer's own \
+                             firewall for UDP {} too.",
+                            snapshot.group,
+                            remedy::enable_querier().text,
+                            snapshot.port
+                        ),
+                        "let multicast through the switches between the hosts",
                     )),
                     evidence,
                 )
