@@ -449,18 +449,24 @@ fn step(manager: FirewallManager, tool: FirewallTool, command: &str) -> crate::f
 fn undo_of(command: &str) -> (String, Option<String>, crate::fix::Class) {
     use crate::fix::Class;
     let swap = |from: &str, to: &str| Some(command.replacen(from, to, 1));
+    // firewalld's rules here are `--permanent`: the fix reloads to apply them, so their undo does too.
+    let reloaded = |undo: Option<String>| undo.map(|u| format!("{u} && sudo firewall-cmd --reload"));
     if command.starts_with("sudo ufw allow ") {
         return ("add a ufw rule".into(), swap("sudo ufw allow ", "sudo ufw delete allow "), Class::Safe);
     }
     if command.contains("firewall-cmd") && command.contains("--add-rich-rule") {
         return (
             "add a firewalld rich rule".into(),
-            swap("--add-rich-rule", "--remove-rich-rule"),
+            reloaded(swap("--add-rich-rule", "--remove-rich-rule")),
             Class::Safe,
         );
     }
     if command.contains("firewall-cmd") && command.contains("--direct --add-rule") {
-        return ("add a firewalld direct rule".into(), swap("--add-rule", "--remove-rule"), Class::Safe);
+        return (
+            "add a firewalld direct rule".into(),
+            reloaded(swap("--add-rule", "--remove-rule")),
+            Class::Safe,
+        );
     }
     if command.ends_with("--reload") || command == "sudo ufw reload" {
         return ("load the saved rules into the running firewall".into(), None, Class::Safe);
