@@ -372,14 +372,22 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
         Step::manual(format!("allow SIP from {subnet} to UDP {port} with the tool that manages the firewall"))
     };
     let text = match os {
-        OsFamily::Linux => format!(
-            "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
-             the firewall: ufw `sudo ufw allow from {subnet} to any port {port} proto udp`; firewalld \
-             `sudo firewall-cmd --permanent --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept' && sudo firewall-cmd --reload`; \
-             nftables `sudo nft insert rule <family> <table> <chain> ip saddr {subnet} udp dport {port} accept` \
-             (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
-             `sudo iptables -I INPUT 1 -s {subnet} -p udp --dport {port} -j ACCEPT` then `sudo netfilter-persistent save`."
-        ),
+        OsFamily::Linux => {
+            use crate::firewall::fix::{
+                firewalld_allow_sip, iptables_accept_sip, nft_accept_sip, ufw_allow_sip,
+            };
+            format!(
+                "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
+                 the firewall: ufw `{}`; firewalld `{} && sudo firewall-cmd --reload`; \
+                 nftables `sudo nft insert rule <family> <table> <chain> {}` \
+                 (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
+                 `sudo iptables -I INPUT 1 {}` then `sudo netfilter-persistent save`.",
+                ufw_allow_sip(subnet, port),
+                firewalld_allow_sip(None, subnet, port),
+                nft_accept_sip(subnet, port),
+                iptables_accept_sip(subnet, port)
+            )
+        }
         // The same scoped rule as the judged fix in firewall::fix.
         OsFamily::Windows => {
             let command = crate::firewall::fix::windows_allow_sip(port, interface);

@@ -111,10 +111,9 @@ fn accept_for(flow: FirewallFlow, context: &FixContext) -> (String, String) {
     let group = context.group;
     match flow {
         // The looped-back probe comes from this host's own address, which is in the phones' subnet.
-        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
-            format!("ip saddr {subnet} udp dport {port} accept"),
-            format!("-s {subnet} -p udp --dport {port} -j ACCEPT"),
-        ),
+        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+            (nft_accept_sip(&subnet, port), iptables_accept_sip(&subnet, port))
+        }
         FirewallFlow::ProbeOut => (
             format!("ip daddr {group} udp dport {port} accept"),
             format!("-d {group} -p udp --dport {port} -j ACCEPT"),
@@ -171,10 +170,9 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
     match manager {
         FirewallManager::Ufw => {
             let (apply, persist) = match flow {
-                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
-                    vec![format!("sudo ufw allow from {subnet} to any port {port} proto udp")],
-                    "ufw keeps its rules by itself".to_owned(),
-                ),
+                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+                    (vec![ufw_allow_sip(&subnet, port)], "ufw keeps its rules by itself".to_owned())
+                }
                 FirewallFlow::AnswerOut => (
                     vec![format!("sudo ufw allow out proto udp from any port {port} to {subnet}")],
                     "ufw keeps its rules by itself".to_owned(),
@@ -206,9 +204,9 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 str::to_owned,
             );
             let apply = match flow {
-                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => vec![format!(
-                    "sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept'"
-                )],
+                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+                    vec![firewalld_allow_sip(Some(&zone), &subnet, port)]
+                }
                 FirewallFlow::IgmpIn => vec![format!(
                     "sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" protocol value=\"igmp\" accept'"
                 )],
@@ -566,4 +564,35 @@ fn iptables_undo(command: &str) -> Option<(String, Option<String>, crate::fix::C
         }
     }
     None
+}
+
+// The phones' SIP let in, in each manager's words: one writer per manager, used by the judged fixes
+// above and by the generic opening a check offers when the rule could not be named
+// (`checks::remedy::open_firewall`), so the two never say the same rule differently.
+
+/// ufw: allow UDP `port` from the phones' subnet.
+#[must_use]
+pub fn ufw_allow_sip(subnet: &str, port: u16) -> String {
+    format!("sudo ufw allow from {subnet} to any port {port} proto udp")
+}
+
+/// firewalld: a permanent rich rule for UDP `port` from the phones' subnet, in `zone` or the default one.
+#[must_use]
+pub fn firewalld_allow_sip(zone: Option<&str>, subnet: &str, port: u16) -> String {
+    let zone = zone.map_or_else(String::new, |z| format!(" --zone={z}"));
+    format!(
+        "sudo firewall-cmd --permanent{zone} --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept'"
+    )
+}
+
+/// nftables: the accept's words, to follow `insert rule <table> <chain>`.
+#[must_use]
+pub fn nft_accept_sip(subnet: &str, port: u16) -> String {
+    format!("ip saddr {subnet} udp dport {port} accept")
+}
+
+/// iptables (either backend): the accept's rule spec, to follow `-I <chain> <n>`.
+#[must_use]
+pub fn iptables_accept_sip(subnet: &str, port: u16) -> String {
+    format!("-s {subnet} -p udp --dport {port} -j ACCEPT")
 }
