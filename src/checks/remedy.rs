@@ -1,5 +1,7 @@
-//! The concrete fixes, per OS: copy-paste commands an administrator runs, in mcready's own words.
-//! Every `warn` and `fail` carries one of these; `docs/checks.md` lists them by check id.
+//! The concrete fixes, per OS, as data: each writer returns a [`Fix`] whose steps carry the exact command,
+//! its manager, whether it lasts, its undo and its class, and whose text is the remedy an administrator
+//! reads, in mcready's own words. Every `warn` and `fail` carries one; `docs/checks.md` lists them by
+//! check id and, per manager, the command forms and their undo.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
