@@ -3,7 +3,8 @@
 //! The crate is laid out as **gather → observe → evaluate → render**, on floors that import only
 //! downward (`docs/architecture.md`, kept by `tests/architecture.rs`):
 //! - plain data at the bottom, importing nothing above it: [`verdict`] (statuses, checks, requirements,
-//!   the verdict and its exit codes), [`ruleset`] (the firewall ruleset model), [`facts`] (what the
+//!   the verdict and its exit codes), [`fix`] (fixes as data: ordered steps, each with its manager,
+//!   command, undo and class), [`ruleset`] (the firewall ruleset model), [`facts`] (what the
 //!   platform gathers), [`observed`] (what the engines observe, what mcready itself did, the streamed
 //!   events) and [`snapshot`] (what the checklist judges, and the one rule that chooses the PnP
 //!   interface);
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod commands;
 pub mod facts;
 pub mod firewall;
+pub mod fix;
 pub mod interrupt;
 pub mod net;
 pub mod observe;

@@ -72,6 +72,10 @@ pub struct Check {
     pub summary: String,
     /// The concrete fix for this OS; present on every `warn` and `fail`.
     pub remedy: Option<String>,
+    /// The remedy as data: ordered steps with their commands and undo. Present where a rule has a typed
+    /// fix; absent from the JSON otherwise (an optional field of `mcready.report/v1`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<crate::fix::Fix>,
     /// The facts the decision rests on.
     pub evidence: serde_json::Value,
 }
@@ -212,6 +216,7 @@ mod tests {
             status,
             summary: String::new(),
             remedy: None,
+            fix: None,
             evidence: serde_json::Value::Null,
         }
     }

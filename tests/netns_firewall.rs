@@ -280,36 +280,45 @@ fn check_of<'a>(report: &'a Value, id: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no check {id} in {report:#}"))
 }
 
-/// The commands of every fix in a remedy: the backquoted commands between `run ` and `; to keep`, with
-/// `sudo ` dropped (the lab runs as root). Persistence steps are not run: they write files of this host.
-fn fix_commands(remedy: &str) -> Vec<String> {
-    let mut commands = Vec::new();
-    for part in remedy.split("run ").skip(1) {
-        let Some((commands_text, _)) = part.split_once("; to keep") else { continue };
-        for (i, piece) in commands_text.split('`').enumerate() {
-            if i % 2 == 1 {
-                commands.push(piece.strip_prefix("sudo ").unwrap_or(piece).to_owned());
-            }
-        }
-    }
-    commands
+/// The steps of a check's typed fix as `(command, undo)`, with `sudo` dropped (the lab runs as root).
+/// Each command is also in the remedy text: the two come from the same writer.
+fn fix_steps(check: &Value) -> Vec<(String, Option<String>)> {
+    let remedy = check["remedy"].as_str().unwrap_or_default();
+    let steps = check["fix"]["steps"].as_array().cloned().unwrap_or_default();
+    assert!(!steps.is_empty(), "no typed fix: {check:#}");
+    steps
+        .iter()
+        .map(|step| {
+            let command = step["command"].as_str().unwrap_or_default();
+            assert!(remedy.contains(command), "`{command}` is not in the remedy: {remedy}");
+            let bare = |c: &str| c.replace("sudo ", "");
+            (bare(command), step["undo"].as_str().map(bare))
+        })
+        .collect()
 }
 
-/// Runs `check`, expects `id` to be `status`, applies the printed fix, runs `check` again and expects
-/// `id` to pass. Returns the first report.
+/// Runs `check`, expects `id` to be `status`, applies the steps of its typed fix, expects `id` to pass,
+/// runs the steps' undo (last first) and expects `id` to be `status` again. Returns the first report.
 fn fix_turns_green(lab: &Lab, ns: &str, args: &[&str], id: &str, status: &str) -> Value {
     let before = check_in(lab, ns, args);
     let check = check_of(&before, id);
     assert_eq!(check["status"], status, "{check:#}");
-    let remedy = check["remedy"].as_str().unwrap_or_default();
-    let commands = fix_commands(remedy);
-    assert!(!commands.is_empty(), "no command in the remedy: {remedy}");
-    for command in &commands {
+    let steps = fix_steps(check);
+    for (command, _) in &steps {
         capture(lab, ns, command);
     }
+    let commands: Vec<&str> = steps.iter().map(|(c, _)| c.as_str()).collect();
     let after = check_in(lab, ns, args);
-    let check = check_of(&after, id);
-    assert_eq!(check["status"], "pass", "after `{}`: {check:#}", commands.join("; "));
+    let fixed = check_of(&after, id);
+    assert_eq!(fixed["status"], "pass", "after `{}`: {fixed:#}", commands.join("; "));
+    for (_, undo) in steps.iter().rev() {
+        if let Some(undo) = undo {
+            capture(lab, ns, undo);
+        }
+    }
+    let undone = check_in(lab, ns, args);
+    let undone = check_of(&undone, id);
+    assert_eq!(undone["status"], status, "after undoing `{}`: {undone:#}", commands.join("; "));
     before
 }
 

@@ -1,6 +1,7 @@
 //! The firewalld fixes applied in the lab: firewalld running (its own D-Bus) in a PBX namespace, its
 //! public zone rejecting what it does not allow; `check` fails the SIP and IGMP firewall checks and
-//! prints firewalld's own commands; the test runs exactly those and `check` passes both.
+//! prints firewalld's own commands; the test runs exactly the steps of the JSON `fix` and `check`
+//! passes both, then runs their undo and both fail again.
 //!
 //! firewalld and D-Bus keep state in /etc, /var and /run, outside any network namespace, so everything
 //! runs in a mount namespace of its own whose /etc, /var and /run are overlays on a private tmpfs: the
@@ -10,8 +11,8 @@
 mod common;
 
 use common::{
-    Lab, NFT, PYTHON3, Program, check_field, in_private_mounts, marked_reports, mcready_bin,
-    pbx_with_lab_pbx, private_overlays, stdout,
+    Lab, NFT, PYTHON3, Program, apply_and_undo_firewall_fixes, check_field, in_private_mounts,
+    marked_reports, mcready_bin, pbx_with_lab_pbx, private_overlays, stdout,
 };
 
 const FIREWALLD: Program = Program { name: "firewalld", package: "firewalld" };
@@ -27,6 +28,7 @@ lab_test!(
         let mcready = mcready.display();
         let run_check =
             format!("echo @@REPORT@@; {mcready} check --json --no-probe --phone 198.51.100.20 || true");
+        let apply_and_undo = apply_and_undo_firewall_fixes(&mcready.to_string(), &run_check);
         let script = private_overlays(&["etc", "var", "run"])
             + &format!(
                 r#"mkdir -p /run/dbus
@@ -34,9 +36,7 @@ dbus-daemon --system --fork
 firewalld --nofork --nopid > "$scratch/firewalld.log" 2>&1 &
 for i in $(seq 1 200); do firewall-cmd --state >/dev/null 2>&1 && break; sleep 0.1; done
 {run_check}
-{mcready} check --no-probe --phone 198.51.100.20 --color never | grep -o '`sudo firewall-cmd [^`]*`' | tr -d '`' | sed 's/^sudo //' > "$scratch/fixes"
-while IFS= read -r fix; do echo "@@FIX@@ $fix"; eval "$fix" >/dev/null; done < "$scratch/fixes"
-{run_check}
+{apply_and_undo}
 kill %1 2>/dev/null || true
 "#
             );
@@ -50,10 +50,13 @@ kill %1 2>/dev/null || true
     );
         assert!(fixes.iter().any(|f| f.contains("--reload")), "{fixes:?}");
         let reports = marked_reports(&text);
-        let [before, after] = <[serde_json::Value; 2]>::try_from(reports).expect("two reports");
+        let [before, after, undone] = <[serde_json::Value; 3]>::try_from(reports).expect("three reports");
+        let undos: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("@@UNDO@@ ")).collect();
+        assert!(undos.iter().any(|u| u.contains("--remove-rich-rule")), "{undos:?}");
         for id in ["multicast.host-firewall", "multicast.host-firewall-igmp"] {
             assert_eq!(check_field(&before, id, "status"), "fail", "{id} before: {before:#}");
-            assert_eq!(check_field(&after, id, "status"), "pass", "{id} after the printed fixes: {after:#}");
+            assert_eq!(check_field(&after, id, "status"), "pass", "{id} after the fix's steps: {after:#}");
+            assert_eq!(check_field(&undone, id, "status"), "fail", "{id} after their undo: {undone:#}");
         }
     }
 );

@@ -112,24 +112,55 @@ impl Lan {
         })
     }
 
-    /// Runs, inside the PBX host, every command of the named checks' fixes that mcready wrote to be run
-    /// as root (`sudo …` in backticks), exactly as printed minus `sudo`; each must succeed.
+    /// Runs, inside the PBX host, every step with a command of the named checks' typed fixes (from the
+    /// JSON `fix`), exactly as written minus `sudo`; each must succeed, and each must stand in the
+    /// remedy text. Manual steps (a restart the lab does itself, a file to edit) are left out.
+    /// Returns the undo of each step run, last first.
     fn apply_fixes(&self, report: &Value, ids: &[&str]) -> Vec<String> {
-        let mut applied = Vec::new();
+        let mut undo = Vec::new();
+        let mut applied = 0;
         for id in ids {
             let remedy = check_field(report, id, "remedy");
-            for command in remedy.split('`').skip(1).step_by(2).filter_map(|c| c.strip_prefix("sudo ")) {
-                let out = self.lab.sh(&self.pbx, command);
+            let check = report["requirements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|r| r["checks"].as_array().into_iter().flatten())
+                .find(|c| c["id"] == *id)
+                .unwrap_or_else(|| panic!("no check {id}"));
+            let steps = check["fix"]["steps"].as_array().cloned().unwrap_or_default();
+            assert!(!steps.is_empty(), "{id} has no typed fix: {check:#}");
+            for step in steps.iter().filter(|s| s["class"] != "manual") {
+                let command = step["command"].as_str().unwrap_or_default();
+                assert!(remedy.contains(command), "`{command}` of {id} is not in its remedy: {remedy}");
+                let command = command.replace("sudo ", "");
+                let out = self.lab.sh(&self.pbx, &command);
                 assert!(
                     out.status.success(),
                     "the fix `{command}` of {id} failed in the lab: {}",
                     String::from_utf8_lossy(&out.stderr)
                 );
-                applied.push(command.to_owned());
+                applied += 1;
+                if let Some(back) = step["undo"].as_str() {
+                    undo.push(back.replace("sudo ", ""));
+                }
             }
         }
-        assert!(!applied.is_empty(), "no command to run in the fixes of {ids:?}: {report:#}");
-        applied
+        assert!(applied > 0, "no command to run in the fixes of {ids:?}: {report:#}");
+        undo.reverse();
+        undo
+    }
+
+    /// Runs the undo commands `apply_fixes` returned; each must succeed.
+    fn undo_fixes(&self, undo: &[String]) {
+        for command in undo {
+            let out = self.lab.sh(&self.pbx, command);
+            assert!(
+                out.status.success(),
+                "the undo `{command}` failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
     }
 }
 
@@ -308,11 +339,15 @@ lab_test!(a_down_interface_is_blamed_on_the_link_until_fixed, lan(QUERIER, "eth0
     // The link is up, but its routes went with it: the next check names the route.
     let (report, _) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
     assert_eq!(check_field(&report, "membership.group-route", "status"), "fail", "{report:#}");
-    lan.apply_fixes(&report, &["membership.group-route"]);
+    let undo = lan.apply_fixes(&report, &["membership.group-route"]);
     lan.restart_pbx("");
     let (fixed, code) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
     assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+    // The route's undo takes it away again, and the check says so.
+    lan.undo_fixes(&undo);
+    let (undone, _) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&undone, "membership.group-route", "status"), "fail", "{undone:#}");
 });
 
 // Point 4: two LAN adapters and no `--phone`: mcready assumed the one the OS routes the group by
@@ -358,10 +393,15 @@ lab_test!(rp_filter_on_a_dotted_interface_is_fixed_by_the_printed_key, lan(QUERI
     assert_eq!(check_field(&report, "multicast.delivered-to-sockets", "status"), "fail");
     let fix = check_field(&report, "multicast.rp-filter", "remedy");
     assert!(fix.contains("net.ipv4.conf.lan/100.rp_filter=2"), "{fix}");
-    lan.apply_fixes(&report, &["multicast.rp-filter"]);
+    let undo = lan.apply_fixes(&report, &["multicast.rp-filter"]);
     let (fixed, code) = lan.check_while(&phone_subscribes(8), &args);
     assert_statuses(&fixed, ["pass", "pass", "pass", "pass"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+    // The undo puts the strict filter back, and the drop with it.
+    assert!(!undo.is_empty(), "no undo for the rp_filter fix: {report:#}");
+    lan.undo_fixes(&undo);
+    let (undone, _) = lan.check_while(&phone_subscribes(8), &args);
+    assert_eq!(check_field(&undone, "multicast.rp-filter", "status"), "fail", "{undone:#}");
 });
 
 // Point 5: inside a container on a bridge network (its own network namespace, a veth) LAN multicast

@@ -151,12 +151,23 @@ lab_test!(probe_and_check_output_matches_the_schemas, common::Lab::with(&[common
     assert_eq!(schema_errors("mcready.report.v1.json", &served).len(), 1);
     // Real output grown as a later v1 may grow it validates; a new key at the top level does not.
     let mut grown = report.clone();
-    grown["requirements"][0]["checks"][0]["fix"] = serde_json::json!({"steps": []});
+    grown["requirements"][0]["checks"][0]["runbook"] = serde_json::json!({"steps": []});
     grown["facts"]["untested"] = serde_json::json!([]);
     grown["facts"]["interfaces"][0]["stages"] = serde_json::json!([]);
     validate("mcready.report.v1.json", &grown);
     grown["bundle"] = "report.tar".into();
     assert_eq!(schema_errors("mcready.report.v1.json", &grown).len(), 1);
+    // A check's typed fix: described fully, so a step missing its undo or a fix without steps is caught.
+    let mut fixed = report.clone();
+    fixed["requirements"][0]["checks"][0]["fix"] = serde_json::json!({"steps": [{
+        "changes": "accept SIP from the phones", "os": "linux", "manager": "nft",
+        "command": "sudo nft add rule inet filter input ip saddr 198.51.100.0/24 udp dport 5060 accept",
+        "persistence": "runtime", "undo": null, "class": "safe"}]});
+    validate("mcready.report.v1.json", &fixed);
+    fixed["requirements"][0]["checks"][0]["fix"]["steps"][0].as_object_mut().unwrap().remove("undo");
+    assert_eq!(schema_errors("mcready.report.v1.json", &fixed).len(), 1);
+    fixed["requirements"][0]["checks"][0]["fix"] = serde_json::json!({"steps": []});
+    assert_eq!(schema_errors("mcready.report.v1.json", &fixed).len(), 1);
     let passive = common::json(&lab.mcready(&here, &["check", "--json", "--no-probe"]));
     validate("mcready.report.v1.json", &passive);
 });

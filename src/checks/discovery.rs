@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::{OsFamily, Snapshot, check};
+use crate::fix::{Fix, Manager, Os, Step};
 use crate::observed::{DiscoveryReport, Observed, Phone, SwitchPort};
 use crate::verdict::{Check, Status};
 
@@ -196,11 +197,13 @@ pub fn dhcp_provisioning(snapshot: &Snapshot) -> Check {
         Status::Warn
     };
     let remedy = (status == Status::Warn).then(|| {
+        super::manual(
         "If the phones should provision from this PBX by PnP: remove the provisioning options from the phones' DHCP \
          scope (or give the phones a scope without them), or point the option at this PBX's provisioning URL; on the \
          phones, DHCP provisioning can also be turned off (Fanvil: Auto Provision → DHCP option). A used phone also \
-         keeps the server it was last given: factory-reset it."
-            .to_owned()
+         keeps the server it was last given: factory-reset it.",
+            "take the provisioning options out of the phones' DHCP scope, or turn DHCP provisioning off on the phones",
+        )
     });
     check(
         DHCP_PROVISIONING,
@@ -435,26 +438,50 @@ fn describe(port: &SwitchPort) -> String {
     format!("{} from {name}{on}{native}{voice}", port.protocol.to_uppercase())
 }
 
-fn voice_vlan_remedy(os: OsFamily, interface: &str, vlan: u16) -> String {
-    let add = match os {
-        OsFamily::Linux => format!(
-            "`sudo ip link add link {interface} name {interface}.{vlan} type vlan id {vlan}` with an address in the voice \
-             subnet (persist it in the network configuration), and let the PBX serve PnP there"
+fn voice_vlan_remedy(os: OsFamily, interface: &str, vlan: u16) -> Fix {
+    let (add, step) = match os {
+        OsFamily::Linux => {
+            let command =
+                format!("sudo ip link add link {interface} name {interface}.{vlan} type vlan id {vlan}");
+            let step =
+                Step::new(Os::Linux, Manager::Ip, format!("add VLAN interface {interface}.{vlan}"), &command)
+                    .undo(format!("sudo ip link del {interface}.{vlan}"));
+            (
+                format!(
+                    "`{command}` with an address in the voice subnet (persist it in the network configuration), and let \
+                     the PBX serve PnP there"
+                ),
+                step,
+            )
+        }
+        OsFamily::Windows => (
+            format!(
+                "a tagged adapter for VLAN {vlan} (the NIC's VLAN ID, or a Hyper-V/teaming VLAN interface) with an address \
+                 in the voice subnet, and let the PBX serve PnP there"
+            ),
+            Step::manual(format!("give the PBX a tagged adapter for VLAN {vlan}")),
         ),
-        OsFamily::Windows => format!(
-            "a tagged adapter for VLAN {vlan} (the NIC's VLAN ID, or a Hyper-V/teaming VLAN interface) with an address \
-             in the voice subnet, and let the PBX serve PnP there"
-        ),
-        OsFamily::Macos => format!(
-            "a VLAN interface for VLAN {vlan} on {interface} (System Settings → Network → Manage Virtual Interfaces) \
-             with an address in the voice subnet, and let the PBX serve PnP there"
+        OsFamily::Macos => (
+            format!(
+                "a VLAN interface for VLAN {vlan} on {interface} (System Settings → Network → Manage Virtual Interfaces) \
+                 with an address in the voice subnet, and let the PBX serve PnP there"
+            ),
+            Step::manual(format!("give the PBX a VLAN interface for VLAN {vlan}")),
         ),
     };
-    format!(
+    let text = format!(
         "Either give the PBX an interface on the voice VLAN: {add}; or, if phones should stay in this host's VLAN, \
          remove the voice VLAN from the port's LLDP-MED network policy / `switchport voice vlan`; or provision those \
          phones by DHCP option 66/160 in the voice VLAN."
-    )
+    );
+    // The rest of the step is an address and the PBX's PnP setting: an administrator's to choose.
+    Fix {
+        text,
+        steps: vec![
+            step,
+            Step::manual("give the VLAN interface an address in the voice subnet and serve PnP there"),
+        ],
+    }
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ impl FirewallView {
     /// The generic allow rule for the phones' SIP (when no judged finding has its own fix), in `os`'s
     /// words, scoped to the phones' subnet and the PnP interface.
     #[must_use]
-    pub fn open_fix(&self, os: super::OsFamily) -> String {
+    pub fn open_fix(&self, os: super::OsFamily) -> crate::fix::Fix {
         let context = &self.fix_context;
         super::remedy::open_firewall(
             os,
@@ -111,17 +111,30 @@ impl FirewallView {
         self.judgement.drops(FirewallFlow::SubscribeIn)
     }
 
-    /// The fixes for these findings, one sentence each, without repeats.
+    /// The typed fix of each finding, one per distinct remedy text, in the findings' order.
     #[must_use]
-    pub fn fixes<'a>(&self, findings: impl Iterator<Item = &'a FirewallFinding>) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
+    pub fn typed_fixes<'a>(
+        &self,
+        findings: impl Iterator<Item = &'a FirewallFinding>,
+    ) -> Vec<crate::fix::Fix> {
+        let mut out: Vec<crate::fix::Fix> = Vec::new();
         for finding in findings {
-            let text = fix::fix(finding, &self.fix_context).render(finding);
-            if !out.contains(&text) {
-                out.push(text);
+            let typed = fix::typed(finding, &self.fix_context);
+            if !out.iter().any(|f| f.text == typed.text) {
+                out.push(typed);
             }
         }
         out
+    }
+
+    /// The findings' fixes as one: their texts joined as the remedy says them, their steps in order.
+    #[must_use]
+    pub fn joined_fix<'a>(
+        &self,
+        findings: impl Iterator<Item = &'a FirewallFinding>,
+    ) -> Option<crate::fix::Fix> {
+        let fixes = self.typed_fixes(findings);
+        (!fixes.is_empty()).then(|| crate::fix::Fix::join(fixes))
     }
 }
 

@@ -10,8 +10,9 @@ use serde_json::json;
 
 use super::causes::Causes;
 use super::firewall::{self, FirewallView};
-use super::{InterfaceRule, Snapshot, check, remedy};
+use super::{InterfaceRule, Snapshot, check, fixed, manual, remedy};
 use crate::facts::{Interface, InterfaceKind, group_label};
+use crate::fix::{Fix, Step};
 use crate::observed::{Answer, LATE_ANSWER_MS};
 use crate::verdict::{Check, Status};
 
@@ -36,18 +37,46 @@ fn joined_on_an_assumed_alternative(snapshot: &Snapshot) -> Option<Vec<&str>> {
 }
 
 /// The fix for a group joined elsewhere: the route, unless the link itself is down.
-fn route_or_link(snapshot: &Snapshot, pnp: &str) -> String {
+fn route_or_link(snapshot: &Snapshot, pnp: &str) -> Fix {
     if let Some(others) = joined_on_an_assumed_alternative(snapshot) {
         return remedy::name_the_phones_interface(snapshot.group, pnp, &others);
     }
     match pnp_down(snapshot) {
-        Some(down) => format!(
-            "Bring {down}'s link up first (see multicast.interface-flag): no route through it works while it is down. \
-             Then restart the PBX{} so it joins {} on {down}.",
-            remedy::restart_pbx(&snapshot.facts),
-            snapshot.group
-        ),
+        Some(down) => Fix {
+            text: format!(
+                "Bring {down}'s link up first (see multicast.interface-flag): no route through it works while it is down. \
+                 Then restart the PBX{} so it joins {} on {down}.",
+                remedy::restart_pbx(&snapshot.facts),
+                snapshot.group
+            ),
+            steps: vec![
+                Step::manual(format!("bring {down}'s link up, as multicast.interface-flag says")),
+                remedy::restart_step(&snapshot.facts),
+            ],
+        },
         None => remedy::route_group_via(snapshot.os, &snapshot.facts, snapshot.group, pnp),
+    }
+}
+
+/// The fix when the OS already routes the group by the PnP interface: the PBX named the other
+/// interface itself (its bind address or interface setting), so a route change moves nothing.
+fn pbx_chose_itself(snapshot: &Snapshot, pnp: &str, joined_on: &[&str]) -> Fix {
+    let address = snapshot
+        .pnp_interface()
+        .and_then(|i| i.ipv4.first())
+        .map_or_else(String::new, |net| format!(" ({})", net.addr));
+    Fix {
+        text: format!(
+            "The OS already sends {} out of {pnp}, so the PBX chose {} itself: set the PBX's SIP / PnP network \
+             interface (or bind address) to {pnp}{address}, then restart it{} and check again.",
+            snapshot.group,
+            joined_on.join(", "),
+            remedy::restart_pbx(&snapshot.facts)
+        ),
+        steps: vec![
+            Step::manual(format!("set the PBX's SIP / PnP interface to {pnp}{address} in its settings")),
+            remedy::restart_step(&snapshot.facts),
+        ],
     }
 }
 
@@ -97,18 +126,18 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
                 "No interface has joined {}: is the PBX running, with PnP enabled?",
                 group_label(IpAddr::V4(snapshot.group))
             ),
-            Some(
+            Some(manual(
                 "Start the PBX and enable its PnP / auto-provisioning service, then check again. Before the PBX is \
-                 installed, `mcready respond --url URL --allow MAC` can stand in for it."
-                    .into(),
-            ),
+                 installed, `mcready respond --url URL --allow MAC` can stand in for it.",
+                "start the PBX with its PnP service on",
+            )),
             evidence,
         );
     }
     // The phones' interface was only assumed, and the PBX joined on another LAN adapter: that one may
     // well be the phones'. Routing the group away from it could cut the phones off: ask instead.
     if let Some(other_lans) = joined_on_an_assumed_alternative(snapshot) {
-        return check(
+        return fixed(
             ON_PNP_INTERFACE,
             Status::Warn,
             format!(
@@ -116,7 +145,7 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
                 snapshot.group,
                 joined_on.join(", ")
             ),
-            Some(remedy::name_the_phones_interface(snapshot.group, pnp, &other_lans)),
+            remedy::name_the_phones_interface(snapshot.group, pnp, &other_lans),
             evidence,
         );
     }
@@ -128,21 +157,9 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
     // When the OS already routes the group by the PnP interface, a route change moves nothing: the PBX
     // named the other interface itself (its bind address or interface setting).
     let routed_here = snapshot.facts.group_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(pnp);
-    let fix = if routed_here {
-        let address = snapshot
-            .pnp_interface()
-            .and_then(|i| i.ipv4.first())
-            .map_or_else(String::new, |net| format!(" ({})", net.addr));
-        format!(
-            "The OS already sends {} out of {pnp}, so the PBX chose {} itself: set the PBX's SIP / PnP network \
-             interface (or bind address) to {pnp}{address}, then restart it and check again.",
-            snapshot.group,
-            joined_on.join(", ")
-        )
-    } else {
-        route_or_link(snapshot, pnp)
-    };
-    check(
+    let fix =
+        if routed_here { pbx_chose_itself(snapshot, pnp, &joined_on) } else { route_or_link(snapshot, pnp) };
+    fixed(
         ON_PNP_INTERFACE,
         Status::Fail,
         format!(
@@ -150,7 +167,7 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
             snapshot.group,
             joined_on.join(", ")
         ),
-        Some(fix),
+        fix,
         evidence,
     )
 }
@@ -185,7 +202,7 @@ pub(super) fn group_route(snapshot: &Snapshot) -> Check {
         );
     }
     match route.interface.as_deref() {
-        None => check(
+        None => fixed(
             GROUP_ROUTE,
             Status::Fail,
             format!(
@@ -193,7 +210,7 @@ pub(super) fn group_route(snapshot: &Snapshot) -> Check {
                  an interface fails with ENODEV.",
                 snapshot.group
             ),
-            Some(route_or_link(snapshot, target)),
+            route_or_link(snapshot, target),
             evidence,
         ),
         Some(interface) if Some(interface) == snapshot.pnp_interface.as_deref() => check(
@@ -206,14 +223,14 @@ pub(super) fn group_route(snapshot: &Snapshot) -> Check {
             None,
             evidence,
         ),
-        Some(interface) => check(
+        Some(interface) => fixed(
             GROUP_ROUTE,
             Status::Warn,
             format!(
                 "The OS sends {} out of {interface}, not {target}: a PBX that joins without naming an interface lands on {interface}.",
                 snapshot.group
             ),
-            Some(route_or_link(snapshot, target)),
+            route_or_link(snapshot, target),
             evidence,
         ),
     }
@@ -320,12 +337,12 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
             found.iter().map(label).collect::<Vec<_>>().join(", ")
         ));
         fixes.extend(found.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
-        fixes.push(format!(
-            "Restart the PBX afterwards{}, so it joins again.",
-            remedy::restart_pbx(&snapshot.facts)
+        fixes.push(Fix::one(
+            format!("Restart the PBX afterwards{}, so it joins again.", remedy::restart_pbx(&snapshot.facts)),
+            remedy::restart_step(&snapshot.facts),
         ));
     }
-    check(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Some(fixes.join(" ")), evidence)
+    fixed(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Fix::join(fixes), evidence)
 }
 
 pub(super) fn port_holder(snapshot: &Snapshot) -> Check {
@@ -336,7 +353,10 @@ pub(super) fn port_holder(snapshot: &Snapshot) -> Check {
             PORT_HOLDER,
             Status::Warn,
             format!("Nothing on this host listens on UDP {}: no PBX is running here.", snapshot.port),
-            Some("Start the PBX (or check that its SIP port is the one given with `--port`).".into()),
+            Some(manual(
+                "Start the PBX (or check that its SIP port is the one given with `--port`).",
+                "start the PBX",
+            )),
             evidence,
         );
     }
@@ -418,11 +438,16 @@ pub(super) fn loopback(snapshot: &Snapshot, firewall: &FirewallView, causes: &Ca
         Status::Fail,
         "The probe's looped-back copy never arrived: this host does not receive its own multicast on the PnP interface."
             .into(),
-        Some(format!(
-            "{} Check that the interface has the multicast flag and that nothing drops UDP {} on input.",
+        Some(Fix::join([
             firewall.open_fix(snapshot.os),
-            snapshot.port
-        )),
+            manual(
+                format!(
+                    "Check that the interface has the multicast flag and that nothing drops UDP {} on input.",
+                    snapshot.port
+                ),
+                "check the interface's multicast flag and the input rules",
+            ),
+        ])),
         evidence,
     )
 }
@@ -504,7 +529,7 @@ pub(super) fn pbx_answers(snapshot: &Snapshot, causes: &Causes) -> Check {
         // When the phones' interface was only assumed, the PBX may be right and the assumption wrong.
         let status =
             if joined_on_an_assumed_alternative(snapshot).is_some() { Status::Warn } else { Status::Fail };
-        return check(
+        return fixed(
             PBX_ANSWERS,
             status,
             format!(
@@ -513,7 +538,7 @@ pub(super) fn pbx_answers(snapshot: &Snapshot, causes: &Causes) -> Check {
                 local.join("; "),
                 snapshot.group
             ),
-            Some(route_or_link(snapshot, pnp)),
+            route_or_link(snapshot, pnp),
             evidence,
         );
     }
@@ -559,12 +584,12 @@ fn probe_ignored(answered_phones: &[String], refused: &[&Answer], evidence: serd
              supports, so the probe could not judge its answer.",
             answered_phones.join(", ")
         ),
-        Some(
+        Some(manual(
             "Nothing to fix for those phones. To judge the PBX's NOTIFY and provisioning URL too, probe as one of \
              them: `mcready check --as VENDOR` (snom, yealink, grandstream, audiocodes), or add mcready's probe MAC \
-             to the PBX's allowed phones for the test."
-                .into(),
-        ),
+             to the PBX's allowed phones for the test.",
+            "probe as one of the phones, or allow mcready's probe MAC in the PBX",
+        )),
         evidence,
     )
 }
@@ -618,12 +643,12 @@ fn judged(
                     heard_late.join("; ")
                 )
             },
-            Some(
+            Some(manual(
                 "Enable PnP (auto-provisioning by multicast) in the PBX and restart it; check its log for the SUBSCRIBE \
                  from mcready (User-Agent `mcready/…`). A PBX that answers only phones it supports ignores mcready's \
-                 own probe: run with `--listen 120` and reboot a phone, or probe as a phone with `--as VENDOR`."
-                    .into(),
-            ),
+                 own probe: run with `--listen 120` and reboot a phone, or probe as a phone with `--as VENDOR`.",
+                "enable PnP in the PBX and restart it",
+            )),
             evidence,
         ),
         _ if others > 0 => {
@@ -642,7 +667,10 @@ fn judged(
                     listed.join("; "),
                     late.unwrap_or_default()
                 ),
-                Some("Turn PnP off on every server but one: a second or rogue server can take phones over.".into()),
+                Some(manual(
+                    "Turn PnP off on every server but one: a second or rogue server can take phones over.",
+                    "turn PnP off on every server but one",
+                )),
                 evidence,
             )
         }
@@ -653,7 +681,13 @@ fn judged(
                 format!("Another host answers PnP: {}.", remote.join("; "))
             };
             match late {
-                Some(late) => check(PBX_ANSWERS, Status::Warn, summary + &late, Some(late_fix.into()), evidence),
+                Some(late) => check(
+                    PBX_ANSWERS,
+                    Status::Warn,
+                    summary + &late,
+                    Some(manual(late_fix, "look into the late answer")),
+                    evidence,
+                ),
                 None => check(PBX_ANSWERS, Status::Pass, summary, None, evidence),
             }
         }

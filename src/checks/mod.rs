@@ -50,7 +50,7 @@ pub fn assess(snapshot: &Snapshot) -> Evaluation {
     let firewall = firewall::FirewallView::new(snapshot);
     let causes = causes::Causes::new(snapshot, &firewall);
     let inputs = registry::Inputs { snapshot, firewall: &firewall, causes: &causes };
-    let requirements = registry::REQUIREMENTS
+    let requirements: Vec<Requirement> = registry::REQUIREMENTS
         .iter()
         .map(|requirement| {
             let checks = registry::CHECKS
@@ -62,18 +62,81 @@ pub fn assess(snapshot: &Snapshot) -> Evaluation {
             Requirement::new(requirement.id, title, checks)
         })
         .collect();
+    #[cfg(test)]
+    fixes_are_typed(&requirements);
     Evaluation { requirements, firewall: firewall.judgement }
 }
 
-/// A check with its evidence; `remedy` is required for warn/fail by construction in the callers.
+/// A check with its evidence; a fix is required for warn/fail by construction in the callers. The
+/// `remedy` is the fix's text; the JSON carries the fix itself when it has steps.
 fn check(
     id: &'static str,
     status: Status,
     summary: String,
-    remedy: Option<String>,
+    fix: Option<crate::fix::Fix>,
     evidence: serde_json::Value,
 ) -> Check {
-    Check { id, status, summary, remedy, evidence }
+    let remedy = fix.as_ref().map(|f| f.text.clone());
+    Check { id, status, summary, remedy, fix: fix.and_then(crate::fix::Fix::typed), evidence }
+}
+
+/// Every rule's remedy comes from a typed fix: each `warn` and `fail` has a fix with steps, its remedy
+/// is the fix's text, every step that is not manual has a command, and that command stands in the text.
+/// Checked on every evaluation the unit tests make (the scenarios of `checks::tests`, the whole runs of
+/// `observe::whole_runs`), so no made-up snapshot can reach a remedy in words only.
+#[cfg(test)]
+fn fixes_are_typed(requirements: &[Requirement]) {
+    use crate::fix::Class;
+    for check in requirements.iter().flat_map(|r| &r.checks) {
+        if !matches!(check.status, Status::Warn | Status::Fail) {
+            continue;
+        }
+        let fix = check
+            .fix
+            .as_ref()
+            .unwrap_or_else(|| panic!("{} is {:?} without a typed fix", check.id, check.status));
+        assert!(!fix.steps.is_empty(), "{}: a fix without steps", check.id);
+        assert_eq!(
+            check.remedy.as_deref(),
+            Some(fix.text()),
+            "{}: the remedy is not the fix's text",
+            check.id
+        );
+        for step in &fix.steps {
+            if step.class == Class::Manual {
+                continue;
+            }
+            assert!(
+                !step.command.is_empty(),
+                "{}: a {:?} step without a command: {step:?}",
+                check.id,
+                step.class
+            );
+            assert!(
+                fix.text().contains(&step.command),
+                "{}: `{}` is not in the remedy {}",
+                check.id,
+                step.command,
+                fix.text()
+            );
+        }
+    }
+}
+
+/// A fix done by hand, outside what a command on this host can do: its text, and what the step changes.
+fn manual(text: impl Into<String>, changes: &str) -> crate::fix::Fix {
+    crate::fix::Fix::one(text, crate::fix::Step::manual(changes))
+}
+
+/// A check whose remedy is `fix`.
+fn fixed(
+    id: &'static str,
+    status: Status,
+    summary: String,
+    fix: crate::fix::Fix,
+    evidence: serde_json::Value,
+) -> Check {
+    check(id, status, summary, Some(fix), evidence)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::causes::Causes;
 use super::firewall::{FirewallView, describe};
-use super::{Snapshot, check, remedy};
+use super::{Snapshot, check, fixed, manual, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
 use crate::verdict::{Check, Status};
 
@@ -233,27 +233,26 @@ fn firewall_check(
         findings.iter().copied().filter(|f| f.certainty == FindingCertainty::Drops).collect();
     let possible: Vec<&FirewallFinding> =
         findings.iter().copied().filter(|f| f.certainty == FindingCertainty::MayDrop).collect();
-    let remedy = |list: &[&FirewallFinding]| {
-        let fixes = firewall.fixes(list.iter().copied());
-        Some(if fixes.is_empty() { firewall.open_fix(snapshot.os) } else { fixes.join(" ") })
+    // The remedy is the typed fix's text when the findings have one, else the generic opening.
+    let judged = |status: Status, summary: String, list: &[&FirewallFinding], evidence| {
+        let fix = firewall.joined_fix(list.iter().copied());
+        fixed(id, status, summary, fix.unwrap_or_else(|| firewall.open_fix(snapshot.os)), evidence)
     };
     if !certain.is_empty() {
         let rules: Vec<String> = certain.iter().map(|f| describe(f)).collect();
-        return check(
-            id,
+        return judged(
             Status::Fail,
             format!("The host firewall drops {what}: {}.", rules.join("; ")),
-            remedy(&certain),
+            &certain,
             evidence,
         );
     }
     if !possible.is_empty() {
         let rules: Vec<String> = possible.iter().map(|f| describe(f)).collect();
-        return check(
-            id,
+        return judged(
             Status::Warn,
             format!("The host firewall may drop {what}: {}.", rules.join("; ")),
-            remedy(&possible),
+            &possible,
             evidence,
         );
     }
@@ -272,8 +271,8 @@ fn firewall_check(
         format!("{none} (read: {}).", read.join(", "))
     };
     let status = if firewall.judgement.partial { Status::Warn } else { Status::Pass };
-    let remedy = (status == Status::Warn).then(|| firewall.open_fix(snapshot.os));
-    check(id, status, summary, remedy, evidence)
+    let fix = (status == Status::Warn).then(|| firewall.open_fix(snapshot.os));
+    check(id, status, summary, fix, evidence)
 }
 
 /// Rules of the host firewall that drop a PnP SUBSCRIBE on input, as read from nft/iptables.
@@ -298,7 +297,8 @@ pub(super) fn host_firewall(snapshot: &Snapshot, firewall: &FirewallView) -> Che
             "The phones' SUBSCRIBEs pass, but the host firewall drops mcready's own looped-back probe: {}.",
             describe(drop)
         );
-        result.remedy = Some(firewall.fixes(std::iter::once(drop)).join(" "));
+        result.fix = firewall.joined_fix(std::iter::once(drop));
+        result.remedy = result.fix.as_ref().map(|f| f.text.clone());
     }
     result
 }
@@ -376,11 +376,11 @@ pub(super) fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check 
             snapshot.port,
             rules.join("; ")
         ),
-        Some(
+        Some(manual(
             "Remove the rule that assigns the SIP helper (`ct helper set`, `-j CT --helper sip`) unless something \
-             needs it; PnP and a SIP-aware PBX do not."
-                .into(),
-        ),
+             needs it; PnP and a SIP-aware PBX do not.",
+            "remove the rule that assigns the SIP conntrack helper",
+        )),
         evidence,
     )
 }
@@ -419,7 +419,7 @@ pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
     match value {
         1 | 2 if unexplained_drop => {
             let sources: Vec<String> = suspects.iter().map(|s| s.ip().to_string()).collect();
-            check(
+            fixed(
                 RP_FILTER,
                 Status::Fail,
                 format!(
@@ -427,7 +427,7 @@ pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
                      back to {} does not leave by {interface}, and no firewall rule explains it.",
                     sources.join(", ")
                 ),
-                Some(remedy::loosen_rp_filter(snapshot.os, interface)),
+                remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)),
                 evidence,
             )
         }
@@ -474,17 +474,11 @@ pub(super) fn interface_flag(snapshot: &Snapshot) -> Check {
                 .filter(|(on, _)| !on)
                 .map(|(_, name)| *name)
                 .collect();
-        check(
+        fixed(
             INTERFACE_FLAG,
             Status::Fail,
             format!("{} is not {}.", interface.name, missing.join(", not ")),
-            Some(remedy::bring_link_up(
-                snapshot.os,
-                &interface.name,
-                flags.up,
-                flags.running,
-                flags.multicast,
-            )),
+            remedy::bring_link_up(snapshot.os, &interface.name, flags.up, flags.running, flags.multicast),
             evidence,
         )
     }
@@ -555,7 +549,7 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
             (false, true) => (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
                  reverse-path filter likely dropped them",
-                remedy::loosen_rp_filter(snapshot.os, interface),
+                remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)),
             ),
             (false, false) => (
                 "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
@@ -646,12 +640,15 @@ pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
                          firewall between them drops it.",
                         peer.peer.ip()
                     ),
-                    Some(format!(
-                        "Let multicast for {} through the switches between the hosts: {} Check the peer's own \
-                         firewall for UDP {} too.",
-                        snapshot.group,
-                        remedy::enable_querier(),
-                        snapshot.port
+                    Some(manual(
+                        format!(
+                            "Let multicast for {} through the switches between the hosts: {} Check the peer's own \
+                             firewall for UDP {} too.",
+                            snapshot.group,
+                            remedy::enable_querier().text,
+                            snapshot.port
+                        ),
+                        "let multicast through the switches between the hosts",
                     )),
                     evidence,
                 )
@@ -739,4 +736,11 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
             json!({}),
         ),
     }
+}
+
+/// The `rp_filter` values read for `all` and `interface`, which undoing a loosening sets back.
+fn rp_filter_read(snapshot: &Snapshot, interface: &str) -> Option<(u8, u8)> {
+    let value =
+        |name: &str| snapshot.facts.firewall.rp_filter.iter().find(|r| r.interface == name).map(|r| r.value);
+    Some((value("all")?, value(interface)?))
 }

@@ -1,66 +1,177 @@
-//! The concrete fixes, per OS: copy-paste commands an administrator runs, in mcready's own words.
-//! Every `warn` and `fail` carries one of these; `docs/checks.md` lists them by check id.
+//! The concrete fixes, per OS, as data: each writer returns a [`Fix`] whose steps carry the exact command,
+//! its manager, whether it lasts, its undo and its class, and whose text is the remedy an administrator
+//! reads, in mcready's own words. Every `warn` and `fail` carries one; `docs/checks.md` lists them by
+//! check id and, per manager, the command forms and their undo.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::facts::{HostFacts, Interface, NetworkManager, ServiceManager, effective_metric};
+use crate::fix::{Fix, Manager, Os, Step};
 use crate::snapshot::OsFamily;
 
 /// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
 /// On Windows the values come from the metrics read (see [`windows_route_fix`]).
 #[must_use]
-pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> String {
+pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> Fix {
     match os {
-        OsFamily::Linux => format!(
-            "Route multicast out of the phones' interface: `sudo ip route add 224.0.0.0/4 dev {interface}`. \
-             {} Restart the PBX{} so it joins {group} again. Confirm with `mcready joins`.",
-            persist_group_route(facts, interface),
-            restart_pbx(facts)
-        ),
-        OsFamily::Windows => windows_route_fix(facts, group, interface),
+        OsFamily::Linux => {
+            let add = format!("sudo ip route add 224.0.0.0/4 dev {interface}");
+            let (persist_text, persist_step) = persist_group_route(facts, interface);
+            let text = format!(
+                "Route multicast out of the phones' interface: `{add}`. \
+                 {persist_text} Restart the PBX{} so it joins {group} again. Confirm with `mcready joins`.",
+                restart_pbx(facts)
+            );
+            let route =
+                Step::new(Os::Linux, Manager::Ip, format!("route 224.0.0.0/4 out of {interface}"), add)
+                    .undo(format!("sudo ip route del 224.0.0.0/4 dev {interface}"));
+            Fix { text, steps: vec![route, persist_step, restart_step(facts)] }
+        }
+        OsFamily::Windows => {
+            let text = windows_route_fix(facts, group, interface);
+            let route = match facts.interface(interface) {
+                Some(target) => {
+                    let n = target.index;
+                    Step::new(
+                        Os::Windows,
+                        Manager::IpHelper,
+                        format!("route 224.0.0.0/4 out of interface index {n} with metric 1"),
+                        format!(
+                            "New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex {n} -RouteMetric 1 -PolicyStore PersistentStore"
+                        ),
+                    )
+                    .persistent()
+                    .undo(format!(
+                        "Remove-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex {n} -PolicyStore PersistentStore -Confirm:$false"
+                    ))
+                }
+                // Without the adapter's index the command has a placeholder: the administrator fills it in.
+                None => Step {
+                    os: Os::Windows,
+                    manager: Manager::IpHelper,
+                    ..Step::manual("route 224.0.0.0/4 out of the phones' adapter with metric 1")
+                },
+            };
+            Fix { text, steps: vec![route, restart_step(facts)] }
+        }
         // macOS picks the interface for a join without one from the service order, so putting the
         // phones' service first is the lasting fix; the route takes effect at once but is lost at reboot.
-        OsFamily::Macos => format!(
-            "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}` \
+        OsFamily::Macos => Fix {
+            steps: vec![
+                Step::new(
+                    Os::Macos,
+                    Manager::Networksetup,
+                    format!("route 224.0.0.0/4 out of {interface}"),
+                    format!("sudo route -n add -net 224.0.0.0/4 -interface {interface}"),
+                )
+                .undo(format!("sudo route -n delete -net 224.0.0.0/4 -interface {interface}")),
+                Step {
+                    os: Os::Macos,
+                    manager: Manager::Networksetup,
+                    persistence: crate::fix::Persistence::Persistent,
+                    ..Step::manual(format!("put the service of {interface} first in the service order"))
+                },
+                restart_step(facts),
+            ],
+            text: format!(
+                "Route multicast out of the phones' interface: `sudo route -n add -net 224.0.0.0/4 -interface {interface}` \
              (lost at reboot), and make its service the first one: list them with `networksetup -listnetworkserviceorder`, \
              then `sudo networksetup -ordernetworkservices \"<service of {interface}>\" \"<the others, in order>\"`. \
              Then restart the PBX{} so it joins {group} again, and confirm with `netstat -gn`.",
-            restart_pbx(facts)
-        ),
+                restart_pbx(facts)
+            ),
+        },
+    }
+}
+
+/// The step that restarts the PBX: the service manager's command when the service is known, else a
+/// step for the administrator.
+#[must_use]
+pub fn restart_step(facts: &HostFacts) -> Step {
+    let said = restart_pbx(facts);
+    let os = if matches!(facts.pbx_service().map(|s| s.manager), Some(ServiceManager::WindowsService)) {
+        Os::Windows
+    } else {
+        Os::Linux
+    };
+    match said.split('`').nth(1) {
+        Some(command) => {
+            Step::new(os, Manager::ServiceManager, "restart the PBX so it joins again", command).disruptive()
+        }
+        None => Step::manual("restart the PBX so it joins again (its service was not found)"),
     }
 }
 
 /// How the 224.0.0.0/4 route is made to last on Linux: in the words of the tool that configures the
 /// interface when it is known (`facts.network_manager`), else every usual way.
-fn persist_group_route(facts: &HostFacts, interface: &str) -> String {
+fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Step) {
     let managed = facts.network_manager.as_ref().and_then(|m| m.of(interface));
     let file = |default: &str| managed.and_then(|m| m.file.clone()).unwrap_or_else(|| default.to_owned());
+    // Only NetworkManager changes a route by command; the others keep it in a file an administrator edits.
+    let by_hand = |manager: Manager, file: String| Step {
+        manager,
+        os: Os::Linux,
+        persistence: crate::fix::Persistence::Persistent,
+        ..Step::manual(format!("keep the 224.0.0.0/4 route of {interface} in {file}"))
+    };
     match managed.map(|m| m.manager) {
-        Some(NetworkManager::Netplan) => format!(
-            "Make it persistent with netplan, which configures {interface}: add `routes: [{{to: 224.0.0.0/4, scope: link}}]` \
-             under {interface} in {}, then `sudo netplan apply`.",
-            file("its file in /etc/netplan")
-        ),
-        Some(NetworkManager::NetworkManager) => format!(
-            "Make it persistent with NetworkManager, which manages {interface}: \
-             `sudo nmcli connection modify \"$(nmcli -g GENERAL.CONNECTION device show {interface})\" +ipv4.routes 224.0.0.0/4` \
-             then `sudo nmcli device reapply {interface}`."
-        ),
-        Some(NetworkManager::SystemdNetworkd) => format!(
-            "Make it persistent with systemd-networkd, which manages {interface}: add `[Route]` with \
-             `Destination=224.0.0.0/4` and `Scope=link` to {}, then `sudo networkctl reload`.",
-            file("its .network file")
-        ),
-        Some(NetworkManager::Ifupdown) => format!(
-            "Make it persistent with ifupdown, which configures {interface}: add `up ip route add 224.0.0.0/4 dev {interface}` \
-             under `iface {interface}` in {}.",
-            file("/etc/network/interfaces")
-        ),
-        _ => format!(
-            "Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
-             NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
-             (`up ip route add 224.0.0.0/4 dev {interface}`)."
+        Some(NetworkManager::Netplan) => {
+            let file = file("its file in /etc/netplan");
+            (
+                format!(
+                    "Make it persistent with netplan, which configures {interface}: add `routes: [{{to: 224.0.0.0/4, scope: link}}]` \
+                     under {interface} in {file}, then `sudo netplan apply`."
+                ),
+                by_hand(Manager::Netplan, file),
+            )
+        }
+        Some(NetworkManager::NetworkManager) => {
+            let connection = format!("\"$(nmcli -g GENERAL.CONNECTION device show {interface})\"");
+            let command = format!("sudo nmcli connection modify {connection} +ipv4.routes 224.0.0.0/4");
+            let step = Step::new(
+                Os::Linux,
+                Manager::NetworkManager,
+                format!("keep the 224.0.0.0/4 route in {interface}'s connection"),
+                command.clone(),
+            )
+            .persistent()
+            .undo(format!("sudo nmcli connection modify {connection} -ipv4.routes 224.0.0.0/4"));
+            (
+                format!(
+                    "Make it persistent with NetworkManager, which manages {interface}: \
+                     `{command}` then `sudo nmcli device reapply {interface}`."
+                ),
+                step,
+            )
+        }
+        Some(NetworkManager::SystemdNetworkd) => {
+            let file = file("its .network file");
+            (
+                format!(
+                    "Make it persistent with systemd-networkd, which manages {interface}: add `[Route]` with \
+                     `Destination=224.0.0.0/4` and `Scope=link` to {file}, then `sudo networkctl reload`."
+                ),
+                by_hand(Manager::SystemdNetworkd, file),
+            )
+        }
+        Some(NetworkManager::Ifupdown) => {
+            let file = file("/etc/network/interfaces");
+            (
+                format!(
+                    "Make it persistent with ifupdown, which configures {interface}: add `up ip route add 224.0.0.0/4 dev {interface}` \
+                     under `iface {interface}` in {file}."
+                ),
+                by_hand(Manager::Ifupdown, file),
+            )
+        }
+        _ => (
+            format!(
+                "Make the route persistent with netplan (`routes: [{{to: 224.0.0.0/4, scope: link}}]` under {interface}), \
+                 NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
+                 (`up ip route add 224.0.0.0/4 dev {interface}`)."
+            ),
+            by_hand(Manager::None, "the configuration of the tool that manages it".into()),
         ),
     }
 }
@@ -255,41 +366,87 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
 /// firewall could not be read, or the drop was seen but not explained). Scoped to the phones' subnet:
 /// SIP open to the world invites toll fraud. `subnet` is `None` when no phone subnet is known.
 #[must_use]
-pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: Option<&str>) -> String {
+pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: Option<&str>) -> Fix {
     let subnet = subnet.unwrap_or("<phones' subnet>");
-    match os {
-        OsFamily::Linux => format!(
-            "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
-             the firewall: ufw `sudo ufw allow from {subnet} to any port {port} proto udp`; firewalld \
-             `sudo firewall-cmd --permanent --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept' && sudo firewall-cmd --reload`; \
-             nftables `sudo nft insert rule <family> <table> <chain> ip saddr {subnet} udp dport {port} accept` \
-             (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
-             `sudo iptables -I INPUT 1 -s {subnet} -p udp --dport {port} -j ACCEPT` then `sudo netfilter-persistent save`."
-        ),
+    // The manager is not known here (the rule was not read or not explained): the text names each
+    // one's command, and the step is the administrator's choice among them.
+    let choose = || {
+        Step::manual(format!("allow SIP from {subnet} to UDP {port} with the tool that manages the firewall"))
+    };
+    let text = match os {
+        OsFamily::Linux => {
+            use crate::firewall::fix::{
+                firewalld_allow_sip, iptables_accept_sip, nft_accept_sip, ufw_allow_sip,
+            };
+            format!(
+                "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
+                 the firewall: ufw `{}`; firewalld `{} && sudo firewall-cmd --reload`; \
+                 nftables `sudo nft insert rule <family> <table> <chain> {}` \
+                 (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
+                 `sudo iptables -I INPUT 1 {}` then `sudo netfilter-persistent save`.",
+                ufw_allow_sip(subnet, port),
+                firewalld_allow_sip(None, subnet, port),
+                nft_accept_sip(subnet, port),
+                iptables_accept_sip(subnet, port)
+            )
+        }
         // The same scoped rule as the judged fix in firewall::fix.
-        OsFamily::Windows => format!("`{}`", crate::firewall::fix::windows_allow_sip(port, interface)),
+        OsFamily::Windows => {
+            let command = crate::firewall::fix::windows_allow_sip(port, interface);
+            let step = Step::new(
+                Os::Windows,
+                Manager::WindowsFirewall,
+                "allow SIP from the phones' subnet",
+                &command,
+            )
+            .persistent()
+            .undo("Remove-NetFirewallRule -DisplayName 'SIP PnP'");
+            return Fix::one(format!("`{command}`"), step);
+        }
         OsFamily::Macos => format!(
             "Allow the PBX in System Settings → Network → Firewall → Options (or \
              `sudo /usr/libexec/ApplicationFirewall/socketfilterfw --unblockapp <path of the PBX>`); if pf is enabled, \
              add `pass in quick proto udp from {subnet} to any port {port}` to an anchor loaded from \
              /etc/pf.conf and reload it with `sudo pfctl -f /etc/pf.conf`."
         ),
-    }
+    };
+    Fix::one(text, choose())
 }
 
-/// Loosening a strict reverse-path filter.
+/// Loosening a strict reverse-path filter. `previous` is the values read for `all` and the interface,
+/// which the undo sets back.
 #[must_use]
-pub fn loosen_rp_filter(os: OsFamily, interface: &str) -> String {
+pub fn loosen_rp_filter(os: OsFamily, interface: &str, previous: Option<(u8, u8)>) -> Fix {
     match os {
-        OsFamily::Linux => format!(
-            "Use loose reverse-path filtering on {interface}: `sudo sysctl -w net.ipv4.conf.all.rp_filter=2 \
-             net.ipv4.conf.{key}.rp_filter=2`. Make it persistent with the same two settings in a file under \
-             /etc/sysctl.d/.",
-            key = sysctl_name(interface)
-        ),
-        OsFamily::Windows | OsFamily::Macos => {
-            "Check the host's anti-spoofing settings for the phones' interface.".into()
+        OsFamily::Linux => {
+            let key = sysctl_name(interface);
+            let set = |all: u8, own: u8| {
+                format!(
+                    "sudo sysctl -w net.ipv4.conf.all.rp_filter={all} net.ipv4.conf.{key}.rp_filter={own}"
+                )
+            };
+            let command = set(2, 2);
+            let mut step = Step::new(
+                Os::Linux,
+                Manager::Sysctl,
+                format!("loose reverse-path filtering on {interface}"),
+                &command,
+            );
+            if let Some((all, own)) = previous {
+                step = step.undo(set(all, own));
+            }
+            Fix::one(
+                format!(
+                    "Use loose reverse-path filtering on {interface}: `{command}`. Make it persistent with the same two \
+                     settings in a file under /etc/sysctl.d/."
+                ),
+                step,
+            )
         }
+        OsFamily::Windows | OsFamily::Macos => Fix::one(
+            "Check the host's anti-spoofing settings for the phones' interface.",
+            Step::manual("check the anti-spoofing settings of the phones' interface"),
+        ),
     }
 }
 
@@ -302,76 +459,143 @@ pub fn sysctl_name(interface: &str) -> String {
 
 /// Taking a stray adapter down, as a whole sentence.
 #[must_use]
-pub fn take_down(os: OsFamily, interface: &str) -> String {
+pub fn take_down(os: OsFamily, interface: &str) -> Fix {
     match os {
-        OsFamily::Linux => format!(
-            "Take {interface} down if the PBX does not need it: `sudo ip link set {interface} down` \
-             (under NetworkManager: `nmcli device disconnect {interface}`)."
-        ),
-        OsFamily::Windows | OsFamily::Macos => {
-            format!("Disable {interface} if the PBX does not need it: {}.", disable_adapter(os, interface))
+        OsFamily::Linux => {
+            let command = format!("sudo ip link set {interface} down");
+            Fix::one(
+                format!(
+                    "Take {interface} down if the PBX does not need it: `{command}` \
+                     (under NetworkManager: `nmcli device disconnect {interface}`)."
+                ),
+                // It moves whatever else uses the adapter.
+                Step::new(Os::Linux, Manager::Ip, format!("take {interface} down"), command)
+                    .undo(format!("sudo ip link set {interface} up"))
+                    .disruptive(),
+            )
         }
+        OsFamily::Windows => {
+            let name = crate::quote::powershell(interface);
+            Fix::one(
+                format!(
+                    "Disable {interface} if the PBX does not need it: {}.",
+                    disable_adapter(os, interface)
+                ),
+                Step::new(
+                    Os::Windows,
+                    Manager::IpHelper,
+                    format!("disable {interface}"),
+                    format!("Disable-NetAdapter -Name {name} -Confirm:$false"),
+                )
+                .persistent()
+                .undo(format!("Enable-NetAdapter -Name {name}"))
+                .disruptive(),
+            )
+        }
+        OsFamily::Macos => Fix::one(
+            format!("Disable {interface} if the PBX does not need it: {}.", disable_adapter(os, interface)),
+            Step {
+                os: Os::Macos,
+                manager: Manager::Networksetup,
+                ..Step::manual(format!("disable the service of {interface}"))
+            },
+        ),
     }
 }
 
 /// Which interface mcready assumed, and how to name the right one instead of disabling anything.
 #[must_use]
-pub fn name_the_phones_interface(group: Ipv4Addr, assumed: &str, others: &[&str]) -> String {
+pub fn name_the_phones_interface(group: Ipv4Addr, assumed: &str, others: &[&str]) -> Fix {
     let example = others.first().copied().unwrap_or("IFACE");
-    format!(
-        "mcready assumed {assumed} faces the phones because the OS routes {group} by it. If the phones are on \
-         {}, run again with `--phone <a phone's IP>` or `-i {example}`.",
-        others.join(" or ")
+    Fix::one(
+        format!(
+            "mcready assumed {assumed} faces the phones because the OS routes {group} by it. If the phones are on \
+             {}, run again with `--phone <a phone's IP>` or `-i {example}`.",
+            others.join(" or ")
+        ),
+        // Which adapter faces the phones is the administrator's knowledge, not this host's.
+        Step::manual(format!("tell mcready which interface faces the phones (`--phone` or `-i {example}`)")),
     )
 }
 
 /// Bringing the phones' interface up: one sentence per missing flag.
 #[must_use]
-pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, multicast: bool) -> String {
-    let mut sentences = Vec::new();
+pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, multicast: bool) -> Fix {
+    let mut parts = Vec::new();
+    let ip = |changes: String, command: String, undo: String| {
+        Step::new(Os::Linux, Manager::Ip, changes, command).undo(undo)
+    };
     match os {
         OsFamily::Linux => {
             if !up {
-                sentences.push(format!("Bring {interface} up: `sudo ip link set {interface} up`."));
+                let command = format!("sudo ip link set {interface} up");
+                parts.push(Fix::one(
+                    format!("Bring {interface} up: `{command}`."),
+                    ip(
+                        format!("bring {interface} up"),
+                        command,
+                        format!("sudo ip link set {interface} down"),
+                    ),
+                ));
             }
             if up && !running {
-                sentences.push(format!(
-                    "{interface} has no link: check its cable and the switch port it plugs into."
+                parts.push(Fix::one(
+                    format!("{interface} has no link: check its cable and the switch port it plugs into."),
+                    Step::manual(format!("check {interface}'s cable and switch port")),
                 ));
             }
             if !multicast {
-                sentences.push(format!(
-                    "Turn on {interface}'s multicast flag: `sudo ip link set {interface} multicast on`."
+                let command = format!("sudo ip link set {interface} multicast on");
+                parts.push(Fix::one(
+                    format!("Turn on {interface}'s multicast flag: `{command}`."),
+                    ip(
+                        format!("turn on {interface}'s multicast flag"),
+                        command,
+                        format!("sudo ip link set {interface} multicast off"),
+                    ),
                 ));
             }
         }
-        OsFamily::Windows | OsFamily::Macos => sentences
-            .push(format!("Enable {interface} and check its cable and the switch port it plugs into.")),
+        OsFamily::Windows | OsFamily::Macos => parts.push(Fix::one(
+            format!("Enable {interface} and check its cable and the switch port it plugs into."),
+            Step::manual(format!("enable {interface} and check its cable and switch port")),
+        )),
     }
-    sentences.join(" ")
+    Fix::join(parts)
 }
 
 /// The receiving sockets' buffers overflowed: a bigger buffer for the PBX's socket.
 #[must_use]
-pub fn raise_receive_buffers(os: OsFamily) -> String {
+pub fn raise_receive_buffers(os: OsFamily) -> Fix {
     match os {
         OsFamily::Linux => {
-            "Let the PBX's socket buffer a boot storm: `sudo sysctl -w net.core.rmem_max=16777216 \
-             net.core.rmem_default=4194304`. Restart the PBX so its socket takes the new size."
-                .into()
+            let command = "sudo sysctl -w net.core.rmem_max=16777216 net.core.rmem_default=4194304";
+            Fix {
+                text: format!(
+                    "Let the PBX's socket buffer a boot storm: `{command}`. Restart the PBX so its socket takes the new size."
+                ),
+                steps: vec![
+                    Step::new(Os::Linux, Manager::Sysctl, "raise the sockets' receive buffers", command),
+                    Step::manual("restart the PBX so its socket takes the new size"),
+                ],
+            }
         }
-        OsFamily::Windows | OsFamily::Macos => {
-            "Raise the PBX's receive buffer in its SIP settings, then restart it.".into()
-        }
+        OsFamily::Windows | OsFamily::Macos => Fix::one(
+            "Raise the PBX's receive buffer in its SIP settings, then restart it.",
+            Step::manual("raise the PBX's receive buffer in its SIP settings, then restart it"),
+        ),
     }
 }
 
 /// The PnP group is heard through Wi-Fi.
 #[must_use]
-pub fn avoid_wifi(interface: &str) -> String {
-    format!(
-        "Serve the phones from a wired adapter rather than {interface}. If Wi-Fi must stay, turn off client \
+pub fn avoid_wifi(interface: &str) -> Fix {
+    Fix::one(
+        format!(
+            "Serve the phones from a wired adapter rather than {interface}. If Wi-Fi must stay, turn off client \
          isolation and multicast-to-unicast conversion for this SSID on the access point."
+        ),
+        Step::manual("serve the phones from a wired adapter, or set the access point up for multicast"),
     )
 }
 
@@ -388,8 +612,9 @@ pub enum Isolation {
 
 /// Getting LAN multicast to a host behind NAT.
 #[must_use]
-pub fn leave_nat(isolation: Isolation, interface: &str) -> String {
-    match isolation {
+pub fn leave_nat(isolation: Isolation, interface: &str) -> Fix {
+    Fix::one(
+            match isolation {
         Isolation::ContainerBridge => format!(
             "Run the container with host networking (`docker run --network host`, compose `network_mode: host`). \
              Or give it a macvlan network on the phones' LAN, and route multicast by it inside the container: \
@@ -399,82 +624,108 @@ pub fn leave_nat(isolation: Isolation, interface: &str) -> String {
              %UserProfile%\\.wslconfig, then `wsl --shutdown`. Open the Hyper-V firewall for SIP in an \
              elevated PowerShell: `Set-NetFirewallHyperVVMSetting -Name '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}' \
              -DefaultInboundAction Allow`."
-            .into(),
+            .to_owned(),
         Isolation::VmNat => "Attach the virtual machine's adapter to the phones' LAN in bridged mode, not NAT \
              (VirtualBox \"Bridged Adapter\", VMware \"Bridged\", libvirt a bridge or macvtap, Hyper-V an \
              external switch)."
-            .into(),
-    }
+            .to_owned(),
+    },
+        Step::manual("put the host on the phones' LAN instead of behind NAT"),
+    )
 }
 
 /// Enabling an IGMP querier on the LAN.
 #[must_use]
-pub fn enable_querier() -> String {
-    "Enable an IGMP snooping querier on the phones' VLAN (on the core switch or the router: e.g. \
+pub fn enable_querier() -> Fix {
+    Fix::one(
+            "Enable an IGMP snooping querier on the phones' VLAN (on the core switch or the router: e.g. \
      `ip igmp snooping querier` on Cisco-like switches; on a Linux bridge `ip link set br0 type bridge mcast_querier 1`), \
      or turn IGMP snooping off on that VLAN."
-        .into()
+        .to_owned(),
+        Step::manual("enable an IGMP snooping querier on the phones' VLAN (a switch or router)"),
+    )
 }
 
 /// Putting phones and PBX on one subnet.
 #[must_use]
-pub fn same_subnet(interface: &str) -> String {
-    format!(
-        "Put the phones on the same subnet/VLAN as {interface} (multicast with TTL 1 is never routed), or give the \
+pub fn same_subnet(interface: &str) -> Fix {
+    Fix::one(
+        format!(
+            "Put the phones on the same subnet/VLAN as {interface} (multicast with TTL 1 is never routed), or give the \
          PBX host an interface on the phones' VLAN; otherwise provision those phones with DHCP option 66/160 instead of PnP."
+        ),
+        Step::manual("put the phones and the PBX on one subnet / VLAN"),
     )
 }
 
 /// What to do about a phone that does not send PnP.
 #[must_use]
-pub fn phone_pnp() -> String {
-    "On the phone: enable PnP (often \"Plug and Play\" or \"PnP Config\" under auto-provisioning), upgrade its \
+pub fn phone_pnp() -> Fix {
+    Fix::one(
+            "On the phone: enable PnP (often \"Plug and Play\" or \"PnP Config\" under auto-provisioning), upgrade its \
      firmware, or factory-reset it (PnP runs at first boot); then reboot it while mcready listens (`--listen 120`)."
-        .into()
+        .to_owned(),
+        Step::manual("enable PnP on the phone, then reboot it"),
+    )
 }
 
 /// A PBX that answers 200 OK but never sends the NOTIFY: the PnP service answers, the provisioning
 /// part is not set up.
 #[must_use]
-pub fn pbx_sends_no_notify() -> String {
-    "Set up the PBX's provisioning for PnP (a provisioning URL or template for the phone models), so that its \
+pub fn pbx_sends_no_notify() -> Fix {
+    Fix::one(
+            "Set up the PBX's provisioning for PnP (a provisioning URL or template for the phone models), so that its \
      200 OK is followed by a NOTIFY with the URL. Then look for mcready's SUBSCRIBE in the PBX's log."
-        .into()
+        .to_owned(),
+        Step::manual("set up the PBX's PnP provisioning"),
+    )
 }
 
 /// A SIP server that answers the PnP SUBSCRIBE with a final error: it hears the group but does no PnP.
 #[must_use]
-pub fn pnp_refused(this_host: bool) -> String {
+pub fn pnp_refused(this_host: bool) -> Fix {
     let which = if this_host { "the SIP server on this host" } else { "that server" };
-    format!(
-        "PnP (auto-provisioning by multicast) is off or not supported in {which}: enable its PnP / phone provisioning \
+    Fix::one(
+        format!(
+            "PnP (auto-provisioning by multicast) is off or not supported in {which}: enable its PnP / phone provisioning \
          service and restart it, or run the PBX or PnP service that does provision phones. If another service is \
          meant to answer, stop this one from joining {group} so that it cannot answer phones first.",
-        group = crate::sip::PNP_GROUP
+            group = crate::sip::PNP_GROUP
+        ),
+        Step::manual("enable PnP in the SIP server, or stop it from answering"),
     )
 }
 
 /// A NOTIFY whose fields some phones reject.
 #[must_use]
-pub fn pbx_notify_fields() -> String {
-    "Update the PBX, or report the fields above to its vendor: phones expect the NOTIFY at their Contact, \
+pub fn pbx_notify_fields() -> Fix {
+    Fix::one(
+            "Update the PBX, or report the fields above to its vendor: phones expect the NOTIFY at their Contact, \
      with `Content-Type: application/url` and the URL as the body."
-        .into()
+        .to_owned(),
+        Step::manual("update the PBX, or report its NOTIFY to the vendor"),
+    )
 }
 
 /// A provisioning URL no phone can fetch.
 #[must_use]
-pub fn provisioning_url() -> String {
-    "Set the PBX's provisioning URL to an address the phones can reach: the PBX's address on the phones' LAN, \
+pub fn provisioning_url() -> Fix {
+    Fix::one(
+            "Set the PBX's provisioning URL to an address the phones can reach: the PBX's address on the phones' LAN, \
      or a name their DNS resolves to it — never localhost, 127.0.0.1 or a link-local address."
-        .into()
+        .to_owned(),
+        Step::manual("set the PBX's provisioning URL to an address the phones reach"),
+    )
 }
 
 /// A provisioning server that phones cannot fetch from.
 #[must_use]
-pub fn provisioning_server() -> String {
-    "Make the provisioning server answer the URL in the NOTIFY: check that it runs and listens on that port, \
+pub fn provisioning_server() -> Fix {
+    Fix::one(
+            "Make the provisioning server answer the URL in the NOTIFY: check that it runs and listens on that port, \
      that the host firewall lets the phones' subnet reach it, and that it serves the phones' files without \
      credentials they do not have (or with a certificate they trust)."
-        .into()
+        .to_owned(),
+        Step::manual("make the provisioning server answer the phones"),
+    )
 }

@@ -111,10 +111,9 @@ fn accept_for(flow: FirewallFlow, context: &FixContext) -> (String, String) {
     let group = context.group;
     match flow {
         // The looped-back probe comes from this host's own address, which is in the phones' subnet.
-        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
-            format!("ip saddr {subnet} udp dport {port} accept"),
-            format!("-s {subnet} -p udp --dport {port} -j ACCEPT"),
-        ),
+        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+            (nft_accept_sip(&subnet, port), iptables_accept_sip(&subnet, port))
+        }
         FirewallFlow::ProbeOut => (
             format!("ip daddr {group} udp dport {port} accept"),
             format!("-d {group} -p udp --dport {port} -j ACCEPT"),
@@ -171,10 +170,9 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
     match manager {
         FirewallManager::Ufw => {
             let (apply, persist) = match flow {
-                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => (
-                    vec![format!("sudo ufw allow from {subnet} to any port {port} proto udp")],
-                    "ufw keeps its rules by itself".to_owned(),
-                ),
+                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+                    (vec![ufw_allow_sip(&subnet, port)], "ufw keeps its rules by itself".to_owned())
+                }
                 FirewallFlow::AnswerOut => (
                     vec![format!("sudo ufw allow out proto udp from any port {port} to {subnet}")],
                     "ufw keeps its rules by itself".to_owned(),
@@ -206,9 +204,9 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 str::to_owned,
             );
             let apply = match flow {
-                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => vec![format!(
-                    "sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept'"
-                )],
+                FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
+                    vec![firewalld_allow_sip(Some(&zone), &subnet, port)]
+                }
                 FirewallFlow::IgmpIn => vec![format!(
                     "sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" protocol value=\"igmp\" accept'"
                 )],
@@ -401,4 +399,200 @@ pub fn firewalld_zone(chain: &str) -> Option<&str> {
     let zone =
         ["_allow", "_deny", "_log", "_pre", "_post"].iter().fold(rest, |z, s| z.strip_suffix(s).unwrap_or(z));
     (!zone.is_empty() && zone != "ZONES").then_some(zone)
+}
+
+/// The typed form of a judged fix: each command of `fix` as a step of `manager`, with its undo.
+/// The prose is [`Fix::render`]'s, so the remedy and the steps come from the same writer.
+#[must_use]
+pub fn typed(finding: &FirewallFinding, context: &FixContext) -> crate::fix::Fix {
+    let fix = fix(finding, context);
+    let steps = fix.apply.iter().map(|command| step(fix.manager, finding.tool, command)).collect();
+    crate::fix::Fix { text: fix.render(finding), steps }
+}
+
+/// One command as a step: the manager it speaks for, whether it lasts, and the command that undoes it.
+fn step(manager: FirewallManager, tool: FirewallTool, command: &str) -> crate::fix::Step {
+    use crate::fix::{Manager, Os, Persistence, Step};
+    let typed_manager = match manager {
+        FirewallManager::Ufw => Manager::Ufw,
+        FirewallManager::Firewalld => Manager::Firewalld,
+        FirewallManager::Docker | FirewallManager::KubeProxy => match tool {
+            FirewallTool::Nft => Manager::Nft,
+            FirewallTool::IptablesLegacySave => Manager::IptablesLegacy,
+            _ => Manager::IptablesNft,
+        },
+        FirewallManager::Nftables => Manager::Nft,
+        FirewallManager::IptablesNft => Manager::IptablesNft,
+        FirewallManager::IptablesLegacy => Manager::IptablesLegacy,
+        FirewallManager::WindowsFirewall => Manager::WindowsFirewall,
+        FirewallManager::Pf => Manager::Pf,
+    };
+    let os = match typed_manager {
+        Manager::WindowsFirewall => Os::Windows,
+        Manager::Pf => Os::Macos,
+        _ => Os::Linux,
+    };
+    // ufw, firewalld's `--permanent` and Windows keep their rules; nft, iptables and a pf anchor loaded
+    // by hand are lost at reboot (the prose says how to keep them).
+    let persistence = match typed_manager {
+        Manager::Ufw | Manager::Firewalld | Manager::WindowsFirewall => Persistence::Persistent,
+        _ => Persistence::Runtime,
+    };
+    let (changes, undo, class) = undo_of(command);
+    Step { changes, os, manager: typed_manager, command: command.to_owned(), persistence, undo, class }
+}
+
+/// What a firewall command changes, its undo and its class, from the command's own words: each
+/// manager's undo is the same rule with the verb turned round.
+fn undo_of(command: &str) -> (String, Option<String>, crate::fix::Class) {
+    use crate::fix::Class;
+    let swap = |from: &str, to: &str| Some(command.replacen(from, to, 1));
+    // firewalld's rules here are `--permanent`: the fix reloads to apply them, so their undo does too.
+    let reloaded = |undo: Option<String>| undo.map(|u| format!("{u} && sudo firewall-cmd --reload"));
+    if command.starts_with("sudo ufw allow ") {
+        return ("add a ufw rule".into(), swap("sudo ufw allow ", "sudo ufw delete allow "), Class::Safe);
+    }
+    if command.contains("firewall-cmd") && command.contains("--add-rich-rule") {
+        return (
+            "add a firewalld rich rule".into(),
+            reloaded(swap("--add-rich-rule", "--remove-rich-rule")),
+            Class::Safe,
+        );
+    }
+    if command.contains("firewall-cmd") && command.contains("--direct --add-rule") {
+        return (
+            "add a firewalld direct rule".into(),
+            reloaded(swap("--add-rule", "--remove-rule")),
+            Class::Safe,
+        );
+    }
+    if command.ends_with("--reload") || command == "sudo ufw reload" {
+        return ("load the saved rules into the running firewall".into(), None, Class::Safe);
+    }
+    if let Some(rest) =
+        command.strip_prefix("sudo nft insert rule ").or_else(|| command.strip_prefix("sudo nft add rule "))
+    {
+        // `[FAMILY] TABLE CHAIN [position H] WORDS`: the undo deletes the rule by the handle nft gave
+        // it, found by its words (nft lists a rule as written, names quoted, with ` # handle N` after it).
+        let mut words = rest.split(' ').peekable();
+        let mut table = words.next().unwrap_or_default().to_owned();
+        if ["ip", "ip6", "inet", "arp", "bridge", "netdev"].contains(&table.as_str()) {
+            table = format!("{table} {}", words.next().unwrap_or_default());
+        }
+        let chain = words.next().unwrap_or_default().to_owned();
+        if words.peek() == Some(&"position") {
+            words.next();
+            words.next();
+        }
+        let rule = words.collect::<Vec<_>>().join(" ");
+        let undo = format!(
+            "sudo nft delete rule {table} {chain} handle $(sudo nft -a list chain {table} {chain} | tr -d '\"' | grep -F '{rule} # handle' | head -n 1 | sed 's/.* # handle //')"
+        );
+        return (format!("accept `{rule}` in chain {chain} of table {table}"), Some(undo), Class::Safe);
+    }
+    if let Some(found) = iptables_undo(command) {
+        return found;
+    }
+    if command.starts_with("New-NetFirewallRule -DisplayName ") {
+        let name = command.trim_start_matches("New-NetFirewallRule -DisplayName ");
+        let name = name.split(" -").next().unwrap_or(name);
+        return (
+            "add a Windows Defender Firewall allow rule".into(),
+            Some(format!("Remove-NetFirewallRule -DisplayName {name}")),
+            Class::Safe,
+        );
+    }
+    if let Some(name) = command.strip_prefix("Disable-NetFirewallRule -DisplayName ") {
+        // Disabling a block rule lets through whatever else it blocked.
+        return (
+            "disable a Windows Defender Firewall block rule".into(),
+            Some(format!("Enable-NetFirewallRule -DisplayName {name}")),
+            Class::Disruptive,
+        );
+    }
+    if command.contains("Get-NetFirewallRule") {
+        return ("nothing: show what the rule blocks".into(), None, Class::Safe);
+    }
+    if let Some(profile) = command.strip_prefix("Set-NetFirewallProfile -Profile ") {
+        let profile = profile.trim_end_matches(" -AllowInboundRules True");
+        return (
+            format!("let the {profile} profile's allow rules apply"),
+            Some(format!("Set-NetFirewallProfile -Profile {profile} -AllowInboundRules False")),
+            Class::Disruptive,
+        );
+    }
+    if command.contains("pfctl -a com.apple/mcready") {
+        return (
+            "load a pass rule into pf anchor com.apple/mcready".into(),
+            Some("sudo pfctl -a com.apple/mcready -F rules".into()),
+            Class::Safe,
+        );
+    }
+    ("change the firewall".into(), None, Class::Manual)
+}
+
+/// An iptables insert or append and the delete that undoes it: `-I CHAIN N SPEC` and `-A CHAIN SPEC`
+/// are both undone by `-D CHAIN SPEC`.
+fn iptables_undo(command: &str) -> Option<(String, Option<String>, crate::fix::Class)> {
+    for program in ["iptables-nft", "iptables-legacy", "iptables"] {
+        let prefix = format!("sudo {program} ");
+        if let Some(rest) = command.strip_prefix(&prefix) {
+            let words: Vec<&str> = rest.split(' ').collect();
+            let at = words.iter().position(|w| *w == "-I" || *w == "-A").unwrap_or(0);
+            let mut undo: Vec<&str> = words[..at].to_vec();
+            undo.push("-D");
+            if let Some(chain) = words.get(at + 1) {
+                undo.push(chain);
+            }
+            let spec = if words.get(at) == Some(&"-I")
+                && words.get(at + 2).is_some_and(|w| w.parse::<usize>().is_ok())
+            {
+                at + 3
+            } else {
+                at + 2
+            };
+            undo.extend(words.iter().skip(spec));
+            return Some((
+                format!(
+                    "accept `{}` in chain {}",
+                    words.get(spec..).map(|w| w.join(" ")).unwrap_or_default(),
+                    words.get(at + 1).unwrap_or(&"")
+                ),
+                Some(format!("{prefix}{}", undo.join(" "))),
+                crate::fix::Class::Safe,
+            ));
+        }
+    }
+    None
+}
+
+// The phones' SIP let in, in each manager's words: one writer per manager, used by the judged fixes
+// above and by the generic opening a check offers when the rule could not be named
+// (`checks::remedy::open_firewall`), so the two never say the same rule differently.
+
+/// ufw: allow UDP `port` from the phones' subnet.
+#[must_use]
+pub fn ufw_allow_sip(subnet: &str, port: u16) -> String {
+    format!("sudo ufw allow from {subnet} to any port {port} proto udp")
+}
+
+/// firewalld: a permanent rich rule for UDP `port` from the phones' subnet, in `zone` or the default one.
+#[must_use]
+pub fn firewalld_allow_sip(zone: Option<&str>, subnet: &str, port: u16) -> String {
+    let zone = zone.map_or_else(String::new, |z| format!(" --zone={z}"));
+    format!(
+        "sudo firewall-cmd --permanent{zone} --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept'"
+    )
+}
+
+/// nftables: the accept's words, to follow `insert rule <table> <chain>`.
+#[must_use]
+pub fn nft_accept_sip(subnet: &str, port: u16) -> String {
+    format!("ip saddr {subnet} udp dport {port} accept")
+}
+
+/// iptables (either backend): the accept's rule spec, to follow `-I <chain> <n>`.
+#[must_use]
+pub fn iptables_accept_sip(subnet: &str, port: u16) -> String {
+    format!("-s {subnet} -p udp --dport {port} -j ACCEPT")
 }

@@ -552,3 +552,35 @@ pub fn check_field(report: &serde_json::Value, id: &str, field: &str) -> String 
         .unwrap_or_default()
         .to_owned()
 }
+
+/// A shell snippet for a lab script (with `$scratch` set): runs `check --json`, takes the steps of the
+/// typed fixes of the failing `multicast.host-firewall*` checks from the JSON `fix` (each command must
+/// stand in its remedy), runs every step that is not manual (`@@FIX@@` lines), runs `run_check`, runs
+/// the steps' undo last first (`@@UNDO@@` lines), and runs `run_check` again. `sudo` is dropped: the
+/// lab runs as root.
+pub fn apply_and_undo_firewall_fixes(mcready: &str, run_check: &str) -> String {
+    format!(
+        r#"{mcready} check --json --no-probe --phone 198.51.100.20 > "$scratch/report.json" || true
+python3 - "$scratch/report.json" "$scratch/apply" "$scratch/undo" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+apply, undo = [], []
+for requirement in report["requirements"]:
+    for check in requirement["checks"]:
+        if check["status"] in ("warn", "fail") and check["id"].startswith("multicast.host-firewall"):
+            for step in check["fix"]["steps"]:
+                assert step["command"] in check["remedy"], (step, check["remedy"])
+                if step["class"] == "manual":
+                    continue
+                apply.append(step["command"].replace("sudo ", ""))
+                if step["undo"]:
+                    undo.append(step["undo"].replace("sudo ", ""))
+open(sys.argv[2], "w").write("".join(c + "\n" for c in apply))
+open(sys.argv[3], "w").write("".join(c + "\n" for c in reversed(undo)))
+PY
+while IFS= read -r fix; do echo "@@FIX@@ $fix"; eval "$fix" >/dev/null; done < "$scratch/apply"
+{run_check}
+while IFS= read -r undo; do echo "@@UNDO@@ $undo"; eval "$undo" >/dev/null; done < "$scratch/undo"
+{run_check}"#
+    )
+}

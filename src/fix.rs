@@ -1,0 +1,175 @@
+//! Fixes as data: the ordered steps that make a failing check pass, each with what it changes, the OS
+//! and the manager it is written for, the exact command, whether it lasts, its undo and how risky it is.
+//!
+//! Plain data on the ground floor, so that the rules (`checks`, `firewall`) build fixes, the renderers
+//! print them and a future `mcready fix` executes them, all from the same values. The prose `remedy`
+//! a check carries is [`Fix::text`] of its fix, so the two can never say different things.
+
+use serde::Serialize;
+
+/// A fix: steps to run in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// The prose remedy, as the check's `remedy` says it: written by the same writer as the steps.
+    /// Left out of the JSON: the check's `remedy` beside the fix is this text.
+    #[serde(skip)]
+    pub text: String,
+    pub steps: Vec<Step>,
+}
+
+/// One step of a fix.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// What the step changes, in a few words ("accept SIP from 198.51.100.0/24 in chain input").
+    pub changes: String,
+    pub os: Os,
+    pub manager: Manager,
+    /// The exact command; empty only for a `manual` step, which is done outside this host.
+    pub command: String,
+    pub persistence: Persistence,
+    /// The command that restores the state before the step; `None` when there is nothing to undo
+    /// (a restart, a step outside this host).
+    pub undo: Option<String>,
+    pub class: Class,
+}
+
+/// The OS a step is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Os {
+    Linux,
+    Windows,
+    Macos,
+    /// A step outside this host (a switch, a phone).
+    Any,
+}
+
+/// The tool whose words the command uses: the one that owns what the step changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Manager {
+    /// `ip` (netlink).
+    Ip,
+    Nft,
+    IptablesNft,
+    IptablesLegacy,
+    Ufw,
+    Firewalld,
+    Sysctl,
+    NetworkManager,
+    SystemdNetworkd,
+    Netplan,
+    Ifupdown,
+    /// Windows' IP Helper, through PowerShell's `NetTCPIP` cmdlets.
+    IpHelper,
+    WindowsFirewall,
+    Pf,
+    /// macOS' `route` and `networksetup`.
+    Networksetup,
+    /// systemd, a Windows service, a container runtime: what restarts the PBX.
+    ServiceManager,
+    /// Docker's or kube-proxy's chains, accepted before theirs.
+    ContainerFirewall,
+    /// Nothing on this host: a switch, a phone, the PBX's own settings.
+    None,
+}
+
+/// Whether a step's change survives a reboot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Persistence {
+    Runtime,
+    Persistent,
+}
+
+/// How risky a step is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Class {
+    /// Changes nothing but what the check needs.
+    Safe,
+    /// Restarts the PBX or moves other traffic.
+    Disruptive,
+    /// Done outside this host (a switch, a phone), or needs a person's judgement.
+    Manual,
+}
+
+impl Fix {
+    /// The prose remedy: every `remedy` string that has a typed fix is this text.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Advice with no step of its own (which adapter to name, what to read first): text only. A fix
+    /// made only of such parts is no typed fix, and the check carries its text alone.
+    #[must_use]
+    pub fn prose(text: impl Into<String>) -> Self {
+        Self { text: text.into(), steps: Vec::new() }
+    }
+
+    /// One step with the sentence that says it: the command stands in the text as written.
+    #[must_use]
+    pub fn one(text: impl Into<String>, step: Step) -> Self {
+        Self { text: text.into(), steps: vec![step] }
+    }
+
+    /// Parts said one after the other: their texts joined with a space, their steps in order.
+    #[must_use]
+    pub fn join(parts: impl IntoIterator<Item = Self>) -> Self {
+        let mut joined = Self::prose(String::new());
+        for part in parts {
+            if !part.text.is_empty() {
+                if !joined.text.is_empty() {
+                    joined.text.push(' ');
+                }
+                joined.text.push_str(&part.text);
+            }
+            joined.steps.extend(part.steps);
+        }
+        joined
+    }
+
+    /// The fix when it has a step to take; `None` for advice in words only.
+    #[must_use]
+    pub fn typed(self) -> Option<Self> {
+        (!self.steps.is_empty()).then_some(self)
+    }
+}
+
+impl Step {
+    /// A step run on this host.
+    #[must_use]
+    pub fn new(os: Os, manager: Manager, changes: impl Into<String>, command: impl Into<String>) -> Self {
+        Self {
+            changes: changes.into(),
+            os,
+            manager,
+            command: command.into(),
+            persistence: Persistence::Runtime,
+            undo: None,
+            class: Class::Safe,
+        }
+    }
+
+    /// A step done outside this host (a switch, a phone, the cable): no command.
+    #[must_use]
+    pub fn manual(changes: impl Into<String>) -> Self {
+        Self { class: Class::Manual, ..Self::new(Os::Any, Manager::None, changes, "") }
+    }
+
+    #[must_use]
+    pub fn undo(self, undo: impl Into<String>) -> Self {
+        Self { undo: Some(undo.into()), ..self }
+    }
+
+    #[must_use]
+    pub fn persistent(self) -> Self {
+        Self { persistence: Persistence::Persistent, ..self }
+    }
+
+    #[must_use]
+    pub fn disruptive(self) -> Self {
+        Self { class: Class::Disruptive, ..self }
+    }
+}
