@@ -12,30 +12,8 @@ cd "$(dirname "$0")/.."
 bin=${1:-target/release/mcready}
 [ "$(id -u)" = 0 ] || { echo "readme-run: needs root (ip netns)" >&2; exit 2; }
 [ -x "$bin" ] || { echo "readme-run: $bin missing: cargo build --release" >&2; exit 2; }
-id=readme$$
-switch=$id-switch pbx=$id-pbx phone=$id-phone
-cleanup() {
-  for ns in "$pbx" "$phone" "$switch"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-}
-trap cleanup EXIT
-for ns in "$switch" "$pbx" "$phone"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
-ip -n "$switch" link add br0 type bridge mcast_snooping 1 mcast_querier 1 mcast_query_interval 100 \
-  mcast_startup_query_interval 100
-ip -n "$switch" link set br0 up
-for host in pbx phone; do
-  ns=$id-$host
-  ip link add "p-$host" netns "$switch" type veth peer name eth0 netns "$ns"
-  ip -n "$switch" link set "p-$host" master br0 up
-  ip -n "$ns" link set eth0 up
-  ip -n "$ns" route add 224.0.0.0/4 dev eth0 2>/dev/null || true
-done
-ip -n "$pbx" addr add 198.51.100.10/24 dev eth0
-ip -n "$phone" addr add 198.51.100.20/24 dev eth0
-ip -n "$pbx" route replace 224.0.0.0/4 dev eth0
-ip -n "$phone" route replace 224.0.0.0/4 dev eth0
+. scripts/lab.sh
+lab_up "readme$$" mcast_snooping 1 mcast_querier 1 mcast_query_interval 100 mcast_startup_query_interval 100
 ip netns exec "$pbx" python3 tests/fixtures/lab/pbx.py 198.51.100.10 >/dev/null 2>&1 &
 for _ in $(seq 300); do
   ip netns exec "$pbx" grep -q 4B0100E0 /proc/net/igmp && break
