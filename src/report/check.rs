@@ -588,6 +588,20 @@ mod tests {
         assert!(text.ends_with("(exit 1)\n"), "{text}");
     }
 
+    /// The Prometheus HELP lines point at what the package installs (`mcready explain`), not at a page
+    /// of the source tree a monitored host does not have.
+    #[test]
+    fn prometheus_help_points_at_what_is_installed() {
+        let text = crate::report::monitoring::prometheus(&self::document(healthy()), 0.0);
+        let help: Vec<&str> = text.lines().filter(|l| l.starts_with("# HELP")).collect();
+        assert!(
+            help.iter()
+                .any(|l| l.starts_with("# HELP mcready_check_status") && l.contains("`mcready explain ID`")),
+            "{help:?}"
+        );
+        assert!(help.iter().all(|l| !l.contains("docs/")), "{help:?}");
+    }
+
     #[test]
     fn strict_names_what_made_exit_1() {
         let mut document = document(healthy());
