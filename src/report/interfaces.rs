@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::text::{CAUTION, Cell, DIM, EMPHASIS, GOOD, HEADING, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
-use crate::facts::{GatherNote, GroupRoute, HostFacts, Interface, IpNet, LookupMethod, Route, group_name};
+use crate::facts::{GatherNote, GroupRoute, HostFacts, Interface, IpNet, LookupMethod, Route, group_label};
 
 /// The `mcready.interfaces/v1` document.
 #[derive(Debug, Serialize)]
@@ -115,10 +115,7 @@ impl InterfacesDocument {
     }
 
     fn group_label(&self) -> String {
-        match group_name(IpAddr::V4(self.group)) {
-            Some(name) => format!("{} ({name})", self.group),
-            None => self.group.to_string(),
-        }
+        group_label(IpAddr::V4(self.group))
     }
 
     /// One sentence on where the group's traffic leaves, for text and Markdown alike.

@@ -12,7 +12,8 @@ use serde::Serialize;
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint, write_notes};
 use super::{Document, Envelope, markdown};
 use crate::facts::{
-    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, ServiceManager, group_name,
+    GatherNote, GroupRoute, HostFacts, InterfaceKind, IpNet, Listener, PNP_GROUP, ServiceManager,
+    group_label, group_name,
 };
 
 /// The PnP group on one interface.
@@ -135,10 +136,7 @@ impl JoinsDocument {
     }
 
     fn group_label(&self) -> String {
-        match self.group_name {
-            Some(name) => format!("{} ({name})", self.group),
-            None => self.group.to_string(),
-        }
+        group_label(IpAddr::V4(self.group))
     }
 
     /// The answer, in one sentence: where the group is joined, or that it is joined nowhere.
