@@ -34,40 +34,32 @@ impl std::fmt::Display for OutputError {
 
 impl std::error::Error for OutputError {}
 
-/// Where the bytes went, for the tests and for `-v`.
+/// One of this process's own standard streams, found behind a path.
+// Windows has no path to a standard stream that this could find (`CON` is written as a device).
+#[cfg_attr(not(unix), allow(dead_code))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    /// `-`, or a path that is this process's stdout.
+enum Stream {
     Stdout,
-    /// A path that is this process's stderr.
     Stderr,
-    /// Written in place: a device, a FIFO or a socket.
-    InPlace,
-    /// A regular file, replaced (or created) atomically.
-    Replaced,
 }
 
-/// Writes `bytes` to `path` as `--output` promises (see the module documentation); `-` is stdout.
+/// Writes `bytes` to `path` as `--output` promises (see the module documentation). `-` never reaches
+/// here: the caller prints it as stdout, coloured like any stdout.
 ///
 /// # Errors
 /// When the path is a directory, a dangling link, a kernel file, or cannot be created or replaced; the
 /// old file is then left as it was.
-pub fn write_output(path: &Path, bytes: &[u8]) -> Result<Written, OutputError> {
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     let fail = |reason: String| OutputError { path: path.to_path_buf(), reason };
-    if path.as_os_str() == "-" {
-        return write_stream(&mut io::stdout().lock(), bytes)
-            .map(|()| Written::Stdout)
-            .map_err(|e| fail(e.to_string()));
-    }
     if let Some(stream) = standard_stream(path) {
         let result = match stream {
-            Written::Stderr => write_stream(&mut io::stderr().lock(), bytes),
-            _ => write_stream(&mut io::stdout().lock(), bytes),
+            Stream::Stdout => write_stream(&mut io::stdout().lock(), bytes),
+            Stream::Stderr => write_stream(&mut io::stderr().lock(), bytes),
         };
-        return result.map(|()| stream).map_err(|e| fail(e.to_string()));
+        return result.map_err(|e| fail(e.to_string()));
     }
     if is_windows_device_name(path) {
-        return write_in_place(path, bytes).map(|()| Written::InPlace).map_err(|e| fail(e.to_string()));
+        return write_in_place(path, bytes).map_err(|e| fail(e.to_string()));
     }
     if let Some(why) = kernel_file(path) {
         return Err(fail(why));
@@ -93,13 +85,14 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<Written, OutputError> {
         return Err(fail("it is a directory; give a file name inside it".into()));
     }
     if metadata.is_file() {
-        if let Some(why) = kernel_file(&target) {
+        // `path` itself was looked at above; a link may lead into /proc or /sys all the same.
+        if let Some(why) = (target != path).then(|| kernel_file(&target)).flatten() {
             return Err(fail(why));
         }
         return replace_atomically(&target, Some(&metadata), bytes).map_err(fail);
     }
     // A device, FIFO or socket: writing in place is the only write that does not destroy it.
-    write_in_place(path, bytes).map(|()| Written::InPlace).map_err(|e| fail(e.to_string()))
+    write_in_place(path, bytes).map_err(|e| fail(e.to_string()))
 }
 
 fn write_stream(stream: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
@@ -137,7 +130,7 @@ fn write_socket(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// `--output /dev/stdout` writes to fd 1 whatever it is — even a regular file the shell opened, which
 /// a rename would leave the shell writing to an unlinked inode.
 #[cfg(unix)]
-fn standard_stream(path: &Path) -> Option<Written> {
+fn standard_stream(path: &Path) -> Option<Stream> {
     use std::os::fd::AsFd;
     use std::os::unix::fs::MetadataExt;
     let wanted = fs::metadata(path).ok()?;
@@ -148,16 +141,16 @@ fn standard_stream(path: &Path) -> Option<Written> {
             .is_some_and(|m| m.dev() == wanted.dev() && m.ino() == wanted.ino())
     };
     if same(io::stdout().as_fd()) {
-        Some(Written::Stdout)
+        Some(Stream::Stdout)
     } else if same(io::stderr().as_fd()) {
-        Some(Written::Stderr)
+        Some(Stream::Stderr)
     } else {
         None
     }
 }
 
 #[cfg(not(unix))]
-fn standard_stream(_path: &Path) -> Option<Written> {
+fn standard_stream(_path: &Path) -> Option<Stream> {
     None
 }
 
@@ -200,7 +193,7 @@ pub fn reserved_device_name(name: &str) -> bool {
 }
 
 /// Creates (or replaces) the regular file `target` through an exclusive temporary file beside it.
-fn replace_atomically(target: &Path, old: Option<&Metadata>, bytes: &[u8]) -> Result<Written, String> {
+fn replace_atomically(target: &Path, old: Option<&Metadata>, bytes: &[u8]) -> Result<(), String> {
     let directory = match target.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -219,10 +212,10 @@ fn replace_atomically(target: &Path, old: Option<&Metadata>, bytes: &[u8]) -> Re
     });
     if result.is_err() {
         let _ = fs::remove_file(&temporary);
-        return result.map(|()| Written::Replaced);
+        return result;
     }
     sync_directory(directory);
-    Ok(Written::Replaced)
+    Ok(())
 }
 
 /// A new file in `directory` that did not exist before (`O_EXCL`): never a file, link or device that
