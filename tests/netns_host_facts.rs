@@ -6,22 +6,8 @@ mod common;
 
 use common::{Lab, PYTHON3, json, stdout};
 
-/// A PBX host with two NICs (`lan` to the phones, `wan` elsewhere) and one peer on each.
-fn two_nic_pbx(lab: &mut Lab) -> String {
-    let pbx = lab.host("pbx");
-    let phone = lab.host("phone");
-    let upstream = lab.host("upstream");
-    lab.veth(&pbx, "lan", &phone, "eth0");
-    lab.veth(&pbx, "wan", &upstream, "eth0");
-    lab.addr(&pbx, "lan", "198.51.100.10/24");
-    lab.addr(&pbx, "wan", "203.0.113.10/24");
-    lab.addr(&phone, "eth0", "198.51.100.20/24");
-    lab.addr(&upstream, "eth0", "203.0.113.1/24");
-    pbx
-}
-
 lab_test!(joins_shows_which_nic_joined, Lab::with(&[PYTHON3]), |mut lab| {
-    let pbx = two_nic_pbx(&mut lab);
+    let pbx = lab.two_nic_pbx();
 
     let before = lab.mcready(&pbx, &["joins", "--json"]);
     assert_eq!(before.status.code(), Some(1), "nothing joined yet: {}", stdout(&before));
@@ -48,14 +34,14 @@ lab_test!(joins_shows_which_nic_joined, Lab::with(&[PYTHON3]), |mut lab| {
 });
 
 lab_test!(joins_says_plainly_when_nobody_joined, Lab::new(), |mut lab| {
-    let pbx = two_nic_pbx(&mut lab);
+    let pbx = lab.two_nic_pbx();
     let out = lab.mcready(&pbx, &["joins", "--color", "never"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout(&out).contains("No interface has joined 224.0.1.75 (sip.mcast.net)"), "{}", stdout(&out));
 });
 
 lab_test!(joins_all_lists_every_group, Lab::with(&[PYTHON3]), |mut lab| {
-    let pbx = two_nic_pbx(&mut lab);
+    let pbx = lab.two_nic_pbx();
     lab.join(&pbx, "239.255.10.20", "198.51.100.10");
     let doc = json(&lab.mcready(&pbx, &["joins", "--all", "--json"]));
     let groups: Vec<(String, String)> = doc["memberships"]
@@ -70,7 +56,7 @@ lab_test!(joins_all_lists_every_group, Lab::with(&[PYTHON3]), |mut lab| {
 });
 
 lab_test!(group_route_follows_the_lowest_metric_default, Lab::new(), |mut lab| {
-    let pbx = two_nic_pbx(&mut lab);
+    let pbx = lab.two_nic_pbx();
     lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1", "dev", "lan", "metric", "100"]);
     lab.ip(&pbx, &["route", "add", "default", "via", "203.0.113.1", "dev", "wan", "metric", "50"]);
 
@@ -97,14 +83,14 @@ lab_test!(group_route_follows_the_lowest_metric_default, Lab::new(), |mut lab| {
 });
 
 lab_test!(no_route_for_the_group_is_reported, Lab::new(), |mut lab| {
-    let pbx = two_nic_pbx(&mut lab);
+    let pbx = lab.two_nic_pbx();
     let doc = json(&lab.mcready(&pbx, &["interfaces", "--json"]));
     assert_eq!(doc["group_route"]["interface"], serde_json::Value::Null, "{doc:#}");
     assert!(doc["group_route"]["error"].as_str().unwrap().contains("unreachable"), "{doc:#}");
 });
 
 lab_test!(kinds_of_bridge_veth_and_dummy, Lab::new(), |mut lab| {
-    let pbx = two_nic_pbx(&mut lab);
+    let pbx = lab.two_nic_pbx();
     lab.ip(&pbx, &["link", "add", "br0", "type", "bridge"]);
     let has_dummy = lab.try_ip(&pbx, &["link", "add", "dum0", "type", "dummy"]);
     if !has_dummy {
@@ -131,7 +117,7 @@ lab_test!(kinds_of_bridge_veth_and_dummy, Lab::new(), |mut lab| {
 });
 
 lab_test!(listeners_name_the_owning_process, Lab::with(&[PYTHON3]), |mut lab| {
-    let pbx = two_nic_pbx(&mut lab);
+    let pbx = lab.two_nic_pbx();
     lab.spawn(
         &pbx,
         "exec python3 -c 'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\ns.bind((\"0.0.0.0\",5060))\ntime.sleep(600)'",

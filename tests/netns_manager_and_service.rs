@@ -16,15 +16,7 @@ use common::{Lab, PYTHON3, in_private_mounts, marked_reports, private_overlays, 
 /// PBX joined on `wan`, the wrong NIC.
 fn wrong_nic(test: &str) -> Option<(Lab, String)> {
     let mut lab = Lab::with(test, &[PYTHON3, common::UNSHARE])?;
-    let pbx = lab.host("pbx");
-    let phone = lab.host("phone");
-    let upstream = lab.host("upstream");
-    lab.veth(&pbx, "lan", &phone, "eth0");
-    lab.veth(&pbx, "wan", &upstream, "eth0");
-    lab.addr(&pbx, "lan", "198.51.100.10/24");
-    lab.addr(&pbx, "wan", "203.0.113.10/24");
-    lab.addr(&phone, "eth0", "198.51.100.20/24");
-    lab.addr(&upstream, "eth0", "203.0.113.1/24");
+    let pbx = lab.two_nic_pbx();
     lab.ip(&pbx, &["route", "add", "default", "via", "203.0.113.1"]);
     lab.start_pbx(&pbx, "203.0.113.10", "");
     Some((lab, pbx))

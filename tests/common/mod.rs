@@ -460,6 +460,21 @@ impl Lab {
         panic!("the lab PBX did not start in {ns}");
     }
 
+    /// A PBX host with two NICs, `lan` (198.51.100.10/24) to a phone (198.51.100.20/24) and `wan`
+    /// (203.0.113.10/24) to an upstream host (203.0.113.1/24), one veth each. Returns the PBX host.
+    pub fn two_nic_pbx(&mut self) -> String {
+        let pbx = self.host("pbx");
+        let phone = self.host("phone");
+        let upstream = self.host("upstream");
+        self.veth(&pbx, "lan", &phone, "eth0");
+        self.veth(&pbx, "wan", &upstream, "eth0");
+        self.addr(&pbx, "lan", "198.51.100.10/24");
+        self.addr(&pbx, "wan", "203.0.113.10/24");
+        self.addr(&phone, "eth0", "198.51.100.20/24");
+        self.addr(&upstream, "eth0", "203.0.113.1/24");
+        pbx
+    }
+
     /// A switch namespace with bridge `br0` (`options`), and a pbx (198.51.100.10/24) and a phone
     /// (198.51.100.20/24) on its ports `p-pbx` and `p-phone`, each host routing 224.0.0.0/4 by eth0.
     /// Returns (switch, pbx, phone).
