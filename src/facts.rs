@@ -460,6 +460,17 @@ pub struct HostFacts {
     /// What this run may do, discovered (capabilities, elevation) and, for the firewall, as read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub privileges: Option<RunPrivileges>,
+    /// The kernel's receive-buffer limits for sockets (Linux), read with the listeners: the fix that
+    /// raises them sets these values back on undo.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receive_buffers: Option<ReceiveBuffers>,
+}
+
+/// `net.core.rmem_max` and `net.core.rmem_default`, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ReceiveBuffers {
+    pub max: u64,
+    pub default: u64,
 }
 
 /// One interface riding on another.

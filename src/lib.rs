@@ -30,6 +30,7 @@ pub mod facts;
 pub mod firewall;
 pub mod fix;
 pub mod interrupt;
+pub mod managers;
 pub mod net;
 pub mod observe;
 pub mod observed;

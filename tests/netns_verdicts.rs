@@ -326,7 +326,9 @@ lab_test!(
 // the printed fixes one round at a time (the link, then the route the down link lost) turns it green.
 lab_test!(a_down_interface_is_blamed_on_the_link_until_fixed, lan(QUERIER, "eth0"), |mut lan| {
     lan.start_pbx("");
-    lan.lab.ip(&lan.pbx, &["link", "set", "eth0", "down"]);
+    lan.lab.ip(&lan.pbx, &["link", "set", "eth0", "down", "multicast", "off"]);
+    let flags = |lan: &Lan| stdout(&lan.lab.sh(&lan.pbx, "ip -o link show eth0 | sed 's/>.*/>/'"));
+    let flags_before = flags(&lan);
     let (report, code) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
     assert_statuses(&report, ["pass", "pass", "fail", "skip"]);
     assert_eq!(code, 1);
@@ -335,7 +337,9 @@ lab_test!(a_down_interface_is_blamed_on_the_link_until_fixed, lan(QUERIER, "eth0
     for remedy in all_remedies(&report) {
         assert!(!remedy.contains("ip route add"), "a route through a down link: {remedy}");
     }
-    lan.apply_fixes(&report, &["multicast.interface-flag"]);
+    // Both flags, each a step with its undo: up, and multicast on.
+    let link_undo = lan.apply_fixes(&report, &["multicast.interface-flag"]);
+    assert_eq!(link_undo.len(), 2, "{link_undo:?}");
     // The link is up, but its routes went with it: the next check names the route.
     let (report, _) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
     assert_eq!(check_field(&report, "membership.group-route", "status"), "fail", "{report:#}");
@@ -348,6 +352,11 @@ lab_test!(a_down_interface_is_blamed_on_the_link_until_fixed, lan(QUERIER, "eth0
     lan.undo_fixes(&undo);
     let (undone, _) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
     assert_eq!(check_field(&undone, "membership.group-route", "status"), "fail", "{undone:#}");
+    // The link's undo restores both flags as they were, and the check fails on the link again.
+    lan.undo_fixes(&link_undo);
+    assert_eq!(flags(&lan), flags_before);
+    let (undone, _) = lan.check(&["-i", "eth0", "--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&undone, "multicast.interface-flag", "status"), "fail", "{undone:#}");
 });
 
 // Point 4: two LAN adapters and no `--phone`: mcready assumed the one the OS routes the group by
@@ -480,3 +489,35 @@ lab_test!(the_printed_querier_fix_on_a_linux_bridge_turns_it_green, lan(NO_QUERI
     assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
 });
+
+// Issue 23: when the phones' LAN runs through a Linux bridge of the PBX host itself, the querier fix is
+// a step this host takes: applied as printed it turns the warning green, and its undo brings it back.
+lab_test!(a_bridge_of_this_host_becomes_the_querier_and_back, own_bridge_lan(), |mut lan| {
+    lan.start_pbx("");
+    let (report, _) = lan.check(&["-i", "lan", "--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&report, "multicast.igmp-querier", "status"), "warn", "{report:#}");
+    let undo = lan.apply_fixes(&report, &["multicast.igmp-querier"]);
+    assert_eq!(undo, ["ip link set lan type bridge mcast_querier 0"]);
+    let (fixed, code) = lan.check(&["-i", "lan", "--phone", "198.51.100.20"]);
+    assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
+    assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+    lan.undo_fixes(&undo);
+    let (undone, _) = lan.check(&["-i", "lan", "--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&undone, "multicast.igmp-querier", "status"), "warn", "{undone:#}");
+});
+
+/// pbx (bridge `lan` 198.51.100.10/24, snooping on, no querier, port eth0) — phone (eth0 198.51.100.20/24).
+fn own_bridge_lan(test: &str) -> Option<Lan> {
+    let mut lab = Lab::with(test, &[PYTHON3, SIPP])?;
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.bridge(&pbx, "lan", NO_QUERIER);
+    lab.veth(&pbx, "eth0", &phone, "eth0");
+    lab.bridge_port(&pbx, "lan", "eth0");
+    lab.addr(&pbx, "lan", "198.51.100.10/24");
+    lab.addr(&phone, "eth0", "198.51.100.20/24");
+    lab.ip(&pbx, &["route", "add", "default", "via", "198.51.100.1"]);
+    lab.ip(&phone, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    let pbx_pid = std::env::temp_dir().join(format!("mcready-verdicts-{test}-{}.pid", std::process::id()));
+    Some(Lan { lab, pbx, phone, switch: String::new(), pbx_if: "lan", pbx_pid })
+}

@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::{OsFamily, Snapshot, check};
-use crate::fix::{Fix, Manager, Os, Step};
+use crate::fix::{Fix, Step};
 use crate::observed::{DiscoveryReport, Observed, Phone, SwitchPort};
 use crate::verdict::{Check, Status};
 
@@ -441,15 +441,12 @@ fn describe(port: &SwitchPort) -> String {
 fn voice_vlan_remedy(os: OsFamily, interface: &str, vlan: u16) -> Fix {
     let (add, step) = match os {
         OsFamily::Linux => {
-            let command =
-                format!("sudo ip link add link {interface} name {interface}.{vlan} type vlan id {vlan}");
-            let step =
-                Step::new(Os::Linux, Manager::Ip, format!("add VLAN interface {interface}.{vlan}"), &command)
-                    .undo(format!("sudo ip link del {interface}.{vlan}"));
+            let step = crate::managers::ip::vlan_add(interface, vlan);
             (
                 format!(
-                    "`{command}` with an address in the voice subnet (persist it in the network configuration), and let \
-                     the PBX serve PnP there"
+                    "`{}` with an address in the voice subnet (persist it in the network configuration), and let \
+                     the PBX serve PnP there",
+                    step.command
                 ),
                 step,
             )

@@ -123,6 +123,14 @@ fn fixes_are_typed(requirements: &[Requirement]) {
     }
 }
 
+/// The phones' interface when it is a Linux bridge of this host: then this host can be the LAN's IGMP
+/// querier itself.
+fn own_bridge(snapshot: &Snapshot) -> Option<&str> {
+    let interface = snapshot.pnp_interface()?;
+    (snapshot.os == crate::snapshot::OsFamily::Linux && interface.kind == crate::facts::InterfaceKind::Bridge)
+        .then_some(interface.name.as_str())
+}
+
 /// A fix done by hand, outside what a command on this host can do: its text, and what the step changes.
 fn manual(text: impl Into<String>, changes: &str) -> crate::fix::Fix {
     crate::fix::Fix::one(text, crate::fix::Step::manual(changes))

@@ -536,7 +536,7 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
                     sources.join(", "),
                     snapshot.port
                 ),
-                Some(remedy::raise_receive_buffers(snapshot.os)),
+                Some(remedy::raise_receive_buffers(snapshot.os, &snapshot.facts)),
                 evidence,
             );
         }
@@ -645,7 +645,7 @@ pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
                             "Let multicast for {} through the switches between the hosts: {} Check the peer's own \
                              firewall for UDP {} too.",
                             snapshot.group,
-                            remedy::enable_querier().text,
+                            remedy::enable_querier(None).text,
                             snapshot.port
                         ),
                         "let multicast through the switches between the hosts",
@@ -710,7 +710,7 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
                     "No IGMP querier answered. Switches with IGMP snooping then forget the PBX's membership after about \
                      260 s: PnP works right after a PBX restart, then stops."
                         .into(),
-                    Some(remedy::enable_querier()),
+                    Some(remedy::enable_querier(super::own_bridge(snapshot))),
                     evidence,
                 ),
             }

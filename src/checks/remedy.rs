@@ -6,9 +6,13 @@
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
-use crate::facts::{HostFacts, Interface, NetworkManager, ServiceManager, effective_metric};
+use crate::facts::{HostFacts, Interface, NetworkManager, effective_metric};
 use crate::fix::{Fix, Manager, Os, Step};
+use crate::managers::{self, iphelper};
 use crate::snapshot::OsFamily;
+
+/// The whole multicast range: the route that carries the group (and any other) out of one interface.
+const MULTICAST: &str = "224.0.0.0/4";
 
 /// Joins the group on the right interface: the route for the group, then a PBX restart so it joins again.
 /// On Windows the values come from the metrics read (see [`windows_route_fix`]).
@@ -16,36 +20,20 @@ use crate::snapshot::OsFamily;
 pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> Fix {
     match os {
         OsFamily::Linux => {
-            let add = format!("sudo ip route add 224.0.0.0/4 dev {interface}");
+            let route = managers::ip::route_add(MULTICAST, interface);
             let (persist_text, persist_step) = persist_group_route(facts, interface);
             let text = format!(
-                "Route multicast out of the phones' interface: `{add}`. \
+                "Route multicast out of the phones' interface: `{}`. \
                  {persist_text} Restart the PBX{} so it joins {group} again. Confirm with `mcready joins`.",
+                route.command,
                 restart_pbx(facts)
             );
-            let route =
-                Step::new(Os::Linux, Manager::Ip, format!("route 224.0.0.0/4 out of {interface}"), add)
-                    .undo(format!("sudo ip route del 224.0.0.0/4 dev {interface}"));
             Fix { text, steps: vec![route, persist_step, restart_step(facts)] }
         }
         OsFamily::Windows => {
             let text = windows_route_fix(facts, group, interface);
             let route = match facts.interface(interface) {
-                Some(target) => {
-                    let n = target.index;
-                    Step::new(
-                        Os::Windows,
-                        Manager::IpHelper,
-                        format!("route 224.0.0.0/4 out of interface index {n} with metric 1"),
-                        format!(
-                            "New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex {n} -RouteMetric 1 -PolicyStore PersistentStore"
-                        ),
-                    )
-                    .persistent()
-                    .undo(format!(
-                        "Remove-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex {n} -PolicyStore PersistentStore -Confirm:$false"
-                    ))
-                }
+                Some(target) => managers::iphelper::new_route(MULTICAST, target.index, 1),
                 // Without the adapter's index the command has a placeholder: the administrator fills it in.
                 None => Step {
                     os: Os::Windows,
@@ -59,19 +47,8 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
         // phones' service first is the lasting fix; the route takes effect at once but is lost at reboot.
         OsFamily::Macos => Fix {
             steps: vec![
-                Step::new(
-                    Os::Macos,
-                    Manager::Networksetup,
-                    format!("route 224.0.0.0/4 out of {interface}"),
-                    format!("sudo route -n add -net 224.0.0.0/4 -interface {interface}"),
-                )
-                .undo(format!("sudo route -n delete -net 224.0.0.0/4 -interface {interface}")),
-                Step {
-                    os: Os::Macos,
-                    manager: Manager::Networksetup,
-                    persistence: crate::fix::Persistence::Persistent,
-                    ..Step::manual(format!("put the service of {interface} first in the service order"))
-                },
+                managers::networksetup::route_add(MULTICAST, interface),
+                managers::networksetup::service_first(interface),
                 restart_step(facts),
             ],
             text: format!(
@@ -89,18 +66,7 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
 /// step for the administrator.
 #[must_use]
 pub fn restart_step(facts: &HostFacts) -> Step {
-    let said = restart_pbx(facts);
-    let os = if matches!(facts.pbx_service().map(|s| s.manager), Some(ServiceManager::WindowsService)) {
-        Os::Windows
-    } else {
-        Os::Linux
-    };
-    match said.split('`').nth(1) {
-        Some(command) => {
-            Step::new(os, Manager::ServiceManager, "restart the PBX so it joins again", command).disruptive()
-        }
-        None => Step::manual("restart the PBX so it joins again (its service was not found)"),
-    }
+    managers::service::restart_step(facts.pbx_service())
 }
 
 /// How the 224.0.0.0/4 route is made to last on Linux: in the words of the tool that configures the
@@ -108,62 +74,16 @@ pub fn restart_step(facts: &HostFacts) -> Step {
 fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Step) {
     let managed = facts.network_manager.as_ref().and_then(|m| m.of(interface));
     let file = |default: &str| managed.and_then(|m| m.file.clone()).unwrap_or_else(|| default.to_owned());
-    // Only NetworkManager changes a route by command; the others keep it in a file an administrator edits.
-    let by_hand = |manager: Manager, file: String| Step {
-        manager,
-        os: Os::Linux,
-        persistence: crate::fix::Persistence::Persistent,
-        ..Step::manual(format!("keep the 224.0.0.0/4 route of {interface} in {file}"))
-    };
     match managed.map(|m| m.manager) {
         Some(NetworkManager::Netplan) => {
-            let file = file("its file in /etc/netplan");
-            (
-                format!(
-                    "Make it persistent with netplan, which configures {interface}: add `routes: [{{to: 224.0.0.0/4, scope: link}}]` \
-                     under {interface} in {file}, then `sudo netplan apply`."
-                ),
-                by_hand(Manager::Netplan, file),
-            )
+            managers::netplan::keep_route(interface, MULTICAST, &file("its file in /etc/netplan"))
         }
-        Some(NetworkManager::NetworkManager) => {
-            let connection = format!("\"$(nmcli -g GENERAL.CONNECTION device show {interface})\"");
-            let command = format!("sudo nmcli connection modify {connection} +ipv4.routes 224.0.0.0/4");
-            let step = Step::new(
-                Os::Linux,
-                Manager::NetworkManager,
-                format!("keep the 224.0.0.0/4 route in {interface}'s connection"),
-                command.clone(),
-            )
-            .persistent()
-            .undo(format!("sudo nmcli connection modify {connection} -ipv4.routes 224.0.0.0/4"));
-            (
-                format!(
-                    "Make it persistent with NetworkManager, which manages {interface}: \
-                     `{command}` then `sudo nmcli device reapply {interface}`."
-                ),
-                step,
-            )
-        }
+        Some(NetworkManager::NetworkManager) => managers::network_manager::keep_route(interface, MULTICAST),
         Some(NetworkManager::SystemdNetworkd) => {
-            let file = file("its .network file");
-            (
-                format!(
-                    "Make it persistent with systemd-networkd, which manages {interface}: add `[Route]` with \
-                     `Destination=224.0.0.0/4` and `Scope=link` to {file}, then `sudo networkctl reload`."
-                ),
-                by_hand(Manager::SystemdNetworkd, file),
-            )
+            managers::networkd::keep_route(interface, MULTICAST, &file("its .network file"))
         }
         Some(NetworkManager::Ifupdown) => {
-            let file = file("/etc/network/interfaces");
-            (
-                format!(
-                    "Make it persistent with ifupdown, which configures {interface}: add `up ip route add 224.0.0.0/4 dev {interface}` \
-                     under `iface {interface}` in {file}."
-                ),
-                by_hand(Manager::Ifupdown, file),
-            )
+            managers::ifupdown::keep_route(interface, MULTICAST, &file("/etc/network/interfaces"))
         }
         _ => (
             format!(
@@ -171,7 +91,12 @@ fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Step) {
                  NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
                  (`up ip route add 224.0.0.0/4 dev {interface}`)."
             ),
-            by_hand(Manager::None, "the configuration of the tool that manages it".into()),
+            managers::netplan::kept_in(
+                Manager::None,
+                interface,
+                MULTICAST,
+                "the configuration of the tool that manages it",
+            ),
         ),
     }
 }
@@ -187,27 +112,16 @@ fn restart_pbx_or(facts: &HostFacts, placeholder: &str) -> String {
 /// empty when no single service or container holds it (or the owners could not be seen).
 #[must_use]
 pub fn restart_pbx(facts: &HostFacts) -> String {
-    let Some(service) = facts.pbx_service() else { return String::new() };
-    let name = &service.name;
-    let command = match (service.manager, service.runtime.as_deref()) {
-        (ServiceManager::Systemd, _) => format!("sudo systemctl restart {name}"),
-        (ServiceManager::SystemdUser, _) => {
-            let owner = service.user.map(|uid| format!(" as uid {uid}")).unwrap_or_default();
-            return format!(" (`systemctl --user restart {name}`{owner})");
+    use managers::service::Restart;
+    match facts.pbx_service().map(managers::service::restart) {
+        None => String::new(),
+        Some(Restart::Command(command)) => format!(" (`{command}`)"),
+        Some(Restart::AsUser { command, uid }) => {
+            let owner = uid.map(|uid| format!(" as uid {uid}")).unwrap_or_default();
+            format!(" (`{command}`{owner})")
         }
-        (ServiceManager::WindowsService, _) => {
-            format!("Restart-Service -Name {}", crate::quote::powershell(name))
-        }
-        (ServiceManager::Container, Some("docker")) => format!("sudo docker restart {name}"),
-        (ServiceManager::Container, Some("podman")) => format!("podman restart {name}"),
-        (ServiceManager::Container, Some("lxc")) => format!("sudo lxc-stop --reboot -n {name}"),
-        (ServiceManager::Container, Some("systemd-nspawn")) => format!("sudo machinectl reboot {name}"),
-        // A pod's container is restarted by deleting its pod, whose name the cgroup does not give.
-        (ServiceManager::Container | ServiceManager::SystemdScope, _) => {
-            return format!(" ({})", service.label());
-        }
-    };
-    format!(" (`{command}`)")
+        Some(Restart::Unnamed(label)) => format!(" ({label})"),
+    }
 }
 
 /// The route Windows ranks first for `group` on one interface: the most specific route holding the
@@ -231,10 +145,10 @@ fn group_route_on(facts: &HostFacts, group: Ipv4Addr, interface: &Interface) -> 
 pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) -> String {
     let Some(target) = facts.interface(interface) else {
         return format!(
-            "Give the phones' adapter a persistent route for multicast with the lowest metric: \
-             `New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex <index> -RouteMetric 1 -PolicyStore PersistentStore` \
+            "Give the phones' adapter a persistent route for multicast with the lowest metric: `{}` \
              (`Get-NetIPInterface -AddressFamily IPv4` lists each adapter's index and metric), then restart the PBX service{} \
              or reboot, and confirm with `netsh interface ipv4 show joins`. {}",
+            iphelper::new_route_command(MULTICAST, "<index>", 1),
             restart_pbx(facts),
             gateway_metric_trial("the phones' adapter", "<index>")
         );
@@ -276,8 +190,8 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
     }
     let own_route = group_route_on(facts, group, target);
     let route_fix = format!(
-        "`New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex {n} -RouteMetric 1 -PolicyStore PersistentStore` \
-         (kept across reboots and applied at the next boot; the same with `-PolicyStore ActiveStore` applies it now)"
+        "`{}` (kept across reboots and applied at the next boot; the same with `-PolicyStore ActiveStore` applies it now)",
+        iphelper::new_route_command(MULTICAST, &n.to_string(), 1)
     );
     let _ = write!(fix, " Add a persistent multicast route on it: {route_fix}");
     if let Some(metric) = target.metric {
@@ -303,23 +217,24 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
                 let wanted = room - 1;
                 let _ = write!(
                     fix,
-                    " Or lower its interface metric: `Set-NetIPInterface -InterfaceIndex {n} -AddressFamily IPv4 -InterfaceMetric {wanted}` \
-                     ({own_route_metric} + {wanted} < {effective}; this turns its automatic metric off)."
+                    " Or lower its interface metric: `{}` \
+                     ({own_route_metric} + {wanted} < {effective}; this turns its automatic metric off).",
+                    iphelper::set_interface_metric_command(&n.to_string(), &wanted.to_string())
                 );
             } else {
                 let _ = write!(
                     fix,
-                    " Its interface metric cannot go low enough on its own: raise \"{}\"'s instead \
-                     (`Set-NetIPInterface -InterfaceIndex {} -AddressFamily IPv4 -InterfaceMetric <higher>`).",
-                    rival.name, rival.index
+                    " Its interface metric cannot go low enough on its own: raise \"{}\"'s instead (`{}`).",
+                    rival.name,
+                    iphelper::set_interface_metric_command(&rival.index.to_string(), "<higher>")
                 );
             }
         }
         (false, _, _) => {
             let _ = write!(
                 fix,
-                " Or lower its interface metric below the others' (`Get-NetIPInterface -AddressFamily IPv4` shows them; \
-                 `Set-NetIPInterface -InterfaceIndex {n} -AddressFamily IPv4 -InterfaceMetric <lower>`)."
+                " Or lower its interface metric below the others' (`Get-NetIPInterface -AddressFamily IPv4` shows them; `{}`).",
+                iphelper::set_interface_metric_command(&n.to_string(), "<lower>")
             );
         }
         _ => {}
@@ -337,9 +252,9 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
 /// The vendor's fallback: try the adapter's gateway metric at 1, 10, 12, 15 and 20, rebooting after each.
 fn gateway_metric_trial(adapter: &str, index: &str) -> String {
     format!(
-        "If the PBX still joins elsewhere: set the Default Gateway Metric of {adapter} (IPv4 properties → Advanced, or \
-         `Set-NetRoute -InterfaceIndex {index} -DestinationPrefix 0.0.0.0/0 -RouteMetric <value>`) to 1, then 10, 12, 15 and \
-         20, rebooting and checking `netsh interface ipv4 show joins` after each."
+        "If the PBX still joins elsewhere: set the Default Gateway Metric of {adapter} (IPv4 properties → Advanced, or `{}`) \
+         to 1, then 10, 12, 15 and 20, rebooting and checking `netsh interface ipv4 show joins` after each.",
+        iphelper::set_gateway_metric_command(index)
     )
 }
 
@@ -348,17 +263,14 @@ fn gateway_metric_trial(adapter: &str, index: &str) -> String {
 pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
     match os {
         OsFamily::Linux => format!(
-            "`sudo ip link set {interface} down` (NetworkManager: `nmcli device disconnect {interface}`; Wi-Fi: `nmcli radio wifi off`)"
+            "`{}` (NetworkManager: `{}`; Wi-Fi: `nmcli radio wifi off`)",
+            managers::ip::link_up(interface, false).command,
+            managers::network_manager::disconnect_command(interface)
         ),
-        OsFamily::Windows => {
-            format!("`Disable-NetAdapter -Name {} -Confirm:$false`", crate::quote::powershell(interface))
-        }
+        OsFamily::Windows => format!("`{}`", iphelper::disable_adapter_command(interface)),
         // The service, not the BSD device, is what macOS keeps disabled across reboots; the hardware
         // port list names the service's port for each device.
-        OsFamily::Macos => format!(
-            "find the service of {interface} with `networksetup -listallhardwareports` and \
-             `networksetup -listnetworkserviceorder`, then `sudo networksetup -setnetworkserviceenabled \"<service>\" off`"
-        ),
+        OsFamily::Macos => managers::networksetup::disable_service_text(interface),
     }
 }
 
@@ -375,33 +287,23 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
     };
     let text = match os {
         OsFamily::Linux => {
-            use crate::firewall::fix::{
-                firewalld_allow_sip, iptables_accept_sip, nft_accept_sip, ufw_allow_sip,
-            };
+            use managers::{firewalld, iptables, nft, ufw};
             format!(
                 "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
                  the firewall: ufw `{}`; firewalld `{} && sudo firewall-cmd --reload`; \
                  nftables `sudo nft insert rule <family> <table> <chain> {}` \
                  (`sudo nft -a list ruleset` shows where the drop is; keep it in /etc/nftables.conf); iptables \
                  `sudo iptables -I INPUT 1 {}` then `sudo netfilter-persistent save`.",
-                ufw_allow_sip(subnet, port),
-                firewalld_allow_sip(None, subnet, port),
-                nft_accept_sip(subnet, port),
-                iptables_accept_sip(subnet, port)
+                ufw::allow_sip(subnet, port).command,
+                firewalld::allow_sip(None, subnet, port).command,
+                nft::accept_sip_words(subnet, port),
+                iptables::accept_sip_spec(subnet, port)
             )
         }
         // The same scoped rule as the judged fix in firewall::fix.
         OsFamily::Windows => {
-            let command = crate::firewall::fix::windows_allow_sip(port, interface);
-            let step = Step::new(
-                Os::Windows,
-                Manager::WindowsFirewall,
-                "allow SIP from the phones' subnet",
-                &command,
-            )
-            .persistent()
-            .undo("Remove-NetFirewallRule -DisplayName 'SIP PnP'");
-            return Fix::one(format!("`{command}`"), step);
+            let step = managers::windows_firewall::allow_sip(port, interface);
+            return Fix::one(format!("`{}`", step.command), step);
         }
         OsFamily::Macos => format!(
             "Allow the PBX in System Settings → Network → Firewall → Options (or \
@@ -419,26 +321,19 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
 pub fn loosen_rp_filter(os: OsFamily, interface: &str, previous: Option<(u8, u8)>) -> Fix {
     match os {
         OsFamily::Linux => {
-            let key = sysctl_name(interface);
-            let set = |all: u8, own: u8| {
-                format!(
-                    "sudo sysctl -w net.ipv4.conf.all.rp_filter={all} net.ipv4.conf.{key}.rp_filter={own}"
-                )
-            };
-            let command = set(2, 2);
-            let mut step = Step::new(
-                Os::Linux,
-                Manager::Sysctl,
+            use managers::sysctl::{Setting, rp_filter_key, set};
+            let step = set(
                 format!("loose reverse-path filtering on {interface}"),
-                &command,
+                &[
+                    Setting::new(rp_filter_key("all"), 2, previous.map(|(all, _)| all)),
+                    Setting::new(rp_filter_key(interface), 2, previous.map(|(_, own)| own)),
+                ],
             );
-            if let Some((all, own)) = previous {
-                step = step.undo(set(all, own));
-            }
             Fix::one(
                 format!(
-                    "Use loose reverse-path filtering on {interface}: `{command}`. Make it persistent with the same two \
-                     settings in a file under /etc/sysctl.d/."
+                    "Use loose reverse-path filtering on {interface}: `{}`. Make it persistent with the same two \
+                     settings in a file under /etc/sysctl.d/.",
+                    step.command
                 ),
                 step,
             )
@@ -450,55 +345,28 @@ pub fn loosen_rp_filter(os: OsFamily, interface: &str, previous: Option<(u8, u8)
     }
 }
 
-/// An interface's name as a sysctl key segment: `sysctl` reads dots as separators, so a VLAN
-/// interface `eth0.100` is written `eth0/100` (`net.ipv4.conf.eth0/100.rp_filter`).
-#[must_use]
-pub fn sysctl_name(interface: &str) -> String {
-    interface.replace('.', "/")
-}
-
 /// Taking a stray adapter down, as a whole sentence.
 #[must_use]
 pub fn take_down(os: OsFamily, interface: &str) -> Fix {
     match os {
         OsFamily::Linux => {
-            let command = format!("sudo ip link set {interface} down");
+            let step = managers::ip::link_up(interface, false);
             Fix::one(
                 format!(
-                    "Take {interface} down if the PBX does not need it: `{command}` \
-                     (under NetworkManager: `nmcli device disconnect {interface}`)."
+                    "Take {interface} down if the PBX does not need it: `{}` (under NetworkManager: `{}`).",
+                    step.command,
+                    managers::network_manager::disconnect_command(interface)
                 ),
-                // It moves whatever else uses the adapter.
-                Step::new(Os::Linux, Manager::Ip, format!("take {interface} down"), command)
-                    .undo(format!("sudo ip link set {interface} up"))
-                    .disruptive(),
+                step,
             )
         }
-        OsFamily::Windows => {
-            let name = crate::quote::powershell(interface);
-            Fix::one(
-                format!(
-                    "Disable {interface} if the PBX does not need it: {}.",
-                    disable_adapter(os, interface)
-                ),
-                Step::new(
-                    Os::Windows,
-                    Manager::IpHelper,
-                    format!("disable {interface}"),
-                    format!("Disable-NetAdapter -Name {name} -Confirm:$false"),
-                )
-                .persistent()
-                .undo(format!("Enable-NetAdapter -Name {name}"))
-                .disruptive(),
-            )
-        }
+        OsFamily::Windows => Fix::one(
+            format!("Disable {interface} if the PBX does not need it: {}.", disable_adapter(os, interface)),
+            iphelper::disable_adapter(interface),
+        ),
         OsFamily::Macos => Fix::one(
             format!("Disable {interface} if the PBX does not need it: {}.", disable_adapter(os, interface)),
-            Step {
-                os: Os::Macos,
-                manager: Manager::Networksetup,
-                ..Step::manual(format!("disable the service of {interface}"))
-            },
+            managers::networksetup::disable_service(interface),
         ),
     }
 }
@@ -522,21 +390,11 @@ pub fn name_the_phones_interface(group: Ipv4Addr, assumed: &str, others: &[&str]
 #[must_use]
 pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, multicast: bool) -> Fix {
     let mut parts = Vec::new();
-    let ip = |changes: String, command: String, undo: String| {
-        Step::new(Os::Linux, Manager::Ip, changes, command).undo(undo)
-    };
     match os {
         OsFamily::Linux => {
             if !up {
-                let command = format!("sudo ip link set {interface} up");
-                parts.push(Fix::one(
-                    format!("Bring {interface} up: `{command}`."),
-                    ip(
-                        format!("bring {interface} up"),
-                        command,
-                        format!("sudo ip link set {interface} down"),
-                    ),
-                ));
+                let step = managers::ip::link_up(interface, true);
+                parts.push(Fix::one(format!("Bring {interface} up: `{}`.", step.command), step));
             }
             if up && !running {
                 parts.push(Fix::one(
@@ -545,14 +403,10 @@ pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, mul
                 ));
             }
             if !multicast {
-                let command = format!("sudo ip link set {interface} multicast on");
+                let step = managers::ip::multicast_on(interface);
                 parts.push(Fix::one(
-                    format!("Turn on {interface}'s multicast flag: `{command}`."),
-                    ip(
-                        format!("turn on {interface}'s multicast flag"),
-                        command,
-                        format!("sudo ip link set {interface} multicast off"),
-                    ),
+                    format!("Turn on {interface}'s multicast flag: `{}`.", step.command),
+                    step,
                 ));
             }
         }
@@ -564,20 +418,38 @@ pub fn bring_link_up(os: OsFamily, interface: &str, up: bool, running: bool, mul
     Fix::join(parts)
 }
 
-/// The receiving sockets' buffers overflowed: a bigger buffer for the PBX's socket.
+/// The receiving sockets' buffers overflowed: a bigger buffer for the PBX's socket. The limits read
+/// (`facts.receive_buffers`) are never lowered, and the undo sets them back.
 #[must_use]
-pub fn raise_receive_buffers(os: OsFamily) -> Fix {
+pub fn raise_receive_buffers(os: OsFamily, facts: &HostFacts) -> Fix {
+    const MAX: u64 = 16 * 1024 * 1024;
+    const DEFAULT: u64 = 4 * 1024 * 1024;
     match os {
         OsFamily::Linux => {
-            let command = "sudo sysctl -w net.core.rmem_max=16777216 net.core.rmem_default=4194304";
+            use managers::sysctl::{Setting, set};
+            let read = facts.receive_buffers;
+            let step = set(
+                "raise the sockets' receive buffers",
+                &[
+                    Setting::new(
+                        "net.core.rmem_max",
+                        read.map_or(MAX, |r| r.max.max(MAX)),
+                        read.map(|r| r.max),
+                    ),
+                    Setting::new(
+                        "net.core.rmem_default",
+                        read.map_or(DEFAULT, |r| r.default.max(DEFAULT)),
+                        read.map(|r| r.default),
+                    ),
+                ],
+            );
             Fix {
                 text: format!(
-                    "Let the PBX's socket buffer a boot storm: `{command}`. Restart the PBX so its socket takes the new size."
+                    "Let the PBX's socket buffer a boot storm: `{}`. Restart the PBX{} so its socket takes the new size.",
+                    step.command,
+                    restart_pbx(facts)
                 ),
-                steps: vec![
-                    Step::new(Os::Linux, Manager::Sysctl, "raise the sockets' receive buffers", command),
-                    Step::manual("restart the PBX so its socket takes the new size"),
-                ],
+                steps: vec![step, restart_step(facts)],
             }
         }
         OsFamily::Windows | OsFamily::Macos => Fix::one(
@@ -634,14 +506,26 @@ pub fn leave_nat(isolation: Isolation, interface: &str) -> Fix {
     )
 }
 
-/// Enabling an IGMP querier on the LAN.
+/// Enabling an IGMP querier on the LAN. When the phones' interface is a Linux bridge of this host
+/// (`bridge`), the bridge itself can be the querier: a step this host can take (and undo).
 #[must_use]
-pub fn enable_querier() -> Fix {
+pub fn enable_querier(bridge: Option<&str>) -> Fix {
+    if let Some(bridge) = bridge {
+        let step = managers::ip::bridge_querier(bridge);
+        return Fix::one(
+            format!(
+                "The phones' LAN runs through this host's bridge {bridge}: make it the IGMP querier with `{}` \
+                 (or enable a querier on the switch or router of the phones' VLAN).",
+                step.command
+            ),
+            step,
+        );
+    }
     Fix::one(
-            "Enable an IGMP snooping querier on the phones' VLAN (on the core switch or the router: e.g. \
+        "Enable an IGMP snooping querier on the phones' VLAN (on the core switch or the router: e.g. \
      `ip igmp snooping querier` on Cisco-like switches; on a Linux bridge `ip link set br0 type bridge mcast_querier 1`), \
      or turn IGMP snooping off on that VLAN."
-        .to_owned(),
+            .to_owned(),
         Step::manual("enable an IGMP snooping querier on the phones' VLAN (a switch or router)"),
     )
 }

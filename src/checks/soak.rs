@@ -66,7 +66,7 @@ fn judge(soak: &SoakReport, snapshot: &Snapshot) -> Check {
             "Multicast did not cross between this host and the peer at the soak's start (see `multicast.lan-path`); \
              the peer answered unicast."
                 .into(),
-            Some(remedy::enable_querier()),
+            Some(remedy::enable_querier(super::own_bridge(snapshot))),
             evidence,
         );
     };
@@ -87,7 +87,7 @@ fn judge(soak: &SoakReport, snapshot: &Snapshot) -> Check {
         SOAK,
         Status::Fail,
         format!("Multicast stopped flowing {which} {when}, while unicast kept working: {cause}."),
-        Some(remedy::enable_querier()),
+        Some(remedy::enable_querier(super::own_bridge(snapshot))),
         evidence,
     )
 }

@@ -30,7 +30,7 @@ fn pf_fix_is_a_quick_pass_for_the_phones_subnet() {
     let fix = fix::fix(&finding, &fix_context());
     assert_eq!(fix.manager, crate::facts::FirewallManager::Pf);
     assert_eq!(
-        fix.apply,
+        fix.commands(),
         [
             "echo 'pass in quick proto udp from 198.51.100.0/24 to any port 5060' | sudo pfctl -a com.apple/mcready -f -"
         ]

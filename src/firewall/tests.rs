@@ -521,7 +521,7 @@ fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
     // The fix turns the blocking rule off (an allow cannot beat it); a default block gets a scoped allow.
     let finding = first(&judged, FirewallFlow::SubscribeIn);
     assert_eq!(
-        fix::fix(&finding, &fix_context()).apply,
+        fix::fix(&finding, &fix_context()).commands(),
         [
             "Get-NetFirewallRule -DisplayName 'no SIP' | Get-NetFirewallPortFilter",
             "Disable-NetFirewallRule -DisplayName 'no SIP'"
@@ -529,7 +529,7 @@ fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
     );
     let finding = first(&judge(&[Ruleset::Windows(closed)], &eth0()), FirewallFlow::SubscribeIn);
     assert_eq!(
-        fix::fix(&finding, &fix_context()).apply,
+        fix::fix(&finding, &fix_context()).commands(),
         [
             "New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'eth0' -RemoteAddress LocalSubnet -Action Allow"
         ]
@@ -599,8 +599,8 @@ fn ufw_and_firewalld_fixes_use_their_own_words() {
         ),
         "{text}"
     );
-    assert_eq!(fix::firewalld_zone("filter_IN_public_deny"), Some("public"));
-    assert_eq!(fix::firewalld_zone("filter_INPUT_ZONES"), None);
+    assert_eq!(crate::managers::firewalld::zone_of_chain("filter_IN_public_deny"), Some("public"));
+    assert_eq!(crate::managers::firewalld::zone_of_chain("filter_INPUT_ZONES"), None);
 }
 
 #[test]

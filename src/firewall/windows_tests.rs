@@ -151,7 +151,7 @@ fn allow_rule_of_another_profile_leaves_the_default_block() {
     assert_eq!(finding.verdict, FirewallVerdict::PolicyDrop);
     assert_eq!(finding.chain, "inbound, Public profile");
     assert_eq!(
-        fix::fix(finding, &fix_context()).apply,
+        fix::fix(finding, &fix_context()).commands(),
         [
             "New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'Ethernet 2' -RemoteAddress LocalSubnet -Action Allow"
         ]
@@ -188,7 +188,7 @@ fn block_rule_beats_allow_and_its_fix_names_it() {
     assert_eq!(finding.certainty, FindingCertainty::Drops);
     assert_eq!(finding.rule, "Block all SIP");
     let fixed = fix::fix(&finding, &fix_context());
-    assert_eq!(fixed.apply[1], "Disable-NetFirewallRule -DisplayName 'Block all SIP'");
+    assert_eq!(fixed.commands()[1], "Disable-NetFirewallRule -DisplayName 'Block all SIP'");
     // The fixture's own block rule is for scanners' addresses, not the phones: it blocks nothing here.
     let policy = on_category(1);
     assert!(judged(&policy, &context()).of(FirewallFlow::SubscribeIn).next().is_none());
@@ -259,7 +259,7 @@ fn block_all_inbound_drops_whatever_is_allowed() {
         (FindingCertainty::Drops, "block all incoming connections")
     );
     assert_eq!(
-        fix::fix(finding, &fix_context()).apply,
+        fix::fix(finding, &fix_context()).commands(),
         ["Set-NetFirewallProfile -Profile Private -AllowInboundRules True"]
     );
     assert!(shut.of(FirewallFlow::IgmpIn).next().is_some());
@@ -272,7 +272,7 @@ fn igmp_fix_is_scoped_to_the_adapter() {
     let closed = judged(&policy, &context());
     let finding = closed.of(FirewallFlow::IgmpIn).next().expect("a finding");
     assert_eq!(
-        fix::fix(finding, &fix_context()).apply,
+        fix::fix(finding, &fix_context()).commands(),
         [
             "New-NetFirewallRule -DisplayName 'SIP PnP IGMP' -Direction Inbound -Protocol 2 -InterfaceAlias 'Ethernet 2' -Action Allow"
         ]

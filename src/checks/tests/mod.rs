@@ -318,7 +318,7 @@ fn loose_rp_filter_is_blamed_only_when_no_route_leads_back() {
 
 #[test]
 fn the_rp_filter_key_of_a_vlan_interface_uses_a_slash() {
-    assert_eq!(remedy::sysctl_name("eth0.100"), "eth0/100");
+    assert_eq!(crate::managers::sysctl::key_segment("eth0.100"), "eth0/100");
     let fix = remedy::loosen_rp_filter(OsFamily::Linux, "eth0.100", Some((1, 1))).text;
     assert!(fix.contains("net.ipv4.conf.all.rp_filter=2"), "{fix}");
     assert!(fix.contains("net.ipv4.conf.eth0/100.rp_filter=2"), "{fix}");

@@ -283,3 +283,29 @@ fn windows_restart_names_the_service_quoted() {
         "{fix}"
     );
 }
+
+#[test]
+fn receive_buffers_are_raised_never_lowered_and_set_back_on_undo() {
+    use crate::facts::ReceiveBuffers;
+    let mut facts = crate::facts::HostFacts {
+        receive_buffers: Some(ReceiveBuffers { max: 212_992, default: 8_388_608 }),
+        ..Default::default()
+    };
+    let fix = remedy::raise_receive_buffers(OsFamily::Linux, &facts);
+    let step = &fix.steps[0];
+    // rmem_default read above the target stays where it was.
+    assert_eq!(step.command, "sudo sysctl -w net.core.rmem_max=16777216 net.core.rmem_default=8388608");
+    assert_eq!(
+        step.undo.as_deref(),
+        Some("sudo sysctl -w net.core.rmem_max=212992 net.core.rmem_default=8388608")
+    );
+    assert!(fix.text.contains(&step.command), "{}", fix.text);
+    // Unread limits: the usual targets, and no undo guessed.
+    facts.receive_buffers = None;
+    let fix = remedy::raise_receive_buffers(OsFamily::Linux, &facts);
+    assert_eq!(
+        fix.steps[0].command,
+        "sudo sysctl -w net.core.rmem_max=16777216 net.core.rmem_default=4194304"
+    );
+    assert_eq!(fix.steps[0].undo, None);
+}

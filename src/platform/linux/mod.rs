@@ -46,6 +46,7 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     }
     if options.scope.listeners {
         facts.listeners = listeners(options.port, &mut notes)?;
+        facts.receive_buffers = receive_buffers();
     }
     if options.scope.firewall {
         facts.firewall = firewall::read();
@@ -55,6 +56,13 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
     facts.environment = Some(environment());
     facts.notes = notes;
     Ok(facts)
+}
+
+/// The receive-buffer limits, when both can be read (a container may hide `/proc/sys/net/core`).
+fn receive_buffers() -> Option<crate::facts::ReceiveBuffers> {
+    let read =
+        |name: &str| fs::read_to_string(format!("/proc/sys/net/core/{name}")).ok()?.trim().parse().ok();
+    Some(crate::facts::ReceiveBuffers { max: read("rmem_max")?, default: read("rmem_default")? })
 }
 
 pub fn host_info() -> HostInfo {
