@@ -143,6 +143,11 @@ pub struct ListenReport {
     /// arrive during the window: an answer that came after the probe stopped waiting still counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub answers_heard: Vec<PhoneAnswer>,
+    /// Nothing on this host was a member of the group on the interface during the window (no process
+    /// had joined, and mcready joined nothing): a snooping switch that prunes unregistered multicast
+    /// forwards this host nothing, so silence proves nothing. `--join` makes mcready a member.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_a_member: bool,
 }
 
 /// What the capture heard besides PnP during a listening window: how phones may provision instead.

@@ -187,6 +187,7 @@ pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
         socket_drops: Some(0),
         reassembled: 0,
         discovery: None,
+        not_a_member: false,
     })
 }
 

@@ -19,7 +19,7 @@ pub fn pnp_subscribe(snapshot: &Snapshot) -> Check {
             crate::observed::Observed::Skipped(reason) => format!("Could not listen for phones: {reason}"),
             _ => "No listening window: run with `--listen 120` and reboot a phone.".into(),
         };
-        return check(HEARD, Status::Skip, summary, None, json!({}));
+        return check(HEARD, Status::Skip, summary, None, json!({})).lacking_evidence(super::LISTEN_HOW);
     };
     heard(listen)
 }
@@ -51,7 +51,7 @@ fn heard(listen: &crate::observed::ListenReport) -> Check {
         } else {
             format!("No phone sent a PnP SUBSCRIBE in {duration:.0} s: reboot a phone while mcready listens.")
         };
-        return check(HEARD, Status::Skip, summary, None, evidence);
+        return check(HEARD, Status::Skip, summary, None, evidence).lacking_evidence(super::LISTEN_HOW);
     }
     let list: Vec<String> = phones.iter().map(describe).collect();
     check(HEARD, Status::Pass, format!("PnP SUBSCRIBE heard from {}.", list.join("; ")), None, evidence)
@@ -61,7 +61,8 @@ fn heard(listen: &crate::observed::ListenReport) -> Check {
 /// is known good and neither the subnet nor the host explains the silence.
 fn expected(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(listen) = snapshot.listen.done() else {
-        return check(EXPECTED, Status::Skip, "No listening window.".into(), None, json!({}));
+        return check(EXPECTED, Status::Skip, "No listening window.".into(), None, json!({}))
+            .lacking_evidence(super::LISTEN_HOW);
     };
     let known_good = causes.network_known_good;
     let mut statuses = Vec::new();

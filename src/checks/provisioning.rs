@@ -45,7 +45,10 @@ fn of_the_answer(
         // Each line names what its own check would have judged: three identical lines read as a stutter.
         let probed = matches!(snapshot.probe, Observed::Done(_));
         let cause = if probed { "No PnP server answered the probe with 200 OK" } else { "No probe was sent" };
-        return skip(id, &format!("{cause}, so there is no {what}."));
+        let skip = skip(id, &format!("{cause}, so there is no {what}."));
+        // Without an answer there is nothing to judge (membership.pbx-answers says why); without a probe,
+        // the run did not look.
+        return if probed { skip } else { skip.lacking_evidence(super::PROBE_HOW) };
     };
     judge(answer, snapshot)
 }
@@ -81,7 +84,8 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
                 ),
                 None,
                 evidence,
-            );
+            )
+            .lacking_evidence("a run that is not interrupted");
         }
         return check(
             NOTIFY,
@@ -215,7 +219,8 @@ fn fetched(answer: &Answer, snapshot: &Snapshot) -> Check {
     };
     let evidence = json!({"fetch": fetch});
     if let Some(why) = &fetch.not_fetched {
-        return check(FETCH, Status::Skip, format!("Not fetched: {why}."), None, evidence);
+        return check(FETCH, Status::Skip, format!("Not fetched: {why}."), None, evidence)
+            .lacking_evidence("a fetch: without `--no-fetch` (`--fetch-any` for a host outside the LAN)");
     }
     if let Some(error) = &fetch.error {
         let (status, summary) = fetch_error(fetch, error.kind, &error.detail);

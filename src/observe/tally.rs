@@ -450,6 +450,7 @@ impl Tally {
             socket_drops: None,
             reassembled: self.reassembled,
             discovery: self.discovery.map(DiscoveryTally::finish),
+            not_a_member: false,
         }
     }
 }
