@@ -47,6 +47,10 @@ pub struct Phone {
     pub same_subnet: Option<bool>,
     /// How many SUBSCRIBEs (retransmissions included) it sent.
     pub subscribes: u32,
+    /// The Contact URI of its SUBSCRIBE: where RFC 6665 sends the NOTIFY. A phone whose Contact port
+    /// differs from its source port is the evidence that a NOTIFY sent to the source port may miss it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
     /// Who answered it, when visible from here: this host's answers (others' unicast answers do not
     /// reach this port of a switch).
     pub answered_by: Vec<String>,
@@ -73,6 +77,17 @@ pub struct PhoneAnswer {
     /// The NOTIFY's provisioning URL, passwords and tokens redacted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
+}
+
+impl Phone {
+    /// Whether its Contact names another port than the one it sent from (a NOTIFY to the SUBSCRIBE's
+    /// source port then goes where the phone may not listen). `false` without a Contact.
+    #[must_use]
+    pub fn contact_port_differs(&self) -> bool {
+        self.contact
+            .as_deref()
+            .is_some_and(|uri| crate::sip::value::uri_port(uri).unwrap_or(5060) != self.source.port())
+    }
 }
 
 impl PhoneAnswer {

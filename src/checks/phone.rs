@@ -48,10 +48,17 @@ fn heard(listen: &crate::observed::ListenReport) -> Check {
             format!(
                 "The listening window was interrupted after {duration:.0} s, before any phone was heard: run it again and let it finish."
             )
+        } else if listen.not_a_member && !listen.lan_multicast_heard {
+            format!(
+                "No phone sent a PnP SUBSCRIBE in {duration:.0} s, but nothing on this host was a member of the group: \
+                 a snooping switch may have forwarded nothing here, so hearing nothing proves nothing. Listen again \
+                 with `--join` and reboot a phone."
+            )
         } else {
             format!("No phone sent a PnP SUBSCRIBE in {duration:.0} s: reboot a phone while mcready listens.")
         };
-        return check(HEARD, Status::Skip, summary, None, evidence).lacking_evidence(super::LISTEN_HOW);
+        let how = if listen.not_a_member { super::multicast::JOIN_HOW } else { super::LISTEN_HOW };
+        return check(HEARD, Status::Skip, summary, None, evidence).lacking_evidence(how);
     }
     let list: Vec<String> = phones.iter().map(describe).collect();
     check(HEARD, Status::Pass, format!("PnP SUBSCRIBE heard from {}.", list.join("; ")), None, evidence)

@@ -71,7 +71,7 @@ fn skip(id: &'static str, why: &str) -> Check {
 fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
     let who = answer.responder;
     let waited = answer.notify_waited_ms.unwrap_or_default() / 1000.0;
-    let evidence =
+    let mut evidence =
         json!({"responder": who, "notify": answer.notify, "notify_waited_ms": answer.notify_waited_ms});
     let interrupted = snapshot.probe.done().is_some_and(|p| p.interrupted);
     let Some(seen) = &answer.notify else {
@@ -98,8 +98,25 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
         );
     };
     let mut deviations = Vec::new();
+    // A NOTIFY to the source port, not the Contact, misses only a phone that listens elsewhere than it
+    // sends from: blamed on evidence — a phone heard whose Contact port differs — else kept as a fact.
     if !seen.to_contact {
-        deviations.push("the NOTIFY went to the SUBSCRIBE's source port, not to its `Contact`".to_owned());
+        let elsewhere: Vec<String> = snapshot
+            .listen
+            .done()
+            .map(|l| l.phones.iter().filter(|p| p.contact_port_differs()).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .iter()
+            .map(|p| format!("{} (Contact {})", p.source, p.contact.as_deref().unwrap_or_default()))
+            .collect();
+        evidence["phones_with_another_contact_port"] = json!(elsewhere);
+        if !elsewhere.is_empty() {
+            deviations.push(format!(
+                "the NOTIFY went to the SUBSCRIBE's source port, not to its `Contact`, and phones heard here listen \
+                 on another port than they send from: {}",
+                elsewhere.join(", ")
+            ));
+        }
     }
     if !seen.content_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("application/url")) {
         let given = seen.content_type.as_deref().unwrap_or("none");
@@ -109,11 +126,17 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
         deviations.push("its body carries no URL".to_owned());
     }
     if deviations.is_empty() {
+        let whither = if seen.to_contact {
+            "to the phone's Contact"
+        } else {
+            "to the SUBSCRIBE's source port (not its Contact; phones listen on the port they send from, and none \
+             heard here names another)"
+        };
         return check(
             NOTIFY,
             Status::Pass,
             format!(
-                "{who} sent the NOTIFY to the phone's Contact after {:.1} ms, with an application/url body.",
+                "{who} sent the NOTIFY {whither} after {:.1} ms, with an application/url body.",
                 answer.notify_rtt_ms.unwrap_or_default()
             ),
             None,
