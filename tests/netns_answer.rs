@@ -75,8 +75,8 @@ lab_test!(
     }
 );
 
-/// A NOTIFY to the SUBSCRIBE's source port rather than its Contact: phones listen on the port they send
-/// from, so with no phone heard that says otherwise it passes, the fact kept in the evidence.
+// A NOTIFY to the SUBSCRIBE's source port rather than its Contact: phones listen on the port they send
+// from, so with no phone heard that says otherwise it passes, the fact kept in the evidence.
 lab_test!(
     a_notify_to_the_source_port_passes_without_evidence_against_it,
     scenario("--notify-to-source"),
@@ -88,8 +88,8 @@ lab_test!(
     }
 );
 
-/// …and warns when a phone heard in the window names another Contact port than it sends from (the
-/// sipp fixture sends from 5080 with a Contact on 5090).
+// …and warns when a phone heard in the window names another Contact port than it sends from (the
+// sipp fixture sends from 5080 with a Contact on 5090).
 lab_test!(
     a_notify_to_the_source_port_warns_when_a_phone_listens_elsewhere,
     lab_with(&[common::PYTHON3, common::SIPP]),
