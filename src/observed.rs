@@ -79,17 +79,6 @@ pub struct PhoneAnswer {
     pub url: Option<String>,
 }
 
-impl Phone {
-    /// Whether its Contact names another port than the one it sent from (a NOTIFY to the SUBSCRIBE's
-    /// source port then goes where the phone may not listen). `false` without a Contact.
-    #[must_use]
-    pub fn contact_port_differs(&self) -> bool {
-        self.contact
-            .as_deref()
-            .is_some_and(|uri| crate::sip::value::uri_port(uri).unwrap_or(5060) != self.source.port())
-    }
-}
-
 impl PhoneAnswer {
     /// A 2xx to the SUBSCRIBE, or a NOTIFY: the server took the phone on.
     #[must_use]

@@ -104,7 +104,7 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
         let elsewhere: Vec<String> = snapshot
             .listen
             .done()
-            .map(|l| l.phones.iter().filter(|p| p.contact_port_differs()).collect::<Vec<_>>())
+            .map(|l| l.phones.iter().filter(|p| listens_elsewhere(p)).collect::<Vec<_>>())
             .unwrap_or_default()
             .iter()
             .map(|p| format!("{} (Contact {})", p.source, p.contact.as_deref().unwrap_or_default()))
@@ -150,6 +150,15 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
         Some(remedy::pbx_notify_fields()),
         evidence,
     )
+}
+
+/// Whether `phone`'s Contact names another port than the one it sent from: a NOTIFY to the SUBSCRIBE's
+/// source port then goes where the phone may not listen. `false` without a Contact.
+pub(super) fn listens_elsewhere(phone: &crate::observed::Phone) -> bool {
+    phone
+        .contact
+        .as_deref()
+        .is_some_and(|uri| crate::sip::value::uri_port(uri).unwrap_or(5060) != phone.source.port())
 }
 
 /// Why no phone can fetch from `ip`, when none can.

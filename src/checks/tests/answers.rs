@@ -56,7 +56,7 @@ fn a_notify_to_the_source_port_warns_only_when_a_phone_heard_listens_elsewhere()
     assert_eq!(membership_check(&snapshot, "membership.pbx-notify").0, Pass);
     let mut elsewhere = same_port;
     elsewhere.contact = Some("sip:0015657322ff@198.51.100.20:5062;transport=udp".into());
-    assert!(elsewhere.contact_port_differs());
+    assert!(crate::checks::provisioning::listens_elsewhere(&elsewhere));
     snapshot.listen = listened(vec![elsewhere]);
     let (status, summary) = membership_check(&snapshot, "membership.pbx-notify");
     assert_eq!(status, Warn, "{summary}");
