@@ -192,17 +192,9 @@ pub fn observe_run(
     // the socket (which proves delivery) joins only when the host already had, or as the last resort.
     let joined_before =
         facts.memberships.iter().any(|m| m.interface == interface.name && m.group == IpAddr::V4(group));
+    // `--join` where nothing had joined: said once the join is made (below).
+    let explicit = join == Joining::Explicit && !joined_before;
     let join = match join {
-        Joining::Explicit => {
-            if !joined_before {
-                limits.push(format!(
-                    "--join: mcready joined {group} on {} for the window (nothing on this host had), so a snooping \
-                     switch forwards the group here; a socket bound elsewhere on this host may hear phones meanwhile",
-                    interface.name
-                ));
-            }
-            Joining::Allowed
-        }
         Joining::Allowed if capture.is_ok() && !joined_before => {
             limits.push(format!(
                 "mcready did not join {group} on {}: nothing on this host had, and a join would let a socket bound \
@@ -229,6 +221,13 @@ pub fn observe_run(
             receiver.and_then(|r| r.map_err(|e| socket_limit(&e, &mut limits)).ok()),
         ),
     };
+    if explicit && receiver.is_some() {
+        limits.push(format!(
+            "--join: mcready joined {group} on {} for the window (nothing on this host had), so a snooping switch \
+             forwards the group here; a socket bound elsewhere on this host may hear phones meanwhile",
+            interface.name
+        ));
+    }
     // A boot storm (hundreds of phones after a power cut) arrives faster than a thread is scheduled:
     // big kernel buffers absorb it. Refusal only means the defaults stay.
     if let Some(capture) = &capture {
