@@ -36,6 +36,17 @@ fn while_phone_boots(lab: &Lab, pbx: &str, phone: &str, args: &[&str]) -> (Strin
     })
 }
 
+/// `document` against `docs/schemas/<schema>`: the new fields are in the contract.
+fn validate(schema: &str, document: &Value) {
+    let path = format!("{}/docs/schemas/{schema}", env!("CARGO_MANIFEST_DIR"));
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("schema")).expect("JSON");
+    let validator =
+        jsonschema::options().should_validate_formats(true).build(&schema).expect("schema compiles");
+    let errors: Vec<String> =
+        validator.iter_errors(document).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}\n{document:#}", errors.join("\n"));
+}
+
 fn untested_requirements(report: &Value) -> Vec<&str> {
     report["untested"]["requirements"]
         .as_array()
@@ -57,6 +68,7 @@ lab_test!(without_a_peer_the_path_is_untested_and_a_peer_decides_it, lan(&[PYTHO
     assert_eq!(report["requirements"][2]["status"], "pass", "{report:#}");
     assert_eq!(check_field(&report, "multicast.lan-path", "status"), "skip");
     assert_eq!(untested_requirements(&report), ["network-multicast", "phone-pnp"], "{report:#}");
+    validate("mcready.report.v1.json", &report);
     let text = stdout(
         &lab.mcready(&pbx, &["check", "--color", "never", "--timeout", "1", "--phone", "198.51.100.20"]),
     );
@@ -138,6 +150,7 @@ lab_test!(a_run_without_privileges_is_a_warning_that_names_them, lan(&[PYTHON3, 
         (Some("privilege"), Some("root")),
         "{report:#}"
     );
+    validate("mcready.report.v1.json", &report);
 });
 
 /// The snooping switch of DESIGN's "Observed on Linux": no unregistered multicast flooded to the PBX's
@@ -153,6 +166,7 @@ lab_test!(listen_on_a_pruning_switch_hears_only_with_join, pruning_switch(&[SIPP
     let report: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(report["phones"], Value::Array(Vec::new()), "nothing forwarded: {report:#}");
     assert_eq!(report["not_a_member"], true, "{report:#}");
+    validate("mcready.listen.v1.json", &report);
     assert_eq!(code, Some(1));
     let (text, _) = while_phone_boots(&lab, &pbx, &phone, &["listen", "--color", "never", "--duration", "3"]);
     assert!(text.contains("hearing nothing proves nothing") && text.contains("`--join`"), "{text}");
@@ -162,6 +176,7 @@ lab_test!(listen_on_a_pruning_switch_hears_only_with_join, pruning_switch(&[SIPP
     let report: Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(report["phones"][0]["mac"], "00:15:65:aa:bb:cc", "{report:#}");
     assert!(report.get("not_a_member").is_none(), "{report:#}");
+    validate("mcready.listen.v1.json", &report);
     let actions: Vec<(&str, &str, &str)> = report["own_actions"]
         .as_array()
         .into_iter()
