@@ -6,6 +6,8 @@
 //! proves nothing, while `--join` hears the booting phone.
 
 #![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
