@@ -398,7 +398,7 @@ impl Document for ReportDocument {
         }
         let _ = writeln!(out, "\n{}", paint(verdict_style, &self.verdict_line()));
         if let Some(line) = self.untested.privilege_line() {
-            let _ = writeln!(out, "{}", paint(CAUTION, &capitalised(&line)));
+            let _ = writeln!(out, "{}", paint(CAUTION, &line));
         }
         if self.envelope.interrupted {
             let cut = self.envelope.cut_short.join(", ");
@@ -425,7 +425,7 @@ impl Document for ReportDocument {
             markdown::escape(&self.target_line())
         );
         if let Some(line) = self.untested.privilege_line() {
-            let _ = writeln!(out, "{}\n", markdown::prose(&capitalised(&line)));
+            let _ = writeln!(out, "{}\n", markdown::prose(&line));
         }
         for requirement in &self.requirements {
             let (shown, untested) = self.requirement_mark(requirement);
@@ -464,12 +464,6 @@ impl Document for ReportDocument {
         out.push_str(&markdown::details("Facts", &facts));
         out
     }
-}
-
-/// `text` with its first letter in capitals.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// The document from what was gathered, observed and evaluated.

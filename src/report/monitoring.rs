@@ -43,7 +43,8 @@ fn answer_rtt_seconds(report: &ReportDocument) -> Option<f64> {
 /// `CAP_NET_RAW`; requirements left untested are named too.
 #[must_use]
 pub fn nagios(report: &ReportDocument) -> String {
-    let privilege = report.untested.privileges(false);
+    let privilege =
+        report.untested.privileges(false).map(|list| format!("skipped for lack of privilege: {list}"));
     let (state, _) = nagios_state(report.verdict, report.envelope.interrupted, privilege.is_some());
     let failing: Vec<&str> = report
         .requirements

@@ -109,11 +109,11 @@ impl UntestedReport {
         (!parts.is_empty()).then(|| parts.join("; "))
     }
 
-    /// The checks skipped for lack of privilege, what each needs, and how to grant it; `None` when the
-    /// run lacked none.
+    /// `Skipped for lack of privilege: …`: the checks skipped for lack of privilege, what each needs, and
+    /// how to grant it; `None` when the run lacked none.
     #[must_use]
     pub fn privilege_line(&self) -> Option<String> {
-        self.privileges(true)
+        self.privileges(true).map(|list| format!("Skipped for lack of privilege: {list}"))
     }
 
     /// The untested requirements by id alone, for a one-line status.
@@ -123,8 +123,9 @@ impl UntestedReport {
         (!ids.is_empty()).then(|| ids.join(", "))
     }
 
-    /// [`Self::privilege_line`] with or without how to grant each privilege (a plugin's status line
-    /// names what needs root; the checklist also says how to grant it).
+    /// The checks skipped for lack of privilege grouped by what they need (`A, B need root; C needs root or
+    /// CAP_NET_RAW`), with how to grant each or without (a plugin's status line names what needs root;
+    /// the checklist also says how to grant it).
     #[must_use]
     pub fn privileges(&self, with_grant: bool) -> Option<String> {
         let mut needs: Vec<(&str, Vec<&str>, &str)> = Vec::new();
@@ -146,7 +147,7 @@ impl UntestedReport {
                 format!("{} {verb} {name}{grant}", ids.join(", "))
             })
             .collect();
-        Some(format!("skipped for lack of privilege: {}", parts.join("; ")))
+        Some(parts.join("; "))
     }
 }
 
