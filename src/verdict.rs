@@ -87,8 +87,7 @@ pub struct Check {
 
 /// What a run lacked to decide a check: the report's `untested` lists it, and a monitoring state
 /// counts the privileges (DESIGN, "No green without evidence").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "lacked", rename_all = "kebab-case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Untested {
     /// The run gathered no evidence for it; `how` is what would (`--peer IP`, `--listen 120`, …).
     Evidence { how: String },
@@ -96,9 +95,8 @@ pub enum Untested {
     Privilege { needs: Privilege },
 }
 
-/// A privilege an observation needs, named per OS by the renderers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+/// A privilege an observation needs, named per OS by the report (`report::untested`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Privilege {
     /// Root (an elevated prompt on Windows): reading the host firewall, another process's namespace.
     Admin,
