@@ -47,6 +47,10 @@ pub struct Phone {
     pub same_subnet: Option<bool>,
     /// How many SUBSCRIBEs (retransmissions included) it sent.
     pub subscribes: u32,
+    /// The Contact URI of its SUBSCRIBE: where RFC 6665 sends the NOTIFY. A phone whose Contact port
+    /// differs from its source port is the evidence that a NOTIFY sent to the source port may miss it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
     /// Who answered it, when visible from here: this host's answers (others' unicast answers do not
     /// reach this port of a switch).
     pub answered_by: Vec<String>,
@@ -143,6 +147,11 @@ pub struct ListenReport {
     /// arrive during the window: an answer that came after the probe stopped waiting still counts.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub answers_heard: Vec<PhoneAnswer>,
+    /// Nothing on this host was a member of the group on the interface during the window (no process
+    /// had joined, and mcready joined nothing): a snooping switch that prunes unregistered multicast
+    /// forwards this host nothing, so silence proves nothing. `--join` makes mcready a member.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub not_a_member: bool,
 }
 
 /// What the capture heard besides PnP during a listening window: how phones may provision instead.

@@ -78,6 +78,60 @@ pub struct Check {
     pub fix: Option<crate::fix::Fix>,
     /// The facts the decision rests on.
     pub evidence: serde_json::Value,
+    /// Why a `skip` was not decided, when the run lacked something a reader can supply (evidence, a
+    /// privilege); `None` on a decided check, and on a skip with nothing to decide (not applicable on
+    /// this OS, or its cause judged by another check). The report lists these under `untested`.
+    #[serde(skip)]
+    pub untested: Option<Untested>,
+}
+
+/// What a run lacked to decide a check: the report's `untested` lists it, and a monitoring state
+/// counts the privileges (DESIGN, "No green without evidence").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Untested {
+    /// The run gathered no evidence for it; `how` is what would (`--peer IP`, `--listen 120`, …).
+    Evidence { how: String },
+    /// The run lacked a privilege the observation needs.
+    Privilege { needs: Privilege },
+}
+
+/// A privilege an observation needs, named per OS by the report (`report::untested`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Privilege {
+    /// Root (an elevated prompt on Windows): reading the host firewall, another process's namespace.
+    Admin,
+    /// Raw and packet sockets (`CAP_NET_RAW` on Linux; root on macOS, elevated on Windows): the passive
+    /// capture and the IGMP querier search.
+    RawSockets,
+}
+
+impl Check {
+    /// This `skip` lacked evidence the run did not gather; `how` gathers it.
+    #[must_use]
+    pub fn lacking_evidence(mut self, how: impl Into<String>) -> Self {
+        if self.status == Status::Skip {
+            self.untested = Some(Untested::Evidence { how: how.into() });
+        }
+        self
+    }
+
+    /// This `skip` lacked `needs`, when `lacked` (else it stays as it was).
+    #[must_use]
+    pub fn lacking_privilege(mut self, needs: Privilege, lacked: bool) -> Self {
+        if self.status == Status::Skip && lacked {
+            self.untested = Some(Untested::Privilege { needs });
+        }
+        self
+    }
+
+    /// Skipped for lack of a privilege.
+    #[must_use]
+    pub fn unprivileged(&self) -> Option<Privilege> {
+        match &self.untested {
+            Some(Untested::Privilege { needs }) => Some(*needs),
+            _ => None,
+        }
+    }
 }
 
 /// One of the four requirements, with its checks.
@@ -149,13 +203,14 @@ pub enum ExitConvention {
 }
 
 /// The plugin state of a verdict: OK, WARNING, CRITICAL, or UNKNOWN when nothing could be decided or the
-/// run was cut short.
+/// run was cut short. A run that skipped a check for lack of privilege (`unprivileged`) is WARNING at
+/// least: it must never look healthier than a privileged run of the same host.
 #[must_use]
-pub fn nagios_state(verdict: Verdict, interrupted: bool) -> (&'static str, u8) {
+pub fn nagios_state(verdict: Verdict, interrupted: bool, unprivileged: bool) -> (&'static str, u8) {
     match (verdict, interrupted) {
         (Verdict::Incomplete, _) | (_, true) => ("UNKNOWN", EXIT_PLUGIN_UNKNOWN),
-        (Verdict::Pass, false) => ("OK", 0),
-        (Verdict::Warn, false) => ("WARNING", 1),
+        (Verdict::Pass, false) if !unprivileged => ("OK", 0),
+        (Verdict::Pass | Verdict::Warn, false) => ("WARNING", 1),
         (Verdict::Fail, false) => ("CRITICAL", 2),
     }
 }
@@ -163,8 +218,9 @@ pub fn nagios_state(verdict: Verdict, interrupted: bool) -> (&'static str, u8) {
 /// What a command answered, as far as its exit code is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
-    /// `check`: the verdict, and whether some requirement could not be decided.
-    Checklist { verdict: Verdict, some_skip: bool },
+    /// `check`: the verdict, whether some requirement could not be decided, and whether some check was
+    /// skipped for lack of privilege.
+    Checklist { verdict: Verdict, some_skip: bool, unprivileged: bool },
     /// `joins`, `probe`, `listen`: the positive answer (joined somewhere, a server answered, a phone
     /// was heard) or the negative one.
     Found(bool),
@@ -179,8 +235,9 @@ pub enum Answer {
 /// - The other commands: 0 for the positive answer, 1 for the negative one. `strict` and an
 ///   interruption do not change them: a cut-short `listen` that heard a phone still heard it.
 ///
-/// - `--format nagios` (`check` only): the plugin convention instead — 0 OK (pass), 1 WARNING (warn),
-///   2 CRITICAL (fail), 3 UNKNOWN (incomplete, interrupted); `--strict` changes nothing there.
+/// - `--format nagios` (`check` only): the plugin convention instead — 0 OK (pass), 1 WARNING (warn,
+///   or pass with a check skipped for lack of privilege), 2 CRITICAL (fail), 3 UNKNOWN (incomplete,
+///   interrupted); `--strict` changes nothing there.
 #[must_use]
 pub fn exit_code(
     answer: Answer,
@@ -188,11 +245,13 @@ pub fn exit_code(
     interrupted: bool,
     convention: impl Into<ExitConvention>,
 ) -> u8 {
-    if let (ExitConvention::Plugin, Answer::Checklist { verdict, .. }) = (convention.into(), answer) {
-        return nagios_state(verdict, interrupted).1;
+    if let (ExitConvention::Plugin, Answer::Checklist { verdict, unprivileged, .. }) =
+        (convention.into(), answer)
+    {
+        return nagios_state(verdict, interrupted, unprivileged).1;
     }
     match answer {
-        Answer::Checklist { verdict, some_skip } => {
+        Answer::Checklist { verdict, some_skip, .. } => {
             let clean_pass = verdict == Verdict::Pass && !some_skip && !interrupted;
             match (verdict, strict) {
                 (Verdict::Fail, _) => 1,
@@ -218,6 +277,7 @@ mod tests {
             remedy: None,
             fix: None,
             evidence: serde_json::Value::Null,
+            untested: None,
         }
     }
 
@@ -256,7 +316,7 @@ mod tests {
             (Verdict::Incomplete, true, true, false, 1),
         ];
         for (verdict, some_skip, strict, interrupted, code) in table {
-            let answer = Answer::Checklist { verdict, some_skip };
+            let answer = Answer::Checklist { verdict, some_skip, unprivileged: false };
             assert_eq!(
                 exit_code(answer, strict, interrupted, ExitConvention::Command),
                 code,
@@ -269,21 +329,29 @@ mod tests {
             assert_eq!(exit_code(Answer::Informational, strict, true, ExitConvention::Command), 0);
         }
         // Nagios: the plugin convention, whatever --strict says.
-        let nagios = |verdict, interrupted, strict| {
+        let nagios = |verdict, interrupted, strict, unprivileged| {
             exit_code(
-                Answer::Checklist { verdict, some_skip: true },
+                Answer::Checklist { verdict, some_skip: true, unprivileged },
                 strict,
                 interrupted,
                 ExitConvention::Plugin,
             )
         };
         for strict in [false, true] {
-            assert_eq!(nagios(Verdict::Pass, false, strict), 0);
-            assert_eq!(nagios(Verdict::Warn, false, strict), 1);
-            assert_eq!(nagios(Verdict::Fail, false, strict), 2);
-            assert_eq!(nagios(Verdict::Incomplete, false, strict), 3);
-            assert_eq!(nagios(Verdict::Pass, true, strict), 3);
+            assert_eq!(nagios(Verdict::Pass, false, strict, false), 0);
+            assert_eq!(nagios(Verdict::Warn, false, strict, false), 1);
+            assert_eq!(nagios(Verdict::Fail, false, strict, false), 2);
+            assert_eq!(nagios(Verdict::Incomplete, false, strict, false), 3);
+            assert_eq!(nagios(Verdict::Pass, true, strict, false), 3);
+            // Without privileges a pass is WARNING at least; worse states stay as they are.
+            assert_eq!(nagios(Verdict::Pass, false, strict, true), 1);
+            assert_eq!(nagios(Verdict::Warn, false, strict, true), 1);
+            assert_eq!(nagios(Verdict::Fail, false, strict, true), 2);
+            assert_eq!(nagios(Verdict::Incomplete, false, strict, true), 3);
         }
+        // The command convention is not the plugin's: an unprivileged pass still exits 0.
+        let answer = Answer::Checklist { verdict: Verdict::Pass, some_skip: false, unprivileged: true };
+        assert_eq!(exit_code(answer, false, false, ExitConvention::Command), 0);
     }
 
     #[test]

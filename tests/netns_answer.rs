@@ -17,7 +17,12 @@ use serde_json::Value;
 
 /// pbx (198.51.100.10, the group routed by eth0) and phone (198.51.100.20) on one link.
 fn lab(test: &str) -> Option<(Lab, String, String)> {
-    let (lab, pbx, phone) = common::two_hosts(test, &[common::PYTHON3])?;
+    lab_with(test, &[common::PYTHON3])
+}
+
+/// [`lab`] for a test that also runs `programs`.
+fn lab_with(test: &str, programs: &[common::Program]) -> Option<(Lab, String, String)> {
+    let (lab, pbx, phone) = common::two_hosts(test, programs)?;
     lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
     Some((lab, pbx, phone))
 }
@@ -61,13 +66,54 @@ lab_test!(a_200_without_notify_fails_after_the_phones_window, scenario("--no-not
 });
 
 lab_test!(
-    a_notify_to_the_source_port_or_of_another_type_is_a_warning_naming_the_field,
-    scenario("--notify-to-source --content-type text/plain"),
+    a_notify_of_another_type_is_a_warning_naming_the_field,
+    scenario("--content-type text/plain"),
     |report| {
         assert_eq!(statuses(&report), ["warn", "pass", "warn", "skip"], "{report:#}");
         let summary = field(&report, "membership.pbx-notify", "summary");
+        assert!(summary.contains("`Content-Type` is text/plain"), "{summary}");
+    }
+);
+
+// A NOTIFY to the SUBSCRIBE's source port rather than its Contact: phones listen on the port they send
+// from, so with no phone heard that says otherwise it passes, the fact kept in the evidence.
+lab_test!(
+    a_notify_to_the_source_port_passes_without_evidence_against_it,
+    scenario("--notify-to-source"),
+    |report| {
+        assert_eq!(statuses(&report), PROVISIONS, "{report:#}");
+        assert_eq!(field(&report, "membership.pbx-notify", "status"), "pass");
+        assert!(field(&report, "membership.pbx-notify", "summary").contains("source port"), "{report:#}");
+        assert_eq!(report["facts"]["answers"][0]["notify"]["to_contact"], false, "{report:#}");
+    }
+);
+
+// …and warns when a phone heard in the window names another Contact port than it sends from (the
+// sipp fixture sends from 5080 with a Contact on 5090).
+lab_test!(
+    a_notify_to_the_source_port_warns_when_a_phone_listens_elsewhere,
+    lab_with(&[common::PYTHON3, common::SIPP]),
+    |(mut lab, pbx, phone)| {
+        lab.start_pbx(&pbx, "198.51.100.10", "--notify-to-source");
+        let sipp = format!(
+            "for i in $(seq 12); do sipp -sf {}/tests/fixtures/sipp/pnp-subscribe-contact-port.xml -m 1 -i 198.51.100.20 \
+         -p 5080 -key mac 001565aabbcc -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; sleep 0.5; done",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let report = std::thread::scope(|scope| {
+            let sender = scope.spawn(|| lab.sh(&phone, &sipp));
+            let report = check(&lab, &pbx, &["--listen", "4"]);
+            let _ = sender.join();
+            report
+        });
+        assert_eq!(
+            report["facts"]["phones"][0]["contact"], "sip:MAC001565aabbcc@198.51.100.20:5090",
+            "{report:#}"
+        );
+        assert_eq!(field(&report, "membership.pbx-notify", "status"), "warn", "{report:#}");
+        let summary = field(&report, "membership.pbx-notify", "summary");
         assert!(
-            summary.contains("`Contact`") && summary.contains("`Content-Type` is text/plain"),
+            summary.contains("`Contact`") && summary.contains("198.51.100.20:5080 (Contact sip:"),
             "{summary}"
         );
     }

@@ -103,7 +103,17 @@ fn discovery<'a>(
             format!("{capitalized} could not be seen: {why}.")
         }
     };
-    Err(Box::new(check(id, Status::Skip, summary, None, json!({}))))
+    // A window without a capture: for lack of privilege when this run was refused one.
+    let skip = check(id, Status::Skip, summary, None, json!({}));
+    let skip = if snapshot.listen.done().is_some() {
+        skip.lacking_evidence("a listening window with a passive capture").lacking_privilege(
+            crate::verdict::Privilege::RawSockets,
+            super::refused(snapshot, |p| &p.capture),
+        )
+    } else {
+        skip.lacking_evidence(super::LISTEN_HOW)
+    };
+    Err(Box::new(skip))
 }
 
 /// The vendors known on this LAN: phones heard sending PnP, and hosts by their MAC prefix.
@@ -141,7 +151,8 @@ pub fn dhcp_provisioning(snapshot: &Snapshot) -> Check {
             ),
             None,
             evidence,
-        );
+        )
+        .lacking_evidence("run on the DHCP server, or on a mirror port of the phones' port, while a phone boots");
     }
     let offering: Vec<String> = found
         .dhcp_answers
@@ -299,7 +310,8 @@ pub fn silent_vendor_phones(snapshot: &Snapshot) -> Check {
             ),
             None,
             json!({"vendor_devices": found.vendor_devices}),
-        );
+        )
+        .lacking_evidence(super::LISTEN_HOW);
     }
     let silent: Vec<_> = found
         .vendor_devices
@@ -332,7 +344,8 @@ pub fn silent_vendor_phones(snapshot: &Snapshot) -> Check {
             "The listening window was interrupted: phones seen that sent no SUBSCRIBE may have sent it later.".into(),
             None,
             evidence,
-        );
+        )
+        .lacking_evidence("a listening window that is not interrupted");
     }
     let lines: Vec<String> = silent
         .iter()
@@ -391,7 +404,8 @@ pub fn voice_vlan(snapshot: &Snapshot) -> Check {
             ),
             None,
             evidence,
-        );
+        )
+        .lacking_evidence("`--listen 65`");
     }
     let interface = snapshot.pnp_interface.as_deref().unwrap_or("this host's interface");
     let moved: Vec<&SwitchPort> = found.switch_ports.iter().filter(|p| moves_phones(p)).collect();

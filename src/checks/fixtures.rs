@@ -43,6 +43,7 @@ pub fn phone(ip: &str, mac: &str) -> Phone {
         interface: Some("eth0".into()),
         same_subnet: Some(true),
         subscribes: 2,
+        contact: Some(format!("sip:{ip}:5060")),
         answered_by: Vec::new(),
         answers: Vec::new(),
     }
@@ -187,6 +188,7 @@ pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
         socket_drops: Some(0),
         reassembled: 0,
         discovery: None,
+        not_a_member: false,
     })
 }
 

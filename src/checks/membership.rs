@@ -91,7 +91,8 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
             "No PnP interface could be chosen (no route for the group, no `--interface`, `--phone` or `--peer`).".into(),
             None,
             evidence,
-        );
+        )
+        .lacking_evidence(super::INTERFACE_HOW);
     };
     if joined_on.contains(&pnp) {
         let others: Vec<&str> = joined_on.iter().copied().filter(|name| *name != pnp).collect();
@@ -116,7 +117,8 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
             ),
             None,
             json!({"pnp_interface": snapshot.pnp_interface, "memberships_unreadable": reason}),
-        );
+        )
+        .lacking_evidence("read the memberships by hand (`ip maddr`, `netsh interface ipv4 show joins`)");
     }
     if joined_on.is_empty() {
         return check(
@@ -182,7 +184,8 @@ pub(super) fn group_route(snapshot: &Snapshot) -> Check {
             "The OS's route for the group was not read.".into(),
             None,
             evidence,
-        );
+        )
+        .lacking_evidence("read the route by hand (`ip route get 224.0.1.75`, `route print`)");
     };
     let target = snapshot.pnp_interface.as_deref().unwrap_or("the phones' interface");
     // A down link loses its routes: that is the link's failure (multicast.interface-flag), and a route
@@ -398,7 +401,8 @@ pub(super) fn loopback(snapshot: &Snapshot, firewall: &FirewallView, causes: &Ca
             "The looped-back copy could not be watched: the group's port could not be shared.".into(),
             None,
             evidence,
-        );
+        )
+        .lacking_evidence("run while the PBX shares the port (or is stopped)");
     };
     if loopback.arrived {
         let after = loopback.after_ms.map_or_else(String::new, |ms| format!(" after {ms:.1} ms"));
@@ -700,5 +704,5 @@ fn skip_probe(id: &'static str, snapshot: &Snapshot) -> Check {
         _ if snapshot.passive => "`--no-probe`: nothing was sent, so this was not tested.".into(),
         _ => "No probe was sent.".into(),
     };
-    check(id, Status::Skip, summary, None, json!({}))
+    check(id, Status::Skip, summary, None, json!({})).lacking_evidence(super::PROBE_HOW)
 }

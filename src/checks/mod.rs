@@ -77,7 +77,7 @@ fn check(
     evidence: serde_json::Value,
 ) -> Check {
     let remedy = fix.as_ref().map(|f| f.text.clone());
-    Check { id, status, summary, remedy, fix: fix.and_then(crate::fix::Fix::typed), evidence }
+    Check { id, status, summary, remedy, fix: fix.and_then(crate::fix::Fix::typed), evidence, untested: None }
 }
 
 /// Every rule's remedy comes from a typed fix: each `warn` and `fail` has a fix with steps, its remedy
@@ -130,6 +130,23 @@ fn own_bridge(snapshot: &Snapshot) -> Option<&str> {
     (snapshot.os == crate::snapshot::OsFamily::Linux && interface.kind == crate::facts::InterfaceKind::Bridge)
         .then_some(interface.name.as_str())
 }
+
+/// Whether this run was refused what `allowance` picks from `facts.privileges` (the capture, the raw
+/// IGMP socket, the firewall's rules): a skip it caused is one for lack of privilege. Unknown privileges
+/// (a snapshot without them) are never taken for a refusal.
+fn refused(
+    snapshot: &Snapshot,
+    allowance: impl Fn(&crate::facts::RunPrivileges) -> &crate::facts::Allowance,
+) -> bool {
+    snapshot.facts.privileges.as_ref().is_some_and(|p| !allowance(p).allowed)
+}
+
+/// How to give a run a listening window, for the skips that lacked one.
+const LISTEN_HOW: &str = "`--listen 120` and reboot a phone";
+/// How to choose the PnP interface, for the skips that lacked one.
+const INTERFACE_HOW: &str = "`--interface NAME` (the phones' interface)";
+/// How to send the probe, for the skips of a run that sent none.
+const PROBE_HOW: &str = "run without `--no-probe`";
 
 /// A fix done by hand, outside what a command on this host can do: its text, and what the step changes.
 fn manual(text: impl Into<String>, changes: &str) -> crate::fix::Fix {

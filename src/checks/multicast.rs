@@ -9,7 +9,7 @@ use super::causes::Causes;
 use super::firewall::{FirewallView, describe};
 use super::{Snapshot, check, fixed, manual, remedy};
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, InterfaceKind, SourceStatus};
-use crate::verdict::{Check, Status};
+use crate::verdict::{Check, Privilege, Status};
 
 pub const INTERFACE_FLAG: &str = "multicast.interface-flag";
 pub const DELIVERED: &str = "multicast.delivered-to-sockets";
@@ -104,7 +104,9 @@ pub(super) fn behind_nat(snapshot: &Snapshot) -> Check {
                     ),
                     None,
                     evidence,
-                );
+                )
+                .lacking_evidence("look at the container's network mode (`docker inspect`)")
+                .lacking_privilege(Privilege::Admin, snapshot.facts.privileges.as_ref().is_some_and(|p| !p.admin));
             }
             Some(true) if veth => Some((
                 remedy::Isolation::ContainerBridge,
@@ -147,10 +149,23 @@ pub(super) fn behind_nat(snapshot: &Snapshot) -> Check {
     }
 }
 
-/// Why the firewall cannot be judged, when no source could be read: a `skip` with the reason.
+/// Why the firewall cannot be judged, when no source could be read: a `skip` with the reason, for lack
+/// of privilege when the run was refused the rules. The reason is said once, by `multicast.host-firewall`;
+/// the other firewall checks point at it.
 fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Value) -> Option<Check> {
     let firewall = &snapshot.facts.firewall;
     let read = firewall.sources.iter().any(|s| s.status == SourceStatus::Read);
+    let refused = super::refused(snapshot, |p| &p.read_firewall);
+    let skip = |summary: String| {
+        let summary = if id == HOST_FIREWALL {
+            summary
+        } else {
+            format!("The host firewall could not be read (see {HOST_FIREWALL}).")
+        };
+        check(id, Status::Skip, summary, None, evidence.clone())
+            .lacking_evidence("read the firewall's rules by hand")
+            .lacking_privilege(Privilege::Admin, refused)
+    };
     // On Windows the firewall is one source, read through its API: unread is unknown, never "no firewall".
     if snapshot.os == super::OsFamily::Windows && !read {
         let why = firewall
@@ -158,19 +173,13 @@ fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Valu
             .iter()
             .find_map(|s| s.detail.clone())
             .unwrap_or_else(|| "the firewall was not read".into());
-        return Some(check(
-            id,
-            Status::Skip,
-            format!(
-                "Windows Defender Firewall could not be read through its API ({why}). Check it by hand: \
-                 `Get-NetFirewallProfile | Format-Table Name, Enabled, DefaultInboundAction` and \
-                 `Get-NetFirewallRule -Enabled True -Direction Inbound | Get-NetFirewallPortFilter | \
-                 Where-Object {{ $_.Protocol -eq 'UDP' -and $_.LocalPort -eq {} }}`.",
-                snapshot.port
-            ),
-            None,
-            evidence.clone(),
-        ));
+        return Some(skip(format!(
+            "Windows Defender Firewall could not be read through its API ({why}). Check it by hand: \
+             `Get-NetFirewallProfile | Format-Table Name, Enabled, DefaultInboundAction` and \
+             `Get-NetFirewallRule -Enabled True -Direction Inbound | Get-NetFirewallPortFilter | \
+             Where-Object {{ $_.Protocol -eq 'UDP' -and $_.LocalPort -eq {} }}`.",
+            snapshot.port
+        )));
     }
     if !firewall.incomplete() || read {
         return None;
@@ -181,13 +190,7 @@ fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Valu
         .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
         .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
         .collect();
-    Some(check(
-        id,
-        Status::Skip,
-        format!("The host firewall could not be read ({}): run as root to read it.", why.join("; ")),
-        None,
-        evidence.clone(),
-    ))
+    Some(skip(format!("The host firewall could not be read ({}): run as root to read it.", why.join("; "))))
 }
 
 /// The commands that were read, for a `pass` summary. pf's carries its detail: whether pf is enabled,
@@ -390,7 +393,8 @@ pub(super) fn sip_helper(snapshot: &Snapshot, firewall: &FirewallView) -> Check 
 /// host drop (see [`delivered`]) and no firewall rule to explain it, it is the likely cause.
 pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(interface) = snapshot.pnp_interface.as_deref() else {
-        return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
+        return check(RP_FILTER, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}))
+            .lacking_evidence(super::INTERFACE_HOW);
     };
     // rp_filter is Linux's (net.ipv4.conf.*.rp_filter): Windows and macOS have no such setting to read.
     if snapshot.os != super::OsFamily::Linux {
@@ -410,7 +414,10 @@ pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
             format!("rp_filter of {interface} could not be read."),
             None,
             json!({}),
-        );
+        )
+        .lacking_evidence(format!(
+            "read it by hand: `sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.{interface}.rp_filter`"
+        ));
     };
     let suspects = &causes.rp_filter_suspects;
     let evidence = json!({"interface": interface, "effective_rp_filter": value, "could_drop": suspects});
@@ -455,7 +462,8 @@ pub(super) fn rp_filter(snapshot: &Snapshot, causes: &Causes) -> Check {
 
 pub(super) fn interface_flag(snapshot: &Snapshot) -> Check {
     let Some(interface) = snapshot.pnp_interface() else {
-        return check(INTERFACE_FLAG, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}));
+        return check(INTERFACE_FLAG, Status::Skip, "No PnP interface was chosen.".into(), None, json!({}))
+            .lacking_evidence(super::INTERFACE_HOW);
     };
     let flags = interface.flags;
     let evidence = json!({"interface": interface.name, "flags": flags});
@@ -498,6 +506,26 @@ fn socket_alone(os: super::OsFamily) -> &'static str {
     }
 }
 
+/// Delivery heard by one side alone (capture or socket): not judged, for lack of privilege when this run
+/// was refused the capture.
+fn not_judged(snapshot: &Snapshot, heard_by: crate::observed::HeardBy, evidence: serde_json::Value) -> Check {
+    let why = match heard_by {
+        crate::observed::HeardBy::Capture => {
+            "heard by passive capture alone (no socket of mcready's on the group)"
+        }
+        _ => socket_alone(snapshot.os),
+    };
+    let capture_refused = super::refused(snapshot, |p| &p.capture);
+    check(DELIVERED, Status::Skip, format!("Delivery to sockets was not judged: {why}."), None, evidence)
+        .lacking_evidence(
+            "a socket and a capture together: root, with the PBX joined on the PnP interface (or `--join`)",
+        )
+        .lacking_privilege(
+            Privilege::RawSockets,
+            heard_by == crate::observed::HeardBy::Socket && capture_refused,
+        )
+}
+
 pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &Causes) -> Check {
     let Some(listen) = snapshot.listen.done() else {
         return check(
@@ -507,7 +535,8 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
                 .into(),
             None,
             json!({}),
-        );
+        )
+        .lacking_evidence(super::LISTEN_HOW);
     };
     let evidence = json!({
         "captured_not_delivered": listen.captured_not_delivered,
@@ -570,19 +599,7 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
     // Delivery is proved only by comparing the capture with a socket: with one of them alone it is
     // not judged (and "every SUBSCRIBE was delivered" would be a claim without proof).
     if listen.heard_by != crate::observed::HeardBy::Both {
-        let why = match listen.heard_by {
-            crate::observed::HeardBy::Capture => {
-                "heard by passive capture alone (no socket of mcready's on the group)"
-            }
-            _ => socket_alone(snapshot.os),
-        };
-        return check(
-            DELIVERED,
-            Status::Skip,
-            format!("Delivery to sockets was not judged: {why}."),
-            None,
-            evidence,
-        );
+        return not_judged(snapshot, listen.heard_by, evidence);
     }
     if listen.phones.is_empty() {
         return check(
@@ -591,7 +608,8 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
             "No phone's SUBSCRIBE arrived in the window, so delivery could not be judged.".into(),
             None,
             evidence,
-        );
+        )
+        .lacking_evidence(super::LISTEN_HOW);
     }
     check(
         DELIVERED,
@@ -616,7 +634,8 @@ pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
                 ),
                 None,
                 evidence,
-            );
+            )
+            .lacking_evidence("a peer that answers: `mcready respond` running on it");
         }
         return match (peer.here_to_peer.ok, peer.peer_to_here.ok) {
             (true, true) => check(
@@ -669,6 +688,28 @@ pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
             json!({"phones_heard": listen.phones.len()}),
         );
     }
+    // A window that heard nothing, on a host that is no member of the group: a snooping switch that
+    // prunes unregistered multicast forwarded it nothing, so the silence proves nothing.
+    if let Some(listen) = snapshot.listen.done()
+        && listen.not_a_member
+    {
+        return check(
+            LAN_PATH,
+            Status::Skip,
+            format!(
+                "Nothing from the LAN was heard in {:.0} s, but nothing on this host was a member of {} on {}: a \
+                 snooping switch that prunes unregistered multicast forwards this host nothing, so hearing nothing \
+                 proves nothing. Run again with `--join` (mcready joins the group for the window), or test the path \
+                 with `--peer IP`.",
+                listen.duration_secs,
+                snapshot.group,
+                snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface")
+            ),
+            None,
+            json!({"not_a_member": true, "duration_secs": listen.duration_secs}),
+        )
+        .lacking_evidence(JOIN_HOW);
+    }
     check(
         LAN_PATH,
         Status::Skip,
@@ -678,7 +719,14 @@ pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
         None,
         json!({}),
     )
+    .lacking_evidence(PATH_HOW)
 }
+
+/// How to test the path across the switch.
+const PATH_HOW: &str =
+    "`--peer IP` (a host on the phones' LAN running `mcready respond`), or `--listen 120` and reboot a phone";
+/// How to make a listening window that can hear through a snooping switch.
+pub(super) const JOIN_HOW: &str = "`--listen 120 --join` and reboot a phone, or `--peer IP`";
 
 pub(super) fn querier(snapshot: &Snapshot) -> Check {
     match &snapshot.querier {
@@ -703,7 +751,8 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
                     ),
                     None,
                     evidence,
-                ),
+                )
+                .lacking_evidence("`--listen 130`, or a run without `--no-probe`"),
                 None => check(
                     QUERIER,
                     Status::Warn,
@@ -721,7 +770,9 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
             format!("The IGMP querier was not looked for: {reason}"),
             None,
             json!({}),
-        ),
+        )
+        .lacking_evidence("a run that may join and leave a scratch group")
+        .lacking_privilege(Privilege::RawSockets, super::refused(snapshot, |p| &p.raw_igmp)),
         crate::observed::Observed::NotAsked => check(
             QUERIER,
             Status::Skip,
@@ -734,9 +785,13 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
             },
             None,
             json!({}),
-        ),
+        )
+        .lacking_evidence(if snapshot.passive { "`--listen 130`" } else { PROBE_QUERIER_HOW }),
     }
 }
+
+/// How to look for the querier in a run that did not.
+const PROBE_QUERIER_HOW: &str = "a run without `--no-probe`";
 
 /// The `rp_filter` values read for `all` and `interface`, which undoing a loosening sets back.
 fn rp_filter_read(snapshot: &Snapshot, interface: &str) -> Option<(u8, u8)> {

@@ -19,7 +19,7 @@ pub fn pnp_subscribe(snapshot: &Snapshot) -> Check {
             crate::observed::Observed::Skipped(reason) => format!("Could not listen for phones: {reason}"),
             _ => "No listening window: run with `--listen 120` and reboot a phone.".into(),
         };
-        return check(HEARD, Status::Skip, summary, None, json!({}));
+        return check(HEARD, Status::Skip, summary, None, json!({})).lacking_evidence(super::LISTEN_HOW);
     };
     heard(listen)
 }
@@ -48,10 +48,17 @@ fn heard(listen: &crate::observed::ListenReport) -> Check {
             format!(
                 "The listening window was interrupted after {duration:.0} s, before any phone was heard: run it again and let it finish."
             )
+        } else if listen.not_a_member && !listen.lan_multicast_heard {
+            format!(
+                "No phone sent a PnP SUBSCRIBE in {duration:.0} s, but nothing on this host was a member of the group: \
+                 a snooping switch may have forwarded nothing here, so hearing nothing proves nothing. Listen again \
+                 with `--join` and reboot a phone."
+            )
         } else {
             format!("No phone sent a PnP SUBSCRIBE in {duration:.0} s: reboot a phone while mcready listens.")
         };
-        return check(HEARD, Status::Skip, summary, None, evidence);
+        let how = if listen.not_a_member { super::multicast::JOIN_HOW } else { super::LISTEN_HOW };
+        return check(HEARD, Status::Skip, summary, None, evidence).lacking_evidence(how);
     }
     let list: Vec<String> = phones.iter().map(describe).collect();
     check(HEARD, Status::Pass, format!("PnP SUBSCRIBE heard from {}.", list.join("; ")), None, evidence)
@@ -61,7 +68,8 @@ fn heard(listen: &crate::observed::ListenReport) -> Check {
 /// is known good and neither the subnet nor the host explains the silence.
 fn expected(snapshot: &Snapshot, causes: &Causes) -> Check {
     let Some(listen) = snapshot.listen.done() else {
-        return check(EXPECTED, Status::Skip, "No listening window.".into(), None, json!({}));
+        return check(EXPECTED, Status::Skip, "No listening window.".into(), None, json!({}))
+            .lacking_evidence(super::LISTEN_HOW);
     };
     let known_good = causes.network_known_good;
     let mut statuses = Vec::new();

@@ -45,7 +45,10 @@ fn of_the_answer(
         // Each line names what its own check would have judged: three identical lines read as a stutter.
         let probed = matches!(snapshot.probe, Observed::Done(_));
         let cause = if probed { "No PnP server answered the probe with 200 OK" } else { "No probe was sent" };
-        return skip(id, &format!("{cause}, so there is no {what}."));
+        let skip = skip(id, &format!("{cause}, so there is no {what}."));
+        // Without an answer there is nothing to judge (membership.pbx-answers says why); without a probe,
+        // the run did not look.
+        return if probed { skip } else { skip.lacking_evidence(super::PROBE_HOW) };
     };
     judge(answer, snapshot)
 }
@@ -68,7 +71,7 @@ fn skip(id: &'static str, why: &str) -> Check {
 fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
     let who = answer.responder;
     let waited = answer.notify_waited_ms.unwrap_or_default() / 1000.0;
-    let evidence =
+    let mut evidence =
         json!({"responder": who, "notify": answer.notify, "notify_waited_ms": answer.notify_waited_ms});
     let interrupted = snapshot.probe.done().is_some_and(|p| p.interrupted);
     let Some(seen) = &answer.notify else {
@@ -81,7 +84,8 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
                 ),
                 None,
                 evidence,
-            );
+            )
+            .lacking_evidence("a run that is not interrupted");
         }
         return check(
             NOTIFY,
@@ -94,8 +98,25 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
         );
     };
     let mut deviations = Vec::new();
+    // A NOTIFY to the source port, not the Contact, misses only a phone that listens elsewhere than it
+    // sends from: blamed on evidence — a phone heard whose Contact port differs — else kept as a fact.
     if !seen.to_contact {
-        deviations.push("the NOTIFY went to the SUBSCRIBE's source port, not to its `Contact`".to_owned());
+        let elsewhere: Vec<String> = snapshot
+            .listen
+            .done()
+            .map(|l| l.phones.iter().filter(|p| listens_elsewhere(p)).collect::<Vec<_>>())
+            .unwrap_or_default()
+            .iter()
+            .map(|p| format!("{} (Contact {})", p.source, p.contact.as_deref().unwrap_or_default()))
+            .collect();
+        evidence["phones_with_another_contact_port"] = json!(elsewhere);
+        if !elsewhere.is_empty() {
+            deviations.push(format!(
+                "the NOTIFY went to the SUBSCRIBE's source port, not to its `Contact`, and phones heard here listen \
+                 on another port than they send from: {}",
+                elsewhere.join(", ")
+            ));
+        }
     }
     if !seen.content_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("application/url")) {
         let given = seen.content_type.as_deref().unwrap_or("none");
@@ -105,11 +126,17 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
         deviations.push("its body carries no URL".to_owned());
     }
     if deviations.is_empty() {
+        let whither = if seen.to_contact {
+            "to the phone's Contact"
+        } else {
+            "to the SUBSCRIBE's source port (not its Contact; phones listen on the port they send from, and none \
+             heard here names another)"
+        };
         return check(
             NOTIFY,
             Status::Pass,
             format!(
-                "{who} sent the NOTIFY to the phone's Contact after {:.1} ms, with an application/url body.",
+                "{who} sent the NOTIFY {whither} after {:.1} ms, with an application/url body.",
                 answer.notify_rtt_ms.unwrap_or_default()
             ),
             None,
@@ -123,6 +150,15 @@ fn notify(answer: &Answer, snapshot: &Snapshot) -> Check {
         Some(remedy::pbx_notify_fields()),
         evidence,
     )
+}
+
+/// Whether `phone`'s Contact names another port than the one it sent from: a NOTIFY to the SUBSCRIBE's
+/// source port then goes where the phone may not listen. `false` without a Contact.
+pub(super) fn listens_elsewhere(phone: &crate::observed::Phone) -> bool {
+    phone
+        .contact
+        .as_deref()
+        .is_some_and(|uri| crate::sip::value::uri_port(uri).unwrap_or(5060) != phone.source.port())
 }
 
 /// Why no phone can fetch from `ip`, when none can.
@@ -215,7 +251,8 @@ fn fetched(answer: &Answer, snapshot: &Snapshot) -> Check {
     };
     let evidence = json!({"fetch": fetch});
     if let Some(why) = &fetch.not_fetched {
-        return check(FETCH, Status::Skip, format!("Not fetched: {why}."), None, evidence);
+        return check(FETCH, Status::Skip, format!("Not fetched: {why}."), None, evidence)
+            .lacking_evidence("a fetch: without `--no-fetch` (`--fetch-any` for a host outside the LAN)");
     }
     if let Some(error) = &fetch.error {
         let (status, summary) = fetch_error(fetch, error.kind, &error.detail);

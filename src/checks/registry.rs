@@ -26,6 +26,9 @@ pub struct RequirementDef {
     pub id: &'static str,
     /// `{group}` stands for the PnP group.
     pub title: &'static str,
+    /// The check whose evidence the requirement's claim rests on: while it is untested, so is the
+    /// requirement, whatever its other checks passed (the report's `untested`).
+    pub decided_by: &'static str,
 }
 
 /// One check: `build` decides it, or returns `None` when the run did not ask for it (a window-only
@@ -49,10 +52,19 @@ pub const REQUIREMENTS: [RequirementDef; 4] = [
     RequirementDef {
         id: PBX_MEMBERSHIP,
         title: "The PBX host joined {group} on the interface facing the phones",
+        decided_by: membership::ON_PNP_INTERFACE,
     },
-    RequirementDef { id: SAME_SUBNET, title: "Phones and PBX share one subnet" },
-    RequirementDef { id: NETWORK_MULTICAST, title: "The network passes multicast between phones and PBX" },
-    RequirementDef { id: PHONE_PNP, title: "Phones send the PnP SUBSCRIBE" },
+    RequirementDef {
+        id: SAME_SUBNET,
+        title: "Phones and PBX share one subnet",
+        decided_by: subnet::PHONES_ON_LAN,
+    },
+    RequirementDef {
+        id: NETWORK_MULTICAST,
+        title: "The network passes multicast between phones and PBX",
+        decided_by: multicast::LAN_PATH,
+    },
+    RequirementDef { id: PHONE_PNP, title: "Phones send the PnP SUBSCRIBE", decided_by: phone::HEARD },
 ];
 
 /// The discovery checks judge a listening window (`--listen`, or the soak's): without one,
@@ -293,6 +305,14 @@ mod tests {
             })
             .collect();
         assert_eq!(documented(), registry);
+    }
+
+    #[test]
+    fn each_requirement_is_decided_by_one_of_its_own_checks() {
+        for requirement in REQUIREMENTS {
+            let def = super::find(requirement.decided_by).expect("a registered check");
+            assert_eq!(def.requirement, requirement.id, "{}", requirement.decided_by);
+        }
     }
 
     #[test]

@@ -18,9 +18,10 @@ const SNOOPING_TIMEOUT_SECS: f64 = 260.0;
 pub fn check_soak(snapshot: &Snapshot) -> Option<Check> {
     match &snapshot.soak {
         Observed::NotAsked => None,
-        Observed::Skipped(reason) => {
-            Some(check(SOAK, Status::Skip, format!("The soak could not run: {reason}"), None, json!({})))
-        }
+        Observed::Skipped(reason) => Some(
+            check(SOAK, Status::Skip, format!("The soak could not run: {reason}"), None, json!({}))
+                .lacking_evidence("a soak that runs: `--soak 5m --peer IP`"),
+        ),
         Observed::Done(soak) => Some(judge(soak, snapshot)),
     }
 }
@@ -36,7 +37,8 @@ fn judge(soak: &SoakReport, snapshot: &Snapshot) -> Check {
     if judged.is_empty() {
         let why =
             if soak.rounds.is_empty() { "no round ran" } else { "the peer never answered unicast during it" };
-        return check(SOAK, Status::Skip, format!("The soak proves nothing: {why}."), None, evidence);
+        return check(SOAK, Status::Skip, format!("The soak proves nothing: {why}."), None, evidence)
+            .lacking_evidence("a peer that answers for the whole soak (`mcready respond` on it)");
     }
     let first_failure = judged.iter().position(|r| !flowed(r));
     let Some(failed_at) = first_failure else {

@@ -20,7 +20,8 @@ pub fn phones_on_lan(snapshot: &Snapshot, causes: &Causes) -> Check {
                 .into(),
             None,
             json!({}),
-        );
+        )
+        .lacking_evidence("`--phone IP`, `--peer IP`, or `--listen 120` and reboot a phone");
     }
     let (Some(interface), Some(placed)) = (snapshot.pnp_interface(), causes.hosts.as_ref()) else {
         return check(
@@ -30,7 +31,8 @@ pub fn phones_on_lan(snapshot: &Snapshot, causes: &Causes) -> Check {
                 .into(),
             None,
             json!({"hosts": hosts.iter().map(|(ip, from)| json!({"address": ip, "from": from})).collect::<Vec<_>>()}),
-        );
+        )
+        .lacking_evidence(super::INTERFACE_HOW);
     };
     let outside: Vec<String> = placed.iter().filter(|h| !h.inside).map(|h| h.address.to_string()).collect();
     let subnets: Vec<String> = interface.ipv4.iter().map(ToString::to_string).collect();

@@ -258,6 +258,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_probe: bool,
 
+    /// Join the group on the PnP interface for the listening window, even where nothing on this host
+    /// has: a snooping switch that prunes unregistered multicast then forwards it here. Recorded in
+    /// `own_actions` and left at the end (needs --listen; sends an IGMP report, so not with --no-probe).
+    #[arg(long, requires = "listen", conflicts_with = "no_probe")]
+    pub join: bool,
+
     /// Judge the provisioning URL in the PBX's NOTIFY, but do not fetch it.
     #[arg(long, conflicts_with = "fetch_any")]
     pub no_fetch: bool,
@@ -300,12 +306,22 @@ impl CheckArgs {
             shape: after.shape.or(self.shape),
             mac: after.mac.or(self.mac),
             no_probe: self.no_probe || after.no_probe,
+            join: self.join || after.join,
             no_fetch: self.no_fetch || after.no_fetch,
             fetch_any: self.fetch_any || after.fetch_any,
             soak: after.soak.or(self.soak),
             soak_interval: after.soak_interval.or(self.soak_interval),
             strict: self.strict || after.strict,
         }
+    }
+
+    /// Options that contradict each other once those before the command and after it are taken
+    /// together (clap sees each side alone): sending with `--no-probe`, in clap's own words.
+    #[must_use]
+    pub fn contradiction(&self) -> Option<String> {
+        let sends = [(self.join, "--join"), (self.soak.is_some(), "--soak <DURATION>")];
+        let (_, option) = sends.into_iter().find(|(given, _)| *given && self.no_probe)?;
+        Some(format!("the argument '{option}' cannot be used with '--no-probe'"))
     }
 
     /// Whether any of `check`'s options was given.
@@ -375,6 +391,12 @@ pub struct ListenArgs {
     /// How long to listen.
     #[arg(long, value_name = "DURATION", default_value = "60", value_parser = value::duration, allow_hyphen_values = true)]
     pub duration: Duration,
+
+    /// Join the group on the interface for the window, even where nothing on this host has: a snooping
+    /// switch that prunes unregistered multicast then forwards it here. Recorded in `own_actions` and
+    /// left at the end.
+    #[arg(long)]
+    pub join: bool,
 }
 
 #[derive(Debug, Args)]

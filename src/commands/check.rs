@@ -45,6 +45,7 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         peer,
         listen: args.listen,
         passive: args.no_probe,
+        join: args.join,
         probe_mac: args.mac.unwrap_or_else(|| {
             probe_mac(&envelope.host.hostname, pnp_interface.as_deref().unwrap_or_default())
         }),

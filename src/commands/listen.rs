@@ -40,7 +40,8 @@ pub fn run(cli: &Cli, args: &ListenArgs) -> Result<Outcome> {
         )),
         other => sink.emit(other, false),
     };
-    let options = ListenOptions { group, port, duration: args.duration, join: Joining::Allowed };
+    let join = if args.join { Joining::Explicit } else { Joining::Allowed };
+    let options = ListenOptions { group, port, duration: args.duration, join };
     let report = listen::observe(&facts, interface, options, &actions, &mut on_event)?;
     sink.clear_progress();
     if report.interrupted {

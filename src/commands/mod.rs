@@ -51,7 +51,13 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     }
     match &cli.command {
         None => check::run(cli, &cli.check),
-        Some(Command::Check(args)) => check::run(cli, &cli.check.merged(args)),
+        Some(Command::Check(args)) => {
+            let args = cli.check.merged(args);
+            if let Some(contradiction) = args.contradiction() {
+                return Err(UsageError(contradiction).into());
+            }
+            check::run(cli, &args)
+        }
         Some(Command::Interfaces(args)) => interfaces::run(cli, args),
         Some(Command::Joins(args)) => joins::run(cli, args),
         Some(Command::Probe(args)) => probe::run(cli, args),

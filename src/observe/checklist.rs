@@ -25,6 +25,8 @@ pub struct Plan {
     pub listen: Option<Duration>,
     /// `--no-probe`: send nothing at all.
     pub passive: bool,
+    /// `--join`: the listening window joins the group even where nothing on this host had.
+    pub join: bool,
     /// The probe's MAC (stable per host and interface, or `--mac`: locally administered either way).
     pub probe_mac: crate::sip::MacAddr,
     /// Whose SUBSCRIBE the probe imitates (`--as`).
@@ -199,7 +201,11 @@ fn start_listening<'scope, 'env>(
     ticks: &'env ListenTicks<'env>,
 ) -> Option<std::thread::ScopedJoinHandle<'scope, Observed<ListenReport>>> {
     let (Some(window), Some(interface)) = (plan.listen, interface) else { return None };
-    let join = if plan.passive { Joining::Forbidden } else { Joining::Allowed };
+    let join = match (plan.passive, plan.join) {
+        (true, _) => Joining::Forbidden,
+        (false, true) => Joining::Explicit,
+        (false, false) => Joining::Allowed,
+    };
     let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
     let handle = scope.spawn(move || {
         let mut on_event = |event: &crate::observed::ListenEvent| {

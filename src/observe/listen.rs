@@ -62,8 +62,12 @@ pub struct ListenOptions {
 /// (`check --no-probe`) must not do — it then hears by capture alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Joining {
+    /// Only where it changes nothing measured: the host had joined already, or there is no capture.
     Allowed,
     Forbidden,
+    /// `--join`: join for the window even where nothing on this host had, so a snooping switch that
+    /// prunes unregistered multicast forwards the group here; recorded in `own_actions`, left at the end.
+    Explicit,
 }
 
 impl std::fmt::Display for ListenError {
@@ -188,6 +192,8 @@ pub fn observe_run(
     // the socket (which proves delivery) joins only when the host already had, or as the last resort.
     let joined_before =
         facts.memberships.iter().any(|m| m.interface == interface.name && m.group == IpAddr::V4(group));
+    // `--join` where nothing had joined: said once the join is made (below).
+    let explicit = join == Joining::Explicit && !joined_before;
     let join = match join {
         Joining::Allowed if capture.is_ok() && !joined_before => {
             limits.push(format!(
@@ -200,7 +206,9 @@ pub fn observe_run(
         other => other,
     };
     let receiver = match join {
-        Joining::Allowed => Some(GroupReceiver::open(group, port, std::slice::from_ref(&iface), actions)),
+        Joining::Allowed | Joining::Explicit => {
+            Some(GroupReceiver::open(group, port, std::slice::from_ref(&iface), actions))
+        }
         Joining::Forbidden => None,
     };
     let (capture, receiver) = match (capture, receiver) {
@@ -213,6 +221,13 @@ pub fn observe_run(
             receiver.and_then(|r| r.map_err(|e| socket_limit(&e, &mut limits)).ok()),
         ),
     };
+    if explicit && receiver.is_some() {
+        limits.push(format!(
+            "--join: mcready joined {group} on {} for the window (nothing on this host had), so a snooping switch \
+             forwards the group here; a socket bound elsewhere on this host may hear phones meanwhile",
+            interface.name
+        ));
+    }
     // A boot storm (hundreds of phones after a power cut) arrives faster than a thread is scheduled:
     // big kernel buffers absorb it. Refusal only means the defaults stay.
     if let Some(capture) = &capture {
@@ -252,6 +267,7 @@ pub fn observe_run(
     drop(receiver);
     let mut report = tally.finish(window.lasted, heard_by, with_socket, limits, window.interrupted);
     report.socket_drops = crate::platform::drops_between(drops_before.as_deref(), drops_after.as_deref());
+    report.not_a_member = !joined_before && !with_socket;
     Ok(report)
 }
 

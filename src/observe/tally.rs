@@ -55,6 +55,7 @@ pub enum What {
         firmware: Option<String>,
         user_agent: Option<String>,
         call_id: Option<String>,
+        contact: Option<String>,
     },
     /// Other SIP: the method or `response NNN`, and the `CSeq` method of a response.
     OtherSip {
@@ -96,6 +97,7 @@ impl What {
                 firmware: phone.firmware,
                 user_agent: phone.user_agent,
                 call_id: message.call_id().map(str::to_owned),
+                contact: phone.contact,
             };
         }
         let kind = match (message.method(), message.status_code()) {
@@ -305,7 +307,9 @@ impl Tally {
     }
 
     fn subscribe(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
-        let What::Subscribe { mac, vendor, model, firmware, user_agent, call_id } = seen.what else { return };
+        let What::Subscribe { mac, vendor, model, firmware, user_agent, call_id, contact } = seen.what else {
+            return;
+        };
         let source = SocketAddr::V4(seen.source);
         if seen.by_capture {
             self.captured_subscribes.insert(source);
@@ -337,6 +341,7 @@ impl Tally {
             interface: Some(self.interface.name.clone()),
             same_subnet,
             subscribes: 1,
+            contact,
             answered_by: Vec::new(),
             answers: Vec::new(),
         };
@@ -450,6 +455,7 @@ impl Tally {
             socket_drops: None,
             reassembled: self.reassembled,
             discovery: self.discovery.map(DiscoveryTally::finish),
+            not_a_member: false,
         }
     }
 }

@@ -6,6 +6,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use serde::Serialize;
 
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint, status_style};
+use super::untested::UntestedReport;
 use super::{Document, Envelope, markdown};
 use crate::checks::Evaluation;
 use crate::observed::{ActionKind, Observed, OwnAction, QuerierReport};
@@ -60,6 +61,9 @@ pub struct ReportDocument {
     pub target: Target,
     pub verdict: Verdict,
     pub requirements: Vec<Requirement>,
+    /// What lacked its deciding evidence or a privilege; absent when nothing did.
+    #[serde(skip_serializing_if = "UntestedReport::is_empty")]
+    pub untested: UntestedReport,
     pub facts: ReportFacts,
     #[serde(skip)]
     pub strict: bool,
@@ -74,7 +78,8 @@ impl ReportDocument {
     #[must_use]
     pub fn exit_code(&self, format: super::Format) -> u8 {
         let some_skip = self.requirements.iter().any(|r| r.status == Status::Skip);
-        let answer = Answer::Checklist { verdict: self.verdict, some_skip };
+        let unprivileged = self.untested.unprivileged().next().is_some();
+        let answer = Answer::Checklist { verdict: self.verdict, some_skip, unprivileged };
         exit_code(answer, self.strict, self.envelope.interrupted, format)
     }
 
@@ -125,7 +130,21 @@ impl ReportDocument {
         } else {
             format!("exit {code}")
         };
-        format!("{}: {meaning}{because} ({exit})", self.verdict.as_str().to_uppercase())
+        // What lacked its deciding evidence is named with what would test it: a pass is only as good
+        // as what was tested.
+        let untested =
+            self.untested.requirements_line().map_or_else(String::new, |line| format!("; untested: {line}"));
+        format!("{}: {meaning}{because}{untested} ({exit})", self.verdict.as_str().to_uppercase())
+    }
+
+    /// A requirement's mark and whether it is untested: a pass whose deciding check lacked its evidence
+    /// is shown as `–`, never `✔`.
+    fn requirement_mark(&self, requirement: &Requirement) -> (Status, &'static str) {
+        if !self.untested.requirement(requirement.id) {
+            return (requirement.status, "");
+        }
+        let shown = if requirement.status == Status::Pass { Status::Skip } else { requirement.status };
+        (shown, " — untested")
     }
 
     fn target_line(&self) -> String {
@@ -350,12 +369,13 @@ impl Document for ReportDocument {
         // A fix already printed is referred to, not repeated: the checklist stays readable at a glance.
         let mut shown: Vec<&str> = Vec::new();
         for requirement in &self.requirements {
-            let style = status_style(requirement.status);
+            let (mark, untested) = self.requirement_mark(requirement);
             let _ = writeln!(
                 out,
-                "{} {}",
-                paint(style, &requirement.status.mark().to_string()),
-                paint(EMPHASIS, &requirement.title)
+                "{} {}{}",
+                paint(status_style(mark), &mark.mark().to_string()),
+                paint(EMPHASIS, &requirement.title),
+                paint(DIM, untested)
             );
             for check in &requirement.checks {
                 let _ = writeln!(
@@ -377,6 +397,9 @@ impl Document for ReportDocument {
             }
         }
         let _ = writeln!(out, "\n{}", paint(verdict_style, &self.verdict_line()));
+        if let Some(line) = self.untested.privilege_line() {
+            let _ = writeln!(out, "{}", paint(CAUTION, &line));
+        }
         if self.envelope.interrupted {
             let cut = self.envelope.cut_short.join(", ");
             let _ = writeln!(
@@ -398,14 +421,18 @@ impl Document for ReportDocument {
     fn markdown_body(&self) -> String {
         let mut out = format!(
             "**{}** — {}\n\n",
-            markdown::escape(&self.verdict_line()),
+            markdown::prose(&self.verdict_line()),
             markdown::escape(&self.target_line())
         );
+        if let Some(line) = self.untested.privilege_line() {
+            let _ = writeln!(out, "{}\n", markdown::prose(&line));
+        }
         for requirement in &self.requirements {
+            let (shown, untested) = self.requirement_mark(requirement);
             let _ = writeln!(
                 out,
-                "- {} **{}** (`{}`: {})",
-                requirement.status.mark(),
+                "- {} **{}**{untested} (`{}`: {})",
+                shown.mark(),
                 markdown::escape(&requirement.title),
                 requirement.id,
                 requirement.status.as_str()
@@ -450,6 +477,7 @@ pub fn build(
 ) -> ReportDocument {
     let Evaluation { requirements, firewall: judged } = evaluation;
     let verdict = Verdict::of(&requirements);
+    let untested = UntestedReport::of(&requirements, snapshot.os);
     let answers = snapshot.probe.done().map(|p| p.answers.clone()).unwrap_or_default();
     let phones = snapshot.listen.done().map(|l| l.phones.clone()).unwrap_or_default();
     let mut facts = snapshot.facts;
@@ -467,6 +495,7 @@ pub fn build(
         },
         verdict,
         requirements,
+        untested,
         facts: ReportFacts {
             interfaces: facts.interfaces,
             routes: facts.routes,
@@ -575,9 +604,21 @@ mod tests {
         assert!(document.to_text().contains("`sudo systemctl restart asterisk.service`"));
     }
 
+    /// The healthy host with every requirement's evidence: a peer test that crossed both ways, and a
+    /// listening window that heard the expected phone.
+    fn tested() -> Snapshot {
+        let mut snapshot = healthy();
+        snapshot.peer = crate::checks::fixtures::peer(true, true, true);
+        snapshot.listen = crate::checks::fixtures::listened(vec![crate::checks::fixtures::phone(
+            "198.51.100.20",
+            "00:15:65:aa:bb:cc",
+        )]);
+        snapshot
+    }
+
     #[test]
     fn quiet_is_the_verdict_alone() {
-        let mut document = document(healthy());
+        let mut document = document(tested());
         document.quiet = true;
         let text = anstream::adapter::strip_str(&document.to_text()).to_string();
         assert_eq!(text, "PASS: ready for PnP provisioning (exit 0)\n");
@@ -602,9 +643,122 @@ mod tests {
         assert!(help.iter().all(|l| !l.contains("docs/")), "{help:?}");
     }
 
+    /// Without a peer or a window the path and the phones are untested: the requirement line says so
+    /// instead of `✔`, the verdict line names what is untested and how to test it, and the JSON lists it.
+    #[test]
+    fn untested_is_said_where_nothing_decided_it() {
+        let mut snapshot = healthy();
+        snapshot.peer = Observed::NotAsked;
+        snapshot.listen = Observed::NotAsked;
+        let document = document(snapshot);
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert!(
+            text.contains("\n– The network passes multicast between phones and PBX — untested\n"),
+            "{text}"
+        );
+        assert!(!text.contains("✔ The network passes multicast"), "{text}");
+        let verdict = text.lines().find(|l| l.starts_with("PASS:")).unwrap();
+        assert!(
+            verdict.contains("untested: ")
+                && verdict.contains("network-multicast — test with `--peer IP`")
+                && verdict.contains("--listen 120")
+                && verdict.ends_with("(exit 0)"),
+            "{verdict}"
+        );
+        let markdown = document.to_markdown();
+        assert!(
+            markdown.contains("- – **The network passes multicast between phones and PBX** — untested"),
+            "{markdown}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&document.to_json()).unwrap();
+        let ids: Vec<&str> = json["untested"]["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r["id"].as_str())
+            .collect();
+        assert_eq!(ids, ["same-subnet", "network-multicast", "phone-pnp"]);
+        assert!(
+            json["untested"]["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["id"] == "multicast.lan-path" && c["lacked"] == "evidence")
+        );
+        // The requirement's status stays what its checks decided (DESIGN's rule); `untested` says the rest.
+        assert_eq!(json["requirements"][2]["status"], "pass");
+        // With a peer and a window every requirement was tested.
+        let json: serde_json::Value = serde_json::from_str(&self::document(tested()).to_json()).unwrap();
+        assert_eq!(json["untested"]["requirements"], serde_json::json!([]), "{:#}", json["untested"]);
+    }
+
+    /// A run refused the firewall's rules and the capture: the plugin state is WARNING (exit 1) where a
+    /// privileged run of the same host is OK, the status line names what needs root or `CAP_NET_RAW`, the
+    /// checklist says how to grant them, and the unreadable firewall is explained once.
+    #[test]
+    fn a_run_without_privileges_never_looks_healthier() {
+        use crate::facts::{Allowance, FirewallSource, RunPrivileges, SourceStatus};
+        let privileged = document(tested());
+        assert_eq!(privileged.exit_code(crate::report::Format::Nagios), 0);
+        let mut snapshot = tested();
+        let refused = |allowed| Allowance { allowed, reason: "why".into() };
+        snapshot.facts.privileges = Some(RunPrivileges {
+            admin: false,
+            capabilities: Vec::new(),
+            capture: refused(false),
+            raw_igmp: refused(false),
+            read_firewall: refused(false),
+            socket_owners: refused(false),
+        });
+        snapshot.facts.firewall.rulesets.clear();
+        snapshot.facts.firewall.sources = vec![FirewallSource {
+            tool: crate::ruleset::FirewallTool::Nft,
+            command: "nft -j list ruleset".into(),
+            status: SourceStatus::PermissionDenied,
+            detail: Some("Operation not permitted".into()),
+            rules: 0,
+            skipped: 0,
+        }];
+        snapshot.querier = Observed::Skipped("listening for IGMP needs passive capture".into());
+        let document = document(snapshot);
+        assert_eq!(document.verdict, Verdict::Pass);
+        assert_eq!(
+            document.exit_code(crate::report::Format::Text),
+            0,
+            "mcready's own convention is unchanged"
+        );
+        assert_eq!(document.exit_code(crate::report::Format::Nagios), 1);
+        let nagios = crate::report::monitoring::nagios(&document);
+        let status = nagios.lines().next().unwrap();
+        assert!(
+            status
+                .starts_with("MCREADY WARNING - ready for PnP provisioning; skipped for lack of privilege: "),
+            "{status}"
+        );
+        assert!(
+            status.contains("multicast.igmp-querier, ") && status.contains(" need root or CAP_NET_RAW;"),
+            "{status}"
+        );
+        assert!(
+            status.contains("multicast.host-firewall, ")
+                && status.contains("multicast.sip-helper need root |"),
+            "{status}"
+        );
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert!(text.contains("`sudo setcap cap_net_raw+ep $(command -v mcready)`"), "{text}");
+        assert!(text.contains("run mcready with sudo"), "{text}");
+        assert_eq!(text.matches("could not be read (nft").count(), 1, "{text}");
+        assert!(
+            text.contains("The host firewall could not be read (see multicast.host-firewall)."),
+            "{text}"
+        );
+        let prometheus = crate::report::monitoring::prometheus(&document, 0.0);
+        assert!(prometheus.contains("mcready_checks_untested{lacked=\"privilege\"} 8\n"), "{prometheus}");
+    }
+
     #[test]
     fn strict_names_what_made_exit_1() {
-        let mut document = document(healthy());
+        let mut document = document(tested());
         document.strict = true;
         document.requirements[1].status = Status::Pass;
         document.requirements[3].status = Status::Skip;

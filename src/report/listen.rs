@@ -66,7 +66,15 @@ impl ListenDocument {
     fn answer(&self) -> String {
         let phones = self.report.phones.len();
         let secs = self.report.duration_secs;
-        if phones == 0 {
+        if phones == 0 && self.report.not_a_member && !self.report.lan_multicast_heard {
+            // Nobody here joined, so a snooping switch may forward nothing: the silence is no answer.
+            format!(
+                "No phone was heard on {} in {secs} s, but nothing on this host is a member of the group: a snooping \
+                 switch that prunes unregistered multicast forwards this host nothing, so hearing nothing proves \
+                 nothing. Listen again with `--join` (mcready joins the group for the window) and reboot a phone.",
+                self.interface
+            )
+        } else if phones == 0 {
             format!(
                 "No phone was heard on {} in {secs} s. Reboot a phone while listening (PnP runs at boot).",
                 self.interface

@@ -23,6 +23,7 @@ pub mod probe;
 pub mod respond;
 pub mod stream;
 pub mod text;
+pub mod untested;
 
 use std::time::SystemTime;
 

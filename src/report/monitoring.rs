@@ -38,10 +38,14 @@ fn answer_rtt_seconds(report: &ReportDocument) -> Option<f64> {
         .map(|ms| ms / 1000.0)
 }
 
-/// `MCREADY <STATE> - <summary> | <perfdata>`, then one line per check that is not pass.
+/// `MCREADY <STATE> - <summary> | <perfdata>`, then one line per check that is not pass. A check skipped
+/// for lack of privilege makes the state WARNING at least, and the summary names what needs root or
+/// `CAP_NET_RAW`; requirements left untested are named too.
 #[must_use]
 pub fn nagios(report: &ReportDocument) -> String {
-    let (state, _) = nagios_state(report.verdict, report.envelope.interrupted);
+    let privilege =
+        report.untested.privileges(false).map(|list| format!("skipped for lack of privilege: {list}"));
+    let (state, _) = nagios_state(report.verdict, report.envelope.interrupted, privilege.is_some());
     let failing: Vec<&str> = report
         .requirements
         .iter()
@@ -58,6 +62,13 @@ pub fn nagios(report: &ReportDocument) -> String {
         (Verdict::Warn, _) => format!("ready, with warnings: {}", failing.join(", ")),
         (Verdict::Fail, _) => format!("not ready: {}", failing.join(", ")),
     };
+    let summary =
+        [Some(summary), privilege, report.untested.requirement_ids().map(|l| format!("untested: {l}"))]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join("; ");
+    let summary = one_line(&summary);
     // `'label'=value[UOM];[warn];[crit];[min];[max]`; labels are quoted, so the ids keep their dashes.
     let mut perf = vec![format!("'verdict'={};1;2;0;3", verdict_level(report.verdict))];
     for requirement in &report.requirements {
@@ -144,6 +155,28 @@ pub fn prometheus(report: &ReportDocument, now: f64) -> String {
                 u8::from(check.status == status)
             );
         }
+    }
+    family(
+        &mut out,
+        "mcready_requirement_untested",
+        "1 when the check a requirement rests on lacked its evidence (e.g. no --peer or --listen).",
+    );
+    for requirement in &report.requirements {
+        let _ = writeln!(
+            out,
+            "mcready_requirement_untested{{requirement=\"{}\"}} {}",
+            label(requirement.id),
+            u8::from(report.untested.requirement(requirement.id))
+        );
+    }
+    family(
+        &mut out,
+        "mcready_checks_untested",
+        "Checks skipped for lack of evidence or of a privilege (root, CAP_NET_RAW), by what they lacked.",
+    );
+    for lacked in ["evidence", "privilege"] {
+        let count = report.untested.checks.iter().filter(|c| c.lacked == lacked).count();
+        let _ = writeln!(out, "mcready_checks_untested{{lacked=\"{lacked}\"}} {count}");
     }
     family(&mut out, "mcready_verdict", "The verdict: 0 pass, 1 warn, 2 fail, 3 incomplete.");
     let _ = writeln!(out, "mcready_verdict {}", verdict_level(report.verdict));

@@ -195,6 +195,18 @@ pub fn uri_user_or_host(uri: &str) -> &str {
     without_scheme.get(..end).unwrap_or(without_scheme)
 }
 
+/// The port a SIP URI's host part names (`sip:user@host:port;params`), `None` when it names none (the
+/// scheme's default then applies: 5060 for `sip:`).
+#[must_use]
+pub fn uri_port(uri: &str) -> Option<u16> {
+    let uri = uri.trim_ascii();
+    let rest =
+        ["sip:", "sips:"].iter().find_map(|scheme| strip_prefix_ignore_case(uri, scheme)).unwrap_or(uri);
+    let host_part = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    let end = host_part.find([';', '?', '>']).unwrap_or(host_part.len());
+    split_host_port(host_part.get(..end)?)?.1
+}
+
 /// `text` without `prefix`, compared ASCII case-insensitively.
 #[must_use]
 pub fn strip_prefix_ignore_case<'a>(text: &'a str, prefix: &str) -> Option<&'a str> {
@@ -266,6 +278,14 @@ pub(crate) fn parse_decimal<T: std::str::FromStr>(text: &str) -> Option<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uri_ports() {
+        assert_eq!(uri_port("sip:0015657322ff@198.51.100.20:5080;transport=udp"), Some(5080));
+        assert_eq!(uri_port("sip:198.51.100.20"), None);
+        assert_eq!(uri_port("sips:user@[2001:db8::1]:5061"), Some(5061));
+        assert_eq!(uri_port("sip:user@host?x=y"), None);
+    }
 
     #[test]
     fn params_keep_quoted_separators() {

@@ -34,11 +34,36 @@ fn a_200_without_notify_fails_membership_and_names_the_wait() {
 fn notify_deviations_are_warnings_naming_the_field() {
     let mut snapshot = healthy();
     let notify = answer_mut(&mut snapshot).notify.as_mut().unwrap();
-    notify.to_contact = false;
     notify.content_type = Some("text/plain".into());
     let (status, summary) = membership_check(&snapshot, "membership.pbx-notify");
     assert_eq!(status, Warn);
-    assert!(summary.contains("`Contact`") && summary.contains("`Content-Type` is text/plain"), "{summary}");
+    assert!(summary.contains("`Content-Type` is text/plain"), "{summary}");
+}
+
+/// A NOTIFY to the SUBSCRIBE's source port is blamed only on evidence: a phone heard whose Contact port
+/// is not the port it sent from. Phones that listen where they send from (or no phone heard) pass, and
+/// the evidence keeps the fact.
+#[test]
+fn a_notify_to_the_source_port_warns_only_when_a_phone_heard_listens_elsewhere() {
+    use crate::checks::fixtures::{listened, phone};
+    let mut snapshot = healthy();
+    answer_mut(&mut snapshot).notify.as_mut().unwrap().to_contact = false;
+    let (status, summary) = membership_check(&snapshot, "membership.pbx-notify");
+    assert_eq!(status, Pass, "no phone heard: no evidence against it: {summary}");
+    assert!(summary.contains("source port"), "{summary}");
+    let same_port = phone("198.51.100.20", "00:15:65:aa:bb:cc");
+    snapshot.listen = listened(vec![same_port.clone()]);
+    assert_eq!(membership_check(&snapshot, "membership.pbx-notify").0, Pass);
+    let mut elsewhere = same_port;
+    elsewhere.contact = Some("sip:0015657322ff@198.51.100.20:5062;transport=udp".into());
+    assert!(crate::checks::provisioning::listens_elsewhere(&elsewhere));
+    snapshot.listen = listened(vec![elsewhere]);
+    let (status, summary) = membership_check(&snapshot, "membership.pbx-notify");
+    assert_eq!(status, Warn, "{summary}");
+    assert!(
+        summary.contains("`Contact`") && summary.contains("198.51.100.20:5060 (Contact sip:"),
+        "{summary}"
+    );
 }
 
 #[test]

@@ -136,6 +136,7 @@ fn no_querier_warns() {
     let answer = crate::verdict::Answer::Checklist {
         verdict: Verdict::of(&requirements),
         some_skip: requirements.iter().any(|r| r.status == Skip),
+        unprivileged: false,
     };
     assert_eq!(crate::verdict::exit_code(answer, false, false, crate::verdict::ExitConvention::Command), 0);
     assert_eq!(crate::verdict::exit_code(answer, true, false, crate::verdict::ExitConvention::Command), 1);
