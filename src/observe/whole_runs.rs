@@ -102,14 +102,14 @@ fn snapshot_both(name: &str, snapshot: Snapshot) {
 
 /// `host` as a support bundle holds it (its facts, and the sources in `sources`), written and read
 /// back, and replayed into the snapshot `check` would judge.
-fn replayed(host: Snapshot, sources: Recording) -> Snapshot {
+fn replayed(host: &Snapshot, sources: Recording) -> Snapshot {
     let phones = host.expected_phones.iter().filter_map(|ip| match ip {
         IpAddr::V4(v4) => Some(*v4),
         IpAddr::V6(_) => None,
     });
     let options =
         RunOptions { group: host.group, port: host.port, phones: phones.collect(), ..RunOptions::default() };
-    let bundle = Bundle::record(&host, sources, fixtures::host_info(), options, Vec::new());
+    let bundle = Bundle::record(host, sources, fixtures::host_info(), options, Vec::new());
     let read = Bundle::parse(&bundle.to_json(false)).unwrap_or_else(|e| panic!("{e}"));
     read.snapshot().unwrap_or_else(|e| panic!("{e}"))
 }
@@ -117,7 +117,7 @@ fn replayed(host: Snapshot, sources: Recording) -> Snapshot {
 /// A PBX on this host, joined on the phones' interface, answers the probe with 200 OK and a NOTIFY.
 #[test]
 fn healthy_host() {
-    let mut snapshot = replayed(fixtures::healthy(), Recording::default());
+    let mut snapshot = replayed(&fixtures::healthy(), Recording::default());
     probe(&mut snapshot, pbx("198.51.100.10:5060".parse().unwrap(), 1), true);
     snapshot_both("whole_healthy", snapshot);
 }
@@ -125,7 +125,7 @@ fn healthy_host() {
 /// The PBX joined the group on the wrong NIC; the probe still reaches it through mcready's own join.
 #[test]
 fn wrong_nic_joined() {
-    let mut snapshot = replayed(fixtures::wrong_nic(), Recording::default());
+    let mut snapshot = replayed(&fixtures::wrong_nic(), Recording::default());
     probe(&mut snapshot, pbx("198.51.100.10:5060".parse().unwrap(), 1), true);
     snapshot_both("whole_wrong_nic", snapshot);
 }
@@ -157,7 +157,7 @@ fn firewall_drop() {
         }),
         ..Recording::default()
     };
-    let mut snapshot = replayed(fixtures::healthy(), sources);
+    let mut snapshot = replayed(&fixtures::healthy(), sources);
     snapshot.fetch = Observed::NotAsked;
     probe(&mut snapshot, silence(), false);
     snapshot_both("whole_firewall_drop", snapshot);
@@ -166,7 +166,7 @@ fn firewall_drop() {
 /// Nothing holds the port and nothing answers: no PBX runs here.
 #[test]
 fn no_pbx() {
-    let mut snapshot = replayed(fixtures::healthy(), Recording::default());
+    let mut snapshot = replayed(&fixtures::healthy(), Recording::default());
     snapshot.facts.listeners.clear();
     snapshot.facts.memberships.clear();
     snapshot.fetch = Observed::NotAsked;
