@@ -299,3 +299,30 @@ fn explain_matches_the_schema() {
         validate("mcready.explain.v1.json", &run_here(args));
     }
 }
+
+/// Every support bundle of the regression suite matches the bundle schema, and its replay the report
+/// schema (with the `replay` field a replay adds).
+#[test]
+fn bundles_and_their_replays_match_the_schemas() {
+    let dir = format!("{}/tests/fixtures/bundles", env!("CARGO_MANIFEST_DIR"));
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|ext| ext != "json") {
+            continue;
+        }
+        let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        validate("mcready.bundle.v1.json", &bundle);
+        let replayed = run_here(&["replay", path.to_str().unwrap(), "--json"]);
+        assert!(replayed["replay"].is_object(), "{}", path.display());
+        validate("mcready.report.v1.json", &replayed);
+        seen += 1;
+    }
+    assert!(seen >= 8, "{seen} bundles in {dir}");
+    // The top level is closed: a key of a later version is not a v1 bundle.
+    let mut grown = serde_json::json!({"schema": "mcready.bundle/v1", "tool": {"name": "mcready", "version": "0.1.0"},
+        "host": {"hostname": "h", "os": "linux"}});
+    validate("mcready.bundle.v1.json", &grown);
+    grown["surprise"] = true.into();
+    assert_eq!(schema_errors("mcready.bundle.v1.json", &grown).len(), 1);
+}
