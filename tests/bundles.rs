@@ -76,7 +76,7 @@ fn every_bundle_replays_to_its_expected_verdict() {
             "{name}"
         );
         let code = out.status.code();
-        assert_eq!(code, Some(if verdict == "fail" { 1 } else { 0 }), "{name}: exit as check's");
+        assert_eq!(code, Some(i32::from(verdict == "fail")), "{name}: exit as check's");
         assert_eq!(report["replay"]["bundle"], file.to_str().unwrap(), "{name}: marked as a replay");
         let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
         assert_eq!(report["host"], bundle["host"], "{name}: the recorded host, not this one");
