@@ -11,6 +11,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+use common::{IPTABLES_LEGACY_SAVE, IPTABLES_NFT_SAVE, Lab, NFT, PYTHON3};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
@@ -137,3 +138,50 @@ fn what_is_not_a_bundle_is_one_line_and_exit_2() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("cannot read"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The report without what moves between two runs of the same facts: when it was made, and the mark
+/// of a replay.
+fn settled(mut report: Value) -> Value {
+    let object = report.as_object_mut().unwrap();
+    object.remove("generated_at");
+    object.remove("replay");
+    report
+}
+
+lab_test!(
+    a_recorded_run_replays_to_the_same_report,
+    Lab::with(&[PYTHON3, NFT, IPTABLES_NFT_SAVE, IPTABLES_LEGACY_SAVE]),
+    |mut lab| {
+        // Something in every source a bundle keeps: a PBX joined and holding the port (/proc/net/igmp,
+        // /proc/net/udp and the owners), rules in nft, iptables-nft and iptables-legacy, a NAT rule,
+        // strict rp_filter.
+        let pbx = lab.host("pbx");
+        let phone = lab.host("phone");
+        lab.veth(&pbx, "eth0", &phone, "eth0");
+        lab.addr(&pbx, "eth0", "198.51.100.10/24");
+        lab.addr(&phone, "eth0", "198.51.100.20/24");
+        lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+        lab.start_pbx(&pbx, "198.51.100.10", "");
+        let setup = lab.sh(
+            &pbx,
+            "nft add table inet t && nft add chain inet t input '{ type filter hook input priority 0; }' \
+             && nft add rule inet t input udp dport 5060 drop \
+             && iptables-nft -A INPUT -p udp -s 203.0.113.0/24 --dport 5060 -j DROP \
+             && iptables-nft -t nat -A PREROUTING -p udp --dport 5070 -j DNAT --to-destination 198.51.100.30:5060 \
+             && iptables-legacy -A INPUT -p igmp -j DROP \
+             && sysctl -qw net.ipv4.conf.all.rp_filter=1",
+        );
+        assert!(setup.status.success(), "{}", String::from_utf8_lossy(&setup.stderr));
+        let file = std::env::temp_dir().join(format!("mcready-bundle-{}.json", std::process::id()));
+        let path = file.to_str().unwrap();
+        let live = lab
+            .mcready(&pbx, &["check", "--json", "--no-probe", "--phone", "198.51.100.20", "--bundle", path]);
+        let replayed = replay(&[path, "--json"]);
+        let _ = std::fs::remove_file(&file);
+        let (live, replayed) = (common::json(&live), common::json(&replayed));
+        assert_eq!(replayed["replay"]["bundle"], path);
+        assert!(live["facts"]["firewall"]["findings"].as_array().is_some_and(|f| f.len() >= 2), "{live:#}");
+        assert!(live["facts"]["firewall"]["nat"].as_array().is_some_and(|n| !n.is_empty()), "{live:#}");
+        assert_eq!(settled(replayed), settled(live));
+    }
+);
