@@ -34,14 +34,10 @@ fn expectations() -> Vec<(String, String, Vec<String>)> {
 }
 
 fn bundles() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+    common::json_files(&dir())
+        .iter()
         .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+        .collect()
 }
 
 fn replay(args: &[&str]) -> Output {
@@ -155,13 +151,7 @@ lab_test!(
         // Something in every source a bundle keeps: a PBX joined and holding the port (/proc/net/igmp,
         // /proc/net/udp and the owners), rules in nft, iptables-nft and iptables-legacy, a NAT rule,
         // strict rp_filter.
-        let pbx = lab.host("pbx");
-        let phone = lab.host("phone");
-        lab.veth(&pbx, "eth0", &phone, "eth0");
-        lab.addr(&pbx, "eth0", "198.51.100.10/24");
-        lab.addr(&phone, "eth0", "198.51.100.20/24");
-        lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-        lab.start_pbx(&pbx, "198.51.100.10", "");
+        let (pbx, _) = common::pbx_with_lab_pbx(&mut lab);
         let setup = lab.sh(
             &pbx,
             "nft add table inet t && nft add chain inet t input '{ type filter hook input priority 0; }' \
