@@ -177,3 +177,17 @@ lab_test!(
         assert_eq!(settled(replayed), settled(live));
     }
 );
+
+#[test]
+fn bundle_options_are_refused_before_anything_runs() {
+    // Both are refused while parsing the options, before `check` gathers or sends anything.
+    for (args, says) in [
+        (&["check", "--no-probe", "--bundle", "-"][..], "`--bundle -` would mix the bundle into the report"),
+        (&["check", "--no-probe", "--anonymise"][..], "--bundle"),
+    ] {
+        let out = Command::new(common::mcready_bin()).args(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}

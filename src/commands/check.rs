@@ -30,6 +30,11 @@ use crate::snapshot::{OsFamily, Snapshot, choose_interface};
 /// When an option contradicts the host (`--phone` is this host), the host facts cannot be gathered, or
 /// `--interface` is unknown.
 pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
+    if args.bundle.as_ref().is_some_and(|path| path.as_os_str() == "-") {
+        return Err(
+            UsageError("`--bundle -` would mix the bundle into the report: name a file".into()).into()
+        );
+    }
     let (facts, sources) = gather_recorded(cli, Scope::ALL)?;
     let peer = args.peer.map(|p| p.with_default_port(cli.global.port));
     let mut hints: Vec<IpAddr> = args.phone.iter().copied().map(IpAddr::V4).collect();

@@ -16,12 +16,16 @@ use crate::report::check::{ReplayOf, ReportDocument, build};
 use crate::report::{Document as _, Envelope};
 
 /// # Errors
-/// When the file cannot be read, is not a bundle this build reads, or its `--interface` names no
-/// interface of the recorded host.
+/// When the file cannot be read, is not a bundle this build reads, or its `--interface` (or `-i`) names
+/// no interface of the recorded host.
 pub fn run(cli: &Cli, args: &ReplayArgs) -> Result<Outcome> {
     let text = read(&args.file)?;
-    let bundle = Bundle::parse(&text)?;
-    let snapshot = bundle.snapshot().context("the bundle's --interface")?;
+    let mut bundle = Bundle::parse(&text)?;
+    // `-i` re-judges the host as if that interface had been named: "what if the phones are on eth1?"
+    if let Some(interface) = &cli.global.interface {
+        bundle.options.interface = Some(interface.clone());
+    }
+    let snapshot = bundle.snapshot().context("the recorded host")?;
     let mut envelope =
         Envelope::new(ReportDocument::SCHEMA, bundle.host.clone()).invoked_as(invocation(std::env::args()));
     envelope.cut(bundle.cut_short.iter().cloned().map(interned::intern).collect());
