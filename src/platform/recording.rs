@@ -236,3 +236,75 @@ fn firewall(facts: &HostFacts, recording: &Recording) -> FirewallFacts {
     }
     firewall
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{PNP_GROUP, RpFilter};
+
+    fn recording(files: &[(&str, &str)]) -> Recording {
+        Recording {
+            files: files.iter().map(|(path, text)| ((*path).to_owned(), (*text).to_owned())).collect(),
+            ..Recording::default()
+        }
+    }
+
+    #[test]
+    fn a_big_endian_hosts_tables_replay_on_any_host() {
+        let mut sources = recording(&[(IGMP, include_str!("../../tests/fixtures/proc/igmp-big-endian.txt"))]);
+        sources.byte_order = Some(ByteOrder::Big);
+        let facts = replay(HostFacts::default(), &sources, 5060);
+        let joined: Vec<&str> =
+            facts.members_of(PNP_GROUP.into()).iter().map(|m| m.interface.as_str()).collect();
+        assert_eq!(joined, ["eth0"]);
+    }
+
+    #[test]
+    fn listeners_come_from_the_tables_and_the_recorded_owners() {
+        let mut sources = recording(&[("/proc/net/udp", include_str!("../../tests/fixtures/proc/udp.txt"))]);
+        sources.socket_owners =
+            vec![SocketOwners { inode: 8205, processes: vec![Process::new(42, "asterisk")] }];
+        let facts = replay(HostFacts::default(), &sources, 5060);
+        assert_eq!(facts.listeners.len(), 1, "{:?}", facts.listeners);
+        assert_eq!(facts.listeners[0].local.to_string(), "224.0.1.75:5060");
+        assert_eq!(facts.listeners[0].processes[0].name, "asterisk");
+    }
+
+    #[test]
+    fn rp_filter_is_read_again_from_its_files() {
+        let mut sources = recording(&[
+            ("/proc/sys/net/ipv4/conf/eth0/rp_filter", "1\n"),
+            ("/proc/sys/net/ipv4/conf/all/rp_filter", "0\n"),
+            ("/proc/sys/net/ipv4/conf/lo/rp_filter", "x\n"),
+        ]);
+        sources.netfilter = Some(Listings {
+            tables: Ok(Some(Vec::new())),
+            ruleset: None,
+            iptables_nft_save: Ok(String::new()),
+            iptables_legacy_save: Ok(String::new()),
+            managers: Vec::new(),
+        });
+        let facts = replay(HostFacts::default(), &sources, 5060);
+        let rp = |interface: &str, value| RpFilter { interface: interface.into(), value };
+        assert_eq!(facts.firewall.rp_filter, [rp("all", 0), rp("eth0", 1)]);
+        assert!(
+            facts.firewall.notes.iter().any(|n| n.source.contains("/lo/") && n.message == "not a number")
+        );
+    }
+
+    #[test]
+    fn rules_read_but_not_recorded_are_not_judged_rather_than_clean() {
+        let mut facts = HostFacts::default();
+        facts.firewall.sources.push(FirewallSource {
+            tool: FirewallTool::IptablesNftSave,
+            command: "iptables-nft-save".into(),
+            status: SourceStatus::Read,
+            detail: None,
+            rules: 12,
+            skipped: 0,
+        });
+        let replayed = replay(facts, &Recording::default(), 5060);
+        assert_eq!(replayed.firewall.sources[0].status, SourceStatus::Failed);
+        assert!(replayed.firewall.incomplete());
+    }
+}
