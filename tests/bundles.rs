@@ -191,3 +191,13 @@ fn bundle_options_are_refused_before_anything_runs() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_windows_bundle_replays_here_with_windows_fixes() {
+    let file = dir().join("windows-firewall-records.json");
+    let report = common::json(&replay(&[file.to_str().unwrap(), "--json"]));
+    assert_eq!(report["host"]["os"], "windows");
+    let text = report.to_string();
+    assert!(text.contains("New-NetFirewallRule"), "the fix is PowerShell's, not this host's: {report:#}");
+    assert!(!text.contains("sudo nft"), "{report:#}");
+}
