@@ -208,7 +208,8 @@ pub enum Command {
     Manpage,
     /// Re-judge a support bundle (written by `check --bundle FILE`) with this version's parsers and
     /// rules, offline and on any OS (a Windows host's bundle replays on Linux); prints the report,
-    /// marked as a replay. Exits as `check` would have. Sends nothing.
+    /// marked as a replay. The group, port and check options are the recorded run's; `-i` names
+    /// another interface of the recorded host. Exits as `check` would have. Sends nothing.
     Replay(ReplayArgs),
 }
 

@@ -99,7 +99,7 @@ pub fn facts(listings: &mut Listings, full_listing: impl FnOnce() -> Listing) ->
             skipped: 0,
         });
     } else if nft_available {
-        let listing = listings.ruleset.get_or_insert_with(full_listing).clone();
+        let listing = listings.ruleset.get_or_insert_with(full_listing);
         read_nft_ruleset(&mut facts, listing, &skip_in_nft);
     }
 
@@ -139,11 +139,11 @@ fn iptables_table_name(table: &str) -> bool {
 }
 
 /// Reads the full `nft -j list ruleset`, leaving out the tables in `skip_in_nft`.
-fn read_nft_ruleset(facts: &mut FirewallFacts, listing: Listing, skip_in_nft: &[String]) {
+fn read_nft_ruleset(facts: &mut FirewallFacts, listing: &Listing, skip_in_nft: &[String]) {
     match listing {
         Ok(json) => {
             // The JSON is split once and read lazily: iptables-nft's rules in it are never built.
-            let ruleset = match nft::Document::parse(&json) {
+            let ruleset = match nft::Document::parse(json) {
                 Ok(document) => nft::read_document(&document, skip_in_nft),
                 Err(error) => {
                     Netfilter { tool: Some(FirewallTool::Nft), error: Some(error), ..Netfilter::default() }
@@ -159,7 +159,7 @@ fn read_nft_ruleset(facts: &mut FirewallFacts, listing: Listing, skip_in_nft: &[
             }
             keep(facts, source, ruleset);
         }
-        Err(source) => facts.sources.push(source),
+        Err(source) => facts.sources.push(source.clone()),
     }
 }
 
