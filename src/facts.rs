@@ -7,7 +7,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ruleset::{FirewallTool, NatKind, Ruleset};
 
@@ -17,7 +17,7 @@ pub const PNP_GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 1, 75);
 pub const PNP_PORT: u16 = 5060;
 
 /// What an administrator would call the adapter; decides what advice applies to it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InterfaceKind {
     Ethernet,
@@ -49,7 +49,7 @@ impl InterfaceKind {
 }
 
 /// The interface flags that matter for multicast.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InterfaceFlags {
     pub up: bool,
     pub running: bool,
@@ -129,14 +129,90 @@ impl Serialize for IpNet {
     }
 }
 
+impl std::str::FromStr for IpNet {
+    type Err = String;
+
+    /// `198.51.100.10/24`, as [`IpNet`] prints itself (a support bundle reads it back).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (addr, prefix) = text.split_once('/').ok_or_else(|| format!("{text:?} has no /prefix"))?;
+        let addr: IpAddr = addr.parse().map_err(|_| format!("{addr:?} is not an IP address"))?;
+        let prefix_len: u8 = prefix.parse().map_err(|_| format!("{prefix:?} is not a prefix length"))?;
+        Ok(Self::new(addr, prefix_len))
+    }
+}
+
+impl<'de> Deserialize<'de> for IpNet {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Reading back the few words the gatherers write as `&'static str` (a protocol, an OS, a hook, a
+/// capability): a known word is the program's own constant, anything else (a newer mcready's word in
+/// a support bundle) is kept for the life of the process, which reads one bundle and exits.
+pub mod interned {
+    use serde::{Deserialize, Deserializer};
+
+    /// A word of the program's own (serde's derive would borrow a field spelt `&'static str` from the
+    /// input instead of calling `deserialize_with`).
+    pub type Word = &'static str;
+
+    const KNOWN: &[&str] = &[
+        "udp",
+        "udp6",
+        "linux",
+        "windows",
+        "macos",
+        "block",
+        "allow",
+        "prerouting",
+        "input",
+        "forward",
+        "output",
+        "postrouting",
+        "net_raw",
+        "net_admin",
+        "sys_ptrace",
+        "dac_read_search",
+        "dac_override",
+    ];
+
+    #[must_use]
+    pub fn intern(word: String) -> &'static str {
+        KNOWN
+            .iter()
+            .find(|known| **known == word)
+            .copied()
+            .unwrap_or_else(|| Box::leak(word.into_boxed_str()))
+    }
+
+    /// # Errors
+    /// When the value is not a string.
+    pub fn one<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+        String::deserialize(deserializer).map(intern)
+    }
+
+    /// # Errors
+    /// When the value is neither a string nor null.
+    pub fn optional<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<&'static str>, D::Error> {
+        Ok(Option::<String>::deserialize(deserializer)?.map(intern))
+    }
+
+    /// # Errors
+    /// When the value is not a list of strings.
+    pub fn list<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<&'static str>, D::Error> {
+        Ok(Vec::<String>::deserialize(deserializer)?.into_iter().map(intern).collect())
+    }
+}
+
 /// One network adapter.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Interface {
     pub name: String,
     pub index: u32,
     /// The OS's stable identifier for the adapter where it has one besides the name and index: the
     /// adapter GUID on Windows (`{4D36E972-…}`), which `-i` accepts too.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id: Option<String>,
     pub kind: InterfaceKind,
     /// What the kind was decided from, e.g. `veth`, `wireguard`, `docker`, `phy80211`: names the adapter
@@ -155,7 +231,7 @@ pub struct Interface {
     pub metric: Option<u32>,
     /// Whether Windows computes `metric` itself from the link speed (`Automatic metric` in the adapter's
     /// IPv4 settings); `None` where the OS has no such setting or it could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metric_automatic: Option<bool>,
 }
 
@@ -168,7 +244,7 @@ impl Interface {
 }
 
 /// What a route is for, as the kernel types it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RouteType {
     Unicast,
@@ -182,7 +258,7 @@ pub enum RouteType {
 }
 
 /// One route of the host's routing tables.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Route {
     pub destination: IpNet,
     pub gateway: Option<IpAddr>,
@@ -191,7 +267,7 @@ pub struct Route {
     pub metric: u32,
     /// What Windows ranks the route by: its metric plus its interface's metric (the figure `route print`
     /// shows). `None` on other OSes, and where the interface's metric was not read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_metric: Option<u32>,
     /// The routing table: `main`, `local`, `default` or a number.
     pub table: String,
@@ -208,7 +284,7 @@ impl Route {
 }
 
 /// How the OS route for the PnP group was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LookupMethod {
     /// The OS's own route lookup: netlink `RTM_GETROUTE` on Linux (as `ip route get`), `GetBestRoute2` or
@@ -220,7 +296,7 @@ pub enum LookupMethod {
 
 /// The interface and source address the OS would send the PnP group's traffic from — and so the
 /// interface a PBX lands on when it joins the group with `INADDR_ANY`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupRoute {
     pub group: Ipv4Addr,
     /// `None` when the OS has no route for the group at all (a join with `INADDR_ANY` fails with ENODEV).
@@ -233,7 +309,7 @@ pub struct GroupRoute {
 }
 
 /// One group joined on one interface, as the kernel lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Membership {
     pub interface: String,
     pub interface_index: u32,
@@ -243,13 +319,13 @@ pub struct Membership {
 }
 
 /// A process that owns a socket.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Process {
     pub pid: u32,
     pub name: String,
     /// The service the process runs as (its systemd unit from its cgroup, its Windows service), or
     /// the container it runs in: what "restart the PBX" names.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<Service>,
 }
 
@@ -262,7 +338,7 @@ impl Process {
 }
 
 /// What supervises a process, so that a fix can restart it by name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ServiceManager {
     /// A unit of the system's systemd (`systemctl restart NAME`).
@@ -279,7 +355,7 @@ pub enum ServiceManager {
 }
 
 /// The service (or container) a process belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Service {
     pub manager: ServiceManager,
     /// The unit (`asterisk.service`), the Windows service's name (`3CXPhoneSystem01`), or the
@@ -287,13 +363,13 @@ pub struct Service {
     pub name: String,
     /// A container's engine: `docker`, `podman`, `containerd`, `cri-o`, `lxc`, `systemd-nspawn`,
     /// `kubernetes`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runtime: Option<String>,
     /// The uid of a user unit's systemd instance.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<u32>,
     /// A Windows service's display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
 }
 
@@ -322,7 +398,7 @@ impl Service {
 }
 
 /// The tool that keeps a host's network configuration, so that a lasting fix is written in its words.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NetworkManager {
     #[serde(rename = "networkmanager")]
@@ -356,22 +432,22 @@ impl NetworkManager {
 }
 
 /// Which tool configures one interface, and what that was decided from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ManagedInterface {
     pub interface: String,
     pub manager: NetworkManager,
     /// netplan's renderer for this interface: `systemd-networkd` (netplan's default) or `networkmanager`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renderer: Option<NetworkManager>,
     /// The file that configures it: a netplan YAML, a `.network` file, `/etc/network/interfaces`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
     /// What the decision rests on, e.g. `/run/systemd/netif/links/2: ADMIN_STATE=configured`.
     pub evidence: Vec<String>,
 }
 
 /// The network managers of the host: which run, and which configures each interface.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkManagement {
     /// Managers running or configured on the host (a daemon running, netplan files present).
     pub present: Vec<NetworkManager>,
@@ -388,7 +464,7 @@ impl NetworkManagement {
 }
 
 /// One thing this run may or may not do, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allowance {
     pub allowed: bool,
     pub reason: String,
@@ -396,12 +472,13 @@ pub struct Allowance {
 
 /// What this run could and could not do with the privileges it has: the truth behind every `skip`
 /// "for lack of privilege". (`host.privileged` stays "root or elevated".)
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunPrivileges {
     /// Root (effective uid 0) or an elevated token, as `host.privileged`.
     pub admin: bool,
     /// The Linux capabilities in effect that matter here, lower case without `CAP_`: `net_raw`,
     /// `net_admin`, `sys_ptrace`, `dac_read_search`, `dac_override`.
+    #[serde(deserialize_with = "interned::list")]
     pub capabilities: Vec<&'static str>,
     /// A passive capture of the PnP interface (a packet socket; `SIO_RCVALL` on Windows).
     pub capture: Allowance,
@@ -414,9 +491,10 @@ pub struct RunPrivileges {
 }
 
 /// A UDP socket bound to the PnP port, and who holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listener {
-    pub protocol: &'static str,
+    #[serde(deserialize_with = "interned::one")]
+    pub protocol: interned::Word,
     pub local: SocketAddr,
     pub uid: Option<u32>,
     /// Empty when the owner could not be seen (another user's process, without privileges).
@@ -425,14 +503,14 @@ pub struct Listener {
 
 /// Input the platform read but could not use: never fatal, always counted, so a reader knows the
 /// snapshot may be incomplete.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GatherNote {
     pub source: String,
     pub message: String,
 }
 
 /// Everything gathered about the host in one pass.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostFacts {
     pub interfaces: Vec<Interface>,
     pub routes: Vec<Route>,
@@ -443,38 +521,38 @@ pub struct HostFacts {
     pub notes: Vec<GatherNote>,
     /// Why the group memberships could not be read, when they were asked for and could not be: then an
     /// empty `memberships` means "unknown", never "nothing joined".
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memberships_unreadable: Option<String>,
     /// Which interface rides on which (a bridge on its ports, a VLAN on its parent, a bond on its
     /// members): advice must never take down what the phones' interface rides on.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stacking: Vec<Stacked>,
     /// Where mcready runs (container, WSL, virtual machine), when that is known: multicast from the LAN
     /// may never reach a host behind NAT, whatever its own settings.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub environment: Option<HostEnvironment>,
     /// Which tool configures each interface (gathered with the routes: it decides how a route is made
     /// to last).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_manager: Option<NetworkManagement>,
     /// What this run may do, discovered (capabilities, elevation) and, for the firewall, as read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub privileges: Option<RunPrivileges>,
     /// The kernel's receive-buffer limits for sockets (Linux), read with the listeners: the fix that
     /// raises them sets these values back on undo.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub receive_buffers: Option<ReceiveBuffers>,
 }
 
 /// `net.core.rmem_max` and `net.core.rmem_default`, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiveBuffers {
     pub max: u64,
     pub default: u64,
 }
 
 /// One interface riding on another.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stacked {
     /// The bridge, bond, VLAN or macvlan.
     pub interface: String,
@@ -483,23 +561,23 @@ pub struct Stacked {
 }
 
 /// The kind of host mcready runs on, as far as it can tell.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostEnvironment {
     /// A container runtime (`docker`, `podman`, `lxc`, `kubernetes`, `container`), when inside one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub container: Option<String>,
     /// mcready runs in the network namespace of the container's pid 1 (its own network, not one a test
     /// or tool made beside it); `None` when that could not be read (needs root).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_container_network: Option<bool>,
     /// Inside WSL 2.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wsl: bool,
     /// WSL's networking mode is mirrored (the Windows adapters appear here), not NAT.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub wsl_mirrored: bool,
     /// A hypervisor named by the firmware (`QEMU`, `VMware`, `VirtualBox`, `Hyper-V`, `Xen`…).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub virtual_machine: Option<String>,
 }
 
@@ -621,7 +699,7 @@ pub fn service_holding(listeners: &[Listener]) -> Option<&Service> {
 }
 
 /// Whether a firewall tool's view could be read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceStatus {
     /// Read and analysed.
@@ -637,7 +715,7 @@ pub enum SourceStatus {
 }
 
 /// One firewall tool that was (or could not be) read, and why not.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirewallSource {
     pub tool: FirewallTool,
     /// The command line as run, e.g. `nft -j list ruleset`.
@@ -652,7 +730,7 @@ pub struct FirewallSource {
 }
 
 /// What part of a PnP SUBSCRIBE a firewall finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FirewallAffects {
     /// UDP to the PnP port (or all UDP).
@@ -668,7 +746,7 @@ pub enum FirewallAffects {
 }
 
 /// A datagram PnP depends on, judged on its own path through the host firewall.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FirewallFlow {
     /// A phone's PnP SUBSCRIBE to the group and port, coming in (prerouting, input).
@@ -700,7 +778,7 @@ impl FirewallFlow {
 }
 
 /// Who owns a firewall rule: the tool whose own commands change it safely.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FirewallManager {
     Ufw,
@@ -723,7 +801,7 @@ pub enum FirewallManager {
 
 /// A rule that assigns a conntrack helper to the PnP traffic (`ct helper set "sip"`,
 /// `-j CT --helper sip`): the kernel's SIP helper rewrites or drops SIP it cannot parse.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirewallHelper {
     pub tool: FirewallTool,
     pub table: String,
@@ -737,7 +815,7 @@ pub struct FirewallHelper {
 }
 
 /// How sure a finding is that a PnP SUBSCRIBE from a phone on the LAN is dropped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FindingCertainty {
     /// Depends on what is not known here (the phone's address, the interface it arrives on, a rate
@@ -748,7 +826,7 @@ pub enum FindingCertainty {
 }
 
 /// What the firewall does to the datagram.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FirewallVerdict {
     Drop,
@@ -758,7 +836,7 @@ pub enum FirewallVerdict {
 }
 
 /// A firewall rule (or policy) that drops, or may drop, a PnP SUBSCRIBE on its way in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirewallFinding {
     pub tool: FirewallTool,
     pub affects: FirewallAffects,
@@ -778,18 +856,18 @@ pub struct FirewallFinding {
     /// What the `may-drop` depends on, e.g. `ip saddr 10.0.0.0/8` or `unless it comes from …`.
     pub depends_on: Vec<String>,
     /// Which datagram is dropped; absent means a phone's SUBSCRIBE coming in.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flow: Option<FirewallFlow>,
     /// The rule's 1-based position in its chain (what `iptables -I CHAIN N` takes).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position: Option<usize>,
     /// Who owns the rule, so that the fix uses that tool's own words.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub manager: Option<FirewallManager>,
 }
 
 /// An interface's `net.ipv4.conf.<name>.rp_filter`: 0 off, 1 strict, 2 loose.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RpFilter {
     /// `all`, `default` or an interface name.
     pub interface: String,
@@ -797,7 +875,7 @@ pub struct RpFilter {
 }
 
 /// The host firewall and reverse-path filter, as far as they concern a PnP SUBSCRIBE coming in.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FirewallFacts {
     /// Each tool read, or why it could not be.
     pub sources: Vec<FirewallSource>,
@@ -807,21 +885,21 @@ pub struct FirewallFacts {
     pub rp_filter: Vec<RpFilter>,
     pub notes: Vec<GatherNote>,
     /// Rules assigning a conntrack helper (e.g. the kernel's SIP helper) to the PnP traffic.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub helpers: Vec<FirewallHelper>,
     /// Firewall managers found on the host (ufw enabled, firewalld running).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managers: Vec<FirewallManager>,
     /// The judge ran out of its step budget somewhere: findings may be missing.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub partial: bool,
     /// Windows Defender Firewall's profiles (Domain, Private, Public) and which adapters' networks
     /// select each; empty on other OSes.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub windows_profiles: Vec<WindowsFirewallProfile>,
     /// Every address translation read (`dnat`, `snat`, `masquerade`, `redirect`; nft and iptables of
     /// either backend): a port forwarded from the LAN NIC to a PBX container is one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nat: Vec<NatRule>,
     /// The rulesets as read, so that the checklist can judge them once with what it knows (the PnP
     /// interface, the phones' addresses). Not part of the report: the findings are.
@@ -830,43 +908,43 @@ pub struct FirewallFacts {
 }
 
 /// One NAT rule of the host firewall, as read: what it matches and where it sends the datagram.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NatRule {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool: Option<FirewallTool>,
     /// As printed: `ip nat` for nftables, `nat` for iptables.
     pub table: String,
     pub chain: String,
     /// The hook of a base chain (`prerouting` for a port forward); none for a chain reached by a jump
     /// (Docker's `DOCKER`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub hook: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "interned::optional")]
+    pub hook: Option<interned::Word>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handle: Option<u64>,
     /// The rule as written.
     pub rule: String,
     pub kind: NatKind,
     /// `udp`, `tcp`, … when the rule names one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// The destination ports it matches (`5060`, `5070-5080`); empty is any.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ports: Vec<String>,
     /// The interface it matches coming in (`eth0`, `!docker0`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_interface: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub out_interface: Option<String>,
     /// The new address (`203.0.113.10`, a range `a-b`); none when the kernel picks it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_address: Option<String>,
     /// The new port or range; none keeps the port.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_ports: Option<String>,
 }
 
 /// One Windows Defender Firewall profile, as `Get-NetFirewallProfile` shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WindowsFirewallProfile {
     /// `Domain`, `Private` or `Public`.
     pub profile: String,
@@ -874,8 +952,10 @@ pub struct WindowsFirewallProfile {
     pub in_force: bool,
     pub enabled: bool,
     /// `block` or `allow`.
-    pub default_inbound: &'static str,
-    pub default_outbound: &'static str,
+    #[serde(deserialize_with = "interned::one")]
+    pub default_inbound: interned::Word,
+    #[serde(deserialize_with = "interned::one")]
+    pub default_outbound: interned::Word,
     /// "Block all incoming connections, including those in the list of allowed apps".
     pub block_all_inbound: bool,
     /// Adapters whose network has this category, where the network list said it.
@@ -943,10 +1023,11 @@ pub fn group_name(group: IpAddr) -> Option<&'static str> {
 }
 
 /// Who and where mcready runs: the header of every report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HostInfo {
     pub hostname: String,
-    pub os: &'static str,
+    #[serde(deserialize_with = "interned::one")]
+    pub os: interned::Word,
     /// The distribution or product name and version, e.g. `Debian GNU/Linux 12 (bookworm)`.
     pub os_version: Option<String>,
     /// The kernel release, e.g. `6.1.0-18-amd64`.

@@ -17,12 +17,14 @@
 //! - what touches the host and the wire: [`interrupt`] (Ctrl-C), [`platform`] (host facts; with
 //!   `net::sys` the only OS-specific code), [`net`] (sockets, capture, IGMP, the peer protocol's
 //!   messages) and [`observe`] (the engines: probe, listen, respond, the peer test's client, the querier
-//!   search, watching the wire through small seams);
+//!   search, watching the wire through small seams), and [`bundle`] (the support bundle `check
+//!   --bundle` writes and `replay` re-judges);
 //! - [`cli`] is the command line (clap definitions and checked option values), and [`commands`] only
 //!   wires each command: options → gather → observe → evaluate → render → exit code.
 //!
 //! The binary (`src/main.rs`) only parses the command line and maps the outcome to an exit code.
 
+pub mod bundle;
 pub mod checks;
 pub mod cli;
 pub mod commands;

@@ -8,15 +8,22 @@
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// An observation: made, not asked for, or impossible here (with the reason and how to make it).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", content = "value", rename_all = "kebab-case")]
 pub enum Observed<T> {
     Done(T),
     NotAsked,
     Skipped(String),
+}
+
+impl<T> Default for Observed<T> {
+    /// What a support bundle that did not record an observation holds.
+    fn default() -> Self {
+        Self::NotAsked
+    }
 }
 
 impl<T> Observed<T> {
@@ -30,7 +37,7 @@ impl<T> Observed<T> {
 }
 
 /// One phone heard sending PnP SUBSCRIBEs: `listen`'s `phones` entries and `check`'s `facts.phones`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phone {
     /// Normalised `00:15:65:73:22:ff`, when the phone says it.
     pub mac: Option<String>,
@@ -49,33 +56,33 @@ pub struct Phone {
     pub subscribes: u32,
     /// The Contact URI of its SUBSCRIBE: where RFC 6665 sends the NOTIFY. A phone whose Contact port
     /// differs from its source port is the evidence that a NOTIFY sent to the source port may miss it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub contact: Option<String>,
     /// Who answered it, when visible from here: this host's answers (others' unicast answers do not
     /// reach this port of a switch).
     pub answered_by: Vec<String>,
     /// The same answers as structured values: each responder's response (status, reason, software)
     /// and NOTIFY (URL), so two services on one address are told apart. Absent when none was seen.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<PhoneAnswer>,
 }
 
 /// One answer this host sent a phone, as the capture saw it leave.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PhoneAnswer {
     pub responder: SocketAddr,
     /// `response` (to its SUBSCRIBE) or `notify`.
     pub message: String,
     /// The response's status code.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// `Server` or `User-Agent`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub software: Option<String>,
     /// The NOTIFY's provisioning URL, passwords and tokens redacted.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
 }
 
@@ -88,7 +95,7 @@ impl PhoneAnswer {
 }
 
 /// SIP on the group that is not a PnP SUBSCRIBE, per sender.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OtherSip {
     pub source: SocketAddr,
     /// The method, or `response 200` for a response.
@@ -98,7 +105,7 @@ pub struct OtherSip {
 }
 
 /// How datagrams were heard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum HeardBy {
     /// A socket bound to the group (needs the port to be shareable).
@@ -109,7 +116,7 @@ pub enum HeardBy {
 }
 
 /// What a listening window heard.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ListenReport {
     pub duration_secs: f64,
     pub heard_by: HeardBy,
@@ -128,34 +135,34 @@ pub struct ListenReport {
     /// a socket that failed mid-window…).
     pub limits: Vec<String>,
     /// Ctrl-C or SIGTERM cut the window short: silence in it proves nothing.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
     /// Datagrams the sockets bound to the port (the PBX's, mcready's) dropped during the window, from
     /// the `drops` column of `/proc/net/udp`: a full receive buffer, not a firewall, then explains a
     /// SUBSCRIBE captured but not delivered. Absent where it could not be read.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub socket_drops: Option<u64>,
     /// IP fragments that were put back together into whole datagrams (a long SUBSCRIBE arrives in
     /// pieces); fragments that never completed are counted as junk.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub reassembled: u32,
     /// What the link said besides PnP (DHCP answers, phones by their vendor's MAC, the switch's LLDP and
     /// CDP), as the capture heard it; absent without a capture.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryReport>,
     /// Answers from other hosts to this host's own SUBSCRIBEs (mcready's probe) the capture heard
     /// arrive during the window: an answer that came after the probe stopped waiting still counts.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers_heard: Vec<PhoneAnswer>,
     /// Nothing on this host was a member of the group on the interface during the window (no process
     /// had joined, and mcready joined nothing): a snooping switch that prunes unregistered multicast
     /// forwards this host nothing, so silence proves nothing. `--join` makes mcready a member.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_a_member: bool,
 }
 
 /// What the capture heard besides PnP during a listening window: how phones may provision instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct DiscoveryReport {
     /// The capture hands over link-layer frames (ARP, LLDP, CDP); false where it sees IPv4 alone
     /// (Windows' `SIO_RCVALL`), so their absence proves nothing there.
@@ -173,7 +180,7 @@ pub struct DiscoveryReport {
 }
 
 /// A DHCP server's offers or acks, and the provisioning options in them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DhcpAnswer {
     /// Option 54, else the IP source.
     pub server: Ipv4Addr,
@@ -187,7 +194,7 @@ pub struct DhcpAnswer {
 }
 
 /// One provisioning option as a server hands it out.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct DhcpOptionSeen {
     pub code: u8,
     pub name: String,
@@ -197,7 +204,7 @@ pub struct DhcpOptionSeen {
 }
 
 /// A host with a phone vendor's MAC prefix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VendorDevice {
     pub mac: String,
     pub vendor: String,
@@ -207,12 +214,12 @@ pub struct VendorDevice {
     /// DHCP option 60, when it sent one.
     pub vendor_class: Option<String>,
     /// DHCP option 55: the options it asks its server for.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub requested_options: Vec<u8>,
 }
 
 /// What a switch announced about the port this host hangs on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SwitchPort {
     /// `lldp` or `cdp`.
     pub protocol: String,
@@ -228,7 +235,7 @@ pub struct SwitchPort {
 }
 
 /// The voice VLAN a switch offers phones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoiceVlan {
     pub vlan: u16,
     /// Phones tag their frames with it (LLDP-MED T flag; CDP's voice VLAN is always tagged).
@@ -243,7 +250,7 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// One server that answered the probe.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Answer {
     pub responder: SocketAddr,
     /// `Server` or `User-Agent` of its answers.
@@ -252,7 +259,7 @@ pub struct Answer {
     /// not kept).
     pub status: Option<u16>,
     /// The reason phrase of that response (`Bad Event` of a 489).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub response_rtt_ms: Option<f64>,
     pub notify_rtt_ms: Option<f64>,
@@ -264,10 +271,10 @@ pub struct Answer {
     /// The responder is one of this host's own addresses (a PBX on this host).
     pub this_host: bool,
     /// How its NOTIFY looked, when one came: where it was sent and what it carried.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<NotifySeen>,
     /// How long the probe waited for this server's NOTIFY after its 200 OK (the phone's window is 5 s).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify_waited_ms: Option<f64>,
 }
 
@@ -308,7 +315,7 @@ impl Answer {
 }
 
 /// A NOTIFY as a phone receives it: the fields a phone depends on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifySeen {
     /// It arrived at the SUBSCRIBE's Contact (where RFC 6665 says it goes), not only at its source port.
     pub to_contact: bool,
@@ -319,7 +326,7 @@ pub struct NotifySeen {
 }
 
 /// The provisioning URL fetched as a phone would fetch it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FetchReport {
     /// The URL, passwords and tokens redacted.
     pub url: String,
@@ -342,13 +349,13 @@ pub struct FetchReport {
 }
 
 /// Why a fetch failed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchError {
     pub kind: FetchErrorKind,
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FetchErrorKind {
     /// No answer in time.
@@ -367,14 +374,14 @@ pub enum FetchErrorKind {
 }
 
 /// The probe's looped-back copy.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Loopback {
     pub arrived: bool,
     pub after_ms: Option<f64>,
 }
 
 /// One datagram mcready sent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sent {
     pub from: SocketAddr,
     pub to: SocketAddr,
@@ -384,7 +391,7 @@ pub struct Sent {
 }
 
 /// What `probe` saw: `mcready.probe/v1` without its envelope.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProbeReport {
     pub sent: Vec<Sent>,
     /// `None` when the copy could not be watched (the group's port could not be shared).
@@ -393,15 +400,15 @@ pub struct ProbeReport {
     pub warnings: Vec<String>,
     /// How long the probe waited for answers, in total (the first answer, then other servers and the
     /// NOTIFY).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub waited_ms: Option<f64>,
     /// Ctrl-C or SIGTERM cut the wait short: a missing answer proves nothing.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
 }
 
 /// An IGMP membership query heard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QueryHeard {
     pub source: Ipv4Addr,
     /// IGMP version 1, 2 or 3.
@@ -412,14 +419,14 @@ pub struct QueryHeard {
 }
 
 /// Whether an IGMP querier serves the PnP interface.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct QuerierReport {
     pub queries: Vec<QueryHeard>,
     /// The scratch group joined and left to provoke a group-specific query, when that was done.
     pub scratch_group: Option<Ipv4Addr>,
     /// How long a passive search listened for general queries (none for the fast search): shorter
     /// than the querier's interval (125 s by default), silence proves nothing.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listened_secs: Option<u64>,
 }
 
@@ -431,14 +438,14 @@ impl QuerierReport {
 }
 
 /// One leg of the peer test.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Leg {
     pub ok: bool,
     pub rtt_ms: Option<f64>,
 }
 
 /// The peer test against `mcready respond` on another LAN host.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PeerReport {
     pub peer: SocketAddr,
     /// OPTIONS to the peer's address answered: the peer is up and reachable.
@@ -448,12 +455,12 @@ pub struct PeerReport {
     /// The peer's multicast OPTIONS reached us.
     pub peer_to_here: Leg,
     /// A listener that failed mid-test (its interface gone): the legs it would have heard are not proof.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 
 /// The soak: the peer test repeated past the snooping timeout, joining nothing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SoakReport {
     pub duration_secs: f64,
     pub interval_secs: f64,
@@ -463,16 +470,16 @@ pub struct SoakReport {
     pub phones_heard: Option<u32>,
     pub limits: Vec<String>,
     /// Ctrl-C or SIGTERM ended the soak early.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interrupted: bool,
     /// What the soak's capture heard besides PnP (DHCP answers, phones by vendor MAC, LLDP/CDP);
     /// absent without a capture.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub discovery: Option<DiscoveryReport>,
 }
 
 /// One round of the soak.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SoakRound {
     /// Seconds since the soak began.
     pub at_secs: f64,
@@ -486,7 +493,7 @@ pub struct SoakRound {
 }
 
 /// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ActionKind {
     Joined,
@@ -495,7 +502,7 @@ pub enum ActionKind {
 }
 
 /// One action, as it appears in a report's `own_actions`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OwnAction {
     pub action: ActionKind,
     /// The group joined, left or sent to; for unicast sends, the peer's address.

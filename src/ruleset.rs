@@ -13,10 +13,10 @@
 
 use std::net::Ipv4Addr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A tool whose view of the host firewall was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FirewallTool {
     /// `nft -j list ruleset`: every nftables table, including those iptables-nft manages.
@@ -341,7 +341,7 @@ pub struct Nat {
 }
 
 /// The four translations netfilter offers, by the words of nft (`iptables -j` targets in capitals).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum NatKind {
     /// A new destination (`dnat`, `-j DNAT`): a port forward, as Docker's and a PBX container's.

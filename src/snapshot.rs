@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::facts::{HostFacts, Interface};
 use crate::observed::{
@@ -16,7 +16,7 @@ use crate::observed::{
 };
 
 /// The OS family the rules judge for and write remedies for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OsFamily {
     Linux,
@@ -103,7 +103,7 @@ impl Snapshot {
 }
 
 /// How the PnP interface was chosen (`target.interface_rule`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum InterfaceRule {
     /// `--interface` named it.

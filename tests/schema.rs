@@ -174,14 +174,11 @@ lab_test!(probe_and_check_output_matches_the_schemas, common::Lab::with(&[common
 
 /// Every schema file's name, as `docs/schemas/` holds them.
 fn schema_files() -> Vec<String> {
-    let dir = format!("{}/docs/schemas", env!("CARGO_MANIFEST_DIR"));
-    let mut files: Vec<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schemas");
+    let files: Vec<String> = common::json_files(&dir)
+        .iter()
         .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    files.sort();
     assert!(files.len() >= 6, "{files:?}");
     files
 }
@@ -298,4 +295,27 @@ fn explain_matches_the_schema() {
     ] {
         validate("mcready.explain.v1.json", &run_here(args));
     }
+}
+
+/// Every support bundle of the regression suite matches the bundle schema, and its replay the report
+/// schema (with the `replay` field a replay adds).
+#[test]
+fn bundles_and_their_replays_match_the_schemas() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bundles");
+    let mut seen = 0;
+    for path in common::json_files(&dir) {
+        let bundle: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        validate("mcready.bundle.v1.json", &bundle);
+        let replayed = run_here(&["replay", path.to_str().unwrap(), "--json"]);
+        assert!(replayed["replay"].is_object(), "{}", path.display());
+        validate("mcready.report.v1.json", &replayed);
+        seen += 1;
+    }
+    assert!(seen >= 8, "{seen} bundles in {}", dir.display());
+    // The top level is closed: a key of a later version is not a v1 bundle.
+    let mut grown = serde_json::json!({"schema": "mcready.bundle/v1", "tool": {"name": "mcready", "version": "0.1.0"},
+        "host": {"hostname": "h", "os": "linux"}});
+    validate("mcready.bundle.v1.json", &grown);
+    grown["surprise"] = true.into();
+    assert_eq!(schema_errors("mcready.bundle.v1.json", &grown).len(), 1);
 }

@@ -4,6 +4,7 @@
 pub mod value;
 
 use std::net::Ipv4Addr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -205,6 +206,18 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the man page (roff), generated from these definitions: `mcready manpage | man -l -`.
     Manpage,
+    /// Re-judge a support bundle (written by `check --bundle FILE`) with this version's parsers and
+    /// rules, offline and on any OS (a Windows host's bundle replays on Linux); prints the report,
+    /// marked as a replay. The group, port and check options are the recorded run's; `-i` names
+    /// another interface of the recorded host. Exits as `check` would have. Sends nothing.
+    Replay(ReplayArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The bundle (`-` reads it from stdin).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -285,6 +298,17 @@ pub struct CheckArgs {
     /// How often the soak repeats the peer test [default: 15s].
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true, requires = "soak")]
     pub soak_interval: Option<Duration>,
+
+    /// Also write a support bundle to FILE: what the run read and heard (the raw /proc files and
+    /// firewall listings, the observations, the options), secrets redacted, for `mcready replay`
+    /// (docs/bundle.md). Attach it to a support ticket.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<PathBuf>,
+
+    /// Replace host names and MAC addresses in the bundle by pseudonyms, the same one for the same
+    /// name within a bundle (addresses stay: the rules judge subnets by them).
+    #[arg(long, requires = "bundle")]
+    pub anonymise: bool,
 }
 
 impl CheckArgs {
@@ -312,6 +336,8 @@ impl CheckArgs {
             soak: after.soak.or(self.soak),
             soak_interval: after.soak_interval.or(self.soak_interval),
             strict: self.strict || after.strict,
+            bundle: after.bundle.clone().or_else(|| self.bundle.clone()),
+            anonymise: self.anonymise || after.anonymise,
         }
     }
 

@@ -1,13 +1,15 @@
 //! `mcready check`: gather (host facts first, before mcready joins anything) → observe
-//! ([`crate::observe::checklist`]) → evaluate ([`crate::checks`], pure) → render
-//! ([`crate::report::check`]) → exit code.
+//! ([`crate::observe::checklist`]) → with `--bundle`, write what was read and heard
+//! ([`crate::bundle`]) → evaluate ([`crate::checks`], pure) → render ([`crate::report::check`]) → exit
+//! code.
 
 use std::net::IpAddr;
 use std::time::Instant;
 
 use anyhow::Result;
 
-use super::{Outcome, envelope, gather};
+use super::{Outcome, envelope, gather_recorded};
+use crate::bundle::{Bundle, RunOptions};
 use crate::checks;
 use crate::cli::{CheckArgs, Cli, UsageError};
 use crate::facts::HostFacts;
@@ -18,6 +20,7 @@ use crate::observe::probe::probe_mac;
 use crate::observe::soak::{self, SoakOptions};
 use crate::observed::Observed;
 use crate::platform::Scope;
+use crate::platform::output::write_output;
 use crate::report::Document as _;
 use crate::report::check::{ReportDocument, build};
 use crate::report::stream::{EventSink, Progress};
@@ -27,7 +30,12 @@ use crate::snapshot::{OsFamily, Snapshot, choose_interface};
 /// When an option contradicts the host (`--phone` is this host), the host facts cannot be gathered, or
 /// `--interface` is unknown.
 pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
-    let facts = gather(cli, Scope::ALL)?;
+    if args.bundle.as_ref().is_some_and(|path| path.as_os_str() == "-") {
+        return Err(
+            UsageError("`--bundle -` would mix the bundle into the report: name a file".into()).into()
+        );
+    }
+    let (facts, sources) = gather_recorded(cli, Scope::ALL)?;
     let peer = args.peer.map(|p| p.with_default_port(cli.global.port));
     let mut hints: Vec<IpAddr> = args.phone.iter().copied().map(IpAddr::V4).collect();
     hints.extend(peer.map(|p| IpAddr::V4(*p.ip())));
@@ -92,6 +100,22 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         soak,
         passive: args.no_probe,
     };
+    if let Some(path) = &args.bundle {
+        let options = RunOptions {
+            group: plan.group,
+            port: plan.port,
+            interface: cli.global.interface.clone(),
+            phones: args.phone.clone(),
+            peer,
+            listen_secs: args.listen.map(|d| d.as_secs_f64()),
+            no_probe: args.no_probe,
+            strict: args.strict,
+        };
+        let mut bundle =
+            Bundle::record(&snapshot, sources, envelope.host.clone(), options, actions.snapshot());
+        bundle.cut_short = envelope.cut_short.iter().map(ToString::to_string).collect();
+        write_output(path, bundle.to_json(args.anonymise).as_bytes())?;
+    }
     let evaluation = checks::assess(&snapshot);
     let flags = (args.strict, cli.global.quiet, cli.global.verbose > 0);
     let document = build(envelope, snapshot, evaluation, actions.snapshot(), flags);

@@ -10,6 +10,7 @@ pub mod joins;
 pub mod listen;
 pub mod manpage;
 pub mod probe;
+pub mod replay;
 pub mod respond;
 
 use anyhow::Result;
@@ -43,8 +44,8 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     }
     if cli.check.any() && !is_check {
         return Err(UsageError(
-            "`--phone`, `--peer`, `--listen`, `--timeout`, `--as`, `--mac`, `--no-probe` and `--strict` are `check` \
-             options (`probe` takes `--timeout`, `--as` and `--mac` after its name)"
+            "`--phone`, `--peer`, `--listen`, `--timeout`, `--as`, `--mac`, `--no-probe`, `--strict`, `--bundle` and \
+             `--anonymise` are `check` options (`probe` takes `--timeout`, `--as` and `--mac` after its name)"
                 .into(),
         )
         .into());
@@ -66,6 +67,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Some(Command::Explain(args)) => explain::run(cli, args),
         Some(Command::Completions(args)) => Ok(completions::run(args.shell)),
         Some(Command::Manpage) => manpage::run(),
+        Some(Command::Replay(args)) => replay::run(cli, args),
     }
 }
 
@@ -80,7 +82,15 @@ pub fn refused_format(cli: &Cli) -> Option<String> {
 
 /// Host facts within `scope`, for the group and port of the command line.
 fn gather(cli: &Cli, scope: Scope) -> Result<crate::facts::HostFacts> {
-    Ok(platform::gather(&GatherOptions { group: cli.global.group, port: cli.global.port, scope })?)
+    Ok(gather_recorded(cli, scope)?.0)
+}
+
+/// [`gather`], with the sources as read (for a support bundle).
+fn gather_recorded(
+    cli: &Cli,
+    scope: Scope,
+) -> Result<(crate::facts::HostFacts, platform::recording::Recording)> {
+    Ok(platform::gather_recorded(&GatherOptions { group: cli.global.group, port: cli.global.port, scope })?)
 }
 
 /// A document head stamped now, with the command line as given (values of `--url` redacted).

@@ -292,6 +292,12 @@ fn mask_length(mask: Ipv4Addr) -> Option<u8> {
     (bits.checked_shl(len).unwrap_or(0) == 0).then(|| u8::try_from(len).unwrap_or(32))
 }
 
+/// Each adapter's GUID and name, which the policy's rules and networks name adapters by.
+#[must_use]
+pub fn adapters(interfaces: &[crate::facts::Interface]) -> Vec<(String, String)> {
+    interfaces.iter().filter_map(|i| Some((i.id.clone()?, i.name.clone()))).collect()
+}
+
 /// The firewall facts of a read (or of its failure, as a failed source with the API's words). Nothing
 /// is judged here: the checklist judges the ruleset once, in the PnP adapter's profile.
 #[must_use]

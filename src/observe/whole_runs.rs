@@ -11,8 +11,11 @@ use std::time::Duration;
 
 use super::fake::{FakeWire, Script, SentByEngine};
 use super::probe::{Endpoints, ProbeOptions, exchange};
+use crate::bundle::{Bundle, RunOptions};
 use crate::checks::fixtures;
 use crate::observed::{Loopback, Observed};
+use crate::platform::netfilter::Listings;
+use crate::platform::recording::Recording;
 use crate::report::check::{ReportDocument, build};
 use crate::report::{Document as _, Envelope};
 use crate::sip::{self, build as sip_build, pnp};
@@ -97,10 +100,24 @@ fn snapshot_both(name: &str, snapshot: Snapshot) {
     insta::assert_snapshot!(format!("{name}_json"), json);
 }
 
+/// `host` as a support bundle holds it (its facts, and the sources in `sources`), written and read
+/// back, and replayed into the snapshot `check` would judge.
+fn replayed(host: &Snapshot, sources: Recording) -> Snapshot {
+    let phones = host.expected_phones.iter().filter_map(|ip| match ip {
+        IpAddr::V4(v4) => Some(*v4),
+        IpAddr::V6(_) => None,
+    });
+    let options =
+        RunOptions { group: host.group, port: host.port, phones: phones.collect(), ..RunOptions::default() };
+    let bundle = Bundle::record(host, sources, fixtures::host_info(), options, Vec::new());
+    let read = Bundle::parse(&bundle.to_json(false)).unwrap_or_else(|e| panic!("{e}"));
+    read.snapshot().unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// A PBX on this host, joined on the phones' interface, answers the probe with 200 OK and a NOTIFY.
 #[test]
 fn healthy_host() {
-    let mut snapshot = fixtures::healthy();
+    let mut snapshot = replayed(&fixtures::healthy(), Recording::default());
     probe(&mut snapshot, pbx("198.51.100.10:5060".parse().unwrap(), 1), true);
     snapshot_both("whole_healthy", snapshot);
 }
@@ -108,7 +125,7 @@ fn healthy_host() {
 /// The PBX joined the group on the wrong NIC; the probe still reaches it through mcready's own join.
 #[test]
 fn wrong_nic_joined() {
-    let mut snapshot = fixtures::wrong_nic();
+    let mut snapshot = replayed(&fixtures::wrong_nic(), Recording::default());
     probe(&mut snapshot, pbx("198.51.100.10:5060".parse().unwrap(), 1), true);
     snapshot_both("whole_wrong_nic", snapshot);
 }
@@ -117,19 +134,30 @@ fn wrong_nic_joined() {
 /// lost, and only `network-multicast` is blamed.
 #[test]
 fn firewall_drop() {
-    let mut snapshot = fixtures::healthy();
     let save = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n";
-    snapshot.facts.firewall.rulesets = vec![crate::ruleset::Ruleset::Netfilter(
-        crate::firewall::iptables::read(save, Some(crate::ruleset::FirewallTool::IptablesNftSave)),
-    )];
-    snapshot.facts.firewall.sources = vec![crate::facts::FirewallSource {
-        tool: crate::ruleset::FirewallTool::IptablesNftSave,
-        command: "iptables-nft-save".into(),
-        status: crate::facts::SourceStatus::Read,
-        detail: None,
-        rules: 1,
+    let not_installed = |tool, command: &str| crate::facts::FirewallSource {
+        tool,
+        command: command.into(),
+        status: crate::facts::SourceStatus::NotInstalled,
+        detail: Some(format!("{command} is not installed")),
+        rules: 0,
         skipped: 0,
-    }];
+    };
+    let sources = Recording {
+        netfilter: Some(Listings {
+            // A host with iptables-nft and without the nft tool: iptables-nft-save shows every table.
+            tables: Err(not_installed(crate::ruleset::FirewallTool::Nft, "nft")),
+            ruleset: None,
+            iptables_nft_save: Ok(save.into()),
+            iptables_legacy_save: Err(not_installed(
+                crate::ruleset::FirewallTool::IptablesLegacySave,
+                "iptables-legacy-save",
+            )),
+            managers: Vec::new(),
+        }),
+        ..Recording::default()
+    };
+    let mut snapshot = replayed(&fixtures::healthy(), sources);
     snapshot.fetch = Observed::NotAsked;
     probe(&mut snapshot, silence(), false);
     snapshot_both("whole_firewall_drop", snapshot);
@@ -138,7 +166,7 @@ fn firewall_drop() {
 /// Nothing holds the port and nothing answers: no PBX runs here.
 #[test]
 fn no_pbx() {
-    let mut snapshot = fixtures::healthy();
+    let mut snapshot = replayed(&fixtures::healthy(), Recording::default());
     snapshot.facts.listeners.clear();
     snapshot.facts.memberships.clear();
     snapshot.fetch = Observed::NotAsked;

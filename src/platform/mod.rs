@@ -20,9 +20,11 @@ pub mod classify;
 pub mod iphelper;
 pub mod macos_text;
 pub mod netconfig;
+pub mod netfilter;
 pub mod output;
 pub mod privilege;
 pub mod procfs;
+pub mod recording;
 pub mod tool;
 
 #[cfg(target_os = "linux")]
@@ -130,14 +132,23 @@ impl std::error::Error for GatherError {
 /// When a source the OS must provide cannot be read at all. Lines of a source that do not parse are not
 /// errors: they are skipped and recorded in [`HostFacts::notes`].
 pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
-    let mut facts = os::gather(options)?;
+    gather_recorded(options).map(|(facts, _)| facts)
+}
+
+/// [`gather`], and the sources it read as they came, for a support bundle ([`recording`]).
+///
+/// # Errors
+/// As [`gather`].
+pub fn gather_recorded(options: &GatherOptions) -> Result<(HostFacts, recording::Recording), GatherError> {
+    let mut recording = recording::Recording::default();
+    let mut facts = os::gather(options, &mut recording)?;
     // Who configures the interfaces decides how a route is made to last: gathered with the routes.
     if options.scope.routes {
         facts.network_manager = Some(network_managers(&facts.interfaces));
     }
     facts.privileges =
         Some(privilege::told(privilege::Privileges::discover(), OsFamily::current(), &facts.firewall));
-    Ok(facts)
+    Ok((facts, recording))
 }
 
 /// The manager of each interface but loopback: found from files on Linux ([`netconfig`]); Windows and

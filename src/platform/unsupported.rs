@@ -4,7 +4,10 @@ use super::privilege::Privileges;
 use super::{GatherError, GatherOptions, HostInfo};
 use crate::facts::HostFacts;
 
-pub fn gather(_options: &GatherOptions) -> Result<HostFacts, GatherError> {
+pub fn gather(
+    _options: &GatherOptions,
+    _recording: &mut super::recording::Recording,
+) -> Result<HostFacts, GatherError> {
     Err(GatherError::Unsupported { os: std::env::consts::OS })
 }
 

@@ -53,6 +53,31 @@ pub struct ReportFacts {
     pub privileges: Option<crate::facts::RunPrivileges>,
 }
 
+/// The support bundle a replayed report re-judges (`mcready replay`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReplayOf {
+    /// The bundle as named on the command line.
+    pub bundle: String,
+    /// When the bundle was recorded, and by which mcready version.
+    pub recorded_at: String,
+    pub recorded_by: String,
+    /// Host names and MAC addresses in it are pseudonyms.
+    pub anonymised: bool,
+}
+
+impl ReplayOf {
+    fn line(&self) -> String {
+        let anonymised = if self.anonymised { ", anonymised" } else { "" };
+        format!(
+            "Replay of {} (recorded {} by mcready {}{anonymised}), judged by mcready {}",
+            self.bundle,
+            self.recorded_at,
+            self.recorded_by,
+            super::Tool::THIS.version
+        )
+    }
+}
+
 /// The `mcready.report/v1` document.
 #[derive(Debug, Serialize)]
 pub struct ReportDocument {
@@ -65,6 +90,9 @@ pub struct ReportDocument {
     #[serde(skip_serializing_if = "UntestedReport::is_empty")]
     pub untested: UntestedReport,
     pub facts: ReportFacts,
+    /// Present only on `mcready replay`: the facts are a support bundle's, re-judged by this version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replay: Option<ReplayOf>,
     #[serde(skip)]
     pub strict: bool,
     #[serde(skip)]
@@ -366,6 +394,9 @@ impl Document for ReportDocument {
             return out;
         }
         let _ = writeln!(out, "{} {}\n", paint(HEADING, "mcready check"), self.target_line());
+        if let Some(replay) = &self.replay {
+            let _ = writeln!(out, "{}\n", paint(DIM, &replay.line()));
+        }
         // A fix already printed is referred to, not repeated: the checklist stays readable at a glance.
         let mut shown: Vec<&str> = Vec::new();
         for requirement in &self.requirements {
@@ -424,6 +455,9 @@ impl Document for ReportDocument {
             markdown::prose(&self.verdict_line()),
             markdown::escape(&self.target_line())
         );
+        if let Some(replay) = &self.replay {
+            let _ = writeln!(out, "_{}_\n", markdown::escape(&replay.line()));
+        }
         if let Some(line) = self.untested.privilege_line() {
             let _ = writeln!(out, "{}\n", markdown::prose(&line));
         }
@@ -518,6 +552,7 @@ pub fn build(
             network_manager: facts.network_manager,
             privileges: facts.privileges,
         },
+        replay: None,
         strict,
         quiet,
         verbose,

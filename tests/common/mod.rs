@@ -495,6 +495,18 @@ impl Lab {
     }
 }
 
+/// The `.json` files of `dir`, sorted (schemas, fixture bundles).
+#[must_use]
+pub fn json_files(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    files
+}
+
 /// A lab of two hosts on one link, the stand-in PBX running on the first: pbx (198.51.100.10/24,
 /// 224.0.0.0/4 by eth0) and phone (198.51.100.20/24). Returns (pbx, phone).
 pub fn pbx_with_lab_pbx(lab: &mut Lab) -> (String, String) {

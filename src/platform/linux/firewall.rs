@@ -1,16 +1,10 @@
 //! Reads the host firewall and the reverse-path filters on Linux: runs `nft -j list ruleset`,
 //! `iptables-nft-save` and `iptables-legacy-save` (read-only listings) in parallel, hands their text to
-//! the pure readers of [`crate::firewall`], finds which firewall managers are present, and reads
+//! [`crate::platform::netfilter`] (which tool's text judges which table, and the pure readers of
+//! [`crate::firewall`]), finds which firewall managers are present, and reads
 //! `/proc/sys/net/ipv4/conf/*/rp_filter`. It judges nothing: the checklist judges the rulesets once,
 //! with the PnP interface and the phones' addresses, and that one judgement fills the report's
 //! `facts.firewall` too.
-//!
-//! Which tool judges which rules, so that no rule is counted twice:
-//! - nftables tables are judged from `nft -j list ruleset`;
-//! - tables that iptables-nft manages also appear there, but with many matches as opaque `xt`
-//!   expressions, so when `iptables-nft-save` prints them they are judged from its text instead and left
-//!   out of the nft reading;
-//! - `iptables-legacy-save` shows the legacy xtables rules, which nftables cannot see at all.
 //!
 //! Listing rules needs `CAP_NET_ADMIN`; without it each tool's source says `permission-denied` and the
 //! gather goes on. A tool that hangs is stopped after [`TOOL_TIMEOUT`].
@@ -21,10 +15,12 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::Duration;
 
-use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, RpFilter, SourceStatus};
-use crate::firewall::{iptables, nat, nft};
+use crate::facts::{FirewallFacts, FirewallManager, FirewallSource, GatherNote, SourceStatus};
+use crate::firewall::nft;
+use crate::platform::netfilter::{self, Listing, Listings};
+use crate::platform::recording::Recording;
 use crate::platform::tool::{self, ToolError};
-use crate::ruleset::{FirewallTool, Netfilter, Ruleset};
+use crate::ruleset::FirewallTool;
 
 /// How long a listing may take. They are local and answer in milliseconds; a huge ruleset on a slow
 /// host still fits, while a hung tool cannot hang mcready.
@@ -33,97 +29,30 @@ pub const TOOL_TIMEOUT: Duration = Duration::from_secs(5);
 /// Where administrators' tools live; `PATH` of an unprivileged user often lacks the `sbin` ones.
 const TOOL_DIRS: [&str; 4] = ["/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin"];
 
-pub fn read() -> FirewallFacts {
-    let mut facts = FirewallFacts::default();
-
-    let (tables_out, nft_save_out, legacy_out) = run_listings();
-
-    // Tables iptables-nft-save printed in full; "incompatible" ones it does not print stay with nft.
-    let printed: Vec<String> = match &nft_save_out {
-        Ok((incompatible, ruleset)) => ruleset
-            .tables
-            .iter()
-            .filter(|t| !incompatible.contains(&t.name))
-            .map(|t| format!("ip {}", t.name))
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    let (listed, early_listing) = match tables_out {
+/// The firewall facts; the listings and `rp_filter` files they were read from go to `recording`.
+pub fn read(recording: &mut Recording) -> FirewallFacts {
+    let (tables, nft_save, legacy) = run_listings();
+    let (tables, ruleset) = match tables {
         Ok((names, full)) => (Ok(names), full),
         Err(source) => (Err(source), None),
     };
-    let tables_out = listed;
-    let listed = match &tables_out {
-        Ok(names) => names.clone(),
-        Err(_) => None,
+    let mut listings = Listings {
+        tables,
+        ruleset,
+        iptables_nft_save: nft_save,
+        iptables_legacy_save: legacy,
+        managers: managers(Path::new("/")),
     };
-    let nft_available = tables_out.is_ok();
-    if let Err(source) = tables_out {
-        facts.sources.push(source);
-    }
-    // The IPv4 tables nftables holds, and those of them read from iptables-nft-save instead.
-    let ipv4: Option<Vec<String>> = listed
-        .map(|names| names.into_iter().filter(|t| t.starts_with("ip ") || t.starts_with("inet ")).collect());
-    let skip_in_nft: Vec<String> = match &ipv4 {
-        Some(tables) => tables.iter().filter(|t| printed.contains(t)).cloned().collect(),
-        // Table names unreadable: the full listing decides, with the same rule.
-        None => printed.clone(),
-    };
-    // Without nft, iptables-nft-save is the only view of its tables, so it is used then too.
-    if !skip_in_nft.is_empty() || !nft_available {
-        match nft_save_out {
-            Ok((incompatible, ruleset)) => {
-                let mut source = source_read(FirewallTool::IptablesNftSave, "iptables-nft-save", &ruleset);
-                if !incompatible.is_empty() {
-                    source.detail =
-                        Some("some tables are incompatible with iptables; nft judged them".into());
-                }
-                keep(&mut facts, source, ruleset);
-            }
-            Err(source) => facts.sources.push(source),
+    let mut facts =
+        netfilter::facts(&mut listings, || run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]));
+    recording.netfilter = Some(listings);
+    let files = rp_filter_files(Path::new(netfilter::RP_FILTER_DIR), &mut facts.notes);
+    for (name, text) in &files {
+        if let Ok(text) = text {
+            recording.files.insert(format!("{}/{name}/rp_filter", netfilter::RP_FILTER_DIR), text.clone());
         }
     }
-    let rest_in_nft = ipv4.as_ref().map(|tables| tables.iter().filter(|t| !skip_in_nft.contains(t)).count());
-    if nft_available && rest_in_nft == Some(0) {
-        // Every IPv4 table is iptables-nft's (or there is none): nothing left for the full listing.
-        let detail = if skip_in_nft.is_empty() {
-            "no ip or inet table".to_owned()
-        } else {
-            format!("every table read from iptables-nft-save: {}", skip_in_nft.join(", "))
-        };
-        facts.sources.push(FirewallSource {
-            tool: FirewallTool::Nft,
-            command: "nftables table list (netlink)".into(),
-            status: SourceStatus::Read,
-            detail: Some(detail),
-            rules: 0,
-            skipped: 0,
-        });
-    } else if nft_available {
-        let listing =
-            early_listing.unwrap_or_else(|| run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]));
-        read_nft_ruleset(&mut facts, listing, &skip_in_nft);
-    }
-
-    match legacy_out {
-        Ok(ruleset) => {
-            let source = source_read(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &ruleset);
-            keep(&mut facts, source, ruleset);
-        }
-        Err(source) => facts.sources.push(source),
-    }
-
-    facts.managers = managers(Path::new("/"));
-    let (listed, more) = nat::listed(&facts.rulesets);
-    facts.nat = listed;
-    if more > 0 {
-        facts.notes.push(GatherNote {
-            source: "NAT rules".into(),
-            message: format!("{more} more NAT rule(s) not listed in facts.firewall.nat"),
-        });
-    }
-
-    facts.rp_filter = rp_filters(Path::new("/proc/sys/net/ipv4/conf"), &mut facts.notes);
+    facts.rp_filter = netfilter::rp_filters(files, &mut facts.notes);
     facts
 }
 
@@ -227,89 +156,28 @@ fn nft_tables_by_netlink() -> std::io::Result<Vec<String>> {
     }
 }
 
-/// Whether a table (`family name`) is IPv4 and can never be printed by iptables-nft-save.
-fn nft_only_table(table: &str) -> bool {
-    (table.starts_with("inet ") || table.starts_with("ip ")) && !iptables_table_name(table)
-}
-
-/// Whether a table (`family name`) could be one iptables-nft manages: family `ip` and an iptables table
-/// name.
-fn iptables_table_name(table: &str) -> bool {
-    table
-        .strip_prefix("ip ")
-        .is_some_and(|name| matches!(name, "filter" | "nat" | "raw" | "mangle" | "security"))
-}
-
-/// Reads the full `nft -j list ruleset`, leaving out the tables in `skip_in_nft`.
-fn read_nft_ruleset(
-    facts: &mut FirewallFacts,
-    listing: Result<String, FirewallSource>,
-    skip_in_nft: &[String],
-) {
-    match listing {
-        Ok(json) => {
-            // The JSON is split once and read lazily: iptables-nft's rules in it are never built.
-            let ruleset = match nft::Document::parse(&json) {
-                Ok(document) => nft::read_document(&document, skip_in_nft),
-                Err(error) => {
-                    Netfilter { tool: Some(FirewallTool::Nft), error: Some(error), ..Netfilter::default() }
-                }
-            };
-            let mut source = source_read(FirewallTool::Nft, "nft -j list ruleset", &ruleset);
-            if let Some(error) = &ruleset.error {
-                source.status = SourceStatus::Failed;
-                source.detail = Some(error.clone());
-                facts.notes.push(GatherNote { source: "nft -j list ruleset".into(), message: error.clone() });
-            } else if !skip_in_nft.is_empty() {
-                source.detail = Some(format!("left to iptables-nft-save: {}", skip_in_nft.join(", ")));
-            }
-            keep(facts, source, ruleset);
-        }
-        Err(source) => facts.sources.push(source),
-    }
-}
-
-/// Tables iptables-nft-save could not print in full: it says so in a comment (``# Table `filter' is
-/// incompatible``, or ``… contains incompatible base-chains …``) and may still print the table's empty
-/// built-in chains, so such a table must stay with nft.
-fn incompatible_tables(text: &str) -> Vec<String> {
-    text.lines()
-        .filter(|l| l.starts_with("# Table `") && l.contains("incompatible"))
-        .filter_map(|l| l.strip_prefix("# Table `")?.split_once('\'').map(|(name, _)| name.to_owned()))
-        .collect()
-}
-
 /// What the three listings gave: nftables' table names (and the full listing when it was surely
-/// needed), iptables-nft-save's tables that it calls incompatible and its ruleset, iptables-legacy-save's.
-type Listings = (
-    Result<(Option<Vec<String>>, Option<Result<String, FirewallSource>>), FirewallSource>,
-    Result<(Vec<String>, Netfilter), FirewallSource>,
-    Result<Netfilter, FirewallSource>,
-);
+/// needed), iptables-nft-save's text, iptables-legacy-save's.
+type Outputs = (Result<(Option<Vec<String>>, Option<Listing>), FirewallSource>, Listing, Listing);
 
 // The listings are independent: run them at once, so that the gather takes as long as the slowest,
 // not their sum. The iptables texts are read in their own threads. nftables is asked for its table
 // names first, by one netlink dump (a millisecond; `nft list tables` would fetch much more): the full
 // `nft -j list ruleset` (the slowest listing by far: 190 ms for 4,000 rules) is run only when some
 // table is not already read from iptables-nft-save.
-fn run_listings() -> Listings {
+fn run_listings() -> Outputs {
     thread::scope(|scope| {
         // A table iptables can never print (any `inet` table, an `ip` table of another name) needs the
         // full listing for sure: start it at once, alongside the iptables listings.
         let tables = scope.spawn(|| {
             let names = nft_table_names();
-            let needs_nft = matches!(&names, Ok(Some(list)) if list.iter().any(|t| nft_only_table(t)));
+            let needs_nft =
+                matches!(&names, Ok(Some(list)) if list.iter().any(|t| netfilter::nft_only_table(t)));
             let full = needs_nft.then(|| run_tool(FirewallTool::Nft, "nft", &["-j", "list", "ruleset"]));
             names.map(|names| (names, full))
         });
-        let nft_save = scope.spawn(|| {
-            run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]).map(|text| {
-                let ruleset = iptables::read(&text, Some(FirewallTool::IptablesNftSave));
-                (incompatible_tables(&text), ruleset)
-            })
-        });
-        let legacy = run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[])
-            .map(|text| iptables::read(&text, Some(FirewallTool::IptablesLegacySave)));
+        let nft_save = scope.spawn(|| run_tool(FirewallTool::IptablesNftSave, "iptables-nft-save", &[]));
+        let legacy = run_tool(FirewallTool::IptablesLegacySave, "iptables-legacy-save", &[]);
         let lost = |tool, command: &str| FirewallSource {
             tool,
             command: command.to_owned(),
@@ -342,30 +210,6 @@ fn managers(root: &Path) -> Vec<FirewallManager> {
         found.push(FirewallManager::Firewalld);
     }
     found
-}
-
-fn source_read(tool: FirewallTool, command: &str, ruleset: &Netfilter) -> FirewallSource {
-    FirewallSource {
-        tool,
-        command: command.to_owned(),
-        status: SourceStatus::Read,
-        detail: None,
-        rules: ruleset.rules,
-        skipped: ruleset.skipped,
-    }
-}
-
-fn keep(facts: &mut FirewallFacts, source: FirewallSource, ruleset: Netfilter) {
-    if ruleset.skipped > 0 {
-        facts.notes.push(GatherNote {
-            source: source.command.clone(),
-            message: format!("skipped {} rule(s) or line(s) that could not be read", ruleset.skipped),
-        });
-    }
-    facts.sources.push(source);
-    if ruleset.error.is_none() {
-        facts.rulesets.push(Ruleset::Netfilter(ruleset));
-    }
 }
 
 /// Finds `name` in `PATH` or the usual administrator directories.
@@ -419,8 +263,9 @@ fn run_tool(tool: FirewallTool, program: &str, args: &[&str]) -> Result<String, 
     Ok(output.stdout)
 }
 
-/// `rp_filter` of `all`, `default` and every interface, in that order (interfaces by name).
-fn rp_filters(dir: &Path, notes: &mut Vec<GatherNote>) -> Vec<RpFilter> {
+/// The text of `DIR/NAME/rp_filter` for `all`, `default` and every interface (or why it could not be
+/// read); a directory that cannot be listed is a note.
+fn rp_filter_files(dir: &Path, notes: &mut Vec<GatherNote>) -> Vec<(String, Result<String, String>)> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
@@ -428,21 +273,12 @@ fn rp_filters(dir: &Path, notes: &mut Vec<GatherNote>) -> Vec<RpFilter> {
             return Vec::new();
         }
     };
-    let mut names: Vec<String> =
-        entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
-    names.sort_by_key(|name| (name != "all", name != "default", name.clone()));
-    let mut filters = Vec::new();
-    for name in names {
-        let path = dir.join(&name).join("rp_filter");
-        match fs::read_to_string(&path).map(|text| text.trim().parse::<u8>()) {
-            Ok(Ok(value)) => filters.push(RpFilter { interface: name, value }),
-            Ok(Err(_)) => {
-                notes.push(GatherNote { source: path.display().to_string(), message: "not a number".into() });
-            }
-            Err(error) => {
-                notes.push(GatherNote { source: path.display().to_string(), message: error.to_string() });
-            }
-        }
-    }
-    filters
+    entries
+        .flatten()
+        .map(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let text = fs::read_to_string(dir.join(&name).join("rp_filter")).map_err(|e| e.to_string());
+            (name, text)
+        })
+        .collect()
 }

@@ -14,14 +14,16 @@ use std::path::{Path, PathBuf};
 
 use super::classify::{LinkObservation, classify};
 use super::privilege::{self, Privileges};
-use super::procfs::{self, ByteOrder, Parsed};
+use super::procfs::{self, ByteOrder};
+use super::recording::{self, Recording, SocketOwners};
 use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
 use crate::facts::{
     GatherNote, GroupRoute, HostEnvironment, HostFacts, Interface, InterfaceFlags, IpNet, Listener,
     LookupMethod, Membership, Process, Route, RouteType, Stacked,
 };
 
-pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
+pub fn gather(options: &GatherOptions, recording: &mut Recording) -> Result<HostFacts, GatherError> {
+    recording.byte_order = Some(ByteOrder::NATIVE);
     let mut notes = Vec::new();
     let (mut interfaces, stacking) = interfaces(&mut notes)?;
     let names: HashMap<u32, String> = interfaces.iter().map(|i| (i.index, i.name.clone())).collect();
@@ -42,14 +44,14 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
         facts.group_route = Some(group_route(options, &interfaces, &names));
     }
     if options.scope.memberships {
-        facts.memberships = memberships(&mut notes)?;
+        facts.memberships = memberships(recording, &mut notes)?;
     }
     if options.scope.listeners {
-        facts.listeners = listeners(options.port, &mut notes)?;
+        facts.listeners = listeners(options.port, recording, &mut notes)?;
         facts.receive_buffers = receive_buffers();
     }
     if options.scope.firewall {
-        facts.firewall = firewall::read();
+        facts.firewall = firewall::read(recording);
     }
     facts.interfaces = interfaces;
     facts.stacking = stacking;
@@ -91,17 +93,6 @@ pub fn privileges() -> Privileges {
 fn read(path: impl AsRef<Path>) -> Result<String, GatherError> {
     let path = path.as_ref();
     fs::read_to_string(path).map_err(|source| GatherError::Unreadable { path: path.to_path_buf(), source })
-}
-
-/// Records a table's unparsable lines as a note, and hands back its rows.
-fn keep_rows<T>(parsed: Parsed<T>, source: &str, notes: &mut Vec<GatherNote>) -> Vec<T> {
-    if parsed.skipped > 0 {
-        notes.push(GatherNote {
-            source: source.to_owned(),
-            message: format!("skipped {} line(s) that did not parse", parsed.skipped),
-        });
-    }
-    parsed.rows
 }
 
 /// Kinds whose `IFLA_LINK` names the parent they ride on (a veth's names its peer instead).
@@ -242,7 +233,7 @@ fn routes(names: &HashMap<u32, String>, notes: &mut Vec<GatherNote>) -> Result<V
             });
             let parsed = procfs::parse_route(&read("/proc/net/route")?, ByteOrder::NATIVE);
             let index_of: HashMap<&str, u32> = names.iter().map(|(i, n)| (n.as_str(), *i)).collect();
-            Ok(keep_rows(parsed, "/proc/net/route", notes)
+            Ok(recording::keep_rows(parsed, "/proc/net/route", notes)
                 .into_iter()
                 .map(|row| Route {
                     destination: IpNet::new(IpAddr::V4(row.destination), row.prefix_len),
@@ -287,42 +278,48 @@ fn group_route(
     }
 }
 
-fn memberships(notes: &mut Vec<GatherNote>) -> Result<Vec<Membership>, GatherError> {
-    let v4 = procfs::parse_igmp(&read("/proc/net/igmp")?, ByteOrder::NATIVE);
-    let mut rows = keep_rows(v4, "/proc/net/igmp", notes);
+fn memberships(
+    recording: &mut Recording,
+    notes: &mut Vec<GatherNote>,
+) -> Result<Vec<Membership>, GatherError> {
+    let igmp = read(recording::IGMP)?;
     // A kernel without IPv6 has no igmp6 table: that is no memberships, not an error.
-    match fs::read_to_string("/proc/net/igmp6") {
-        Ok(text) => rows.extend(keep_rows(procfs::parse_igmp6(&text), "/proc/net/igmp6", notes)),
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => return Err(GatherError::Unreadable { path: "/proc/net/igmp6".into(), source }),
-    }
-    Ok(rows.into_iter().map(Membership::from).collect())
+    let igmp6 = match fs::read_to_string(recording::IGMP6) {
+        Ok(text) => Some(text),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+        Err(source) => return Err(GatherError::Unreadable { path: recording::IGMP6.into(), source }),
+    };
+    let rows = recording::memberships(&igmp, igmp6.as_deref(), ByteOrder::NATIVE, notes);
+    recording.files.insert(recording::IGMP.into(), igmp);
+    recording.files.extend(igmp6.map(|text| (recording::IGMP6.to_owned(), text)));
+    Ok(rows)
 }
 
-fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Result<Vec<Listener>, GatherError> {
-    let mut sockets = Vec::new();
-    for (path, protocol) in [("/proc/net/udp", "udp"), ("/proc/net/udp6", "udp6")] {
-        let text = match fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(error) if error.kind() == io::ErrorKind::NotFound && protocol == "udp6" => continue,
+fn listeners(
+    port: u16,
+    recording: &mut Recording,
+    notes: &mut Vec<GatherNote>,
+) -> Result<Vec<Listener>, GatherError> {
+    let mut texts = Vec::new();
+    for (path, protocol) in recording::UDP {
+        match fs::read_to_string(path) {
+            Ok(text) => texts.push((path, protocol, text)),
+            Err(error) if error.kind() == io::ErrorKind::NotFound && protocol == "udp6" => {}
             Err(source) => return Err(GatherError::Unreadable { path: path.into(), source }),
-        };
-        let rows = keep_rows(procfs::parse_udp(&text, ByteOrder::NATIVE), path, notes);
-        sockets.extend(rows.into_iter().filter(|row| row.local.port() == port).map(|row| (protocol, row)));
+        }
     }
+    let tables: Vec<(&'static str, &'static str, &str)> =
+        texts.iter().map(|(p, k, t)| (*p, *k, t.as_str())).collect();
+    let sockets = recording::sockets_on_port(&tables, port, ByteOrder::NATIVE, notes);
+    recording.files.extend(texts.into_iter().map(|(path, _, text)| (path.to_owned(), text)));
     if sockets.is_empty() {
         return Ok(Vec::new());
     }
     let owners = socket_owners(&sockets.iter().map(|(_, row)| row.inode).collect::<Vec<_>>());
-    Ok(sockets
-        .into_iter()
-        .map(|(protocol, row)| Listener {
-            protocol,
-            local: row.local,
-            uid: Some(row.uid),
-            processes: owners.get(&row.inode).cloned().unwrap_or_default(),
-        })
-        .collect())
+    recording.socket_owners =
+        owners.into_iter().map(|(inode, processes)| SocketOwners { inode, processes }).collect();
+    recording.socket_owners.sort_by_key(|o| o.inode);
+    Ok(recording::listeners(sockets, &recording.socket_owners))
 }
 
 /// Where mcready runs: a container (its runtime's marker files, or pid 1's environment and cgroup),

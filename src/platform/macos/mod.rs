@@ -19,18 +19,21 @@ use std::path::Path;
 use super::macos_text as text;
 use super::privilege::Privileges;
 use super::procfs::Parsed;
+use super::recording::{PfListing, PfOutcome};
 use super::tool::{self, ToolError, ToolOutput};
 use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
 use crate::facts::{
-    FirewallFacts, GatherNote, GroupRoute, HostFacts, Interface, Listener, LookupMethod, Membership, Process,
-    Route,
+    GatherNote, GroupRoute, HostFacts, Interface, Listener, LookupMethod, Membership, Process, Route,
 };
 
 /// Where macOS keeps the tools read here; `PATH` may lack the `sbin` ones for a plain user.
 const TOOL_DIRS: &[&str] = &["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
 const APPLICATION_FIREWALL: &str = "/usr/libexec/ApplicationFirewall/socketfilterfw";
 
-pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
+pub fn gather(
+    options: &GatherOptions,
+    recording: &mut super::recording::Recording,
+) -> Result<HostFacts, GatherError> {
     let mut notes = Vec::new();
     let interfaces = interfaces(&mut notes)?;
     let index_of: HashMap<String, u32> = interfaces.iter().map(|i| (i.name.clone(), i.index)).collect();
@@ -49,7 +52,9 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
         facts.listeners = listeners(options.port, &mut notes);
     }
     if options.scope.firewall {
-        facts.firewall = firewall();
+        let pf = firewall();
+        facts.firewall = super::recording::pf_facts(&pf);
+        recording.pf = Some(pf);
     }
     facts.interfaces = interfaces;
     facts.notes = notes;
@@ -259,9 +264,9 @@ fn listeners(port: u16, notes: &mut Vec<GatherNote>) -> Vec<Listener> {
         .collect()
 }
 
-/// pf's rules, read into the firewall model for the judge when pf is enabled, with pf's state and the
-/// Application Firewall's (not judged) in the source's detail.
-fn firewall() -> FirewallFacts {
+/// What `pfctl -sr` (and, when it printed the rules, `pfctl -si`) and the Application Firewall's state
+/// query gave: read into the firewall model by [`super::recording::pf_facts`].
+fn firewall() -> PfListing {
     let application_firewall =
         tool::run_with_deadline(Path::new(APPLICATION_FIREWALL), &["--getglobalstate"], tool::TOOL_TIMEOUT)
             .ok()
@@ -272,22 +277,12 @@ fn firewall() -> FirewallFacts {
         Ok(out) if out.success => run_ok("pfctl", &["-si"]).map(|info| info.stdout),
         _ => None,
     };
-    let read = match &result {
-        Ok(out) if out.success => text::PfRead::Rules(&out.stdout),
-        Ok(out) if tool::denied(&out.stderr) => text::PfRead::Denied(&out.stderr),
-        Err(ToolError::NotInstalled) => text::PfRead::NotInstalled,
-        Err(ToolError::TimedOut) => text::PfRead::TimedOut(&why),
-        _ => text::PfRead::Failed(&why),
+    let rules = match result {
+        Ok(out) if out.success => PfOutcome::Rules(out.stdout),
+        Ok(out) if tool::denied(&out.stderr) => PfOutcome::Denied(out.stderr),
+        Err(ToolError::NotInstalled) => PfOutcome::NotInstalled,
+        Err(ToolError::TimedOut) => PfOutcome::TimedOut(why),
+        _ => PfOutcome::Failed(why),
     };
-    let (source, ruleset) = text::pf_source(read, info.as_deref(), application_firewall.as_deref());
-    let mut facts = FirewallFacts::default();
-    if source.skipped > 0 {
-        facts.notes.push(GatherNote {
-            source: source.command.clone(),
-            message: format!("skipped {} line(s) that could not be read", source.skipped),
-        });
-    }
-    facts.sources.push(source);
-    facts.rulesets.extend(ruleset.map(crate::ruleset::Ruleset::Netfilter));
-    facts
+    PfListing { rules, info, application_firewall }
 }

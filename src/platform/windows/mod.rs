@@ -25,12 +25,13 @@ use std::net::IpAddr;
 use super::iphelper::{self, multicast_lists_plausible};
 use super::privilege::Privileges;
 use super::procfs;
+use super::recording::Recording;
 use super::{GatherError, GatherOptions, HostInfo, group_route_by_connect};
 use crate::facts::{
     GatherNote, GroupRoute, HostFacts, Interface, Listener, LookupMethod, Membership, Process,
 };
 
-pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
+pub fn gather(options: &GatherOptions, recording: &mut Recording) -> Result<HostFacts, GatherError> {
     let mut notes = Vec::new();
     let adapters = adapters::read()
         .map_err(|source| GatherError::Os { what: "list network adapters (GetAdaptersAddresses)", source })?;
@@ -74,9 +75,10 @@ pub fn gather(options: &GatherOptions) -> Result<HostFacts, GatherError> {
         facts.listeners = listeners(options.port, &mut notes);
     }
     if options.scope.firewall {
-        let adapters: Vec<(String, String)> =
-            interfaces.iter().filter_map(|i| Some((i.id.clone()?, i.name.clone()))).collect();
-        facts.firewall = crate::firewall::windows::facts(firewall::read(), &adapters);
+        let policy = firewall::read();
+        let adapters = crate::firewall::windows::adapters(&interfaces);
+        facts.firewall = crate::firewall::windows::facts(policy.clone(), &adapters);
+        recording.windows_firewall = Some(policy);
     }
     facts.interfaces = interfaces;
     facts.notes = notes;
