@@ -313,12 +313,23 @@ lab_test!(
             "{probed:#}"
         );
 
-        // Apply the fixes mcready printed: the route, and taking the stray adapter down; restart the PBX.
-        lan.apply_fixes(&report, &["membership.on-pnp-interface", "membership.other-adapters"]);
+        // wan is the uplink (the preferred default route): no fix may take it down (issue 26); the
+        // competing adapter is answered by pinning the group's route to eth0, the same fix as above.
+        for remedy in all_remedies(&report) {
+            assert!(!remedy.contains("wan down") && !remedy.contains("disconnect wan"), "unsafe: {remedy}");
+        }
+        assert_eq!(
+            check_field(&report, "membership.other-adapters", "remedy"),
+            check_field(&report, "membership.on-pnp-interface", "remedy")
+        );
+        // Apply the fix mcready printed (the route), restart the PBX: green, with no warning left about
+        // the uplink (a dual-homed PBX can pass).
+        lan.apply_fixes(&report, &["membership.on-pnp-interface"]);
         lan.restart_pbx("--any");
         let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
         assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
         assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+        assert_eq!(check_field(&fixed, "membership.other-adapters", "status"), "pass", "{fixed:#}");
     }
 );
 
@@ -479,4 +490,49 @@ lab_test!(the_printed_querier_fix_on_a_linux_bridge_turns_it_green, lan(NO_QUERI
     let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+});
+
+// Issue 26: a Docker host — docker0 (172.17.0.1/16) with a container's veth attached — whose PBX
+// serves the phones on eth0. docker0 carries a container, so no fix takes it down; the fix pins the
+// group's route to eth0, and applied with a PBX restart it turns the host green.
+lab_test!(a_docker_bridge_with_a_container_is_never_taken_down, lan(QUERIER, "eth0"), |mut lan| {
+    let container = lan.lab.host("container");
+    lan.lab.bridge(&lan.pbx, "docker0", &[]);
+    lan.lab.veth(&lan.pbx, "veth1a2b3c", &container, "eth0");
+    lan.lab.bridge_port(&lan.pbx, "docker0", "veth1a2b3c");
+    lan.lab.addr(&lan.pbx, "docker0", "172.17.0.1/16");
+    lan.lab.addr(&container, "eth0", "172.17.0.2/16");
+    lan.start_pbx("--any");
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&report, "membership.other-adapters", "status"), "warn", "{report:#}");
+    let summary = check_field(&report, "membership.other-adapters", "summary");
+    assert!(summary.contains("Never take down docker0"), "{summary}");
+    for remedy in all_remedies(&report) {
+        assert!(
+            !remedy.contains("docker0 down") && !remedy.contains("disconnect docker0"),
+            "unsafe: {remedy}"
+        );
+    }
+    lan.apply_fixes(&report, &["membership.other-adapters"]);
+    lan.restart_pbx("--any");
+    let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
+    assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+    // docker0 stayed up, its container attached.
+    let link = stdout(&lan.lab.sh(&lan.pbx, "ip link show veth1a2b3c"));
+    assert!(link.contains("master docker0") && link.contains("state UP"), "{link}");
+});
+
+// Issue 26: a loopback cannot face phones: `-i lo` is a usage of the wrong interface, exit 2 with one
+// line, never a route through lo nor "take eth0 down".
+lab_test!(a_loopback_named_with_i_exits_2_with_one_line, lan(QUERIER, "eth0"), |mut lan| {
+    lan.start_pbx("");
+    for command in [&["check", "-i", "lo", "--phone", "198.51.100.20"][..], &["probe", "-i", "lo"]] {
+        let out = lan.lab.mcready(&lan.pbx, command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}{}", stdout(&out));
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("lo is a loopback"), "{stderr}");
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
 });

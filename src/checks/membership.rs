@@ -268,10 +268,61 @@ fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
         .collect()
 }
 
+/// Why `interface` must never be taken down, whatever competes with the phones' interface: it
+/// carries the default route (the uplink: trunks, SSH, updates), it is a bridge that carries
+/// containers or virtual machines (ports attached, or a runtime's or hypervisor's own bridge:
+/// `docker0`, `br-…`, `virbr…`, `vmbr…`, `lxcbr…`), or a loopback. `None` when taking it down harms
+/// nothing but itself.
+pub(super) fn must_stay_up(snapshot: &Snapshot, interface: &Interface) -> Option<String> {
+    let facts = &snapshot.facts;
+    if interface.flags.loopback || interface.kind == InterfaceKind::Loopback {
+        return Some("a loopback".into());
+    }
+    if facts.default_routes().iter().any(|r| r.interface.as_deref() == Some(interface.name.as_str())) {
+        return Some("it carries the default route".into());
+    }
+    let ports = facts.stacking.iter().filter(|s| s.interface == interface.name).count();
+    let runtime_bridge = ["docker", "br-", "virbr", "vmbr", "lxcbr", "lxdbr", "podman", "cni"]
+        .iter()
+        .any(|prefix| interface.name.starts_with(prefix))
+        && matches!(interface.kind, InterfaceKind::Bridge | InterfaceKind::Virtual);
+    let bridge = interface.kind == InterfaceKind::Bridge || runtime_bridge;
+    match (bridge, ports) {
+        (true, 0) if runtime_bridge => Some("it is a container or virtual-machine bridge".into()),
+        (true, 0) => None,
+        (true, 1) => Some("it is a bridge with 1 port (a container, a virtual machine or a NIC)".into()),
+        (true, n) => Some(format!("it is a bridge with {n} ports (containers, virtual machines or NICs)")),
+        (false, _) => None,
+    }
+}
+
+/// The group's route is pinned to the PnP interface: the most specific multicast route for the
+/// group leaves by it (`ip route add 224.0.0.0/4 dev IFACE`, the fix this check and
+/// `membership.group-route` give), and the OS sends the group there. No default route nor another
+/// adapter can then take the group's route or a join without an interface.
+fn route_pinned(snapshot: &Snapshot, pnp: &str) -> bool {
+    let facts = &snapshot.facts;
+    let routed = facts.group_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(pnp);
+    let group = IpAddr::V4(snapshot.group);
+    let covering: Vec<_> =
+        facts.multicast_routes().into_iter().filter(|r| r.destination.contains(group)).collect();
+    let Some(prefix) = covering.iter().map(|r| r.destination.prefix_len).max() else { return false };
+    // Windows puts a 224.0.0.0/4 route on every adapter: pinned only when the phones' ranks strictly first.
+    let rank = |r: &crate::facts::Route| r.effective_metric.unwrap_or(r.metric);
+    let (ours, others): (Vec<_>, Vec<_>) = covering
+        .into_iter()
+        .filter(|r| r.destination.prefix_len == prefix)
+        .partition(|r| r.interface.as_deref() == Some(pnp));
+    routed && ours.iter().map(|r| rank(r)).min().is_some_and(|best| others.iter().all(|r| rank(r) > best))
+}
+
 /// Adapters the PortSIP-style guidance says to disable on a PBX host: they attract the group's route
 /// or the PBX's join. Never the phones' interface nor what it rides on (a bridge's ports, a VLAN's
-/// parent, a bond's members); and when the phones' interface was only assumed (the group's route), a
-/// second LAN adapter may be the phones' own: mcready asks for `--phone` or `-i` instead.
+/// parent, a bond's members), nor what must stay up ([`must_stay_up`]: the default route's adapter, a
+/// bridge carrying containers or VMs): those are answered by pinning the group's route to the phones'
+/// interface instead. Once the route is pinned there and the PBX joined there, nothing competes: pass.
+/// When the phones' interface was only assumed (the group's route), a second LAN adapter may be the
+/// phones' own: mcready asks for `--phone` or `-i` instead.
 pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
     let pnp = snapshot.pnp_interface();
     let pnp_metric = pnp.and_then(|i| i.metric);
@@ -302,6 +353,10 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
     };
     let found: Vec<&Interface> = snapshot.facts.interfaces.iter().filter(active).filter(suspicious).collect();
     let describe = |i: &&Interface| json!({"name": i.name, "kind": i.kind, "kind_detail": i.kind_detail, "metric": i.metric});
+    let pinned = pnp.is_some_and(|p| {
+        route_pinned(snapshot, &p.name)
+            && snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().any(|m| m.interface == p.name)
+    });
     let evidence = json!({
         "adapters": found.iter().map(describe).collect::<Vec<_>>(),
         "other_lans": other_lans.iter().map(describe).collect::<Vec<_>>(),
@@ -320,6 +375,21 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
         let metric = i.metric.map_or_else(String::new, |m| format!(", metric {m}"));
         format!("{} ({}{metric})", i.name, i.kind.as_str())
     };
+    // The route is pinned to the phones' interface and the PBX joined there: the other adapters can
+    // take neither, whatever their metric. A dual-homed or Docker host is then green.
+    if pinned && other_lans.is_empty() {
+        let pnp = pnp.map_or("", |p| p.name.as_str());
+        return check(
+            OTHER_ADAPTERS,
+            Status::Pass,
+            format!(
+                "The group's route is pinned to {pnp} and the PBX joined there: {} cannot take it.",
+                found.iter().map(label).collect::<Vec<_>>().join(", ")
+            ),
+            None,
+            evidence,
+        );
+    }
     let mut summary = Vec::new();
     let mut fixes = Vec::new();
     if !other_lans.is_empty() {
@@ -336,11 +406,40 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
             "Other active adapters can take the group's route or the PBX's join: {}.",
             found.iter().map(label).collect::<Vec<_>>().join(", ")
         ));
-        fixes.extend(found.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
-        fixes.push(Fix::one(
-            format!("Restart the PBX afterwards{}, so it joins again.", remedy::restart_pbx(&snapshot.facts)),
-            remedy::restart_step(&snapshot.facts),
-        ));
+        let (kept, removable): (Vec<&Interface>, Vec<&Interface>) =
+            found.iter().copied().partition(|i| must_stay_up(snapshot, i).is_some());
+        fixes.extend(removable.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
+        match (kept.is_empty(), pnp) {
+            (true, _) => fixes.push(Fix::one(
+                format!(
+                    "Restart the PBX afterwards{}, so it joins again.",
+                    remedy::restart_pbx(&snapshot.facts)
+                ),
+                remedy::restart_step(&snapshot.facts),
+            )),
+            // What must stay up is answered by pinning the group's route to the phones' interface,
+            // which also restarts the PBX.
+            (false, Some(pnp)) if other_lans.is_empty() => {
+                let why: Vec<String> = kept
+                    .iter()
+                    .map(|i| format!("{}: {}", i.name, must_stay_up(snapshot, i).unwrap_or_default()))
+                    .collect();
+                summary.push(format!(
+                    "Never take down {} ({}): pin the group's route to {} instead.",
+                    kept.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" or "),
+                    why.join("; "),
+                    pnp.name
+                ));
+                fixes.push(route_or_link(snapshot, &pnp.name));
+            }
+            (false, _) => fixes.push(Fix::one(
+                format!(
+                    "Restart the PBX afterwards{}, so it joins again.",
+                    remedy::restart_pbx(&snapshot.facts)
+                ),
+                remedy::restart_step(&snapshot.facts),
+            )),
+        }
     }
     fixed(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Fix::join(fixes), evidence)
 }

@@ -419,6 +419,39 @@ fn what_the_phones_interface_rides_on_is_never_taken_down() {
     assert_eq!(adapters.status, Pass, "{adapters:?}");
 }
 
+/// Issue 26: the uplink (default route) and a bridge carrying a container are never taken down; once
+/// the group's route is pinned to the phones' interface and the PBX joined there, nothing competes.
+#[test]
+fn the_uplink_and_a_container_bridge_stay_up_and_a_pinned_route_is_green() {
+    use crate::checks::fixtures::{interface, win_route};
+    use crate::facts::{InterfaceKind, Stacked};
+    let mut snapshot = wrong_nic();
+    snapshot.facts.interfaces.retain(|i| i.name != "wlan0");
+    let mut wan = interface(3, "wan", InterfaceKind::Virtual, "203.0.113.10/24");
+    wan.metric = Some(0);
+    let docker0 = interface(4, "docker0", InterfaceKind::Virtual, "172.17.0.1/16");
+    snapshot.facts.interfaces.extend([wan, docker0]);
+    snapshot.facts.stacking = vec![Stacked { interface: "docker0".into(), rides_on: "veth1a2b3c".into() }];
+    snapshot.facts.routes = vec![win_route("0.0.0.0", 0, Some("203.0.113.1"), 3, "wan", 0)];
+    snapshot.facts.memberships[0].interface = "wan".into();
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("wan".into());
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert_eq!(adapters.status, Warn);
+    assert!(adapters.summary.contains("Never take down wan or docker0"), "{}", adapters.summary);
+    for check in evaluate(&snapshot).iter().flat_map(|r| &r.checks) {
+        let remedy = check.remedy.as_deref().unwrap_or("");
+        assert!(!remedy.contains(" down"), "{}: {remedy}", check.id);
+    }
+    assert_eq!(adapters.remedy, check_of(&snapshot, membership::ON_PNP_INTERFACE).remedy);
+    // The fix applied: 224.0.0.0/4 by eth0, the PBX joined again there.
+    snapshot.facts.routes.push(win_route("224.0.0.0", 4, None, 2, "eth0", 0));
+    snapshot.facts.memberships[0].interface = "eth0".into();
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("eth0".into());
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert_eq!(adapters.status, Pass, "{adapters:?}");
+    assert!(adapters.summary.contains("pinned to eth0"), "{}", adapters.summary);
+}
+
 #[test]
 fn an_answer_only_mcreadys_join_made_possible_fails_membership() {
     let mut snapshot = wrong_nic();

@@ -52,8 +52,12 @@ fn windows_wrong_nic_fix_is_computed_from_the_metrics_read() {
         assert!(fix.contains(expected), "missing {expected:?} in {fix}");
     }
     assert!(!fix.contains("sudo"), "{fix}");
-    let adapters = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
-    assert!(adapters.contains("`Disable-NetAdapter -Name 'Wi-Fi' -Confirm:$false`"), "{adapters}");
+    // Wi-Fi carries a default route: never disabled; the route pinned to Ethernet 2 answers it.
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(adapters.summary.contains("Never take down Wi-Fi"), "{}", adapters.summary);
+    let adapters = adapters.remedy.unwrap_or_default();
+    assert!(!adapters.contains("Disable-NetAdapter"), "{adapters}");
+    assert!(adapters.contains("-InterfaceIndex 12 -RouteMetric 1"), "{adapters}");
 }
 
 #[test]
