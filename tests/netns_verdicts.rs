@@ -536,3 +536,38 @@ lab_test!(a_loopback_named_with_i_exits_2_with_one_line, lan(QUERIER, "eth0"), |
         assert!(stdout(&out).is_empty(), "{}", stdout(&out));
     }
 });
+
+// Issue 26: with no PBX, the failing fix offers `mcready respond --url URL --allow MAC` as a stand-in.
+// Done exactly so (beside a provisioning server for the URL), `check` passes: respond answers
+// mcready's own probe (its locally administered MAC and diagnostic User-Agent) as well as the phone.
+lab_test!(the_suggested_stand_in_makes_check_pass, lan(QUERIER, "eth0"), |mut lan| {
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    let fix = check_field(&report, "membership.on-pnp-interface", "remedy");
+    assert!(fix.contains("`mcready respond --url URL --allow MAC`"), "{fix}");
+    let pbx = lan.pbx.clone();
+    lan.lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    let files = std::env::temp_dir().join(format!("mcready-stand-in-{}", std::process::id()));
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("001565aabbcc.cfg"), "# phone\n").unwrap();
+    lan.lab.spawn(
+        &pbx,
+        &format!("cd '{}' && exec python3 -m http.server --bind 198.51.100.10 8080", files.display()),
+    );
+    // As suggested, with the URL and the phone's MAC filled in.
+    let log = files.join("respond.log");
+    let url = "http://198.51.100.10:8080/{mac}.cfg";
+    lan.lab.spawn_mcready(
+        &pbx,
+        &["respond", "--url", url, "--allow", "00:15:65:aa:bb:cc", "-i", "eth0", "--duration", "60"],
+        &log,
+    );
+    assert!(lan.lab.wait_udp_bound(&pbx, 5060), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    let serving = "for i in $(seq 200); do python3 -c 'import socket; socket.create_connection((\"198.51.100.10\", 8080), 1)' \
+                   2>/dev/null && exit 0; sleep 0.05; done; exit 1";
+    assert!(lan.lab.sh(&pbx, serving).status.success(), "the provisioning server did not start");
+    let (stood_in, code) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&files);
+    assert_eq!(statuses(&stood_in)[0], "pass", "{stood_in:#}");
+    assert_eq!(check_field(&stood_in, "membership.pbx-answers", "status"), "pass", "{stood_in:#}");
+    assert_eq!((stood_in["verdict"].as_str(), code), (Some("pass"), 0), "{stood_in:#}");
+});
