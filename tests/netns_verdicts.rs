@@ -571,3 +571,40 @@ lab_test!(the_suggested_stand_in_makes_check_pass, lan(QUERIER, "eth0"), |mut la
     assert_eq!(check_field(&stood_in, "membership.pbx-answers", "status"), "pass", "{stood_in:#}");
     assert_eq!((stood_in["verdict"].as_str(), code), (Some("pass"), 0), "{stood_in:#}");
 });
+
+// Issue 26: the provisioning URL on another NIC of the PBX host (wan, 203.0.113.10): phones must cross
+// a router into wan, whose strict rp_filter drops them because the route back leaves by eth0. This
+// host's own fetch succeeds (over its loopback) and proved nothing; the URL check fails, and the
+// printed sysctl, applied in the lab, turns it green.
+lab_test!(a_url_on_another_nic_behind_strict_rp_filter_fails_until_fixed, lan(QUERIER, "eth0"), |mut lan| {
+    let upstream = lan.lab.host("upstream");
+    let pbx = lan.pbx.clone();
+    lan.lab.veth(&pbx, "wan", &upstream, "eth0");
+    lan.lab.addr(&pbx, "wan", "203.0.113.10/24");
+    lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
+    let _ = lan.lab.sh(&pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.wan.rp_filter=1");
+    let files = std::env::temp_dir().join(format!("mcready-url-on-wan-{}", std::process::id()));
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(files.join("001565aabbcc.cfg"), "# phone\n").unwrap();
+    lan.lab.spawn(
+        &pbx,
+        &format!("cd '{}' && exec python3 -m http.server --bind 203.0.113.10 8080", files.display()),
+    );
+    lan.start_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&report, "membership.provisioning-url", "status"), "fail", "{report:#}");
+    let summary = check_field(&report, "membership.provisioning-url", "summary");
+    assert!(summary.contains("wan") && summary.contains("rp_filter=1"), "{summary}");
+    assert_eq!((report["verdict"].as_str(), code), (Some("fail"), 1));
+    // wan serves the URL: no fix takes it down; the competing adapter is answered by the pinned route.
+    for remedy in all_remedies(&report) {
+        assert!(!remedy.contains("wan down"), "unsafe: {remedy}");
+    }
+    lan.apply_fixes(&report, &["membership.provisioning-url", "membership.other-adapters"]);
+    lan.restart_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
+    let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&files);
+    assert_eq!(check_field(&fixed, "membership.provisioning-url", "status"), "pass", "{fixed:#}");
+    assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
+    assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+});

@@ -271,7 +271,7 @@ fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
 /// Why `interface` must never be taken down, whatever competes with the phones' interface: it
 /// carries the default route (the uplink: trunks, SSH, updates), it is a bridge that carries
 /// containers or virtual machines (ports attached, or a runtime's or hypervisor's own bridge:
-/// `docker0`, `br-…`, `virbr…`, `vmbr…`, `lxcbr…`), or a loopback. `None` when taking it down harms
+/// `docker0`, `br-…`, `virbr…`, `vmbr…`, `lxcbr…`), a loopback, or the provisioning URL's. `None` when taking it down harms
 /// nothing but itself.
 pub(super) fn must_stay_up(snapshot: &Snapshot, interface: &Interface) -> Option<String> {
     let facts = &snapshot.facts;
@@ -280,6 +280,15 @@ pub(super) fn must_stay_up(snapshot: &Snapshot, interface: &Interface) -> Option
     }
     if facts.default_routes().iter().any(|r| r.interface.as_deref() == Some(interface.name.as_str())) {
         return Some("it carries the default route".into());
+    }
+    // The provisioning URL the PBX hands out is served from it.
+    if let crate::observed::Observed::Done(fetch) = &snapshot.fetch
+        && fetch
+            .addresses
+            .iter()
+            .any(|ip| interface.ipv4.iter().chain(&interface.ipv6).any(|net| net.addr == *ip))
+    {
+        return Some(format!("it serves the provisioning URL, {}", fetch.host));
     }
     let ports = facts.stacking.iter().filter(|s| s.interface == interface.name).count();
     let runtime_bridge = ["docker", "br-", "virbr", "vmbr", "lxcbr", "lxdbr", "podman", "cni"]

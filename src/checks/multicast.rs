@@ -739,7 +739,7 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
 }
 
 /// The `rp_filter` values read for `all` and `interface`, which undoing a loosening sets back.
-fn rp_filter_read(snapshot: &Snapshot, interface: &str) -> Option<(u8, u8)> {
+pub(super) fn rp_filter_read(snapshot: &Snapshot, interface: &str) -> Option<(u8, u8)> {
     let value =
         |name: &str| snapshot.facts.firewall.rp_filter.iter().find(|r| r.interface == name).map(|r| r.value);
     Some((value("all")?, value(interface)?))

@@ -8,7 +8,8 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::{Snapshot, check, remedy};
+use super::{Snapshot, check, manual, remedy};
+use crate::fix::Fix;
 use crate::observed::{Answer, FetchErrorKind, FetchReport, Observed};
 use crate::verdict::{Check, Status};
 
@@ -188,6 +189,9 @@ fn url(answer: &Answer, snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
+    if let Some(judged) = on_another_interface(snapshot, fetch, url, &evidence) {
+        return judged;
+    }
     let lan = snapshot.pnp_interface().map(|i| i.ipv4.clone()).unwrap_or_default();
     let outside: Vec<String> = fetch
         .addresses
@@ -204,6 +208,93 @@ fn url(answer: &Answer, snapshot: &Snapshot) -> Check {
         )
     };
     check(URL, Status::Pass, summary, None, evidence)
+}
+
+/// The URL's host is this host's own address on another interface than the phones' (`eth1` of a
+/// dual-homed PBX): this host's own fetch went over its loopback and proves nothing, and phones reach
+/// that address only through a router into that interface. Judged as their requests would be there:
+/// a route back to them must exist, and where it leaves by another interface a strict reverse-path
+/// filter on that one drops them. `None` when the URL is not on another interface of this host.
+fn on_another_interface(
+    snapshot: &Snapshot,
+    fetch: &FetchReport,
+    url: &str,
+    evidence: &serde_json::Value,
+) -> Option<Check> {
+    let facts = &snapshot.facts;
+    let pnp = snapshot.pnp_interface()?;
+    let (address, other) = fetch.addresses.iter().find_map(|ip| {
+        facts
+            .interfaces
+            .iter()
+            .find(|i| i.name != pnp.name && i.ipv4.iter().chain(&i.ipv6).any(|net| net.addr == *ip))
+            .map(|i| (*ip, i.name.as_str()))
+    })?;
+    // A phone's address: a known one on the phones' subnet, else the subnet itself.
+    let phone = snapshot
+        .known_hosts()
+        .into_iter()
+        .map(|(ip, _)| ip)
+        .find(|ip| pnp.subnet_containing(*ip).is_some())
+        .or_else(|| pnp.ipv4.first().map(|net| net.addr))?;
+    let back =
+        if facts.routes.is_empty() { Some(pnp.name.as_str()) } else { facts.route_interface_for(phone) };
+    let rp_filter = facts.firewall.effective_rp_filter(other);
+    let mut evidence = evidence.clone();
+    if let Some(fields) = evidence.as_object_mut() {
+        fields.insert("on_interface".into(), json!(other));
+        fields.insert("route_back_by".into(), json!(back));
+        fields.insert("rp_filter".into(), json!(rp_filter));
+    }
+    let crossing = format!(
+        "The provisioning URL {url} is {address}, this host's address on {other}, not on {} where the phones are:          phones reach it only through a router into {other}",
+        pnp.name
+    );
+    let to_lan = pnp.ipv4.first().map_or_else(String::new, |net| format!(" ({})", net.addr));
+    let point_at_lan = manual(
+        format!(
+            "Point the PBX's provisioning URL at {}'s address{to_lan}, which the phones reach directly.",
+            pnp.name
+        ),
+        "point the provisioning URL at the phones' interface",
+    );
+    match back {
+        None => Some(check(
+            URL,
+            Status::Fail,
+            format!("{crossing}, and this host has no route back to them ({phone})."),
+            Some(point_at_lan),
+            evidence,
+        )),
+        Some(back) if back != other && rp_filter == Some(1) => Some(check(
+            URL,
+            Status::Fail,
+            format!(
+                "{crossing}, and the route back to them leaves by {back}: {other}'s strict reverse-path filter \
+                 (rp_filter=1) drops their requests."
+            ),
+            Some(Fix::join([
+                point_at_lan,
+                Fix::prose("Or, to keep the URL:"),
+                remedy::loosen_rp_filter(
+                    snapshot.os,
+                    other,
+                    super::multicast::rp_filter_read(snapshot, other),
+                ),
+            ])),
+            evidence,
+        )),
+        Some(back) => Some(check(
+            URL,
+            Status::Pass,
+            format!(
+                "{crossing}; the route back to them leaves by {back} and {other}'s reverse-path filter lets them in{}.",
+                rp_filter.map_or_else(String::new, |v| format!(" (rp_filter={v})"))
+            ),
+            None,
+            evidence,
+        )),
+    }
 }
 
 fn fetched(answer: &Answer, snapshot: &Snapshot) -> Check {
