@@ -608,3 +608,66 @@ lab_test!(a_url_on_another_nic_behind_strict_rp_filter_fails_until_fixed, lan(QU
     assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
     assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
 });
+
+// Issue 26: the PBX in a container behind NAT, as Docker's default bridge does it: docker0
+// (172.17.0.1/16) with the container's veth, udp/5060 DNAT'd from eth0 to 172.17.0.2, the PBX joined
+// inside the container. The report names the forward and the container's address, says multicast
+// never crosses the NAT, and fixes it with host networking or macvlan — never by taking docker0 down,
+// and without a second and third "start the PBX". With Docker's userland proxy holding 5060 on the
+// host too, the same.
+lab_test!(a_pbx_container_behind_nat_is_named_not_missed, lan(QUERIER, "eth0"), |mut lan| {
+    if !common::require("a_pbx_container_behind_nat_is_named_not_missed", &[common::NFT]) {
+        return;
+    }
+    let pbx = lan.pbx.clone();
+    let container = lan.lab.host("container");
+    lan.lab.bridge(&pbx, "docker0", &[]);
+    lan.lab.veth(&pbx, "veth9f8e7d", &container, "eth0");
+    lan.lab.bridge_port(&pbx, "docker0", "veth9f8e7d");
+    lan.lab.addr(&pbx, "docker0", "172.17.0.1/16");
+    lan.lab.addr(&container, "eth0", "172.17.0.2/16");
+    lan.lab.ip(&container, &["route", "add", "default", "via", "172.17.0.1"]);
+    lan.lab.nft(
+        &pbx,
+        "table ip nat {\n chain prerouting {\n  type nat hook prerouting priority -100; policy accept;\n  \
+         iifname \"eth0\" fib daddr type local udp dport 5060 dnat to 172.17.0.2:5060\n }\n}\n",
+    );
+    lan.lab.start_pbx(&container, "172.17.0.2", "");
+    let assert_named = |report: &Value| {
+        assert_eq!(check_field(report, "membership.on-pnp-interface", "status"), "fail", "{report:#}");
+        let summary = check_field(report, "membership.on-pnp-interface", "summary");
+        assert!(
+            summary.contains("from eth0 to 172.17.0.2:5060") && summary.contains("behind NAT"),
+            "{summary}"
+        );
+        let fix = check_field(report, "membership.on-pnp-interface", "remedy");
+        assert!(fix.contains("--network host") && fix.contains("macvlan"), "{fix}");
+        assert_eq!(check_field(report, "membership.port-holder", "status"), "skip", "{report:#}");
+        assert_eq!(check_field(report, "membership.pbx-answers", "status"), "skip", "{report:#}");
+        for remedy in all_remedies(report) {
+            assert!(!remedy.contains("docker0 down") && !remedy.contains("Start the PBX"), "{remedy}");
+        }
+    };
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_named(&report);
+    assert_eq!((report["verdict"].as_str(), code), (Some("fail"), 1));
+    // Docker's userland proxy on the host's port as well (a process named docker-proxy).
+    let proxy_dir = std::env::temp_dir().join(format!("mcready-docker-proxy-{}", std::process::id()));
+    std::fs::create_dir_all(&proxy_dir).unwrap();
+    let proxy = proxy_dir.join("docker-proxy");
+    std::fs::copy("/usr/bin/python3", &proxy).unwrap();
+    lan.lab.spawn(
+        &pbx,
+        &format!(
+            "exec '{}' -c 'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             s.bind((\"0.0.0.0\",5060))\ntime.sleep(600)'",
+            proxy.display()
+        ),
+    );
+    assert!(lan.lab.wait_udp_bound(&pbx, 5060));
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&proxy_dir);
+    assert_named(&report);
+    let holder = check_field(&report, "membership.port-holder", "summary");
+    assert!(holder.contains("held here by docker-proxy"), "{holder}");
+});

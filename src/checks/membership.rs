@@ -118,6 +118,27 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
             json!({"pnp_interface": snapshot.pnp_interface, "memberships_unreadable": reason}),
         );
     }
+    if joined_on.is_empty()
+        && let Some(forward) = &causes.pbx_behind_nat
+    {
+        let subnet = snapshot
+            .pnp_interface()
+            .and_then(|i| i.ipv4.first())
+            .and_then(|net| net.network_address().map(|address| format!("{address}/{}", net.prefix_len)));
+        return fixed(
+            ON_PNP_INTERFACE,
+            Status::Fail,
+            format!(
+                "The PBX runs in a container behind NAT: {}. Nothing on this host's own network joined {}, and \
+                 multicast never crosses that NAT (a port forward carries unicast to this host's addresses only), \
+                 so the phones' SUBSCRIBEs never reach the PBX.",
+                forward.describe(snapshot.port),
+                snapshot.group
+            ),
+            remedy::pbx_container_on_the_lan(pnp, subnet.as_deref()),
+            evidence,
+        );
+    }
     if joined_on.is_empty() {
         return check(
             ON_PNP_INTERFACE,
@@ -453,9 +474,32 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
     fixed(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Fix::join(fixes), evidence)
 }
 
-pub(super) fn port_holder(snapshot: &Snapshot) -> Check {
+pub(super) fn port_holder(snapshot: &Snapshot, causes: &Causes) -> Check {
     let listeners = &snapshot.facts.listeners;
     let evidence = json!({"listeners": listeners});
+    // One cause, said once under membership.on-pnp-interface: here only a pointer to it.
+    if let Some(forward) = &causes.pbx_behind_nat {
+        return check(
+            PORT_HOLDER,
+            Status::Skip,
+            format!(
+                "No PBX holds UDP {} on this host's own network: {} (see {ON_PNP_INTERFACE}).",
+                snapshot.port,
+                forward.describe(snapshot.port)
+            ),
+            None,
+            evidence,
+        );
+    }
+    if causes.no_pbx_here {
+        return check(
+            PORT_HOLDER,
+            Status::Skip,
+            format!("Nothing listens on UDP {}: no PBX runs here (see {ON_PNP_INTERFACE}).", snapshot.port),
+            None,
+            evidence,
+        );
+    }
     if listeners.is_empty() {
         return check(
             PORT_HOLDER,
@@ -620,6 +664,19 @@ pub(super) fn pbx_answers(snapshot: &Snapshot, causes: &Causes) -> Check {
             "No PnP server answered, but this host's firewall drops the probe before any PBX here could hear it \
              (see network-multicast)."
                 .into(),
+            None,
+            evidence,
+        );
+    }
+    if probe.answers.is_empty() && (causes.no_pbx_here || causes.pbx_behind_nat.is_some()) {
+        let why =
+            if causes.no_pbx_here { "no PBX runs on this host" } else { "this host's PBX sits behind NAT" };
+        return check(
+            PBX_ANSWERS,
+            Status::Skip,
+            format!(
+                "No PnP server answered the probe: {why} (see {ON_PNP_INTERFACE}), and no other host answered."
+            ),
             None,
             evidence,
         );

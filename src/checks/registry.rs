@@ -89,7 +89,7 @@ pub const CHECKS: &[CheckDef] = &[
         requirement: PBX_MEMBERSHIP,
         title: "Something holds the PnP port",
         meaning: "A process (the PBX) holds UDP 5060.",
-        build: |i| Some(membership::port_holder(i.snapshot)),
+        build: |i| Some(membership::port_holder(i.snapshot, i.causes)),
     },
     CheckDef {
         id: membership::LOOPBACK,

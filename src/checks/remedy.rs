@@ -634,6 +634,29 @@ pub fn leave_nat(isolation: Isolation, interface: &str) -> Fix {
     )
 }
 
+/// A PBX in a container behind NAT (a bridge network with the SIP port forwarded): multicast never
+/// crosses the NAT, so the container must sit on the phones' LAN itself. Recreating a container is
+/// the administrator's to do (its image, volumes and options are not known here): manual steps.
+#[must_use]
+pub fn pbx_container_on_the_lan(interface: &str, subnet: Option<&str>) -> Fix {
+    let subnet = subnet.unwrap_or("<the phones' subnet>");
+    Fix {
+        text: format!(
+            "Run the PBX's container with host networking (`docker run --network host …`, compose \
+             `network_mode: host`), so that it joins 224.0.1.75 on {interface} itself; or give it an address on the \
+             phones' LAN with a macvlan network on {interface} (`docker network create -d macvlan --subnet {subnet} \
+             -o parent={interface} pnp-lan`, then `docker run --network pnp-lan --ip <a free address> …`). Drop the \
+             udp/5060 port forward then, and check again."
+        ),
+        steps: vec![
+            Step::manual(format!(
+                "recreate the PBX's container with host networking, or on a macvlan network on {interface}"
+            )),
+            Step::manual("drop the udp/5060 port forward to the container"),
+        ],
+    }
+}
+
 /// Enabling an IGMP querier on the LAN.
 #[must_use]
 pub fn enable_querier() -> Fix {
