@@ -541,20 +541,33 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
             );
         }
         let firewall_rule = causes.firewall_drops_subscribe;
+        // The rule is the cause, said once with its fix under multicast.host-firewall: the capture is
+        // its consequence, a pointer here.
+        if firewall_rule {
+            return check(
+                DELIVERED,
+                Status::Skip,
+                format!(
+                    "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: the host \
+                     firewall drops them (see {HOST_FIREWALL}).",
+                    sources.join(", ")
+                ),
+                None,
+                evidence,
+            );
+        }
         let rp_cause = !causes.rp_filter_suspects.is_empty();
-        let (likely, fix) = match (firewall_rule, rp_cause) {
-            (true, _) => {
-                ("the host firewall dropped them (see its rule above)", firewall.open_fix(snapshot.os))
-            }
-            (false, true) => (
+        let (likely, fix) = if rp_cause {
+            (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
                  reverse-path filter likely dropped them",
                 remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)),
-            ),
-            (false, false) => (
+            )
+        } else {
+            (
                 "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
                 firewall.open_fix(snapshot.os),
-            ),
+            )
         };
         return check(
             DELIVERED,

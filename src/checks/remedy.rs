@@ -366,7 +366,13 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
 /// firewall could not be read, or the drop was seen but not explained). Scoped to the phones' subnet:
 /// SIP open to the world invites toll fraud. `subnet` is `None` when no phone subnet is known.
 #[must_use]
-pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: Option<&str>) -> Fix {
+pub fn open_firewall(
+    os: OsFamily,
+    port: u16,
+    subnet: Option<&str>,
+    interface: Option<&str>,
+    in_use: Option<Manager>,
+) -> Fix {
     let subnet = subnet.unwrap_or("<phones' subnet>");
     // The manager is not known here (the rule was not read or not explained): the text names each
     // one's command, and the step is the administrator's choice among them.
@@ -378,6 +384,9 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
             use crate::firewall::fix::{
                 firewalld_allow_sip, iptables_accept_sip, nft_accept_sip, ufw_allow_sip,
             };
+            if let Some(fix) = open_firewall_with(in_use, port, subnet) {
+                return fix;
+            }
             format!(
                 "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
                  the firewall: ufw `{}`; firewalld `{} && sudo firewall-cmd --reload`; \
@@ -411,6 +420,63 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
         ),
     };
     Fix::one(text, choose())
+}
+
+/// The opening in the words of the one Linux manager in use (ufw, firewalld), or of the one tool whose
+/// rules were read (nft, iptables), when it is known: one command, not every manager's. `None` for
+/// another manager or when none is known.
+fn open_firewall_with(in_use: Option<Manager>, port: u16, subnet: &str) -> Option<Fix> {
+    use crate::firewall::fix::{firewalld_allow_sip, iptables_accept_sip, nft_accept_sip, ufw_allow_sip};
+    let changes = format!("allow SIP from {subnet} to UDP {port}");
+    let (text, step) = match in_use? {
+        Manager::Ufw => {
+            let command = ufw_allow_sip(subnet, port);
+            let undo = command.replacen("ufw allow", "ufw delete allow", 1);
+            (
+                format!(
+                    "Allow SIP from the phones' subnet with ufw, which manages the firewall: `{command}`."
+                ),
+                Step::new(Os::Linux, Manager::Ufw, changes, command).persistent().undo(undo),
+            )
+        }
+        Manager::Firewalld => {
+            let command = firewalld_allow_sip(None, subnet, port);
+            let undo = command.replacen("--add-rich-rule", "--remove-rich-rule", 1);
+            (
+                format!(
+                    "Allow SIP from the phones' subnet with firewalld, which manages the firewall: `{command}`, then \
+                     `sudo firewall-cmd --reload`."
+                ),
+                Step::new(Os::Linux, Manager::Firewalld, changes, command).persistent().undo(undo),
+            )
+        }
+        Manager::Nft => (
+            format!(
+                "Allow SIP from the phones' subnet before the rule that drops it, with nftables: `sudo nft insert \
+                 rule <family> <table> <chain> {}` (`sudo nft -a list ruleset` shows where the drop is; keep it in \
+                 /etc/nftables.conf).",
+                nft_accept_sip(subnet, port)
+            ),
+            Step {
+                manager: Manager::Nft,
+                ..Step::manual(format!("{changes} before the drop, in its nft chain"))
+            },
+        ),
+        manager @ (Manager::IptablesNft | Manager::IptablesLegacy) => {
+            let tool = if manager == Manager::IptablesNft { "iptables-nft" } else { "iptables-legacy" };
+            let command = format!("sudo {tool} -I INPUT 1 {}", iptables_accept_sip(subnet, port));
+            let undo = command.replacen(" -I INPUT 1 ", " -D INPUT ", 1);
+            (
+                format!(
+                    "Allow SIP from the phones' subnet before the rule that drops it, with iptables: `{command}`, then \
+                     `sudo netfilter-persistent save` to keep it."
+                ),
+                Step::new(Os::Linux, manager, changes, command).undo(undo),
+            )
+        }
+        _ => return None,
+    };
+    Some(Fix::one(text, step))
 }
 
 /// Loosening a strict reverse-path filter. `previous` is the values read for `all` and the interface,

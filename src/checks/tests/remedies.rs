@@ -287,3 +287,30 @@ fn windows_restart_names_the_service_quoted() {
         "{fix}"
     );
 }
+
+/// Issue 26: the generic opening speaks the manager in use alone when it is known, one command.
+#[test]
+fn the_generic_firewall_opening_names_the_manager_in_use_only() {
+    use crate::fix::Manager;
+    let every = remedy::open_firewall(OsFamily::Linux, 5060, Some("198.51.100.0/24"), Some("eth0"), None);
+    assert!(every.text.contains("ufw") && every.text.contains("firewalld"), "{}", every.text);
+    for (manager, word) in [
+        (Manager::Ufw, "sudo ufw allow from 198.51.100.0/24"),
+        (Manager::Firewalld, "sudo firewall-cmd --permanent"),
+        (Manager::Nft, "sudo nft insert rule"),
+        (Manager::IptablesNft, "sudo iptables-nft -I INPUT 1 -s 198.51.100.0/24"),
+    ] {
+        let fix = remedy::open_firewall(
+            OsFamily::Linux,
+            5060,
+            Some("198.51.100.0/24"),
+            Some("eth0"),
+            Some(manager),
+        );
+        assert!(fix.text.contains(word), "{manager:?}: {}", fix.text);
+        let others =
+            ["ufw", "firewall-cmd", "nft insert", "iptables"].iter().filter(|w| fix.text.contains(**w));
+        assert_eq!(others.count(), 1, "{manager:?} names another manager: {}", fix.text);
+        assert!(fix.text.len() < 300, "{}", fix.text);
+    }
+}
