@@ -95,12 +95,19 @@ pub(super) fn behind_nat(snapshot: &Snapshot) -> Check {
     let found = if let Some(runtime) = &environment.container {
         match environment.in_container_network {
             None => {
+                // Root already: only the sandbox can be why, and "needs root" would send the reader astray.
+                let root = snapshot.facts.privileges.as_ref().is_some_and(|p| p.admin);
+                let why = if root {
+                    "this sandbox hides /proc/1/ns/net even from root"
+                } else {
+                    "/proc/1/ns/net needs root, and some sandboxes hide it even from root"
+                };
                 return check(
                     BEHIND_NAT,
                     Status::Skip,
                     format!(
                         "mcready runs in a container ({runtime}), but whether it has a network of its own could not be \
-                         read (/proc/1/ns/net needs root, and some sandboxes hide it even from root)."
+                         read ({why})."
                     ),
                     None,
                     evidence,
@@ -181,10 +188,13 @@ fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Valu
         .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
         .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
         .collect();
+    // Already root: the reasons given are the whole story.
+    let root = snapshot.facts.privileges.as_ref().is_some_and(|p| p.admin);
+    let advice = if root { "" } else { ": run as root to read it" };
     Some(check(
         id,
         Status::Skip,
-        format!("The host firewall could not be read ({}): run as root to read it.", why.join("; ")),
+        format!("The host firewall could not be read ({}){advice}.", why.join("; ")),
         None,
         evidence.clone(),
     ))
@@ -532,9 +542,10 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
                 Status::Warn,
                 format!(
                     "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them, and the sockets \
-                     on UDP {} dropped {drops} datagram(s) in the window: their receive buffers were full.",
+                     on UDP {} dropped {drops} datagram{} in the window: their receive buffers were full.",
                     sources.join(", "),
-                    snapshot.port
+                    snapshot.port,
+                    if drops == 1 { "" } else { "s" }
                 ),
                 Some(remedy::raise_receive_buffers(snapshot.os)),
                 evidence,
