@@ -67,21 +67,11 @@ impl NatForward {
     /// `udp/5060 is forwarded from eth0 to 172.17.0.2 (`rule`) and held by docker-proxy (pid 7)`.
     #[must_use]
     pub fn describe(&self, port: u16) -> String {
-        let mut said = format!("udp/{port} is forwarded");
-        if let Some(from) = &self.from {
-            said.push_str(&format!(" from {from}"));
-        }
-        match &self.to {
-            Some(to) => said.push_str(&format!(" to {to}, a container behind NAT")),
-            None => said.push_str(" to a container behind NAT"),
-        }
-        if let Some(rule) = &self.rule {
-            said.push_str(&format!(" (`{rule}`)"));
-        }
-        if let Some(proxy) = &self.proxy {
-            said.push_str(&format!(", held here by {proxy}"));
-        }
-        said
+        let from = self.from.as_ref().map_or_else(String::new, |from| format!(" from {from}"));
+        let to = self.to.as_ref().map_or_else(String::new, |to| format!(" to {to},"));
+        let rule = self.rule.as_ref().map_or_else(String::new, |rule| format!(" (`{rule}`)"));
+        let proxy = self.proxy.as_ref().map_or_else(String::new, |proxy| format!(", held here by {proxy}"));
+        format!("udp/{port} is forwarded{from}{to} a container behind NAT{rule}{proxy}")
     }
 }
 

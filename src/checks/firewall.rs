@@ -184,6 +184,42 @@ pub fn describe(finding: &FirewallFinding) -> String {
     text
 }
 
+/// The one manager an administrator changes the rules with, as found: ufw or firewalld when one of them
+/// runs, else the one tool whose rules are there (nftables, iptables-nft, iptables-legacy); `None` when
+/// none or several are found (then a generic opening names each one's command). Docker's and
+/// kube-proxy's chains are rewritten by them, never the administrator's to change.
+fn manager_in_use(firewall: &crate::facts::FirewallFacts) -> Option<crate::fix::Manager> {
+    use crate::facts::FirewallManager as Found;
+    use crate::fix::Manager;
+    let pick = |wanted: &[(Found, Manager)]| {
+        let found: Vec<Manager> =
+            wanted.iter().filter(|(f, _)| firewall.managers.contains(f)).map(|(_, m)| *m).collect();
+        match found.as_slice() {
+            [one] => Some(Some(*one)),
+            [] => None,
+            _ => Some(None),
+        }
+    };
+    if let Some(one) = pick(&[(Found::Ufw, Manager::Ufw), (Found::Firewalld, Manager::Firewalld)]) {
+        return one;
+    }
+    // nft lists iptables-nft's tables too: they are iptables-nft's when iptables-nft-save shows rules.
+    let with_rules = |tool: FirewallTool| {
+        firewall.sources.iter().any(|s| s.tool == tool && s.status == SourceStatus::Read && s.rules > 0)
+    };
+    let iptables_nft = with_rules(FirewallTool::IptablesNftSave);
+    let tools = [
+        (with_rules(FirewallTool::Nft) && !iptables_nft, Manager::Nft),
+        (iptables_nft, Manager::IptablesNft),
+        (with_rules(FirewallTool::IptablesLegacySave), Manager::IptablesLegacy),
+    ];
+    let mut found = tools.iter().filter(|(has, _)| *has).map(|(_, m)| *m);
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::fixtures::windows_wrong_nic;
@@ -249,41 +285,5 @@ mod tests {
         let result = check(&with_firewall(Ok(policy())), RP_FILTER);
         assert_eq!(result.status, Status::Skip);
         assert!(result.summary.starts_with("Not applicable"), "{}", result.summary);
-    }
-}
-
-/// The one manager an administrator changes the rules with, as found: ufw or firewalld when one of them
-/// runs, else the one tool whose rules are there (nftables, iptables-nft, iptables-legacy); `None` when
-/// none or several are found (then a generic opening names each one's command). Docker's and
-/// kube-proxy's chains are rewritten by them, never the administrator's to change.
-fn manager_in_use(firewall: &crate::facts::FirewallFacts) -> Option<crate::fix::Manager> {
-    use crate::facts::FirewallManager as Found;
-    use crate::fix::Manager;
-    let pick = |wanted: &[(Found, Manager)]| {
-        let found: Vec<Manager> =
-            wanted.iter().filter(|(f, _)| firewall.managers.contains(f)).map(|(_, m)| *m).collect();
-        match found.as_slice() {
-            [one] => Some(Some(*one)),
-            [] => None,
-            _ => Some(None),
-        }
-    };
-    if let Some(one) = pick(&[(Found::Ufw, Manager::Ufw), (Found::Firewalld, Manager::Firewalld)]) {
-        return one;
-    }
-    // nft lists iptables-nft's tables too: they are iptables-nft's when iptables-nft-save shows rules.
-    let with_rules = |tool: FirewallTool| {
-        firewall.sources.iter().any(|s| s.tool == tool && s.status == SourceStatus::Read && s.rules > 0)
-    };
-    let iptables_nft = with_rules(FirewallTool::IptablesNftSave);
-    let tools = [
-        (with_rules(FirewallTool::Nft) && !iptables_nft, Manager::Nft),
-        (iptables_nft, Manager::IptablesNft),
-        (with_rules(FirewallTool::IptablesLegacySave), Manager::IptablesLegacy),
-    ];
-    let mut found = tools.iter().filter(|(has, _)| *has).map(|(_, m)| *m);
-    match (found.next(), found.next()) {
-        (Some(one), None) => Some(one),
-        _ => None,
     }
 }

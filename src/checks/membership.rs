@@ -80,6 +80,32 @@ fn pbx_chose_itself(snapshot: &Snapshot, pnp: &str, joined_on: &[&str]) -> Fix {
     }
 }
 
+/// The PBX in a container behind NAT, the one finding of that cause: the forward named, the fix.
+fn pbx_behind_nat(
+    snapshot: &Snapshot,
+    pnp: &str,
+    forward: &super::causes::NatForward,
+    evidence: serde_json::Value,
+) -> Check {
+    let subnet = snapshot
+        .pnp_interface()
+        .and_then(|i| i.ipv4.first())
+        .and_then(|net| net.network_address().map(|address| format!("{address}/{}", net.prefix_len)));
+    fixed(
+        ON_PNP_INTERFACE,
+        Status::Fail,
+        format!(
+            "The PBX runs in a container behind NAT: {}. Nothing on this host's own network joined {}, and \
+             multicast never crosses that NAT (a port forward carries unicast to this host's addresses only), \
+             so the phones' SUBSCRIBEs never reach the PBX.",
+            forward.describe(snapshot.port),
+            snapshot.group
+        ),
+        remedy::pbx_container_on_the_lan(pnp, subnet.as_deref()),
+        evidence,
+    )
+}
+
 pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
     let joined_on: Vec<&str> =
         snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().map(|m| m.interface.as_str()).collect();
@@ -121,23 +147,7 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
     if joined_on.is_empty()
         && let Some(forward) = &causes.pbx_behind_nat
     {
-        let subnet = snapshot
-            .pnp_interface()
-            .and_then(|i| i.ipv4.first())
-            .and_then(|net| net.network_address().map(|address| format!("{address}/{}", net.prefix_len)));
-        return fixed(
-            ON_PNP_INTERFACE,
-            Status::Fail,
-            format!(
-                "The PBX runs in a container behind NAT: {}. Nothing on this host's own network joined {}, and \
-                 multicast never crosses that NAT (a port forward carries unicast to this host's addresses only), \
-                 so the phones' SUBSCRIBEs never reach the PBX.",
-                forward.describe(snapshot.port),
-                snapshot.group
-            ),
-            remedy::pbx_container_on_the_lan(pnp, subnet.as_deref()),
-            evidence,
-        );
+        return pbx_behind_nat(snapshot, pnp, forward, evidence);
     }
     if joined_on.is_empty() {
         return check(
@@ -317,12 +327,11 @@ pub(super) fn must_stay_up(snapshot: &Snapshot, interface: &Interface) -> Option
         .any(|prefix| interface.name.starts_with(prefix))
         && matches!(interface.kind, InterfaceKind::Bridge | InterfaceKind::Virtual);
     let bridge = interface.kind == InterfaceKind::Bridge || runtime_bridge;
-    match (bridge, ports) {
-        (true, 0) if runtime_bridge => Some("it is a container or virtual-machine bridge".into()),
-        (true, 0) => None,
-        (true, 1) => Some("it is a bridge with 1 port (a container, a virtual machine or a NIC)".into()),
-        (true, n) => Some(format!("it is a bridge with {n} ports (containers, virtual machines or NICs)")),
-        (false, _) => None,
+    match ports {
+        _ if !bridge => None,
+        0 => runtime_bridge.then(|| "it is a container or virtual-machine bridge".into()),
+        1 => Some("it is a bridge with 1 port (a container, a virtual machine or a NIC)".into()),
+        n => Some(format!("it is a bridge with {n} ports (containers, virtual machines or NICs)")),
     }
 }
 
@@ -439,30 +448,15 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
         let (kept, removable): (Vec<&Interface>, Vec<&Interface>) =
             found.iter().copied().partition(|i| must_stay_up(snapshot, i).is_some());
         fixes.extend(removable.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
-        match (kept.is_empty(), pnp) {
-            (true, _) => fixes.push(Fix::one(
-                format!(
-                    "Restart the PBX afterwards{}, so it joins again.",
-                    remedy::restart_pbx(&snapshot.facts)
-                ),
-                remedy::restart_step(&snapshot.facts),
-            )),
-            // What must stay up is answered by pinning the group's route to the phones' interface,
-            // which also restarts the PBX.
-            (false, Some(pnp)) if other_lans.is_empty() => {
-                let why: Vec<String> = kept
-                    .iter()
-                    .map(|i| format!("{}: {}", i.name, must_stay_up(snapshot, i).unwrap_or_default()))
-                    .collect();
-                summary.push(format!(
-                    "Never take down {} ({}): pin the group's route to {} instead.",
-                    kept.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" or "),
-                    why.join("; "),
-                    pnp.name
-                ));
-                fixes.push(route_or_link(snapshot, &pnp.name));
+        // What must stay up is answered by pinning the group's route to the phones' interface, which
+        // also restarts the PBX.
+        match pnp.filter(|_| !kept.is_empty() && other_lans.is_empty()) {
+            Some(pnp) => {
+                let (said, fix) = pin_instead(snapshot, &kept, &pnp.name);
+                summary.push(said);
+                fixes.push(fix);
             }
-            (false, _) => fixes.push(Fix::one(
+            None => fixes.push(Fix::one(
                 format!(
                     "Restart the PBX afterwards{}, so it joins again.",
                     remedy::restart_pbx(&snapshot.facts)
@@ -472,6 +466,21 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
         }
     }
     fixed(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Fix::join(fixes), evidence)
+}
+
+/// What must stay up among the competing adapters, said with why, and the fix that answers them
+/// instead: the group's route pinned to the phones' interface (`pnp`).
+fn pin_instead(snapshot: &Snapshot, kept: &[&Interface], pnp: &str) -> (String, Fix) {
+    let why: Vec<String> = kept
+        .iter()
+        .map(|i| format!("{}: {}", i.name, must_stay_up(snapshot, i).unwrap_or_default()))
+        .collect();
+    let said = format!(
+        "Never take down {} ({}): pin the group's route to {pnp} instead.",
+        kept.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" or "),
+        why.join("; ")
+    );
+    (said, route_or_link(snapshot, pnp))
 }
 
 pub(super) fn port_holder(snapshot: &Snapshot, causes: &Causes) -> Check {

@@ -526,13 +526,15 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
     });
     if !listen.captured_not_delivered.is_empty() {
         // Counted as hosts: a phone retransmitting from two ports is one phone.
-        let mut sources: Vec<String> = Vec::new();
-        for source in &listen.captured_not_delivered {
-            let host = source.ip().to_string();
-            if !sources.contains(&host) {
-                sources.push(host);
-            }
-        }
+        let sources = listen.captured_not_delivered.iter().map(|s| s.ip().to_string()).fold(
+            Vec::new(),
+            |mut seen, host| {
+                if !seen.contains(&host) {
+                    seen.push(host);
+                }
+                seen
+            },
+        );
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
         let drops = causes.socket_drops;
         // Proof before blame: sockets that dropped datagrams themselves explain the loss.
@@ -551,45 +553,28 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
                 evidence,
             );
         }
-        let firewall_rule = causes.firewall_drops_subscribe;
-        // The rule is the cause, said once with its fix under multicast.host-firewall: the capture is
-        // its consequence, a pointer here.
-        if firewall_rule {
-            return check(
-                DELIVERED,
-                Status::Skip,
-                format!(
-                    "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: the host \
-                     firewall drops them (see {HOST_FIREWALL}).",
-                    sources.join(", ")
-                ),
-                None,
-                evidence,
-            );
+        let lost = format!(
+            "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them",
+            sources.join(", ")
+        );
+        // The rule is the cause, said once with its fix under multicast.host-firewall: here a pointer.
+        if causes.firewall_drops_subscribe {
+            let summary = format!("{lost}: the host firewall drops them (see {HOST_FIREWALL}).");
+            return check(DELIVERED, Status::Skip, summary, None, evidence);
         }
-        let rp_cause = !causes.rp_filter_suspects.is_empty();
-        let (likely, fix) = if rp_cause {
+        let (likely, fix) = if causes.rp_filter_suspects.is_empty() {
+            (
+                "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
+                firewall.open_fix(snapshot.os),
+            )
+        } else {
             (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
                  reverse-path filter likely dropped them",
                 remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)),
             )
-        } else {
-            (
-                "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
-                firewall.open_fix(snapshot.os),
-            )
         };
-        return check(
-            DELIVERED,
-            Status::Fail,
-            format!(
-                "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: {likely}.",
-                sources.join(", ")
-            ),
-            Some(fix),
-            evidence,
-        );
+        return check(DELIVERED, Status::Fail, format!("{lost}: {likely}."), Some(fix), evidence);
     }
     // Delivery is proved only by comparing the capture with a socket: with one of them alone it is
     // not judged (and "every SUBSCRIBE was delivered" would be a claim without proof).
