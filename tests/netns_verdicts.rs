@@ -151,6 +151,25 @@ impl Lan {
         undo
     }
 
+    /// A provisioning server on `address`:8080 in the PBX host, serving the phone's file from a
+    /// directory of its own (returned, for the test to remove), ready when this returns.
+    fn serve_provisioning(&mut self, name: &str, address: &str) -> std::path::PathBuf {
+        let files = std::env::temp_dir().join(format!("mcready-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("001565aabbcc.cfg"), "# phone\n").unwrap();
+        let pbx = self.pbx.clone();
+        self.lab.spawn(
+            &pbx,
+            &format!("cd '{}' && exec python3 -m http.server --bind {address} 8080", files.display()),
+        );
+        let serving = format!(
+            "for i in $(seq 200); do python3 -c 'import socket; socket.create_connection((\"{address}\", 8080), 1)' \
+             2>/dev/null && exit 0; sleep 0.05; done; exit 1"
+        );
+        assert!(self.lab.sh(&pbx, &serving).status.success(), "the provisioning server did not start");
+        files
+    }
+
     /// Runs the undo commands `apply_fixes` returned; each must succeed.
     fn undo_fixes(&self, undo: &[String]) {
         for command in undo {
@@ -546,13 +565,7 @@ lab_test!(the_suggested_stand_in_makes_check_pass, lan(QUERIER, "eth0"), |mut la
     assert!(fix.contains("`mcready respond --url URL --allow MAC`"), "{fix}");
     let pbx = lan.pbx.clone();
     lan.lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
-    let files = std::env::temp_dir().join(format!("mcready-stand-in-{}", std::process::id()));
-    std::fs::create_dir_all(&files).unwrap();
-    std::fs::write(files.join("001565aabbcc.cfg"), "# phone\n").unwrap();
-    lan.lab.spawn(
-        &pbx,
-        &format!("cd '{}' && exec python3 -m http.server --bind 198.51.100.10 8080", files.display()),
-    );
+    let files = lan.serve_provisioning("stand-in", "198.51.100.10");
     // As suggested, with the URL and the phone's MAC filled in.
     let log = files.join("respond.log");
     let url = "http://198.51.100.10:8080/{mac}.cfg";
@@ -562,9 +575,6 @@ lab_test!(the_suggested_stand_in_makes_check_pass, lan(QUERIER, "eth0"), |mut la
         &log,
     );
     assert!(lan.lab.wait_udp_bound(&pbx, 5060), "{}", std::fs::read_to_string(&log).unwrap_or_default());
-    let serving = "for i in $(seq 200); do python3 -c 'import socket; socket.create_connection((\"198.51.100.10\", 8080), 1)' \
-                   2>/dev/null && exit 0; sleep 0.05; done; exit 1";
-    assert!(lan.lab.sh(&pbx, serving).status.success(), "the provisioning server did not start");
     let (stood_in, code) = lan.check(&["--phone", "198.51.100.20"]);
     let _ = std::fs::remove_dir_all(&files);
     assert_eq!(statuses(&stood_in)[0], "pass", "{stood_in:#}");
@@ -583,13 +593,7 @@ lab_test!(a_url_on_another_nic_behind_strict_rp_filter_fails_until_fixed, lan(QU
     lan.lab.addr(&pbx, "wan", "203.0.113.10/24");
     lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
     let _ = lan.lab.sh(&pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.wan.rp_filter=1");
-    let files = std::env::temp_dir().join(format!("mcready-url-on-wan-{}", std::process::id()));
-    std::fs::create_dir_all(&files).unwrap();
-    std::fs::write(files.join("001565aabbcc.cfg"), "# phone\n").unwrap();
-    lan.lab.spawn(
-        &pbx,
-        &format!("cd '{}' && exec python3 -m http.server --bind 203.0.113.10 8080", files.display()),
-    );
+    let files = lan.serve_provisioning("url-on-wan", "203.0.113.10");
     lan.start_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
     let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
     assert_eq!(check_field(&report, "membership.provisioning-url", "status"), "fail", "{report:#}");
