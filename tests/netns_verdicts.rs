@@ -675,3 +675,33 @@ lab_test!(a_pbx_container_behind_nat_is_named_not_missed, lan(QUERIER, "eth0"), 
     let holder = check_field(&report, "membership.port-holder", "summary");
     assert!(holder.contains("held here by docker-proxy"), "{holder}");
 });
+
+// Issue 26: the provisioning URL on another NIC, where the host firewall drops the phones' requests
+// (`iifname "wan" tcp dport 8080 drop`): mcready's own fetch goes over the loopback and succeeds, so
+// only the judged rule can tell. The URL check fails naming the rule; its printed fix, applied in the
+// lab, turns it green.
+lab_test!(a_url_on_another_nic_behind_a_firewall_drop_fails_until_fixed, lan(QUERIER, "eth0"), |mut lan| {
+    if !common::require("a_url_on_another_nic_behind_a_firewall_drop_fails_until_fixed", &[common::NFT]) {
+        return;
+    }
+    let upstream = lan.lab.host("upstream");
+    let pbx = lan.pbx.clone();
+    lan.lab.veth(&pbx, "wan", &upstream, "eth0");
+    lan.lab.addr(&pbx, "wan", "203.0.113.10/24");
+    lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
+    lan.lab.nft(
+        &pbx,
+        "table inet f {\n chain input {\n  type filter hook input priority 0; policy accept;\n  \
+         iifname \"wan\" tcp dport 8080 drop\n }\n}\n",
+    );
+    let files = lan.serve_provisioning("url-behind-drop", "203.0.113.10");
+    lan.start_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&report, "membership.provisioning-url", "status"), "fail", "{report:#}");
+    let summary = check_field(&report, "membership.provisioning-url", "summary");
+    assert!(summary.contains("tcp dport 8080 drop") && summary.contains("on wan"), "{summary}");
+    lan.apply_fixes(&report, &["membership.provisioning-url"]);
+    let (fixed, _) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&files);
+    assert_eq!(check_field(&fixed, "membership.provisioning-url", "status"), "pass", "{fixed:#}");
+});

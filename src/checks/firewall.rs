@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use super::Snapshot;
 use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, SourceStatus};
 use crate::firewall::fix::{self, FixContext};
-use crate::firewall::{Context, Judgement, judge};
+use crate::firewall::{Context, Judgement, ProvisioningTarget, judge};
 use crate::ruleset::FirewallTool;
 
 /// The judgement and what its fixes need.
@@ -64,11 +64,14 @@ impl FirewallView {
         let holds = |(net, len): &(Ipv4Addr, u8), ip: Ipv4Addr| mask(*net, *len) == mask(ip, *len);
         let chosen = phones.iter().find_map(|p| nets.iter().find(|n| holds(n, *p))).or_else(|| nets.first());
         let subnet = chosen.map(|(addr, len)| format!("{}/{len}", mask(*addr, *len)));
+        // The provisioning URL on another interface of this host: the phones' requests are judged too.
+        let elsewhere = super::provisioning::url_elsewhere(snapshot);
         let fix_context = FixContext {
             subnet,
             interface: snapshot.pnp_interface.clone(),
             group: snapshot.group,
             port: snapshot.port,
+            provisioning: elsewhere.as_ref().map(|url| (url.port, url.proto)),
         };
         if firewall.rulesets.is_empty() {
             // Made-up snapshots (and facts from an older gather) carry findings only.
@@ -90,6 +93,15 @@ impl FirewallView {
             budget: 0,
             local_subnet: chosen.map(|(addr, len)| (mask(*addr, *len), *len)),
             programs: pnp_port_owners(snapshot),
+            provisioning: elsewhere.and_then(|url| match url.address {
+                IpAddr::V4(address) => Some(ProvisioningTarget {
+                    address,
+                    port: url.port,
+                    proto: if url.proto == "udp" { 17 } else { 6 },
+                    interface: url.interface.to_owned(),
+                }),
+                IpAddr::V6(_) => None,
+            }),
         };
         Self {
             judgement: judge(&firewall.rulesets, &context),

@@ -117,7 +117,7 @@ pub const CHECKS: &[CheckDef] = &[
         requirement: PBX_MEMBERSHIP,
         title: "Provisioning URL",
         meaning: "The URL's scheme is one phones fetch and its host an address phones can reach.",
-        build: |i| Some(provisioning::url_check(i.snapshot)),
+        build: |i| Some(provisioning::url_check(i.snapshot, i.firewall)),
     },
     CheckDef {
         id: provisioning::FETCH,

@@ -57,6 +57,9 @@ pub struct FixContext {
     pub interface: Option<String>,
     pub group: std::net::Ipv4Addr,
     pub port: u16,
+    /// The provisioning URL's port and protocol (`tcp`, `udp` for TFTP), when it is served from this
+    /// host's address on another interface than the PnP one (its requests are a flow of their own).
+    pub provisioning: Option<(u16, &'static str)>,
 }
 
 /// A fix: commands to run now, and how to keep the change.
@@ -122,6 +125,13 @@ fn accept_for(flow: FirewallFlow, context: &FixContext) -> (String, String) {
             format!("ip daddr {subnet} udp sport {port} accept"),
             format!("-d {subnet} -p udp --sport {port} -j ACCEPT"),
         ),
+        FirewallFlow::ProvisioningIn => {
+            let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+            (
+                format!("ip saddr {subnet} {proto} dport {port} accept"),
+                format!("-s {subnet} -p {proto} --dport {port} -j ACCEPT"),
+            )
+        }
         FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => {
             let inbound = flow == FirewallFlow::IgmpIn;
             if let Some(name) = &context.interface {
@@ -181,6 +191,13 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                     vec![format!("sudo ufw allow out proto udp to {} port {port}", context.group)],
                     "ufw keeps its rules by itself".to_owned(),
                 ),
+                FirewallFlow::ProvisioningIn => {
+                    let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+                    (
+                        vec![format!("sudo ufw allow from {subnet} to any port {port} proto {proto}")],
+                        "ufw keeps its rules by itself".to_owned(),
+                    )
+                }
                 FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => {
                     let chain =
                         if flow == FirewallFlow::IgmpIn { "ufw-before-input" } else { "ufw-before-output" };
@@ -210,6 +227,12 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 FirewallFlow::IgmpIn => vec![format!(
                     "sudo firewall-cmd --permanent --zone={zone} --add-rich-rule='rule family=\"ipv4\" protocol value=\"igmp\" accept'"
                 )],
+                FirewallFlow::ProvisioningIn => {
+                    let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+                    vec![format!(
+                        "sudo firewall-cmd --permanent --add-rich-rule='rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"{proto}\" accept'"
+                    )]
+                }
                 FirewallFlow::AnswerOut | FirewallFlow::ProbeOut | FirewallFlow::IgmpOut => vec![format!(
                     "sudo firewall-cmd --permanent --direct --add-rule ipv4 filter OUTPUT 0 {ipt_words}"
                 )],
@@ -247,7 +270,13 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
             }
         }
         FirewallManager::WindowsFirewall => windows_fix(finding, flow, context),
-        FirewallManager::Pf => pf_fix(flow, &subnet, port),
+        FirewallManager::Pf => {
+            let port = match (flow, context.provisioning) {
+                (FirewallFlow::ProvisioningIn, Some((port, _))) => port,
+                _ => port,
+            };
+            pf_fix(flow, &subnet, port)
+        }
         FirewallManager::Nftables => Fix {
             manager,
             apply: vec![nft(&finding.chain)],
@@ -288,6 +317,8 @@ fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
         FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
             format!("pass in quick proto udp from {subnet} to any port {port}")
         }
+        // `port` is the provisioning URL's here (see the caller).
+        FirewallFlow::ProvisioningIn => format!("pass in quick proto tcp from {subnet} to any port {port}"),
     };
     Fix {
         manager: FirewallManager::Pf,
@@ -357,6 +388,14 @@ fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixConte
                 context.group
             ),
         ),
+        FirewallFlow::ProvisioningIn => {
+            let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+            let proto = proto.to_ascii_uppercase();
+            (
+                "SIP PnP provisioning",
+                format!("-Direction Inbound -Protocol {proto} -LocalPort {port} -RemoteAddress LocalSubnet"),
+            )
+        }
         FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
             return Fix {
                 manager,
