@@ -447,7 +447,7 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
         ));
         let (kept, removable): (Vec<&Interface>, Vec<&Interface>) =
             found.iter().copied().partition(|i| must_stay_up(snapshot, i).is_some());
-        fixes.extend(removable.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
+        fixes.extend(removable.iter().map(|i| remedy::take_down(snapshot.os, &snapshot.facts, &i.name)));
         // What must stay up is answered by pinning the group's route to the phones' interface, which
         // also restarts the PBX.
         match pnp.filter(|_| !kept.is_empty() && other_lans.is_empty()) {

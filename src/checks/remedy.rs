@@ -523,17 +523,24 @@ pub fn sysctl_name(interface: &str) -> String {
     interface.replace('.', "/")
 }
 
-/// Taking a stray adapter down, as a whole sentence.
+/// Taking a stray adapter down, as a whole sentence. NetworkManager's own words are added only where
+/// it runs or manages the adapter: a fix speaks the manager in use.
 #[must_use]
-pub fn take_down(os: OsFamily, interface: &str) -> Fix {
+pub fn take_down(os: OsFamily, facts: &HostFacts, interface: &str) -> Fix {
     match os {
         OsFamily::Linux => {
             let command = format!("sudo ip link set {interface} down");
+            let networkmanager = facts.network_manager.as_ref().is_some_and(|m| {
+                m.present.contains(&NetworkManager::NetworkManager)
+                    || m.of(interface).is_some_and(|i| i.manager == NetworkManager::NetworkManager)
+            });
+            let also = if networkmanager {
+                format!(" (NetworkManager manages it: `nmcli device disconnect {interface}` keeps it down)")
+            } else {
+                String::new()
+            };
             Fix::one(
-                format!(
-                    "Take {interface} down if the PBX does not need it: `{command}` \
-                     (under NetworkManager: `nmcli device disconnect {interface}`)."
-                ),
+                format!("Take {interface} down if the PBX does not need it: `{command}`{also}."),
                 // It moves whatever else uses the adapter.
                 Step::new(Os::Linux, Manager::Ip, format!("take {interface} down"), command)
                     .undo(format!("sudo ip link set {interface} up"))
