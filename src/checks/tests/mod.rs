@@ -455,6 +455,37 @@ fn the_uplink_and_a_container_bridge_stay_up_and_a_pinned_route_is_green() {
     assert!(adapters.summary.contains("pinned to eth0"), "{}", adapters.summary);
 }
 
+/// Issue 26: hypervisor bridges (libvirt's virbr0 without a VM yet, Proxmox's vmbr1 with a VM's tap)
+/// and a loopback are never offered to be taken down; a plain bridge with no port is.
+#[test]
+fn hypervisor_bridges_stay_up_and_a_bare_bridge_does_not_have_to() {
+    use crate::checks::fixtures::interface;
+    use crate::facts::{InterfaceKind, Stacked};
+    let mut snapshot = wrong_nic();
+    snapshot.facts.interfaces.retain(|i| i.name != "wlan0");
+    let virbr0 = interface(5, "virbr0", InterfaceKind::Virtual, "192.168.122.1/24");
+    let vmbr1 = interface(6, "vmbr1", InterfaceKind::Bridge, "10.10.10.1/24");
+    let spare = interface(7, "brspare", InterfaceKind::Bridge, "10.20.20.1/24");
+    snapshot.facts.interfaces.extend([virbr0, vmbr1, spare]);
+    snapshot.facts.stacking = vec![Stacked { interface: "vmbr1".into(), rides_on: "tap100i0".into() }];
+    let names: Vec<&crate::facts::Interface> = snapshot.facts.interfaces.iter().collect();
+    let stays = |name: &str| {
+        let found = names.iter().find(|i| i.name == name).unwrap();
+        super::membership::must_stay_up(&snapshot, found)
+    };
+    assert!(stays("virbr0").is_some_and(|why| why.contains("virtual-machine bridge")));
+    assert!(stays("vmbr1").is_some_and(|why| why.contains("1 port")));
+    assert_eq!(stays("brspare"), None);
+    let mut lo = interface(1, "lo", InterfaceKind::Loopback, "127.0.0.1/8");
+    lo.flags.loopback = true;
+    assert!(super::membership::must_stay_up(&snapshot, &lo).is_some());
+    // Its remedies take down only the bare bridge.
+    for check in evaluate(&snapshot).iter().flat_map(|r| &r.checks) {
+        let remedy = check.remedy.as_deref().unwrap_or("");
+        assert!(!remedy.contains("virbr0 down") && !remedy.contains("vmbr1 down"), "{}: {remedy}", check.id);
+    }
+}
+
 #[test]
 fn an_answer_only_mcreadys_join_made_possible_fails_membership() {
     let mut snapshot = wrong_nic();
