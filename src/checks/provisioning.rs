@@ -76,10 +76,16 @@ fn of_the_answer(
     judge: fn(&Answer, &Snapshot) -> Check,
 ) -> Check {
     let Some(answer) = first_answer(snapshot) else {
-        // Each line names what its own check would have judged: three identical lines read as a stutter.
+        // Each line names what its own check would have judged, and points to the cause said once
+        // (issue 26: consequences are short skips pointing to it).
         let probed = matches!(snapshot.probe, Observed::Done(_));
-        let cause = if probed { "No PnP server answered the probe with 200 OK" } else { "No probe was sent" };
-        return skip(id, &format!("{cause}, so there is no {what}."));
+        if probed {
+            return skip(
+                id,
+                &format!("No {what}: no server accepted the probe (see {}).", super::membership::PBX_ANSWERS),
+            );
+        }
+        return skip(id, &format!("No probe was sent, so there is no {what}."));
     };
     judge(answer, snapshot)
 }
