@@ -88,6 +88,7 @@ impl Causes {
                     .collect()
             })
         });
+        let pbx_behind_nat = pbx_behind_nat(snapshot);
         Self {
             hosts: place_hosts(snapshot),
             firewall_drops_subscribe: firewall.subscribe_dropped(),
@@ -97,8 +98,8 @@ impl Causes {
             rp_filter_suspects,
             network_known_good: snapshot.network_known_good(),
             answered_through_our_join: answered_through_our_join(snapshot),
-            pbx_behind_nat: pbx_behind_nat(snapshot),
-            no_pbx_here: no_pbx_here(snapshot),
+            no_pbx_here: pbx_behind_nat.is_none() && no_pbx_here(snapshot),
+            pbx_behind_nat,
         }
     }
 
@@ -247,7 +248,8 @@ fn pbx_behind_nat(snapshot: &Snapshot) -> Option<NatForward> {
     })
 }
 
-/// No PBX on this host: nothing joined the group, nothing holds the port, nothing forwards it.
+/// No PBX on this host: nothing joined the group and nothing holds the port (the caller rules out a
+/// forward to a container).
 fn no_pbx_here(snapshot: &Snapshot) -> bool {
-    nothing_joined(snapshot) && snapshot.facts.listeners.is_empty() && pbx_behind_nat(snapshot).is_none()
+    nothing_joined(snapshot) && snapshot.facts.listeners.is_empty()
 }
