@@ -300,14 +300,14 @@ fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
 }
 
 /// Why `interface` must never be taken down, whatever competes with the phones' interface: it
-/// carries the default route (the uplink: trunks, SSH, updates), it is a bridge that carries
-/// containers or virtual machines (ports attached, or a runtime's or hypervisor's own bridge:
-/// `docker0`, `br-…`, `virbr…`, `vmbr…`, `lxcbr…`), a loopback, or the provisioning URL's. `None` when taking it down harms
-/// nothing but itself.
+/// carries the default route (the uplink: trunks, SSH, updates), it serves the provisioning URL, it
+/// is a bridge that carries containers or virtual machines (ports attached, or a runtime's or
+/// hypervisor's own bridge: `docker0`, `br-…`, `virbr…`, `vmbr…`, `lxcbr…`), or it is a loopback.
+/// `None` when taking it down harms nothing but itself.
 pub(super) fn must_stay_up(snapshot: &Snapshot, interface: &Interface) -> Option<String> {
     let facts = &snapshot.facts;
     if interface.flags.loopback || interface.kind == InterfaceKind::Loopback {
-        return Some("a loopback".into());
+        return Some("it is a loopback".into());
     }
     if facts.default_routes().iter().any(|r| r.interface.as_deref() == Some(interface.name.as_str())) {
         return Some("it carries the default route".into());
@@ -473,13 +473,9 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
 fn pin_instead(snapshot: &Snapshot, kept: &[&Interface], pnp: &str) -> (String, Fix) {
     let why: Vec<String> = kept
         .iter()
-        .map(|i| format!("{}: {}", i.name, must_stay_up(snapshot, i).unwrap_or_default()))
+        .map(|i| format!("{} ({})", i.name, must_stay_up(snapshot, i).unwrap_or_default()))
         .collect();
-    let said = format!(
-        "Never take down {} ({}): pin the group's route to {pnp} instead.",
-        kept.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(" or "),
-        why.join("; ")
-    );
+    let said = format!("Never take down {}: pin the group's route to {pnp} instead.", why.join(" or "));
     (said, route_or_link(snapshot, pnp))
 }
 
