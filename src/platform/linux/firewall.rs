@@ -119,7 +119,11 @@ pub fn read() -> FirewallFacts {
     if more > 0 {
         facts.notes.push(GatherNote {
             source: "NAT rules".into(),
-            message: format!("{more} more NAT rule(s) not listed in facts.firewall.nat"),
+            message: if more == 1 {
+                "1 more NAT rule not listed among the NAT rules".to_owned()
+            } else {
+                format!("{more} more NAT rules not listed among the NAT rules")
+            },
         });
     }
 
