@@ -52,13 +52,18 @@ impl Lan {
     /// A second NIC `wan` (203.0.113.10/24) whose default route the OS prefers to eth0's: a PBX that
     /// joins without naming an interface lands there.
     fn add_preferred_wan(&mut self) {
+        self.add_wan();
+        self.lab.ip(&self.pbx, &["route", "del", "default"]);
+        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
+        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
+    }
+
+    /// A second NIC `wan` (203.0.113.10/24) to an upstream host (203.0.113.1/24), no route changed.
+    fn add_wan(&mut self) {
         let upstream = self.lab.host("upstream");
         self.lab.veth(&self.pbx, "wan", &upstream, "eth0");
         self.lab.addr(&self.pbx, "wan", "203.0.113.10/24");
         self.lab.addr(&upstream, "eth0", "203.0.113.1/24");
-        self.lab.ip(&self.pbx, &["route", "del", "default"]);
-        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
-        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
     }
 
     /// Starts the lab PBX and waits until it joined and bound the port.
@@ -587,11 +592,8 @@ lab_test!(the_suggested_stand_in_makes_check_pass, lan(QUERIER, "eth0"), |mut la
 // host's own fetch succeeds (over its loopback) and proved nothing; the URL check fails, and the
 // printed sysctl, applied in the lab, turns it green.
 lab_test!(a_url_on_another_nic_behind_strict_rp_filter_fails_until_fixed, lan(QUERIER, "eth0"), |mut lan| {
-    let upstream = lan.lab.host("upstream");
+    lan.add_wan();
     let pbx = lan.pbx.clone();
-    lan.lab.veth(&pbx, "wan", &upstream, "eth0");
-    lan.lab.addr(&pbx, "wan", "203.0.113.10/24");
-    lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
     let _ = lan.lab.sh(&pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.wan.rp_filter=1");
     let files = lan.serve_provisioning("url-on-wan", "203.0.113.10");
     lan.start_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
@@ -684,11 +686,8 @@ lab_test!(a_url_on_another_nic_behind_a_firewall_drop_fails_until_fixed, lan(QUE
     if !common::require("a_url_on_another_nic_behind_a_firewall_drop_fails_until_fixed", &[common::NFT]) {
         return;
     }
-    let upstream = lan.lab.host("upstream");
+    lan.add_wan();
     let pbx = lan.pbx.clone();
-    lan.lab.veth(&pbx, "wan", &upstream, "eth0");
-    lan.lab.addr(&pbx, "wan", "203.0.113.10/24");
-    lan.lab.addr(&upstream, "eth0", "203.0.113.1/24");
     lan.lab.nft(
         &pbx,
         "table inet f {\n chain input {\n  type filter hook input priority 0; policy accept;\n  \
