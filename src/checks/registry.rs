@@ -81,7 +81,7 @@ pub const CHECKS: &[CheckDef] = &[
         id: membership::OTHER_ADAPTERS,
         requirement: PBX_MEMBERSHIP,
         title: "No competing adapter",
-        meaning: "No Wi-Fi, Bluetooth, virtual or tunnel adapter is active, and no other LAN outranks the PnP interface.",
+        meaning: "No Wi-Fi, Bluetooth, virtual or tunnel adapter is active and no other LAN outranks the PnP interface, or the group's route is pinned to it.",
         build: |i| Some(membership::other_adapters(i.snapshot)),
     },
     CheckDef {
