@@ -743,6 +743,8 @@ pub enum FirewallAffects {
     AllInput,
     /// Every outbound packet: an unconditional rule or an output chain's drop policy.
     AllOutput,
+    /// TCP to the provisioning URL's port.
+    TcpPort,
 }
 
 /// A datagram PnP depends on, judged on its own path through the host firewall.
@@ -761,6 +763,9 @@ pub enum FirewallFlow {
     IgmpOut,
     /// IGMP queries from the LAN's querier (prerouting, input).
     IgmpIn,
+    /// Phones' requests to the provisioning URL, when it is this host's address on another interface
+    /// than the PnP one (prerouting, input, on that interface).
+    ProvisioningIn,
 }
 
 impl FirewallFlow {
@@ -773,6 +778,7 @@ impl FirewallFlow {
             Self::AnswerOut => "the PBX's SIP answers to the phones",
             Self::IgmpOut => "IGMP membership reports going out",
             Self::IgmpIn => "IGMP queries coming in",
+            Self::ProvisioningIn => "phones' requests to the provisioning URL coming in",
         }
     }
 }

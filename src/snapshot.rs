@@ -123,6 +123,8 @@ pub enum NoInterface {
     Unknown { name: String, known: Vec<String> },
     /// Nothing names one: no route for the group, and no `--interface`.
     NoneUsable,
+    /// `--interface` names a loopback, which no phone can be on.
+    Loopback { name: String },
 }
 
 impl std::fmt::Display for NoInterface {
@@ -134,6 +136,10 @@ impl std::fmt::Display for NoInterface {
             Self::NoneUsable => write!(
                 f,
                 "no interface to use: the OS routes the group by no interface of this host; name the phones' interface with `-i`"
+            ),
+            Self::Loopback { name } => write!(
+                f,
+                "{name} is a loopback, which cannot face phones: name the interface on the phones' LAN with `-i`, or give `--phone IP`"
             ),
         }
     }
@@ -158,14 +164,20 @@ pub fn named_interface<'f>(facts: &'f HostFacts, wanted: &str) -> Result<&'f Int
 /// one the OS routes the group by; no name (rule `none`) when nothing names one.
 ///
 /// # Errors
-/// [`NoInterface::Unknown`] when `wanted` names no interface of this host.
+/// [`NoInterface::Unknown`] when `wanted` names no interface of this host, [`NoInterface::Loopback`]
+/// when it names a loopback.
 pub fn choose_interface(
     facts: &HostFacts,
     wanted: Option<&str>,
     hints: &[IpAddr],
 ) -> Result<(Option<String>, InterfaceRule), NoInterface> {
     if let Some(name) = wanted {
-        return Ok((Some(named_interface(facts, name)?.name.clone()), InterfaceRule::Interface));
+        let named = named_interface(facts, name)?;
+        // A loopback carries only this host's own traffic: a check or probe on it could only mislead.
+        if named.flags.loopback || named.kind == crate::facts::InterfaceKind::Loopback {
+            return Err(NoInterface::Loopback { name: named.name.clone() });
+        }
+        return Ok((Some(named.name.clone()), InterfaceRule::Interface));
     }
     for hint in hints {
         let best = facts

@@ -165,9 +165,11 @@ lab_test!(host_firewall_dropping_sip, lan(QUERIER, &[PYTHON3, NFT]), |mut lan| {
     assert_eq!(check_status(&report, "membership.pbx-answers"), "skip");
     let text = stdout(&lan.lab.mcready(&lan.pbx, &["check", "--color", "never", "--timeout", "1"]));
     assert!(text.contains("udp dport 5060 drop"), "{text}");
-    // The fix names the rule's own table and chain and opens SIP to the phones' subnet only.
+    // The fix names the rule's own table and chain and opens SIP to the phones' subnet only: the command
+    // on a line of its own, whole (issue 26).
     assert!(
-        text.contains("run `sudo nft insert rule inet t input position 2 ip saddr 198.51.100.0/24 udp dport 5060 accept`"),
+        text.lines().any(|l| l.trim()
+            == "sudo nft insert rule inet t input position 2 ip saddr 198.51.100.0/24 udp dport 5060 accept"),
         "{text}"
     );
 });

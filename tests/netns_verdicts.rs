@@ -52,13 +52,18 @@ impl Lan {
     /// A second NIC `wan` (203.0.113.10/24) whose default route the OS prefers to eth0's: a PBX that
     /// joins without naming an interface lands there.
     fn add_preferred_wan(&mut self) {
+        self.add_wan();
+        self.lab.ip(&self.pbx, &["route", "del", "default"]);
+        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
+        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
+    }
+
+    /// A second NIC `wan` (203.0.113.10/24) to an upstream host (203.0.113.1/24), no route changed.
+    fn add_wan(&mut self) {
         let upstream = self.lab.host("upstream");
         self.lab.veth(&self.pbx, "wan", &upstream, "eth0");
         self.lab.addr(&self.pbx, "wan", "203.0.113.10/24");
         self.lab.addr(&upstream, "eth0", "203.0.113.1/24");
-        self.lab.ip(&self.pbx, &["route", "del", "default"]);
-        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "203.0.113.1", "metric", "10"]);
-        self.lab.ip(&self.pbx, &["route", "add", "default", "via", "198.51.100.1", "metric", "100"]);
     }
 
     /// Starts the lab PBX and waits until it joined and bound the port.
@@ -149,6 +154,25 @@ impl Lan {
         assert!(applied > 0, "no command to run in the fixes of {ids:?}: {report:#}");
         undo.reverse();
         undo
+    }
+
+    /// A provisioning server on `address`:8080 in the PBX host, serving the phone's file from a
+    /// directory of its own (returned, for the test to remove), ready when this returns.
+    fn serve_provisioning(&mut self, name: &str, address: &str) -> std::path::PathBuf {
+        let files = std::env::temp_dir().join(format!("mcready-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("001565aabbcc.cfg"), "# phone\n").unwrap();
+        let pbx = self.pbx.clone();
+        self.lab.spawn(
+            &pbx,
+            &format!("cd '{}' && exec python3 -m http.server --bind {address} 8080", files.display()),
+        );
+        let serving = format!(
+            "for i in $(seq 200); do python3 -c 'import socket; socket.create_connection((\"{address}\", 8080), 1)' \
+             2>/dev/null && exit 0; sleep 0.05; done; exit 1"
+        );
+        assert!(self.lab.sh(&pbx, &serving).status.success(), "the provisioning server did not start");
+        files
     }
 
     /// Runs the undo commands `apply_fixes` returned; each must succeed.
@@ -313,12 +337,23 @@ lab_test!(
             "{probed:#}"
         );
 
-        // Apply the fixes mcready printed: the route, and taking the stray adapter down; restart the PBX.
-        lan.apply_fixes(&report, &["membership.on-pnp-interface", "membership.other-adapters"]);
+        // wan is the uplink (the preferred default route): no fix may take it down (issue 26); the
+        // competing adapter is answered by pinning the group's route to eth0, the same fix as above.
+        for remedy in all_remedies(&report) {
+            assert!(!remedy.contains("wan down") && !remedy.contains("disconnect wan"), "unsafe: {remedy}");
+        }
+        assert_eq!(
+            check_field(&report, "membership.other-adapters", "remedy"),
+            check_field(&report, "membership.on-pnp-interface", "remedy")
+        );
+        // Apply the fix mcready printed (the route), restart the PBX: green, with no warning left about
+        // the uplink (a dual-homed PBX can pass).
+        lan.apply_fixes(&report, &["membership.on-pnp-interface"]);
         lan.restart_pbx("--any");
         let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
         assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
         assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+        assert_eq!(check_field(&fixed, "membership.other-adapters", "status"), "pass", "{fixed:#}");
     }
 );
 
@@ -521,3 +556,192 @@ fn own_bridge_lan(test: &str) -> Option<Lan> {
     let pbx_pid = std::env::temp_dir().join(format!("mcready-verdicts-{test}-{}.pid", std::process::id()));
     Some(Lan { lab, pbx, phone, switch: String::new(), pbx_if: "lan", pbx_pid })
 }
+
+// Issue 26: a Docker host — docker0 (203.0.113.1/24) with a container's veth attached — whose PBX
+// serves the phones on eth0. docker0 carries a container, so no fix takes it down; the fix pins the
+// group's route to eth0, and applied with a PBX restart it turns the host green.
+lab_test!(a_docker_bridge_with_a_container_is_never_taken_down, lan(QUERIER, "eth0"), |mut lan| {
+    let container = lan.lab.host("container");
+    lan.lab.bridge(&lan.pbx, "docker0", &[]);
+    lan.lab.veth(&lan.pbx, "veth1a2b3c", &container, "eth0");
+    lan.lab.bridge_port(&lan.pbx, "docker0", "veth1a2b3c");
+    lan.lab.addr(&lan.pbx, "docker0", "203.0.113.1/24");
+    lan.lab.addr(&container, "eth0", "203.0.113.2/24");
+    lan.start_pbx("--any");
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&report, "membership.other-adapters", "status"), "warn", "{report:#}");
+    let summary = check_field(&report, "membership.other-adapters", "summary");
+    assert!(summary.contains("Never take down docker0"), "{summary}");
+    for remedy in all_remedies(&report) {
+        assert!(
+            !remedy.contains("docker0 down") && !remedy.contains("disconnect docker0"),
+            "unsafe: {remedy}"
+        );
+    }
+    lan.apply_fixes(&report, &["membership.other-adapters"]);
+    lan.restart_pbx("--any");
+    let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
+    assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+    // docker0 stayed up, its container attached.
+    let link = stdout(&lan.lab.sh(&lan.pbx, "ip link show veth1a2b3c"));
+    assert!(link.contains("master docker0") && link.contains("state UP"), "{link}");
+});
+
+// Issue 26: a loopback cannot face phones: `-i lo` is a usage of the wrong interface, exit 2 with one
+// line, never a route through lo nor "take eth0 down".
+lab_test!(a_loopback_named_with_i_exits_2_with_one_line, lan(QUERIER, "eth0"), |mut lan| {
+    lan.start_pbx("");
+    for command in [&["check", "-i", "lo", "--phone", "198.51.100.20"][..], &["probe", "-i", "lo"]] {
+        let out = lan.lab.mcready(&lan.pbx, command);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {stderr}{}", stdout(&out));
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("lo is a loopback"), "{stderr}");
+        assert!(stdout(&out).is_empty(), "{}", stdout(&out));
+    }
+});
+
+// Issue 26: with no PBX, the failing fix offers `mcready respond --url URL --allow MAC` as a stand-in.
+// Done exactly so (beside a provisioning server for the URL), `check` passes: respond answers
+// mcready's own probe (its locally administered MAC and diagnostic User-Agent) as well as the phone.
+lab_test!(the_suggested_stand_in_makes_check_pass, lan(QUERIER, "eth0"), |mut lan| {
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    let fix = check_field(&report, "membership.on-pnp-interface", "remedy");
+    assert!(fix.contains("`mcready respond --url URL --allow MAC`"), "{fix}");
+    let pbx = lan.pbx.clone();
+    lan.lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    let files = lan.serve_provisioning("stand-in", "198.51.100.10");
+    // As suggested, with the URL and the phone's MAC filled in.
+    let log = files.join("respond.log");
+    let url = "http://198.51.100.10:8080/{mac}.cfg";
+    lan.lab.spawn_mcready(
+        &pbx,
+        &["respond", "--url", url, "--allow", "00:15:65:aa:bb:cc", "-i", "eth0", "--duration", "60"],
+        &log,
+    );
+    assert!(lan.lab.wait_udp_bound(&pbx, 5060), "{}", std::fs::read_to_string(&log).unwrap_or_default());
+    let (stood_in, code) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&files);
+    assert_eq!(statuses(&stood_in)[0], "pass", "{stood_in:#}");
+    assert_eq!(check_field(&stood_in, "membership.pbx-answers", "status"), "pass", "{stood_in:#}");
+    assert_eq!((stood_in["verdict"].as_str(), code), (Some("pass"), 0), "{stood_in:#}");
+});
+
+// Issue 26: the provisioning URL on another NIC of the PBX host (wan, 203.0.113.10): phones must cross
+// a router into wan, whose strict rp_filter drops them because the route back leaves by eth0. This
+// host's own fetch succeeds (over its loopback) and proved nothing; the URL check fails, and the
+// printed sysctl, applied in the lab, turns it green.
+lab_test!(a_url_on_another_nic_behind_strict_rp_filter_fails_until_fixed, lan(QUERIER, "eth0"), |mut lan| {
+    lan.add_wan();
+    let pbx = lan.pbx.clone();
+    let _ = lan.lab.sh(&pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.wan.rp_filter=1");
+    let files = lan.serve_provisioning("url-on-wan", "203.0.113.10");
+    lan.start_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&report, "membership.provisioning-url", "status"), "fail", "{report:#}");
+    let summary = check_field(&report, "membership.provisioning-url", "summary");
+    assert!(summary.contains("wan") && summary.contains("rp_filter=1"), "{summary}");
+    assert_eq!((report["verdict"].as_str(), code), (Some("fail"), 1));
+    // wan serves the URL: no fix takes it down; the competing adapter is answered by the pinned route.
+    for remedy in all_remedies(&report) {
+        assert!(!remedy.contains("wan down"), "unsafe: {remedy}");
+    }
+    lan.apply_fixes(&report, &["membership.provisioning-url", "membership.other-adapters"]);
+    lan.restart_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
+    let (fixed, code) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&files);
+    assert_eq!(check_field(&fixed, "membership.provisioning-url", "status"), "pass", "{fixed:#}");
+    assert_statuses(&fixed, ["pass", "pass", "pass", "skip"]);
+    assert_eq!((fixed["verdict"].as_str(), code), (Some("pass"), 0));
+});
+
+// Issue 26: the PBX in a container behind NAT, as Docker's default bridge does it: docker0
+// (203.0.113.1/24) with the container's veth, udp/5060 DNAT'd from eth0 to 203.0.113.2, the PBX joined
+// inside the container. The report names the forward and the container's address, says multicast
+// never crosses the NAT, and fixes it with host networking or macvlan — never by taking docker0 down,
+// and without a second and third "start the PBX". With Docker's userland proxy holding 5060 on the
+// host too, the same.
+lab_test!(a_pbx_container_behind_nat_is_named_not_missed, lan(QUERIER, "eth0"), |mut lan| {
+    if !common::require("a_pbx_container_behind_nat_is_named_not_missed", &[common::NFT]) {
+        return;
+    }
+    let pbx = lan.pbx.clone();
+    let container = lan.lab.host("container");
+    lan.lab.bridge(&pbx, "docker0", &[]);
+    lan.lab.veth(&pbx, "veth9f8e7d", &container, "eth0");
+    lan.lab.bridge_port(&pbx, "docker0", "veth9f8e7d");
+    lan.lab.addr(&pbx, "docker0", "203.0.113.1/24");
+    lan.lab.addr(&container, "eth0", "203.0.113.2/24");
+    lan.lab.ip(&container, &["route", "add", "default", "via", "203.0.113.1"]);
+    lan.lab.nft(
+        &pbx,
+        "table ip nat {\n chain prerouting {\n  type nat hook prerouting priority -100; policy accept;\n  \
+         iifname \"eth0\" fib daddr type local udp dport 5060 dnat to 203.0.113.2:5060\n }\n}\n",
+    );
+    lan.lab.start_pbx(&container, "203.0.113.2", "");
+    let assert_named = |report: &Value| {
+        assert_eq!(check_field(report, "membership.on-pnp-interface", "status"), "fail", "{report:#}");
+        let summary = check_field(report, "membership.on-pnp-interface", "summary");
+        assert!(
+            summary.contains("from eth0 to 203.0.113.2:5060") && summary.contains("behind NAT"),
+            "{summary}"
+        );
+        let fix = check_field(report, "membership.on-pnp-interface", "remedy");
+        assert!(fix.contains("--network host") && fix.contains("macvlan"), "{fix}");
+        assert_eq!(check_field(report, "membership.port-holder", "status"), "skip", "{report:#}");
+        assert_eq!(check_field(report, "membership.pbx-answers", "status"), "skip", "{report:#}");
+        for remedy in all_remedies(report) {
+            assert!(!remedy.contains("docker0 down") && !remedy.contains("Start the PBX"), "{remedy}");
+        }
+    };
+    let (report, code) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_named(&report);
+    assert_eq!((report["verdict"].as_str(), code), (Some("fail"), 1));
+    // Docker's userland proxy on the host's port as well (a process named docker-proxy).
+    let proxy_dir = std::env::temp_dir().join(format!("mcready-docker-proxy-{}", std::process::id()));
+    std::fs::create_dir_all(&proxy_dir).unwrap();
+    let proxy = proxy_dir.join("docker-proxy");
+    std::fs::copy("/usr/bin/python3", &proxy).unwrap();
+    lan.lab.spawn(
+        &pbx,
+        &format!(
+            "exec '{}' -c 'import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n\
+             s.bind((\"0.0.0.0\",5060))\ntime.sleep(600)'",
+            proxy.display()
+        ),
+    );
+    assert!(lan.lab.wait_udp_bound(&pbx, 5060));
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&proxy_dir);
+    assert_named(&report);
+    let holder = check_field(&report, "membership.port-holder", "summary");
+    assert!(holder.contains("held here by docker-proxy"), "{holder}");
+});
+
+// Issue 26: the provisioning URL on another NIC, where the host firewall drops the phones' requests
+// (`iifname "wan" tcp dport 8080 drop`): mcready's own fetch goes over the loopback and succeeds, so
+// only the judged rule can tell. The URL check fails naming the rule; its printed fix, applied in the
+// lab, turns it green.
+lab_test!(a_url_on_another_nic_behind_a_firewall_drop_fails_until_fixed, lan(QUERIER, "eth0"), |mut lan| {
+    if !common::require("a_url_on_another_nic_behind_a_firewall_drop_fails_until_fixed", &[common::NFT]) {
+        return;
+    }
+    lan.add_wan();
+    let pbx = lan.pbx.clone();
+    lan.lab.nft(
+        &pbx,
+        "table inet f {\n chain input {\n  type filter hook input priority 0; policy accept;\n  \
+         iifname \"wan\" tcp dport 8080 drop\n }\n}\n",
+    );
+    let files = lan.serve_provisioning("url-behind-drop", "203.0.113.10");
+    lan.start_pbx("--url http://203.0.113.10:8080/{mac}.cfg");
+    let (report, _) = lan.check(&["--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&report, "membership.provisioning-url", "status"), "fail", "{report:#}");
+    let summary = check_field(&report, "membership.provisioning-url", "summary");
+    assert!(summary.contains("tcp dport 8080 drop") && summary.contains("on wan"), "{summary}");
+    lan.apply_fixes(&report, &["membership.provisioning-url"]);
+    let (fixed, _) = lan.check(&["--phone", "198.51.100.20"]);
+    let _ = std::fs::remove_dir_all(&files);
+    assert_eq!(check_field(&fixed, "membership.provisioning-url", "status"), "pass", "{fixed:#}");
+});

@@ -41,6 +41,38 @@ pub struct Causes {
     pub network_known_good: bool,
     /// A PBX on this host answered only because mcready joined the group on the PnP interface.
     pub answered_through_our_join: bool,
+    /// The PBX runs in a container behind NAT: the PnP port is forwarded (DNAT, or Docker's
+    /// `docker-proxy`) and nothing on this host's own network joined the group. Multicast never
+    /// crosses that NAT, so the phones' SUBSCRIBEs never reach it.
+    pub pbx_behind_nat: Option<NatForward>,
+    /// No PBX on this host at all: nothing joined the group, nothing holds the port, and no forward
+    /// sends it elsewhere. One cause, said once (by `membership.on-pnp-interface`).
+    pub no_pbx_here: bool,
+}
+
+/// How the PnP port reaches a PBX in a container behind NAT.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NatForward {
+    /// The DNAT rule as written, when one forwards the port.
+    pub rule: Option<String>,
+    /// The interface it matches coming in (`eth0`); `None` for any.
+    pub from: Option<String>,
+    /// The container's address (and port), as the rule sends it.
+    pub to: Option<String>,
+    /// `docker-proxy (pid N)`, when Docker's userland proxy holds the port on this host.
+    pub proxy: Option<String>,
+}
+
+impl NatForward {
+    /// `udp/5060 is forwarded from eth0 to 172.17.0.2 (`rule`) and held by docker-proxy (pid 7)`.
+    #[must_use]
+    pub fn describe(&self, port: u16) -> String {
+        let from = self.from.as_ref().map_or_else(String::new, |from| format!(" from {from}"));
+        let to = self.to.as_ref().map_or_else(String::new, |to| format!(" to {to},"));
+        let rule = self.rule.as_ref().map_or_else(String::new, |rule| format!(" (`{rule}`)"));
+        let proxy = self.proxy.as_ref().map_or_else(String::new, |proxy| format!(", held here by {proxy}"));
+        format!("udp/{port} is forwarded{from}{to} a container behind NAT{rule}{proxy}")
+    }
 }
 
 impl Causes {
@@ -56,6 +88,7 @@ impl Causes {
                     .collect()
             })
         });
+        let pbx_behind_nat = pbx_behind_nat(snapshot);
         Self {
             hosts: place_hosts(snapshot),
             firewall_drops_subscribe: firewall.subscribe_dropped(),
@@ -65,6 +98,8 @@ impl Causes {
             rp_filter_suspects,
             network_known_good: snapshot.network_known_good(),
             answered_through_our_join: answered_through_our_join(snapshot),
+            no_pbx_here: pbx_behind_nat.is_none() && no_pbx_here(snapshot),
+            pbx_behind_nat,
         }
     }
 
@@ -147,4 +182,74 @@ fn answered_through_our_join(snapshot: &Snapshot) -> bool {
         })
     });
     probe || listen
+}
+
+/// Whether nothing on this host joined the group, as read (unreadable memberships prove nothing).
+fn nothing_joined(snapshot: &Snapshot) -> bool {
+    snapshot.facts.memberships_unreadable.is_none()
+        && snapshot.facts.members_of(IpAddr::V4(snapshot.group)).is_empty()
+}
+
+/// Whether a NAT rule's destination ports (`5060`, `5000-5100`; none is any) hold `port`.
+fn ports_hold(ports: &[String], port: u16) -> bool {
+    ports.is_empty()
+        || ports.iter().any(|p| match p.split_once('-') {
+            Some((low, high)) => {
+                low.trim().parse::<u16>().is_ok_and(|l| l <= port)
+                    && high.trim().parse::<u16>().is_ok_and(|h| port <= h)
+            }
+            None => p.trim().parse::<u16>() == Ok(port),
+        })
+}
+
+/// The PnP port forwarded to a container behind NAT, when nothing on this host's own network joined
+/// the group and nothing but Docker's proxy holds the port: a DNAT of udp/PORT (from the PnP
+/// interface, or any) to another address, or `docker-proxy` on the port.
+fn pbx_behind_nat(snapshot: &Snapshot) -> Option<NatForward> {
+    if !nothing_joined(snapshot) {
+        return None;
+    }
+    let pnp = snapshot.pnp_interface.as_deref();
+    let facts = &snapshot.facts;
+    let proxies: Vec<String> = facts
+        .listeners
+        .iter()
+        .flat_map(|l| &l.processes)
+        .filter(|p| p.name == "docker-proxy")
+        .map(|p| format!("{} (pid {})", p.name, p.pid))
+        .collect();
+    let others_hold = facts.listeners.iter().any(|l| !l.processes.iter().any(|p| p.name == "docker-proxy"));
+    if others_hold {
+        return None;
+    }
+    let forward = facts.firewall.nat.iter().find(|rule| {
+        rule.kind == crate::ruleset::NatKind::Dnat
+            && rule.to_address.is_some()
+            && rule.protocol.as_deref().is_none_or(|p| p == "udp")
+            && ports_hold(&rule.ports, snapshot.port)
+            && rule.in_interface.as_deref().is_none_or(|i| match i.strip_prefix('!') {
+                Some(not) => Some(not) != pnp,
+                None => Some(i) == pnp,
+            })
+    });
+    if forward.is_none() && proxies.is_empty() {
+        return None;
+    }
+    Some(NatForward {
+        rule: forward.map(|r| r.rule.clone()),
+        from: forward.and_then(|r| r.in_interface.clone()).filter(|i| !i.starts_with('!')),
+        to: forward.and_then(|r| {
+            r.to_address.as_ref().map(|a| match &r.to_ports {
+                Some(port) => format!("{a}:{port}"),
+                None => a.clone(),
+            })
+        }),
+        proxy: (!proxies.is_empty()).then(|| proxies.join(", ")),
+    })
+}
+
+/// No PBX on this host: nothing joined the group and nothing holds the port (the caller rules out a
+/// forward to a container).
+fn no_pbx_here(snapshot: &Snapshot) -> bool {
+    nothing_joined(snapshot) && snapshot.facts.listeners.is_empty()
 }

@@ -8,15 +8,18 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use super::Snapshot;
-use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow};
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow, SourceStatus};
 use crate::firewall::fix::{self, FixContext};
-use crate::firewall::{Context, Judgement, judge};
+use crate::firewall::{Context, Judgement, ProvisioningTarget, judge};
+use crate::ruleset::FirewallTool;
 
 /// The judgement and what its fixes need.
 #[derive(Debug, Clone)]
 pub struct FirewallView {
     pub judgement: Judgement,
     pub fix_context: FixContext,
+    /// The one manager whose words a generic opening uses, when known ([`manager_in_use`]).
+    pub manager_in_use: Option<crate::fix::Manager>,
 }
 
 impl FirewallView {
@@ -30,6 +33,7 @@ impl FirewallView {
             context.port,
             context.subnet.as_deref(),
             context.interface.as_deref(),
+            self.manager_in_use,
         )
     }
 
@@ -60,11 +64,14 @@ impl FirewallView {
         let holds = |(net, len): &(Ipv4Addr, u8), ip: Ipv4Addr| mask(*net, *len) == mask(ip, *len);
         let chosen = phones.iter().find_map(|p| nets.iter().find(|n| holds(n, *p))).or_else(|| nets.first());
         let subnet = chosen.map(|(addr, len)| format!("{}/{len}", mask(*addr, *len)));
+        // The provisioning URL on another interface of this host: the phones' requests are judged too.
+        let elsewhere = super::provisioning::url_elsewhere(snapshot);
         let fix_context = FixContext {
             subnet,
             interface: snapshot.pnp_interface.clone(),
             group: snapshot.group,
             port: snapshot.port,
+            provisioning: elsewhere.as_ref().map(|url| (url.port, url.proto)),
         };
         if firewall.rulesets.is_empty() {
             // Made-up snapshots (and facts from an older gather) carry findings only.
@@ -74,7 +81,7 @@ impl FirewallView {
                 partial: firewall.partial,
                 steps: 0,
             };
-            return Self { judgement, fix_context };
+            return Self { judgement, fix_context, manager_in_use: manager_in_use(firewall) };
         }
         let context = Context {
             group: Some(snapshot.group),
@@ -86,8 +93,21 @@ impl FirewallView {
             budget: 0,
             local_subnet: chosen.map(|(addr, len)| (mask(*addr, *len), *len)),
             programs: pnp_port_owners(snapshot),
+            provisioning: elsewhere.and_then(|url| match url.address {
+                IpAddr::V4(address) => Some(ProvisioningTarget {
+                    address,
+                    port: url.port,
+                    proto: if url.proto == "udp" { 17 } else { 6 },
+                    interface: url.interface.to_owned(),
+                }),
+                IpAddr::V6(_) => None,
+            }),
         };
-        Self { judgement: judge(&firewall.rulesets, &context), fix_context }
+        Self {
+            judgement: judge(&firewall.rulesets, &context),
+            fix_context,
+            manager_in_use: manager_in_use(firewall),
+        }
     }
 
     /// Findings about any of `flows`.
@@ -174,6 +194,42 @@ pub fn describe(finding: &FirewallFinding) -> String {
         }
     }
     text
+}
+
+/// The one manager an administrator changes the rules with, as found: ufw or firewalld when one of them
+/// runs, else the one tool whose rules are there (nftables, iptables-nft, iptables-legacy); `None` when
+/// none or several are found (then a generic opening names each one's command). Docker's and
+/// kube-proxy's chains are rewritten by them, never the administrator's to change.
+fn manager_in_use(firewall: &crate::facts::FirewallFacts) -> Option<crate::fix::Manager> {
+    use crate::facts::FirewallManager as Found;
+    use crate::fix::Manager;
+    let pick = |wanted: &[(Found, Manager)]| {
+        let found: Vec<Manager> =
+            wanted.iter().filter(|(f, _)| firewall.managers.contains(f)).map(|(_, m)| *m).collect();
+        match found.as_slice() {
+            [one] => Some(Some(*one)),
+            [] => None,
+            _ => Some(None),
+        }
+    };
+    if let Some(one) = pick(&[(Found::Ufw, Manager::Ufw), (Found::Firewalld, Manager::Firewalld)]) {
+        return one;
+    }
+    // nft lists iptables-nft's tables too: they are iptables-nft's when iptables-nft-save shows rules.
+    let with_rules = |tool: FirewallTool| {
+        firewall.sources.iter().any(|s| s.tool == tool && s.status == SourceStatus::Read && s.rules > 0)
+    };
+    let iptables_nft = with_rules(FirewallTool::IptablesNftSave);
+    let tools = [
+        (with_rules(FirewallTool::Nft) && !iptables_nft, Manager::Nft),
+        (iptables_nft, Manager::IptablesNft),
+        (with_rules(FirewallTool::IptablesLegacySave), Manager::IptablesLegacy),
+    ];
+    let mut found = tools.iter().filter(|(has, _)| *has).map(|(_, m)| *m);
+    match (found.next(), found.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

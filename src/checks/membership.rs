@@ -80,6 +80,32 @@ fn pbx_chose_itself(snapshot: &Snapshot, pnp: &str, joined_on: &[&str]) -> Fix {
     }
 }
 
+/// The PBX in a container behind NAT, the one finding of that cause: the forward named, the fix.
+fn pbx_behind_nat(
+    snapshot: &Snapshot,
+    pnp: &str,
+    forward: &super::causes::NatForward,
+    evidence: serde_json::Value,
+) -> Check {
+    let subnet = snapshot
+        .pnp_interface()
+        .and_then(|i| i.ipv4.first())
+        .and_then(|net| net.network_address().map(|address| format!("{address}/{}", net.prefix_len)));
+    fixed(
+        ON_PNP_INTERFACE,
+        Status::Fail,
+        format!(
+            "The PBX runs in a container behind NAT: {}. Nothing on this host's own network joined {}, and \
+             multicast never crosses that NAT (a port forward carries unicast to this host's addresses only), \
+             so the phones' SUBSCRIBEs never reach the PBX.",
+            forward.describe(snapshot.port),
+            snapshot.group
+        ),
+        remedy::pbx_container_on_the_lan(pnp, subnet.as_deref()),
+        evidence,
+    )
+}
+
 pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
     let joined_on: Vec<&str> =
         snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().map(|m| m.interface.as_str()).collect();
@@ -119,6 +145,11 @@ pub(super) fn on_pnp_interface(snapshot: &Snapshot, causes: &Causes) -> Check {
             json!({"pnp_interface": snapshot.pnp_interface, "memberships_unreadable": reason}),
         )
         .lacking_evidence("read the memberships by hand (`ip maddr`, `netsh interface ipv4 show joins`)");
+    }
+    if joined_on.is_empty()
+        && let Some(forward) = &causes.pbx_behind_nat
+    {
+        return pbx_behind_nat(snapshot, pnp, forward, evidence);
     }
     if joined_on.is_empty() {
         return check(
@@ -271,10 +302,69 @@ fn assumed_other_lans(snapshot: &Snapshot) -> Vec<&Interface> {
         .collect()
 }
 
+/// Why `interface` must never be taken down, whatever competes with the phones' interface: it
+/// carries the default route (the uplink: trunks, SSH, updates), it serves the provisioning URL, it
+/// is a bridge that carries containers or virtual machines (ports attached, or a runtime's or
+/// hypervisor's own bridge: `docker0`, `br-…`, `virbr…`, `vmbr…`, `lxcbr…`), or it is a loopback.
+/// `None` when taking it down harms nothing but itself.
+pub(super) fn must_stay_up(snapshot: &Snapshot, interface: &Interface) -> Option<String> {
+    let facts = &snapshot.facts;
+    if interface.flags.loopback || interface.kind == InterfaceKind::Loopback {
+        return Some("it is a loopback".into());
+    }
+    if facts.default_routes().iter().any(|r| r.interface.as_deref() == Some(interface.name.as_str())) {
+        return Some("it carries the default route".into());
+    }
+    // The provisioning URL the PBX hands out is served from it.
+    if let crate::observed::Observed::Done(fetch) = &snapshot.fetch
+        && fetch
+            .addresses
+            .iter()
+            .any(|ip| interface.ipv4.iter().chain(&interface.ipv6).any(|net| net.addr == *ip))
+    {
+        return Some(format!("it serves the provisioning URL, {}", fetch.host));
+    }
+    let ports = facts.stacking.iter().filter(|s| s.interface == interface.name).count();
+    let runtime_bridge = ["docker", "br-", "virbr", "vmbr", "lxcbr", "lxdbr", "podman", "cni"]
+        .iter()
+        .any(|prefix| interface.name.starts_with(prefix))
+        && matches!(interface.kind, InterfaceKind::Bridge | InterfaceKind::Virtual);
+    let bridge = interface.kind == InterfaceKind::Bridge || runtime_bridge;
+    match ports {
+        _ if !bridge => None,
+        0 => runtime_bridge.then(|| "it is a container or virtual-machine bridge".into()),
+        1 => Some("it is a bridge with 1 port (a container, a virtual machine or a NIC)".into()),
+        n => Some(format!("it is a bridge with {n} ports (containers, virtual machines or NICs)")),
+    }
+}
+
+/// The group's route is pinned to the PnP interface: the most specific multicast route for the
+/// group leaves by it (`ip route add 224.0.0.0/4 dev IFACE`, the fix this check and
+/// `membership.group-route` give), and the OS sends the group there. No default route nor another
+/// adapter can then take the group's route or a join without an interface.
+fn route_pinned(snapshot: &Snapshot, pnp: &str) -> bool {
+    let facts = &snapshot.facts;
+    let routed = facts.group_route.as_ref().and_then(|r| r.interface.as_deref()) == Some(pnp);
+    let group = IpAddr::V4(snapshot.group);
+    let covering: Vec<_> =
+        facts.multicast_routes().into_iter().filter(|r| r.destination.contains(group)).collect();
+    let Some(prefix) = covering.iter().map(|r| r.destination.prefix_len).max() else { return false };
+    // Windows puts a 224.0.0.0/4 route on every adapter: pinned only when the phones' ranks strictly first.
+    let rank = |r: &crate::facts::Route| r.effective_metric.unwrap_or(r.metric);
+    let (ours, others): (Vec<_>, Vec<_>) = covering
+        .into_iter()
+        .filter(|r| r.destination.prefix_len == prefix)
+        .partition(|r| r.interface.as_deref() == Some(pnp));
+    routed && ours.iter().map(|r| rank(r)).min().is_some_and(|best| others.iter().all(|r| rank(r) > best))
+}
+
 /// Adapters the PortSIP-style guidance says to disable on a PBX host: they attract the group's route
 /// or the PBX's join. Never the phones' interface nor what it rides on (a bridge's ports, a VLAN's
-/// parent, a bond's members); and when the phones' interface was only assumed (the group's route), a
-/// second LAN adapter may be the phones' own: mcready asks for `--phone` or `-i` instead.
+/// parent, a bond's members), nor what must stay up ([`must_stay_up`]: the default route's adapter, a
+/// bridge carrying containers or VMs): those are answered by pinning the group's route to the phones'
+/// interface instead. Once the route is pinned there and the PBX joined there, nothing competes: pass.
+/// When the phones' interface was only assumed (the group's route), a second LAN adapter may be the
+/// phones' own: mcready asks for `--phone` or `-i` instead.
 pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
     let pnp = snapshot.pnp_interface();
     let pnp_metric = pnp.and_then(|i| i.metric);
@@ -305,6 +395,10 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
     };
     let found: Vec<&Interface> = snapshot.facts.interfaces.iter().filter(active).filter(suspicious).collect();
     let describe = |i: &&Interface| json!({"name": i.name, "kind": i.kind, "kind_detail": i.kind_detail, "metric": i.metric});
+    let pinned = pnp.is_some_and(|p| {
+        route_pinned(snapshot, &p.name)
+            && snapshot.facts.members_of(IpAddr::V4(snapshot.group)).iter().any(|m| m.interface == p.name)
+    });
     let evidence = json!({
         "adapters": found.iter().map(describe).collect::<Vec<_>>(),
         "other_lans": other_lans.iter().map(describe).collect::<Vec<_>>(),
@@ -323,6 +417,21 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
         let metric = i.metric.map_or_else(String::new, |m| format!(", metric {m}"));
         format!("{} ({}{metric})", i.name, i.kind.as_str())
     };
+    // The route is pinned to the phones' interface and the PBX joined there: the other adapters can
+    // take neither, whatever their metric. A dual-homed or Docker host is then green.
+    if pinned && other_lans.is_empty() {
+        let pnp = pnp.map_or("", |p| p.name.as_str());
+        return check(
+            OTHER_ADAPTERS,
+            Status::Pass,
+            format!(
+                "The group's route is pinned to {pnp} and the PBX joined there: {} cannot take it.",
+                found.iter().map(label).collect::<Vec<_>>().join(", ")
+            ),
+            None,
+            evidence,
+        );
+    }
     let mut summary = Vec::new();
     let mut fixes = Vec::new();
     if !other_lans.is_empty() {
@@ -339,18 +448,66 @@ pub(super) fn other_adapters(snapshot: &Snapshot) -> Check {
             "Other active adapters can take the group's route or the PBX's join: {}.",
             found.iter().map(label).collect::<Vec<_>>().join(", ")
         ));
-        fixes.extend(found.iter().map(|i| remedy::take_down(snapshot.os, &i.name)));
-        fixes.push(Fix::one(
-            format!("Restart the PBX afterwards{}, so it joins again.", remedy::restart_pbx(&snapshot.facts)),
-            remedy::restart_step(&snapshot.facts),
-        ));
+        let (kept, removable): (Vec<&Interface>, Vec<&Interface>) =
+            found.iter().copied().partition(|i| must_stay_up(snapshot, i).is_some());
+        fixes.extend(removable.iter().map(|i| remedy::take_down(snapshot.os, &snapshot.facts, &i.name)));
+        // What must stay up is answered by pinning the group's route to the phones' interface, which
+        // also restarts the PBX.
+        match pnp.filter(|_| !kept.is_empty() && other_lans.is_empty()) {
+            Some(pnp) => {
+                let (said, fix) = pin_instead(snapshot, &kept, &pnp.name);
+                summary.push(said);
+                fixes.push(fix);
+            }
+            None => fixes.push(Fix::one(
+                format!(
+                    "Restart the PBX afterwards{}, so it joins again.",
+                    remedy::restart_pbx(&snapshot.facts)
+                ),
+                remedy::restart_step(&snapshot.facts),
+            )),
+        }
     }
     fixed(OTHER_ADAPTERS, Status::Warn, summary.join(" "), Fix::join(fixes), evidence)
 }
 
-pub(super) fn port_holder(snapshot: &Snapshot) -> Check {
+/// What must stay up among the competing adapters, said with why, and the fix that answers them
+/// instead: the group's route pinned to the phones' interface (`pnp`).
+fn pin_instead(snapshot: &Snapshot, kept: &[&Interface], pnp: &str) -> (String, Fix) {
+    let why: Vec<String> = kept
+        .iter()
+        .map(|i| format!("{} ({})", i.name, must_stay_up(snapshot, i).unwrap_or_default()))
+        .collect();
+    let said = format!("Never take down {}: pin the group's route to {pnp} instead.", why.join(" or "));
+    (said, route_or_link(snapshot, pnp))
+}
+
+pub(super) fn port_holder(snapshot: &Snapshot, causes: &Causes) -> Check {
     let listeners = &snapshot.facts.listeners;
     let evidence = json!({"listeners": listeners});
+    // One cause, said once under membership.on-pnp-interface: here only a pointer to it.
+    if let Some(forward) = &causes.pbx_behind_nat {
+        return check(
+            PORT_HOLDER,
+            Status::Skip,
+            format!(
+                "No PBX holds UDP {} on this host's own network: {} (see {ON_PNP_INTERFACE}).",
+                snapshot.port,
+                forward.describe(snapshot.port)
+            ),
+            None,
+            evidence,
+        );
+    }
+    if causes.no_pbx_here {
+        return check(
+            PORT_HOLDER,
+            Status::Skip,
+            format!("Nothing listens on UDP {}: no PBX runs here (see {ON_PNP_INTERFACE}).", snapshot.port),
+            None,
+            evidence,
+        );
+    }
     if listeners.is_empty() {
         return check(
             PORT_HOLDER,
@@ -516,6 +673,19 @@ pub(super) fn pbx_answers(snapshot: &Snapshot, causes: &Causes) -> Check {
             "No PnP server answered, but this host's firewall drops the probe before any PBX here could hear it \
              (see network-multicast)."
                 .into(),
+            None,
+            evidence,
+        );
+    }
+    if probe.answers.is_empty() && (causes.no_pbx_here || causes.pbx_behind_nat.is_some()) {
+        let why =
+            if causes.no_pbx_here { "no PBX runs on this host" } else { "this host's PBX sits behind NAT" };
+        return check(
+            PBX_ANSWERS,
+            Status::Skip,
+            format!(
+                "No PnP server answered the probe: {why} (see {ON_PNP_INTERFACE}), and no other host answered."
+            ),
             None,
             evidence,
         );

@@ -95,12 +95,19 @@ pub(super) fn behind_nat(snapshot: &Snapshot) -> Check {
     let found = if let Some(runtime) = &environment.container {
         match environment.in_container_network {
             None => {
+                // Root already: only the sandbox can be why, and "needs root" would send the reader astray.
+                let root = snapshot.facts.privileges.as_ref().is_some_and(|p| p.admin);
+                let why = if root {
+                    "this sandbox hides /proc/1/ns/net even from root"
+                } else {
+                    "/proc/1/ns/net needs root, and some sandboxes hide it even from root"
+                };
                 return check(
                     BEHIND_NAT,
                     Status::Skip,
                     format!(
                         "mcready runs in a container ({runtime}), but whether it has a network of its own could not be \
-                         read (/proc/1/ns/net needs root, and some sandboxes hide it even from root)."
+                         read ({why})."
                     ),
                     None,
                     evidence,
@@ -190,7 +197,10 @@ fn unreadable(snapshot: &Snapshot, id: &'static str, evidence: &serde_json::Valu
         .filter(|s| !matches!(s.status, SourceStatus::Read | SourceStatus::NotInstalled))
         .map(|s| format!("{}: {}", s.command, s.detail.as_deref().unwrap_or("not readable")))
         .collect();
-    Some(skip(format!("The host firewall could not be read ({}): run as root to read it.", why.join("; "))))
+    // Already root: the reasons given are the whole story.
+    let root = snapshot.facts.privileges.as_ref().is_some_and(|p| p.admin);
+    let advice = if root { "" } else { ": run as root to read it" };
+    Some(skip(format!("The host firewall could not be read ({}){advice}.", why.join("; "))))
 }
 
 /// The commands that were read, for a `pass` summary. pf's carries its detail: whether pf is enabled,
@@ -545,13 +555,15 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
     });
     if !listen.captured_not_delivered.is_empty() {
         // Counted as hosts: a phone retransmitting from two ports is one phone.
-        let mut sources: Vec<String> = Vec::new();
-        for source in &listen.captured_not_delivered {
-            let host = source.ip().to_string();
-            if !sources.contains(&host) {
-                sources.push(host);
-            }
-        }
+        let sources = listen.captured_not_delivered.iter().map(|s| s.ip().to_string()).fold(
+            Vec::new(),
+            |mut seen, host| {
+                if !seen.contains(&host) {
+                    seen.push(host);
+                }
+                seen
+            },
+        );
         let interface = snapshot.pnp_interface.as_deref().unwrap_or("the PnP interface");
         let drops = causes.socket_drops;
         // Proof before blame: sockets that dropped datagrams themselves explain the loss.
@@ -561,40 +573,37 @@ pub(super) fn delivered(snapshot: &Snapshot, firewall: &FirewallView, causes: &C
                 Status::Warn,
                 format!(
                     "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them, and the sockets \
-                     on UDP {} dropped {drops} datagram(s) in the window: their receive buffers were full.",
+                     on UDP {} dropped {drops} datagram{} in the window: their receive buffers were full.",
                     sources.join(", "),
-                    snapshot.port
+                    snapshot.port,
+                    if drops == 1 { "" } else { "s" }
                 ),
                 Some(remedy::raise_receive_buffers(snapshot.os, &snapshot.facts)),
                 evidence,
             );
         }
-        let firewall_rule = causes.firewall_drops_subscribe;
-        let rp_cause = !causes.rp_filter_suspects.is_empty();
-        let (likely, fix) = match (firewall_rule, rp_cause) {
-            (true, _) => {
-                ("the host firewall dropped them (see its rule above)", firewall.open_fix(snapshot.os))
-            }
-            (false, true) => (
+        let lost = format!(
+            "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them",
+            sources.join(", ")
+        );
+        // The rule is the cause, said once with its fix under multicast.host-firewall: here a pointer.
+        if causes.firewall_drops_subscribe {
+            let summary = format!("{lost}: the host firewall drops them (see {HOST_FIREWALL}).");
+            return check(DELIVERED, Status::Skip, summary, None, evidence);
+        }
+        let (likely, fix) = if causes.rp_filter_suspects.is_empty() {
+            (
+                "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
+                firewall.open_fix(snapshot.os),
+            )
+        } else {
+            (
                 "no firewall rule explains it, and the route back to them leaves by another interface, so the \
                  reverse-path filter likely dropped them",
                 remedy::loosen_rp_filter(snapshot.os, interface, rp_filter_read(snapshot, interface)),
-            ),
-            (false, false) => (
-                "a host firewall rule mcready could not read dropped them (the reverse-path filter lets them pass)",
-                firewall.open_fix(snapshot.os),
-            ),
+            )
         };
-        return check(
-            DELIVERED,
-            Status::Fail,
-            format!(
-                "SUBSCRIBEs from {} reached {interface} (seen by capture) but no socket received them: {likely}.",
-                sources.join(", ")
-            ),
-            Some(fix),
-            evidence,
-        );
+        return check(DELIVERED, Status::Fail, format!("{lost}: {likely}."), Some(fix), evidence);
     }
     // Delivery is proved only by comparing the capture with a socket: with one of them alone it is
     // not judged (and "every SUBSCRIBE was delivered" would be a claim without proof).
@@ -794,7 +803,7 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
 const PROBE_QUERIER_HOW: &str = "a run without `--no-probe`";
 
 /// The `rp_filter` values read for `all` and `interface`, which undoing a loosening sets back.
-fn rp_filter_read(snapshot: &Snapshot, interface: &str) -> Option<(u8, u8)> {
+pub(super) fn rp_filter_read(snapshot: &Snapshot, interface: &str) -> Option<(u8, u8)> {
     let value =
         |name: &str| snapshot.facts.firewall.rp_filter.iter().find(|r| r.interface == name).map(|r| r.value);
     Some((value("all")?, value(interface)?))

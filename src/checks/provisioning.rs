@@ -8,7 +8,10 @@ use std::net::IpAddr;
 
 use serde_json::json;
 
-use super::{Snapshot, check, remedy};
+use super::firewall::FirewallView;
+use super::{Snapshot, check, manual, remedy};
+use crate::facts::{FindingCertainty, FirewallFinding, FirewallFlow};
+use crate::fix::Fix;
 use crate::observed::{Answer, FetchErrorKind, FetchReport, Observed};
 use crate::verdict::{Check, Status};
 
@@ -22,10 +25,41 @@ pub fn notify_check(snapshot: &Snapshot) -> Check {
     of_the_answer(snapshot, NOTIFY, "NOTIFY to judge", notify)
 }
 
-/// `membership.provisioning-url`: the URL that NOTIFY carries.
+/// `membership.provisioning-url`: the URL that NOTIFY carries; when it is served from another
+/// interface of this host, also whether the host firewall lets the phones' requests in there.
 #[must_use]
-pub fn url_check(snapshot: &Snapshot) -> Check {
-    of_the_answer(snapshot, URL, "provisioning URL to read", url)
+pub fn url_check(snapshot: &Snapshot, firewall: &FirewallView) -> Check {
+    let judged = of_the_answer(snapshot, URL, "provisioning URL to read", url);
+    if judged.status != Status::Pass {
+        return judged;
+    }
+    let Some(elsewhere) = url_elsewhere(snapshot) else { return judged };
+    let findings: Vec<&FirewallFinding> = firewall.findings(&[FirewallFlow::ProvisioningIn]).collect();
+    if findings.is_empty() {
+        return judged;
+    }
+    let certain = findings.iter().any(|f| f.certainty == FindingCertainty::Drops);
+    let rules: Vec<String> = findings.iter().map(|f| super::firewall::describe(f)).collect();
+    let summary = format!(
+        "{} But the host firewall {} their requests ({} {}) on {}: {}.",
+        judged.summary,
+        if certain { "drops" } else { "may drop" },
+        elsewhere.proto,
+        elsewhere.port,
+        elsewhere.interface,
+        rules.join("; ")
+    );
+    let open = firewall.joined_fix(findings.iter().copied()).unwrap_or_else(|| {
+        manual(
+            format!(
+                "Let the phones' subnet reach {} {} on {} with the tool that manages the firewall, before that rule.",
+                elsewhere.proto, elsewhere.port, elsewhere.interface
+            ),
+            "let the phones reach the provisioning URL's port",
+        )
+    });
+    let status = if certain { Status::Fail } else { Status::Warn };
+    check(URL, status, summary, Some(open), judged.evidence)
 }
 
 /// `membership.provisioning-fetch`: that URL fetched as a phone would.
@@ -42,13 +76,19 @@ fn of_the_answer(
     judge: fn(&Answer, &Snapshot) -> Check,
 ) -> Check {
     let Some(answer) = first_answer(snapshot) else {
-        // Each line names what its own check would have judged: three identical lines read as a stutter.
+        // Each line names what its own check would have judged, and points to the cause said once
+        // (issue 26: consequences are short skips pointing to it).
         let probed = matches!(snapshot.probe, Observed::Done(_));
-        let cause = if probed { "No PnP server answered the probe with 200 OK" } else { "No probe was sent" };
-        let skip = skip(id, &format!("{cause}, so there is no {what}."));
         // Without an answer there is nothing to judge (membership.pbx-answers says why); without a probe,
         // the run did not look.
-        return if probed { skip } else { skip.lacking_evidence(super::PROBE_HOW) };
+        if probed {
+            return skip(
+                id,
+                &format!("No {what}: no server accepted the probe (see {}).", super::membership::PBX_ANSWERS),
+            );
+        }
+        return skip(id, &format!("No probe was sent, so there is no {what}."))
+            .lacking_evidence(super::PROBE_HOW);
     };
     judge(answer, snapshot)
 }
@@ -224,6 +264,9 @@ fn url(answer: &Answer, snapshot: &Snapshot) -> Check {
             evidence,
         );
     }
+    if let Some(judged) = on_another_interface(snapshot, fetch, url, &evidence) {
+        return judged;
+    }
     let lan = snapshot.pnp_interface().map(|i| i.ipv4.clone()).unwrap_or_default();
     let outside: Vec<String> = fetch
         .addresses
@@ -240,6 +283,134 @@ fn url(answer: &Answer, snapshot: &Snapshot) -> Check {
         )
     };
     check(URL, Status::Pass, summary, None, evidence)
+}
+
+/// The provisioning URL served from this host's own address on another interface than the PnP one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct UrlElsewhere<'s> {
+    pub address: IpAddr,
+    pub interface: &'s str,
+    pub port: u16,
+    /// `tcp`, or `udp` for TFTP.
+    pub proto: &'static str,
+}
+
+/// Where the provisioning URL is served when that is this host's address on another interface than
+/// the PnP one: its address, interface, port and protocol. `None` otherwise, or before a fetch.
+pub(super) fn url_elsewhere(snapshot: &Snapshot) -> Option<UrlElsewhere<'_>> {
+    url_elsewhere_in(snapshot, snapshot.fetch.done()?)
+}
+
+fn url_elsewhere_in<'s>(snapshot: &'s Snapshot, fetch: &FetchReport) -> Option<UrlElsewhere<'s>> {
+    let pnp = snapshot.pnp_interface()?;
+    let (address, interface) = fetch.addresses.iter().find_map(|ip| {
+        snapshot
+            .facts
+            .interfaces
+            .iter()
+            .find(|i| i.name != pnp.name && i.ipv4.iter().chain(&i.ipv6).any(|net| net.addr == *ip))
+            .map(|i| (*ip, i.name.as_str()))
+    })?;
+    let (default_port, proto) = match fetch.scheme.as_str() {
+        "https" => (443, "tcp"),
+        "tftp" => (69, "udp"),
+        "ftp" => (21, "tcp"),
+        _ => (80, "tcp"),
+    };
+    Some(UrlElsewhere { address, interface, port: url_port(&fetch.url).unwrap_or(default_port), proto })
+}
+
+/// The port a URL names (`http://host:8080/…`, `http://[2001:db8::1]:8080/`), if it names one.
+fn url_port(url: &str) -> Option<u16> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, host)| host);
+    let port = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split_once("]:")?.1,
+        None => host_port.rsplit_once(':')?.1,
+    };
+    port.parse().ok()
+}
+
+/// The URL's host is this host's own address on another interface than the phones' (`eth1` of a
+/// dual-homed PBX): this host's own fetch went over its loopback and proves nothing, and phones reach
+/// that address only through a router into that interface. Judged as their requests would be there:
+/// a route back to them must exist, and where it leaves by another interface a strict reverse-path
+/// filter on that one drops them. `None` when the URL is not on another interface of this host.
+fn on_another_interface(
+    snapshot: &Snapshot,
+    fetch: &FetchReport,
+    url: &str,
+    evidence: &serde_json::Value,
+) -> Option<Check> {
+    let facts = &snapshot.facts;
+    let pnp = snapshot.pnp_interface()?;
+    let UrlElsewhere { address, interface: other, .. } = url_elsewhere_in(snapshot, fetch)?;
+    // A phone's address: a known one on the phones' subnet, else the subnet itself.
+    let phone = snapshot
+        .known_hosts()
+        .into_iter()
+        .map(|(ip, _)| ip)
+        .find(|ip| pnp.subnet_containing(*ip).is_some())
+        .or_else(|| pnp.ipv4.first().map(|net| net.addr))?;
+    let back =
+        if facts.routes.is_empty() { Some(pnp.name.as_str()) } else { facts.route_interface_for(phone) };
+    let rp_filter = facts.firewall.effective_rp_filter(other);
+    let mut evidence = evidence.clone();
+    if let Some(fields) = evidence.as_object_mut() {
+        fields.insert("on_interface".into(), json!(other));
+        fields.insert("route_back_by".into(), json!(back));
+        fields.insert("rp_filter".into(), json!(rp_filter));
+    }
+    let crossing = format!(
+        "The provisioning URL {url} is {address}, this host's address on {other}, not on {} where the phones are:          phones reach it only through a router into {other}",
+        pnp.name
+    );
+    let to_lan = pnp.ipv4.first().map_or_else(String::new, |net| format!(" ({})", net.addr));
+    let point_at_lan = manual(
+        format!(
+            "Point the PBX's provisioning URL at {}'s address{to_lan}, which the phones reach directly.",
+            pnp.name
+        ),
+        "point the provisioning URL at the phones' interface",
+    );
+    match back {
+        None => Some(check(
+            URL,
+            Status::Fail,
+            format!("{crossing}, and this host has no route back to them ({phone})."),
+            Some(point_at_lan),
+            evidence,
+        )),
+        Some(back) if back != other && rp_filter == Some(1) => Some(check(
+            URL,
+            Status::Fail,
+            format!(
+                "{crossing}, and the route back to them leaves by {back}: {other}'s strict reverse-path filter \
+                 (rp_filter=1) drops their requests."
+            ),
+            Some(Fix::join([
+                point_at_lan,
+                Fix::prose("Or, to keep the URL:"),
+                remedy::loosen_rp_filter(
+                    snapshot.os,
+                    other,
+                    super::multicast::rp_filter_read(snapshot, other),
+                ),
+            ])),
+            evidence,
+        )),
+        Some(back) => Some(check(
+            URL,
+            Status::Pass,
+            format!(
+                "{crossing}; the route back to them leaves by {back} and {other}'s reverse-path filter lets them in{}.",
+                rp_filter.map_or_else(String::new, |v| format!(" (rp_filter={v})"))
+            ),
+            None,
+            evidence,
+        )),
+    }
 }
 
 fn fetched(answer: &Answer, snapshot: &Snapshot) -> Check {
@@ -314,5 +485,18 @@ fn fetch_error(fetch: &FetchReport, kind: FetchErrorKind, detail: &str) -> (Stat
             (Status::Warn, format!("{url} sends more than a provisioning file should ({detail})."))
         }
         FetchErrorKind::Protocol => (Status::Fail, format!("Fetching {url} failed: {detail}.")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_urls_port_is_read_past_credentials_and_brackets() {
+        assert_eq!(super::url_port("http://203.0.113.10:8080/p/{mac}.cfg"), Some(8080));
+        assert_eq!(super::url_port("https://user:pw@prov.example:8443"), Some(8443));
+        assert_eq!(super::url_port("http://[2001:db8::1]:8080/x"), Some(8080));
+        assert_eq!(super::url_port("http://[2001:db8::1]/x"), None);
+        assert_eq!(super::url_port("tftp://203.0.113.10/x.cfg"), None);
+        assert_eq!(super::url_port("not a url"), None);
     }
 }

@@ -93,7 +93,7 @@ pub const CHECKS: &[CheckDef] = &[
         id: membership::OTHER_ADAPTERS,
         requirement: PBX_MEMBERSHIP,
         title: "No competing adapter",
-        meaning: "No Wi-Fi, Bluetooth, virtual or tunnel adapter is active, and no other LAN outranks the PnP interface.",
+        meaning: "No Wi-Fi, Bluetooth, virtual or tunnel adapter is active and no other LAN outranks the PnP interface, or the group's route is pinned to it.",
         build: |i| Some(membership::other_adapters(i.snapshot)),
     },
     CheckDef {
@@ -101,7 +101,7 @@ pub const CHECKS: &[CheckDef] = &[
         requirement: PBX_MEMBERSHIP,
         title: "Something holds the PnP port",
         meaning: "A process (the PBX) holds UDP 5060.",
-        build: |i| Some(membership::port_holder(i.snapshot)),
+        build: |i| Some(membership::port_holder(i.snapshot, i.causes)),
     },
     CheckDef {
         id: membership::LOOPBACK,
@@ -129,7 +129,7 @@ pub const CHECKS: &[CheckDef] = &[
         requirement: PBX_MEMBERSHIP,
         title: "Provisioning URL",
         meaning: "The URL's scheme is one phones fetch and its host an address phones can reach.",
-        build: |i| Some(provisioning::url_check(i.snapshot)),
+        build: |i| Some(provisioning::url_check(i.snapshot, i.firewall)),
     },
     CheckDef {
         id: provisioning::FETCH,

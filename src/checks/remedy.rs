@@ -278,7 +278,13 @@ pub fn disable_adapter(os: OsFamily, interface: &str) -> String {
 /// firewall could not be read, or the drop was seen but not explained). Scoped to the phones' subnet:
 /// SIP open to the world invites toll fraud. `subnet` is `None` when no phone subnet is known.
 #[must_use]
-pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: Option<&str>) -> Fix {
+pub fn open_firewall(
+    os: OsFamily,
+    port: u16,
+    subnet: Option<&str>,
+    interface: Option<&str>,
+    in_use: Option<Manager>,
+) -> Fix {
     let subnet = subnet.unwrap_or("<phones' subnet>");
     // The manager is not known here (the rule was not read or not explained): the text names each
     // one's command, and the step is the administrator's choice among them.
@@ -288,6 +294,9 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
     let text = match os {
         OsFamily::Linux => {
             use managers::{firewalld, iptables, nft, ufw};
+            if let Some(fix) = open_firewall_with(in_use, port, subnet) {
+                return fix;
+            }
             format!(
                 "Allow SIP from the phones' subnet only, before the rule that drops it, with the tool that manages \
                  the firewall: ufw `{}`; firewalld `{} && sudo firewall-cmd --reload`; \
@@ -313,6 +322,75 @@ pub fn open_firewall(os: OsFamily, port: u16, subnet: Option<&str>, interface: O
         ),
     };
     Fix::one(text, choose())
+}
+
+/// The opening in the words of the one Linux manager in use (ufw, firewalld), or of the one tool whose
+/// rules were read (nft, iptables), when it is known: one command, not every manager's. `None` for
+/// another manager or when none is known.
+fn open_firewall_with(in_use: Option<Manager>, port: u16, subnet: &str) -> Option<Fix> {
+    use managers::{firewalld, iptables, nft, ufw};
+    let fix = match in_use? {
+        Manager::Ufw => {
+            let step = ufw::allow_sip(subnet, port);
+            Fix::one(
+                format!(
+                    "Allow SIP from the phones' subnet with ufw, which manages the firewall: `{}`.",
+                    step.command
+                ),
+                step,
+            )
+        }
+        Manager::Firewalld => {
+            let (rule, reload) = (firewalld::allow_sip(None, subnet, port), firewalld::reload());
+            Fix {
+                text: format!(
+                    "Allow SIP from the phones' subnet with firewalld, which manages the firewall: `{}`, then `{}`.",
+                    rule.command, reload.command
+                ),
+                steps: vec![rule, reload],
+            }
+        }
+        // Where the drop is was not read: the chain is the administrator's to name.
+        Manager::Nft => Fix::one(
+            format!(
+                "Allow SIP from the phones' subnet before the rule that drops it, with nftables: `sudo nft insert \
+                 rule <family> <table> <chain> {}` (`sudo nft -a list ruleset` shows where the drop is; keep it in \
+                 /etc/nftables.conf).",
+                nft::accept_sip_words(subnet, port)
+            ),
+            Step {
+                manager: Manager::Nft,
+                ..Step::manual(format!(
+                    "allow SIP from {subnet} to UDP {port} before the drop, in its nft chain"
+                ))
+            },
+        ),
+        manager @ (Manager::IptablesNft | Manager::IptablesLegacy) => {
+            let program = if manager == Manager::IptablesNft {
+                iptables::Program::Nft
+            } else {
+                iptables::Program::Legacy
+            };
+            let step = iptables::add_rule(
+                program,
+                "filter",
+                "INPUT",
+                Some(1),
+                &iptables::accept_sip_spec(subnet, port),
+            );
+            Fix::one(
+                format!(
+                    "Allow SIP from the phones' subnet before the rule that drops it, with iptables: `{}`, then \
+                     `{}` to keep it.",
+                    step.command,
+                    iptables::SAVE
+                ),
+                step,
+            )
+        }
+        _ => return None,
+    };
+    Some(fix)
 }
 
 /// Loosening a strict reverse-path filter. `previous` is the values read for `all` and the interface,
@@ -345,18 +423,27 @@ pub fn loosen_rp_filter(os: OsFamily, interface: &str, previous: Option<(u8, u8)
     }
 }
 
-/// Taking a stray adapter down, as a whole sentence.
+/// Taking a stray adapter down, as a whole sentence. NetworkManager's own words are added only where
+/// it runs or manages the adapter: a fix speaks the manager in use.
 #[must_use]
-pub fn take_down(os: OsFamily, interface: &str) -> Fix {
+pub fn take_down(os: OsFamily, facts: &HostFacts, interface: &str) -> Fix {
     match os {
         OsFamily::Linux => {
             let step = managers::ip::link_up(interface, false);
-            Fix::one(
+            let networkmanager = facts.network_manager.as_ref().is_some_and(|m| {
+                m.present.contains(&NetworkManager::NetworkManager)
+                    || m.of(interface).is_some_and(|i| i.manager == NetworkManager::NetworkManager)
+            });
+            let also = if networkmanager {
                 format!(
-                    "Take {interface} down if the PBX does not need it: `{}` (under NetworkManager: `{}`).",
-                    step.command,
+                    " (NetworkManager manages it: `{}` keeps it down)",
                     managers::network_manager::disconnect_command(interface)
-                ),
+                )
+            } else {
+                String::new()
+            };
+            Fix::one(
+                format!("Take {interface} down if the PBX does not need it: `{}`{also}.", step.command),
                 step,
             )
         }
@@ -504,6 +591,29 @@ pub fn leave_nat(isolation: Isolation, interface: &str) -> Fix {
     },
         Step::manual("put the host on the phones' LAN instead of behind NAT"),
     )
+}
+
+/// A PBX in a container behind NAT (a bridge network with the SIP port forwarded): multicast never
+/// crosses the NAT, so the container must sit on the phones' LAN itself. Recreating a container is
+/// the administrator's to do (its image, volumes and options are not known here): manual steps.
+#[must_use]
+pub fn pbx_container_on_the_lan(interface: &str, subnet: Option<&str>) -> Fix {
+    let subnet = subnet.unwrap_or("<the phones' subnet>");
+    Fix {
+        text: format!(
+            "Run the PBX's container with host networking (`docker run --network host …`, compose \
+             `network_mode: host`), so that it joins 224.0.1.75 on {interface} itself; or give it an address on the \
+             phones' LAN with a macvlan network on {interface} (`docker network create -d macvlan --subnet {subnet} \
+             -o parent={interface} pnp-lan`, then `docker run --network pnp-lan --ip <a free address> …`). Drop the \
+             udp/5060 port forward then, and check again."
+        ),
+        steps: vec![
+            Step::manual(format!(
+                "recreate the PBX's container with host networking, or on a macvlan network on {interface}"
+            )),
+            Step::manual("drop the udp/5060 port forward to the container"),
+        ],
+    }
 }
 
 /// Enabling an IGMP querier on the LAN. When the phones' interface is a Linux bridge of this host

@@ -48,8 +48,12 @@ pub fn phones_on_lan(snapshot: &Snapshot, causes: &Causes) -> Check {
             PHONES_ON_LAN,
             Status::Pass,
             format!(
-                "{} known phone-side host(s) inside {} ({}).",
-                placed.len(),
+                "{} inside {} ({}).",
+                if placed.len() == 1 {
+                    "1 known phone-side host".to_owned()
+                } else {
+                    format!("{} known phone-side hosts", placed.len())
+                },
                 interface.name,
                 subnets.join(", ")
             ),

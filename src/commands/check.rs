@@ -118,7 +118,9 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     }
     let evaluation = checks::assess(&snapshot);
     let flags = (args.strict, cli.global.quiet, cli.global.verbose > 0);
-    let document = build(envelope, snapshot, evaluation, actions.snapshot(), flags);
+    let mut document = build(envelope, snapshot, evaluation, actions.snapshot(), flags);
+    // Wrapped to the terminal only when the text goes there.
+    document.width = crate::platform::terminal_width().filter(|_| cli.global.output.is_none());
     let code = document.exit_code(cli.global.output_format());
     Ok(Outcome::new(&document, cli, code))
 }

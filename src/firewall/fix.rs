@@ -60,6 +60,9 @@ pub struct FixContext {
     pub interface: Option<String>,
     pub group: std::net::Ipv4Addr,
     pub port: u16,
+    /// The provisioning URL's port and protocol (`tcp`, `udp` for TFTP), when it is served from this
+    /// host's address on another interface than the PnP one (its requests are a flow of their own).
+    pub provisioning: Option<(u16, &'static str)>,
 }
 
 /// A fix: the steps to run now, and how to keep the change.
@@ -131,6 +134,13 @@ fn accept_for(flow: FirewallFlow, context: &FixContext) -> (String, String) {
             format!("ip daddr {subnet} udp sport {port} accept"),
             format!("-d {subnet} -p udp --sport {port} -j ACCEPT"),
         ),
+        FirewallFlow::ProvisioningIn => {
+            let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+            (
+                format!("ip saddr {subnet} {proto} dport {port} accept"),
+                format!("-s {subnet} -p {proto} --dport {port} -j ACCEPT"),
+            )
+        }
         FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => {
             let inbound = flow == FirewallFlow::IgmpIn;
             if let Some(name) = &context.interface {
@@ -180,6 +190,10 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 }
                 FirewallFlow::AnswerOut => (vec![ufw::allow_answers_out(&subnet, port)], persist),
                 FirewallFlow::ProbeOut => (vec![ufw::allow_group_out(context.group, port)], persist),
+                FirewallFlow::ProvisioningIn => {
+                    let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+                    (vec![ufw::allow_from(&subnet, port, proto)], persist)
+                }
                 FirewallFlow::IgmpIn | FirewallFlow::IgmpOut => {
                     let chain =
                         if flow == FirewallFlow::IgmpIn { "ufw-before-input" } else { "ufw-before-output" };
@@ -203,6 +217,10 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
                 FirewallFlow::IgmpIn => firewalld::allow_igmp(&zone),
                 FirewallFlow::AnswerOut | FirewallFlow::ProbeOut | FirewallFlow::IgmpOut => {
                     firewalld::allow_output(&ipt_words)
+                }
+                FirewallFlow::ProvisioningIn => {
+                    let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+                    firewalld::allow_from(Some(&zone), &subnet, port, proto)
                 }
             };
             Fix {
@@ -241,7 +259,13 @@ pub fn fix(finding: &FirewallFinding, context: &FixContext) -> Fix {
             }
         }
         FirewallManager::WindowsFirewall => windows_fix(finding, flow, context),
-        FirewallManager::Pf => pf_fix(flow, &subnet, port),
+        FirewallManager::Pf => {
+            let port = match (flow, context.provisioning) {
+                (FirewallFlow::ProvisioningIn, Some((port, _))) => port,
+                _ => port,
+            };
+            pf_fix(flow, &subnet, port)
+        }
         FirewallManager::Nftables => Fix {
             manager,
             steps: vec![nft::add_rule(&finding.table, &finding.chain, nft_place, &nft_words)],
@@ -280,6 +304,8 @@ fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
         FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
             format!("pass in quick proto udp from {subnet} to any port {port}")
         }
+        // `port` is the provisioning URL's here (see the caller).
+        FirewallFlow::ProvisioningIn => format!("pass in quick proto tcp from {subnet} to any port {port}"),
     };
     Fix {
         manager: FirewallManager::Pf,
@@ -347,6 +373,14 @@ fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixConte
                 context.group
             ),
         ),
+        FirewallFlow::ProvisioningIn => {
+            let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
+            let proto = proto.to_ascii_uppercase();
+            windows_firewall::allow_rule(
+                "SIP PnP provisioning",
+                &format!("-Direction Inbound -Protocol {proto} -LocalPort {port} -RemoteAddress LocalSubnet"),
+            )
+        }
         FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
             windows_firewall::allow_sip(port, context.interface.as_deref())
         }

@@ -30,7 +30,7 @@ pub mod nft;
 pub mod pf;
 pub mod windows;
 
-pub use judge::{Context, Judgement, judge};
+pub use judge::{Context, Judgement, ProvisioningTarget, judge};
 
 #[cfg(test)]
 mod judge_props;

@@ -545,6 +545,7 @@ pub(super) fn fix_context() -> FixContext {
         interface: Some("eth0".into()),
         group: PNP_GROUP,
         port: PNP_PORT,
+        provisioning: None,
     }
 }
 

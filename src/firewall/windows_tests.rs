@@ -42,6 +42,7 @@ fn fix_context() -> FixContext {
         interface: Some("Ethernet 2".into()),
         group: crate::facts::PNP_GROUP,
         port: 5060,
+        provisioning: None,
     }
 }
 

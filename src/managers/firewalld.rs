@@ -25,10 +25,17 @@ fn rich_rule(zone: Option<&str>, rule: &str) -> Step {
 /// A rich rule accepting UDP `port` from the phones' subnet, in `zone` or the default one.
 #[must_use]
 pub fn allow_sip(zone: Option<&str>, subnet: &str, port: u16) -> Step {
+    allow_from(zone, subnet, port, "udp")
+}
+
+/// A rich rule accepting `proto` (`tcp`, `udp`) to `port` from the phones' subnet, in `zone` or the
+/// default one.
+#[must_use]
+pub fn allow_from(zone: Option<&str>, subnet: &str, port: u16, proto: &str) -> Step {
     rich_rule(
         zone,
         &format!(
-            "rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"udp\" accept"
+            "rule family=\"ipv4\" source address=\"{subnet}\" port port=\"{port}\" protocol=\"{proto}\" accept"
         ),
     )
 }

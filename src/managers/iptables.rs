@@ -50,5 +50,8 @@ pub fn add_rule(program: Program, table: &str, chain: &str, position: Option<usi
         .undo(format!("sudo {name} {table}-D {chain} {spec}"))
 }
 
+/// The command that keeps the running rules after a reboot (package iptables-persistent).
+pub const SAVE: &str = "sudo netfilter-persistent save";
+
 /// How to keep the rules after a reboot.
 pub const PERSIST_HINT: &str = "`sudo netfilter-persistent save` (package iptables-persistent)";

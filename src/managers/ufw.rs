@@ -11,7 +11,13 @@ fn rule(changes: &str, words: &str) -> Step {
 /// Allow UDP `port` from the phones' subnet.
 #[must_use]
 pub fn allow_sip(subnet: &str, port: u16) -> Step {
-    rule("add a ufw rule", &format!("allow from {subnet} to any port {port} proto udp"))
+    allow_from(subnet, port, "udp")
+}
+
+/// Allow `proto` (`tcp`, `udp`) to `port` from the phones' subnet.
+#[must_use]
+pub fn allow_from(subnet: &str, port: u16, proto: &str) -> Step {
+    rule("add a ufw rule", &format!("allow from {subnet} to any port {port} proto {proto}"))
 }
 
 /// Allow the PBX's answers out to the phones' subnet.

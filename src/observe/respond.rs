@@ -193,7 +193,10 @@ impl Responder {
         let Some(server) = &self.pnp else {
             return refuse(self, "no --url: respond never provisions a phone without one".into());
         };
-        if !server.allow.allows(phone.mac) {
+        // mcready's own probe is answered too: a stand-in that ignored it could never make `check` pass,
+        // though it provisions the phones. It is no phone, so it is not counted as one.
+        let own_probe = is_mcready_probe(&phone);
+        if !own_probe && !server.allow.allows(phone.mac) {
             let reason = if phone.mac.is_some() {
                 "not in --allow".to_owned()
             } else {
@@ -242,7 +245,7 @@ impl Responder {
             self.answered.clear();
         }
         self.answered.insert(key, Answered { sends: sends.clone(), mac: mac.clone() });
-        if self.provisioned.len() < REMEMBERED {
+        if !own_probe && self.provisioned.len() < REMEMBERED {
             self.provisioned.insert(mac.clone().unwrap_or_else(|| source.ip().to_string()));
         }
         events.push(RespondEvent::Provisioned {
@@ -255,6 +258,13 @@ impl Responder {
         });
         (sends, events)
     }
+}
+
+/// mcready's own probe (`check`, `probe`): its locally administered test MAC and its diagnostic
+/// User-Agent, both — a phone has a vendor's MAC, and a User-Agent alone is easily copied.
+fn is_mcready_probe(phone: &pnp::PhoneIdentity) -> bool {
+    phone.mac.is_some_and(|mac| mac.is_locally_administered())
+        && phone.user_agent.as_deref().is_some_and(|ua| ua.starts_with("mcready/"))
 }
 
 /// Where the NOTIFY goes: the Contact's port, but always the phone's own source address. Following a
@@ -502,6 +512,27 @@ mod tests {
         let (sends, events) = r.handle(&subscribe("001565aabbcc", "c3", "z9hG4bK3"), source);
         assert!(sends.is_empty());
         assert!(matches!(&events[0], RespondEvent::NotAnswered { .. }));
+    }
+
+    /// The stand-in `check` suggests (`respond --url URL --allow MAC`) must answer `check`'s own probe,
+    /// else `check` fails while the phone is provisioned. A copied User-Agent with a vendor's MAC does
+    /// not pass for the probe.
+    #[test]
+    fn mcreadys_own_probe_is_answered_but_not_counted_as_a_phone() {
+        let source: SocketAddr = PHONE.parse().unwrap();
+        let with_ua = |mac: &str, call_id: &str| {
+            let text = String::from_utf8(subscribe(mac, call_id, "z9hG4bKp")).unwrap();
+            text.replace("Expires: 0\r\n", &format!("User-Agent: {}\r\nExpires: 0\r\n", sip::USER_AGENT))
+                .into_bytes()
+        };
+        let mut r = responder(Some(allow("001565aabbcc")));
+        let (sends, events) = r.handle(&with_ua("0a1b2c3d4e5f", "probe1"), source);
+        assert_eq!(sends.len(), 2, "{events:?}");
+        assert!(matches!(events[0], RespondEvent::Provisioned { .. }));
+        assert_eq!(r.phones_provisioned(), 0);
+        let (sends, events) = r.handle(&with_ua("001565000001", "fake1"), source);
+        assert!(sends.is_empty());
+        assert!(matches!(&events[0], RespondEvent::NotAnswered { reason, .. } if reason == "not in --allow"));
     }
 
     #[test]

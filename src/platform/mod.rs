@@ -182,6 +182,13 @@ fn network_managers(interfaces: &[Interface]) -> NetworkManagement {
     }
 }
 
+/// The width of the terminal standard output writes to, in columns; `None` when it is no terminal
+/// (a pipe, a file): text is then never wrapped.
+#[must_use]
+pub fn terminal_width() -> Option<usize> {
+    terminal_size::terminal_size_of(io::stdout()).map(|(width, _)| usize::from(width.0))
+}
+
 /// Hostname, OS, versions and whether mcready runs privileged.
 #[must_use]
 pub fn host_info() -> HostInfo {

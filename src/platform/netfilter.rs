@@ -118,7 +118,11 @@ pub fn facts(listings: &mut Listings, full_listing: impl FnOnce() -> Listing) ->
     if more > 0 {
         facts.notes.push(GatherNote {
             source: "NAT rules".into(),
-            message: format!("{more} more NAT rule(s) not listed in facts.firewall.nat"),
+            message: if more == 1 {
+                "1 more NAT rule not listed among the NAT rules".to_owned()
+            } else {
+                format!("{more} more NAT rules not listed among the NAT rules")
+            },
         });
     }
     facts

@@ -99,6 +99,9 @@ pub struct ReportDocument {
     pub quiet: bool,
     #[serde(skip)]
     pub verbose: bool,
+    /// The terminal's width the text is wrapped to; `None` (a pipe, a file) never wraps.
+    #[serde(skip)]
+    pub width: Option<usize>,
 }
 
 impl ReportDocument {
@@ -343,9 +346,16 @@ impl ReportDocument {
         lines.extend(self.privileges_line());
         let sent = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Sent)).count();
         let joined = self.facts.own_actions.iter().filter(|a| matches!(a.action, ActionKind::Joined)).count();
-        lines.push(format!(
-            "mcready itself sent {sent} datagram(s) and made {joined} join(s) (see own_actions)"
-        ));
+        let listed = if self.verbose { "listed below" } else { "`-v` lists them" };
+        lines.push(if sent + joined == 0 {
+            "mcready itself sent no datagram and made no join".to_owned()
+        } else {
+            format!(
+                "mcready itself sent {} and made {} ({listed})",
+                super::text::count(sent as u64, "datagram", "datagrams"),
+                super::text::count(joined as u64, "join", "joins")
+            )
+        });
         if self.verbose {
             for route in &self.facts.routes {
                 let via = route.gateway.map(|g| format!(" via {g}")).unwrap_or_default();
@@ -421,7 +431,17 @@ impl Document for ReportDocument {
                     if shown.contains(&remedy.as_str()) {
                         let _ = writeln!(out, "      {} as above", paint(HEADING, "fix:"));
                     } else {
-                        let _ = writeln!(out, "      {} {remedy}", paint(HEADING, "fix:"));
+                        let commands: Vec<&str> = check
+                            .fix
+                            .iter()
+                            .flat_map(|f| &f.steps)
+                            .filter(|s| s.class != crate::fix::Class::Manual && !s.command.is_empty())
+                            .map(|s| s.command.as_str())
+                            .collect();
+                        for (at, line) in fix_lines(remedy, &commands, self.width).iter().enumerate() {
+                            let label = if at == 0 { paint(HEADING, "fix:") } else { "    ".into() };
+                            let _ = writeln!(out, "      {label} {line}");
+                        }
                         shown.push(remedy);
                     }
                 }
@@ -500,6 +520,68 @@ impl Document for ReportDocument {
     }
 }
 
+/// Where the text of a fix starts, after `      fix: `.
+const FIX_INDENT: usize = 11;
+
+/// A fix's text as lines: each command of a step on a line of its own (indented two more, never
+/// wrapped, so it can be copied whole), the prose around them wrapped to `width` when there is one.
+/// A command in parentheses stays in its sentence.
+fn fix_lines(remedy: &str, commands: &[&str], width: Option<usize>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut prose = String::new();
+    let parts: Vec<&str> = remedy.split('`').collect();
+    let mut after_command = false;
+    for (at, part) in parts.iter().enumerate() {
+        let code = at % 2 == 1;
+        let own_line = code
+            && commands.contains(part)
+            && !prose.ends_with('(')
+            && !parts.get(at + 1).is_some_and(|next| next.starts_with(')'));
+        if own_line {
+            wrap_into(&mut lines, prose.trim(), width);
+            prose.clear();
+            lines.push(format!("  {part}"));
+            after_command = true;
+        } else if code {
+            prose.push('`');
+            prose.push_str(part);
+            prose.push('`');
+        } else if after_command {
+            // The sentence's punctuation after the command has nothing left to close.
+            prose.push_str(part.trim_start_matches(['.', ',', ';']).trim_start());
+            after_command = false;
+        } else {
+            prose.push_str(part);
+        }
+    }
+    wrap_into(&mut lines, prose.trim(), width);
+    lines
+}
+
+/// `text` wrapped at word boundaries to `width` (less the fix's indent), appended to `lines`.
+fn wrap_into(lines: &mut Vec<String>, text: &str, width: Option<usize>) {
+    if text.is_empty() {
+        return;
+    }
+    let Some(room) = width.map(|w| w.saturating_sub(FIX_INDENT).max(40)) else {
+        lines.push(text.to_owned());
+        return;
+    };
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+}
+
 /// The document from what was gathered, observed and evaluated.
 #[must_use]
 pub fn build(
@@ -556,6 +638,7 @@ pub fn build(
         strict,
         quiet,
         verbose,
+        width: None,
     }
 }
 
@@ -582,6 +665,22 @@ mod tests {
             anstream::adapter::strip_str(&document.to_text()).to_string()
         );
         insta::assert_snapshot!("check_wrong_nic_markdown", document.to_markdown());
+    }
+
+    /// Issue 26: on a terminal a fix's prose wraps to its width, and each command stands on a line of
+    /// its own, whole, whatever the width.
+    #[test]
+    fn fixes_wrap_to_the_terminal_with_one_command_a_line() {
+        let mut document = document(wrong_nic());
+        document.width = Some(60);
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        let fix: Vec<&str> =
+            text.lines().skip_while(|l| !l.trim_start().starts_with("fix:")).take(8).collect();
+        assert_eq!(fix[0], "      fix: Route multicast out of the phones' interface:", "{text}");
+        assert_eq!(fix[1], "             sudo ip route add 224.0.0.0/4 dev eth0", "{text}");
+        for line in text.lines().filter(|l| !l.starts_with("             sudo") && l.starts_with("      ")) {
+            assert!(line.chars().count() <= 60 || !line.contains(' '), "too wide: {line:?}");
+        }
     }
 
     #[test]

@@ -80,7 +80,11 @@ impl ListenDocument {
                 self.interface
             )
         } else {
-            format!("{phones} phone(s) heard on {} in {secs} s.", self.interface)
+            format!(
+                "{} heard on {} in {secs} s.",
+                super::text::count(phones as u64, "phone", "phones"),
+                self.interface
+            )
         }
     }
 
@@ -123,17 +127,23 @@ impl ListenDocument {
             ));
         }
         if self.report.junk > 0 {
-            lines.push(format!("{} datagram(s) to the port that were not SIP (ignored).", self.report.junk));
+            let junk = super::text::count(self.report.junk, "datagram", "datagrams");
+            lines.push(format!("{junk} to the port that were not SIP (ignored)."));
         }
         if let Some(drops) = self.report.socket_drops.filter(|d| *d > 0) {
             lines.push(format!(
-                "The sockets on the port dropped {drops} datagram(s) in the window: their receive buffers were full."
+                "The sockets on the port dropped {} in the window: their receive buffers were full.",
+                super::text::count(drops, "datagram", "datagrams")
             ));
         }
         if self.report.reassembled > 0 {
             lines.push(format!(
-                "{} datagram(s) arrived in IP fragments and were put back together.",
-                self.report.reassembled
+                "{} put back together.",
+                super::text::count(
+                    self.report.reassembled,
+                    "datagram arrived in IP fragments and was",
+                    "datagrams arrived in IP fragments and were"
+                )
             ));
         }
         lines.push(format!(

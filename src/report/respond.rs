@@ -33,7 +33,9 @@ impl StreamEvent for RespondEvent {
             }
             RespondEvent::NotifyConfirmed { source } => format!("phone at {source} confirmed the NOTIFY"),
             RespondEvent::Stopped { after_secs, reason, peer_requests, phones_provisioned } => format!(
-                "stopped ({reason}) after {after_secs:.1} s: {peer_requests} peer request(s) answered, {phones_provisioned} phone(s) provisioned"
+                "stopped ({reason}) after {after_secs:.1} s: {} answered, {} provisioned",
+                super::text::count(*peer_requests, "peer request", "peer requests"),
+                super::text::count(*phones_provisioned, "phone", "phones")
             ),
         };
         Some(body)

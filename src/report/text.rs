@@ -17,6 +17,13 @@ pub const BAD: Style = AnsiColor::Red.on_default().bold();
 pub const CAUTION: Style = AnsiColor::Yellow.on_default();
 pub const EMPHASIS: Style = Style::new().bold();
 
+/// `n` and the noun that agrees with it: `1 phone`, `2 phones`, `0 phones`.
+#[must_use]
+pub fn count(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// `text` wrapped in `style`.
 #[must_use]
 pub fn paint(style: Style, text: &str) -> String {

@@ -66,7 +66,10 @@ fn nothing_joined() {
     }
     assert_eq!(statuses(&snapshot), [Fail, Skip, Pass, Skip]);
     assert_eq!(status_of(&snapshot, membership::ON_PNP_INTERFACE), Fail);
-    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Fail);
+    // One cause, one finding: the port and the silence are its consequences, pointing to it.
+    assert_eq!(status_of(&snapshot, membership::PORT_HOLDER), Skip);
+    assert_eq!(status_of(&snapshot, membership::PBX_ANSWERS), Skip);
+    assert!(summary_of(&snapshot, membership::PBX_ANSWERS).contains("see membership.on-pnp-interface"));
 }
 
 #[test]
@@ -336,7 +339,7 @@ fn sockets_that_dropped_explain_the_loss_before_any_firewall() {
     snapshot.listen = captured_not_delivered("198.51.100.20:5060", 12);
     let delivered = check_of(&snapshot, multicast::DELIVERED);
     assert_eq!(delivered.status, Warn);
-    assert!(delivered.summary.contains("dropped 12 datagram(s)"), "{}", delivered.summary);
+    assert!(delivered.summary.contains("dropped 12 datagrams"), "{}", delivered.summary);
     assert!(delivered.remedy.unwrap().contains("rmem_max"));
     assert_eq!(status_of(&snapshot, multicast::RP_FILTER), Pass);
     assert_eq!(statuses(&snapshot), [Pass, Skip, Warn, Skip]);
@@ -418,6 +421,76 @@ fn what_the_phones_interface_rides_on_is_never_taken_down() {
     snapshot.interface_rule = InterfaceRule::PhoneSubnet;
     let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
     assert_eq!(adapters.status, Pass, "{adapters:?}");
+}
+
+/// Issue 26: the uplink (default route) and a bridge carrying a container are never taken down; once
+/// the group's route is pinned to the phones' interface and the PBX joined there, nothing competes.
+#[test]
+fn the_uplink_and_a_container_bridge_stay_up_and_a_pinned_route_is_green() {
+    use crate::checks::fixtures::{interface, win_route};
+    use crate::facts::{InterfaceKind, Stacked};
+    let mut snapshot = wrong_nic();
+    snapshot.facts.interfaces.retain(|i| i.name != "wlan0");
+    let mut wan = interface(3, "wan", InterfaceKind::Virtual, "203.0.113.10/24");
+    wan.metric = Some(0);
+    let docker0 = interface(4, "docker0", InterfaceKind::Virtual, "172.17.0.1/16");
+    snapshot.facts.interfaces.extend([wan, docker0]);
+    snapshot.facts.stacking = vec![Stacked { interface: "docker0".into(), rides_on: "veth1a2b3c".into() }];
+    snapshot.facts.routes = vec![win_route("0.0.0.0", 0, Some("203.0.113.1"), 3, "wan", 0)];
+    snapshot.facts.memberships[0].interface = "wan".into();
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("wan".into());
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert_eq!(adapters.status, Warn);
+    assert!(
+        adapters
+            .summary
+            .contains("Never take down wan (it carries the default route) or docker0 (it is a bridge"),
+        "{}",
+        adapters.summary
+    );
+    for check in evaluate(&snapshot).iter().flat_map(|r| &r.checks) {
+        let remedy = check.remedy.as_deref().unwrap_or("");
+        assert!(!remedy.contains(" down"), "{}: {remedy}", check.id);
+    }
+    assert_eq!(adapters.remedy, check_of(&snapshot, membership::ON_PNP_INTERFACE).remedy);
+    // The fix applied: 224.0.0.0/4 by eth0, the PBX joined again there.
+    snapshot.facts.routes.push(win_route("224.0.0.0", 4, None, 2, "eth0", 0));
+    snapshot.facts.memberships[0].interface = "eth0".into();
+    snapshot.facts.group_route.as_mut().unwrap().interface = Some("eth0".into());
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert_eq!(adapters.status, Pass, "{adapters:?}");
+    assert!(adapters.summary.contains("pinned to eth0"), "{}", adapters.summary);
+}
+
+/// Issue 26: hypervisor bridges (libvirt's virbr0 without a VM yet, Proxmox's vmbr1 with a VM's tap)
+/// and a loopback are never offered to be taken down; a plain bridge with no port is.
+#[test]
+fn hypervisor_bridges_stay_up_and_a_bare_bridge_does_not_have_to() {
+    use crate::checks::fixtures::interface;
+    use crate::facts::{InterfaceKind, Stacked};
+    let mut snapshot = wrong_nic();
+    snapshot.facts.interfaces.retain(|i| i.name != "wlan0");
+    let virbr0 = interface(5, "virbr0", InterfaceKind::Virtual, "192.168.122.1/24");
+    let vmbr1 = interface(6, "vmbr1", InterfaceKind::Bridge, "10.10.10.1/24");
+    let spare = interface(7, "brspare", InterfaceKind::Bridge, "10.20.20.1/24");
+    snapshot.facts.interfaces.extend([virbr0, vmbr1, spare]);
+    snapshot.facts.stacking = vec![Stacked { interface: "vmbr1".into(), rides_on: "tap100i0".into() }];
+    let names: Vec<&crate::facts::Interface> = snapshot.facts.interfaces.iter().collect();
+    let stays = |name: &str| {
+        let found = names.iter().find(|i| i.name == name).unwrap();
+        super::membership::must_stay_up(&snapshot, found)
+    };
+    assert!(stays("virbr0").is_some_and(|why| why.contains("virtual-machine bridge")));
+    assert!(stays("vmbr1").is_some_and(|why| why.contains("1 port")));
+    assert_eq!(stays("brspare"), None);
+    let mut lo = interface(1, "lo", InterfaceKind::Loopback, "127.0.0.1/8");
+    lo.flags.loopback = true;
+    assert!(super::membership::must_stay_up(&snapshot, &lo).is_some());
+    // Its remedies take down only the bare bridge.
+    for check in evaluate(&snapshot).iter().flat_map(|r| &r.checks) {
+        let remedy = check.remedy.as_deref().unwrap_or("");
+        assert!(!remedy.contains("virbr0 down") && !remedy.contains("vmbr1 down"), "{}: {remedy}", check.id);
+    }
 }
 
 #[test]

@@ -52,8 +52,12 @@ fn windows_wrong_nic_fix_is_computed_from_the_metrics_read() {
         assert!(fix.contains(expected), "missing {expected:?} in {fix}");
     }
     assert!(!fix.contains("sudo"), "{fix}");
-    let adapters = remedy_of(&snapshot, membership::OTHER_ADAPTERS);
-    assert!(adapters.contains("`Disable-NetAdapter -Name 'Wi-Fi' -Confirm:$false`"), "{adapters}");
+    // Wi-Fi carries a default route: never disabled; the route pinned to Ethernet 2 answers it.
+    let adapters = check_of(&snapshot, membership::OTHER_ADAPTERS);
+    assert!(adapters.summary.contains("Never take down Wi-Fi"), "{}", adapters.summary);
+    let adapters = adapters.remedy.unwrap_or_default();
+    assert!(!adapters.contains("Disable-NetAdapter"), "{adapters}");
+    assert!(adapters.contains("-InterfaceIndex 12 -RouteMetric 1"), "{adapters}");
 }
 
 #[test]
@@ -308,4 +312,31 @@ fn receive_buffers_are_raised_never_lowered_and_set_back_on_undo() {
         "sudo sysctl -w net.core.rmem_max=16777216 net.core.rmem_default=4194304"
     );
     assert_eq!(fix.steps[0].undo, None);
+}
+
+/// Issue 26: the generic opening speaks the manager in use alone when it is known, one command.
+#[test]
+fn the_generic_firewall_opening_names_the_manager_in_use_only() {
+    use crate::fix::Manager;
+    let every = remedy::open_firewall(OsFamily::Linux, 5060, Some("198.51.100.0/24"), Some("eth0"), None);
+    assert!(every.text.contains("ufw") && every.text.contains("firewalld"), "{}", every.text);
+    for (manager, word) in [
+        (Manager::Ufw, "sudo ufw allow from 198.51.100.0/24"),
+        (Manager::Firewalld, "sudo firewall-cmd --permanent"),
+        (Manager::Nft, "sudo nft insert rule"),
+        (Manager::IptablesNft, "sudo iptables-nft -I INPUT 1 -s 198.51.100.0/24"),
+    ] {
+        let fix = remedy::open_firewall(
+            OsFamily::Linux,
+            5060,
+            Some("198.51.100.0/24"),
+            Some("eth0"),
+            Some(manager),
+        );
+        assert!(fix.text.contains(word), "{manager:?}: {}", fix.text);
+        let others =
+            ["ufw", "firewall-cmd", "nft insert", "iptables"].iter().filter(|w| fix.text.contains(**w));
+        assert_eq!(others.count(), 1, "{manager:?} names another manager: {}", fix.text);
+        assert!(fix.text.len() < 300, "{}", fix.text);
+    }
 }

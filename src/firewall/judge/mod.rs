@@ -51,6 +51,20 @@ pub struct Context {
     /// Image names of the processes that own the PnP port (`3CXPhoneSystem.exe`): a Windows rule for
     /// another program does not apply to the PBX's traffic.
     pub programs: Vec<String>,
+    /// The provisioning URL, when it is this host's address on another interface than the PnP one:
+    /// the phones' requests to it are judged too ([`FirewallFlow::ProvisioningIn`]).
+    pub provisioning: Option<ProvisioningTarget>,
+}
+
+/// Where the phones' requests for the provisioning URL arrive on this host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProvisioningTarget {
+    pub address: Ipv4Addr,
+    pub port: u16,
+    /// IP protocol number: 6 (TCP: http, https, ftp) or 17 (UDP: tftp).
+    pub proto: u8,
+    /// The interface holding the address, where the requests come in.
+    pub interface: String,
 }
 
 /// A datagram PnP depends on, with everything the judge knows about it.
@@ -100,7 +114,17 @@ impl Flow {
             daddr_type: "multicast",
             saddr_type: "unicast",
         };
-        vec![
+        let provisioning = context.provisioning.as_ref().map(|target| Self {
+            kind: FirewallFlow::ProvisioningIn,
+            proto: target.proto,
+            daddr: vec![target.address],
+            dport: Some(target.port),
+            interface: Some(target.interface.clone()),
+            pkttype: Some("host"),
+            daddr_type: "local",
+            ..base.clone()
+        });
+        let mut flows = vec![
             base.clone(),
             // Linux loops a multicast datagram back with the interface it left by as its input interface
             // and computes `pkttype` from the address: multicast.
@@ -155,12 +179,15 @@ impl Flow {
                 dport: None,
                 ..base
             },
-        ]
+        ];
+        flows.extend(provisioning);
+        flows
     }
 
     fn proto_name(&self) -> &'static str {
         match self.proto {
             17 => "udp",
+            6 => "tcp",
             2 => "igmp",
             _ => "?",
         }

@@ -47,6 +47,7 @@ fn iface_holds(name: &str, pattern: &str) -> bool {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 struct Topics {
     port: bool,
+    tcp: bool,
     multicast: bool,
     igmp: bool,
 }
@@ -68,6 +69,7 @@ fn judge_cond(flow: &Flow, cond: &Cond, topics: &mut Topics) -> Tri {
             }));
             if tri == Tri::Always && cond.op == Op::Eq {
                 topics.port |= flow.proto == 17;
+                topics.tcp |= flow.proto == 6;
                 topics.igmp |= flow.proto == 2;
             }
             tri
@@ -75,7 +77,7 @@ fn judge_cond(flow: &Flow, cond: &Cond, topics: &mut Topics) -> Tri {
         Field::Port { proto, destination } => {
             // A port belongs to a transport header: nftables adds an implicit protocol match, so
             // `tcp dport != 22` cannot match UDP, and nothing with ports matches IGMP.
-            if flow.proto != 17 || proto.as_deref().is_some_and(|p| p != flow.proto_name()) {
+            if !matches!(flow.proto, 17 | 6) || proto.as_deref().is_some_and(|p| p != flow.proto_name()) {
                 return Tri::Never;
             }
             let Some(port) = (if *destination { flow.dport } else { flow.sport }) else { return Tri::Maybe };
@@ -97,7 +99,8 @@ fn judge_cond(flow: &Flow, cond: &Cond, topics: &mut Topics) -> Tri {
                 })),
             };
             if tri == Tri::Always {
-                topics.port = true;
+                topics.port |= flow.proto == 17;
+                topics.tcp |= flow.proto == 6;
             }
             tri
         }
@@ -257,6 +260,8 @@ fn branches<'a>(flow: &Flow, rule: &'a Rule) -> Vec<Branch<'a>> {
 fn affects(topics: Topics, inbound: bool) -> FirewallAffects {
     if topics.port {
         FirewallAffects::UdpPort
+    } else if topics.tcp {
+        FirewallAffects::TcpPort
     } else if topics.multicast {
         FirewallAffects::Multicast
     } else if topics.igmp {
