@@ -745,3 +745,25 @@ lab_test!(a_url_on_another_nic_behind_a_firewall_drop_fails_until_fixed, lan(QUE
     let _ = std::fs::remove_dir_all(&files);
     assert_eq!(check_field(&fixed, "membership.provisioning-url", "status"), "pass", "{fixed:#}");
 });
+
+// Issue 23: a stray adapter (wan, no default route, nothing riding on it) is the one thing the
+// other-adapters fix may take down. Applied as printed it clears the warning; its undo brings the link,
+// its address and its routes back exactly as they were, and the warning with them.
+lab_test!(a_stray_adapter_taken_down_is_restored_exactly_by_its_undo, lan(QUERIER, "eth0"), |mut lan| {
+    lan.add_wan();
+    lan.start_pbx("");
+    let state =
+        |lan: &Lan| stdout(&lan.lab.sh(&lan.pbx, "ip -br link show wan; ip -br addr show wan; ip route"));
+    let before = state(&lan);
+    let args = ["-i", "eth0", "--phone", "198.51.100.20"];
+    let (report, _) = lan.check(&args);
+    assert_eq!(check_field(&report, "membership.other-adapters", "status"), "warn", "{report:#}");
+    let undo = lan.apply_fixes(&report, &["membership.other-adapters"]);
+    assert_eq!(undo, ["ip link set wan up"], "{report:#}");
+    let (fixed, _) = lan.check(&args);
+    assert_eq!(check_field(&fixed, "membership.other-adapters", "status"), "pass", "{fixed:#}");
+    lan.undo_fixes(&undo);
+    assert_eq!(state(&lan), before);
+    let (undone, _) = lan.check(&args);
+    assert_eq!(check_field(&undone, "membership.other-adapters", "status"), "warn", "{undone:#}");
+});
