@@ -22,6 +22,7 @@ pub mod macos_text;
 pub mod netconfig;
 pub mod output;
 pub mod privilege;
+pub mod process;
 pub mod procfs;
 pub mod tool;
 
