@@ -205,31 +205,36 @@ fn decide(step: &Step, options: &Options) -> (Action, Option<String>) {
     (Action::Apply, None)
 }
 
+/// The checks that judge the PBX's own join: a PBX joins only when it starts, so these pass only after
+/// its restart; every other check judges the host, and a PBX restart in its fix does not hold it back.
+const PBX_JOIN_CHECKS: [&str; 3] =
+    ["membership.on-pnp-interface", "membership.pbx-answers", "membership.other-adapters"];
+
+/// Whether a step restarts the PBX (by its service manager, or by a person).
+fn restarts_the_pbx(step: &Step) -> bool {
+    step.manager == Manager::ServiceManager || step.changes.starts_with("restart the PBX")
+}
+
 /// Each check's last applied step verifies it, unless its fix also needs a step this run does not take
 /// at runtime (a restart left to a person, a disruptive step not allowed): then no step of it can be
-/// judged by the check, and the step says what it waits for.
+/// judged by the check, and the step says what it waits for. A lasting step (keep the route in a file)
+/// changes nothing the check sees now, and a PBX restart holds back only the checks of its join.
 fn assign_verification(plan: &mut Plan, checks: &[CheckFix]) {
     for check in checks {
-        let mine: Vec<usize> = plan
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.checks.contains(&check.id))
-            .map(|(i, _)| i)
-            .collect();
+        let mine: Vec<usize> =
+            plan.steps.iter().enumerate().filter(|(_, s)| s.checks.contains(&check.id)).map(|(i, _)| i).collect();
         let runs = |i: &usize| plan.steps[*i].action == Action::Apply;
-        // A persistent manual step (keep the route in a file) does not change what the check sees now.
-        let blocking: Vec<usize> = mine
-            .iter()
-            .copied()
-            .filter(|i| !runs(i) && plan.steps[*i].step.persistence == Persistence::Runtime)
-            .filter(|i| plan.steps[*i].action != Action::Apply)
-            .collect();
+        let blocks = |i: &usize| {
+            let step = &plan.steps[*i].step;
+            !runs(i)
+                && step.persistence == Persistence::Runtime
+                && (!restarts_the_pbx(step) || PBX_JOIN_CHECKS.contains(&check.id.as_str()))
+        };
+        let blocking: Vec<usize> = mine.iter().copied().filter(blocks).collect();
         let Some(&last) = mine.iter().filter(|i| runs(i)).last() else { continue };
         if let Some(&first_blocking) = blocking.first() {
             let waits = &plan.steps[first_blocking];
-            let note =
-                format!("{} passes only after step {} ({})", check.id, waits.number, waits.step.changes);
+            let note = format!("{} passes only after step {} ({})", check.id, waits.number, waits.step.changes);
             let step = &mut plan.steps[last];
             step.note = Some(step.note.take().map_or_else(|| note.clone(), |n| format!("{n}; {note}")));
         } else {
