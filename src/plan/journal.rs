@@ -96,9 +96,12 @@ impl Journal {
         }
     }
 
-    /// Whether a change of this run is still in effect (or may be).
+    /// Whether a change of this run is still in effect (or may be) and can be taken back (a restart
+    /// has nothing to take back).
     #[must_use]
     pub fn holds_changes(&self) -> bool {
-        self.entries.iter().any(|e| matches!(e.state, EntryState::Started | EntryState::Applied))
+        self.entries
+            .iter()
+            .any(|e| e.undo.is_some() && matches!(e.state, EntryState::Started | EntryState::Applied))
     }
 }

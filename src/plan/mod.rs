@@ -221,20 +221,22 @@ fn restarts_the_pbx(step: &Step) -> bool {
 /// changes nothing the check sees now, and a PBX restart holds back only the checks of its join.
 fn assign_verification(plan: &mut Plan, checks: &[CheckFix]) {
     for check in checks {
-        let mine: Vec<usize> =
-            plan.steps.iter().enumerate().filter(|(_, s)| s.checks.contains(&check.id)).map(|(i, _)| i).collect();
+        let joins = PBX_JOIN_CHECKS.contains(&check.id.as_str());
+        let mine: Vec<usize> = plan
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.checks.contains(&check.id) && (joins || !restarts_the_pbx(&s.step)))
+            .map(|(i, _)| i)
+            .collect();
         let runs = |i: &usize| plan.steps[*i].action == Action::Apply;
-        let blocks = |i: &usize| {
-            let step = &plan.steps[*i].step;
-            !runs(i)
-                && step.persistence == Persistence::Runtime
-                && (!restarts_the_pbx(step) || PBX_JOIN_CHECKS.contains(&check.id.as_str()))
-        };
+        let blocks = |i: &usize| !runs(i) && plan.steps[*i].step.persistence == Persistence::Runtime;
         let blocking: Vec<usize> = mine.iter().copied().filter(blocks).collect();
         let Some(&last) = mine.iter().filter(|i| runs(i)).last() else { continue };
         if let Some(&first_blocking) = blocking.first() {
             let waits = &plan.steps[first_blocking];
-            let note = format!("{} passes only after step {} ({})", check.id, waits.number, waits.step.changes);
+            let note =
+                format!("{} passes only after step {} ({})", check.id, waits.number, waits.step.changes);
             let step = &mut plan.steps[last];
             step.note = Some(step.note.take().map_or_else(|| note.clone(), |n| format!("{n}; {note}")));
         } else {
@@ -428,5 +430,165 @@ impl StepResult {
     #[must_use]
     pub fn remains(&self) -> bool {
         !matches!(self, Self::AlreadyInPlace | Self::Verified | Self::Applied)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failing(id: &str, steps: Vec<Step>) -> CheckFix {
+        CheckFix {
+            id: id.into(),
+            status: "fail".into(),
+            summary: String::new(),
+            remedy: None,
+            fix: Some(Fix { text: String::new(), steps }),
+        }
+    }
+
+    fn route() -> Step {
+        Step::new(Os::Linux, Manager::Ip, "route", "sudo ip route add 224.0.0.0/4 dev eth0")
+            .undo("sudo ip route del 224.0.0.0/4 dev eth0")
+    }
+
+    fn restart() -> Step {
+        Step::new(
+            Os::Linux,
+            Manager::ServiceManager,
+            "restart the PBX so it joins again",
+            "sudo systemctl restart pbx",
+        )
+        .disruptive()
+    }
+
+    fn linux() -> Options {
+        Options { os: Some(Os::Linux), ..Options::default() }
+    }
+
+    #[test]
+    fn a_step_in_two_fixes_runs_once_and_counts_for_both() {
+        let checks = [
+            failing("membership.group-route", vec![route(), restart()]),
+            failing("membership.on-pnp-interface", vec![route(), restart()]),
+            CheckFix { status: "pass".into(), ..failing("multicast.rp-filter", vec![route()]) },
+        ];
+        let plan = plan(&checks, &linux());
+        assert_eq!(plan.steps.len(), 2, "{plan:#?}");
+        assert_eq!(plan.steps[0].checks, ["membership.group-route", "membership.on-pnp-interface"]);
+        // The route is judged by the route's check; the join's check waits for the restart.
+        assert_eq!(plan.steps[0].verifies, ["membership.group-route"]);
+        assert!(plan.steps[0].note.as_deref().unwrap_or_default().contains("only after step 2"), "{plan:#?}");
+        assert_eq!(plan.steps[1].action, Action::Ask);
+        let allowed = plan_with(&checks, Options { allow_disruptive: true, ..linux() });
+        assert_eq!(allowed.steps[1].action, Action::Apply);
+        assert_eq!(allowed.steps[1].verifies, ["membership.on-pnp-interface"]);
+    }
+
+    fn plan_with(checks: &[CheckFix], options: Options) -> Plan {
+        plan(checks, &options)
+    }
+
+    #[test]
+    fn only_manual_and_other_os_steps_are_printed() {
+        let checks = [
+            failing("multicast.igmp-querier", vec![Step::manual("enable a querier")]),
+            failing("x.windows", vec![Step::new(Os::Windows, Manager::IpHelper, "route", "New-NetRoute")]),
+            CheckFix { fix: None, ..failing("phone.expected-phones", vec![]) },
+        ];
+        let plan = plan(&checks, &Options { only: vec![], ..linux() });
+        assert!(plan.steps.iter().all(|s| s.action == Action::Print), "{plan:#?}");
+        assert_eq!(plan.unfixed, ["phone.expected-phones"]);
+        let only = super::plan(&checks, &Options { only: vec!["multicast.igmp-querier".into()], ..linux() });
+        assert_eq!(only.steps.len(), 1);
+        assert!(only.unfixed.is_empty());
+    }
+
+    #[test]
+    fn the_guard_refuses_what_the_phones_or_the_host_depend_on() {
+        let protected = Protected {
+            pnp: vec!["eth0".into(), "eth0.100".into()],
+            default_route: vec!["wan".into()],
+            guest_bridges: vec!["docker0".into()],
+        };
+        let down =
+            |name: &str| Step::new(Os::Linux, Manager::Ip, "down", format!("sudo ip link set {name} down"));
+        for name in ["eth0", "eth0.100", "wan", "docker0"] {
+            assert!(refusal(&down(name), &protected).is_some(), "{name}");
+        }
+        assert!(refusal(&down("wlan0"), &protected).is_none());
+        let zone = Step::new(
+            Os::Linux,
+            Manager::Firewalld,
+            "zone",
+            "sudo firewall-cmd --zone=trusted --change-interface=eth0",
+        );
+        assert!(refusal(&zone, &Protected::default()).is_some());
+        let nm = Step::new(Os::Linux, Manager::NetworkManager, "x", "sudo nmcli device disconnect eth0");
+        assert!(refusal(&nm, &protected).is_some());
+        let checks = [failing("membership.other-adapters", vec![down("wan").disruptive()])];
+        let plan = plan(&checks, &Options { protected, allow_disruptive: true, ..linux() });
+        assert_eq!(plan.steps[0].action, Action::Refuse, "{plan:#?}");
+    }
+
+    #[test]
+    fn each_manager_has_its_in_place_test_and_state_reader() {
+        let nft = Step::new(
+            Os::Linux,
+            Manager::Nft,
+            "accept",
+            "sudo nft insert rule inet t input position 2 ip saddr 198.51.100.0/24 udp dport 5060 accept",
+        );
+        assert_eq!(
+            in_place_test(&nft).as_deref(),
+            Some(
+                "nft list chain inet t input | tr -d '\"' | grep -qF -- 'ip saddr 198.51.100.0/24 udp dport 5060 accept'"
+            )
+        );
+        let ipt = Step::new(
+            Os::Linux,
+            Manager::IptablesLegacy,
+            "accept",
+            "sudo iptables-legacy -I INPUT 1 -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT",
+        );
+        assert_eq!(
+            in_place_test(&ipt).as_deref(),
+            Some("iptables-legacy -C INPUT -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT 2>/dev/null")
+        );
+        assert_eq!(
+            in_place_test(&route()).as_deref(),
+            Some("ip route show exact 224.0.0.0/4 dev eth0 | grep -q .")
+        );
+        let sysctl = Step::new(
+            Os::Linux,
+            Manager::Sysctl,
+            "loose",
+            "sudo sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.lan/100.rp_filter=2",
+        );
+        assert_eq!(
+            state_reader(&sysctl).as_deref(),
+            Some("sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.lan/100.rp_filter")
+        );
+        // Without an undo of its own, a sysctl is set back to the values read before it.
+        let before = "net.ipv4.conf.all.rp_filter = 1\nnet.ipv4.conf.lan.100.rp_filter = 1\n";
+        assert_eq!(
+            undo_of(&sysctl, before).as_deref(),
+            Some("sudo sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.lan/100.rp_filter=1")
+        );
+        assert!(in_place_test(&restart()).is_none());
+    }
+
+    #[test]
+    fn a_check_report_is_read_with_its_guarded_interfaces() {
+        let json = r#"{"target":{"interface":"eth0"},"facts":{"routes":[
+            {"destination":{"addr":"0.0.0.0","prefix_len":0},"interface":"wan"},
+            {"destination":{"addr":"224.0.0.0","prefix_len":4},"interface":"eth0"}]},
+            "requirements":[{"checks":[{"id":"a.b","status":"fail","summary":"s","remedy":"r","evidence":{},
+            "fix":{"steps":[{"changes":"c","os":"linux","manager":"ip","command":"x","persistence":"runtime","undo":null,"class":"safe"}]}}]}]}"#;
+        let read = read_report(json).unwrap();
+        assert_eq!(read.pnp_interface.as_deref(), Some("eth0"));
+        assert_eq!(read.default_route, ["wan"]);
+        assert_eq!(read.checks[0].fix.as_ref().unwrap().steps[0].manager, Manager::Ip);
+        assert!(read_report("{}").is_err());
     }
 }

@@ -227,6 +227,9 @@ fn apply_step(
     if failing.is_empty() {
         return Ok(StepResult::Verified);
     }
+    if record.entries[index].undo.is_none() {
+        return Ok(StepResult::Failed(format!("{}; it has nothing to undo", failing.join("; "))));
+    }
     let _hold = crate::interrupt::hold();
     let undone = undo_entry(&mut record.entries[index], host, EntryState::RolledBack);
     journal::save(record, dir)?;
@@ -282,7 +285,9 @@ pub fn revert_run(
     let mut results = Vec::new();
     for index in (0..record.entries.len()).rev() {
         let entry = &mut record.entries[index];
-        if !matches!(entry.state, EntryState::Started | EntryState::Applied | EntryState::UndoFailed) {
+        if entry.undo.is_none()
+            || !matches!(entry.state, EntryState::Started | EntryState::Applied | EntryState::UndoFailed)
+        {
             continue;
         }
         let step = entry.step;
