@@ -415,6 +415,8 @@ pub enum StepResult {
     AlreadyInPlace,
     /// Run, and its checks passed afterwards.
     Verified,
+    /// Taken back (`--undo`, the revert), and the state read before it is back exactly.
+    Undone,
     /// Run; no check can judge it on its own (see the step's note).
     Applied,
     /// Run, its checks still failed, and it was undone.
@@ -429,7 +431,7 @@ impl StepResult {
     /// Whether the step leaves something for the administrator to do.
     #[must_use]
     pub fn remains(&self) -> bool {
-        !matches!(self, Self::AlreadyInPlace | Self::Verified | Self::Applied)
+        !matches!(self, Self::AlreadyInPlace | Self::Verified | Self::Applied | Self::Undone)
     }
 }
 

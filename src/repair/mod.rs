@@ -292,7 +292,7 @@ pub fn revert_run(
         }
         let step = entry.step;
         let result = match undo_entry(entry, host, EntryState::Undone) {
-            Ok(()) => StepResult::Verified,
+            Ok(()) => StepResult::Undone,
             Err(error) => StepResult::Failed(error),
         };
         journal::save(record, dir)?;

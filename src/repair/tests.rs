@@ -112,7 +112,7 @@ fn a_step_is_verified_or_rolled_back_and_the_run_confirmed_or_left_pending() {
     // --undo takes it back to the state before, exactly.
     let (record, results) = undo(&mut host, &dir).unwrap().unwrap();
     assert_eq!(record.state, RunState::Undone);
-    assert_eq!(results, [(1, StepResult::Verified)]);
+    assert_eq!(results, [(1, StepResult::Undone)]);
     assert!(host.rules.is_empty());
 }
 

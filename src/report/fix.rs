@@ -136,8 +136,8 @@ impl FixDocument {
         for outcome in &self.results {
             let (mark, style, what, why) = match &outcome.result {
                 StepResult::AlreadyInPlace => ("=", DIM, "already in place, not run again", None),
-                StepResult::Verified if self.mode == Mode::Apply => ("✔", GOOD, "applied and verified", None),
-                StepResult::Verified => ("✔", GOOD, "undone, the state before is back exactly", None),
+                StepResult::Verified => ("✔", GOOD, "applied and verified", None),
+                StepResult::Undone => ("✔", GOOD, "undone, the state before is back exactly", None),
                 StepResult::Applied => ("✔", GOOD, "applied (no check judges it on its own)", None),
                 StepResult::RolledBack(why) => ("↺", CAUTION, "rolled back", Some(why)),
                 StepResult::Failed(why) => ("✘", BAD, "failed", Some(why)),
