@@ -1,0 +1,397 @@
+//! `mcready fix` (issue 27) in the namespace lab: for each host fault the lab builds, `fix --apply
+//! --yes` turns the check green, `fix --undo` gives back `ip route`, the sysctls, `nft list ruleset` and
+//! `iptables-save` byte for byte, an unconfirmed run is taken back by itself, and a run killed between
+//! its steps is completed by `--undo`. Every run names its own journal directory (`--state-dir`, a
+//! temporary directory of the test): the real /var/lib/mcready is never touched, and everything `fix`
+//! changes is inside the lab's namespaces.
+#![cfg(target_os = "linux")]
+// Helpers outside `#[test]` functions unwrap too: a panic there is the test failing, with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use common::{
+    IPTABLES_LEGACY_RESTORE, IPTABLES_NFT_RESTORE, Lab, NFT, PYTHON3, QUERIER, SIPP, check_field, json,
+    mcready_bin, pbx_with_lab_pbx, stdout, two_hosts,
+};
+use serde_json::Value;
+
+const SIPP_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/sipp");
+
+/// A journal directory of the test's own, removed when dropped.
+struct StateDir(PathBuf);
+
+impl StateDir {
+    fn new(test: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("mcready-fix-{test}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Self(dir)
+    }
+
+    fn arg(&self) -> String {
+        self.0.display().to_string()
+    }
+
+    fn journal(&self) -> Value {
+        serde_json::from_str(&std::fs::read_to_string(self.0.join("journal.json")).unwrap()).unwrap()
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `mcready fix ARGS --json --state-dir DIR` in `ns`: the document and the exit code. Every document
+/// is held to its schema.
+fn fix(lab: &Lab, ns: &str, state: &StateDir, args: &[&str]) -> (Value, i32) {
+    let dir = state.arg();
+    let mut full = vec!["fix", "--json", "--state-dir", &dir];
+    full.extend_from_slice(args);
+    let out = lab.mcready(ns, &full);
+    let document = json(&out);
+    assert_eq!(document["schema"], "mcready.fix/v1", "{document:#}");
+    assert_schema(&document);
+    (document, out.status.code().unwrap_or(-1))
+}
+
+fn assert_schema(document: &Value) {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/schemas/mcready.fix.v1.json");
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let validator = jsonschema::options().should_validate_formats(true).build(&schema).unwrap();
+    let errors: Vec<String> =
+        validator.iter_errors(document).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{}\n{document:#}", errors.join("\n"));
+}
+
+fn check(lab: &Lab, ns: &str, args: &[&str]) -> Value {
+    let mut full = vec!["check", "--json"];
+    full.extend_from_slice(args);
+    json(&lab.mcready(ns, &full))
+}
+
+/// The results of an apply, by step command: `command → result`.
+fn results(document: &Value) -> Vec<(String, String)> {
+    let steps = document["plan"]["steps"].as_array().cloned().unwrap_or_default();
+    document["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let step = steps.iter().find(|s| s["number"] == r["step"]).unwrap();
+            (step["command"].as_str().unwrap().to_owned(), r["result"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
+fn state_of(lab: &Lab, ns: &str, command: &str) -> String {
+    let out = lab.sh(ns, command);
+    assert!(out.status.success(), "{command}: {}", String::from_utf8_lossy(&out.stderr));
+    stdout(&out)
+}
+
+const ROUTES: &str = "ip route show table all";
+
+// No route for the group: the plan has the route (safe, runtime, with its undo); applied it is verified
+// by membership.group-route; applied again it changes nothing; undone, `ip route` is as before exactly.
+lab_test!(a_missing_multicast_route_is_added_verified_and_undone_exactly, two_hosts(&[]), |lab| {
+    let (lab, pbx, _phone) = lab;
+    let state = StateDir::new("route");
+    let only = ["--timeout", "1", "--phone", "198.51.100.20", "--only", "membership.group-route"];
+    let before = state_of(&lab, &pbx, ROUTES);
+
+    let (plan, code) = fix(&lab, &pbx, &state, &only);
+    assert_eq!((plan["mode"].as_str(), code), (Some("plan"), 1), "{plan:#}");
+    let step = &plan["plan"]["steps"][0];
+    assert_eq!(step["command"], "sudo ip route add 224.0.0.0/4 dev eth0", "{plan:#}");
+    assert_eq!((step["class"].as_str(), step["action"].as_str()), (Some("safe"), Some("apply")));
+    assert_eq!(step["verifies"][0], "membership.group-route");
+    assert_eq!(state_of(&lab, &pbx, ROUTES), before, "the plan alone changed the routes");
+
+    let mut apply = only.to_vec();
+    apply.extend(["--apply", "--yes"]);
+    let (applied, code) = fix(&lab, &pbx, &state, &apply);
+    assert_eq!(code, 0, "{applied:#}");
+    assert!(
+        results(&applied).contains(&("sudo ip route add 224.0.0.0/4 dev eth0".into(), "verified".into()))
+    );
+    assert_eq!(applied["journal"]["state"], "confirmed", "{applied:#}");
+    let fixed = check(&lab, &pbx, &["--timeout", "1", "--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&fixed, "membership.group-route", "status"), "pass", "{fixed:#}");
+
+    // Idempotent: a second run finds nothing to do, and changes nothing.
+    let after = state_of(&lab, &pbx, ROUTES);
+    let (again, code) = fix(&lab, &pbx, &state, &apply);
+    assert_eq!(code, 0, "{again:#}");
+    assert_eq!(state_of(&lab, &pbx, ROUTES), after);
+
+    let (undone, code) = fix(&lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0, "{undone:#}");
+    assert_eq!(undone["results"][0]["result"], "undone", "{undone:#}");
+    assert_eq!(state_of(&lab, &pbx, ROUTES), before);
+});
+
+// The group routed by the wrong NIC (the default route's, where a PBX joining without naming an
+// interface lands): the route by the phones' NIC is added and verified; the step that would take the
+// default route's adapter down is refused; the PBX's join moves only when it joins again — the plan says
+// so, and after the lab restarts the PBX the check passes. Undone, the routes are as before.
+lab_test!(
+    the_group_routed_by_the_wrong_nic_is_moved_and_the_default_route_adapter_kept,
+    Lab::with(&[PYTHON3]),
+    |mut lab| {
+        let pbx = lab.two_nic_pbx();
+        lab.ip(&pbx, &["route", "add", "default", "via", "203.0.113.1"]);
+        lab.start_pbx(&pbx, "198.51.100.10", "--any");
+        let state = StateDir::new("wrong-nic");
+        let before = state_of(&lab, &pbx, ROUTES);
+        let args = ["--timeout", "1", "--phone", "198.51.100.20", "--apply", "--yes", "--allow-disruptive"];
+        let (applied, code) = fix(&lab, &pbx, &state, &args);
+        assert_eq!(code, 1, "the PBX has not joined again yet: {applied:#}");
+        let results = results(&applied);
+        assert!(
+            results.contains(&("sudo ip route add 224.0.0.0/4 dev lan".into(), "verified".into())),
+            "{applied:#}"
+        );
+        for step in applied["plan"]["steps"].as_array().unwrap() {
+            if step["command"].as_str().is_some_and(|c| c.contains("wan down")) {
+                assert_eq!(step["action"], "refuse", "{step:#}");
+            }
+        }
+        let waits = applied["plan"]["steps"].to_string();
+        assert!(waits.contains("membership.on-pnp-interface passes only after step"), "{applied:#}");
+        assert_eq!(
+            state_of(&lab, &pbx, "ip -o link show wan | grep -c ',UP'").trim(),
+            "1",
+            "wan was taken down"
+        );
+
+        // The guide's "reboot and re-run", done here by the lab: the PBX joins again, on lan now.
+        let _ = lab.sh(&pbx, "pkill -f 'pbx.py 198.51.100.10'");
+        lab.start_pbx(&pbx, "198.51.100.10", "--any");
+        let fixed = check(&lab, &pbx, &["--timeout", "1", "--phone", "198.51.100.20"]);
+        assert_eq!(check_field(&fixed, "membership.on-pnp-interface", "status"), "pass", "{fixed:#}");
+        assert_eq!(check_field(&fixed, "membership.group-route", "status"), "pass", "{fixed:#}");
+
+        let (_, code) = fix(&lab, &pbx, &state, &["--undo"]);
+        assert_eq!(code, 0);
+        assert_eq!(state_of(&lab, &pbx, ROUTES), before);
+    }
+);
+
+// Strict reverse-path filtering where the route back to the phones leaves by another interface: the
+// sysctl is loosened and verified with a phone booting meanwhile; undone, both keys read as before.
+lab_test!(strict_rp_filter_is_loosened_verified_and_set_back, Lab::with(&[PYTHON3, SIPP]), |mut lab| {
+    let (_switch, pbx, phone) = lab.bridged_pbx_and_phone(QUERIER);
+    lab.ip(&pbx, &["route", "add", "198.51.100.16/28", "dev", "lo"]);
+    let _ = lab.sh(&pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth0.rp_filter=1");
+    lab.start_pbx(&pbx, "198.51.100.10", "");
+    // A phone that boots again and again while fix runs the check.
+    lab.spawn(
+        &phone,
+        &format!(
+            "while true; do sipp -sf {SIPP_DIR}/pnp-subscribe.xml -m 1 -i 198.51.100.20 -p 5080 -key mac 001565aabbcc \
+             -nostdin -timeout 5s 224.0.1.75:5060 >/dev/null 2>&1; sleep 0.5; done"
+        ),
+    );
+    let sysctls = "sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.eth0.rp_filter";
+    let before = state_of(&lab, &pbx, sysctls);
+    let state = StateDir::new("rp-filter");
+    let args = ["-i", "eth0", "--phone", "198.51.100.20", "--listen", "3", "--only", "multicast.rp-filter"];
+    let mut apply = args.to_vec();
+    apply.extend(["--apply", "--yes"]);
+    let (applied, code) = fix(&lab, &pbx, &state, &apply);
+    assert_eq!(code, 0, "{applied:#}");
+    let (command, result) = &results(&applied)[0];
+    assert!(command.contains("net.ipv4.conf.eth0.rp_filter=2"), "{applied:#}");
+    assert_eq!(result, "verified", "{applied:#}");
+    let (_, code) = fix(&lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0);
+    assert_eq!(state_of(&lab, &pbx, sysctls), before);
+});
+
+/// A firewall fault built by `build` on a PBX host with the lab PBX: `fix --apply --yes` turns every
+/// `multicast.host-firewall*` check green, and `--undo` gives back what `dump` prints, exactly.
+fn firewall_round_trip(lab: &mut Lab, test: &str, build: &str, dump: &str) {
+    let (pbx, _phone) = pbx_with_lab_pbx(lab);
+    state_of(lab, &pbx, build);
+    let before = state_of(lab, &pbx, dump);
+    let state = StateDir::new(test);
+    let args = ["--no-probe", "--phone", "198.51.100.20"];
+    let firewall_checks = |report: &Value| -> Vec<(String, String)> {
+        report["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|r| r["checks"].as_array().unwrap().clone())
+            .filter(|c| c["id"].as_str().unwrap().starts_with("multicast.host-firewall"))
+            .map(|c| (c["id"].as_str().unwrap().to_owned(), c["status"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    let broken = check(lab, &pbx, &args);
+    assert!(firewall_checks(&broken).iter().any(|(_, s)| s == "fail"), "{broken:#}");
+    let mut apply = args.to_vec();
+    apply.extend(["--apply", "--yes"]);
+    let (applied, _) = fix(lab, &pbx, &state, &apply);
+    assert!(results(&applied).iter().any(|(_, r)| r == "verified"), "{applied:#}");
+    let fixed = check(lab, &pbx, &args);
+    for (id, status) in firewall_checks(&fixed) {
+        assert_eq!(status, "pass", "{id} after fix: {fixed:#}");
+    }
+    let (undone, code) = fix(lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0, "{undone:#}");
+    assert_eq!(state_of(lab, &pbx, dump), before, "{undone:#}");
+}
+
+lab_test!(
+    an_nft_input_drop_is_opened_and_the_ruleset_restored_exactly,
+    Lab::with(&[PYTHON3, NFT]),
+    |mut lab| {
+        firewall_round_trip(
+            &mut lab,
+            "nft",
+            "printf 'table inet t {\\n chain input {\\n  type filter hook input priority 0; policy accept;\\n  udp dport 5060 drop\\n }\\n}\\n' | nft -f -",
+            "nft list ruleset",
+        );
+    }
+);
+
+lab_test!(
+    an_iptables_nft_drop_is_opened_and_iptables_save_restored_exactly,
+    Lab::with(&[PYTHON3, IPTABLES_NFT_RESTORE]),
+    |mut lab| {
+        firewall_round_trip(
+            &mut lab,
+            "iptables-nft",
+            "iptables-nft -A INPUT -p udp --dport 5060 -j DROP",
+            "iptables-nft-save | grep -v '^#'",
+        );
+    }
+);
+
+lab_test!(
+    an_iptables_legacy_drop_is_opened_and_iptables_save_restored_exactly,
+    Lab::with(&[PYTHON3, IPTABLES_LEGACY_RESTORE]),
+    |mut lab| {
+        firewall_round_trip(
+            &mut lab,
+            "iptables-legacy",
+            "iptables-legacy -A INPUT -p udp --dport 5060 -j DROP",
+            "iptables-legacy-save | grep -v '^#'",
+        );
+    }
+);
+
+/// Polls `done` every 100 ms for at most `limit`.
+fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    false
+}
+
+// Nobody confirms (no terminal, no --yes): the run waits, says how the revert was armed, and the
+// detached helper takes it back when --confirm-within is over — `ip route` as before, exactly.
+lab_test!(an_unconfirmed_run_is_taken_back_by_itself, two_hosts(&[]), |lab| {
+    let (lab, pbx, _phone) = lab;
+    let state = StateDir::new("unconfirmed");
+    let before = state_of(&lab, &pbx, ROUTES);
+    let args = [
+        "--timeout",
+        "1",
+        "--phone",
+        "198.51.100.20",
+        "--only",
+        "membership.group-route",
+        "--apply",
+        "--confirm-within",
+        "2",
+    ];
+    let (applied, code) = fix(&lab, &pbx, &state, &args);
+    assert_eq!(code, 0, "{applied:#}");
+    assert_eq!(applied["journal"]["state"], "pending", "{applied:#}");
+    assert_eq!(applied["journal"]["revert"]["by"], "helper", "{applied:#}");
+    assert_ne!(state_of(&lab, &pbx, ROUTES), before, "the route was not added");
+    let (status, code) = fix(&lab, &pbx, &state, &["--status"]);
+    assert_eq!((status["journal"]["state"].as_str(), code), (Some("pending"), 1), "{status:#}");
+    assert!(
+        wait_until(Duration::from_secs(10), || state.journal()["state"] == "reverted"),
+        "not taken back: {:#}",
+        state.journal()
+    );
+    assert_eq!(state_of(&lab, &pbx, ROUTES), before);
+    // A confirmation after the revert is too late, and says so.
+    let out = lab.mcready(&pbx, &["fix", "--confirm", "--state-dir", &state.arg()]);
+    assert_eq!(out.status.code(), Some(2));
+});
+
+// A confirmed run before its deadline: `fix --confirm` from another shell keeps it.
+lab_test!(a_run_confirmed_from_another_shell_is_kept, two_hosts(&[]), |lab| {
+    let (lab, pbx, _phone) = lab;
+    let state = StateDir::new("confirmed");
+    let args = [
+        "--timeout",
+        "1",
+        "--phone",
+        "198.51.100.20",
+        "--only",
+        "membership.group-route",
+        "--apply",
+        "--confirm-within",
+        "3",
+    ];
+    let (applied, _) = fix(&lab, &pbx, &state, &args);
+    assert_eq!(applied["journal"]["state"], "pending", "{applied:#}");
+    let (confirmed, code) = fix(&lab, &pbx, &state, &["--confirm"]);
+    assert_eq!((confirmed["journal"]["state"].as_str(), code), (Some("confirmed"), 0), "{confirmed:#}");
+    std::thread::sleep(Duration::from_secs(4));
+    assert_eq!(state.journal()["state"], "confirmed");
+    assert!(state_of(&lab, &pbx, ROUTES).contains("224.0.0.0/4 dev eth0"));
+});
+
+// A run killed between its steps (and its armed revert killed too, as a power cut would): the journal
+// it left says what was changed, and `fix --undo` takes all of it back — routes and ruleset exactly.
+lab_test!(a_run_killed_between_steps_is_completed_by_undo, Lab::with(&[PYTHON3, NFT]), |mut lab| {
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.veth(&pbx, "eth0", &phone, "eth0");
+    lab.addr(&pbx, "eth0", "198.51.100.10/24");
+    lab.addr(&phone, "eth0", "198.51.100.20/24");
+    lab.drop_udp_input(&pbx, 5060);
+    let state = StateDir::new("killed");
+    let before = (state_of(&lab, &pbx, ROUTES), state_of(&lab, &pbx, "nft list ruleset"));
+    let script = format!(
+        "MCREADY_FIX_STEP_PAUSE_MS=30000 exec '{}' fix --state-dir '{}' --timeout 1 --phone 198.51.100.20 \
+         --only membership.group-route --only multicast.host-firewall --apply --yes >/dev/null 2>&1",
+        mcready_bin().display(),
+        state.arg()
+    );
+    lab.spawn(&pbx, &script);
+    let journal_path = state.0.join("journal.json");
+    let one_applied = || {
+        std::fs::read_to_string(&journal_path)
+            .ok()
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+            .is_some_and(|j| {
+                j["entries"].as_array().is_some_and(|e| e.iter().any(|e| e["state"] == "applied"))
+            })
+    };
+    assert!(wait_until(Duration::from_secs(20), one_applied), "no step was applied");
+    let journal = state.journal();
+    for pid in [journal["pid"].as_u64(), journal["revert"]["pid"].as_u64()].into_iter().flatten() {
+        let _ = std::process::Command::new("kill").args(["-9", &pid.to_string()]).output();
+    }
+    assert_eq!(state.journal()["state"], "applying");
+    assert_ne!((state_of(&lab, &pbx, ROUTES), state_of(&lab, &pbx, "nft list ruleset")), before);
+    let (undone, code) = fix(&lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0, "{undone:#}");
+    assert_eq!(undone["journal"]["state"], "undone");
+    assert_eq!((state_of(&lab, &pbx, ROUTES), state_of(&lab, &pbx, "nft list ruleset")), before);
+});
