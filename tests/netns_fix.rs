@@ -94,7 +94,8 @@ fn state_of(lab: &Lab, ns: &str, command: &str) -> String {
     stdout(&out)
 }
 
-const ROUTES: &str = "ip route show table all";
+/// The IPv4 routes, every table (IPv6 link-local routes come and go by themselves in a fresh lab).
+const ROUTES: &str = "ip -4 route show table all";
 
 // No route for the group: the plan has the route (safe, runtime, with its undo); applied it is verified
 // by membership.group-route; applied again it changes nothing; undone, `ip route` is as before exactly.

@@ -173,9 +173,7 @@ fn protected(report: &plan::ReportRead) -> Protected {
     if let Some(name) = &report.pnp_interface {
         pnp.extend(crate::platform::process::lower_devices(name));
     }
-    Protected {
-        pnp,
-        default_route: report.default_route.clone(),
-        guest_bridges: crate::platform::process::guest_bridges(),
-    }
+    let mut default_route = report.default_route.clone();
+    default_route.extend(crate::platform::process::default_route_interfaces());
+    Protected { pnp, default_route, guest_bridges: crate::platform::process::guest_bridges() }
 }

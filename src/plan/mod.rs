@@ -62,7 +62,7 @@ pub fn read_report(json: &str) -> Result<ReportRead, String> {
         .as_array()
         .into_iter()
         .flatten()
-        .filter(|r| r["destination"]["prefix_len"] == 0 && r["destination"]["addr"] == "0.0.0.0")
+        .filter(|r| r["destination"] == "0.0.0.0/0")
         .filter_map(|r| r["interface"].as_str().map(str::to_owned))
         .collect();
     Ok(ReportRead {
@@ -364,7 +364,7 @@ fn sysctl_settings(command: &str) -> Option<Vec<(String, String)>> {
 #[must_use]
 pub fn state_reader(step: &Step) -> Option<String> {
     match step.manager {
-        Manager::Ip => Some("ip route show table all; ip -o link show | sed 's/ qlen [0-9]*//'".into()),
+        Manager::Ip => Some("ip -4 route show table all; ip -o link show | sed 's/ qlen [0-9]*//'".into()),
         Manager::Sysctl => {
             let keys: Vec<String> = sysctl_settings(&step.command)?.into_iter().map(|(k, _)| k).collect();
             Some(format!("sysctl {}", keys.join(" ")))
@@ -583,8 +583,8 @@ mod tests {
     #[test]
     fn a_check_report_is_read_with_its_guarded_interfaces() {
         let json = r#"{"target":{"interface":"eth0"},"facts":{"routes":[
-            {"destination":{"addr":"0.0.0.0","prefix_len":0},"interface":"wan"},
-            {"destination":{"addr":"224.0.0.0","prefix_len":4},"interface":"eth0"}]},
+            {"destination":"0.0.0.0/0","interface":"wan"},
+            {"destination":"224.0.0.0/4","interface":"eth0"}]},
             "requirements":[{"checks":[{"id":"a.b","status":"fail","summary":"s","remedy":"r","evidence":{},
             "fix":{"steps":[{"changes":"c","os":"linux","manager":"ip","command":"x","persistence":"runtime","undo":null,"class":"safe"}]}}]}]}"#;
         let read = read_report(json).unwrap();

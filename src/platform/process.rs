@@ -94,3 +94,21 @@ pub fn guest_bridges() -> Vec<String> {
         })
         .collect()
 }
+
+/// The interfaces IPv4 default routes leave by, from /proc/net/route (Linux; empty elsewhere): the
+/// guard's own reading, beside the check report's.
+#[must_use]
+pub fn default_route_interfaces() -> Vec<String> {
+    let Ok(table) = std::fs::read_to_string("/proc/net/route") else { return Vec::new() };
+    let mut found: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.get(1) == Some(&"00000000") && fields.get(7) == Some(&"00000000"))
+                .then(|| fields[0].to_owned())
+        })
+        .collect();
+    found.dedup();
+    found
+}
