@@ -364,7 +364,7 @@ pub struct FixArgs {
     #[arg(long, conflicts_with = "apply")]
     pub status: bool,
 
-    /// Where the journal and the lock are kept [default: $MCREADY_STATE_DIR, else /var/lib/mcready].
+    /// Where the journal and the lock are kept [default: `$MCREADY_STATE_DIR`, else /var/lib/mcready].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<std::path::PathBuf>,
 

@@ -60,7 +60,7 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
                 document.journal = Some(record);
             }
             None => {
-                document.notes.push("No `mcready fix --apply` run is recorded here: nothing to undo.".into())
+                document.notes.push("No `mcready fix --apply` run is recorded here: nothing to undo.".into());
             }
         }
         return Ok(done(&document, cli));

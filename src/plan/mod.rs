@@ -232,7 +232,7 @@ fn assign_verification(plan: &mut Plan, checks: &[CheckFix]) {
         let runs = |i: &usize| plan.steps[*i].action == Action::Apply;
         let blocks = |i: &usize| !runs(i) && plan.steps[*i].step.persistence == Persistence::Runtime;
         let blocking: Vec<usize> = mine.iter().copied().filter(blocks).collect();
-        let Some(&last) = mine.iter().filter(|i| runs(i)).last() else { continue };
+        let Some(&last) = mine.iter().rfind(|i| runs(i)) else { continue };
         if let Some(&first_blocking) = blocking.first() {
             let waits = &plan.steps[first_blocking];
             let note =
@@ -260,11 +260,11 @@ pub fn refusal(step: &Step, protected: &Protected) -> Option<String> {
         return Some("it changes a network's zone or profile assignment: mcready never does".into());
     }
     let target = taken_down(&words)?;
-    let why = if protected.pnp.iter().any(|p| *p == target) {
+    let why = if protected.pnp.contains(&target) {
         "the PnP interface, or what it rides on"
-    } else if protected.default_route.iter().any(|p| *p == target) {
+    } else if protected.default_route.contains(&target) {
         "the adapter of the default route"
-    } else if protected.guest_bridges.iter().any(|p| *p == target) {
+    } else if protected.guest_bridges.contains(&target) {
         "a bridge carrying containers or virtual machines"
     } else {
         return None;
@@ -482,13 +482,9 @@ mod tests {
         assert_eq!(plan.steps[0].verifies, ["membership.group-route"]);
         assert!(plan.steps[0].note.as_deref().unwrap_or_default().contains("only after step 2"), "{plan:#?}");
         assert_eq!(plan.steps[1].action, Action::Ask);
-        let allowed = plan_with(&checks, Options { allow_disruptive: true, ..linux() });
+        let allowed = super::plan(&checks, &Options { allow_disruptive: true, ..linux() });
         assert_eq!(allowed.steps[1].action, Action::Apply);
         assert_eq!(allowed.steps[1].verifies, ["membership.on-pnp-interface"]);
-    }
-
-    fn plan_with(checks: &[CheckFix], options: Options) -> Plan {
-        plan(checks, &options)
     }
 
     #[test]

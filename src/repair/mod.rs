@@ -43,6 +43,9 @@ pub struct Settings {
     pub pause: Option<Duration>,
 }
 
+/// Each step's number and what became of it.
+pub type Results = Vec<(usize, StepResult)>;
+
 /// What a run did.
 #[derive(Debug, Clone)]
 pub struct Applied {
@@ -307,7 +310,7 @@ pub fn revert_run(
 ///
 /// # Errors
 /// When the lock is held or the journal cannot be read or written.
-pub fn undo(host: &mut dyn Host, dir: &Path) -> Result<Option<(Journal, Vec<(usize, StepResult)>)>, String> {
+pub fn undo(host: &mut dyn Host, dir: &Path) -> Result<Option<(Journal, Results)>, String> {
     let _lock = journal::Lock::take(dir)?;
     let Some(mut record) = journal::load(dir)? else { return Ok(None) };
     let results = revert_run(&mut record, host, dir, RunState::Undone)?;
