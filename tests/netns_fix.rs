@@ -398,3 +398,94 @@ lab_test!(a_run_killed_between_steps_is_completed_by_undo, Lab::with(&[PYTHON3, 
     assert_eq!(undone["journal"]["state"], "undone");
     assert_eq!((state_of(&lab, &pbx, ROUTES), state_of(&lab, &pbx, "nft list ruleset")), before);
 });
+
+/// In a private mount namespace (`setup` starts the manager there), with the lab PBX: `dump`, then
+/// `fix --apply --yes`, the check, `fix --undo` and `dump` again. Returns (dump before, the apply's
+/// document, the check after it, the undo's document, dump after the undo).
+fn managed_round_trip(
+    lab: &mut Lab,
+    overlays: &[&str],
+    setup: &str,
+    dump: &str,
+) -> (String, Value, Value, Value, String) {
+    let (pbx, _phone) = pbx_with_lab_pbx(lab);
+    let mcready = mcready_bin();
+    let mcready = mcready.display();
+    let args = "--no-probe --phone 198.51.100.20";
+    let script = common::private_overlays(overlays)
+        + &format!(
+            r#"{setup}
+echo @@DUMP@@; {{ {dump}; }} 2>&1
+echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" {args} --apply --yes || true
+echo @@JSON@@; {mcready} check --json {args} || true
+echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" --undo || true
+echo @@DUMP@@; {{ {dump}; }} 2>&1
+echo @@END@@
+"#
+        );
+    let out = common::in_private_mounts(lab, &pbx, &script);
+    let text = stdout(&out);
+    assert!(text.contains("@@END@@"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let dumps: Vec<String> = text
+        .split("@@DUMP@@")
+        .skip(1)
+        .map(|chunk| chunk.split("@@").next().unwrap_or_default().to_owned())
+        .collect();
+    let documents: Vec<Value> = text
+        .split("@@JSON@@")
+        .skip(1)
+        .map(|chunk| {
+            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<Value>();
+            values.next().and_then(Result::ok).unwrap_or_else(|| panic!("no JSON in {chunk}"))
+        })
+        .collect();
+    let [apply, after, undo] = <[Value; 3]>::try_from(documents).expect("three documents");
+    assert_schema(&apply);
+    assert_schema(&undo);
+    (dumps[0].clone(), apply, after, undo, dumps[1].clone())
+}
+
+lab_test!(
+    a_ufw_deny_is_opened_with_ufw_and_undone_exactly,
+    Lab::with(&[common::UFW, common::UNSHARE, PYTHON3, IPTABLES_LEGACY_RESTORE]),
+    |mut lab| {
+        let setup = ": > /etc/ufw/sysctl.conf\nsed -i 's/^IPT_MODULES=.*/IPT_MODULES=\"\"/' /etc/default/ufw\nufw --force enable >/dev/null";
+        let dump = "ufw status verbose; iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'";
+        let (before, apply, after, undo, undone) =
+            managed_round_trip(&mut lab, &["etc", "lib", "var"], setup, dump);
+        assert!(
+            results(&apply).contains(&(
+                "sudo ufw allow from 198.51.100.0/24 to any port 5060 proto udp".into(),
+                "verified".into()
+            )),
+            "{apply:#}"
+        );
+        assert_eq!(check_field(&after, "multicast.host-firewall", "status"), "pass", "{after:#}");
+        assert_eq!(undo["journal"]["state"], "undone", "{undo:#}");
+        assert_eq!(undone, before);
+        let host = std::fs::read_to_string("/etc/ufw/ufw.conf").unwrap_or_default();
+        assert!(!host.contains("ENABLED=yes"), "the host's ufw must stay as it was");
+    }
+);
+
+lab_test!(
+    a_firewalld_zone_is_opened_and_undone_exactly,
+    Lab::with(&[common::FIREWALLD, common::DBUS, common::UNSHARE, NFT, PYTHON3]),
+    |mut lab| {
+        let setup = "mkdir -p /run/dbus\ndbus-daemon --system --fork\nfirewalld --nofork --nopid > \"$scratch/firewalld.log\" 2>&1 &\n\
+                     for i in $(seq 1 200); do firewall-cmd --state >/dev/null 2>&1 && break; sleep 0.1; done";
+        let dump =
+            "firewall-cmd --list-all-zones; firewall-cmd --permanent --list-all-zones; nft list ruleset";
+        let (before, apply, after, undo, undone) =
+            managed_round_trip(&mut lab, &["etc", "var", "run"], setup, dump);
+        assert!(
+            results(&apply).iter().any(|(c, r)| c.contains("--add-rich-rule") && r != "failed"),
+            "{apply:#}"
+        );
+        for id in ["multicast.host-firewall", "multicast.host-firewall-igmp"] {
+            assert_eq!(check_field(&after, id, "status"), "pass", "{id}: {after:#}");
+        }
+        assert_eq!(undo["journal"]["state"], "undone", "{undo:#}");
+        assert_eq!(undone, before);
+    }
+);

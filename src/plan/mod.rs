@@ -164,9 +164,16 @@ pub fn plan(checks: &[CheckFix], options: &Options) -> Plan {
                     p.step.command == step.command
                 }
             };
-            if let Some(known) = plan.steps.iter_mut().find(same) {
+            if let Some(at) = plan.steps.iter_mut().position(|p| same(&p)) {
+                let known = &mut plan.steps[at];
                 if !known.checks.contains(&check.id) {
                     known.checks.push(check.id.clone());
+                }
+                // A step with nothing to undo that comes again (`firewall-cmd --reload`, a restart)
+                // acts on what the steps before it did: it runs once, after the last of them.
+                if known.step.undo.is_none() && known.step.class != Class::Manual {
+                    let moved = plan.steps.remove(at);
+                    plan.steps.push(moved);
                 }
                 continue;
             }
@@ -180,6 +187,9 @@ pub fn plan(checks: &[CheckFix], options: &Options) -> Plan {
                 note,
             });
         }
+    }
+    for (i, step) in plan.steps.iter_mut().enumerate() {
+        step.number = i + 1;
     }
     assign_verification(&mut plan, checks);
     plan
@@ -485,6 +495,29 @@ mod tests {
         let allowed = super::plan(&checks, &Options { allow_disruptive: true, ..linux() });
         assert_eq!(allowed.steps[1].action, Action::Apply);
         assert_eq!(allowed.steps[1].verifies, ["membership.on-pnp-interface"]);
+    }
+
+    #[test]
+    fn a_reload_two_fixes_need_runs_once_after_both() {
+        let rich = |what: &str| {
+            Step::new(
+                Os::Linux,
+                Manager::Firewalld,
+                what,
+                format!("sudo firewall-cmd --permanent --add-rich-rule='{what}'"),
+            )
+            .undo("x")
+        };
+        let reload = || Step::new(Os::Linux, Manager::Firewalld, "reload", "sudo firewall-cmd --reload");
+        let checks = [
+            failing("multicast.host-firewall", vec![rich("sip"), reload()]),
+            failing("multicast.host-firewall-igmp", vec![rich("igmp"), reload()]),
+        ];
+        let plan = plan(&checks, &linux());
+        let commands: Vec<&str> = plan.steps.iter().map(|s| s.step.changes.as_str()).collect();
+        assert_eq!(commands, ["sip", "igmp", "reload"]);
+        assert_eq!(plan.steps.iter().map(|s| s.number).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(plan.steps[2].verifies, ["multicast.host-firewall", "multicast.host-firewall-igmp"]);
     }
 
     #[test]
