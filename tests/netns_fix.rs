@@ -489,3 +489,107 @@ lab_test!(
         assert_eq!(undone, before);
     }
 );
+
+/// The lab PBX put into a cgroup named like a systemd unit (as systemd does for a unit), so that the
+/// check names its unit and the fix restarts it; every process still in it is moved back to the root
+/// when dropped, and the cgroup removed.
+struct FakeUnit {
+    root: PathBuf,
+    dir: PathBuf,
+}
+
+impl FakeUnit {
+    fn new(pid: &str, unit: &str) -> Option<Self> {
+        let pure_v2 = std::path::Path::new("/sys/fs/cgroup/cgroup.controllers").exists();
+        let roots: &[&str] =
+            if pure_v2 { &["/sys/fs/cgroup"] } else { &["/sys/fs/cgroup/unified", "/sys/fs/cgroup/systemd"] };
+        roots.iter().find_map(|root| {
+            let dir = std::path::Path::new(root).join(unit);
+            std::fs::create_dir_all(&dir).ok()?;
+            let unit = Self { root: PathBuf::from(root), dir };
+            std::fs::write(unit.dir.join("cgroup.procs"), pid).ok().map(|()| unit)
+        })
+    }
+}
+
+impl Drop for FakeUnit {
+    fn drop(&mut self) {
+        let procs = std::fs::read_to_string(self.dir.join("cgroup.procs")).unwrap_or_default();
+        for pid in procs.split_whitespace() {
+            let _ = std::fs::write(self.root.join("cgroup.procs"), pid);
+        }
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+// The PBX's join moves only when it joins again: with --allow-disruptive, fix restarts its service
+// (the unit the check names, restarted here by a stand-in `systemctl`: the lab has no systemd) and
+// confirms the join moved — the guide's "reboot and re-run", done for the admin. The step that would
+// take the default route's adapter down is refused all the same.
+lab_test!(the_pbx_service_is_restarted_and_its_join_confirmed_moved, Lab::with(&[PYTHON3]), |mut lab| {
+    let pbx = lab.two_nic_pbx();
+    lab.ip(&pbx, &["route", "add", "default", "via", "203.0.113.1"]);
+    lab.start_pbx(&pbx, "198.51.100.10", "--any");
+    let pids = stdout(&std::process::Command::new("ip").args(["netns", "pids", &pbx]).output().unwrap());
+    let pid = pids.lines().next().expect("the lab PBX runs").trim().to_owned();
+    let unit = format!("mcready-fix-lab-{}.service", std::process::id());
+    let Some(fake) = FakeUnit::new(&pid, &unit) else {
+        common::skip(
+            "the_pbx_service_is_restarted_and_its_join_confirmed_moved",
+            "no writable cgroup hierarchy",
+        );
+        return;
+    };
+    let state = StateDir::new("restart");
+    let bin = std::env::temp_dir().join(format!("mcready-fix-systemctl-{}", std::process::id()));
+    std::fs::create_dir_all(&bin).unwrap();
+    // `ip netns exec` mounts a /sys of its own, without the cgroups: the stand-in knows the PBX by a
+    // pid file.
+    let pidfile = bin.join("pbx.pid");
+    std::fs::write(&pidfile, &pid).unwrap();
+    let standin = format!(
+        r#"#!/bin/sh
+# A stand-in for `systemctl restart UNIT`: stops the unit's PBX and starts the lab PBX again.
+[ "$1" = restart ] && [ "$2" = "{unit}" ] || exit 1
+kill "$(cat '{pidfile}')"
+for i in $(seq 200); do grep -q ':13C4 ' /proc/net/udp || break; sleep 0.05; done
+python3 {pbx_script} 198.51.100.10 --any >/dev/null 2>&1 </dev/null &
+echo $! > '{pidfile}'
+for i in $(seq 200); do grep -q 4B0100E0 /proc/net/igmp && grep -q ':13C4 ' /proc/net/udp && exit 0; sleep 0.05; done
+exit 1
+"#,
+        pidfile = pidfile.display(),
+        pbx_script = common::PBX_SCRIPT,
+    );
+    let systemctl = bin.join("systemctl");
+    std::fs::write(&systemctl, standin).unwrap();
+    let _ = std::process::Command::new("chmod").arg("+x").arg(&systemctl).output();
+    let out = lab.sh(
+        &pbx,
+        &format!(
+            "PATH='{}':$PATH exec '{}' fix --json --state-dir '{}' --timeout 1 --phone 198.51.100.20 --apply --yes --allow-disruptive",
+            bin.display(),
+            mcready_bin().display(),
+            state.arg()
+        ),
+    );
+    let applied = json(&out);
+    assert_schema(&applied);
+    let results = results(&applied);
+    assert!(
+        results.contains(&("sudo ip route add 224.0.0.0/4 dev lan".into(), "verified".into())),
+        "{applied:#}"
+    );
+    assert!(results.contains(&(format!("sudo systemctl restart {unit}"), "verified".into())), "{applied:#}");
+    for step in applied["plan"]["steps"].as_array().unwrap() {
+        if step["command"].as_str().is_some_and(|c| c.contains("wan down")) {
+            assert_eq!(step["action"], "refuse", "{step:#}");
+        }
+    }
+    let joined = stdout(&lab.sh(&pbx, "ip maddr show dev lan"));
+    assert!(joined.contains("224.0.1.75"), "the PBX did not join on lan: {joined}");
+    let _ = std::fs::remove_dir_all(&bin);
+    // The lab reaps the old PBX (a zombie in the unit's cgroup until then) before the cgroup goes.
+    drop(lab);
+    drop(fake);
+});
