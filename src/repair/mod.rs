@@ -345,7 +345,6 @@ pub fn confirm_run(dir: &Path, run: &str) -> Result<Journal, String> {
 /// # Errors
 /// When the journal cannot be read or written.
 pub fn revert_when_due(host: &mut dyn Host, dir: &Path, run: &str) -> Result<Option<Journal>, String> {
-    let _hold = crate::interrupt::hold();
     loop {
         let Some(record) = journal::load(dir)? else { return Ok(None) };
         if record.run != run {
