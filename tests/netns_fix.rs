@@ -593,3 +593,36 @@ exit 1
     drop(lab);
     drop(fake);
 });
+
+// A host bridge without a querier, the phones on its ports: the check warns, the fix turns on the
+// bridge's own querier (a typed step where the PnP interface is this host's bridge), the check passes;
+// undone, the bridge's option reads as before.
+lab_test!(a_host_bridge_without_a_querier_gets_its_own_and_loses_it_on_undo, Lab::new(), |lab| {
+    let pbx = lab.host("pbx");
+    let phone = lab.host("phone");
+    lab.bridge(&pbx, "br0", common::NO_QUERIER);
+    lab.veth(&pbx, "p-phone", &phone, "eth0");
+    lab.bridge_port(&pbx, "br0", "p-phone");
+    lab.addr(&pbx, "br0", "198.51.100.10/24");
+    lab.addr(&phone, "eth0", "198.51.100.20/24");
+    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "br0"]);
+    let querier = "cat /sys/class/net/br0/bridge/multicast_querier";
+    let before = state_of(&lab, &pbx, querier);
+    let state = StateDir::new("querier");
+    let args = ["--timeout", "1", "--phone", "198.51.100.20", "--only", "multicast.igmp-querier"];
+    let (plan, _) = fix(&lab, &pbx, &state, &args);
+    assert_eq!(
+        plan["plan"]["steps"][0]["command"], "sudo ip link set br0 type bridge mcast_querier 1",
+        "{plan:#}"
+    );
+    let mut apply = args.to_vec();
+    apply.extend(["--apply", "--yes"]);
+    let (applied, code) = fix(&lab, &pbx, &state, &apply);
+    assert_eq!(code, 0, "{applied:#}");
+    assert_eq!(applied["results"][0]["result"], "verified", "{applied:#}");
+    let fixed = check(&lab, &pbx, &["--timeout", "1", "--phone", "198.51.100.20"]);
+    assert_eq!(check_field(&fixed, "multicast.igmp-querier", "status"), "pass", "{fixed:#}");
+    let (_, code) = fix(&lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0);
+    assert_eq!(state_of(&lab, &pbx, querier), before);
+});

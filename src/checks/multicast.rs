@@ -680,6 +680,36 @@ pub(super) fn lan_path(snapshot: &Snapshot) -> Check {
     )
 }
 
+/// The querier's fix: the switch's or router's querier; and when the PnP interface is a Linux bridge
+/// of this host (the phones on its ports), that bridge's own querier as a typed step `mcready fix` runs.
+fn querier_fix(snapshot: &Snapshot) -> crate::fix::Fix {
+    use crate::fix::{Fix, Manager, Os, Step};
+    let fix = remedy::enable_querier();
+    match snapshot.pnp_interface() {
+        Some(bridge)
+            if snapshot.os == crate::snapshot::OsFamily::Linux && bridge.kind == InterfaceKind::Bridge =>
+        {
+            let name = &bridge.name;
+            let command = format!("sudo ip link set {name} type bridge mcast_querier 1");
+            let step = Step::new(
+                Os::Linux,
+                Manager::Ip,
+                format!("turn on the IGMP querier of bridge {name}"),
+                &command,
+            )
+            .undo(format!("sudo ip link set {name} type bridge mcast_querier 0"));
+            Fix {
+                text: format!(
+                    "{} The phones' interface {name} is this host's own bridge: `{command}`.",
+                    fix.text
+                ),
+                steps: vec![step],
+            }
+        }
+        _ => fix,
+    }
+}
+
 pub(super) fn querier(snapshot: &Snapshot) -> Check {
     match &snapshot.querier {
         crate::observed::Observed::Done(report) => {
@@ -710,7 +740,7 @@ pub(super) fn querier(snapshot: &Snapshot) -> Check {
                     "No IGMP querier answered. Switches with IGMP snooping then forget the PBX's membership after about \
                      260 s: PnP works right after a PBX restart, then stops."
                         .into(),
-                    Some(remedy::enable_querier()),
+                    Some(querier_fix(snapshot)),
                     evidence,
                 ),
             }

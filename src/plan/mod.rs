@@ -313,6 +313,10 @@ pub fn in_place_test(step: &Step) -> Option<String> {
             ["ip", "route", "add", rest @ ..] => {
                 Some(format!("ip route show exact {} | grep -q .", rest.join(" ")))
             }
+            ["ip", "link", "set", bridge, "type", "bridge", option, value] => {
+                let file = bridge_option_file(bridge, option)?;
+                Some(format!("[ \"$(cat {file})\" = '{value}' ]"))
+            }
             _ => None,
         },
         Manager::Sysctl => {
@@ -347,6 +351,17 @@ pub fn in_place_test(step: &Step) -> Option<String> {
     }
 }
 
+/// The sysfs file of a bridge option `ip link set BRIDGE type bridge OPTION VALUE` sets (only the
+/// multicast options fix steps use).
+fn bridge_option_file(bridge: &str, option: &str) -> Option<String> {
+    let file = match option {
+        "mcast_querier" => "multicast_querier",
+        "mcast_snooping" => "multicast_snooping",
+        _ => return None,
+    };
+    Some(format!("/sys/class/net/{bridge}/bridge/{file}"))
+}
+
 /// `[FAMILY] TABLE CHAIN [position H] RULE` of an nft rule command.
 fn nft_parts(rest: &str) -> Option<(String, String, String)> {
     let mut words = rest.split(' ').peekable();
@@ -374,7 +389,13 @@ fn sysctl_settings(command: &str) -> Option<Vec<(String, String)>> {
 #[must_use]
 pub fn state_reader(step: &Step) -> Option<String> {
     match step.manager {
-        Manager::Ip => Some("ip -4 route show table all; ip -o link show | sed 's/ qlen [0-9]*//'".into()),
+        Manager::Ip => {
+            let words: Vec<&str> = step.command.trim_start_matches("sudo ").split(' ').collect();
+            if let ["ip", "link", "set", bridge, "type", "bridge", option, _] = words.as_slice() {
+                return bridge_option_file(bridge, option).map(|file| format!("cat {file}"));
+            }
+            Some("ip -4 route show table all; ip -o link show | sed 's/ qlen [0-9]*//'".into())
+        }
         Manager::Sysctl => {
             let keys: Vec<String> = sysctl_settings(&step.command)?.into_iter().map(|(k, _)| k).collect();
             Some(format!("sysctl {}", keys.join(" ")))
@@ -607,6 +628,13 @@ mod tests {
             Some("sudo sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.lan/100.rp_filter=1")
         );
         assert!(in_place_test(&restart()).is_none());
+        let querier =
+            Step::new(Os::Linux, Manager::Ip, "querier", "sudo ip link set br0 type bridge mcast_querier 1");
+        assert_eq!(
+            in_place_test(&querier).as_deref(),
+            Some("[ \"$(cat /sys/class/net/br0/bridge/multicast_querier)\" = '1' ]")
+        );
+        assert_eq!(state_reader(&querier).as_deref(), Some("cat /sys/class/net/br0/bridge/multicast_querier"));
     }
 
     #[test]
