@@ -597,7 +597,7 @@ exit 1
 // A host bridge without a querier, the phones on its ports: the check warns, the fix turns on the
 // bridge's own querier (a typed step where the PnP interface is this host's bridge), the check passes;
 // undone, the bridge's option reads as before.
-lab_test!(a_host_bridge_without_a_querier_gets_its_own_and_loses_it_on_undo, Lab::new(), |lab| {
+lab_test!(a_host_bridge_without_a_querier_gets_its_own_and_loses_it_on_undo, Lab::new(), |mut lab| {
     let pbx = lab.host("pbx");
     let phone = lab.host("phone");
     lab.bridge(&pbx, "br0", common::NO_QUERIER);

@@ -338,7 +338,7 @@ pub struct FixArgs {
     #[arg(long, requires = "apply")]
     pub allow_disruptive: bool,
 
-    /// Answer every question yes, the final confirmation included (for scripts).
+    /// Answer every question yes, a disruptive step's and the final confirmation included (for scripts).
     #[arg(short = 'y', long)]
     pub yes: bool,
 

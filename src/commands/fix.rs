@@ -68,7 +68,8 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
     let report = host.report().map_err(|e| anyhow!("the check could not run: {e}"))?;
     let options = Options {
         only: args.only.clone(),
-        allow_disruptive: args.allow_disruptive,
+        // `--yes` answers the question a disruptive step asks, too.
+        allow_disruptive: args.allow_disruptive || (args.apply && args.yes),
         os: Some(this_os()),
         protected: protected(&report),
     };

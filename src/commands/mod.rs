@@ -38,11 +38,11 @@ impl Outcome {
 /// When the command could not run: bad options, host facts unreadable, an unknown interface, an OS
 /// error. The caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
-    let is_check = matches!(cli.command, None | Some(Command::Check(_) | Command::Fix(_)));
+    let takes_check_options = matches!(cli.command, None | Some(Command::Check(_) | Command::Fix(_)));
     if let Some(refusal) = refused_format(cli) {
         return Err(UsageError(refusal).into());
     }
-    if cli.check.any() && !is_check {
+    if cli.check.any() && !takes_check_options {
         return Err(UsageError(
             "`--phone`, `--peer`, `--listen`, `--timeout`, `--as`, `--mac`, `--no-probe` and `--strict` are `check` \
              options (`probe` takes `--timeout`, `--as` and `--mac` after its name)"

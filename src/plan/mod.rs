@@ -634,7 +634,10 @@ mod tests {
             in_place_test(&querier).as_deref(),
             Some("[ \"$(cat /sys/class/net/br0/bridge/multicast_querier)\" = '1' ]")
         );
-        assert_eq!(state_reader(&querier).as_deref(), Some("cat /sys/class/net/br0/bridge/multicast_querier"));
+        assert_eq!(
+            state_reader(&querier).as_deref(),
+            Some("cat /sys/class/net/br0/bridge/multicast_querier")
+        );
     }
 
     #[test]
