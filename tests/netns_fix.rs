@@ -626,3 +626,34 @@ lab_test!(a_host_bridge_without_a_querier_gets_its_own_and_loses_it_on_undo, Lab
     assert_eq!(code, 0);
     assert_eq!(state_of(&lab, &pbx, querier), before);
 });
+
+// On a terminal (a pseudo-terminal from `script`), fix asks "Keep these changes?": a `y` keeps the run,
+// an `n` takes it back at once.
+lab_test!(
+    on_a_terminal_the_final_question_keeps_or_takes_back_the_run,
+    two_hosts(&[common::SCRIPT]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let state = StateDir::new("terminal");
+        let before = state_of(&lab, &pbx, ROUTES);
+        let run = |answer: &str| {
+            let command = format!(
+                "'{}' fix --state-dir '{}' --timeout 1 --phone 198.51.100.20 --only membership.group-route --apply \
+             --confirm-within 60 --color never",
+                mcready_bin().display(),
+                state.arg()
+            );
+            stdout(&lab.sh(&pbx, &format!("printf '{answer}\\n' | script -qec \"{command}\" /dev/null")))
+        };
+        let kept = run("y");
+        assert!(kept.contains("Keep these changes?"), "{kept}");
+        assert_eq!(state.journal()["state"], "confirmed", "{kept}");
+        assert_ne!(state_of(&lab, &pbx, ROUTES), before);
+        let (_, code) = fix(&lab, &pbx, &state, &["--undo"]);
+        assert_eq!(code, 0);
+        let refused = run("n");
+        assert!(refused.contains("Keep these changes?"), "{refused}");
+        assert_eq!(state.journal()["state"], "reverted", "{refused}");
+        assert_eq!(state_of(&lab, &pbx, ROUTES), before);
+    }
+);
