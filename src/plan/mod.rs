@@ -448,8 +448,9 @@ pub enum StepResult {
     Verified,
     /// Taken back (`--undo`, the revert), and the state read before it is back exactly.
     Undone,
-    /// Run; no check can judge it on its own (see the step's note).
-    Applied,
+    /// Run and kept, not verified: no check can judge it on its own (it waits for another step), or its
+    /// check could not decide (`skip`). Says which.
+    Applied(String),
     /// Run, its checks still failed, and it was undone.
     RolledBack(String),
     /// Its command failed.
@@ -462,7 +463,7 @@ impl StepResult {
     /// Whether the step leaves something for the administrator to do.
     #[must_use]
     pub fn remains(&self) -> bool {
-        !matches!(self, Self::AlreadyInPlace | Self::Verified | Self::Applied | Self::Undone)
+        !matches!(self, Self::AlreadyInPlace | Self::Verified | Self::Applied(_) | Self::Undone)
     }
 }
 

@@ -212,23 +212,18 @@ fn apply_step(
     record.entries[index].state = EntryState::Applied;
     journal::save(record, dir)?;
     if planned.verifies.is_empty() {
-        return Ok(StepResult::Applied);
+        let waits = planned.note.clone().unwrap_or_else(|| "no check judges it on its own".into());
+        return Ok(StepResult::Applied(waits));
     }
-    let failing: Vec<String> = match host.check() {
-        Ok(checks) => planned
-            .verifies
-            .iter()
-            .filter_map(|id| {
-                checks
-                    .iter()
-                    .find(|c| c.id == *id && c.failing())
-                    .map(|c| format!("{id} still {}: {}", c.status, c.summary))
-            })
-            .collect(),
-        Err(error) => vec![format!("the check could not run again: {error}")],
+    let (failing, undecided) = match host.check() {
+        Ok(checks) => judge(&planned.verifies, &checks),
+        Err(error) => (vec![format!("the check could not run again: {error}")], Vec::new()),
     };
-    if failing.is_empty() {
+    if failing.is_empty() && undecided.is_empty() {
         return Ok(StepResult::Verified);
+    }
+    if failing.is_empty() {
+        return Ok(StepResult::Applied(undecided.join("; ")));
     }
     if record.entries[index].undo.is_none() {
         return Ok(StepResult::Failed(format!("{}; it has nothing to undo", failing.join("; "))));
@@ -240,6 +235,21 @@ fn apply_step(
         Ok(()) => failing.join("; "),
         Err(error) => format!("{}; and its undo failed: {error}", failing.join("; ")),
     }))
+}
+
+/// The checks of `verifies` that still fail or warn, and those that could not decide (`skip`, or absent
+/// from the report), each with its summary.
+fn judge(verifies: &[String], checks: &[CheckFix]) -> (Vec<String>, Vec<String>) {
+    let (mut failing, mut undecided) = (Vec::new(), Vec::new());
+    for id in verifies {
+        match checks.iter().find(|c| c.id == *id) {
+            Some(c) if c.failing() => failing.push(format!("{id} still {}: {}", c.status, c.summary)),
+            Some(c) if c.status == "pass" => {}
+            Some(c) => undecided.push(format!("{id} could not decide ({}): {}", c.status, c.summary)),
+            None => undecided.push(format!("{id} is not in the check's report")),
+        }
+    }
+    (failing, undecided)
 }
 
 fn first_line(text: &str) -> String {

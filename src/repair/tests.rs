@@ -43,11 +43,16 @@ impl Host for Fake {
     fn check(&mut self) -> Result<Vec<CheckFix>, String> {
         self.checks += 1;
         let status = |x: &str| if self.rules.contains(x) { "pass" } else { "fail" };
-        Ok(["a", "b", "never"]
+        Ok(["a", "b", "never", "maybe"]
             .iter()
             .map(|x| CheckFix {
                 id: format!("c.{x}"),
-                status: if *x == "never" { "fail" } else { status(x) }.into(),
+                status: match *x {
+                    "never" => "fail",
+                    "maybe" => "skip",
+                    _ => status(x),
+                }
+                .into(),
                 summary: String::new(),
                 remedy: None,
                 fix: None,
@@ -167,4 +172,20 @@ fn the_lock_refuses_a_second_run_and_a_dead_owners_lock_is_taken_over() {
     drop(held);
     std::fs::write(dir.join("lock"), "999999").unwrap();
     assert!(journal::Lock::take(&dir).is_ok());
+}
+
+#[test]
+fn a_step_whose_check_cannot_decide_is_kept_and_said_unverified() {
+    let dir = dir("undecided");
+    let plan =
+        plan(&[failing("c.maybe", vec![add("m")])], &Options { os: Some(Os::Linux), ..Options::default() });
+    let mut host = Fake::default();
+    let settings = Settings { yes: true, confirm_within: Duration::from_secs(60), ..Settings::default() };
+    let applied = apply(&plan, &mut host, &dir, &settings, &mut armed, &mut Never).unwrap();
+    assert!(
+        matches!(&applied.results[0].1, StepResult::Applied(why) if why.contains("c.maybe could not decide (skip)")),
+        "{:?}",
+        applied.results
+    );
+    assert!(host.rules.contains("m"));
 }

@@ -138,7 +138,7 @@ impl FixDocument {
                 StepResult::AlreadyInPlace => ("=", DIM, "already in place, not run again", None),
                 StepResult::Verified => ("✔", GOOD, "applied and verified", None),
                 StepResult::Undone => ("✔", GOOD, "undone, the state before is back exactly", None),
-                StepResult::Applied => ("✔", GOOD, "applied (no check judges it on its own)", None),
+                StepResult::Applied(why) => ("✔", CAUTION, "applied, not verified", Some(why)),
                 StepResult::RolledBack(why) => ("↺", CAUTION, "rolled back", Some(why)),
                 StepResult::Failed(why) => ("✘", BAD, "failed", Some(why)),
                 StepResult::NotRun(why) => ("–", DIM, "not run", Some(why)),
