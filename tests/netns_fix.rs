@@ -657,3 +657,39 @@ lab_test!(
         assert_eq!(state_of(&lab, &pbx, ROUTES), before);
     }
 );
+
+// Ctrl-C twice while an undo runs does not cut it short: the change is taken back, the journal says so,
+// and mcready exits as the undo's result says (not 130). The journal is written here by hand, with an
+// undo that takes two seconds.
+lab_test!(ctrl_c_does_not_cut_an_undo_short, two_hosts(&[]), |lab| {
+    let (lab, pbx, _phone) = lab;
+    let state = StateDir::new("ctrl-c");
+    let before = state_of(&lab, &pbx, ROUTES);
+    lab.ip(&pbx, &["route", "add", "224.0.0.0/4", "dev", "eth0"]);
+    std::fs::create_dir_all(&state.0).unwrap();
+    let journal = serde_json::json!({
+        "schema": "mcready.fix-journal/v1", "run": "1-1", "pid": 1, "state": "confirmed", "confirm_by": 1,
+        "revert": null,
+        "entries": [{"step": 1, "checks": ["membership.group-route"], "manager": "ip", "changes": "route",
+            "command": "sudo ip route add 224.0.0.0/4 dev eth0",
+            "undo": "sleep 2; sudo ip route del 224.0.0.0/4 dev eth0",
+            "reader": ROUTES, "old": before, "new": null, "state": "applied"}]
+    });
+    std::fs::write(state.0.join("journal.json"), journal.to_string()).unwrap();
+    let child = std::process::Command::new("ip")
+        .args(["netns", "exec", &pbx])
+        .arg(mcready_bin())
+        .args(["fix", "--undo", "--json", "--state-dir", &state.arg()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    for _ in 0..2 {
+        let _ = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).output();
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    assert_eq!(state.journal()["state"], "undone");
+    assert_eq!(state_of(&lab, &pbx, ROUTES), before);
+});
