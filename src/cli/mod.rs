@@ -553,4 +553,35 @@ mod tests {
             assert!(error.contains(wanted), "{args:?}: {error}");
         }
     }
+
+    #[test]
+    fn fix_runs_the_check_with_the_same_options() {
+        let cli = parse(&[
+            "fix",
+            "--phone",
+            "198.51.100.20",
+            "--phone",
+            "198.51.100.21",
+            "--peer",
+            "198.51.100.30:5070",
+            "--listen",
+            "2m",
+            "--timeout",
+            "1.5",
+            "--as",
+            "snom",
+            "--mac",
+            "02:00:00:aa:bb:cc",
+            "--no-fetch",
+            "--apply",
+        ])
+        .unwrap();
+        let Some(Command::Fix(fix)) = &cli.command else { panic!() };
+        let mut again = vec!["check".to_owned()];
+        again.extend(fix.check.to_args());
+        let words: Vec<&str> = again.iter().map(String::as_str).collect();
+        let reparsed = parse(&words).unwrap();
+        let Some(Command::Check(check)) = &reparsed.command else { panic!() };
+        assert_eq!(*check, fix.check, "{again:?}");
+    }
 }
