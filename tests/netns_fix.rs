@@ -693,3 +693,30 @@ lab_test!(ctrl_c_does_not_cut_an_undo_short, two_hosts(&[]), |lab| {
     assert_eq!(state.journal()["state"], "undone");
     assert_eq!(state_of(&lab, &pbx, ROUTES), before);
 });
+
+// A step that does not help is rolled back: a /32 route sends the group out of the wrong NIC, so the
+// 224.0.0.0/4 route the fix adds changes nothing the check sees; it is taken back, the output says why,
+// and `ip route` is as before.
+lab_test!(a_step_that_does_not_help_is_rolled_back_and_says_why, Lab::new(), |mut lab| {
+    let pbx = lab.two_nic_pbx();
+    lab.ip(&pbx, &["route", "add", "224.0.1.75/32", "dev", "wan"]);
+    let state = StateDir::new("rollback");
+    let before = state_of(&lab, &pbx, ROUTES);
+    let args = [
+        "--timeout",
+        "1",
+        "--phone",
+        "198.51.100.20",
+        "--only",
+        "membership.group-route",
+        "--apply",
+        "--yes",
+    ];
+    let (applied, code) = fix(&lab, &pbx, &state, &args);
+    assert_eq!(code, 1, "{applied:#}");
+    let result = &applied["results"][0];
+    assert_eq!(result["result"], "rolled-back", "{applied:#}");
+    assert!(result["why"].as_str().unwrap().contains("membership.group-route still"), "{result:#}");
+    assert_eq!(applied["journal"]["entries"][0]["state"], "rolled-back", "{applied:#}");
+    assert_eq!(state_of(&lab, &pbx, ROUTES), before);
+});

@@ -100,9 +100,10 @@ pub fn apply(
             Action::Ask
                 if !settings.allow_disruptive
                     && !settings.yes
-                    && asker
-                        .ask(&format!("Apply step {} ({})?", planned.number, planned.step.command), None)
-                        != Some(true) =>
+                    && asker.ask(
+                        &format!("Apply step {} ({})? [y/N]", planned.number, planned.step.command),
+                        None,
+                    ) != Some(true) =>
             {
                 StepResult::NotRun(
                     "disruptive: not allowed (--allow-disruptive, or yes on a terminal)".into(),
