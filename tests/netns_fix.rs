@@ -564,10 +564,11 @@ exit 1
     let systemctl = bin.join("systemctl");
     std::fs::write(&systemctl, standin).unwrap();
     let _ = std::process::Command::new("chmod").arg("+x").arg(&systemctl).output();
+    // The probe waits up to 3 s: the PBX just restarted, and a loaded test machine answers late.
     let out = lab.sh(
         &pbx,
         &format!(
-            "PATH='{}':$PATH exec '{}' fix --json --state-dir '{}' --timeout 1 --phone 198.51.100.20 --apply --yes --allow-disruptive",
+            "PATH='{}':$PATH exec '{}' fix --json --state-dir '{}' --timeout 3 --phone 198.51.100.20 --apply --yes --allow-disruptive",
             bin.display(),
             mcready_bin().display(),
             state.arg()
