@@ -1,7 +1,7 @@
 //! Processes `mcready fix` starts: a change's command in a process group of its own (a Ctrl-C at the
 //! terminal reaches mcready, which decides, never a half-run `nft` or a rollback), and the helper that
-//! reverts an unconfirmed run, detached so that it outlives mcready (own session on Unix: no terminal
-//! hang-up or Ctrl-C reaches it). Whether systemd runs the host, for the transient timer instead.
+//! reverts an unconfirmed run, detached so that it outlives mcready (a process group of its own: the
+//! terminal's Ctrl-C does not reach it). Whether systemd runs the host, for the transient timer instead.
 
 use std::process::{Child, Command, Stdio};
 
@@ -15,8 +15,8 @@ pub fn own_group(command: &mut Command) -> &mut Command {
     command
 }
 
-/// Starts `command` detached: its own process group (and session through `setsid` where there is one),
-/// no standard streams. Returns the child's pid.
+/// Starts `command` detached: a process group of its own (Unix: the terminal's Ctrl-C and hang-up go
+/// to the foreground group, not to it), no standard streams, never waited for. Returns its pid.
 ///
 /// # Errors
 /// When the program cannot be started.
