@@ -104,3 +104,16 @@ pub fn systemd_run_args(unit: &str, delay: u64) -> Vec<String> {
         "--collect".into(),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_transient_timer_fires_once_in_a_unit_of_its_own() {
+        let args = super::systemd_run_args("mcready-revert-1-2", 120);
+        assert_eq!(
+            args[..3],
+            ["--unit=mcready-revert-1-2", "--on-active=120s", "--timer-property=AccuracySec=1s"]
+        );
+        assert!(args.contains(&"--collect".to_owned()));
+    }
+}
