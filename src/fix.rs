@@ -2,13 +2,14 @@
 //! and the manager it is written for, the exact command, whether it lasts, its undo and how risky it is.
 //!
 //! Plain data on the ground floor, so that the rules (`checks`, `firewall`) build fixes, the renderers
-//! print them and a future `mcready fix` executes them, all from the same values. The prose `remedy`
+//! print them and `mcready fix` plans and executes them (read back from a check report: hence
+//! `Deserialize`), all from the same values. The prose `remedy`
 //! a check carries is [`Fix::text`] of its fix, so the two can never say different things.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A fix: steps to run in order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fix {
     /// The prose remedy, as the check's `remedy` says it: written by the same writer as the steps.
     /// Left out of the JSON: the check's `remedy` beside the fix is this text.
@@ -18,7 +19,7 @@ pub struct Fix {
 }
 
 /// One step of a fix.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Step {
     /// What the step changes, in a few words ("accept SIP from 198.51.100.0/24 in chain input").
     pub changes: String,
@@ -34,7 +35,7 @@ pub struct Step {
 }
 
 /// The OS a step is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Os {
     Linux,
@@ -45,7 +46,7 @@ pub enum Os {
 }
 
 /// The tool whose words the command uses: the one that owns what the step changes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Manager {
     /// `ip` (netlink).
@@ -75,7 +76,7 @@ pub enum Manager {
 }
 
 /// Whether a step's change survives a reboot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Persistence {
     Runtime,
@@ -83,7 +84,7 @@ pub enum Persistence {
 }
 
 /// How risky a step is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Class {
     /// Changes nothing but what the check needs.

@@ -319,3 +319,38 @@ fn bundles_and_their_replays_match_the_schemas() {
     grown["surprise"] = true.into();
     assert_eq!(schema_errors("mcready.bundle.v1.json", &grown).len(), 1);
 }
+
+/// `fix --status` reads only its journal directory (here a temporary one): safe to run on this host.
+/// With no run and with a pending run's journal, the document matches `mcready.fix/v1`.
+#[test]
+fn fix_status_matches_the_schema() {
+    let dir = std::env::temp_dir().join(format!("mcready-schema-fix-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let state = dir.display().to_string();
+    let out = Command::new(common::mcready_bin())
+        .args(["fix", "--status", "--json", "--state-dir", &state])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let empty = common::json(&out);
+    validate("mcready.fix.v1.json", &empty);
+    assert_eq!((empty["mode"].as_str(), &empty["journal"]), (Some("status"), &Value::Null));
+    let journal = serde_json::json!({
+        "schema": "mcready.fix-journal/v1", "run": "1-2", "pid": 2, "state": "pending", "confirm_by": 100,
+        "revert": {"by": "helper", "unit": null, "pid": 3},
+        "entries": [{"step": 1, "checks": ["membership.group-route"], "manager": "ip", "changes": "route",
+            "command": "sudo ip route add 224.0.0.0/4 dev eth0", "undo": "sudo ip route del 224.0.0.0/4 dev eth0",
+            "reader": "ip -4 route show table all", "old": "", "new": "224.0.0.0/4 dev eth0", "state": "applied"}]
+    });
+    std::fs::write(dir.join("journal.json"), journal.to_string()).unwrap();
+    let out = Command::new(common::mcready_bin())
+        .args(["fix", "--status", "--json", "--state-dir", &state])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "a pending run");
+    let pending = common::json(&out);
+    validate("mcready.fix.v1.json", &pending);
+    assert_eq!(pending["journal"], journal);
+    let _ = std::fs::remove_dir_all(&dir);
+}

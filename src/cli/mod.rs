@@ -197,6 +197,12 @@ pub enum Command {
     /// Show which interfaces joined the PnP group (like `ip maddr` or `netsh interface ipv4 show
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
+    /// Plan the fixes of every failing or warning check, and with --apply make them on this host
+    /// (Linux): each step at runtime, verified by the check, rolled back when it does not help, and
+    /// taken back by itself unless confirmed within --confirm-within. Takes check's options. Exits 0
+    /// when nothing needs fixing (or every check the plan was for passes afterwards), 1 when steps
+    /// remain or a check still fails, 2 when it could not run. The plan alone changes nothing.
+    Fix(FixArgs),
     /// Explain a check or requirement id (`membership.group-route`, `network-multicast`): what passes,
     /// what warns or fails, and the fix — the text of docs/checks.md, built in, so it reads offline.
     /// Without an id, list every check. Sends nothing.
@@ -360,6 +366,101 @@ impl CheckArgs {
 #[derive(Debug, Args)]
 pub struct InterfacesArgs {}
 
+#[derive(Debug, Args, Default, Clone, PartialEq)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+
+    /// Apply the plan's safe steps (root, Linux; elsewhere the plan only). Each is journalled, verified
+    /// by the check and rolled back when its checks still fail.
+    #[arg(long)]
+    pub apply: bool,
+
+    /// Also apply the disruptive steps (a PBX restart) without asking.
+    #[arg(long, requires = "apply")]
+    pub allow_disruptive: bool,
+
+    /// Answer every question yes, a disruptive step's and the final confirmation included (for scripts).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+
+    /// Only the fix of this check (repeatable).
+    #[arg(long, value_name = "CHECK_ID")]
+    pub only: Vec<String>,
+
+    /// Take the changes back by themselves unless confirmed within this time (a key on the terminal,
+    /// or `mcready fix --confirm` from another shell) [default: 120s].
+    #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
+    pub confirm_within: Option<Duration>,
+
+    /// Keep the changes of the run waiting for its confirmation.
+    #[arg(long, conflicts_with_all = ["apply", "undo", "status"])]
+    pub confirm: bool,
+
+    /// Take the last run's changes back, restoring the state before them exactly (also a run that was
+    /// killed midway).
+    #[arg(long, conflicts_with_all = ["apply", "status"])]
+    pub undo: bool,
+
+    /// Show the last run: its changes, and whether it waits for a confirmation.
+    #[arg(long, conflicts_with = "apply")]
+    pub status: bool,
+
+    /// Where the journal and the lock are kept [default: `$MCREADY_STATE_DIR`, else /var/lib/mcready].
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<std::path::PathBuf>,
+
+    /// The armed revert of run RUN: wait, and take the run back unless it is confirmed in time.
+    #[arg(long, value_name = "RUN", hide = true)]
+    pub revert_when_due: Option<String>,
+}
+
+impl FixArgs {
+    /// The default time to confirm a run.
+    pub const CONFIRM_WITHIN: Duration = Duration::from_secs(120);
+}
+
+impl CheckArgs {
+    /// These options as a command line `check` parses back to the same values (what `fix` runs the
+    /// check with).
+    #[must_use]
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let millis = |d: Duration| format!("{}ms", d.as_millis());
+        for phone in &self.phone {
+            args.extend(["--phone".to_owned(), phone.to_string()]);
+        }
+        if let Some(peer) = self.peer {
+            let port = peer.port.map_or_else(String::new, |p| format!(":{p}"));
+            args.extend(["--peer".to_owned(), format!("{}{port}", peer.ip)]);
+        }
+        for (name, value) in [
+            ("--listen", self.listen),
+            ("--timeout", self.timeout),
+            ("--soak", self.soak),
+            ("--soak-interval", self.soak_interval),
+        ] {
+            if let Some(value) = value {
+                args.extend([name.to_owned(), millis(value)]);
+            }
+        }
+        if let Some(shape) = self.shape.and_then(|s| s.to_possible_value()) {
+            args.extend(["--as".to_owned(), shape.get_name().to_owned()]);
+        }
+        if let Some(mac) = self.mac {
+            args.extend(["--mac".to_owned(), mac.to_string()]);
+        }
+        for (flag, on) in
+            [("--no-probe", self.no_probe), ("--no-fetch", self.no_fetch), ("--fetch-any", self.fetch_any)]
+        {
+            if on {
+                args.push(flag.to_owned());
+            }
+        }
+        args
+    }
+}
+
 /// Whose PnP SUBSCRIBE the probe imitates (`--as`): [`Shape`](crate::sip::build::Shape), each from a
 /// real phone's sample, offered to clap by its names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -499,5 +600,36 @@ mod tests {
             let error = parse(args).unwrap_err().to_string();
             assert!(error.contains(wanted), "{args:?}: {error}");
         }
+    }
+
+    #[test]
+    fn fix_runs_the_check_with_the_same_options() {
+        let cli = parse(&[
+            "fix",
+            "--phone",
+            "198.51.100.20",
+            "--phone",
+            "198.51.100.21",
+            "--peer",
+            "198.51.100.30:5070",
+            "--listen",
+            "2m",
+            "--timeout",
+            "1.5",
+            "--as",
+            "snom",
+            "--mac",
+            "02:00:00:aa:bb:cc",
+            "--no-fetch",
+            "--apply",
+        ])
+        .unwrap();
+        let Some(Command::Fix(fix)) = &cli.command else { panic!() };
+        let mut again = vec!["check".to_owned()];
+        again.extend(fix.check.to_args());
+        let words: Vec<&str> = again.iter().map(String::as_str).collect();
+        let reparsed = parse(&words).unwrap();
+        let Some(Command::Check(check)) = &reparsed.command else { panic!() };
+        assert_eq!(*check, fix.check, "{again:?}");
     }
 }

@@ -28,6 +28,12 @@ As a Nagios or Icinga plugin: exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
 \fBmcready check \-\-format prometheus \-\-output /var/lib/prometheus/node\-exporter/mcready.prom\fR
 For the Node exporter's textfile collector; the file is replaced atomically and keeps its mode and owner.
 .TP
+\fBmcready fix \-\-phone 198.51.100.20\fR
+The plan: each failing check's fix as steps, with the exact command, its class (safe, disruptive, manual) and its undo. Changes nothing.
+.TP
+\fBsudo mcready fix \-\-phone 198.51.100.20 \-\-apply\fR
+Apply the safe steps (Linux): each journalled in /var/lib/mcready, verified by the check and rolled back when it does not help; taken back by itself unless confirmed within 120 s (\fBmcready fix \-\-confirm\fR). \fBmcready fix \-\-undo\fR takes the last run back exactly.
+.TP
 \fBmcready joins\fR
 Which interface joined 224.0.1.75, like \fBip maddr\fR or \fBnetsh interface ipv4 show joins\fR.
 .TP

@@ -5,6 +5,7 @@
 pub mod check;
 pub mod completions;
 pub mod explain;
+pub mod fix;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;
@@ -38,11 +39,11 @@ impl Outcome {
 /// When the command could not run: bad options, host facts unreadable, an unknown interface, an OS
 /// error. The caller prints the error and exits 2.
 pub fn run(cli: &Cli) -> Result<Outcome> {
-    let is_check = matches!(cli.command, None | Some(Command::Check(_)));
+    let takes_check_options = matches!(cli.command, None | Some(Command::Check(_) | Command::Fix(_)));
     if let Some(refusal) = refused_format(cli) {
         return Err(UsageError(refusal).into());
     }
-    if cli.check.any() && !is_check {
+    if cli.check.any() && !takes_check_options {
         return Err(UsageError(
             "`--phone`, `--peer`, `--listen`, `--timeout`, `--as`, `--mac`, `--no-probe`, `--strict`, `--bundle` and \
              `--anonymise` are `check` options (`probe` takes `--timeout`, `--as` and `--mac` after its name)"
@@ -64,6 +65,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Some(Command::Probe(args)) => probe::run(cli, args),
         Some(Command::Listen(args)) => listen::run(cli, args),
         Some(Command::Respond(args)) => respond::run(cli, args),
+        Some(Command::Fix(args)) => fix::run(cli, args),
         Some(Command::Explain(args)) => explain::run(cli, args),
         Some(Command::Completions(args)) => Ok(completions::run(args.shell)),
         Some(Command::Manpage) => manpage::run(),

@@ -23,6 +23,7 @@ pub mod netconfig;
 pub mod netfilter;
 pub mod output;
 pub mod privilege;
+pub mod process;
 pub mod procfs;
 pub mod recording;
 pub mod tool;

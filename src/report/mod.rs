@@ -14,6 +14,7 @@
 
 pub mod check;
 pub mod explain;
+pub mod fix;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;

@@ -364,6 +364,10 @@ pub const IPTABLES_LEGACY_SAVE: Program = Program { name: "iptables-legacy-save"
 /// Runs a command as `nobody` or without capabilities.
 pub const SETPRIV: Program = Program { name: "setpriv", package: "util-linux" };
 pub const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
+pub const SCRIPT: Program = Program { name: "script", package: "bsdutils" };
+pub const UFW: Program = Program { name: "ufw", package: "ufw" };
+pub const FIREWALLD: Program = Program { name: "firewalld", package: "firewalld" };
+pub const DBUS: Program = Program { name: "dbus-daemon", package: "dbus" };
 pub const TSHARK: Program = Program { name: "tshark", package: "tshark" };
 /// A real SIP server ([`fixtures/lab/kamailio-no-pnp.cfg`]): joins the group, does no PnP.
 pub const KAMAILIO: Program = Program { name: "kamailio", package: "kamailio" };

@@ -1,0 +1,107 @@
+//! The journal of a `mcready fix` run, as data: every change written down before it is made — what,
+//! the old value, the new value, how to undo it — so that `mcready fix --undo` (or the armed revert)
+//! restores the previous state exactly, even after a run killed midway. `repair::journal` writes and
+//! reads it; the fix document shows it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::fix::Manager;
+
+pub const SCHEMA: &str = "mcready.fix-journal/v1";
+
+/// The state of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RunState {
+    /// Steps are being applied (a run killed now leaves this state: `--undo` completes it).
+    Applying,
+    /// Applied, waiting for a confirmation; reverted by itself at `confirm_by`.
+    Pending,
+    Confirmed,
+    /// Taken back by `--undo`.
+    Undone,
+    /// Taken back by itself: not confirmed in time, or the run died.
+    Reverted,
+}
+
+/// The state of one change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EntryState {
+    /// Written before the command ran: it may or may not have taken effect.
+    Started,
+    Applied,
+    /// Its checks did not pass: undone during the run.
+    RolledBack,
+    /// Undone by `--undo` or the revert.
+    Undone,
+    /// Its undo failed, or did not give back the old value: said, for a person to look at.
+    UndoFailed,
+}
+
+/// One change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Entry {
+    /// The plan's step number.
+    pub step: usize,
+    pub checks: Vec<String>,
+    pub manager: Manager,
+    pub changes: String,
+    pub command: String,
+    /// The command that takes it back.
+    pub undo: Option<String>,
+    /// The command that reads the state it changes, and what it printed before and after.
+    pub reader: Option<String>,
+    pub old: Option<String>,
+    pub new: Option<String>,
+    pub state: EntryState,
+}
+
+/// How the automatic revert of an unconfirmed run was armed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revert {
+    /// `systemd-run` (a transient timer) or `helper` (a detached `mcready fix --revert-when-due`).
+    pub by: String,
+    /// The systemd unit, or the helper's pid.
+    pub unit: Option<String>,
+    pub pid: Option<u32>,
+}
+
+/// A run's journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Journal {
+    pub schema: String,
+    /// `<seconds since 1970>-<pid>`: names the run (the revert acts on its own run only).
+    pub run: String,
+    pub pid: u32,
+    pub state: RunState,
+    /// Seconds since 1970 by which the run must be confirmed.
+    pub confirm_by: u64,
+    pub revert: Option<Revert>,
+    pub entries: Vec<Entry>,
+}
+
+impl Journal {
+    /// A run starting now (`now`: seconds since 1970), to be confirmed by `confirm_by`.
+    #[must_use]
+    pub fn new(now: u64, pid: u32, confirm_by: u64) -> Self {
+        Self {
+            schema: SCHEMA.to_owned(),
+            run: format!("{now}-{pid}"),
+            pid,
+            state: RunState::Applying,
+            confirm_by,
+            revert: None,
+            entries: Vec::new(),
+        }
+    }
+
+    /// Whether a change of this run is still in effect (or may be) and can be taken back (a restart
+    /// has nothing to take back).
+    #[must_use]
+    pub fn holds_changes(&self) -> bool {
+        self.entries
+            .iter()
+            .any(|e| e.undo.is_some() && matches!(e.state, EntryState::Started | EntryState::Applied))
+    }
+}

@@ -1,0 +1,114 @@
+//! Processes `mcready fix` starts: a change's command in a process group of its own (a Ctrl-C at the
+//! terminal reaches mcready, which decides, never a half-run `nft` or a rollback), and the helper that
+//! reverts an unconfirmed run, detached so that it outlives mcready (a process group of its own: the
+//! terminal's Ctrl-C does not reach it). Whether systemd runs the host, for the transient timer instead.
+
+use std::process::{Child, Command, Stdio};
+
+/// Puts `command` in a process group of its own, so the terminal's Ctrl-C does not reach it.
+pub fn own_group(command: &mut Command) -> &mut Command {
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        command.process_group(0);
+    }
+    command
+}
+
+/// Starts `command` detached: a process group of its own (Unix: the terminal's Ctrl-C and hang-up go
+/// to the foreground group, not to it), no standard streams, never waited for. Returns its pid.
+///
+/// # Errors
+/// When the program cannot be started.
+pub fn spawn_detached(command: &mut Command) -> std::io::Result<u32> {
+    own_group(command).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    let child: Child = command.spawn()?;
+    // The helper is not waited for: it outlives this process, and init reaps it.
+    Ok(child.id())
+}
+
+/// Whether systemd is the init process (PID 1) here: `systemd-run` can then arm a transient timer.
+#[must_use]
+pub fn systemd_runs_the_host() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    std::path::Path::new("/run/systemd/system").is_dir()
+        && std::fs::read_to_string("/proc/1/comm").is_ok_and(|comm| comm.trim() == "systemd")
+}
+
+/// Whether a process with this pid is alive (Linux: its `/proc` entry; elsewhere unknown, said alive).
+#[must_use]
+pub fn alive(pid: u32) -> bool {
+    if !cfg!(target_os = "linux") {
+        return true;
+    }
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+}
+
+/// Whether this process runs as root (Unix), the precondition of applying a change.
+#[must_use]
+pub fn is_root() -> bool {
+    if !cfg!(target_os = "linux") {
+        return false;
+    }
+    std::fs::read_to_string("/proc/self/status").is_ok_and(|status| {
+        status.lines().any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
+    })
+}
+
+/// What an interface rides on: its VLAN parent or other lower devices, its bridge or bond master
+/// (Linux /sys; empty elsewhere).
+#[must_use]
+pub fn lower_devices(interface: &str) -> Vec<String> {
+    let base = std::path::Path::new("/sys/class/net").join(interface);
+    let mut found = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(lower) = name.strip_prefix("lower_") {
+                found.push(lower.to_owned());
+            }
+        }
+    }
+    if let Ok(master) = std::fs::read_link(base.join("master"))
+        && let Some(name) = master.file_name()
+    {
+        found.push(name.to_string_lossy().into_owned());
+    }
+    found
+}
+
+/// Bridges with a port of a container or a virtual machine (veth, tap, vnet, vif), from /sys.
+#[must_use]
+pub fn guest_bridges() -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/sys/class/net") else { return Vec::new() };
+    let guest = |port: &str| ["veth", "tap", "vnet", "vif", "docker"].iter().any(|p| port.starts_with(p));
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let bridge = entry.file_name().to_string_lossy().into_owned();
+            let ports = std::fs::read_dir(entry.path().join("brif")).ok()?;
+            ports.flatten().any(|p| guest(&p.file_name().to_string_lossy())).then_some(bridge)
+        })
+        .collect()
+}
+
+/// The interfaces IPv4 default routes leave by, from /proc/net/route (Linux; empty elsewhere): the
+/// guard's own reading, beside the check report's.
+#[must_use]
+pub fn default_route_interfaces() -> Vec<String> {
+    let Ok(table) = std::fs::read_to_string("/proc/net/route") else { return Vec::new() };
+    let mut found: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            (fields.get(1) == Some(&"00000000") && fields.get(7) == Some(&"00000000"))
+                .then(|| fields[0].to_owned())
+        })
+        .collect();
+    found.dedup();
+    found
+}

@@ -1,0 +1,383 @@
+//! `mcready fix`'s executor: the plan's steps applied one by one at runtime, each written to the journal
+//! before it is made, tested first (a change already in place is not made twice), verified by running
+//! the check again, and rolled back when its checks still fail; the automatic revert armed outside this
+//! process before the first change; confirmation, `--undo` and the revert itself. The host is reached
+//! through [`Host`] only (a shell and the check), so the engine is tested with a fake.
+
+pub mod journal;
+pub mod prompt;
+pub mod shell;
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::plan::journal::{Entry, EntryState, Journal, Revert, RunState};
+use crate::plan::{
+    Action, CheckFix, Plan, PlannedStep, StepResult, in_place_test, refusal, state_reader, undo_of,
+};
+
+/// What the executor asks of the host.
+pub trait Host {
+    /// Runs a shell command (as root: `sudo` in it runs the command as it is): its stdout on success,
+    /// its stderr (or why it could not start) on failure.
+    ///
+    /// # Errors
+    /// When the command fails.
+    fn run(&mut self, command: &str) -> Result<String, String>;
+
+    /// Runs the check again and returns its checks.
+    ///
+    /// # Errors
+    /// When the check could not run.
+    fn check(&mut self) -> Result<Vec<CheckFix>, String>;
+}
+
+/// How a run applies its plan.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    pub confirm_within: Duration,
+    /// `--yes`: every question answered yes, the final confirmation included.
+    pub yes: bool,
+    pub allow_disruptive: bool,
+    /// A pause after each change (`MCREADY_FIX_STEP_PAUSE_MS`, for the lab test of a run killed midway).
+    pub pause: Option<Duration>,
+}
+
+/// Each step's number and what became of it.
+pub type Results = Vec<(usize, StepResult)>;
+
+/// What a run did.
+#[derive(Debug, Clone)]
+pub struct Applied {
+    pub results: Vec<(usize, StepResult)>,
+    pub journal: Journal,
+    /// Checks of the plan that still fail or warn at the end.
+    pub still_failing: Vec<String>,
+}
+
+/// The questions a run asks: a disruptive step, the final confirmation. `None` when nobody can answer
+/// (no terminal).
+pub trait Ask {
+    fn ask(&mut self, question: &str, within: Option<Duration>) -> Option<bool>;
+}
+
+/// Applies `plan`: the lock taken, the previous run settled, the journal started and the revert armed
+/// (`arm`) before the first change; then each step.
+///
+/// # Errors
+/// When the lock is held, a previous run still waits for its confirmation, or the journal cannot be
+/// written.
+pub fn apply(
+    plan: &Plan,
+    host: &mut dyn Host,
+    dir: &Path,
+    settings: &Settings,
+    arm: &mut dyn FnMut(&Journal) -> Result<Revert, String>,
+    asker: &mut dyn Ask,
+) -> Result<Applied, String> {
+    let lock = journal::Lock::take(dir)?;
+    if let Some(previous) = journal::load(dir)? {
+        if previous.holds_changes() && matches!(previous.state, RunState::Applying | RunState::Pending) {
+            return Err(format!(
+                "run {} is not confirmed yet: `mcready fix --confirm` keeps it, `mcready fix --undo` takes it back",
+                previous.run
+            ));
+        }
+        journal::archive(&previous, dir);
+    }
+    let within = settings.confirm_within.as_secs().max(1);
+    let mut record = Journal::new(journal::now(), std::process::id(), journal::now() + within);
+    let mut results = Vec::new();
+    let runs = plan.steps.iter().any(|s| matches!(s.action, Action::Apply | Action::Ask));
+    if runs {
+        journal::save(&record, dir)?;
+        record.revert = Some(arm(&record)?);
+        journal::save(&record, dir)?;
+    }
+    for planned in &plan.steps {
+        let result = match planned.action {
+            Action::Print | Action::Refuse => StepResult::NotRun(planned.note.clone().unwrap_or_default()),
+            Action::Ask
+                if !settings.allow_disruptive
+                    && !settings.yes
+                    && asker.ask(
+                        &format!("Apply step {} ({})? [y/N]", planned.number, planned.step.command),
+                        None,
+                    ) != Some(true) =>
+            {
+                StepResult::NotRun(
+                    "disruptive: not allowed (--allow-disruptive, or yes on a terminal)".into(),
+                )
+            }
+            Action::Apply | Action::Ask => apply_step(planned, &plan.protected, host, dir, &mut record)?,
+        };
+        if let (Some(pause), true) = (settings.pause, record.entries.iter().any(|e| e.step == planned.number))
+        {
+            std::thread::sleep(pause);
+        }
+        results.push((planned.number, result));
+    }
+    let still_failing = still_failing(plan, host);
+    if record.holds_changes() {
+        record.state = RunState::Pending;
+        record.confirm_by = journal::now() + within;
+        journal::save(&record, dir)?;
+        drop(lock);
+        let keep = if settings.yes {
+            Some(true)
+        } else {
+            asker.ask(
+                &format!("Keep these changes? Without a yes they are taken back in {within} s [y/N]"),
+                Some(settings.confirm_within),
+            )
+        };
+        match keep {
+            Some(true) => {
+                confirm_run(dir, &record.run)?;
+            }
+            Some(false) => {
+                let lock = journal::Lock::take(dir)?;
+                revert_run(&mut record, host, dir, RunState::Reverted)?;
+                drop(lock);
+            }
+            // Nobody to ask: the armed revert waits for `mcready fix --confirm`.
+            None => {}
+        }
+        record = journal::load(dir)?.unwrap_or(record);
+    } else if runs {
+        record.state = RunState::Confirmed;
+        journal::save(&record, dir)?;
+    }
+    Ok(Applied { results, journal: record, still_failing })
+}
+
+/// The checks of the plan that still fail or warn, by one more check; all of them when it cannot run.
+fn still_failing(plan: &Plan, host: &mut dyn Host) -> Vec<String> {
+    let mut ids: Vec<String> = plan.steps.iter().flat_map(|s| s.checks.clone()).collect();
+    ids.extend(plan.unfixed.clone());
+    ids.sort();
+    ids.dedup();
+    match host.check() {
+        Ok(checks) => {
+            ids.into_iter().filter(|id| checks.iter().any(|c| c.id == *id && c.failing())).collect()
+        }
+        Err(_) => ids,
+    }
+}
+
+/// One step: in place already, or journalled, run, read again, verified (or rolled back).
+fn apply_step(
+    planned: &PlannedStep,
+    protected: &crate::plan::Protected,
+    host: &mut dyn Host,
+    dir: &Path,
+    record: &mut Journal,
+) -> Result<StepResult, String> {
+    let step = &planned.step;
+    // The executor's own guard: the planner refused these, and a plan from elsewhere is held to it too.
+    if let Some(why) = refusal(step, protected) {
+        return Ok(StepResult::NotRun(why));
+    }
+    if let Some(test) = in_place_test(step)
+        && host.run(&test).is_ok()
+    {
+        return Ok(StepResult::AlreadyInPlace);
+    }
+    let reader = state_reader(step);
+    let old = reader.as_ref().map(|r| host.run(r).unwrap_or_else(|e| e));
+    let undo = undo_of(step, old.as_deref().unwrap_or_default());
+    record.entries.push(Entry {
+        step: planned.number,
+        checks: planned.checks.clone(),
+        manager: step.manager,
+        changes: step.changes.clone(),
+        command: step.command.clone(),
+        undo,
+        reader: reader.clone(),
+        old: old.clone(),
+        new: None,
+        state: EntryState::Started,
+    });
+    journal::save(record, dir)?;
+    let ran = host.run(&step.command);
+    let new = reader.as_ref().map(|r| host.run(r).unwrap_or_else(|e| e));
+    let index = record.entries.len() - 1;
+    record.entries[index].new.clone_from(&new);
+    if let Err(error) = ran {
+        // A failed command that changed nothing leaves nothing to undo.
+        record.entries[index].state =
+            if new.is_some() && new == old { EntryState::RolledBack } else { EntryState::Applied };
+        journal::save(record, dir)?;
+        return Ok(StepResult::Failed(first_line(&error)));
+    }
+    record.entries[index].state = EntryState::Applied;
+    journal::save(record, dir)?;
+    if planned.verifies.is_empty() {
+        let waits = planned.note.clone().unwrap_or_else(|| "no check judges it on its own".into());
+        return Ok(StepResult::Applied(waits));
+    }
+    let (failing, undecided) = match host.check() {
+        Ok(checks) => judge(&planned.verifies, &checks),
+        Err(error) => (vec![format!("the check could not run again: {error}")], Vec::new()),
+    };
+    if failing.is_empty() && undecided.is_empty() {
+        return Ok(StepResult::Verified);
+    }
+    if failing.is_empty() {
+        return Ok(StepResult::Applied(undecided.join("; ")));
+    }
+    if record.entries[index].undo.is_none() {
+        return Ok(StepResult::Failed(format!("{}; it has nothing to undo", failing.join("; "))));
+    }
+    let _hold = crate::interrupt::hold();
+    let undone = undo_entry(&mut record.entries[index], host, EntryState::RolledBack);
+    journal::save(record, dir)?;
+    Ok(StepResult::RolledBack(match undone {
+        Ok(()) => failing.join("; "),
+        Err(error) => format!("{}; and its undo failed: {error}", failing.join("; ")),
+    }))
+}
+
+/// The checks of `verifies` that still fail or warn, and those that could not decide (`skip`, or absent
+/// from the report), each with its summary.
+fn judge(verifies: &[String], checks: &[CheckFix]) -> (Vec<String>, Vec<String>) {
+    let (mut failing, mut undecided) = (Vec::new(), Vec::new());
+    for id in verifies {
+        match checks.iter().find(|c| c.id == *id) {
+            Some(c) if c.failing() => failing.push(format!("{id} still {}: {}", c.status, c.summary)),
+            Some(c) if c.status == "pass" => {}
+            Some(c) => undecided.push(format!("{id} could not decide ({}): {}", c.status, c.summary)),
+            None => undecided.push(format!("{id} is not in the check's report")),
+        }
+    }
+    (failing, undecided)
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().find(|l| !l.trim().is_empty()).unwrap_or("failed").trim().to_owned()
+}
+
+/// Takes one change back and checks that the state read before it is back exactly.
+fn undo_entry(entry: &mut Entry, host: &mut dyn Host, done: EntryState) -> Result<(), String> {
+    let started = entry.state == EntryState::Started;
+    let outcome = match &entry.undo {
+        Some(undo) => host.run(undo).map(|_| ()),
+        None => Err("it has no undo".into()),
+    };
+    let back = match (&entry.reader, &entry.old) {
+        (Some(reader), Some(old)) => host.run(reader).is_ok_and(|now| now == *old),
+        _ => outcome.is_ok(),
+    };
+    // A change that may never have been made is settled when the state is as before.
+    if back || (outcome.is_ok() && entry.reader.is_none()) {
+        entry.state = done;
+        return Ok(());
+    }
+    if started && outcome.is_err() && entry.reader.is_none() {
+        entry.state = done;
+        return Ok(());
+    }
+    entry.state = EntryState::UndoFailed;
+    Err(match outcome {
+        Err(error) => first_line(&error),
+        Ok(()) => "the state read afterwards differs from the state before the change".into(),
+    })
+}
+
+/// Takes back every change of a run still in effect, last first, and marks the run `state`. Ctrl-C
+/// does not stop it.
+///
+/// # Errors
+/// When the journal cannot be written.
+pub fn revert_run(
+    record: &mut Journal,
+    host: &mut dyn Host,
+    dir: &Path,
+    state: RunState,
+) -> Result<Vec<(usize, StepResult)>, String> {
+    let _hold = crate::interrupt::hold();
+    let mut results = Vec::new();
+    for index in (0..record.entries.len()).rev() {
+        let entry = &mut record.entries[index];
+        if entry.undo.is_none()
+            || !matches!(entry.state, EntryState::Started | EntryState::Applied | EntryState::UndoFailed)
+        {
+            continue;
+        }
+        let step = entry.step;
+        let result = match undo_entry(entry, host, EntryState::Undone) {
+            Ok(()) => StepResult::Undone,
+            Err(error) => StepResult::Failed(error),
+        };
+        journal::save(record, dir)?;
+        results.push((step, result));
+    }
+    record.state = state;
+    journal::save(record, dir)?;
+    Ok(results)
+}
+
+/// `mcready fix --undo`: the last run's changes taken back.
+///
+/// # Errors
+/// When the lock is held or the journal cannot be read or written.
+pub fn undo(host: &mut dyn Host, dir: &Path) -> Result<Option<(Journal, Results)>, String> {
+    let _lock = journal::Lock::take(dir)?;
+    let Some(mut record) = journal::load(dir)? else { return Ok(None) };
+    let results = revert_run(&mut record, host, dir, RunState::Undone)?;
+    Ok(Some((record, results)))
+}
+
+/// `mcready fix --confirm`: the pending run `run` (or whichever is pending) kept.
+///
+/// # Errors
+/// When there is no pending run, or the revert is under way.
+pub fn confirm_run(dir: &Path, run: &str) -> Result<Journal, String> {
+    let _lock = journal::Lock::take(dir)?;
+    let mut record = journal::load(dir)?.ok_or("no `mcready fix` run to confirm")?;
+    if !run.is_empty() && record.run != run {
+        return Err(format!("run {run} is no longer the last one ({} is)", record.run));
+    }
+    match record.state {
+        RunState::Pending | RunState::Applying => {
+            record.state = RunState::Confirmed;
+            journal::save(&record, dir)?;
+            Ok(record)
+        }
+        RunState::Confirmed => Ok(record),
+        RunState::Undone | RunState::Reverted => Err(format!("run {} was already taken back", record.run)),
+    }
+}
+
+/// The armed revert's loop (`mcready fix --revert-when-due RUN`, detached or under a systemd timer):
+/// waits while the run applies or waits for its confirmation, and takes the run back once it is due
+/// unconfirmed, or at once when the run died while applying. Returns what it did.
+///
+/// # Errors
+/// When the journal cannot be read or written.
+pub fn revert_when_due(host: &mut dyn Host, dir: &Path, run: &str) -> Result<Option<Journal>, String> {
+    loop {
+        let Some(record) = journal::load(dir)? else { return Ok(None) };
+        if record.run != run {
+            return Ok(None);
+        }
+        let due = match record.state {
+            RunState::Confirmed | RunState::Undone | RunState::Reverted => return Ok(Some(record)),
+            RunState::Applying => !crate::platform::process::alive(record.pid),
+            RunState::Pending => journal::now() >= record.confirm_by,
+        };
+        if due && let Ok(lock) = journal::Lock::take(dir) {
+            // Read again under the lock: a confirmation may have come meanwhile.
+            let Some(mut record) = journal::load(dir)? else { return Ok(None) };
+            if record.run == run && matches!(record.state, RunState::Applying | RunState::Pending) {
+                revert_run(&mut record, host, dir, RunState::Reverted)?;
+            }
+            drop(lock);
+            return Ok(Some(record));
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+}
+
+#[cfg(test)]
+mod tests;
