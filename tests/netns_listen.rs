@@ -291,3 +291,119 @@ lab_test!(two_pnp_services_answering_a_phone_are_listed_apart, pbx_and_phone(&[P
         "{document:#}"
     );
 });
+
+/// The stages of the one phone a document lists, as `stage:result` pairs in order.
+fn stage_results(document: &Value) -> Vec<String> {
+    phones(document)[0]["stages"]
+        .as_array()
+        .expect("stages array")
+        .iter()
+        .map(|s| format!("{}:{}", s["stage"].as_str().unwrap(), s["result"].as_str().unwrap()))
+        .collect()
+}
+
+/// The stage of `kind` (the first one) of the one phone a document lists.
+fn stage<'a>(document: &'a Value, kind: &str) -> &'a Value {
+    phones(document)[0]["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} stage: {document:#}"))
+}
+
+/// A phone's whole provisioning against the lab PBX (started with `pbx_args`), while `listen` runs on
+/// the PBX host: PnP by sipp (expecting the NOTIFY to carry `url`), the file by `fetch` (a shell command
+/// in the phone's namespace: curl for HTTP, HTTPS and TFTP), then, with `register`, a REGISTER by sipp
+/// with the account 1001/secret. The listen document, checked against the schema.
+fn provision(test: &str, pbx_args: &str, url: &str, fetch: &str, register: bool) -> Option<Value> {
+    let (mut lab, pbx, phone) = pbx_and_phone(test, &[PYTHON3, SIPP])?;
+    lab.start_pbx(&pbx, "198.51.100.10", &format!("--fill-mac {pbx_args}"));
+    let child = start_listen(&lab, &pbx, &[], "5", false);
+    let script = format!(
+        "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -key mac {PHONE_MAC} -key url {url} -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; echo sipp-exit=$?",
+        fixture("pnp-provision.xml")
+    );
+    let sent = stdout(&lab.sh(&phone, &script));
+    assert!(sent.contains("sipp-exit=0"), "the phone was not provisioned: {sent}");
+    lab.sh(&phone, &format!("{fetch} >/dev/null 2>&1"));
+    if register {
+        let script = format!(
+            "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -au 1001 -ap secret -nostdin -timeout 5s 198.51.100.10:5060 >/dev/null 2>&1",
+            fixture("register.xml")
+        );
+        lab.sh(&phone, &script);
+    }
+    let (_, document) = finish(child);
+    validate(&document);
+    Some(document)
+}
+
+const FILE_URL: &str = "http://198.51.100.10/provisioning/001565aabbcc.cfg";
+
+fn curl(url: &str) -> String {
+    format!("curl -s -o /dev/null --max-time 3 {url}")
+}
+
+const THROUGH: [&str; 7] = [
+    "subscribe:ok",
+    "answer:ok",
+    "notify:ok",
+    "file-request:ok",
+    "file-answer:ok",
+    "register:ok",
+    "register-answer:ok",
+];
+
+lab_test!(
+    stages_follow_a_phone_through_its_file_and_registration,
+    provision("--register challenge", FILE_URL, &curl(FILE_URL), true),
+    |document| {
+        assert_eq!(stage_results(&document), THROUGH, "{document:#}");
+        let request = stage(&document, "file-request");
+        assert_eq!(
+            (request["method"].as_str(), request["path"].as_str()),
+            (Some("GET"), Some("/provisioning/001565aabbcc.cfg"))
+        );
+        assert_eq!(request["peer"], "198.51.100.10:80");
+        let answer = stage(&document, "file-answer");
+        assert_eq!(answer["status"], 200);
+        assert!(answer["bytes"].as_u64().unwrap() > 0, "{answer:#}");
+        let registered = stage(&document, "register-answer");
+        assert_eq!(registered["status"], 200);
+        assert!(
+            registered["detail"].as_str().unwrap().contains("after a digest challenge"),
+            "{registered:#}"
+        );
+        let stages = phones(&document)[0]["stages"].as_array().unwrap();
+        let times: Vec<u64> = stages.iter().map(|s| s["at_ms"].as_u64().unwrap()).collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "stages in time order: {times:?}");
+    }
+);
+
+/// A file refused: `failed` at the file's answer with the status, and nothing judged past it.
+fn file_refused(document: &Value, status: u64) {
+    let answer = stage(document, "file-answer");
+    assert_eq!(
+        (answer["result"].as_str(), answer["status"].as_u64()),
+        (Some("failed"), Some(status)),
+        "{document:#}"
+    );
+    assert!(!stage_results(document).iter().any(|s| s.starts_with("register")), "{document:#}");
+}
+
+lab_test!(
+    a_file_not_found_fails_at_its_stage,
+    provision("--http notfound", FILE_URL, &curl(FILE_URL), false),
+    |document| {
+        file_refused(&document, 404);
+    }
+);
+
+lab_test!(
+    a_file_behind_credentials_fails_at_its_stage,
+    provision("--http digest", FILE_URL, &curl(FILE_URL), false),
+    |document| {
+        file_refused(&document, 401);
+    }
+);

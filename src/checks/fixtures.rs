@@ -45,6 +45,7 @@ pub fn phone(ip: &str, mac: &str) -> Phone {
         subscribes: 2,
         answered_by: Vec::new(),
         answers: Vec::new(),
+        stages: Vec::new(),
     }
 }
 

@@ -31,6 +31,7 @@ pub mod discovery;
 pub mod igmp;
 pub mod packet;
 pub mod peer;
+pub mod provision;
 pub mod querier;
 pub mod reassembly;
 pub mod socket;

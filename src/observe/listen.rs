@@ -170,7 +170,7 @@ pub fn observe_run(
     // The capture first: the observation starts before mcready's own join changes anything.
     let capture = Capture::open(&CaptureOptions {
         interface_index: iface.index,
-        filter: CaptureFilter::SipIgmpAndDiscovery { port },
+        filter: CaptureFilter::Provisioning { port, file_ports: net::capture::FILE_PORTS },
         groups: vec![group],
     });
     // LLDP and CDP go to link-local group addresses a real NIC's filter drops unless asked.
@@ -238,6 +238,7 @@ pub fn observe_run(
         })
         .collect();
     let mut tally = Tally::new(group, port, interface, local, capture.is_some());
+    tally.opened_at(Instant::now());
     if capture.is_some() {
         tally.hear_discovery(net::LINK_LAYER_CAPTURE);
     }

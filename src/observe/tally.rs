@@ -9,10 +9,14 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use super::discovery::{DiscoveryTally, Found};
+use super::stages::{self, Files, Heard, TcpSeen, Traffic, push_stage};
 use crate::facts::Interface;
-use crate::net::discovery::Discovered;
+use crate::net::discovery::{Discovered, mac_string};
+use crate::net::provision::{self, PROTOCOL_TCP, Tftp};
 use crate::net::{self, CapturedFrame, Datagram, Direction, LinkFrame};
-use crate::observed::{HeardBy, ListenEvent, ListenReport, OtherSip, Phone, PhoneAnswer};
+use crate::observed::{
+    HeardBy, ListenEvent, ListenReport, OtherSip, Phone, PhoneAnswer, Stage, StageKind, StageResult,
+};
 use crate::sip::{self, pnp};
 
 /// Distinct phones and senders kept at most: a flood of forged SUBSCRIBEs must not exhaust memory.
@@ -75,6 +79,10 @@ pub enum What {
     Delivered,
     /// DHCP, ARP, LLDP or CDP (capture only): how phones may provision besides PnP.
     Discovery(Box<Discovered>),
+    /// A TCP segment to or from a file server's port (capture only), its bytes cut at the snap length.
+    Tcp(Box<TcpSeen>),
+    /// A TFTP packet (capture only).
+    Tftp(Tftp),
 }
 
 impl What {
@@ -122,18 +130,37 @@ impl What {
 impl Seen {
     pub(super) fn from_frame(frame: &CapturedFrame, port: u16) -> Self {
         let packet = &frame.packet;
-        let (source_port, destination_port, what) = match packet.udp() {
-            Some((from, to, payload)) if from == port || to == port => (from, to, What::of_payload(payload)),
-            Some((from, to, payload)) => {
-                let dhcp = Discovered::from_udp(packet.source, from, to, payload);
-                (from, to, dhcp.map_or(What::Other, |d| What::Discovery(Box::new(d))))
+        // What the IP header says the transport carries: the capture may have kept less of it.
+        let carried = packet.total_len.saturating_sub(packet.header_len);
+        let (source_port, destination_port, what) = match (packet.udp(), &packet.transport) {
+            (Some((from, to, payload)), _) if from == port || to == port => {
+                (from, to, What::of_payload(payload))
             }
-            None => match packet.transport {
-                net::Transport::Fragment { .. } | net::Transport::MalformedUdp { .. } => {
-                    (0, port, What::Junk)
+            (Some((from, to, payload)), _) => {
+                let found = Discovered::from_udp(packet.source, from, to, payload)
+                    .map(|d| What::Discovery(Box::new(d)));
+                let tftp = || provision::parse_tftp(payload, carried.saturating_sub(8)).map(What::Tftp);
+                (from, to, found.or_else(tftp).unwrap_or(What::Other))
+            }
+            (None, net::Transport::Other { payload }) if packet.protocol == PROTOCOL_TCP => {
+                match provision::parse_tcp(payload, carried) {
+                    Some(tcp) => (
+                        tcp.source_port,
+                        tcp.destination_port,
+                        What::Tcp(Box::new(TcpSeen {
+                            sequence: tcp.sequence,
+                            flags: tcp.flags,
+                            payload: tcp.payload.to_vec(),
+                            payload_len: tcp.payload_len,
+                        })),
+                    ),
+                    None => (0, 0, What::Other),
                 }
-                _ => (0, 0, What::Other),
-            },
+            }
+            (None, net::Transport::Fragment { .. } | net::Transport::MalformedUdp { .. }) => {
+                (0, port, What::Junk)
+            }
+            (None, _) => (0, 0, What::Other),
         };
         Self {
             by_capture: true,
@@ -203,6 +230,21 @@ pub struct Tally {
     discovery: Option<DiscoveryTally>,
     /// PnP answers from other hosts to this host's own SUBSCRIBEs (the probe's).
     answers_heard: Vec<PhoneAnswer>,
+    /// When the window opened: stage times count from it.
+    opened: Option<Instant>,
+    /// Each phone's file requests and their answers.
+    files: Files,
+    /// The last DHCP message per client MAC, for the phone's first stage: when, and the line.
+    dhcp: HashMap<String, (Instant, String)>,
+    /// Per phone: its REGISTER seen, a challenge seen, a final answer recorded.
+    registers: HashMap<usize, Registration>,
+}
+
+/// How a phone's registration with this host went so far.
+#[derive(Debug, Default, Clone, Copy)]
+struct Registration {
+    challenged: bool,
+    answered: bool,
 }
 
 impl Tally {
@@ -234,7 +276,37 @@ impl Tally {
             reassembled: 0,
             discovery: None,
             answers_heard: Vec::new(),
+            opened: None,
+            files: Files::default(),
+            dhcp: HashMap::new(),
+            registers: HashMap::new(),
         }
+    }
+
+    /// Stage times count from `at` (else from the first observation).
+    pub fn opened_at(&mut self, at: Instant) {
+        self.opened = Some(at);
+    }
+
+    fn at_ms(&mut self, at: Instant) -> u64 {
+        let opened = *self.opened.get_or_insert(at);
+        u64::try_from(at.saturating_duration_since(opened).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// A DHCP message remembered by client MAC, for the phone's first stage when it SUBSCRIBEs.
+    fn remember_dhcp(&mut self, found: &Discovered, at: Instant) {
+        let Discovered::Dhcp { source, message } = found else { return };
+        let Some(mac) = message.client_mac.map(|m| mac_string(&m)) else { return };
+        if !self.dhcp.contains_key(&mac) && self.dhcp.len() >= MAX_ENTRIES {
+            return;
+        }
+        let kind = message.message_type.map_or("message", |t| t.name());
+        let line = if message.op == 2 {
+            format!("DHCP {kind} from {source}: address {}", message.your_ip)
+        } else {
+            format!("DHCP {kind} from {mac}")
+        };
+        self.dhcp.insert(mac, (at, line));
     }
 
     /// Tallies DHCP, vendor MACs, LLDP and CDP too; `link_layer` says whether the capture can see the
@@ -251,9 +323,24 @@ impl Tally {
     /// Takes one observation; `emit` gets the events it causes.
     pub fn take(&mut self, seen: Seen, emit: &mut dyn FnMut(ListenEvent)) {
         if let What::Discovery(found) = seen.what {
+            if seen.by_capture && self.discovery.is_some() {
+                self.remember_dhcp(&found, seen.at);
+            }
             if let Some(discovery) = self.discovery.as_mut().filter(|_| seen.by_capture) {
                 discovery.take(*found, seen.outgoing, &mut |found| emit(found.into()));
             }
+            return;
+        }
+        if seen.by_capture && matches!(seen.what, What::Tcp(_) | What::Tftp(_)) {
+            let at_ms = self.at_ms(seen.at);
+            let ends = (seen.source, SocketAddrV4::new(seen.destination, seen.destination_port));
+            let traffic = match &seen.what {
+                What::Tcp(segment) => Traffic::Tcp(segment),
+                What::Tftp(packet) => Traffic::Tftp(packet),
+                _ => return,
+            };
+            let mut heard = Heard { at_ms, phones: &mut self.phones, by_ip: &self.by_ip, emit };
+            self.files.take(ends, traffic, &mut heard);
             return;
         }
         let source = SocketAddr::V4(seen.source);
@@ -277,6 +364,9 @@ impl Tally {
             return;
         }
         if from_lan && self.local.contains(&seen.destination) {
+            if matches!(&seen.what, What::OtherSip { kind, .. } if kind == "REGISTER") {
+                self.register(&seen, emit);
+            }
             self.answer_to_here(&seen);
             return;
         }
@@ -300,7 +390,7 @@ impl Tally {
                 self.junk = self.junk.saturating_add(1);
                 emit(ListenEvent::Junk { source, total: self.junk });
             }
-            What::Other | What::Delivered | What::Discovery(_) => {}
+            What::Other | What::Delivered | What::Discovery(_) | What::Tcp(_) | What::Tftp(_) => {}
         }
     }
 
@@ -339,8 +429,22 @@ impl Tally {
             subscribes: 1,
             answered_by: Vec::new(),
             answers: Vec::new(),
+            stages: Vec::new(),
         };
         emit(ListenEvent::Phone { phone: phone.clone() });
+        let mut phone = phone;
+        if self.capture_counts {
+            let dhcp = phone.mac.as_ref().and_then(|mac| self.dhcp.get(mac)).cloned();
+            if let Some((at, line)) = dhcp {
+                let at_ms = self.at_ms(at);
+                push_stage(&mut phone, Stage::new(StageKind::Dhcp, StageResult::Ok, Some(at_ms), line), emit);
+            }
+            let at_ms = self.at_ms(seen.at);
+            let line = format!("PnP SUBSCRIBE from {source} to {}:{}", self.group, self.port);
+            let mut subscribe = Stage::new(StageKind::Subscribe, StageResult::Ok, Some(at_ms), line);
+            subscribe.protocol = Some("udp".into());
+            push_stage(&mut phone, subscribe, emit);
+        }
         self.phones.push(phone);
         self.by_key.insert(key, index);
         self.by_ip.insert(source.ip(), index);
@@ -354,6 +458,11 @@ impl Tally {
         let What::OtherSip { kind, cseq_method, call_id, user_agent, reason, url } = &seen.what else {
             return;
         };
+        if kind.starts_with("response ") && cseq_method.as_deref() == Some("REGISTER") {
+            self.register_answer(seen, emit);
+            return;
+        }
+        let at_ms = self.at_ms(seen.at);
         let label = if kind == "NOTIFY" {
             "NOTIFY"
         } else if kind.starts_with("response ") && cseq_method.as_deref() == Some("SUBSCRIBE") {
@@ -378,7 +487,11 @@ impl Tally {
         };
         // Two services on one address differ in software or URL: each is listed.
         if !phone.answers.contains(&answer) && phone.answers.len() < 16 {
+            let stage = answer_stage(&answer, at_ms);
             phone.answers.push(answer);
+            if let Some(stage) = stage {
+                push_stage(phone, stage, emit);
+            }
         }
         if !phone.answered_by.contains(&by) {
             phone.answered_by.push(by.clone());
@@ -417,6 +530,60 @@ impl Tally {
         }
     }
 
+    /// A phone's REGISTER to this host: its first one is a stage.
+    fn register(&mut self, seen: &Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        let Some(&index) = self.by_ip.get(&IpAddr::V4(*seen.source.ip())) else { return };
+        if self.registers.contains_key(&index) {
+            return;
+        }
+        self.registers.insert(index, Registration::default());
+        let at_ms = self.at_ms(seen.at);
+        let Some(phone) = self.phones.get_mut(index) else { return };
+        let to = SocketAddrV4::new(seen.destination, seen.destination_port);
+        let mut stage =
+            Stage::new(StageKind::Register, StageResult::Ok, Some(at_ms), format!("REGISTER to {to}"));
+        stage.protocol = Some("udp".into());
+        stage.peer = Some(SocketAddr::V4(to));
+        push_stage(phone, stage, emit);
+    }
+
+    /// This host's answer to a phone's REGISTER: a 2xx or a refusal is the final answer; a challenge
+    /// (401, 407) is normal and waits for the phone's next REGISTER.
+    fn register_answer(&mut self, seen: &Seen, emit: &mut dyn FnMut(ListenEvent)) {
+        let What::OtherSip { kind, reason, .. } = &seen.what else { return };
+        let Some(status) = kind.strip_prefix("response ").and_then(|code| code.parse::<u16>().ok()) else {
+            return;
+        };
+        let Some(&index) = self.by_ip.get(&IpAddr::V4(seen.destination)) else { return };
+        let Some(registration) = self.registers.get_mut(&index).filter(|r| !r.answered) else { return };
+        if status < 200 {
+            return;
+        }
+        if matches!(status, 401 | 407) {
+            registration.challenged = true;
+            return;
+        }
+        registration.answered = true;
+        let challenged = registration.challenged;
+        let at_ms = self.at_ms(seen.at);
+        let Some(phone) = self.phones.get_mut(index) else { return };
+        let reason = reason.as_deref().unwrap_or("");
+        let after = if challenged { " (after a digest challenge, as usual)" } else { "" };
+        let (result, detail) = if (200..300).contains(&status) {
+            (StageResult::Ok, format!("{status} {reason} from {}: registered{after}", seen.source))
+        } else {
+            (
+                StageResult::Failed,
+                format!("{status} {reason} from {}: the registration was refused{after}", seen.source),
+            )
+        };
+        let mut stage = Stage::new(StageKind::RegisterAnswer, result, Some(at_ms), detail);
+        stage.protocol = Some("udp".into());
+        stage.peer = Some(SocketAddr::V4(seen.source));
+        stage.status = Some(status);
+        push_stage(phone, stage, emit);
+    }
+
     /// The report: `heard_by` and `limits` come from the caller, who knows what was opened.
     #[must_use]
     pub fn finish(
@@ -427,6 +594,13 @@ impl Tally {
         limits: Vec<String>,
         interrupted: bool,
     ) -> ListenReport {
+        let mut phones = self.phones;
+        if self.capture_counts {
+            self.files.finish(&mut phones);
+            for (index, phone) in phones.iter_mut().enumerate() {
+                unseen_stages(phone, &self.local, self.registers.get(&index).copied());
+            }
+        }
         let captured_not_delivered = if self.capture_counts && with_socket {
             self.captured_subscribes
                 .iter()
@@ -440,7 +614,7 @@ impl Tally {
             answers_heard: self.answers_heard,
             duration_secs: (duration.as_secs_f64() * 10.0).round() / 10.0,
             heard_by,
-            phones: self.phones,
+            phones,
             non_pnp: self.non_pnp,
             junk: self.junk,
             captured_not_delivered,
@@ -451,6 +625,130 @@ impl Tally {
             reassembled: self.reassembled,
             discovery: self.discovery.map(DiscoveryTally::finish),
         }
+    }
+}
+
+/// The stage an answer to a phone's SUBSCRIBE makes: the final response, or the NOTIFY and its URL.
+fn answer_stage(answer: &PhoneAnswer, at_ms: u64) -> Option<Stage> {
+    let from = answer.responder;
+    let software = answer.software.as_deref().map_or_else(String::new, |s| format!(" ({s})"));
+    let mut stage = if answer.message == "notify" {
+        match &answer.url {
+            Some(url) => Stage::new(
+                StageKind::Notify,
+                StageResult::Ok,
+                Some(at_ms),
+                format!("NOTIFY from {from}{software} with the URL {url}"),
+            ),
+            None => Stage::new(
+                StageKind::Notify,
+                StageResult::Failed,
+                Some(at_ms),
+                format!("NOTIFY from {from}{software} without a URL the phone can read"),
+            ),
+        }
+    } else {
+        let status = answer.status.filter(|s| *s >= 200)?;
+        let reason = answer.reason.as_deref().unwrap_or("");
+        let result = if answer.accepted() { StageResult::Ok } else { StageResult::Failed };
+        let mut stage = Stage::new(
+            StageKind::Answer,
+            result,
+            Some(at_ms),
+            format!("{status} {reason} from {from}{software}"),
+        );
+        stage.status = Some(status);
+        stage
+    };
+    stage.protocol = Some("udp".into());
+    stage.peer = Some(from);
+    Some(stage)
+}
+
+/// What should have followed and was not seen, said once the window ends: the file on this host
+/// never asked for, and what this host cannot see ("not visible here", never "stopped").
+fn unseen_stages(phone: &mut Phone, local: &HashSet<Ipv4Addr>, registration: Option<Registration>) {
+    let has = |phone: &Phone, kind: StageKind| phone.stages.iter().any(|s| s.stage == kind);
+    let add = |phone: &mut Phone, kind: StageKind, result: StageResult, detail: String| {
+        if phone.stages.len() < 64 {
+            phone.stages.push(Stage::new(kind, result, None, detail));
+        }
+    };
+    if !has(phone, StageKind::Answer) && !has(phone, StageKind::Notify) {
+        add(
+            phone,
+            StageKind::Answer,
+            StageResult::NotVisible,
+            "no answer from this host; another PnP server's answer goes to the phone alone and is not visible here"
+                .into(),
+        );
+        return;
+    }
+    let notified = phone.stages.iter().any(|s| s.stage == StageKind::Notify && s.result == StageResult::Ok);
+    let url = phone.answers.iter().rev().find_map(|a| a.url.clone()).filter(|_| notified);
+    let target = url.as_deref().and_then(stages::url_target);
+    let on_this_host = target
+        .as_ref()
+        .and_then(|(_, host, _)| host.parse::<Ipv4Addr>().ok())
+        .is_some_and(|ip| local.contains(&ip));
+    if let (Some(url), Some((scheme, host, port))) = (url.as_deref(), target.as_ref())
+        && !has(phone, StageKind::FileRequest)
+    {
+        if on_this_host {
+            add(
+                phone,
+                StageKind::FileRequest,
+                StageResult::NotSeen,
+                format!(
+                    "the phone never asked this host for {url}: {scheme} on {host}:{port} is unreachable from the phones \
+                         (nothing listening, a firewall, a wrong address in the URL)"
+                ),
+            );
+        } else {
+            add(
+                phone,
+                StageKind::FileRequest,
+                StageResult::NotVisible,
+                format!(
+                    "the file server {host} is another host: the phone's request for {url} is not visible here"
+                ),
+            );
+        }
+    }
+    let fetched = phone.stages.iter().any(|s| {
+        (s.stage == StageKind::FileAnswer && s.result == StageResult::Ok)
+            || (s.stage == StageKind::FileRequest && s.result == StageResult::NotVisible)
+    });
+    match registration {
+        None if fetched => add(
+            phone,
+            StageKind::Register,
+            StageResult::NotVisible,
+            "no REGISTER reached this host over UDP: the registrar in the file is another host, or the phone registers \
+             over TCP or TLS, which is not visible here"
+                .into(),
+        ),
+        Some(Registration { challenged: true, answered: false }) => {
+            let mut stage = Stage::new(
+                StageKind::RegisterAnswer,
+                StageResult::Failed,
+                None,
+                "401 Unauthorized, never followed by success: the account's credentials in the file are not the ones the \
+                 registrar expects"
+                    .into(),
+            );
+            stage.status = Some(401);
+            if phone.stages.len() < 64 {
+                phone.stages.push(stage);
+            }
+        }
+        Some(Registration { challenged: false, answered: false }) => add(
+            phone,
+            StageKind::RegisterAnswer,
+            StageResult::Unfinished,
+            "no final answer to the REGISTER before the window ended".into(),
+        ),
+        _ => {}
     }
 }
 
@@ -494,7 +792,10 @@ mod tests {
         assert_eq!(report.phones[0].subscribes, 3);
         assert_eq!(report.phones[0].same_subnet, Some(true));
         assert!(matches!(events[0], ListenEvent::Phone { .. }));
-        assert!(matches!(events[2], ListenEvent::Again { subscribes: 3, .. }));
+        assert!(
+            matches!(&events[1], ListenEvent::Stage { stage, .. } if stage.stage == StageKind::Subscribe)
+        );
+        assert!(matches!(events[3], ListenEvent::Again { subscribes: 3, .. }));
         assert!(report.lan_multicast_heard);
     }
 
