@@ -369,26 +369,42 @@ impl Files {
         flows.sort_by_key(|f| (f.phone, f.server));
         for flow in flows {
             let Some(phone) = phones.get_mut(flow.phone) else { continue };
+            let server = flow.server;
             match flow.answer {
                 Some(at) if flow.kind == Some(Kind::Http) && flow.content_length.is_none() => {
                     if let Some(answer) = phone.stages.get_mut(at) {
                         answer.bytes = Some(flow.down.offset);
                     }
                 }
-                None if flow.requested => {
-                    let protocol = if flow.kind == Some(Kind::Tls) { "https" } else { "http" };
-                    let detail = if flow.kind == Some(Kind::Tls) {
-                        format!("the TLS handshake with {} had not ended when the window did", flow.server)
+                None if !flow.requested && flow.kind.is_none() && !flow.closed => {
+                    // Only the phone's SYN: the capture saw it reach this host, and no answer left.
+                    let (result, detail) = if flow.down.next.is_none() {
+                        let port = server.port();
+                        let detail = format!(
+                            "{server} never answered the phone's connection: nothing listens on port {port}, or a \
+                             firewall on this host drops it"
+                        );
+                        (StageResult::Failed, detail)
                     } else {
-                        format!("{} had not answered when the window ended", flow.server)
+                        (
+                            StageResult::Unfinished,
+                            format!("the phone connected to {server} but had sent no request"),
+                        )
                     };
-                    let mut unfinished =
-                        Stage::new(StageKind::FileAnswer, StageResult::Unfinished, None, detail);
-                    unfinished.protocol = Some(protocol.to_owned());
-                    unfinished.peer = Some(SocketAddr::V4(flow.server));
-                    if phone.stages.len() < MAX_STAGES {
-                        phone.stages.push(unfinished);
-                    }
+                    let request = format!("TCP connection from the phone to {server}");
+                    late(phone, (StageKind::FileRequest, StageResult::Ok), "tcp", server, request);
+                    late(phone, (StageKind::FileAnswer, result), "tcp", server, detail);
+                }
+                None if flow.requested => {
+                    let (protocol, detail) = if flow.kind == Some(Kind::Tls) {
+                        (
+                            "https",
+                            format!("the TLS handshake with {server} had not ended when the window did"),
+                        )
+                    } else {
+                        ("http", format!("{server} had not answered when the window ended"))
+                    };
+                    late(phone, (StageKind::FileAnswer, StageResult::Unfinished), protocol, server, detail);
                 }
                 _ => {}
             }
@@ -397,13 +413,24 @@ impl Files {
             let Some(phone) = phones.get_mut(flow.phone) else { continue };
             let detail =
                 format!("{} had not answered the TFTP read request when the window ended", flow.server);
-            let mut unfinished = Stage::new(StageKind::FileAnswer, StageResult::Unfinished, None, detail);
-            unfinished.protocol = Some("tftp".into());
-            unfinished.peer = Some(SocketAddr::V4(flow.server));
-            if phone.stages.len() < MAX_STAGES {
-                phone.stages.push(unfinished);
-            }
+            late(phone, (StageKind::FileAnswer, StageResult::Unfinished), "tftp", flow.server, detail);
         }
+    }
+}
+
+/// A stage said when the window ends (no time of its own), while the phone has room for it.
+fn late(
+    phone: &mut Phone,
+    (kind, result): (StageKind, StageResult),
+    protocol: &str,
+    peer: SocketAddrV4,
+    detail: String,
+) {
+    let mut stage = Stage::new(kind, result, None, detail);
+    stage.protocol = Some(protocol.to_owned());
+    stage.peer = Some(SocketAddr::V4(peer));
+    if phone.stages.len() < MAX_STAGES {
+        phone.stages.push(stage);
     }
 }
 
