@@ -484,7 +484,7 @@ fn self_signed(test: &str) -> std::path::PathBuf {
     dir
 }
 
-/// A phone fetching its file over HTTPS by the name `pbx.lab` (so its ClientHello carries it), with
+/// A phone fetching its file over HTTPS by the name `pbx.lab` (so its `ClientHello` carries it), with
 /// curl's `options`.
 fn https(test: &str, options: &str) -> Option<Value> {
     let dir = self_signed(test);
