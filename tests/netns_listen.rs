@@ -317,7 +317,37 @@ fn stage<'a>(document: &'a Value, kind: &str) -> &'a Value {
 /// in the phone's namespace: curl for HTTP, HTTPS and TFTP), then, with `register`, a REGISTER by sipp
 /// with the account 1001/secret. The listen document, checked against the schema.
 fn provision(test: &str, pbx_args: &str, url: &str, fetch: &str, register: bool) -> Option<Value> {
-    let (mut lab, pbx, phone) = pbx_and_phone(test, &[PYTHON3, SIPP])?;
+    let (lab, pbx, phone) = pbx_and_phone(test, &[PYTHON3, SIPP])?;
+    Some(provision_in(lab, (&pbx, &phone), pbx_args, (url, fetch, register), None))
+}
+
+/// [`provision`] in a lab already built; with `pcap`, tshark records the PBX host's link meanwhile.
+fn provision_in(
+    mut lab: Lab,
+    (pbx, phone): (&str, &str),
+    pbx_args: &str,
+    (url, fetch, register): (&str, &str, bool),
+    pcap: Option<&std::path::Path>,
+) -> Value {
+    let (pbx, phone) = (pbx.to_owned(), phone.to_owned());
+    let recorder = pcap.map(|path| {
+        let recorder = Command::new("ip")
+            .args(["netns", "exec", &pbx, "tshark", "-q", "-i", "eth0", "-w"])
+            .arg(path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start tshark");
+        // tshark creates its file once it captures.
+        for _ in 0..500 {
+            if path.exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        recorder
+    });
     lab.start_pbx(&pbx, "198.51.100.10", &format!("--fill-mac {pbx_args}"));
     let child = start_listen(&lab, &pbx, &[], "5", false);
     let script = format!(
@@ -336,6 +366,11 @@ fn provision(test: &str, pbx_args: &str, url: &str, fetch: &str, register: bool)
     }
     let (_, document) = finish(child);
     validate(&document);
+    if let Some(mut recorder) = recorder {
+        // `ip netns exec` became tshark: SIGINT makes it close the file whole.
+        Command::new("kill").args(["-INT", &recorder.id().to_string()]).status().expect("kill");
+        recorder.wait().expect("wait for tshark");
+    }
     let urls: Vec<&str> = phones(&document)[0]["answers"]
         .as_array()
         .unwrap()
@@ -343,7 +378,7 @@ fn provision(test: &str, pbx_args: &str, url: &str, fetch: &str, register: bool)
         .filter_map(|a| a["url"].as_str())
         .collect();
     assert_eq!(urls, [url], "the NOTIFY's URL: {document:#}");
-    Some(document)
+    document
 }
 
 const FILE_URL: &str = "http://198.51.100.10/provisioning/001565aabbcc.cfg";
@@ -570,3 +605,87 @@ lab_test!(no_register_is_not_visible_here, provision("", FILE_URL, &curl(FILE_UR
     assert_eq!(register["result"], "not-visible", "{document:#}");
     assert!(register["detail"].as_str().unwrap().contains("another host"), "{register:#}");
 });
+
+/// tshark's fields of every frame of a pcap (tab-separated, one line a frame).
+fn tshark_fields(path: &std::path::Path, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut command = Command::new("tshark");
+    command.args(["-n", "-r"]).arg(path).args(["-T", "fields", "-E", "separator=/t", "-E", "occurrence=a"]);
+    for field in fields {
+        command.args(["-e", field]);
+    }
+    let out = command.output().expect("run tshark");
+    assert!(out.status.success(), "tshark: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).lines().map(|l| l.split('\t').map(str::to_owned).collect()).collect()
+}
+
+/// Every frame of three whole provisionings (HTTP with a challenged REGISTER, TFTP, HTTPS refused over
+/// TLS 1.2), recorded by tshark on the PBX host: tshark decodes each with no malformed mark and no
+/// expert error, and reads what the stages say — method and path, status, TFTP file, server name, alert.
+#[test]
+fn tshark_decodes_every_frame_of_a_provisioning_as_the_stages_read_it() {
+    let test = "tshark_decodes_every_frame_of_a_provisioning_as_the_stages_read_it";
+    let dir = self_signed(test);
+    let https_args = format!("--https {} {}", dir.join("cert.pem").display(), dir.join("key.pem").display());
+    let https_url = "https://198.51.100.10/provisioning/001565aabbcc.cfg";
+    let https_fetch = "curl -s -o /dev/null --max-time 3 --tls-max 1.2 --resolve pbx.lab:443:198.51.100.10 https://pbx.lab/provisioning/001565aabbcc.cfg";
+    let scenarios = [
+        ("http", "--register challenge".to_owned(), FILE_URL, curl(FILE_URL), true),
+        ("tftp", "--tftp refuse".to_owned(), TFTP_URL, curl(TFTP_URL), false),
+        ("https", https_args, https_url, https_fetch.to_owned(), false),
+    ];
+    let mut protocols = String::new();
+    for (name, pbx_args, url, fetch, register) in scenarios {
+        let Some((lab, pbx, phone)) = pbx_and_phone(test, &[PYTHON3, SIPP, common::TSHARK]) else { return };
+        let pcap = dir.join(format!("{name}.pcap"));
+        let document = provision_in(lab, (&pbx, &phone), &pbx_args, (url, &fetch, register), Some(&pcap));
+        let fields = [
+            "frame.protocols",
+            "_ws.malformed",
+            "_ws.expert.severity",
+            "http.request.method",
+            "http.request.uri",
+            "http.response.code",
+            "tftp.source_file",
+            "tftp.error.code",
+            "tls.handshake.extensions_server_name",
+            "tls.alert_message.desc",
+            "sip.Method",
+            "sip.Status-Code",
+        ];
+        let rows = tshark_fields(&pcap, &fields);
+        assert!(!rows.is_empty(), "{name}: nothing recorded");
+        let column = |at: usize| -> Vec<String> {
+            rows.iter().filter_map(|r| r.get(at)).filter(|v| !v.is_empty()).cloned().collect()
+        };
+        assert_eq!(column(1), Vec::<String>::new(), "{name}: malformed frames");
+        // 8388608 (0x800000) is an expert error; notes and chats (a SYN, a FIN, a 404) are fine.
+        assert!(!column(2).iter().any(|s| s.split(',').any(|v| v == "8388608")), "{name}: {:?}", column(2));
+        protocols.push_str(&column(0).join(" "));
+        let request = stage(&document, "file-request");
+        let answer = stage(&document, "file-answer");
+        match name {
+            "http" => {
+                assert_eq!(column(3), ["GET"]);
+                assert_eq!(column(4), [request["path"].as_str().unwrap()]);
+                assert_eq!(column(5), [answer["status"].to_string()]);
+                assert!(column(10).contains(&"REGISTER".to_owned()), "{:?}", column(10));
+                let statuses = column(11).join(",");
+                assert!(statuses.contains("401") && statuses.contains("200"), "{statuses}");
+            }
+            "tftp" => {
+                assert_eq!(column(6), [request["path"].as_str().unwrap()]);
+                assert_eq!(column(7), [answer["status"].to_string()]);
+            }
+            _ => {
+                assert_eq!(column(8), [request["server_name"].as_str().unwrap()]);
+                // tshark names the alert by its number: 48 is unknown_ca.
+                assert_eq!(column(9), ["48"]);
+                assert_eq!(answer["alert"], "fatal unknown_ca (48)");
+            }
+        }
+    }
+    for protocol in ["sip", "http", "tftp", "tls"] {
+        assert!(protocols.split([' ', ':']).any(|p| p == protocol), "tshark never decoded {protocol}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
