@@ -898,4 +898,190 @@ mod tests {
         let report = tally(false).finish(Duration::from_secs(5), HeardBy::Socket, true, Vec::new(), false);
         assert_eq!(report.discovery, None);
     }
+
+    /// The frames of a classic pcap recorded by tshark on the lab PBX host (198.51.100.10), as the
+    /// capture hands them over: the IPv4 packet from its header on, outgoing when this host sent it.
+    fn replay(pcap: &[u8]) -> Vec<Seen> {
+        let start = Instant::now();
+        let le32 = |at: usize| u32::from_le_bytes(pcap[at..at + 4].try_into().unwrap());
+        let mut seen = Vec::new();
+        let mut at = 24;
+        while at + 16 <= pcap.len() {
+            let (secs, micros, len) = (le32(at), le32(at + 4), le32(at + 8) as usize);
+            let frame = &pcap[at + 16..at + 16 + len];
+            at += 16 + len;
+            if frame[12..14] != [0x08, 0x00] {
+                continue;
+            }
+            let packet = net::parse_ipv4(&frame[14..]).unwrap();
+            let outgoing = packet.source == Ipv4Addr::new(198, 51, 100, 10);
+            let captured = CapturedFrame {
+                direction: if outgoing { Direction::Outgoing } else { Direction::Host },
+                reassembled: false,
+                interface_index: 2,
+                source_mac: frame[6..12].try_into().ok(),
+                received_at: start + Duration::from_secs(secs.into()) + Duration::from_micros(micros.into()),
+                packet,
+            };
+            seen.push(Seen::from_frame(&captured, 5060));
+        }
+        seen
+    }
+
+    /// The one phone's stages after `seen`, and the stage events streamed.
+    fn stages_of(seen: Vec<Seen>) -> (Vec<Stage>, usize) {
+        let mut t = tally(true);
+        let mut streamed = 0;
+        for one in seen {
+            t.take(one, &mut |e| streamed += usize::from(matches!(e, ListenEvent::Stage { .. })));
+        }
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        assert_eq!(report.phones.len(), 1);
+        (report.phones[0].stages.clone(), streamed)
+    }
+
+    fn results(stages: &[Stage]) -> Vec<(StageKind, StageResult)> {
+        stages.iter().map(|s| (s.stage, s.result)).collect()
+    }
+
+    fn the(stages: &[Stage], kind: StageKind) -> &Stage {
+        stages.iter().find(|s| s.stage == kind).unwrap()
+    }
+
+    #[test]
+    fn a_recorded_http_provisioning_and_challenged_register_are_followed_to_the_end() {
+        use StageKind::{Answer, FileAnswer, FileRequest, Notify, Register, RegisterAnswer, Subscribe};
+        let (stages, streamed) =
+            stages_of(replay(include_bytes!("../../tests/fixtures/provision/http.pcap")));
+        let ok = StageResult::Ok;
+        assert_eq!(
+            results(&stages),
+            [
+                (Subscribe, ok),
+                (Answer, ok),
+                (Notify, ok),
+                (FileRequest, ok),
+                (FileAnswer, ok),
+                (Register, ok),
+                (RegisterAnswer, ok)
+            ]
+        );
+        assert_eq!(streamed, 7, "every stage streamed as it happened");
+        let request = the(&stages, FileRequest);
+        assert_eq!(
+            (request.method.as_deref(), request.path.as_deref()),
+            (Some("GET"), Some("/provisioning/001565aabbcc.cfg"))
+        );
+        let answer = the(&stages, FileAnswer);
+        assert_eq!((answer.status, answer.bytes), (Some(200), Some(76)));
+        assert!(the(&stages, RegisterAnswer).detail.contains("after a digest challenge"));
+        assert!(stages.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    }
+
+    #[test]
+    fn a_recorded_tftp_error_fails_the_file_answer() {
+        let (stages, _) = stages_of(replay(include_bytes!("../../tests/fixtures/provision/tftp.pcap")));
+        let request = the(&stages, StageKind::FileRequest);
+        assert_eq!(
+            (request.protocol.as_deref(), request.path.as_deref()),
+            (Some("tftp"), Some("001565aabbcc.cfg"))
+        );
+        let answer = the(&stages, StageKind::FileAnswer);
+        assert_eq!((answer.result, answer.status), (StageResult::Failed, Some(1)));
+        assert!(answer.detail.contains("file not found"), "{}", answer.detail);
+        // The file never came: the registration is not judged.
+        assert!(!stages.iter().any(|s| s.stage == StageKind::Register));
+    }
+
+    #[test]
+    fn recorded_tls_handshakes_refused_over_1_2_and_completed_over_1_3() {
+        let (stages, _) = stages_of(replay(include_bytes!("../../tests/fixtures/provision/tls12.pcap")));
+        assert_eq!(the(&stages, StageKind::FileRequest).server_name.as_deref(), Some("pbx.lab"));
+        let refused = the(&stages, StageKind::FileAnswer);
+        assert_eq!(refused.result, StageResult::Failed);
+        assert_eq!(
+            (refused.alert.as_deref(), refused.tls_version.as_deref()),
+            (Some("fatal unknown_ca (48)"), Some("TLS 1.2"))
+        );
+        let (stages, _) = stages_of(replay(include_bytes!("../../tests/fixtures/provision/tls13ok.pcap")));
+        let done = the(&stages, StageKind::FileAnswer);
+        assert_eq!((done.result, done.tls_version.as_deref()), (StageResult::Ok, Some("TLS 1.3")));
+    }
+
+    /// A phone that refuses the certificate over TLS 1.3 with an encrypted alert: the same recorded
+    /// handshake, cut after the phone's one encrypted record and closed by the phone.
+    #[test]
+    fn an_encrypted_tls_1_3_alert_is_an_abandoned_handshake_said_unnamed() {
+        let mut seen = replay(include_bytes!("../../tests/fixtures/provision/tls13ok.pcap"));
+        let from_phone = |s: &Seen| *s.source.ip() == Ipv4Addr::new(198, 51, 100, 7);
+        let data = |s: &Seen| matches!(&s.what, What::Tcp(t) if t.payload_len > 0);
+        let first_encrypted = seen
+            .iter()
+            .position(|s| from_phone(s) && data(s) && matches!(&s.what, What::Tcp(t) if t.payload[0] == 20))
+            .unwrap();
+        let next = seen.iter().skip(first_encrypted + 1).position(|s| from_phone(s) && data(s)).unwrap()
+            + first_encrypted
+            + 1;
+        seen.truncate(next + 1);
+        if let Some(Seen { what: What::Tcp(segment), .. }) = seen.last_mut() {
+            segment.flags = provision::TCP_FIN | 0x10;
+            segment.payload.clear();
+            segment.payload_len = 0;
+        }
+        let (stages, _) = stages_of(seen);
+        let abandoned = the(&stages, StageKind::FileAnswer);
+        assert_eq!((abandoned.result, abandoned.alert.as_deref()), (StageResult::Failed, None));
+        assert!(abandoned.detail.contains("TLS 1.3 encrypts alerts"), "{}", abandoned.detail);
+    }
+
+    use proptest::prelude::{any, prop_assert, prop_assert_eq, proptest};
+
+    proptest! {
+        /// A phone heard, then any segments and TFTP packets between it and the server, either way, with
+        /// any flags and sequence numbers: no panic, and the stages stay bounded.
+        #[test]
+        fn the_flow_tracker_never_panics_and_stays_bounded(
+            packets in proptest::collection::vec(
+                (any::<bool>(), 0u8..4, any::<u32>(), any::<u8>(), proptest::collection::vec(any::<u8>(), 0..200), 0usize..3000),
+                0..60,
+            ),
+        ) {
+            let mut tally = tally(true);
+            let start = Instant::now();
+            tally.opened_at(start);
+            let seen = |from: SocketAddrV4, to: SocketAddrV4, outgoing: bool, what: What| Seen {
+                by_capture: true,
+                at: start + Duration::from_millis(5),
+                source: from,
+                destination: *to.ip(),
+                destination_port: to.port(),
+                ttl: Some(64),
+                outgoing,
+                reassembled: false,
+                what,
+            };
+            let group = SocketAddrV4::new(Ipv4Addr::new(224, 0, 1, 75), 5060);
+            let mut events = 0usize;
+            tally.take(seen(SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 7), 5060), group, false, What::of_payload(YEALINK)), &mut |_| events += 1);
+            let phone = SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 7), 40000);
+            for (upward, kind, sequence, flags, payload, claimed) in packets {
+                let server = SocketAddrV4::new(Ipv4Addr::new(198, 51, 100, 10), [80, 443, 69, 51000][usize::from(kind)]);
+                let (from, to) = if upward { (phone, server) } else { (server, phone) };
+                let what = if kind >= 2 {
+                    match provision::parse_tftp(&payload, claimed) {
+                        Some(packet) => What::Tftp(packet),
+                        None => What::Tftp(Tftp::Data { block: u16::from(flags), len: claimed }),
+                    }
+                } else {
+                    let payload_len = claimed.max(payload.len());
+                    What::Tcp(Box::new(TcpSeen { sequence, flags, payload, payload_len }))
+                };
+                tally.take(seen(from, to, !upward, what), &mut |_| events += 1);
+            }
+            let report = tally.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+            prop_assert_eq!(report.phones.len(), 1);
+            prop_assert!(report.phones[0].stages.len() <= 64);
+            prop_assert!(events <= 200);
+        }
+    }
 }
