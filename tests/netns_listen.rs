@@ -350,20 +350,7 @@ fn provision_in(
     });
     lab.start_pbx(&pbx, "198.51.100.10", &format!("--fill-mac {pbx_args}"));
     let child = start_listen(&lab, &pbx, &[], "5", false);
-    let script = format!(
-        "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -key mac {PHONE_MAC} -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; echo sipp-exit=$?",
-        fixture("pnp-provision.xml")
-    );
-    let sent = stdout(&lab.sh(&phone, &script));
-    assert!(sent.contains("sipp-exit=0"), "the phone was not provisioned: {sent}");
-    lab.sh(&phone, &format!("{fetch} >/dev/null 2>&1"));
-    if register {
-        let script = format!(
-            "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -au 1001 -ap secret -nostdin -timeout 5s 198.51.100.10:5060 >/dev/null 2>&1",
-            fixture("register.xml")
-        );
-        lab.sh(&phone, &script);
-    }
+    phone_provisions(&lab, &phone, fetch, register);
     let (_, document) = finish(child);
     validate(&document);
     if let Some(mut recorder) = recorder {
@@ -379,6 +366,25 @@ fn provision_in(
         .collect();
     assert_eq!(urls, [url], "the NOTIFY's URL: {document:#}");
     document
+}
+
+/// The phone's part of a provisioning: PnP by sipp (the NOTIFY must carry a URL), the file by
+/// `fetch`, then with `register` a REGISTER by sipp with the account 1001/secret.
+fn phone_provisions(lab: &Lab, phone: &str, fetch: &str, register: bool) {
+    let script = format!(
+        "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -key mac {PHONE_MAC} -nostdin -timeout 10s 224.0.1.75:5060 >/dev/null 2>&1; echo sipp-exit=$?",
+        fixture("pnp-provision.xml")
+    );
+    let sent = stdout(&lab.sh(phone, &script));
+    assert!(sent.contains("sipp-exit=0"), "the phone was not provisioned: {sent}");
+    lab.sh(phone, &format!("{fetch} >/dev/null 2>&1"));
+    if register {
+        let script = format!(
+            "sipp -sf {} -m 1 -i 198.51.100.7 -p 5060 -au 1001 -ap secret -nostdin -timeout 5s 198.51.100.10:5060 >/dev/null 2>&1",
+            fixture("register.xml")
+        );
+        lab.sh(phone, &script);
+    }
 }
 
 const FILE_URL: &str = "http://198.51.100.10/provisioning/001565aabbcc.cfg";
@@ -689,3 +695,72 @@ fn tshark_decodes_every_frame_of_a_provisioning_as_the_stages_read_it() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `check --listen` on the PBX host while the phone provisions; the report.
+fn check_while_provisioning(lab: &Lab, (pbx, phone): (&str, &str), register: bool) -> Value {
+    let child = Command::new("ip")
+        .args(["netns", "exec", pbx])
+        .arg(common::mcready_bin())
+        .args(["check", "-i", "eth0", "--json", "--listen", "3", "--timeout", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcready check");
+    // The window is open once the capture's packet socket exists.
+    let open = (0..500).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        stdout(&lab.sh(pbx, "cat /proc/net/packet")).lines().count() > 1
+    });
+    assert!(open, "check never opened its capture");
+    phone_provisions(lab, phone, &curl(FILE_URL), register);
+    json(&child.wait_with_output().expect("wait for check"))
+}
+
+/// Ends the lab PBX in `ns` (found by its command line among the namespace's processes, ended by id).
+fn stop_pbx(lab: &Lab, ns: &str) {
+    let pids = Command::new("ip").args(["netns", "pids", ns]).output().expect("ip netns pids");
+    for pid in String::from_utf8_lossy(&pids.stdout).split_whitespace() {
+        let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if String::from_utf8_lossy(&command).contains("pbx.py") {
+            Command::new("kill").arg(pid).status().expect("kill");
+        }
+    }
+    let stopped = (0..300).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        !lab.udp_bound(ns, 5060)
+    });
+    assert!(stopped, "the lab PBX did not stop");
+}
+
+// The fixes, applied: the file served at its path and the account accepted turn both checks green.
+lab_test!(
+    check_judges_the_file_and_the_registration_and_turns_green_when_fixed,
+    pbx_and_phone(&[PYTHON3, SIPP]),
+    |(mut lab, pbx, phone)| {
+        lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --http notfound");
+        let report = check_while_provisioning(&lab, (&pbx, &phone), false);
+        assert_eq!(common::check_field(&report, "phone.file-requested", "status"), "pass", "{report:#}");
+        assert_eq!(common::check_field(&report, "phone.file-fetched", "status"), "fail", "{report:#}");
+        let summary = common::check_field(&report, "phone.file-fetched", "summary");
+        assert!(summary.contains("00:15:65:aa:bb:cc") && summary.contains("HTTP 404"), "{summary}");
+        assert!(
+            common::check_field(&report, "phone.file-fetched", "remedy").contains("no file at that path")
+        );
+        let stages =
+            report["facts"]["listen"]["value"]["phones"][0]["stages"].as_array().expect("stages in facts");
+        assert!(stages.iter().any(|s| s["stage"] == "file-answer" && s["status"] == 404), "{report:#}");
+        // The file now at its path; the registrar refuses the account.
+        stop_pbx(&lab, &pbx);
+        lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register forbidden");
+        let report = check_while_provisioning(&lab, (&pbx, &phone), true);
+        assert_eq!(common::check_field(&report, "phone.file-fetched", "status"), "pass", "{report:#}");
+        assert_eq!(common::check_field(&report, "phone.registration", "status"), "warn", "{report:#}");
+        assert!(common::check_field(&report, "phone.registration", "summary").contains("403"));
+        // The account accepted.
+        stop_pbx(&lab, &pbx);
+        lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register ok");
+        let report = check_while_provisioning(&lab, (&pbx, &phone), true);
+        assert_eq!(common::check_field(&report, "phone.registration", "status"), "pass", "{report:#}");
+        assert_eq!(common::check_field(&report, "phone.tls-handshake", "status"), "skip", "{report:#}");
+    }
+);
