@@ -764,3 +764,28 @@ lab_test!(
         assert_eq!(common::check_field(&report, "phone.tls-handshake", "status"), "skip", "{report:#}");
     }
 );
+
+// A URL on a port the capture does not follow by default: the NOTIFY names it, the kernel filter grows
+// to it, and the phone's request is followed there (python's http.server answers 404 for the path).
+lab_test!(the_capture_follows_the_port_a_notify_names, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    let url = "http://198.51.100.10:8081/p/001565aabbcc.cfg";
+    lab.spawn(&pbx, "cd / && exec python3 -m http.server 8081 --bind 198.51.100.10");
+    assert!(
+        (0..300).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            stdout(&lab.sh(&pbx, "cat /proc/net/tcp")).contains(":1F91 00000000:0000 0A")
+        }),
+        "http.server never listened"
+    );
+    let document = provision_in(lab, (&pbx, &phone), &format!("--url {url}"), (url, &curl(url), false), None);
+    let answer = stage(&document, "file-answer");
+    assert_eq!(
+        (answer["status"].as_u64(), answer["peer"].as_str()),
+        (Some(404), Some("198.51.100.10:8081")),
+        "{document:#}"
+    );
+});

@@ -75,12 +75,13 @@ pub enum CaptureFilter {
         port: u16,
     },
     /// As [`Self::SipIgmpAndDiscovery`], plus what a phone does after PnP: TCP to or from the file
-    /// servers' ports (`file_ports`, 0 for none), cut at [`TCP_SNAP`] bytes, and TFTP (UDP to or from
-    /// port 69, and DATA, ERROR and OACK from the server's own port, known only by their opcode), cut
-    /// at [`TFTP_SNAP`]. A REGISTER to this host is SIP on `port`, already let through.
+    /// servers' ports (`file_ports`, 0 for none: [`FILE_PORTS`], then the ports of URLs seen in NOTIFYs,
+    /// set with [`Capture::set_filter`]), cut at [`TCP_SNAP`] bytes, and TFTP (UDP to or from port 69,
+    /// and DATA, ERROR and OACK from the server's own port, known only by their opcode), cut at
+    /// [`TFTP_SNAP`]. A REGISTER to this host is SIP on `port`, already let through.
     Provisioning {
         port: u16,
-        file_ports: [u16; 4],
+        file_ports: [u16; 6],
     },
 }
 
@@ -92,6 +93,16 @@ pub const TFTP_SNAP: u32 = 256;
 /// The file servers' ports the capture follows when nothing else is known: HTTP, HTTPS and their
 /// usual alternatives.
 pub const FILE_PORTS: [u16; 4] = [80, 443, 8080, 8443];
+
+/// [`FILE_PORTS`] and room for two more, as [`CaptureFilter::Provisioning`] takes them.
+#[must_use]
+pub fn file_ports(learned: &[u16]) -> [u16; 6] {
+    let mut ports = [0; 6];
+    for (slot, port) in ports.iter_mut().zip(FILE_PORTS.iter().chain(learned.iter().take(2))) {
+        *slot = *port;
+    }
+    ports
+}
 
 /// Whether this OS's capture hands over link-layer frames (ARP, LLDP, CDP) besides IPv4: plain data
 /// for the checks, which say `skip` with the reason where it does not.
@@ -262,7 +273,7 @@ enum Label {
 
 /// The [`CaptureFilter::Provisioning`] program, written with labels (its length depends on the ports
 /// given) and resolved into forward jumps.
-fn provisioning_program(port: u16, file_ports: [u16; 4]) -> Vec<BpfInstruction> {
+fn provisioning_program(port: u16, file_ports: [u16; 6]) -> Vec<BpfInstruction> {
     use Label::{Accept, Cdp, Drop, File, Ip, Next, Tcp, Tftp, Udp};
     let ports: Vec<u32> = file_ports.iter().filter(|p| **p != 0).map(|p| u32::from(*p)).collect();
     let sip = u32::from(port);
@@ -356,6 +367,15 @@ impl Capture {
             capture.add_group(*group)?;
         }
         Ok(capture)
+    }
+
+    /// Replaces the filter of the open capture (frames already queued passed the old one).
+    ///
+    /// # Errors
+    /// When the OS refuses the program.
+    pub fn set_filter(&self, filter: CaptureFilter) -> Result<(), NetError> {
+        sys::set_packet_filter(&self.socket, &bpf_program(filter))
+            .map_err(|e| NetError::os("replace the capture's filter", e))
     }
 
     /// Makes the NIC accept `group`'s multicast MAC for as long as the capture lives (no IGMP is sent).
@@ -527,8 +547,8 @@ mod tests {
             CaptureFilter::Igmp,
             CaptureFilter::SipAndIgmp { port: 5060 },
             CaptureFilter::SipIgmpAndDiscovery { port: 5060 },
-            CaptureFilter::Provisioning { port: 5060, file_ports: FILE_PORTS },
-            CaptureFilter::Provisioning { port: 5060, file_ports: [0; 4] },
+            CaptureFilter::Provisioning { port: 5060, file_ports: file_ports(&[8081, 9000]) },
+            CaptureFilter::Provisioning { port: 5060, file_ports: [0; 6] },
         ] {
             let program = bpf_program(filter);
             assert_eq!(program.last().map(|i| i.code), Some(RET_K));
@@ -626,7 +646,8 @@ mod tests {
 
     #[test]
     fn the_provisioning_filter_follows_files_and_registrations_cut_short() {
-        let program = bpf_program(CaptureFilter::Provisioning { port: 5060, file_ports: [80, 443, 0, 0] });
+        let program =
+            bpf_program(CaptureFilter::Provisioning { port: 5060, file_ports: [80, 443, 0, 0, 0, 0] });
         let run = |protocol, frame: &[u8]| run(&program, protocol, frame);
         // What the discovery filter passes, it passes whole.
         for (from, to) in [(5060, 5060), (40000, 5060), (67, 68), (68, 67)] {
@@ -639,6 +660,11 @@ mod tests {
         }
         assert_eq!(run(ETHERTYPE_IPV4, &ipv4_tcp(40000, 22)), 0);
         assert_eq!(run(ETHERTYPE_IPV4, &ipv4_tcp(40000, 0)), 0, "an unused slot matches nothing");
+        // A URL's port learned from a NOTIFY joins the defaults.
+        let grown = bpf_program(CaptureFilter::Provisioning { port: 5060, file_ports: file_ports(&[8081]) });
+        assert_eq!(super::tests::run(&grown, ETHERTYPE_IPV4, &ipv4_tcp(40000, 8081)), TCP_SNAP);
+        assert_eq!(super::tests::run(&grown, ETHERTYPE_IPV4, &ipv4_tcp(8443, 40000)), TCP_SNAP);
+        assert_eq!(file_ports(&[1, 2, 3]), [80, 443, 8080, 8443, 1, 2]);
         // TFTP: the read request to 69, and the server's DATA or ERROR from a port of its own.
         assert_eq!(run(ETHERTYPE_IPV4, &ipv4_udp(40000, 69)), TFTP_SNAP);
         let mut data = ipv4_udp(51000, 40000);

@@ -41,7 +41,7 @@ mod sys;
 pub use actions::OwnActions;
 pub use capture::{
     Capture, CaptureFilter, CaptureOptions, CapturedFrame, Direction, Frame, LINK_LAYER_CAPTURE, LinkFrame,
-    multicast_mac,
+    file_ports, multicast_mac,
 };
 pub use igmp::{IgmpMessage, IgmpPacket, IgmpQuery, IgmpVersion, QueryScope, parse_igmp};
 pub use packet::{Ipv4Packet, PacketError, Transport, parse_ipv4};

@@ -170,7 +170,7 @@ pub fn observe_run(
     // The capture first: the observation starts before mcready's own join changes anything.
     let capture = Capture::open(&CaptureOptions {
         interface_index: iface.index,
-        filter: CaptureFilter::Provisioning { port, file_ports: net::capture::FILE_PORTS },
+        filter: CaptureFilter::Provisioning { port, file_ports: net::file_ports(&[]) },
         groups: vec![group],
     });
     // LLDP and CDP go to link-local group addresses a real NIC's filter drops unless asked.
@@ -303,10 +303,25 @@ fn run_window(
     let capture_counts = capture.is_some();
     let mut sources: Vec<Source<'_, Seen>> = Vec::new();
     if let Some(mut capture) = capture {
+        // The file servers' ports followed grow with the URLs this host's NOTIFYs carry, swapped in on
+        // this thread as the NOTIFY leaves: before the phone can ask.
+        let mut learned = Vec::new();
         sources.push(Source::new("the capture", bound, move |until| {
             loop {
                 return Ok(match capture.next_frame_until(until)? {
-                    Some(Frame::Ipv4(frame)) => Some(Seen::from_frame(&frame, port)),
+                    Some(Frame::Ipv4(frame)) => {
+                        let seen = Seen::from_frame(&frame, port);
+                        if let Some(url_port) = seen.notify_url_port()
+                            && !net::file_ports(&learned).contains(&url_port)
+                            && learned.len() < 2
+                        {
+                            learned.push(url_port);
+                            let file_ports = net::file_ports(&learned);
+                            // Refused, the default ports are still followed.
+                            let _ = capture.set_filter(CaptureFilter::Provisioning { port, file_ports });
+                        }
+                        Some(seen)
+                    }
                     Some(Frame::Link(frame)) => match Seen::from_link(&frame) {
                         Some(seen) => Some(seen),
                         None => continue,

@@ -175,6 +175,15 @@ impl Seen {
         }
     }
 
+    /// The TCP port of the HTTP or HTTPS URL in a NOTIFY this host sent: where the phone will ask for
+    /// its file, for the capture to follow.
+    #[must_use]
+    pub fn notify_url_port(&self) -> Option<u16> {
+        let What::OtherSip { kind, url: Some(url), .. } = &self.what else { return None };
+        let (scheme, _, port) = stages::url_target(url)?;
+        (self.outgoing && kind == "NOTIFY" && matches!(scheme.as_str(), "http" | "https")).then_some(port)
+    }
+
     /// A link-layer frame (ARP, LLDP, CDP) the capture handed over, when it is one of them.
     pub(super) fn from_link(frame: &LinkFrame) -> Option<Self> {
         let found = Discovered::from_link(frame.protocol, &frame.payload)?;
