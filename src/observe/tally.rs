@@ -908,6 +908,30 @@ mod tests {
         assert_eq!(report.discovery, None);
     }
 
+    /// The phone's DHCP exchange, heard before its SUBSCRIBE, is its first stage (matched by MAC).
+    #[test]
+    fn a_phones_dhcp_ack_is_its_first_stage() {
+        use crate::net::discovery::dhcp;
+        let mut t = tally(true);
+        t.hear_discovery(true);
+        let ack = dhcp::build_dhcp(
+            2,
+            1,
+            [0x00, 0x15, 0x65, 0xf4, 0xf9, 0xe1],
+            Ipv4Addr::new(198, 51, 100, 7),
+            &[(53, &[5])],
+        );
+        let found = Discovered::from_udp(Ipv4Addr::new(198, 51, 100, 1), 67, 68, &ack).unwrap();
+        t.take(seen(true, "198.51.100.1:67", What::Discovery(Box::new(found))), &mut |_| {});
+        t.take(seen(true, "198.51.100.7:5060", What::of_payload(YEALINK)), &mut |_| {});
+        let report = t.finish(Duration::from_secs(5), HeardBy::Capture, false, Vec::new(), false);
+        let stages = &report.phones[0].stages;
+        assert_eq!((stages[0].stage, stages[1].stage), (StageKind::Dhcp, StageKind::Subscribe));
+        assert_eq!(stages[0].detail, "DHCP ack from 198.51.100.1: address 198.51.100.7");
+        // No answer from this host: whether another server answered is not visible here.
+        assert_eq!((stages[2].stage, stages[2].result), (StageKind::Answer, StageResult::NotVisible));
+    }
+
     /// The frames of a classic pcap recorded by tshark on the lab PBX host (198.51.100.10), as the
     /// capture hands them over: the IPv4 packet from its header on, outgoing when this host sent it.
     fn replay(pcap: &[u8]) -> Vec<Seen> {
