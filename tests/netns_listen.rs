@@ -318,16 +318,17 @@ fn stage<'a>(document: &'a Value, kind: &str) -> &'a Value {
 /// with the account 1001/secret. The listen document, checked against the schema.
 fn provision(test: &str, pbx_args: &str, url: &str, fetch: &str, register: bool) -> Option<Value> {
     let (lab, pbx, phone) = pbx_and_phone(test, &[PYTHON3, SIPP])?;
-    Some(provision_in(lab, (&pbx, &phone), pbx_args, (url, fetch, register), None))
+    Some(provision_in(lab, (&pbx, &phone), pbx_args, (url, fetch, register), ("5", None)))
 }
 
-/// [`provision`] in a lab already built; with `pcap`, tshark records the PBX host's link meanwhile.
+/// [`provision`] in a lab already built, listening `secs`; with `pcap`, tshark records the PBX host's
+/// link meanwhile.
 fn provision_in(
     mut lab: Lab,
     (pbx, phone): (&str, &str),
     pbx_args: &str,
     (url, fetch, register): (&str, &str, bool),
-    pcap: Option<&std::path::Path>,
+    (secs, pcap): (&str, Option<&std::path::Path>),
 ) -> Value {
     let (pbx, phone) = (pbx.to_owned(), phone.to_owned());
     let recorder = pcap.map(|path| {
@@ -349,7 +350,7 @@ fn provision_in(
         recorder
     });
     lab.start_pbx(&pbx, "198.51.100.10", &format!("--fill-mac {pbx_args}"));
-    let child = start_listen(&lab, &pbx, &[], "5", false);
+    let child = start_listen(&lab, &pbx, &[], secs, false);
     phone_provisions(&lab, &phone, fetch, register);
     let (_, document) = finish(child);
     validate(&document);
@@ -456,15 +457,23 @@ lab_test!(
     }
 );
 
-lab_test!(
-    a_url_never_fetched_is_not_seen_at_the_file_request,
-    provision("", FILE_URL, "true", false),
-    |document| {
-        let request = stage(&document, "file-request");
-        assert_eq!(request["result"], "not-seen", "{document:#}");
-        assert!(request["detail"].as_str().unwrap().contains("unreachable from the phones"), "{request:#}");
-    }
-);
+// A phone asks within seconds of the NOTIFY: 10 s of silence after it is "not seen"; less is unfinished.
+lab_test!(a_url_never_fetched_is_not_seen_at_the_file_request, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    lab,
+    pbx,
+    phone,
+)| {
+    let document = provision_in(lab, (&pbx, &phone), "", (FILE_URL, "true", false), ("12", None));
+    let request = stage(&document, "file-request");
+    assert_eq!(request["result"], "not-seen", "{document:#}");
+    assert!(request["detail"].as_str().unwrap().contains("unreachable from the phones"), "{request:#}");
+});
+
+lab_test!(a_url_not_fetched_yet_is_unfinished, provision("", FILE_URL, "true", false), |document| {
+    let request = stage(&document, "file-request");
+    assert_eq!(request["result"], "unfinished", "{document:#}");
+    assert!(request["detail"].as_str().unwrap().contains("listen longer"), "{request:#}");
+});
 
 lab_test!(
     a_file_on_another_host_is_not_visible_here,
@@ -643,7 +652,8 @@ fn tshark_decodes_every_frame_of_a_provisioning_as_the_stages_read_it() {
     for (name, pbx_args, url, fetch, register) in scenarios {
         let Some((lab, pbx, phone)) = pbx_and_phone(test, &[PYTHON3, SIPP, common::TSHARK]) else { return };
         let pcap = dir.join(format!("{name}.pcap"));
-        let document = provision_in(lab, (&pbx, &phone), &pbx_args, (url, &fetch, register), Some(&pcap));
+        let document =
+            provision_in(lab, (&pbx, &phone), &pbx_args, (url, &fetch, register), ("5", Some(&pcap)));
         let fields = [
             "frame.protocols",
             "_ws.malformed",
@@ -781,7 +791,8 @@ lab_test!(the_capture_follows_the_port_a_notify_names, pbx_and_phone(&[PYTHON3, 
         }),
         "http.server never listened"
     );
-    let document = provision_in(lab, (&pbx, &phone), &format!("--url {url}"), (url, &curl(url), false), None);
+    let document =
+        provision_in(lab, (&pbx, &phone), &format!("--url {url}"), (url, &curl(url), false), ("5", None));
     let answer = stage(&document, "file-answer");
     assert_eq!(
         (answer["status"].as_u64(), answer["peer"].as_str()),

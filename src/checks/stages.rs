@@ -76,7 +76,7 @@ fn evidence(found: &[(&Phone, &Stage)]) -> serde_json::Value {
 fn judge(
     id: &'static str,
     found: &[(&Phone, &Stage)],
-    bad: Status,
+    (bad, unfinished_status): (Status, Status),
     fix: impl Fn(&[(&Phone, &Stage)]) -> Fix,
     none: &str,
 ) -> Check {
@@ -99,7 +99,8 @@ fn judge(
             "Listen longer (`--listen 300`) and reboot the phone: the window ended before this stage did.",
             Step::manual("reboot the phone while mcready listens longer"),
         );
-        return check(id, Status::Warn, format!("{}.", lines.join("; ")), Some(fix), evidence(found));
+        let fix = (unfinished_status != Status::Skip).then_some(fix);
+        return check(id, unfinished_status, format!("{}.", lines.join("; ")), fix, evidence(found));
     }
     let passed = with(StageResult::Ok);
     if !passed.is_empty() {
@@ -124,7 +125,7 @@ pub fn file_requested(snapshot: &Snapshot) -> Check {
     judge(
         FILE_REQUESTED,
         &found,
-        Status::Fail,
+        (Status::Fail, Status::Skip),
         |failed| {
             let phones: Vec<String> = failed.iter().map(|(p, _)| p.source.ip().to_string()).collect();
             Fix::one(
@@ -152,7 +153,7 @@ pub fn file_fetched(snapshot: &Snapshot) -> Check {
     judge(
         FILE_FETCHED,
         &found,
-        Status::Fail,
+        (Status::Fail, Status::Warn),
         |failed| {
             let mut advice = Vec::new();
             for (_, stage) in failed {
@@ -193,7 +194,7 @@ pub fn tls_handshake(snapshot: &Snapshot) -> Check {
     judge(
         TLS_HANDSHAKE,
         &found,
-        Status::Fail,
+        (Status::Fail, Status::Warn),
         |_| {
             Fix::one(
                 "Give the file server a certificate the phones trust: one issued by a CA their firmware knows, or load \
@@ -221,7 +222,7 @@ pub fn registration(snapshot: &Snapshot) -> Check {
     judge(
         REGISTRATION,
         &found,
-        Status::Warn,
+        (Status::Warn, Status::Warn),
         |_| {
             Fix::one(
                 "Check the phone's account on the PBX: the extension exists and is enabled, and the user name and \
@@ -274,6 +275,9 @@ mod tests {
         assert!(check.remedy.unwrap().contains("198.51.100.7"));
         let elsewhere = stage(StageKind::FileRequest, StageResult::NotVisible, "http", None, "another host");
         assert_eq!(file_requested(&snapshot(vec![elsewhere])).status, Status::Skip);
+        // A window that ended soon after the NOTIFY proves nothing.
+        let soon = stage(StageKind::FileRequest, StageResult::Unfinished, "http", None, "listen longer");
+        assert_eq!(file_requested(&snapshot(vec![soon])).status, Status::Skip);
         let asked = stage(StageKind::FileRequest, StageResult::Ok, "http", None, "GET");
         assert_eq!(file_requested(&snapshot(vec![asked])).status, Status::Pass);
     }

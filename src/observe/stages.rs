@@ -98,11 +98,8 @@ impl Stream {
         let at = self.offset;
         if self.head.len() as u64 == at && self.head.len() < HEAD_LIMIT {
             let room = HEAD_LIMIT - self.head.len();
+            // A segment the capture cut ends the head: the offset runs past what it holds.
             self.head.extend_from_slice(&segment.payload[..segment.payload.len().min(room)]);
-            if segment.payload.len() < segment.payload_len {
-                // Cut by the capture: the head stops here.
-                self.head.truncate(HEAD_LIMIT.min(self.head.len()));
-            }
         }
         self.next = Some(segment.sequence.wrapping_add(len));
         self.offset += u64::from(len);

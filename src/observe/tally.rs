@@ -607,7 +607,8 @@ impl Tally {
         if self.capture_counts {
             self.files.finish(&mut phones);
             for (index, phone) in phones.iter_mut().enumerate() {
-                unseen_stages(phone, &self.local, self.registers.get(&index).copied());
+                let window_ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+                unseen_stages(phone, &self.local, self.registers.get(&index).copied(), window_ms);
             }
         }
         let captured_not_delivered = if self.capture_counts && with_socket {
@@ -674,9 +675,18 @@ fn answer_stage(answer: &PhoneAnswer, at_ms: u64) -> Option<Stage> {
     Some(stage)
 }
 
+/// How long after the NOTIFY a phone that has not asked for its file is judged not to ask: phones
+/// fetch within a second or two of it.
+const ASK_WITHIN_MS: u64 = 10_000;
+
 /// What should have followed and was not seen, said once the window ends: the file on this host
 /// never asked for, and what this host cannot see ("not visible here", never "stopped").
-fn unseen_stages(phone: &mut Phone, local: &HashSet<Ipv4Addr>, registration: Option<Registration>) {
+fn unseen_stages(
+    phone: &mut Phone,
+    local: &HashSet<Ipv4Addr>,
+    registration: Option<Registration>,
+    window_ms: u64,
+) {
     let has = |phone: &Phone, kind: StageKind| phone.stages.iter().any(|s| s.stage == kind);
     let add = |phone: &mut Phone, kind: StageKind, result: StageResult, detail: String| {
         if phone.stages.len() < 64 {
@@ -693,7 +703,10 @@ fn unseen_stages(phone: &mut Phone, local: &HashSet<Ipv4Addr>, registration: Opt
         );
         return;
     }
-    let notified = phone.stages.iter().any(|s| s.stage == StageKind::Notify && s.result == StageResult::Ok);
+    let notified_at =
+        phone.stages.iter().find(|s| s.stage == StageKind::Notify && s.result == StageResult::Ok);
+    let notified_at = notified_at.and_then(|s| s.at_ms);
+    let notified = notified_at.is_some();
     let url = phone.answers.iter().rev().find_map(|a| a.url.clone()).filter(|_| notified);
     let target = url.as_deref().and_then(stages::url_target);
     let on_this_host = target
@@ -703,7 +716,20 @@ fn unseen_stages(phone: &mut Phone, local: &HashSet<Ipv4Addr>, registration: Opt
     if let (Some(url), Some((scheme, host, port))) = (url.as_deref(), target.as_ref())
         && !has(phone, StageKind::FileRequest)
     {
-        if on_this_host {
+        let waited_ms = notified_at.map_or(0, |at| window_ms.saturating_sub(at));
+        if on_this_host && waited_ms < ASK_WITHIN_MS {
+            // Too short a wait proves nothing: phones ask within seconds, not always within this one.
+            add(
+                phone,
+                StageKind::FileRequest,
+                StageResult::Unfinished,
+                format!(
+                    "the window ended {:.1} s after the NOTIFY, before the phone asked this host for {url}: listen \
+                     longer to decide",
+                    Duration::from_millis(waited_ms).as_secs_f64()
+                ),
+            );
+        } else if on_this_host {
             add(
                 phone,
                 StageKind::FileRequest,
@@ -714,14 +740,18 @@ fn unseen_stages(phone: &mut Phone, local: &HashSet<Ipv4Addr>, registration: Opt
                 ),
             );
         } else {
-            add(
-                phone,
-                StageKind::FileRequest,
-                StageResult::NotVisible,
+            // A name may be this host or another: the capture cannot tell, so it blames nothing.
+            let detail = if host.parse::<Ipv4Addr>().is_ok() {
                 format!(
                     "the file server {host} is another host: the phone's request for {url} is not visible here"
-                ),
-            );
+                )
+            } else {
+                format!(
+                    "no request reached this host's address for {url}; if {host} names another host, its traffic is \
+                     not visible here (mcready does not resolve the name)"
+                )
+            };
+            add(phone, StageKind::FileRequest, StageResult::NotVisible, detail);
         }
     }
     let fetched = phone.stages.iter().any(|s| {
