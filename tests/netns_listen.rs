@@ -800,3 +800,34 @@ lab_test!(the_capture_follows_the_port_a_notify_names, pbx_and_phone(&[PYTHON3, 
         "{document:#}"
     );
 });
+
+// `check --listen` in text streams each phone's stages as they happen, as `listen` does.
+lab_test!(check_text_streams_the_stages_as_they_happen, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac");
+    let child = Command::new("ip")
+        .args(["netns", "exec", &pbx])
+        .arg(common::mcready_bin())
+        .args(["check", "-i", "eth0", "--listen", "3", "--timeout", "1"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcready check");
+    let open = (0..500).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        stdout(&lab.sh(&pbx, "cat /proc/net/packet")).lines().count() > 1
+    });
+    assert!(open, "check never opened its capture");
+    phone_provisions(&lab, &phone, &curl(FILE_URL), false);
+    let text = stdout(&child.wait_with_output().expect("wait for check"));
+    for line in [
+        "phone 00:15:65:aa:bb:cc SUBSCRIBE ok",
+        "phone 00:15:65:aa:bb:cc file request ok: HTTP GET /provisioning/001565aabbcc.cfg to 198.51.100.10:80",
+        "phone 00:15:65:aa:bb:cc file answer ok: HTTP 200 OK",
+    ] {
+        assert!(text.contains(line), "no line {line:?} in:\n{text}");
+    }
+});
