@@ -706,12 +706,18 @@ fn tshark_decodes_every_frame_of_a_provisioning_as_the_stages_read_it() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// `check --listen` on the PBX host while the phone provisions; the report.
-fn check_while_provisioning(lab: &Lab, (pbx, phone): (&str, &str), register: bool) -> Value {
+/// `check --listen` on the PBX host (with `format`: `--json`, or `-v` for text) while the phone
+/// provisions; its output.
+fn check_while_provisioning_as(
+    lab: &Lab,
+    (pbx, phone): (&str, &str),
+    format: &str,
+    register: bool,
+) -> Output {
     let child = Command::new("ip")
         .args(["netns", "exec", pbx])
         .arg(common::mcready_bin())
-        .args(["check", "-i", "eth0", "--json", "--listen", "3", "--timeout", "1"])
+        .args(["check", "-i", "eth0", format, "--listen", "3", "--timeout", "1"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -723,7 +729,12 @@ fn check_while_provisioning(lab: &Lab, (pbx, phone): (&str, &str), register: boo
     });
     assert!(open, "check never opened its capture");
     phone_provisions(lab, phone, &curl(FILE_URL), register);
-    json(&child.wait_with_output().expect("wait for check"))
+    child.wait_with_output().expect("wait for check")
+}
+
+/// `check --listen --json` while the phone provisions; the report.
+fn check_while_provisioning(lab: &Lab, ends: (&str, &str), register: bool) -> Value {
+    json(&check_while_provisioning_as(lab, ends, "--json", register))
 }
 
 /// Ends the lab PBX in `ns` (found by its command line among the namespace's processes, ended by id).
@@ -808,21 +819,7 @@ lab_test!(check_text_streams_the_stages_as_they_happen, pbx_and_phone(&[PYTHON3,
     phone,
 )| {
     lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac");
-    let child = Command::new("ip")
-        .args(["netns", "exec", &pbx])
-        .arg(common::mcready_bin())
-        .args(["check", "-i", "eth0", "--listen", "3", "--timeout", "1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start mcready check");
-    let open = (0..500).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-        stdout(&lab.sh(&pbx, "cat /proc/net/packet")).lines().count() > 1
-    });
-    assert!(open, "check never opened its capture");
-    phone_provisions(&lab, &phone, &curl(FILE_URL), false);
-    let text = stdout(&child.wait_with_output().expect("wait for check"));
+    let text = stdout(&check_while_provisioning_as(&lab, (&pbx, &phone), "-v", false));
     for line in [
         "phone 00:15:65:aa:bb:cc SUBSCRIBE ok",
         "phone 00:15:65:aa:bb:cc file request ok: HTTP GET /provisioning/001565aabbcc.cfg to 198.51.100.10:80",
