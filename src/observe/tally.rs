@@ -938,6 +938,31 @@ mod tests {
         assert_eq!(report.discovery, None);
     }
 
+    /// The port of the URL in a NOTIFY this host sends, for the capture to follow; none for TFTP, for a
+    /// NOTIFY from elsewhere, or for other SIP.
+    #[test]
+    fn the_port_of_a_notify_url_leaving_this_host() {
+        let notify = |url: &str| {
+            format!(
+                "NOTIFY sip:198.51.100.7:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 198.51.100.10:5060;branch=z9hG4bKx\r\n\
+                 From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>;tag=2\r\nCall-ID: c\r\nCSeq: 1 NOTIFY\r\nEvent: ua-profile\r\n\
+                 Content-Type: application/url\r\nContent-Length: {}\r\n\r\n{url}",
+                url.len()
+            )
+        };
+        let leaving = |url: &str| {
+            let mut s = seen(true, "198.51.100.10:5060", What::of_payload(notify(url).as_bytes()));
+            s.outgoing = true;
+            s
+        };
+        assert_eq!(leaving("http://198.51.100.10:8081/p/x.cfg").notify_url_port(), Some(8081));
+        assert_eq!(leaving("https://pbx.example/p/x.cfg").notify_url_port(), Some(443));
+        assert_eq!(leaving("tftp://198.51.100.10/x.cfg").notify_url_port(), None);
+        let mut arriving = leaving("http://198.51.100.10:8081/p/x.cfg");
+        arriving.outgoing = false;
+        assert_eq!(arriving.notify_url_port(), None);
+    }
+
     /// The phone's DHCP exchange, heard before its SUBSCRIBE, is its first stage (matched by MAC).
     #[test]
     fn a_phones_dhcp_ack_is_its_first_stage() {
