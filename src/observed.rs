@@ -65,6 +65,125 @@ pub struct Phone {
     /// and NOTIFY (URL), so two services on one address are told apart. Absent when none was seen.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub answers: Vec<PhoneAnswer>,
+    /// How far its provisioning went, as this host saw it: DHCP, SUBSCRIBE, the answer, the NOTIFY, the
+    /// request for its file and the answer, its REGISTER and the answer, in the order they happened.
+    /// Empty without a capture (the group socket sees only the SUBSCRIBE); absent from an older bundle.
+    #[serde(default)]
+    pub stages: Vec<Stage>,
+}
+
+/// One step of a phone's provisioning past PnP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stage {
+    pub stage: StageKind,
+    pub result: StageResult,
+    /// Milliseconds after the window opened; absent for a stage that was not seen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<u64>,
+    /// `http`, `https` or `tftp` for the file stages; `udp` for SIP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// The other end: the server asked or answering.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<SocketAddr>,
+    /// The HTTP method.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The HTTP path or TFTP file name, redacted as URLs are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The HTTP or SIP status, or the TFTP error code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// The file's size: `Content-Length`, or the bytes the transfer carried.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// The `ClientHello`'s server name (SNI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_name: Option<String>,
+    /// The TLS version the server chose.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_version: Option<String>,
+    /// The TLS alert that ended the handshake (readable up to TLS 1.2).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+    /// One line for people: `GET /provisioning/… → 404 Not Found`.
+    pub detail: String,
+}
+
+impl Stage {
+    /// A stage with its kind, result, time and line; the other fields empty.
+    #[must_use]
+    pub fn new(stage: StageKind, result: StageResult, at_ms: Option<u64>, detail: String) -> Self {
+        Self {
+            stage,
+            result,
+            at_ms,
+            protocol: None,
+            peer: None,
+            method: None,
+            path: None,
+            status: None,
+            bytes: None,
+            server_name: None,
+            tls_version: None,
+            alert: None,
+            detail,
+        }
+    }
+}
+
+/// The steps of provisioning, in the order a phone takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageKind {
+    /// Its DHCP exchange (by MAC).
+    Dhcp,
+    Subscribe,
+    /// A final answer to its SUBSCRIBE, from this host.
+    Answer,
+    /// The NOTIFY with the provisioning URL.
+    Notify,
+    /// Its request for the file: an HTTP request line, a TLS `ClientHello`, a TFTP read request.
+    FileRequest,
+    /// The server's answer: the HTTP status, the TLS handshake's end, TFTP DATA or ERROR.
+    FileAnswer,
+    /// Its REGISTER to this host.
+    Register,
+    /// The registrar's final answer.
+    RegisterAnswer,
+}
+
+impl StageKind {
+    /// The words a line starts with: `file request`.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Dhcp => "DHCP",
+            Self::Subscribe => "SUBSCRIBE",
+            Self::Answer => "answer",
+            Self::Notify => "NOTIFY",
+            Self::FileRequest => "file request",
+            Self::FileAnswer => "file answer",
+            Self::Register => "REGISTER",
+            Self::RegisterAnswer => "REGISTER answer",
+        }
+    }
+}
+
+/// How a stage went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageResult {
+    Ok,
+    /// It happened and went wrong: a 404, a TFTP error, an abandoned TLS handshake, a 403.
+    Failed,
+    /// Under way when the window ended (a request not answered yet, a handshake unfinished).
+    Unfinished,
+    /// It should have reached this host and did not: the file on this host never asked for.
+    NotSeen,
+    /// This host cannot see it (SIP over TLS, a file server or registrar on another host): no verdict.
+    NotVisible,
 }
 
 /// One answer this host sent a phone, as the capture saw it leave.
@@ -528,7 +647,7 @@ impl OwnAction {
 }
 
 /// Something worth a line while listening.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum ListenEvent {
     /// The first SUBSCRIBE of a phone.
@@ -551,10 +670,12 @@ pub enum ListenEvent {
     VendorDevice { device: VendorDevice },
     /// The switch's first LLDP or CDP announcement of this port.
     SwitchPort { port: SwitchPort },
+    /// A phone reached a stage of its provisioning (its MAC, else its address).
+    Stage { phone: String, stage: Stage },
 }
 
 /// What `respond` logs: a line each in text, one JSON object per line with `--json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "kebab-case")]
 pub enum RespondEvent {
     Started {

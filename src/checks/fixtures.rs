@@ -46,6 +46,7 @@ pub fn phone(ip: &str, mac: &str) -> Phone {
         contact: Some(format!("sip:{ip}:5060")),
         answered_by: Vec::new(),
         answers: Vec::new(),
+        stages: Vec::new(),
     }
 }
 

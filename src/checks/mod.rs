@@ -21,6 +21,7 @@ mod provisioning;
 pub mod registry;
 pub mod remedy;
 mod soak;
+mod stages;
 mod subnet;
 
 use crate::firewall::Judgement;

@@ -8,7 +8,7 @@
 
 use super::causes::Causes;
 use super::firewall::FirewallView;
-use super::{discovery, membership, multicast, phone, provisioning, soak, subnet};
+use super::{discovery, membership, multicast, phone, provisioning, soak, stages, subnet};
 use crate::observed::Observed;
 use crate::snapshot::Snapshot;
 use crate::verdict::Check;
@@ -263,6 +263,34 @@ pub const CHECKS: &[CheckDef] = &[
         title: "No silent phones",
         meaning: "Every host with a phone vendor's MAC prefix sent a PnP SUBSCRIBE.",
         build: |i| listened(i.snapshot).then(|| discovery::silent_vendor_phones(i.snapshot)),
+    },
+    CheckDef {
+        id: stages::FILE_REQUESTED,
+        requirement: PHONE_PNP,
+        title: "File requested",
+        meaning: "Each phone given a provisioning URL on this host asked this host for its file.",
+        build: |i| listened(i.snapshot).then(|| stages::file_requested(i.snapshot)),
+    },
+    CheckDef {
+        id: stages::FILE_FETCHED,
+        requirement: PHONE_PNP,
+        title: "File fetched",
+        meaning: "Each phone's request for its file over HTTP or TFTP was answered with the file.",
+        build: |i| listened(i.snapshot).then(|| stages::file_fetched(i.snapshot)),
+    },
+    CheckDef {
+        id: stages::TLS_HANDSHAKE,
+        requirement: PHONE_PNP,
+        title: "TLS handshake",
+        meaning: "Each phone fetching its file over HTTPS completed the TLS handshake (it trusts the certificate).",
+        build: |i| listened(i.snapshot).then(|| stages::tls_handshake(i.snapshot)),
+    },
+    CheckDef {
+        id: stages::REGISTRATION,
+        requirement: PHONE_PNP,
+        title: "Registration",
+        meaning: "Each provisioned phone's REGISTER to this host was accepted.",
+        build: |i| listened(i.snapshot).then(|| stages::registration(i.snapshot)),
     },
 ];
 

@@ -184,9 +184,10 @@ pub enum Command {
     /// when a server accepted it, 1 when none did. Puts SIP on the LAN.
     Probe(ProbeArgs),
     /// Hear phones' PnP SUBSCRIBEs for a while: MAC, vendor, model, firmware, source, TTL, interface,
-    /// same subnet or not; with a capture also DHCP provisioning options, phones by their vendor's MAC
-    /// and the switch's LLDP/CDP voice VLAN. Exits 0 when a phone was heard, 1 when none was. Sends
-    /// nothing but IGMP joins.
+    /// same subnet or not; with a capture also each phone's stages past PnP (its file over HTTP, HTTPS
+    /// or TFTP, its REGISTER, each answer), DHCP provisioning options, phones by their vendor's MAC and
+    /// the switch's LLDP/CDP voice VLAN. Exits 0 when a phone was heard, 1 when none was. Sends nothing
+    /// but IGMP joins.
     Listen(ListenArgs),
     /// Answer `mcready check --peer` from another host, and with `--url` act as a minimal PnP server
     /// for the phones given with `--allow`. Runs until Ctrl-C or `--duration`. Puts SIP on the LAN.
@@ -250,8 +251,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "IP[:PORT]", value_parser = value::peer, allow_hyphen_values = true)]
     pub peer: Option<PeerAddr>,
 
-    /// Listen this long for phones booting (reboot a phone meanwhile), DHCP provisioning options and
-    /// the switch's voice VLAN; extends the run.
+    /// Listen this long for phones booting (reboot a phone meanwhile), how far each gets (its file, its
+    /// registration), DHCP provisioning options and the switch's voice VLAN; extends the run.
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
     pub listen: Option<Duration>,
 

@@ -18,12 +18,12 @@ use crate::observe::checklist::{self, Plan};
 use crate::observe::fetch::{Reach, Roots};
 use crate::observe::probe::probe_mac;
 use crate::observe::soak::{self, SoakOptions};
-use crate::observed::Observed;
+use crate::observed::{ListenEvent, Observed};
 use crate::platform::Scope;
 use crate::platform::output::write_output;
-use crate::report::Document as _;
 use crate::report::check::{ReportDocument, build};
 use crate::report::stream::{EventSink, Progress};
+use crate::report::{Document as _, Format};
 use crate::snapshot::{OsFamily, Snapshot, choose_interface};
 
 /// # Errors
@@ -70,10 +70,16 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
     let sink = EventSink::new(cli.global.output_format(), false, Instant::now());
     let listening_on = interface.map_or("", |i| i.name.as_str());
     let window = args.listen.map_or(0, |w| w.as_secs());
-    let ticks = |remaining: u64, phones: usize| {
-        sink.progress(&format!(
-            "Listening {window} s on {listening_on} — reboot a phone now: {remaining:>4} s left, {phones} phone(s) heard"
-        ));
+    // Each phone's stages stream as lines in text, as `listen` prints them; JSON carries them at the end.
+    let stages = cli.global.output_format() == Format::Text && !cli.global.quiet;
+    let ticks = |event: &ListenEvent| {
+        match event {
+        ListenEvent::Tick { remaining_secs, phones } => sink.progress(&format!(
+            "Listening {window} s on {listening_on} — reboot a phone now: {remaining_secs:>4} s left, {phones} phone(s) heard"
+        )),
+        ListenEvent::Stage { .. } if stages => sink.emit(event, false),
+        _ => {}
+    }
     };
     let observations = checklist::observe(&facts, interface, &plan, &actions, &ticks);
     sink.clear_progress();

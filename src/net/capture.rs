@@ -74,6 +74,34 @@ pub enum CaptureFilter {
     SipIgmpAndDiscovery {
         port: u16,
     },
+    /// As [`Self::SipIgmpAndDiscovery`], plus what a phone does after PnP: TCP to or from the file
+    /// servers' ports (`file_ports`, 0 for none: [`FILE_PORTS`], then the ports of URLs seen in NOTIFYs,
+    /// set with [`Capture::set_filter`]), cut at [`TCP_SNAP`] bytes, and TFTP (UDP to or from port 69,
+    /// and DATA, ERROR and OACK from the server's own port, known only by their opcode), cut at
+    /// [`TFTP_SNAP`]. A REGISTER to this host is SIP on `port`, already let through.
+    Provisioning {
+        port: u16,
+        file_ports: [u16; 6],
+    },
+}
+
+/// What the capture keeps of a TCP segment to a file server (from its IP header): a request's head,
+/// a TLS hello, the record headers of a segment — never a whole file.
+pub const TCP_SNAP: u32 = 4096;
+/// What the capture keeps of a TFTP packet: the opcode, block or error code and message.
+pub const TFTP_SNAP: u32 = 256;
+/// The file servers' ports the capture follows when nothing else is known: HTTP, HTTPS and their
+/// usual alternatives.
+pub const FILE_PORTS: [u16; 4] = [80, 443, 8080, 8443];
+
+/// [`FILE_PORTS`] and room for two more, as [`CaptureFilter::Provisioning`] takes them.
+#[must_use]
+pub fn file_ports(learned: &[u16]) -> [u16; 6] {
+    let mut ports = [0; 6];
+    for (slot, port) in ports.iter_mut().zip(FILE_PORTS.iter().chain(learned.iter().take(2))) {
+        *slot = *port;
+    }
+    ports
 }
 
 /// Whether this OS's capture hands over link-layer frames (ARP, LLDP, CDP) besides IPv4: plain data
@@ -149,7 +177,9 @@ const LDX_B_MSH: u16 = 0xb1;
 const JEQ_K: u16 = 0x15;
 const JSET_K: u16 = 0x45;
 const LD_W_ABS: u16 = 0x20;
+const JA: u16 = 0x05;
 const RET_K: u16 = 0x06;
+const TFTP_PORT: u32 = 69;
 /// `SKF_AD_OFF + SKF_AD_PROTOCOL`: the frame's `EtherType`, which a cooked socket's data does not hold.
 const ANCILLARY_PROTOCOL: u32 = 0xffff_f000;
 const ACCEPT_ALL: u32 = 0x0004_0000;
@@ -192,6 +222,7 @@ pub fn bpf_program(filter: CaptureFilter) -> Vec<BpfInstruction> {
             /* 12 */ op(RET_K, 0, 0, ACCEPT_ALL),
             /* 13 */ op(RET_K, 0, 0, 0),
         ],
+        CaptureFilter::Provisioning { port, file_ports } => provisioning_program(port, file_ports),
         CaptureFilter::SipIgmpAndDiscovery { port } => {
             let [dhcp_server, dhcp_client] = [67u32, 68];
             vec![
@@ -226,6 +257,94 @@ pub fn bpf_program(filter: CaptureFilter) -> Vec<BpfInstruction> {
     }
 }
 
+/// A jump target in [`provisioning_program`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Label {
+    Next,
+    Accept,
+    Drop,
+    Cdp,
+    Ip,
+    Udp,
+    Tftp,
+    Tcp,
+    File,
+}
+
+/// The [`CaptureFilter::Provisioning`] program, written with labels (its length depends on the ports
+/// given) and resolved into forward jumps.
+fn provisioning_program(port: u16, file_ports: [u16; 6]) -> Vec<BpfInstruction> {
+    use Label::{Accept, Cdp, Drop, File, Ip, Next, Tcp, Tftp, Udp};
+    let ports: Vec<u32> = file_ports.iter().filter(|p| **p != 0).map(|p| u32::from(*p)).collect();
+    let sip = u32::from(port);
+    let mut code: Vec<(Option<Label>, u16, Label, Label, u32)> = vec![
+        (None, LD_H_ABS, Next, Next, ANCILLARY_PROTOCOL),
+        (None, JEQ_K, Accept, Next, u32::from(ETHERTYPE_ARP)),
+        (None, JEQ_K, Accept, Next, u32::from(ETHERTYPE_LLDP)),
+        (None, JEQ_K, Cdp, Next, u32::from(ETH_P_802_2)),
+        (None, JEQ_K, Ip, Drop, u32::from(ETHERTYPE_IPV4)),
+        // LLC/SNAP to Cisco's OUI with protocol id 0x2000 is CDP.
+        (Some(Cdp), LD_W_ABS, Next, Next, 0),
+        (None, JEQ_K, Next, Drop, 0xaaaa_0300),
+        (None, LD_W_ABS, Next, Next, 4),
+        (None, JEQ_K, Accept, Drop, 0x000c_2000),
+        (Some(Ip), LD_B_ABS, Next, Next, 9),
+        (None, JEQ_K, Accept, Next, u32::from(PROTOCOL_IGMP)),
+        (None, JEQ_K, Udp, Next, u32::from(PROTOCOL_UDP)),
+        (None, JEQ_K, Tcp, Drop, u32::from(super::provision::PROTOCOL_TCP)),
+        (Some(Udp), LD_H_ABS, Next, Next, 6),
+        // A non-first fragment has no UDP header to match.
+        (None, JSET_K, Accept, Next, 0x1fff),
+        (None, LDX_B_MSH, Next, Next, 0),
+    ];
+    for at in [0, 2] {
+        code.push((None, LD_H_IND, Next, Next, at));
+        code.push((None, JEQ_K, Accept, Next, sip));
+        code.push((None, JEQ_K, Accept, Next, 67));
+        code.push((None, JEQ_K, Accept, Next, 68));
+        code.push((None, JEQ_K, Tftp, Next, TFTP_PORT));
+    }
+    // The server answers a read request from a port of its own: DATA (3), ERROR (5), OACK (6).
+    code.push((None, LD_H_IND, Next, Next, 8));
+    code.push((None, JEQ_K, Tftp, Next, 3));
+    code.push((None, JEQ_K, Tftp, Next, 5));
+    code.push((None, JEQ_K, Tftp, Drop, 6));
+    code.push((Some(Tftp), RET_K, Next, Next, TFTP_SNAP));
+    code.push((Some(Tcp), LD_H_ABS, Next, Next, 6));
+    code.push((None, JSET_K, Drop, Next, 0x1fff));
+    code.push((None, LDX_B_MSH, Next, Next, 0));
+    for at in [0, 2] {
+        code.push((None, LD_H_IND, Next, Next, at));
+        for port in &ports {
+            code.push((None, JEQ_K, File, Next, *port));
+        }
+    }
+    code.push((None, JA, Drop, Drop, 0));
+    code.push((Some(File), RET_K, Next, Next, TCP_SNAP));
+    code.push((Some(Accept), RET_K, Next, Next, ACCEPT_ALL));
+    code.push((Some(Drop), RET_K, Next, Next, 0));
+    let place = |label: Label| code.iter().position(|(l, ..)| *l == Some(label));
+    let offset = |from: usize, to: Label| -> u32 {
+        match to {
+            Next => 0,
+            label => place(label).map_or(0, |target| u32::try_from(target - from - 1).unwrap_or(0)),
+        }
+    };
+    code.iter()
+        .enumerate()
+        .map(|(at, (_, opcode, jt, jf, k))| {
+            let short = |label| u8::try_from(offset(at, label)).unwrap_or(u8::MAX);
+            if *opcode == JA {
+                op(JA, 0, 0, offset(at, *jt))
+            } else if *opcode & 0x07 == 0x05 {
+                op(*opcode, short(*jt), short(*jf), *k)
+            } else {
+                op(*opcode, 0, 0, *k)
+            }
+        })
+        .collect()
+}
+
 impl Capture {
     /// Opens the capture. Open it **before** joining or sending anything, so the observation starts
     /// from the network's state, not mcready's.
@@ -248,6 +367,15 @@ impl Capture {
             capture.add_group(*group)?;
         }
         Ok(capture)
+    }
+
+    /// Replaces the filter of the open capture (frames already queued passed the old one).
+    ///
+    /// # Errors
+    /// When the OS refuses the program.
+    pub fn set_filter(&self, filter: CaptureFilter) -> Result<(), NetError> {
+        sys::set_packet_filter(&self.socket, &bpf_program(filter))
+            .map_err(|e| NetError::os("replace the capture's filter", e))
     }
 
     /// Makes the NIC accept `group`'s multicast MAC for as long as the capture lives (no IGMP is sent).
@@ -419,6 +547,8 @@ mod tests {
             CaptureFilter::Igmp,
             CaptureFilter::SipAndIgmp { port: 5060 },
             CaptureFilter::SipIgmpAndDiscovery { port: 5060 },
+            CaptureFilter::Provisioning { port: 5060, file_ports: file_ports(&[8081, 9000]) },
+            CaptureFilter::Provisioning { port: 5060, file_ports: [0; 6] },
         ] {
             let program = bpf_program(filter);
             assert_eq!(program.last().map(|i| i.code), Some(RET_K));
@@ -466,6 +596,7 @@ mod tests {
                     None => return 0,
                 },
                 JEQ_K => pc += jump(a == i.k),
+                JA => pc += usize::try_from(i.k).unwrap(),
                 JSET_K => pc += jump(a & i.k != 0),
                 RET_K => return i.k,
                 other => panic!("opcode {other:#x} not interpreted"),
@@ -504,6 +635,50 @@ mod tests {
         assert_eq!(run(&sip, ETHERTYPE_IPV4, &ipv4_udp(67, 68)), 0);
         assert_eq!(run(&sip, ETHERTYPE_LLDP, &[2, 7]), 0);
         assert_ne!(run(&sip, ETHERTYPE_IPV4, &ipv4_udp(5060, 5060)), 0);
+    }
+
+    fn ipv4_tcp(source_port: u16, destination_port: u16) -> Vec<u8> {
+        let mut ip = ipv4_udp(source_port, destination_port);
+        ip[9] = 6;
+        ip.extend_from_slice(&[0; 12]);
+        ip
+    }
+
+    #[test]
+    fn the_provisioning_filter_follows_files_and_registrations_cut_short() {
+        let program =
+            bpf_program(CaptureFilter::Provisioning { port: 5060, file_ports: [80, 443, 0, 0, 0, 0] });
+        let run = |protocol, frame: &[u8]| run(&program, protocol, frame);
+        // What the discovery filter passes, it passes whole.
+        for (from, to) in [(5060, 5060), (40000, 5060), (67, 68), (68, 67)] {
+            assert_eq!(run(ETHERTYPE_IPV4, &ipv4_udp(from, to)), ACCEPT_ALL, "{from}->{to}");
+        }
+        assert_eq!(run(ETHERTYPE_LLDP, &[2, 7]), ACCEPT_ALL);
+        // HTTP and HTTPS both ways, cut at the snap length; other TCP is not read.
+        for (from, to) in [(40000, 80), (80, 40000), (40000, 443), (443, 40000)] {
+            assert_eq!(run(ETHERTYPE_IPV4, &ipv4_tcp(from, to)), TCP_SNAP, "{from}->{to}");
+        }
+        assert_eq!(run(ETHERTYPE_IPV4, &ipv4_tcp(40000, 22)), 0);
+        assert_eq!(run(ETHERTYPE_IPV4, &ipv4_tcp(40000, 0)), 0, "an unused slot matches nothing");
+        // A URL's port learned from a NOTIFY joins the defaults.
+        let grown = bpf_program(CaptureFilter::Provisioning { port: 5060, file_ports: file_ports(&[8081]) });
+        assert_eq!(super::tests::run(&grown, ETHERTYPE_IPV4, &ipv4_tcp(40000, 8081)), TCP_SNAP);
+        assert_eq!(super::tests::run(&grown, ETHERTYPE_IPV4, &ipv4_tcp(8443, 40000)), TCP_SNAP);
+        assert_eq!(file_ports(&[1, 2, 3]), [80, 443, 8080, 8443, 1, 2]);
+        // TFTP: the read request to 69, and the server's DATA or ERROR from a port of its own.
+        assert_eq!(run(ETHERTYPE_IPV4, &ipv4_udp(40000, 69)), TFTP_SNAP);
+        let mut data = ipv4_udp(51000, 40000);
+        data.extend_from_slice(&[0, 3, 0, 1]);
+        assert_eq!(run(ETHERTYPE_IPV4, &data), TFTP_SNAP);
+        let mut error = ipv4_udp(51000, 40000);
+        error.extend_from_slice(&[0, 5, 0, 1]);
+        assert_eq!(run(ETHERTYPE_IPV4, &error), TFTP_SNAP);
+        let mut other = ipv4_udp(5353, 5353);
+        other.extend_from_slice(&[0, 1, 0, 0]);
+        assert_eq!(run(ETHERTYPE_IPV4, &other), 0, "mDNS is not TFTP");
+        // Windows runs the same program in user space.
+        let packet = ipv4_tcp(40000, 80);
+        assert!(crate::net::sys::bpf::accepts(&program, &packet, ETHERTYPE_IPV4));
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub mod discovery;
 pub mod igmp;
 pub mod packet;
 pub mod peer;
+pub mod provision;
 pub mod querier;
 pub mod reassembly;
 pub mod socket;
@@ -40,7 +41,7 @@ mod sys;
 pub use actions::OwnActions;
 pub use capture::{
     Capture, CaptureFilter, CaptureOptions, CapturedFrame, Direction, Frame, LINK_LAYER_CAPTURE, LinkFrame,
-    multicast_mac,
+    file_ports, multicast_mac,
 };
 pub use igmp::{IgmpMessage, IgmpPacket, IgmpQuery, IgmpVersion, QueryScope, parse_igmp};
 pub use packet::{Ipv4Packet, PacketError, Transport, parse_ipv4};

@@ -10,7 +10,9 @@ use super::probe::{self, ProbeOptions};
 use super::querier::{self, QuerierSearch};
 use crate::facts::{HostFacts, Interface};
 use crate::net::{LocalInterface, OwnActions};
-use crate::observed::{Answer, FetchReport, ListenReport, Observed, PeerReport, ProbeReport, QuerierReport};
+use crate::observed::{
+    Answer, FetchReport, ListenEvent, ListenReport, Observed, PeerReport, ProbeReport, QuerierReport,
+};
 
 /// What `check` asked to observe.
 #[derive(Debug, Clone)]
@@ -70,9 +72,10 @@ impl Observations {
     }
 }
 
-/// Called about once a second while the listening window is open, with the seconds left and the phones
-/// heard so far, so a watching admin knows when to reboot a phone and how long is left.
-pub type ListenTicks<'a> = dyn Fn(u64, usize) + Sync + 'a;
+/// Called about once a second while the listening window is open with a `Tick` (the seconds left and
+/// the phones heard so far, so a watching admin knows when to reboot a phone and how long is left), and
+/// with each phone's `Stage` as it happens.
+pub type ListenTicks<'a> = dyn Fn(&crate::observed::ListenEvent) + Sync + 'a;
 
 /// Runs the observations `plan` asks for on `interface`; `ticks` hears the listening window's countdown.
 #[must_use]
@@ -208,9 +211,9 @@ fn start_listening<'scope, 'env>(
     };
     let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
     let handle = scope.spawn(move || {
-        let mut on_event = |event: &crate::observed::ListenEvent| {
-            if let crate::observed::ListenEvent::Tick { remaining_secs, phones } = event {
-                ticks(*remaining_secs, *phones);
+        let mut on_event = |event: &ListenEvent| {
+            if matches!(event, ListenEvent::Tick { .. } | ListenEvent::Stage { .. }) {
+                ticks(event);
             }
         };
         match listen::observe_run(facts, interface, options, run, actions, &mut on_event) {

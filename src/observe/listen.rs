@@ -174,7 +174,7 @@ pub fn observe_run(
     // The capture first: the observation starts before mcready's own join changes anything.
     let capture = Capture::open(&CaptureOptions {
         interface_index: iface.index,
-        filter: CaptureFilter::SipIgmpAndDiscovery { port },
+        filter: CaptureFilter::Provisioning { port, file_ports: net::file_ports(&[]) },
         groups: vec![group],
     });
     // LLDP and CDP go to link-local group addresses a real NIC's filter drops unless asked.
@@ -253,6 +253,7 @@ pub fn observe_run(
         })
         .collect();
     let mut tally = Tally::new(group, port, interface, local, capture.is_some());
+    tally.opened_at(Instant::now());
     if capture.is_some() {
         tally.hear_discovery(net::LINK_LAYER_CAPTURE);
     }
@@ -318,10 +319,25 @@ fn run_window(
     let capture_counts = capture.is_some();
     let mut sources: Vec<Source<'_, Seen>> = Vec::new();
     if let Some(mut capture) = capture {
+        // The file servers' ports followed grow with the URLs this host's NOTIFYs carry, swapped in on
+        // this thread as the NOTIFY leaves: before the phone can ask.
+        let mut learned = Vec::new();
         sources.push(Source::new("the capture", bound, move |until| {
             loop {
                 return Ok(match capture.next_frame_until(until)? {
-                    Some(Frame::Ipv4(frame)) => Some(Seen::from_frame(&frame, port)),
+                    Some(Frame::Ipv4(frame)) => {
+                        let seen = Seen::from_frame(&frame, port);
+                        if let Some(url_port) = seen.notify_url_port()
+                            && !net::file_ports(&learned).contains(&url_port)
+                            && learned.len() < 2
+                        {
+                            learned.push(url_port);
+                            let file_ports = net::file_ports(&learned);
+                            // Refused, the default ports are still followed.
+                            let _ = capture.set_filter(CaptureFilter::Provisioning { port, file_ports });
+                        }
+                        Some(seen)
+                    }
                     Some(Frame::Link(frame)) => match Seen::from_link(&frame) {
                         Some(seen) => Some(seen),
                         None => continue,

@@ -24,6 +24,7 @@ pub mod querier;
 pub mod receive;
 pub mod respond;
 pub mod soak;
+pub mod stages;
 pub mod tally;
 #[cfg(test)]
 mod whole_runs;

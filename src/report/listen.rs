@@ -7,7 +7,9 @@ use serde::Serialize;
 use super::stream::StreamEvent;
 use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint};
 use super::{Document, Envelope, markdown};
-use crate::observed::{DhcpAnswer, ListenEvent, ListenReport, OwnAction, Phone, SwitchPort, VendorDevice};
+use crate::observed::{
+    DhcpAnswer, ListenEvent, ListenReport, OwnAction, Phone, Stage, StageResult, SwitchPort, VendorDevice,
+};
 
 /// One DHCP server's answers in a line: `DHCP ack from 198.51.100.1: option 66 (TFTP server name) tftp://…`.
 #[must_use]
@@ -45,6 +47,20 @@ pub fn switch_line(port: &SwitchPort) -> String {
         |v| format!(", voice VLAN {}{}", v.vlan, if v.tagged { " (tagged)" } else { " (untagged)" }),
     );
     format!("{} from {name}{on}{native}{voice}", port.protocol.to_uppercase())
+}
+
+/// A phone's stage in a line: `phone 00:15:65:aa:bb:cc file answer FAILED: HTTP 404 Not Found from …`
+/// (the stream puts the time in front).
+#[must_use]
+pub fn stage_line(phone: &str, stage: &Stage) -> String {
+    let mark = match stage.result {
+        StageResult::Ok => "ok",
+        StageResult::Failed => "FAILED",
+        StageResult::Unfinished => "unfinished",
+        StageResult::NotSeen => "NOT SEEN",
+        StageResult::NotVisible => "not visible here",
+    };
+    format!("phone {phone} {} {mark}: {}", stage.stage.label(), stage.detail)
 }
 
 /// The `mcready.listen/v1` document.
@@ -125,6 +141,14 @@ impl ListenDocument {
                 other.count,
                 other.user_agent.as_deref().map(|ua| format!(" ({ua})")).unwrap_or_default()
             ));
+        }
+        for phone in &self.report.phones {
+            let stopped =
+                phone.stages.iter().find(|s| matches!(s.result, StageResult::Failed | StageResult::NotSeen));
+            if let Some(stage) = stopped {
+                let key = phone.mac.clone().unwrap_or_else(|| phone.source.to_string());
+                lines.push(format!("Phone {key} stopped at its {}: {}", stage.stage.label(), stage.detail));
+            }
         }
         if self.report.junk > 0 {
             let junk = super::text::count(self.report.junk, "datagram", "datagrams");
@@ -269,6 +293,7 @@ impl StreamEvent for ListenEvent {
             ListenEvent::DhcpAnswer { answer } => dhcp_line(answer),
             ListenEvent::VendorDevice { device } => device_line(device),
             ListenEvent::SwitchPort { port } => switch_line(port),
+            ListenEvent::Stage { phone, stage } => stage_line(phone, stage),
         };
         Some(body)
     }

@@ -244,9 +244,9 @@ pub(crate) fn set_receive_buffer(socket: &Socket, bytes: usize) -> io::Result<us
 }
 
 #[cfg(target_os = "linux")]
-pub(crate) use linux::{add_packet_membership, open_packet_socket, recv_frame};
+pub(crate) use linux::{add_packet_membership, open_packet_socket, recv_frame, set_packet_filter};
 #[cfg(target_os = "macos")]
-pub(crate) use macos::{add_packet_membership, open_packet_socket, recv_frame};
+pub(crate) use macos::{add_packet_membership, open_packet_socket, recv_frame, set_packet_filter};
 
 /// Passive capture on Linux: `AF_PACKET` sockets bound to one interface.
 #[cfg(target_os = "linux")]
@@ -301,6 +301,13 @@ mod linux {
             return Err(io::Error::last_os_error());
         }
         Ok(socket)
+    }
+
+    /// Replaces the socket's filter (`SO_ATTACH_FILTER` again): the kernel swaps programs atomically.
+    pub(crate) fn set_packet_filter(socket: &Socket, filter: &[BpfInstruction]) -> io::Result<()> {
+        let program: Vec<SockFilter> =
+            filter.iter().map(|i| SockFilter::new(i.code, i.jt, i.jf, i.k)).collect();
+        socket.attach_filter(&program)
     }
 
     /// `PACKET_ADD_MEMBERSHIP` of a multicast MAC: keeps it in the NIC's hardware filter for as long as
@@ -381,6 +388,10 @@ mod macos {
         _interface_index: u32,
         _mac: [u8; 6],
     ) -> io::Result<()> {
+        no_bpf()
+    }
+
+    pub(crate) fn set_packet_filter(_socket: &Socket, _filter: &[BpfInstruction]) -> io::Result<()> {
         no_bpf()
     }
 

@@ -37,6 +37,10 @@ pub(crate) fn open_packet_socket(_interface_index: u32, _filter: &[BpfInstructio
     unsupported("passive capture")
 }
 
+pub(crate) fn set_packet_filter(_socket: &Socket, _filter: &[BpfInstruction]) -> io::Result<()> {
+    unsupported("passive capture")
+}
+
 pub(crate) fn add_packet_membership(
     _socket: &Socket,
     _interface_index: u32,

@@ -289,6 +289,16 @@ pub(crate) fn open_packet_socket(interface_index: u32, filter: &[BpfInstruction]
     Ok(socket)
 }
 
+/// Replaces the program the capture's packets are run through (in user space, as at the open).
+#[allow(clippy::unnecessary_wraps)]
+pub(crate) fn set_packet_filter(socket: &Socket, filter: &[BpfInstruction]) -> io::Result<()> {
+    let mut captures = CAPTURES.lock().unwrap_or_else(PoisonError::into_inner);
+    for state in captures.iter_mut().filter(|known| known.socket == raw(socket)) {
+        state.filter = filter.to_vec();
+    }
+    Ok(())
+}
+
 /// An error that says this system has no such capture at all becomes `Unsupported` with the reason;
 /// `WSAEACCES` stays "permission denied" (not elevated), and anything else stays as it is.
 fn no_raw_capture(error: io::Error, what: &str) -> io::Error {
