@@ -59,33 +59,30 @@ fn multicast(index: u32, group: Option<IpAddr>) -> Vec<u8> {
     row
 }
 
-struct Forward {
+/// A `MIB_IPFORWARD_ROW2`: `destination/prefix` by `index`, through `next_hop` (on-link without one).
+fn forward(
     index: u32,
-    destination: IpAddr,
+    destination: &str,
     prefix: u8,
-    next_hop: Option<IpAddr>,
+    next_hop: Option<&str>,
     metric: u32,
     loopback: bool,
-}
-
-fn forward(route: &Forward) -> Vec<u8> {
+) -> Vec<u8> {
+    let destination: IpAddr = destination.parse().expect("an address");
+    let unspecified = if destination.is_ipv4() { "0.0.0.0" } else { "::" };
+    let next_hop: IpAddr = next_hop.unwrap_or(unspecified).parse().expect("an address");
     let mut row = vec![0u8; forward_row::SIZE];
-    put(&mut row, forward_row::INTERFACE_LUID, &(6u64 << 48 | u64::from(route.index)).to_le_bytes());
-    put(&mut row, forward_row::INTERFACE_INDEX, &route.index.to_le_bytes());
-    put(&mut row, forward_row::DESTINATION_PREFIX, &sockaddr(Some(route.destination)));
-    row[forward_row::PREFIX_LENGTH] = route.prefix;
-    let unspecified = if route.destination.is_ipv4() {
-        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
-    } else {
-        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
-    };
-    put(&mut row, forward_row::NEXT_HOP, &sockaddr(Some(route.next_hop.unwrap_or(unspecified))));
+    put(&mut row, forward_row::INTERFACE_LUID, &(6u64 << 48 | u64::from(index)).to_le_bytes());
+    put(&mut row, forward_row::INTERFACE_INDEX, &index.to_le_bytes());
+    put(&mut row, forward_row::DESTINATION_PREFIX, &sockaddr(Some(destination)));
+    row[forward_row::PREFIX_LENGTH] = prefix;
+    put(&mut row, forward_row::NEXT_HOP, &sockaddr(Some(next_hop)));
     // SitePrefixLength, ValidLifetime, PreferredLifetime: set, and not read.
     put(&mut row, 72, &[64, 0, 0, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]);
-    put(&mut row, forward_row::METRIC, &route.metric.to_le_bytes());
+    put(&mut row, forward_row::METRIC, &metric.to_le_bytes());
     // NL_ROUTE_PROTOCOL: 2 (MIB_IPPROTO_LOCAL), 3 (MIB_IPPROTO_NETMGMT).
-    put(&mut row, forward_row::PROTOCOL, &(if route.next_hop.is_some() { 3u32 } else { 2 }).to_le_bytes());
-    row[forward_row::LOOPBACK] = u8::from(route.loopback);
+    put(&mut row, forward_row::PROTOCOL, &(if next_hop.is_unspecified() { 2u32 } else { 3 }).to_le_bytes());
+    row[forward_row::LOOPBACK] = u8::from(loopback);
     row
 }
 
@@ -133,50 +130,14 @@ fn a_table_is_read_no_further_than_its_count_or_its_bytes() {
 
 #[test]
 fn forward_table_rows_become_routes() {
-    let routes = [
-        Forward {
-            index: 3,
-            destination: v4("0.0.0.0"),
-            prefix: 0,
-            next_hop: Some(v4("198.51.100.1")),
-            metric: 0,
-            loopback: false,
-        },
-        Forward {
-            index: 2,
-            destination: v4("224.0.0.0"),
-            prefix: 4,
-            next_hop: None,
-            metric: 256,
-            loopback: false,
-        },
-        Forward {
-            index: 3,
-            destination: v4("224.0.0.0"),
-            prefix: 4,
-            next_hop: None,
-            metric: 256,
-            loopback: false,
-        },
+    let rows = [
+        forward(3, "0.0.0.0", 0, Some("198.51.100.1"), 0, false),
+        forward(2, "224.0.0.0", 4, None, 256, false),
+        forward(3, "224.0.0.0", 4, None, 256, false),
         // A prefix length beyond the family's is read as the whole address.
-        Forward {
-            index: 3,
-            destination: v4("198.51.100.10"),
-            prefix: 40,
-            next_hop: None,
-            metric: 256,
-            loopback: true,
-        },
-        Forward {
-            index: 3,
-            destination: IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-            prefix: 0,
-            next_hop: Some(IpAddr::V6("fe80::1".parse().expect("IPv6"))),
-            metric: 16,
-            loopback: false,
-        },
+        forward(3, "198.51.100.10", 40, None, 256, true),
+        forward(3, "::", 0, Some("fe80::1"), 16, false),
     ];
-    let rows: Vec<Vec<u8>> = routes.iter().map(forward).collect();
     let names = HashMap::from([(2, "Wi-Fi".to_owned()), (3, "Ethernet 2".to_owned())]);
     let read = mib::forward_table(&table(5, &rows), &names);
     assert_eq!(read.len(), 5);
@@ -232,19 +193,7 @@ fn adapter(name: &str, index: u32, metric: u32) -> Interface {
 /// route each, the interface metrics deciding where a join with `INADDR_ANY` lands.
 #[test]
 fn decoded_routes_and_metrics_decide_where_a_join_lands() {
-    let routes: Vec<Vec<u8>> = [(2, 256), (3, 256)]
-        .into_iter()
-        .map(|(index, metric)| {
-            forward(&Forward {
-                index,
-                destination: v4("224.0.0.0"),
-                prefix: 4,
-                next_hop: None,
-                metric,
-                loopback: false,
-            })
-        })
-        .collect();
+    let routes = [forward(2, "224.0.0.0", 4, None, 256, false), forward(3, "224.0.0.0", 4, None, 256, false)];
     let names = HashMap::from([(2, "Wi-Fi".to_owned()), (3, "Ethernet 2".to_owned())]);
     let mut read = mib::forward_table(&table(2, &routes), &names);
     let metric = |row: Vec<u8>| mib::ip_interface_metric(&row).expect("a whole row").0;
