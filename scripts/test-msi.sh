@@ -16,8 +16,7 @@
 #   4. /x /qn: the files and the folder are gone, the PATH entry and the Apps & features entry too.
 #
 # Needs root (unshare), wine and wine64, and what scripts/package-windows.sh needs (for the upgrade's
-# MSI). WINE_WORK_DIR as scripts/wine-test.sh (the prefix is WINE_WORK_DIR/msi-prefix, kept between
-# runs, made again when a run did not end cleanly); OUT is where the upgrade's MSI goes.
+# MSI). WINE_WORK_DIR as scripts/wine-test.sh (the prefix, made anew each run, is WINE_WORK_DIR/msi-prefix).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +24,7 @@ msi=${1:?usage: scripts/test-msi.sh MSI}
 [ -f "$msi" ] || { echo "test-msi: no file $msi" >&2; exit 1; }
 msi=$(cd "$(dirname "$msi")" && pwd)/$(basename "$msi")
 [ "$(id -u)" = 0 ] || { echo "test-msi: needs root for its network namespace" >&2; exit 1; }
-for tool in wine wineboot wineserver unshare python3; do
+for tool in wine wineboot wineserver unshare python3 x86_64-w64-mingw32-gcc; do
   command -v "$tool" >/dev/null || { echo "test-msi: $tool missing (see docs/testing.md)" >&2; exit 1; }
 done
 
@@ -39,22 +38,25 @@ parent=$(cd .. && pwd)
 work="${WINE_WORK_DIR:-$parent/wine-work}"
 export WINEPREFIX="$work/msi-prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
 start=$SECONDS
-clean="$WINEPREFIX/.mcready-msi-clean"
-if [ -d "$WINEPREFIX" ] && [ ! -f "$clean" ]; then
-  echo "test-msi: the last run did not end cleanly: a new prefix" >&2
-  rm -rf "$WINEPREFIX"
-fi
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "test-msi: creating the wine prefix in $WINEPREFIX" >&2
-  mkdir -p "$work"
-  wineboot --init >/dev/null 2>&1
-fi
-rm -f "$clean"
+# A new prefix every run (about 15 s), as a machine that never had mcready: wine's msiexec leaves an
+# empty entry in the PATH where the removed folder was (see the end), and wine's cmd stops looking
+# for a command at an empty PATH entry, so a second run in the same prefix would not find mcready by
+# name for a reason that is wine's.
+rm -rf "$WINEPREFIX"
+mkdir -p "$work"
+echo "test-msi: creating the wine prefix in $WINEPREFIX" >&2
+wineboot --init >/dev/null 2>&1
 trap 'wineserver -k 2>/dev/null || true' EXIT
+# Rust's std needs ProcessPrng from bcryptprimitives.dll, which wine 8 lacks (real Windows 10 and later
+# have it): the same stand-in as scripts/wine-test.sh.
+x86_64-w64-mingw32-gcc -O2 -shared -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" \
+  tests/fixtures/wine/bcryptprimitives.c tests/fixtures/wine/bcryptprimitives.def -lbcrypt
+# One wineserver for the run (see scripts/wine-test.sh), started once wineboot's has gone.
+wineserver -k 2>/dev/null || true
+wineserver -w 2>/dev/null || true
+wineserver -p
 # Crash debugger off: a crash must fail the step, not end in winedbg with status 0.
 wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' /v Debugger /d '' /f >/dev/null 2>&1
-# One wineserver for the run (see scripts/wine-test.sh).
-wineserver -p
 
 # The upgrade's MSI: the same files, the next patch version.
 version=$(basename "$msi" | sed -n 's/^mcready-\([0-9.]*\)-x86_64\.msi$/\1/p')
@@ -78,10 +80,13 @@ msiexec() { # ARGS…: msiexec, its exit status echoed
   set -e
   echo "$code"
 }
-# What the registry says: the system PATH, and each Apps & features entry named mcready with its version.
-state() {
+# The system PATH, as the registry holds it.
+system_path() {
   wine reg query 'HKLM\System\CurrentControlSet\Control\Session Manager\Environment' /v PATH 2>/dev/null |
     tr -d '\r' | sed -n 's/^ *PATH *REG_[A-Z_]* *//p'
+}
+# The version of each Apps & features entry named mcready, one a line.
+listed() {
   wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall' /s 2>/dev/null | tr -d '\r' |
     python3 -c '
 import sys
@@ -95,54 +100,58 @@ for line in sys.stdin:
         entries[key][name] = value.split("    ", 1)[-1].strip()
 for values in entries.values():
     if values.get("DisplayName") == "mcready":
-        print("product", values.get("DisplayVersion", "?"))'
+        print(values.get("DisplayVersion", "?"))'
 }
-path_entries() { # the count of the install folder in the system PATH
-  state | head -n 1 | tr ';' '\n' | grep -c -i -x -F -e 'C:\Program Files\mcready\' -e 'C:\Program Files\mcready' || true
+path_entries() { # how many times the install folder is in the system PATH
+  system_path | tr ';' '\n' | grep -c -i -x -F -e 'C:\Program Files\mcready\' -e 'C:\Program Files\mcready' || true
 }
-products() { state | grep -c '^product' || true; }
 
+path_before=$(system_path)
 echo "test-msi: [$((SECONDS - start)) s] msiexec /i $(basename "$msi") /qn" >&2
 code=$(msiexec /i "$msi" /qn)
 [ "$code" = 0 ] || fail "msiexec /i exited $code"
 for file in mcready.exe README.md LICENSE; do
   [ -f "$folder/$file" ] || fail "C:\\Program Files\\mcready\\$file not installed"
 done
-[ "$(path_entries)" = 1 ] || fail "the system PATH does not hold C:\\Program Files\\mcready once: $(state | head -n 1)"
-[ "$(state | grep '^product')" = "product $version" ] || fail "Apps & features: $(state | grep '^product' | tr '\n' ' ')"
+[ "$(path_entries)" = 1 ] || fail "the system PATH does not hold C:\\Program Files\\mcready once: $(system_path)"
+[ "$(listed)" = "$version" ] || fail "Apps & features lists mcready at: $(listed | tr '\n' ' ')"
 # By name, from a new console: cmd finds mcready.exe on the PATH the MSI wrote.
 set +e
-by_name=$(wine cmd /c mcready --version 2>/dev/null | tr -d '\r')
-interfaces=$(wine cmd /c mcready interfaces --json 2>/dev/null | tr -d '\r')
+by_name=$(wine cmd /c mcready --version 2>"$upgrade_out/err" | tr -d '\r')
+interfaces=$(wine cmd /c mcready interfaces --json 2>>"$upgrade_out/err" | tr -d '\r')
 set -e
 case "$by_name" in
   "mcready $version"*) echo "test-msi: by name from cmd: $by_name" >&2 ;;
-  *) fail "'mcready --version' from cmd printed: $by_name" ;;
+  *) fail "'mcready --version' from cmd printed: '$by_name'; stderr: $(cat "$upgrade_out/err")" ;;
 esac
+echo "test-msi: installed: Apps & features lists mcready $(listed); the system PATH ends …$(system_path | tail -c 40)" >&2
 echo "$interfaces" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["schema"]=="mcready.interfaces/v1"' ||
   fail "'mcready interfaces --json' from cmd: $interfaces"
 
 echo "test-msi: [$((SECONDS - start)) s] upgrade: msiexec /i $(basename "$upgrade") /qn" >&2
 code=$(msiexec /i "$upgrade" /qn)
 [ "$code" = 0 ] || fail "the upgrade's msiexec /i exited $code"
-[ "$(state | grep '^product')" = "product $next" ] || fail "after the upgrade: $(state | grep '^product' | tr '\n' ' ')"
-[ "$(path_entries)" = 1 ] || fail "after the upgrade, the PATH: $(state | head -n 1)"
+[ "$(listed)" = "$next" ] || fail "after the upgrade, Apps & features lists mcready at: $(listed | tr '\n' ' ')"
+[ "$(path_entries)" = 1 ] || fail "after the upgrade, the PATH: $(system_path)"
 [ -f "$folder/mcready.exe" ] || fail "after the upgrade, mcready.exe is gone"
 
 echo "test-msi: [$((SECONDS - start)) s] downgrade: msiexec /i $(basename "$msi") /qn must be refused" >&2
 code=$(msiexec /i "$msi" /qn)
 [ "$code" != 0 ] || fail "the older MSI installed over the newer one"
-[ "$(state | grep '^product')" = "product $next" ] || fail "after the refused downgrade: $(state | grep '^product' | tr '\n' ' ')"
+[ "$(listed)" = "$next" ] || fail "after the refused downgrade, Apps & features lists mcready at: $(listed | tr '\n' ' ')"
 
 echo "test-msi: [$((SECONDS - start)) s] msiexec /x $(basename "$upgrade") /qn" >&2
 code=$(msiexec /x "$upgrade" /qn)
 [ "$code" = 0 ] || fail "msiexec /x exited $code"
 [ ! -e "$folder" ] || fail "C:\\Program Files\\mcready is still there: $(ls -A "$folder" | tr '\n' ' ')"
-[ "$(path_entries)" = 0 ] || fail "the PATH still holds the folder: $(state | head -n 1)"
-[ "$(products)" = 0 ] || fail "Apps & features still lists mcready"
+[ "$(path_entries)" = 0 ] || fail "the PATH still holds the folder: $(system_path)"
+# wine's RemoveEnvironmentStrings takes the folder out but leaves its ';' behind: the PATH must be what
+# it was before, but for empty entries.
+without_empty() { tr ';' '\n' | grep -v '^$' || true; }
+[ "$(system_path | without_empty)" = "$(echo "$path_before" | without_empty)" ] ||
+  fail "the PATH after uninstalling ($(system_path)) is not the one before ($path_before)"
+echo "test-msi: removed: the PATH is as before ($(system_path | tail -c 40))" >&2
+[ -z "$(listed)" ] || fail "Apps & features still lists mcready"
 
-if [ "$status" = 0 ]; then
-  touch "$clean"
-fi
 echo "test-msi: $([ "$status" = 0 ] && echo ok || echo FAILED) ($((SECONDS - start)) s)" >&2
 exit "$status"

@@ -63,24 +63,8 @@ linux_mcready="$(pwd)/target/debug/mcready"
 # 2. Rust ≥ 1.78's std imports ProcessPrng from bcryptprimitives.dll, which wine 8 lacks: every .exe
 # would fail with c0000135. A stand-in that asks BCryptGenRandom for the same bytes.
 dll="$work/bcryptprimitives.dll"
-if [ ! -f "$dll" ]; then
-  cat >"$work/bcryptprimitives.c" <<'EOF'
-#include <windows.h>
-#include <bcrypt.h>
-/* ProcessPrng as Rust's std calls it: fill the buffer with random bytes; always TRUE on Windows. */
-BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
-  while (len > 0) {
-    ULONG chunk = len > 0x40000000 ? 0x40000000 : (ULONG)len;
-    if (BCryptGenRandom(NULL, data, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return FALSE;
-    data += chunk;
-    len -= chunk;
-  }
-  return TRUE;
-}
-EOF
-  printf 'LIBRARY bcryptprimitives\nEXPORTS\n  ProcessPrng\n' >"$work/bcryptprimitives.def"
-  x86_64-w64-mingw32-gcc -O2 -shared -o "$dll" "$work/bcryptprimitives.c" "$work/bcryptprimitives.def" -lbcrypt
-fi
+x86_64-w64-mingw32-gcc -O2 -shared -o "$dll" tests/fixtures/wine/bcryptprimitives.c \
+  tests/fixtures/wine/bcryptprimitives.def -lbcrypt
 # The fixture COM server (tests/fixtures/wine/firewall-com.c): Windows Defender Firewall's NetFwPolicy2
 # class as hnetcfg.dll and the network list's NetworkListManager as netprofm.dll, one source for both.
 for fixture in hnetcfg netprofm; do
