@@ -2,7 +2,9 @@
 # Builds mcready for x86_64-pc-windows-gnu and runs it under wine 8 inside a network namespace of its
 # own: the unit and integration test binaries, then `mcready.exe interfaces --json`, `joins --json`,
 # `check --no-probe --json` (whose output must show the namespace's adapters) and `probe --json`
-# against the lab's stand-in PBX; then, across namespaces joined by a bridge, `mcready.exe check --peer`
+# against the lab's stand-in PBX; `check --no-probe --json` with Windows Defender Firewall served by the
+# fixture COM server (tests/fixtures/wine/firewall-com.c) from each recorded policy of
+# tests/fixtures/wine/firewall/, judged as each requires (the `allowed` run kept as firewall-fixture.json); then, across namespaces joined by a bridge, `mcready.exe check --peer`
 # against Linux `mcready respond`: passing (with a listening window), with a PBX holding the port, and
 # with the switch blocking multicast; and Linux `check --peer` against `mcready.exe respond`. See
 # docs/testing.md ("Windows under wine") and ../shared/cross-build.md.
