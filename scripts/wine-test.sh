@@ -2,7 +2,9 @@
 # Builds mcready for x86_64-pc-windows-gnu and runs it under wine 8 inside a network namespace of its
 # own: the unit and integration test binaries, then `mcready.exe interfaces --json`, `joins --json`,
 # `check --no-probe --json` (whose output must show the namespace's adapters) and `probe --json`
-# against the lab's stand-in PBX; then, across namespaces joined by a bridge, `mcready.exe check --peer`
+# against the lab's stand-in PBX; `check --no-probe --json` with Windows Defender Firewall served by the
+# fixture COM server (tests/fixtures/wine/firewall-com.c) from each recorded policy of
+# tests/fixtures/wine/firewall/, judged as each requires (the `allowed` run kept as firewall-fixture.json); then, across namespaces joined by a bridge, `mcready.exe check --peer`
 # against Linux `mcready respond`: passing (with a listening window), with a PBX holding the port, and
 # with the switch blocking multicast; and Linux `check --peer` against `mcready.exe respond`. See
 # docs/testing.md ("Windows under wine") and ../shared/cross-build.md.
@@ -32,7 +34,11 @@ export CARGO_TARGET_DIR="${CROSS_TARGET_DIR:-$parent/cross-target}"
 # Anything that changes std's fingerprint rebuilds it (~60 s): keep RUSTFLAGS out of it.
 unset RUSTFLAGS CARGO_BUILD_RUSTFLAGS
 work="${WINE_WORK_DIR:-$parent/wine-work}"
-export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" WINEARCH=win64
+# hnetcfg and netprofm are wine's own (builtin) unless a run asks for the fixture COM server (step 6):
+# with the fixture's native DLLs in system32, wine's default order would load them.
+builtin_overrides="mscoree,mshtml=;hnetcfg,netprofm=b"
+fixture_overrides="mscoree,mshtml=;hnetcfg,netprofm=n"
+export WINEPREFIX="$work/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="$builtin_overrides" WINEARCH=win64
 ns="mcready-wine-$$"
 # The peer test's namespaces: a switch (br0), the Windows host and a Linux phone-side host.
 switch="$ns-sw" winhost="$ns-pbx" phonehost="$ns-phone"
@@ -59,24 +65,15 @@ linux_mcready="$(pwd)/target/debug/mcready"
 # 2. Rust ≥ 1.78's std imports ProcessPrng from bcryptprimitives.dll, which wine 8 lacks: every .exe
 # would fail with c0000135. A stand-in that asks BCryptGenRandom for the same bytes.
 dll="$work/bcryptprimitives.dll"
-if [ ! -f "$dll" ]; then
-  cat >"$work/bcryptprimitives.c" <<'EOF'
-#include <windows.h>
-#include <bcrypt.h>
-/* ProcessPrng as Rust's std calls it: fill the buffer with random bytes; always TRUE on Windows. */
-BOOL WINAPI ProcessPrng(PBYTE data, SIZE_T len) {
-  while (len > 0) {
-    ULONG chunk = len > 0x40000000 ? 0x40000000 : (ULONG)len;
-    if (BCryptGenRandom(NULL, data, chunk, BCRYPT_USE_SYSTEM_PREFERRED_RNG) != 0) return FALSE;
-    data += chunk;
-    len -= chunk;
-  }
-  return TRUE;
-}
-EOF
-  printf 'LIBRARY bcryptprimitives\nEXPORTS\n  ProcessPrng\n' >"$work/bcryptprimitives.def"
-  x86_64-w64-mingw32-gcc -O2 -shared -o "$dll" "$work/bcryptprimitives.c" "$work/bcryptprimitives.def" -lbcrypt
-fi
+x86_64-w64-mingw32-gcc -O2 -shared -o "$dll" tests/fixtures/wine/bcryptprimitives.c \
+  tests/fixtures/wine/bcryptprimitives.def -lbcrypt
+# The fixture COM server (tests/fixtures/wine/firewall-com.c): Windows Defender Firewall's NetFwPolicy2
+# class as hnetcfg.dll and the network list's NetworkListManager as netprofm.dll, one source for both.
+for fixture in hnetcfg netprofm; do
+  printf 'LIBRARY %s\nEXPORTS\n  DllGetClassObject PRIVATE\n  DllCanUnloadNow PRIVATE\n' "$fixture" >"$work/$fixture.def"
+  x86_64-w64-mingw32-gcc -O2 -Wall -Wextra -Werror -shared -o "$work/$fixture.dll" \
+    tests/fixtures/wine/firewall-com.c "$work/$fixture.def" -lole32 -loleaut32 -luuid
+done
 
 # 3. The namespace: lo, and a veth pair with both ends inside — pbx0 is the PBX's LAN adapter,
 # phones0 stands for the phones' side. The group's route leaves by pbx0.
@@ -104,6 +101,8 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   "${in_ns[@]}" wineboot --init >/dev/null 2>&1
 fi
 cp "$dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+# Over wine's placeholders: loaded only where WINEDLLOVERRIDES says native (fixture_overrides).
+cp "$work/hnetcfg.dll" "$work/netprofm.dll" "$WINEPREFIX/drive_c/windows/system32/"
 # Crash debugger off: a crashing test binary must fail, not exit 0 after winedbg.
 "${in_ns[@]}" wine reg add 'HKLM\Software\Microsoft\Windows NT\CurrentVersion\AeDebug' \
   /v Debugger /d '' /f >/dev/null 2>&1
@@ -179,6 +178,18 @@ start_pbx 198.51.100.10
 run_mcready interfaces interfaces --json
 run_mcready joins joins --json
 run_mcready check check --no-probe --json
+# Windows Defender Firewall's COM path, served by the fixture COM server: each recorded policy of
+# tests/fixtures/wine/firewall/ (PolicyRecord JSON, pbx0 named by alias) is written in the fixture's
+# lines and read through CoCreateInstance, INetFwPolicy2, IEnumVARIANT, BSTRs, the Interfaces SAFEARRAY
+# and INetworkListManager. `allowed` is the run kept as firewall-fixture.json.
+echo "wine-test: [$((SECONDS - start)) s] Windows Defender Firewall served by the fixture COM server" >&2
+for policy in tests/fixtures/wine/firewall/*.json; do
+  scenario=$(basename "$policy" .json)
+  python3 tests/fixtures/wine/firewall-record.py "$policy" "$work/interfaces.json" >"$work/firewall-$scenario.tsv"
+  WINEDLLOVERRIDES="$fixture_overrides" MCREADY_FIREWALL_FIXTURE="Z:$work/firewall-$scenario.tsv" \
+    run_mcready "firewall-$scenario" check --no-probe --json
+done
+cp "$work/firewall-allowed.json" "$work/firewall-fixture.json"
 run_mcready probe probe --json -i pbx0 --timeout 2
 run_mcready interfaces-by-alias interfaces --json -i PBX0
 # --output on Windows: an existing file is replaced through ReplaceFileW (not a rename over it), and
@@ -286,8 +297,45 @@ assert len(sources) == 1, report["facts"]["firewall"]["sources"]
 assert sources[0]["status"] == "read" or (sources[0]["status"] == "failed" and "0x" in sources[0]["detail"]), sources
 def check(report, wanted):
     return next(c for r in report["requirements"] for c in r["checks"] if c["id"] == wanted)
+# wine's own firewallapi (builtin hnetcfg) answers E_NOTIMPL: the source fails naming the calls, and the
+# three firewall checks skip saying so — never a pass (and no fallback to the legacy INetFwMgr, whose
+# FirewallEnabled answers a false "off" under wine).
+firewall_checks = ("multicast.host-firewall", "multicast.host-firewall-output", "multicast.host-firewall-igmp")
 if sources[0]["status"] == "failed":
-    assert check(report, "multicast.host-firewall")["status"] == "skip", check(report, "multicast.host-firewall")
+    for call in ("FirewallEnabled", "DefaultInboundAction", "Rules._NewEnum", "0x80004001"):
+        assert call in sources[0]["detail"], sources[0]["detail"]
+    for wanted in firewall_checks:
+        assert check(report, wanted)["status"] == "skip", check(report, wanted)
+        assert "FirewallEnabled" in check(report, wanted)["summary"], check(report, wanted)
+# The fixture COM server's recorded policies: read through the COM path, and judged.
+def firewall(tag):
+    run = doc(f"firewall-{tag}")
+    source = [s for s in run["facts"]["firewall"]["sources"] if s["tool"] == "windows-firewall"]
+    assert len(source) == 1 and source[0]["status"] == "read", (tag, run["facts"]["firewall"]["sources"])
+    statuses = tuple(check(run, wanted)["status"] for wanted in firewall_checks)
+    print(f"  firewall fixture {tag}: {statuses}; {check(run, 'multicast.host-firewall')['summary'][:110]}", file=sys.stderr)
+    return run, source[0], statuses
+allowed, source, statuses = firewall("allowed")
+assert statuses == ("pass", "pass", "pass"), statuses
+assert source["rules"] == 6 and source["skipped"] == 0, source
+# The network list: pbx0's network (its GUID from GetAdaptersAddresses) is Private, the profile in force.
+private = next(p for p in allowed["facts"]["firewall"]["windows_profiles"] if p["profile"] == "Private")
+assert private["in_force"] and private["adapters"] == ["pbx0"], private
+assert source["detail"].startswith("Private (in force) [pbx0]: on, inbound blocked by default"), source["detail"]
+# The same allow rule limited (Interfaces, a SAFEARRAY of VARIANTs) to another adapter: no longer applies.
+_, _, statuses = firewall("another-adapter")
+assert statuses[0] == "fail", statuses
+missing, _, statuses = firewall("missing-allow")
+assert statuses[0] == "fail", statuses
+assert "New-NetFirewallRule" in check(missing, "multicast.host-firewall")["remedy"], check(missing, "multicast.host-firewall")
+blocked, _, statuses = firewall("block-beats-allow")
+assert statuses[0] == "fail" and "Block all SIP" in check(blocked, "multicast.host-firewall")["summary"], statuses
+off, source, statuses = firewall("off")
+assert statuses == ("pass", "pass", "pass"), statuses
+assert source["detail"].startswith("Private (in force) [pbx0]: off"), source["detail"]
+shut, _, statuses = firewall("block-all")
+assert statuses[0] == "fail" and statuses[2] == "fail", statuses
+assert "block all incoming connections" in check(shut, "multicast.host-firewall")["summary"], check(shut, "multicast.host-firewall")
 for not_windows in ("multicast.rp-filter", "multicast.sip-helper"):
     assert check(report, not_windows)["status"] == "skip", check(report, not_windows)
 print(f"  firewall: {sources[0]['status']}: {sources[0]['detail'][:90]}", file=sys.stderr)

@@ -326,3 +326,15 @@ fn failures_are_named_once_per_call_and_error() {
          implemented.); DefaultOutboundAction(Public): HRESULT 0x80070005 (Access is denied.)"
     );
 }
+
+/// The legacy `INetFwMgr`/`INetFwProfile` API answers `FirewallEnabled` = off under wine, whose
+/// `INetFwPolicy2` fails: a fallback to it would turn "could not read" into a false pass. The reader
+/// uses `INetFwPolicy2` alone (scripts/wine-test.sh checks the skip that follows under wine).
+#[test]
+fn the_reader_never_falls_back_to_the_legacy_firewall_api() {
+    let reader = include_str!("../platform/windows/firewall.rs");
+    let code: String = reader.lines().filter(|l| !l.trim_start().starts_with("//")).collect();
+    for legacy in ["NetFwMgr", "INetFwProfile", "LocalPolicy", "HNetCfg.FwMgr"] {
+        assert!(!code.contains(legacy), "the Windows firewall reader names {legacy}");
+    }
+}

@@ -19,6 +19,9 @@ pub mod cgroup;
 pub mod classify;
 pub mod iphelper;
 pub mod macos_text;
+pub mod mib;
+#[cfg(test)]
+mod mib_tests;
 pub mod netconfig;
 pub mod netfilter;
 pub mod output;

@@ -4,6 +4,8 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use windows_sys::Win32::NetworkManagement::IpHelper::FreeMibTable;
+
+use crate::platform::mib;
 use windows_sys::Win32::Networking::WinSock::{
     AF_INET, AF_INET6, SOCKADDR, SOCKADDR_IN, SOCKADDR_IN6, SOCKADDR_INET, SOCKET_ADDRESS,
 };
@@ -94,17 +96,14 @@ pub(super) unsafe fn socket_address(address: &SOCKET_ADDRESS) -> Option<IpAddr> 
     }
 }
 
-/// The address in a `SOCKADDR_INET` (the MIB tables), when it is IPv4 or IPv6.
+/// The address in a `SOCKADDR_INET` (`GetBestRoute2`'s source), when it is IPv4 or IPv6: read by the
+/// same decoder as the MIB tables' rows ([`mib::sockaddr_inet`]).
 pub(super) fn inet_address(address: &SOCKADDR_INET) -> Option<IpAddr> {
-    // SAFETY: every variant of the union starts with the address family, and any u16 is a valid family.
-    let family = unsafe { address.si_family };
-    match family {
-        // SAFETY: the family says which variant the OS filled; both are plain integers and bytes.
-        AF_INET => Some(IpAddr::V4(ipv4(unsafe { &address.Ipv4 }))),
-        // SAFETY: as above.
-        AF_INET6 => Some(IpAddr::V6(ipv6(unsafe { &address.Ipv6 }))),
-        _ => None,
-    }
+    // SAFETY: the union's bytes, as many as it has: every byte of it was written, zeroed by the caller
+    // or filled by the OS.
+    let bytes =
+        unsafe { std::slice::from_raw_parts((&raw const *address).cast::<u8>(), size_of::<SOCKADDR_INET>()) };
+    mib::sockaddr_inet(bytes)
 }
 
 /// A `SOCKADDR_INET` for an IPv4 address, as `GetBestRoute2` takes it.
@@ -130,19 +129,24 @@ fn ipv6(v6: &SOCKADDR_IN6) -> Ipv6Addr {
 pub(super) struct MibTable<T>(pub *mut T);
 
 impl<T> MibTable<T> {
-    /// The table's rows: a count followed by that many rows, as every `MIB_*_TABLE2` is laid out.
+    /// The table's bytes: its count, then as many rows of `row_size` bytes as that says, at the offset
+    /// every `MIB_*_TABLE2` puts them ([`mib::table_rows`] reads them). Empty when the count would take
+    /// more than [`MAX_TABLE_BYTES`].
     ///
     /// # Safety
-    /// The pointer is null or a table the OS filled, holding `count` rows starting at `first`.
-    pub(super) unsafe fn rows<R>(&self, count: impl Fn(&T) -> u32, first: impl Fn(&T) -> *const R) -> &[R] {
+    /// The pointer is null or a table the OS filled: a `ULONG` count, and that many rows of `row_size`
+    /// bytes from [`mib::TABLE_ROWS_OFFSET`], inside the table's allocation.
+    pub(super) unsafe fn bytes(&self, row_size: usize) -> &[u8] {
         if self.0.is_null() {
             return &[];
         }
-        // SAFETY: non-null and filled by the OS, by the caller's promise.
-        let table = unsafe { &*self.0 };
-        let Ok(count) = usize::try_from(count(table)) else { return &[] };
-        // SAFETY: the OS wrote `count` rows from `first`, inside the table's allocation.
-        unsafe { std::slice::from_raw_parts(first(table), count) }
+        // SAFETY: the table starts with its count, a ULONG, and the OS aligned it.
+        let count = unsafe { self.0.cast::<u32>().read() };
+        let limit = usize::try_from(MAX_TABLE_BYTES).unwrap_or(usize::MAX);
+        let Some(len) = mib::table_len(count, row_size).filter(|len| *len <= limit) else { return &[] };
+        // SAFETY: the count and its rows lie inside the allocation, by the caller's promise, and the OS
+        // wrote every byte of them.
+        unsafe { std::slice::from_raw_parts(self.0.cast_const().cast::<u8>(), len) }
     }
 }
 

@@ -7,7 +7,8 @@
 //! Every value Windows hands back is treated as untrusted: lengths are bounded, families checked,
 //! and what cannot be read becomes a [`GatherNote`] or `memberships_unreadable` — never a guess. The
 //! decisions about the values (adapter kinds, effective metrics, where a join lands) are pure functions
-//! in [`super::iphelper`], tested on every OS. wine 8 lacks some of these calls (`GetIpInterfaceEntry`
+//! in [`super::iphelper`], tested on every OS; so are the readings of the MIB tables' bytes (memberships,
+//! routes, interface metrics), in [`super::mib`]. wine 8 lacks some of these calls (`GetIpInterfaceEntry`
 //! among them); each is looked up or checked so that mcready degrades there instead of aborting.
 
 mod adapters;

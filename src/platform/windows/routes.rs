@@ -14,7 +14,8 @@ use windows_sys::Win32::Networking::WinSock::{AF_INET, AF_UNSPEC, SOCKADDR, SOCK
 use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
 
 use super::ffi::{MibTable, inet_address, inet_v4, to_wide};
-use crate::facts::{IpNet, Route, RouteType};
+use crate::facts::Route;
+use crate::platform::mib;
 
 fn os_error(code: WIN32_ERROR) -> io::Error {
     io::Error::from_raw_os_error(i32::try_from(code).unwrap_or(i32::MAX))
@@ -29,29 +30,8 @@ pub(super) fn forward_table(names: &HashMap<u32, String>) -> io::Result<Vec<Rout
     if rc != NO_ERROR {
         return Err(os_error(rc));
     }
-    // SAFETY: the call succeeded: a count and that many rows.
-    let rows = unsafe { table.rows(|t| t.NumEntries, |t| t.Table.as_ptr()) };
-    Ok(rows.iter().filter_map(|row| route(row, names)).collect())
-}
-
-fn route(row: &MIB_IPFORWARD_ROW2, names: &HashMap<u32, String>) -> Option<Route> {
-    let destination = inet_address(&row.DestinationPrefix.Prefix)?;
-    let max = if destination.is_ipv4() { 32 } else { 128 };
-    let gateway = inet_address(&row.NextHop).filter(|gateway| !gateway.is_unspecified());
-    Some(Route {
-        destination: IpNet::new(destination, row.DestinationPrefix.PrefixLength.min(max)),
-        gateway,
-        interface: names.get(&row.InterfaceIndex).cloned(),
-        interface_index: Some(row.InterfaceIndex),
-        metric: row.Metric,
-        // Filled in once the interface metrics are known (`iphelper::fill_effective_metrics`).
-        effective_metric: None,
-        // Windows has one routing table per compartment; mcready reads the default compartment.
-        table: "main".into(),
-        // Routes to this host's own addresses are marked loopback.
-        route_type: if row.Loopback { RouteType::Local } else { RouteType::Unicast },
-        source: None,
-    })
+    // SAFETY: the call succeeded: a count and that many MIB_IPFORWARD_ROW2s.
+    Ok(mib::forward_table(unsafe { table.bytes(mib::forward_row::SIZE) }, names))
 }
 
 type GetIpInterfaceEntryFn = unsafe extern "system" fn(*mut MIB_IPINTERFACE_ROW) -> WIN32_ERROR;
@@ -90,19 +70,29 @@ impl IpInterfaceApi {
 
     /// The IPv4 interface metric of `index` and whether Windows computes it automatically.
     pub(super) fn ipv4_metric(&self, index: u32) -> io::Result<(u32, bool)> {
-        // SAFETY: MIB_IPINTERFACE_ROW is plain data; zeroes are what InitializeIpInterfaceEntry starts from.
-        let mut row: MIB_IPINTERFACE_ROW = unsafe { std::mem::zeroed() };
+        let mut row = IpInterfaceRow([0; mib::ip_interface_row::SIZE]);
+        let pointer = (&raw mut row).cast::<MIB_IPINTERFACE_ROW>();
         if let Some(initialize) = self.initialize {
-            // SAFETY: the function fills the row it is given.
-            unsafe { initialize(&raw mut row) };
+            // SAFETY: the function fills the row it is given: `row` has the row's size and alignment.
+            unsafe { initialize(pointer) };
         }
-        row.Family = AF_INET;
-        row.InterfaceIndex = index;
+        row.0[mib::ip_interface_row::FAMILY..][..2].copy_from_slice(&AF_INET.to_le_bytes());
+        row.0[mib::ip_interface_row::INTERFACE_INDEX..][..4].copy_from_slice(&index.to_le_bytes());
         // SAFETY: a row with the family and index set, as the function requires.
-        let rc = unsafe { (self.get)(&raw mut row) };
-        if rc == NO_ERROR { Ok((row.Metric, row.UseAutomaticMetric)) } else { Err(os_error(rc)) }
+        let rc = unsafe { (self.get)(pointer) };
+        if rc != NO_ERROR {
+            return Err(os_error(rc));
+        }
+        mib::ip_interface_metric(&row.0).ok_or_else(|| io::Error::other("MIB_IPINTERFACE_ROW too short"))
     }
 }
+
+/// A `MIB_IPINTERFACE_ROW` as bytes, aligned as the structure (its `NET_LUID` is 8-byte aligned): filled
+/// by the OS, read by [`mib::ip_interface_metric`].
+#[repr(C, align(8))]
+struct IpInterfaceRow([u8; mib::ip_interface_row::SIZE]);
+
+const _: () = assert!(size_of::<IpInterfaceRow>() == size_of::<MIB_IPINTERFACE_ROW>());
 
 /// `GetBestRoute2` for the group: the interface index and the source address Windows would use.
 pub(super) fn best_route(group: Ipv4Addr) -> io::Result<(u32, Option<Ipv4Addr>)> {

@@ -19,8 +19,9 @@ use windows_sys::Win32::System::Threading::{
     OpenProcess, PROCESS_NAME_WIN32, PROCESS_QUERY_LIMITED_INFORMATION, QueryFullProcessImageNameW,
 };
 
-use super::ffi::{MAX_TABLE_BYTES, MibTable, inet_address};
+use super::ffi::{MAX_TABLE_BYTES, MibTable};
 use crate::platform::iphelper::{image_name, port_from_row};
+use crate::platform::mib;
 
 fn os_error(code: u32) -> io::Error {
     io::Error::from_raw_os_error(i32::try_from(code).unwrap_or(i32::MAX))
@@ -43,9 +44,8 @@ pub(super) fn multicast_table() -> io::Result<Vec<(u32, IpAddr)>> {
     if rc != NO_ERROR {
         return Err(os_error(rc));
     }
-    // SAFETY: the call succeeded: a count and that many rows.
-    let rows = unsafe { table.rows(|t| t.NumEntries, |t| t.Table.as_ptr()) };
-    Ok(rows.iter().filter_map(|row| Some((row.InterfaceIndex, inet_address(&row.Address)?))).collect())
+    // SAFETY: the call succeeded: a count and that many MIB_MULTICASTIPADDRESS_ROWs.
+    Ok(mib::multicast_table(unsafe { table.bytes(mib::multicast_row::SIZE) }))
 }
 
 /// The rows of `GetExtendedUdpTable` for one family, with the buffer grown to what the call asks.
