@@ -749,3 +749,39 @@ lab_test!(
         );
     }
 );
+
+// On a terminal, a disruptive step is asked about on its own (without --allow-disruptive or --yes): an
+// `n` leaves it unrun and the host untouched; a `y` runs and verifies it, and after the run is kept,
+// `--undo` brings the adapter back as it was. The step: taking a stray adapter (wan, no default route)
+// down, which moves whatever else uses it.
+lab_test!(on_a_terminal_a_disruptive_step_is_asked_about_on_its_own, two_hosts(&[common::SCRIPT]), |lab| {
+    let (mut lab, pbx, _phone) = lab;
+    let upstream = lab.host("upstream");
+    lab.veth(&pbx, "wan", &upstream, "eth0");
+    lab.addr(&pbx, "wan", "203.0.113.10/24");
+    lab.addr(&upstream, "eth0", "203.0.113.1/24");
+    let link = "ip -br link show wan; ip -br addr show wan; ip route";
+    let before = state_of(&lab, &pbx, link);
+    let state = StateDir::new("per-step");
+    let run = |answers: &str| {
+        let command = format!(
+            "'{}' fix --state-dir '{}' --timeout 1 -i eth0 --phone 198.51.100.20 --only membership.other-adapters \
+             --apply --confirm-within 60 --color never",
+            mcready_bin().display(),
+            state.arg()
+        );
+        stdout(&lab.sh(&pbx, &format!("printf '{answers}' | script -qec \"{command}\" /dev/null")))
+    };
+    let declined = run("n\\n");
+    assert!(declined.contains("Apply step 1 (sudo ip link set wan down)? [y/N]"), "{declined}");
+    assert!(!declined.contains("Keep these changes?"), "nothing changed, nothing to keep: {declined}");
+    assert_eq!(state_of(&lab, &pbx, link), before);
+    let accepted = run("y\\ny\\n");
+    assert!(accepted.contains("Apply step 1"), "{accepted}");
+    assert!(accepted.contains("Keep these changes?"), "{accepted}");
+    assert_eq!(state.journal()["state"], "confirmed", "{accepted}");
+    assert!(state_of(&lab, &pbx, "ip -br link show wan").contains("DOWN"), "{accepted}");
+    let (_, code) = fix(&lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0);
+    assert_eq!(state_of(&lab, &pbx, link), before);
+});
