@@ -37,6 +37,13 @@ pub fn systemd_runs_the_host() -> bool {
         && std::fs::read_to_string("/proc/1/comm").is_ok_and(|comm| comm.trim() == "systemd")
 }
 
+/// Whether [`alive`] can tell a dead process from a live one here (Linux). Elsewhere every pid is said
+/// alive, so a lock is never taken over and a revert waits for its run: the safe side.
+#[must_use]
+pub fn liveness_known() -> bool {
+    cfg!(target_os = "linux")
+}
+
 /// Whether a process with this pid is alive (Linux: its `/proc` entry; elsewhere unknown, said alive).
 #[must_use]
 pub fn alive(pid: u32) -> bool {

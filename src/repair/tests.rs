@@ -84,6 +84,16 @@ impl Ask for Never {
     }
 }
 
+/// Whether this OS can tell that pid 999999 is gone (Linux's /proc); elsewhere every pid is said alive
+/// (the safe side: `fix --apply` runs on Linux only until issue 28), so the tests of a dead owner skip.
+fn dead_pids_are_known(test: &str) -> bool {
+    let known = crate::platform::process::liveness_known();
+    if !known {
+        eprintln!("SKIP {test}: this OS cannot tell a dead process here (mcready fix --apply is Linux-only)");
+    }
+    known
+}
+
 fn dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("mcready-repair-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -137,6 +147,9 @@ fn a_failed_command_that_changed_nothing_leaves_nothing_to_undo() {
 
 #[test]
 fn a_run_killed_midway_is_completed_by_undo() {
+    if !dead_pids_are_known("a_run_killed_midway_is_completed_by_undo") {
+        return;
+    }
     let dir = dir("killed");
     let mut host = Fake::default();
     host.rules.insert("a".into());
@@ -170,6 +183,9 @@ fn the_lock_refuses_a_second_run_and_a_dead_owners_lock_is_taken_over() {
     let held = journal::Lock::take(&dir).unwrap();
     assert!(journal::Lock::take(&dir).unwrap_err().contains("is running"));
     drop(held);
+    if !dead_pids_are_known("the_lock_refuses_a_second_run_and_a_dead_owners_lock_is_taken_over") {
+        return;
+    }
     std::fs::write(dir.join("lock"), "999999").unwrap();
     assert!(journal::Lock::take(&dir).is_ok());
 }
