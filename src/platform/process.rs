@@ -27,14 +27,19 @@ pub fn spawn_detached(command: &mut Command) -> std::io::Result<u32> {
     Ok(child.id())
 }
 
-/// Whether systemd is the init process (PID 1) here: `systemd-run` can then arm a transient timer.
+/// Whether systemd is the init process (PID 1) here and this process shares its network namespace:
+/// only then may `systemd-run` arm the revert, since PID 1 runs the timer's job in its own namespace,
+/// and a revert must act on the network the run changed (inside `ip netns exec`, a container or the
+/// test lab, the detached helper does instead). An unreadable namespace link counts as another one.
 #[must_use]
 pub fn systemd_runs_the_host() -> bool {
     if !cfg!(target_os = "linux") {
         return false;
     }
+    let net = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/net")).ok();
     std::path::Path::new("/run/systemd/system").is_dir()
         && std::fs::read_to_string("/proc/1/comm").is_ok_and(|comm| comm.trim() == "systemd")
+        && net("1").is_some_and(|init| net("self").is_some_and(|own| own == init))
 }
 
 /// Whether [`alive`] can tell a dead process from a live one here (Linux). Elsewhere every pid is said
