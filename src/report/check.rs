@@ -11,7 +11,7 @@ use super::{Document, Envelope, markdown};
 use crate::checks::Evaluation;
 use crate::observed::{ActionKind, Observed, OwnAction, QuerierReport};
 use crate::snapshot::{InterfaceRule, Snapshot};
-use crate::verdict::{Answer, Requirement, Status, Verdict, exit_code};
+use crate::verdict::{Answer, Check, Requirement, Status, Verdict, exit_code};
 
 /// `target` of the report: what was checked, and which rule chose the interface.
 #[derive(Debug, Clone, Serialize)]
@@ -408,7 +408,7 @@ impl Document for ReportDocument {
             let _ = writeln!(out, "{}\n", paint(DIM, &replay.line()));
         }
         // A fix already printed is referred to, not repeated: the checklist stays readable at a glance.
-        let mut shown: Vec<&str> = Vec::new();
+        let mut shown: Vec<(&str, &str)> = Vec::new();
         for requirement in &self.requirements {
             let (mark, untested) = self.requirement_mark(requirement);
             let _ = writeln!(
@@ -428,21 +428,21 @@ impl Document for ReportDocument {
                 if let Some(remedy) = &check.remedy
                     && matches!(check.status, Status::Warn | Status::Fail)
                 {
-                    if shown.contains(&remedy.as_str()) {
-                        let _ = writeln!(out, "      {} as above", paint(HEADING, "fix:"));
+                    if let Some(first) = shown.iter().find(|(text, _)| *text == remedy.as_str()) {
+                        let _ = writeln!(out, "      {} as above ({})", paint(HEADING, "fix:"), first.1);
                     } else {
-                        let commands: Vec<&str> = check
-                            .fix
-                            .iter()
-                            .flat_map(|f| &f.steps)
-                            .filter(|s| s.class != crate::fix::Class::Manual && !s.command.is_empty())
-                            .map(|s| s.command.as_str())
-                            .collect();
-                        for (at, line) in fix_lines(remedy, &commands, self.width).iter().enumerate() {
+                        let mut lines = Vec::new();
+                        for piece in fix_pieces(remedy, &fix_commands(check)) {
+                            match piece {
+                                FixPiece::Prose(text) => wrap_into(&mut lines, &text, self.width),
+                                FixPiece::Command(command) => lines.push(format!("  {command}")),
+                            }
+                        }
+                        for (at, line) in lines.iter().enumerate() {
                             let label = if at == 0 { paint(HEADING, "fix:") } else { "    ".into() };
                             let _ = writeln!(out, "      {label} {line}");
                         }
-                        shown.push(remedy);
+                        shown.push((remedy, check.id));
                     }
                 }
             }
@@ -481,6 +481,7 @@ impl Document for ReportDocument {
         if let Some(line) = self.untested.privilege_line() {
             let _ = writeln!(out, "{}\n", markdown::prose(&line));
         }
+        let mut fixed: Vec<(&str, &str)> = Vec::new();
         for requirement in &self.requirements {
             let (shown, untested) = self.requirement_mark(requirement);
             let _ = writeln!(
@@ -502,7 +503,12 @@ impl Document for ReportDocument {
                 if let Some(remedy) = &check.remedy
                     && matches!(check.status, Status::Warn | Status::Fail)
                 {
-                    let _ = writeln!(out, "    - fix: {}", markdown::prose(remedy));
+                    if let Some(first) = fixed.iter().find(|(text, _)| *text == remedy.as_str()) {
+                        let _ = writeln!(out, "    - fix: as above (`{}`)", first.1);
+                    } else {
+                        out.push_str(&markdown_fix(remedy, &fix_commands(check)));
+                        fixed.push((remedy, check.id));
+                    }
                 }
             }
         }
@@ -523,11 +529,29 @@ impl Document for ReportDocument {
 /// Where the text of a fix starts, after `      fix: `.
 const FIX_INDENT: usize = 11;
 
-/// A fix's text as lines: each command of a step on a line of its own (indented two more, never
-/// wrapped, so it can be copied whole), the prose around them wrapped to `width` when there is one.
-/// A command in parentheses stays in its sentence.
-fn fix_lines(remedy: &str, commands: &[&str], width: Option<usize>) -> Vec<String> {
-    let mut lines = Vec::new();
+/// A piece of a fix's text: prose, or a command of one of its steps that stands on its own.
+#[derive(Debug, PartialEq, Eq)]
+enum FixPiece {
+    Prose(String),
+    Command(String),
+}
+
+/// The commands of a check's fix that this host runs (a manual step is done elsewhere).
+fn fix_commands(check: &Check) -> Vec<&str> {
+    check
+        .fix
+        .iter()
+        .flat_map(|f| &f.steps)
+        .filter(|s| s.class != crate::fix::Class::Manual && !s.command.is_empty())
+        .map(|s| s.command.as_str())
+        .collect()
+}
+
+/// A fix's text split so that each command of a step stands apart from the prose (a line of its own in
+/// text, a code block in Markdown: copied whole, never wrapped). A command in parentheses stays in its
+/// sentence.
+fn fix_pieces(remedy: &str, commands: &[&str]) -> Vec<FixPiece> {
+    let mut pieces = Vec::new();
     let mut prose = String::new();
     let parts: Vec<&str> = remedy.split('`').collect();
     let mut after_command = false;
@@ -538,9 +562,11 @@ fn fix_lines(remedy: &str, commands: &[&str], width: Option<usize>) -> Vec<Strin
             && !prose.ends_with('(')
             && !parts.get(at + 1).is_some_and(|next| next.starts_with(')'));
         if own_line {
-            wrap_into(&mut lines, prose.trim(), width);
+            if !prose.trim().is_empty() {
+                pieces.push(FixPiece::Prose(prose.trim().to_owned()));
+            }
             prose.clear();
-            lines.push(format!("  {part}"));
+            pieces.push(FixPiece::Command((*part).to_owned()));
             after_command = true;
         } else if code {
             prose.push('`');
@@ -554,8 +580,40 @@ fn fix_lines(remedy: &str, commands: &[&str], width: Option<usize>) -> Vec<Strin
             prose.push_str(part);
         }
     }
-    wrap_into(&mut lines, prose.trim(), width);
-    lines
+    if !prose.trim().is_empty() {
+        pieces.push(FixPiece::Prose(prose.trim().to_owned()));
+    }
+    pieces
+}
+
+/// A fix as a Markdown list item under its check: the prose as text, each run of commands as a fenced
+/// shell block, so a support engineer copies them from the ticket as they are.
+fn markdown_fix(remedy: &str, commands: &[&str]) -> String {
+    let mut out = String::from("    - fix:");
+    let mut in_block = false;
+    for piece in fix_pieces(remedy, commands) {
+        match piece {
+            FixPiece::Command(command) => {
+                if !in_block {
+                    out.push_str("\n\n      ```sh");
+                    in_block = true;
+                }
+                let _ = write!(out, "\n      {}", command.replace(['\n', '\r'], " "));
+            }
+            FixPiece::Prose(text) => {
+                if in_block {
+                    out.push_str("\n      ```\n\n     ");
+                    in_block = false;
+                }
+                let _ = write!(out, " {}", markdown::prose(&text));
+            }
+        }
+    }
+    if in_block {
+        out.push_str("\n      ```");
+    }
+    out.push('\n');
+    out
 }
 
 /// `text` wrapped at word boundaries to `width` (less the fix's indent), appended to `lines`.
@@ -981,6 +1039,23 @@ mod tests {
             .collect();
         assert_eq!(labelled, decided);
         assert!(labelled.iter().all(|(id, _)| crate::checks::registry::find(id).is_some()));
+    }
+
+    #[test]
+    fn a_markdown_fix_fences_its_commands_and_closes_every_fence() {
+        let remedy = "Open the port: `sudo nft add rule inet filter input udp dport 5060 accept`. \
+                      Or reboot (`sudo reboot`). Last: `sudo systemctl restart asterisk`";
+        let commands = [
+            "sudo nft add rule inet filter input udp dport 5060 accept",
+            "sudo reboot",
+            "sudo systemctl restart asterisk",
+        ];
+        let markdown = markdown_fix(remedy, &commands);
+        assert_eq!(markdown.matches("```").count() % 2, 0, "{markdown}");
+        assert!(markdown.contains("      ```sh\n      sudo nft add rule"), "{markdown}");
+        // A command in parentheses stays in its sentence, as a code span.
+        assert!(markdown.contains("(`sudo reboot`)"), "{markdown}");
+        assert!(markdown.ends_with("      sudo systemctl restart asterisk\n      ```\n"), "{markdown}");
     }
 
     #[test]
