@@ -190,6 +190,28 @@ for policy in tests/fixtures/wine/firewall/*.json; do
     run_mcready "firewall-$scenario" check --no-probe --json
 done
 cp "$work/firewall-allowed.json" "$work/firewall-fixture.json"
+# mcready fix --apply on Windows, through the same server: the missing allow rule added by
+# INetFwRules::Add (elevation checked, the journal in --state-dir, the check run again), then taken
+# back by `fix --undo` (INetFwRules::Remove); and a run left unconfirmed, taken back after its deadline
+# by the detached revert helper alone. The server records each Add and Remove in fix-*.log.
+echo "wine-test: [$((SECONDS - start)) s] mcready fix --apply: a firewall rule added and taken back" >&2
+for run in undo revert; do
+  python3 tests/fixtures/wine/firewall-record.py tests/fixtures/wine/firewall/missing-allow.json \
+    "$work/interfaces.json" >"$work/fix-$run.tsv"
+  rm -rf "$work/fix-$run-state" "$work/fix-$run.log"
+done
+fix_run() { # RUN TAG ARGS…: mcready.exe fix with the fixture of RUN
+  local run=$1 tag=$2
+  shift 2
+  WINEDLLOVERRIDES="$fixture_overrides" MCREADY_FIREWALL_FIXTURE="Z:$work/fix-$run.tsv" \
+    MCREADY_FIREWALL_LOG="Z:$work/fix-$run.log" \
+    run_mcready "$tag" fix "$@" --json --state-dir "Z:$work/fix-$run-state"
+}
+fix_run undo fix-apply --apply --yes --only multicast.host-firewall --no-probe --phone 198.51.100.30
+fix_run undo fix-undo --undo
+fix_run revert fix-pending --apply --only multicast.host-firewall --no-probe --phone 198.51.100.30 --confirm-within 3s
+sleep 10
+fix_run revert fix-reverted --status
 run_mcready probe probe --json -i pbx0 --timeout 2
 run_mcready interfaces-by-alias interfaces --json -i PBX0
 # --output on Windows: an existing file is replaced through ReplaceFileW (not a rename over it), and
@@ -201,6 +223,10 @@ echo "wine-test: the group routed by phones0, where the stand-in PBX's INADDR_AN
 ip -n "$ns" route replace 224.0.0.0/4 dev phones0
 start_pbx 198.51.100.10 --any
 run_mcready check-wrong-nic check --no-probe --json -i pbx0
+# Its route step under wine: IP Helper's writes are not exported there, so the step fails saying so,
+# changes nothing and leaves nothing to take back (the calls themselves are compile-only).
+run_mcready fix-route fix --apply --yes --only membership.group-route --no-probe -i pbx0 --json \
+  --state-dir "Z:$work/fix-route-state"
 
 # 7. Across namespaces: mcready.exe on a "Windows" host and Linux `mcready respond` on a phone-side
 # host, each with an eth0 on a bridge in a switch namespace (198.51.100.0/24). wine's sockets are made
@@ -269,7 +295,7 @@ kill "$respond" 2>/dev/null || true
 wait "$respond" 2>/dev/null || true
 
 python3 - "$work" <<'EOF' || status=1
-import json, sys
+import json, os, sys
 work = sys.argv[1]
 def doc(tag):
     return json.load(open(f"{work}/{tag}.json"))
@@ -338,6 +364,27 @@ assert source["detail"].startswith("Private (in force) [pbx0]: off"), source["de
 shut, _, statuses = firewall("block-all")
 assert statuses[0] == "fail" and statuses[2] == "fail", statuses
 assert "block all incoming connections" in check(shut, "multicast.host-firewall")["summary"], check(shut, "multicast.host-firewall")
+# fix --apply: the rule added through INetFwRules::Add with mcready's name, scoped to pbx0, UDP 5060
+# and LocalSubnet, verified by the check run again; --undo removed exactly it; the unconfirmed run was
+# taken back by the revert helper with no mcready running.
+def lines(name):
+    path = os.path.join(work, name)
+    return open(path, encoding="utf-8").read().splitlines() if os.path.exists(path) else []
+applied = doc("fix-apply")
+results = {r["step"]: r["result"] for r in applied["results"]}
+assert list(results.values()) == ["verified"], applied["results"]
+assert applied["journal"]["state"] == "confirmed", applied["journal"]
+entry = applied["journal"]["entries"][0]
+assert entry["native"]["op"] == "add-firewall-rule" and entry["old"] == "no rule" and entry["new"] == "rule present", entry
+added = "add\tmcready SIP PnP\t1\t17\t5060\t*\tLocalSubnet\t0x7fffffff\tpbx0\t\t1\t1"
+assert lines("fix-undo.log") == [added, "remove\tmcready SIP PnP"], lines("fix-undo.log")
+assert not any("mcready SIP PnP" in l for l in lines("fix-undo.tsv")), lines("fix-undo.tsv")
+assert doc("fix-undo")["journal"]["state"] == "undone", doc("fix-undo")["journal"]
+assert doc("fix-pending")["journal"]["state"] == "pending", doc("fix-pending")["journal"]
+assert doc("fix-pending")["journal"]["revert"]["by"] == "helper", doc("fix-pending")["journal"]
+assert lines("fix-revert.log") == [added, "remove\tmcready SIP PnP"], lines("fix-revert.log")
+assert doc("fix-reverted")["journal"]["state"] == "reverted", doc("fix-reverted")["journal"]
+print(f"  fix: {added!r} verified, removed by --undo and by the revert helper", file=sys.stderr)
 for not_windows in ("multicast.rp-filter", "multicast.sip-helper"):
     assert check(report, not_windows)["status"] == "skip", check(report, not_windows)
 print(f"  firewall: {sources[0]['status']}: {sources[0]['detail'][:90]}", file=sys.stderr)
@@ -357,6 +404,13 @@ assert first["id"] == "membership.on-pnp-interface" and first["status"] == "fail
 assert "New-NetRoute -DestinationPrefix 224.0.0.0/4 -InterfaceIndex" in first["remedy"], first["remedy"]
 assert "netsh interface ipv4 show joins" in first["remedy"], first["remedy"]
 print(f"  check, group routed by phones0: {wrong['verdict']}; {first['summary']}", file=sys.stderr)
+route = doc("fix-route")
+route_step = next(s for s in route["plan"]["steps"] if s["manager"] == "ip-helper")
+assert route_step["native"]["op"] == "add-route" and route_step["native"]["metric"] == 1, route_step
+route_result = next(r for r in route["results"] if r["step"] == route_step["number"])
+assert route_result["result"] == "failed" and "has no CreateIpForwardEntry2" in route_result["why"], route["results"]
+assert route["journal"]["state"] == "confirmed" and route["journal"]["entries"][0]["state"] == "rolled-back", route["journal"]
+print(f"  fix --apply, the route under wine: {route_result['why']}", file=sys.stderr)
 print(f"    fix: {first['remedy'][:150]}…", file=sys.stderr)
 # The probe: sent from an ephemeral port with TTL 1, answered by the stand-in PBX (which holds 5060, so
 # the looped-back copy is not watched: Windows policy, no capture under wine).

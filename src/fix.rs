@@ -32,6 +32,80 @@ pub struct Step {
     /// (a restart, a step outside this host).
     pub undo: Option<String>,
     pub class: Class,
+    /// What `mcready fix --apply` runs natively for this step (Windows: IP Helper, the firewall's COM
+    /// policy, the service manager), beside the `command` an administrator can run by hand. Absent
+    /// for a step run through its command (Linux) or printed only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native: Option<Native>,
+}
+
+/// An operation the executor performs through the OS's own API instead of a shell: typed, so that
+/// nothing is parsed back out of a PowerShell command. Its undo is derived from the state read before
+/// it (`plan::native_undo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "kebab-case")]
+pub enum Native {
+    /// A route in the active store (`CreateIpForwardEntry2`), on-link on the interface.
+    AddRoute { destination: String, interface_index: u32, metric: u32 },
+    /// The route [`Native::AddRoute`] adds, deleted from the active store (`DeleteIpForwardEntry2`).
+    DeleteRoute { destination: String, interface_index: u32 },
+    /// An interface's IPv4 metric (`SetIpInterfaceEntry`); `None` gives it back its automatic metric.
+    SetInterfaceMetric { interface_index: u32, metric: Option<u32> },
+    /// A Windows Defender Firewall rule added through `INetFwPolicy2` (`INetFwRules::Add`).
+    AddFirewallRule(FirewallRule),
+    /// The rule of that name removed (`INetFwRules::Remove`): only a rule mcready added is removed.
+    RemoveFirewallRule { name: String },
+    /// A service restarted through the service manager (`ControlService` stop, `StartService`).
+    RestartService { name: String },
+}
+
+/// An allow rule, scoped as check's fixes are: the phones' addresses, one protocol and port, the PnP
+/// adapter, the PBX's program when it is known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirewallRule {
+    /// The rule's name: mcready's own prefix, so that an undo removes exactly its own rule.
+    pub name: String,
+    pub inbound: bool,
+    /// The IP protocol number (17 UDP, 6 TCP, 2 IGMP).
+    pub protocol: u8,
+    pub local_port: Option<u16>,
+    pub remote_port: Option<u16>,
+    /// The firewall's own words: `LocalSubnet`, an address, a prefix; `*` for any.
+    pub remote_addresses: String,
+    /// The adapter's alias (friendly name); `None` for every adapter.
+    pub interface: Option<String>,
+    /// The PBX's program path; `None` for any program.
+    pub program: Option<String>,
+}
+
+/// The state a native operation changes, as read before and after it (the journal's old and new).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum Reading {
+    /// The route on that interface: its metric, or `None` when there is none.
+    Route { metric: Option<u32> },
+    /// The interface's IPv4 metric and whether Windows chose it.
+    InterfaceMetric { metric: u32, automatic: bool },
+    /// Whether a rule of that name exists.
+    FirewallRule { present: bool },
+    /// Nothing to read (a restart).
+    Nothing,
+}
+
+impl std::fmt::Display for Reading {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Route { metric: Some(metric) } => write!(f, "route present, metric {metric}"),
+            Self::Route { metric: None } => f.write_str("no route"),
+            Self::InterfaceMetric { metric, automatic: true } => {
+                write!(f, "interface metric {metric} (automatic)")
+            }
+            Self::InterfaceMetric { metric, automatic: false } => write!(f, "interface metric {metric}"),
+            Self::FirewallRule { present: true } => f.write_str("rule present"),
+            Self::FirewallRule { present: false } => f.write_str("no rule"),
+            Self::Nothing => f.write_str("nothing read"),
+        }
+    }
 }
 
 /// The OS a step is written for.
@@ -150,6 +224,7 @@ impl Step {
             persistence: Persistence::Runtime,
             undo: None,
             class: Class::Safe,
+            native: None,
         }
     }
 
@@ -162,6 +237,12 @@ impl Step {
     #[must_use]
     pub fn undo(self, undo: impl Into<String>) -> Self {
         Self { undo: Some(undo.into()), ..self }
+    }
+
+    /// What the executor runs natively for this step.
+    #[must_use]
+    pub fn native(self, native: Native) -> Self {
+        Self { native: Some(native), ..self }
     }
 
     #[must_use]

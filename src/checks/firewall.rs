@@ -268,7 +268,7 @@ mod tests {
         );
         let remedy = result.remedy.unwrap_or_default();
         assert!(
-            remedy.contains("`New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'Ethernet 2' -RemoteAddress LocalSubnet -Action Allow`"),
+            remedy.contains("`New-NetFirewallRule -DisplayName 'mcready SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'Ethernet 2' -RemoteAddress LocalSubnet -Action Allow`"),
             "{remedy}"
         );
         assert_eq!(check(&snapshot, FIREWALL_IGMP).status, Status::Pass);

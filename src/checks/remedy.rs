@@ -32,16 +32,25 @@ pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interfa
         }
         OsFamily::Windows => {
             let text = windows_route_fix(facts, group, interface);
-            let route = match facts.interface(interface) {
-                Some(target) => managers::iphelper::new_route(MULTICAST, target.index, 1),
+            let mut steps = match facts.interface(interface) {
+                Some(target) => {
+                    let mut steps =
+                        vec![managers::iphelper::new_route(MULTICAST, target.index, ROUTE_METRIC)];
+                    // The route alone does not rank first: the adapter's metric goes below the rival's.
+                    if let Some(metric) = windows_interface_metric(facts, group, target) {
+                        steps.push(managers::iphelper::set_interface_metric(target.index, metric));
+                    }
+                    steps
+                }
                 // Without the adapter's index the command has a placeholder: the administrator fills it in.
-                None => Step {
+                None => vec![Step {
                     os: Os::Windows,
                     manager: Manager::IpHelper,
                     ..Step::manual("route 224.0.0.0/4 out of the phones' adapter with metric 1")
-                },
+                }],
             };
-            Fix { text, steps: vec![route, restart_step(facts)] }
+            steps.push(restart_step(facts));
+            Fix { text, steps }
         }
         // macOS picks the interface for a join without one from the service order, so putting the
         // phones' service first is the lasting fix; the route takes effect at once but is lost at reboot.
@@ -124,6 +133,46 @@ pub fn restart_pbx(facts: &HostFacts) -> String {
     }
 }
 
+/// The adapter that wins Windows' route lookup for `group` against `target` now: among the other
+/// connected adapters with IPv4 and a route holding the group, the most specific route first, then the
+/// lowest effective metric. With its prefix length, effective metric and route metric.
+fn best_rival<'a>(
+    facts: &'a HostFacts,
+    group: Ipv4Addr,
+    target: &Interface,
+) -> Option<(&'a Interface, u8, u32, u32)> {
+    facts
+        .interfaces
+        .iter()
+        .filter(|i| i.index != target.index && i.flags.running && !i.flags.loopback && !i.ipv4.is_empty())
+        .filter_map(|i| {
+            let (prefix, route_metric) = group_route_on(facts, group, i)?;
+            Some((i, prefix, effective_metric(route_metric, i.metric), route_metric))
+        })
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
+}
+
+/// The route metric of the 224.0.0.0/4 route the fix adds on the phones' adapter.
+const ROUTE_METRIC: u32 = 1;
+
+/// The IPv4 interface metric the phones' adapter needs so that its new 224.0.0.0/4 route (metric
+/// [`ROUTE_METRIC`]) ranks first for `group`: `None` when the route wins on its own, when a rival's
+/// route is more specific (no metric wins then), when a metric was not read (the sum is unknown), or
+/// when even the lowest metric cannot win. Effective metric = route metric + interface metric; a tie
+/// is no win.
+#[must_use]
+pub fn windows_interface_metric(facts: &HostFacts, group: Ipv4Addr, target: &Interface) -> Option<u32> {
+    let (rival, prefix, effective, _) = best_rival(facts, group, target)?;
+    rival.metric?;
+    let own = target.metric?;
+    if prefix > 4 || effective_metric(ROUTE_METRIC, Some(own)) < effective {
+        return None;
+    }
+    // ROUTE_METRIC + wanted < effective, and Windows takes no metric below 1.
+    let wanted = effective.checked_sub(ROUTE_METRIC + 1)?;
+    (wanted >= 1).then_some(wanted)
+}
+
 /// The route Windows ranks first for `group` on one interface: the most specific route holding the
 /// group, cheapest first; its metric and the interface's, as read.
 fn group_route_on(facts: &HostFacts, group: Ipv4Addr, interface: &Interface) -> Option<(u8, u32)> {
@@ -155,20 +204,7 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
     };
     let n = target.index;
     let alias = &target.name;
-    // The competitors: other connected adapters with IPv4 that have a route holding the group.
-    let rivals: Vec<(&Interface, u8, u32, u32)> = facts
-        .interfaces
-        .iter()
-        .filter(|i| i.index != n && i.flags.running && !i.flags.loopback && !i.ipv4.is_empty())
-        .filter_map(|i| {
-            let (prefix, route_metric) = group_route_on(facts, group, i)?;
-            Some((i, prefix, effective_metric(route_metric, i.metric), route_metric))
-        })
-        .collect();
-    let best_rival = rivals
-        .iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)))
-        .map(|&(i, prefix, effective, route)| (i, prefix, effective, route));
+    let best_rival = best_rival(facts, group, target);
     let mut fix = format!("Make \"{alias}\" (interface index {n}) win Windows' route lookup for {group}");
     match best_rival {
         Some((rival, prefix, effective, route_metric)) => {
@@ -201,6 +237,13 @@ pub fn windows_route_fix(facts: &HostFacts, group: Ipv4Addr, interface: &str) ->
             && effective_metric(1, Some(metric)) >= effective
         {
             let _ = write!(fix, ", still not below {effective}: lower its interface metric as well");
+            if let Some(wanted) = windows_interface_metric(facts, group, target) {
+                let _ = write!(
+                    fix,
+                    " (`{}`: {ROUTE_METRIC} + {wanted} < {effective})",
+                    iphelper::set_interface_metric_command(&n.to_string(), &wanted.to_string())
+                );
+            }
         }
     }
     fix.push('.');

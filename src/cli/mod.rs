@@ -372,7 +372,7 @@ pub struct FixArgs {
     #[command(flatten)]
     pub check: CheckArgs,
 
-    /// Apply the plan's safe steps (root, Linux; elsewhere the plan only). Each is journalled, verified
+    /// Apply the plan's safe steps (Linux as root, Windows from an elevated prompt; macOS: the plan only). Each is journalled, verified
     /// by the check and rolled back when its checks still fail.
     #[arg(long)]
     pub apply: bool,
@@ -407,7 +407,7 @@ pub struct FixArgs {
     #[arg(long, conflicts_with = "apply")]
     pub status: bool,
 
-    /// Where the journal and the lock are kept [default: `$MCREADY_STATE_DIR`, else /var/lib/mcready].
+    /// Where the journal and the lock are kept [default: `$MCREADY_STATE_DIR`, else /var/lib/mcready; Windows: `%ProgramData%\\mcready`].
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<std::path::PathBuf>,
 

@@ -45,10 +45,14 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
     }
     if args.confirm {
         let kept = repair::confirm_run(&dir, "").map_err(|e| anyhow!(e))?;
-        return Ok(done(&with_journal(Mode::Confirm, Some(kept)), cli));
+        // Windows: the confirmed changes written to the persistent store as well.
+        let persisted = repair::persist_confirmed(&mut host, &dir).map_err(|e| anyhow!(e))?;
+        let mut document = with_journal(Mode::Confirm, journal::load(&dir).ok().flatten().or(Some(kept)));
+        document.results = outcomes(persisted);
+        return Ok(done(&document, cli));
     }
     if args.undo {
-        refuse_unless_linux_root("--undo")?;
+        refuse_unless_allowed("--undo")?;
         let undone = repair::undo(&mut host, &dir).map_err(|e| anyhow!(e))?;
         let mut document = with_journal(Mode::Undo, None);
         match undone {
@@ -90,7 +94,7 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
         }
         return Ok(done(&document, cli));
     }
-    refuse_unless_linux_root("--apply")?;
+    refuse_unless_allowed("--apply")?;
     let settings = Settings {
         confirm_within: args.confirm_within.unwrap_or(FixArgs::CONFIRM_WITHIN),
         yes: args.yes,
@@ -118,12 +122,12 @@ fn outcomes(results: Vec<(usize, plan::StepResult)>) -> Vec<StepOutcome> {
     results.into_iter().map(|(step, result)| StepOutcome { step, result }).collect()
 }
 
-/// `--state-dir`, else `MCREADY_STATE_DIR`, else /var/lib/mcready.
+/// `--state-dir`, else `MCREADY_STATE_DIR`, else /var/lib/mcready (`%ProgramData%\mcready` on Windows).
 fn state_dir(args: &FixArgs) -> PathBuf {
     args.state_dir
         .clone()
         .or_else(|| std::env::var_os("MCREADY_STATE_DIR").map(PathBuf::from))
-        .unwrap_or_else(|| PathBuf::from(journal::STATE_DIR))
+        .unwrap_or_else(journal::state_dir)
 }
 
 /// `check --json` with the fix's check options and the global ones that shape the check.
@@ -150,19 +154,23 @@ fn this_os() -> Os {
     }
 }
 
-/// Applying is Linux's, as root: elsewhere the plan only, said plainly.
-fn refuse_unless_linux_root(option: &str) -> Result<()> {
-    if OsFamily::current() != OsFamily::Linux {
-        return Err(UsageError(format!(
-            "{option}: plan only here — mcready applies fixes on Linux so far; run `mcready fix` for the plan and its commands"
-        ))
-        .into());
-    }
-    if !crate::platform::process::is_root() {
-        return Err(UsageError(format!(
-            "{option} changes the host: run it as root (sudo mcready fix {option})"
-        ))
-        .into());
+/// Applying is Linux's, as root, and Windows', from an elevated prompt: elsewhere the plan only, said
+/// plainly.
+fn refuse_unless_allowed(option: &str) -> Result<()> {
+    let why = match OsFamily::current() {
+        OsFamily::Macos => {
+            return Err(UsageError(format!(
+                "{option}: plan only here — mcready applies fixes on Linux and Windows; run `mcready fix` for the plan and its commands"
+            ))
+            .into());
+        }
+        OsFamily::Linux => format!("run it as root (sudo mcready fix {option})"),
+        OsFamily::Windows => {
+            format!("run it from an elevated prompt (Run as administrator), then `mcready fix {option}`")
+        }
+    };
+    if !crate::platform::process::may_change_host() {
+        return Err(UsageError(format!("{option} changes the host: {why}")).into());
     }
     Ok(())
 }

@@ -11,7 +11,7 @@
 //!   link anyway). An accept goes just before the rule that drops, in the same table and chain.
 
 use crate::facts::{FirewallFinding, FirewallFlow, FirewallManager, FirewallVerdict};
-use crate::fix::Step;
+use crate::fix::{FirewallRule, Step};
 use crate::managers::{firewalld, iptables, nft, pf, ufw, windows_firewall};
 use crate::ruleset::{Family, FirewallTool, Netfilter, Table};
 
@@ -323,7 +323,6 @@ fn pf_fix(flow: FirewallFlow, subnet: &str, port: u16) -> Fix {
 /// else it blocks.
 fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixContext) -> Fix {
     let port = context.port;
-    let on_adapter = windows_firewall::adapter_scope(context.interface.as_deref());
     let manager = FirewallManager::WindowsFirewall;
     let persist = windows_firewall::PERSIST_HINT.to_owned();
     if finding.verdict == FirewallVerdict::Drop {
@@ -351,39 +350,47 @@ fn windows_fix(finding: &FirewallFinding, flow: FirewallFlow, context: &FixConte
             )),
         };
     }
+    let interface = context.interface.as_deref();
+    let rule = windows_firewall::phones_rule;
     let step = match flow {
-        FirewallFlow::IgmpIn => windows_firewall::allow_rule(
+        FirewallFlow::IgmpIn => windows_firewall::allow(
             "SIP PnP IGMP",
-            &format!("-Direction Inbound -Protocol 2{on_adapter}"),
+            FirewallRule { remote_addresses: "*".into(), ..rule(true, 2, interface) },
+            true,
         ),
-        FirewallFlow::IgmpOut => windows_firewall::allow_rule(
+        FirewallFlow::IgmpOut => windows_firewall::allow(
             "SIP PnP IGMP out",
-            &format!("-Direction Outbound -Protocol 2{on_adapter}"),
+            FirewallRule { remote_addresses: "*".into(), ..rule(false, 2, interface) },
+            true,
         ),
-        FirewallFlow::AnswerOut => windows_firewall::allow_rule(
+        FirewallFlow::AnswerOut => windows_firewall::allow(
             "SIP PnP answers",
-            &format!(
-                "-Direction Outbound -Protocol UDP -LocalPort {port}{on_adapter} -RemoteAddress LocalSubnet"
-            ),
+            FirewallRule { local_port: Some(port), ..rule(false, 17, interface) },
+            true,
         ),
-        FirewallFlow::ProbeOut => windows_firewall::allow_rule(
+        FirewallFlow::ProbeOut => windows_firewall::allow(
             "SIP PnP probe",
-            &format!(
-                "-Direction Outbound -Protocol UDP -RemotePort {port}{on_adapter} -RemoteAddress {}",
-                context.group
-            ),
+            FirewallRule {
+                remote_port: Some(port),
+                remote_addresses: context.group.to_string(),
+                ..rule(false, 17, interface)
+            },
+            true,
         ),
         FirewallFlow::ProvisioningIn => {
             let (port, proto) = context.provisioning.unwrap_or((80, "tcp"));
-            let proto = proto.to_ascii_uppercase();
-            windows_firewall::allow_rule(
+            // Served on another adapter than the PnP one: the rule names none.
+            windows_firewall::allow(
                 "SIP PnP provisioning",
-                &format!("-Direction Inbound -Protocol {proto} -LocalPort {port} -RemoteAddress LocalSubnet"),
+                FirewallRule {
+                    local_port: Some(port),
+                    interface: None,
+                    ..rule(true, if proto == "udp" { 17 } else { 6 }, interface)
+                },
+                false,
             )
         }
-        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => {
-            windows_firewall::allow_sip(port, context.interface.as_deref())
-        }
+        FirewallFlow::SubscribeIn | FirewallFlow::ProbeLoop => windows_firewall::allow_sip(port, interface),
     };
     Fix { manager, steps: vec![step], persist, note: None }
 }

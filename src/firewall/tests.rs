@@ -531,7 +531,7 @@ fn windows_firewall_block_beats_allow_and_inbound_is_blocked_by_default() {
     assert_eq!(
         fix::fix(&finding, &fix_context()).commands(),
         [
-            "New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'eth0' -RemoteAddress LocalSubnet -Action Allow"
+            "New-NetFirewallRule -DisplayName 'mcready SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'eth0' -RemoteAddress LocalSubnet -Action Allow"
         ]
     );
 }

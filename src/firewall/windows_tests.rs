@@ -154,7 +154,7 @@ fn allow_rule_of_another_profile_leaves_the_default_block() {
     assert_eq!(
         fix::fix(finding, &fix_context()).commands(),
         [
-            "New-NetFirewallRule -DisplayName 'SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'Ethernet 2' -RemoteAddress LocalSubnet -Action Allow"
+            "New-NetFirewallRule -DisplayName 'mcready SIP PnP' -Direction Inbound -Protocol UDP -LocalPort 5060 -InterfaceAlias 'Ethernet 2' -RemoteAddress LocalSubnet -Action Allow"
         ]
     );
     // Windows' own Core Networking rules let IGMP through in every profile; outbound is allowed.
@@ -275,7 +275,7 @@ fn igmp_fix_is_scoped_to_the_adapter() {
     assert_eq!(
         fix::fix(finding, &fix_context()).commands(),
         [
-            "New-NetFirewallRule -DisplayName 'SIP PnP IGMP' -Direction Inbound -Protocol 2 -InterfaceAlias 'Ethernet 2' -Action Allow"
+            "New-NetFirewallRule -DisplayName 'mcready SIP PnP IGMP' -Direction Inbound -Protocol 2 -InterfaceAlias 'Ethernet 2' -Action Allow"
         ]
     );
 }

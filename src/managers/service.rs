@@ -3,7 +3,7 @@
 //! calls, so every step here is disruptive and has no undo.
 
 use crate::facts::{Service, ServiceManager};
-use crate::fix::{Manager, Os, Step};
+use crate::fix::{Manager, Native, Os, Step};
 
 /// How the PBX's service is restarted: the command, or, when no command names it (a pod's container,
 /// a scope), what it is.
@@ -55,7 +55,12 @@ pub fn restart_step(service: Option<&Service>) -> Step {
     };
     match service.map(restart) {
         Some(Restart::Command(command) | Restart::AsUser { command, .. }) => {
-            Step::new(os, Manager::ServiceManager, CHANGES, command).disruptive()
+            let step = Step::new(os, Manager::ServiceManager, CHANGES, command).disruptive();
+            // Windows' service manager restarts it natively (OpenSCManager, ControlService, StartService).
+            match service {
+                Some(s) if os == Os::Windows => step.native(Native::RestartService { name: s.name.clone() }),
+                _ => step,
+            }
         }
         Some(Restart::Unnamed(_)) | None => Step::manual(format!("{CHANGES} (its service was not found)")),
     }

@@ -102,7 +102,7 @@ fn firewall_rules_are_removed_by_the_same_words() {
     assert_eq!(firewalld::zone_of_chain("filter_INPUT_ZONES"), None);
 
     let windows = windows_firewall::allow_sip(5060, Some("Ethernet 2"));
-    assert_eq!(windows.undo.as_deref(), Some("Remove-NetFirewallRule -DisplayName 'SIP PnP'"));
+    assert_eq!(windows.undo.as_deref(), Some("Remove-NetFirewallRule -DisplayName 'mcready SIP PnP'"));
     assert!(
         windows.command.contains("-InterfaceAlias 'Ethernet 2' -RemoteAddress LocalSubnet -Action Allow")
     );

@@ -1,9 +1,13 @@
 //! Windows Defender Firewall, through PowerShell's `NetSecurity` cmdlets: allow rules scoped to the PnP
 //! adapter, a block rule disabled by its display name, a profile's allow rules let apply. Windows keeps
 //! every rule; each step's undo removes or restores exactly what it changed. Every name is a
-//! PowerShell single-quoted string.
+//! PowerShell single-quoted string. A rule scoped to a known adapter also carries the typed rule
+//! `mcready fix --apply` adds through `INetFwPolicy2`; its name starts with [`RULE_PREFIX`], so that an
+//! undo removes mcready's own rule and no administrator's.
 
-use crate::fix::{Manager, Os, Step};
+use std::fmt::Write as _;
+
+use crate::fix::{FirewallRule, Manager, Native, Os, Step};
 use crate::quote::powershell;
 
 fn step(changes: impl Into<String>, command: String) -> Step {
@@ -30,16 +34,71 @@ pub fn allow_rule(name: &str, what: &str) -> Step {
     .undo(format!("Remove-NetFirewallRule -DisplayName {name}"))
 }
 
+/// What every rule mcready writes is named with: the firewall lists it as mcready's.
+pub const RULE_PREFIX: &str = "mcready ";
+
+/// The protocol as `New-NetFirewallRule -Protocol` takes it.
+fn protocol_word(protocol: u8) -> String {
+    match protocol {
+        6 => "TCP".into(),
+        17 => "UDP".into(),
+        other => other.to_string(),
+    }
+}
+
+/// An allow rule written from its typed form: the cmdlet's options in one order, and the typed rule
+/// itself for the executor. `on_adapter`: the rule belongs on the PnP adapter — when its alias is not
+/// known the command has a placeholder, and the rule is the administrator's to place (no typed form).
+/// `name` is the rule's name without [`RULE_PREFIX`].
+#[must_use]
+pub fn allow(name: &str, rule: FirewallRule, on_adapter: bool) -> Step {
+    let mut what = format!(
+        "-Direction {} -Protocol {}",
+        if rule.inbound { "Inbound" } else { "Outbound" },
+        protocol_word(rule.protocol)
+    );
+    if let Some(port) = rule.local_port {
+        let _ = write!(what, " -LocalPort {port}");
+    }
+    if let Some(port) = rule.remote_port {
+        let _ = write!(what, " -RemotePort {port}");
+    }
+    if on_adapter {
+        what.push_str(&adapter_scope(rule.interface.as_deref()));
+    }
+    if rule.remote_addresses != "*" {
+        let _ = write!(what, " -RemoteAddress {}", rule.remote_addresses);
+    }
+    if let Some(program) = &rule.program {
+        let _ = write!(what, " -Program {}", powershell(program));
+    }
+    let full = format!("{RULE_PREFIX}{name}");
+    let step = allow_rule(&full, &what);
+    if on_adapter && rule.interface.is_none() {
+        return step;
+    }
+    step.native(Native::AddFirewallRule(FirewallRule { name: full, ..rule }))
+}
+
+/// A rule of the phones' subnet (`LocalSubnet`) on the PnP adapter, filled in by `rule`'s caller.
+#[must_use]
+pub fn phones_rule(inbound: bool, protocol: u8, interface: Option<&str>) -> FirewallRule {
+    FirewallRule {
+        name: String::new(),
+        inbound,
+        protocol,
+        local_port: None,
+        remote_port: None,
+        remote_addresses: "LocalSubnet".into(),
+        interface: interface.map(str::to_owned),
+        program: None,
+    }
+}
+
 /// The scoped allow rule for the phones' SIP: UDP to `port` from `LocalSubnet`, on the PnP adapter only.
 #[must_use]
 pub fn allow_sip(port: u16, interface: Option<&str>) -> Step {
-    allow_rule(
-        "SIP PnP",
-        &format!(
-            "-Direction Inbound -Protocol UDP -LocalPort {port}{} -RemoteAddress LocalSubnet",
-            adapter_scope(interface)
-        ),
-    )
+    allow("SIP PnP", FirewallRule { local_port: Some(port), ..phones_rule(true, 17, interface) }, true)
 }
 
 /// Show what a rule blocks: changes nothing.

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fix::Manager;
+use crate::fix::{Manager, Native};
 
 pub const SCHEMA: &str = "mcready.fix-journal/v1";
 
@@ -55,6 +55,17 @@ pub struct Entry {
     pub old: Option<String>,
     pub new: Option<String>,
     pub state: EntryState,
+    /// Windows: the typed operation run through the OS's API (then `reader`, `old` and `new` are its
+    /// state as read through that API, and `command` and `undo` are the persistent store's PowerShell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native: Option<Native>,
+    /// The typed operation that takes it back in the active store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub native_undo: Option<Native>,
+    /// Whether `command` wrote the change to the persistent store once the run was confirmed: an undo
+    /// then runs `undo` as well.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub persisted: bool,
 }
 
 /// How the automatic revert of an unconfirmed run was armed.

@@ -7,6 +7,7 @@
 //! values read before it. Values in, values out: the executor (`repair`) runs them.
 
 pub mod journal;
+pub mod native;
 
 use serde::{Deserialize, Serialize};
 
@@ -202,6 +203,11 @@ fn decide(step: &Step, options: &Options) -> (Action, Option<String>) {
     }
     if options.os.is_some_and(|os| os != step.os) {
         return (Action::Print, Some("written for another OS".into()));
+    }
+    // Windows: the executor runs typed operations only (IP Helper, the firewall's COM policy, the
+    // service manager), never a PowerShell line; a step without one is the administrator's to run.
+    if step.os == Os::Windows && step.native.is_none() {
+        return (Action::Print, Some("no typed operation: run its PowerShell command by hand".into()));
     }
     if let Some(why) = refusal(step, &options.protected) {
         return (Action::Refuse, Some(why));

@@ -22,6 +22,7 @@ pub mod macos_text;
 pub mod mib;
 #[cfg(test)]
 mod mib_tests;
+pub mod native;
 pub mod netconfig;
 pub mod netfilter;
 pub mod output;

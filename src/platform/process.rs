@@ -2,6 +2,9 @@
 //! terminal reaches mcready, which decides, never a half-run `nft` or a rollback), and the helper that
 //! reverts an unconfirmed run, detached so that it outlives mcready (a process group of its own: the
 //! terminal's Ctrl-C does not reach it). Whether systemd runs the host, for the transient timer instead.
+//! On Windows: commands through PowerShell (the persistent store's form of a confirmed change), the
+//! helper detached (`DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP`), a process's liveness from its exit
+//! code, the token's elevation, and the journal under `%ProgramData%\mcready`.
 
 use std::process::{Child, Command, Stdio};
 
@@ -12,7 +15,42 @@ pub fn own_group(command: &mut Command) -> &mut Command {
         use std::os::unix::process::CommandExt as _;
         command.process_group(0);
     }
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt as _;
+        command.creation_flags(CREATE_NEW_PROCESS_GROUP);
+    }
     command
+}
+
+#[cfg(windows)]
+const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+#[cfg(windows)]
+const DETACHED_PROCESS: u32 = 0x0000_0008;
+
+/// The command that runs a fix's command line on this host: `sh -c` with `sudo` run as it is (mcready
+/// applies as root), or on Windows PowerShell, whose words the Windows steps use.
+#[must_use]
+pub fn shell(command: &str) -> Command {
+    if cfg!(windows) {
+        let mut powershell = Command::new("powershell.exe");
+        powershell.args(["-NoProfile", "-NonInteractive", "-Command", command]);
+        return powershell;
+    }
+    let mut sh = Command::new("sh");
+    sh.arg("-c").arg(format!("sudo() {{ \"$@\"; }}\n{command}"));
+    sh
+}
+
+/// Where `mcready fix` keeps its journal and lock: `%ProgramData%\mcready` on Windows (the machine's
+/// own data, writable from an elevated prompt), `/var/lib/mcready` elsewhere.
+#[must_use]
+pub fn state_dir() -> std::path::PathBuf {
+    if cfg!(windows) {
+        let base = std::env::var_os("ProgramData").unwrap_or_else(|| "C:\\ProgramData".into());
+        return std::path::PathBuf::from(base).join("mcready");
+    }
+    std::path::PathBuf::from("/var/lib/mcready")
 }
 
 /// Starts `command` detached: a process group of its own (Unix: the terminal's Ctrl-C and hang-up go
@@ -22,6 +60,13 @@ pub fn own_group(command: &mut Command) -> &mut Command {
 /// When the program cannot be started.
 pub fn spawn_detached(command: &mut Command) -> std::io::Result<u32> {
     own_group(command).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    // Windows: no console of its own or of this one (closing the prompt does not end it), and a process
+    // group of its own (the prompt's Ctrl-C does not reach it).
+    #[cfg(windows)]
+    {
+        use std::os::windows::process::CommandExt as _;
+        command.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
+    }
     let child: Child = command.spawn()?;
     // The helper is not waited for: it outlives this process, and init reaps it.
     Ok(child.id())
@@ -42,21 +87,39 @@ pub fn systemd_runs_the_host() -> bool {
         && net("1").is_some_and(|init| net("self").is_some_and(|own| own == init))
 }
 
-/// Whether [`alive`] can tell a dead process from a live one here (Linux). Elsewhere every pid is said
-/// alive, so a lock is never taken over and a revert waits for its run: the safe side.
+/// Whether [`alive`] can tell a dead process from a live one here (Linux, Windows). Elsewhere every
+/// pid is said alive, so a lock is never taken over and a revert waits for its run: the safe side.
 #[must_use]
 pub fn liveness_known() -> bool {
-    cfg!(target_os = "linux")
+    cfg!(any(target_os = "linux", windows))
 }
 
-/// Whether a process with this pid is alive (Linux: its `/proc` entry; elsewhere unknown, said alive).
+/// Whether a process with this pid is alive (Linux: its `/proc` entry; Windows: it opens and has no
+/// exit code yet; elsewhere unknown, said alive).
 #[must_use]
 pub fn alive(pid: u32) -> bool {
+    #[cfg(windows)]
+    {
+        return super::windows::apply::alive(pid);
+    }
+    #[allow(unreachable_code)]
     if !cfg!(target_os = "linux") {
         return true;
     }
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .is_ok_and(|stat| stat.rsplit(')').next().is_some_and(|rest| !rest.trim_start().starts_with('Z')))
+}
+
+/// Whether this process may change the host: root on Linux, an elevated token on Windows (an
+/// administrator's prompt opened with "Run as administrator").
+#[must_use]
+pub fn may_change_host() -> bool {
+    #[cfg(windows)]
+    {
+        return super::windows::apply::elevated();
+    }
+    #[allow(unreachable_code)]
+    is_root()
 }
 
 /// Whether this process runs as root (Unix), the precondition of applying a change.

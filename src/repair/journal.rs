@@ -8,8 +8,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::plan::journal::Journal;
 
-/// Where the journal and lock live unless `--state-dir` or `MCREADY_STATE_DIR` says otherwise.
-pub const STATE_DIR: &str = "/var/lib/mcready";
+/// Where the journal and lock live unless `--state-dir` or `MCREADY_STATE_DIR` says otherwise:
+/// `/var/lib/mcready`, or `%ProgramData%\mcready` on Windows.
+#[must_use]
+pub fn state_dir() -> PathBuf {
+    crate::platform::process::state_dir()
+}
 
 /// Seconds since 1970.
 #[must_use]

@@ -5,12 +5,14 @@
 //! through [`Host`] only (a shell and the check), so the engine is tested with a fake.
 
 pub mod journal;
+mod native;
 pub mod prompt;
 pub mod shell;
 
 use std::path::Path;
 use std::time::Duration;
 
+use crate::fix::{Native, Reading};
 use crate::plan::journal::{Entry, EntryState, Journal, Revert, RunState};
 use crate::plan::{
     Action, CheckFix, Plan, PlannedStep, StepResult, in_place_test, refusal, state_reader, undo_of,
@@ -30,6 +32,22 @@ pub trait Host {
     /// # Errors
     /// When the check could not run.
     fn check(&mut self) -> Result<Vec<CheckFix>, String>;
+
+    /// Runs a typed operation through the OS's own API (Windows).
+    ///
+    /// # Errors
+    /// When the call fails, or this host runs no typed operation.
+    fn native(&mut self, op: &Native) -> Result<(), String> {
+        Err(format!("this host runs no typed operation ({op:?})"))
+    }
+
+    /// Reads the state `op` changes, through the same API.
+    ///
+    /// # Errors
+    /// When it cannot be read.
+    fn read(&mut self, op: &Native) -> Result<Reading, String> {
+        Err(format!("this host reads no typed state ({op:?})"))
+    }
 }
 
 /// How a run applies its plan.
@@ -134,6 +152,7 @@ pub fn apply(
         match keep {
             Some(true) => {
                 confirm_run(dir, &record.run)?;
+                results.extend(native::persist_confirmed(host, dir)?);
             }
             Some(false) => {
                 let lock = journal::Lock::take(dir)?;
@@ -178,40 +197,14 @@ fn apply_step(
     if let Some(why) = refusal(step, protected) {
         return Ok(StepResult::NotRun(why));
     }
-    if let Some(test) = in_place_test(step)
-        && host.run(&test).is_ok()
-    {
-        return Ok(StepResult::AlreadyInPlace);
-    }
-    let reader = state_reader(step);
-    let old = reader.as_ref().map(|r| host.run(r).unwrap_or_else(|e| e));
-    let undo = undo_of(step, old.as_deref().unwrap_or_default());
-    record.entries.push(Entry {
-        step: planned.number,
-        checks: planned.checks.clone(),
-        manager: step.manager,
-        changes: step.changes.clone(),
-        command: step.command.clone(),
-        undo,
-        reader: reader.clone(),
-        old: old.clone(),
-        new: None,
-        state: EntryState::Started,
-    });
-    journal::save(record, dir)?;
-    let ran = host.run(&step.command);
-    let new = reader.as_ref().map(|r| host.run(r).unwrap_or_else(|e| e));
-    let index = record.entries.len() - 1;
-    record.entries[index].new.clone_from(&new);
-    if let Err(error) = ran {
-        // A failed command that changed nothing leaves nothing to undo.
-        record.entries[index].state =
-            if new.is_some() && new == old { EntryState::RolledBack } else { EntryState::Applied };
-        journal::save(record, dir)?;
-        return Ok(StepResult::Failed(first_line(&error)));
-    }
-    record.entries[index].state = EntryState::Applied;
-    journal::save(record, dir)?;
+    let index = match &step.native {
+        Some(op) => native::make(planned, op, host, dir, record)?,
+        None => make(planned, host, dir, record)?,
+    };
+    let index = match index {
+        Ok(index) => index,
+        Err(result) => return Ok(result),
+    };
     if planned.verifies.is_empty() {
         let waits = planned.note.clone().unwrap_or_else(|| "no check judges it on its own".into());
         return Ok(StepResult::Applied(waits));
@@ -226,7 +219,7 @@ fn apply_step(
     if failing.is_empty() {
         return Ok(StepResult::Applied(undecided.join("; ")));
     }
-    if record.entries[index].undo.is_none() {
+    if record.entries[index].undo.is_none() && record.entries[index].native_undo.is_none() {
         return Ok(StepResult::Failed(format!("{}; it has nothing to undo", failing.join("; "))));
     }
     let _hold = crate::interrupt::hold();
@@ -236,6 +229,74 @@ fn apply_step(
         Ok(()) => failing.join("; "),
         Err(error) => format!("{}; and its undo failed: {error}", failing.join("; ")),
     }))
+}
+
+/// Makes a step's change through the shell: in place already (`Err` with the result), or journalled,
+/// run and read again; `Ok` with its journal entry's index once it ran.
+fn make(
+    planned: &PlannedStep,
+    host: &mut dyn Host,
+    dir: &Path,
+    record: &mut Journal,
+) -> Result<Result<usize, StepResult>, String> {
+    let step = &planned.step;
+    if let Some(test) = in_place_test(step)
+        && host.run(&test).is_ok()
+    {
+        return Ok(Err(StepResult::AlreadyInPlace));
+    }
+    let reader = state_reader(step);
+    let old = reader.as_ref().map(|r| host.run(r).unwrap_or_else(|e| e));
+    let undo = undo_of(step, old.as_deref().unwrap_or_default());
+    record.entries.push(Entry { undo, reader: reader.clone(), old: old.clone(), ..started(planned) });
+    journal::save(record, dir)?;
+    let ran = host.run(&step.command);
+    let new = reader.as_ref().map(|r| host.run(r).unwrap_or_else(|e| e));
+    ran_as(record, new, ran.map(|_| ()), dir)
+}
+
+/// A journal entry for `planned`, written before its change is made: nothing read, nothing to undo yet.
+fn started(planned: &PlannedStep) -> Entry {
+    let step = &planned.step;
+    Entry {
+        step: planned.number,
+        checks: planned.checks.clone(),
+        manager: step.manager,
+        changes: step.changes.clone(),
+        command: step.command.clone(),
+        undo: None,
+        reader: None,
+        old: None,
+        new: None,
+        state: EntryState::Started,
+        native: None,
+        native_undo: None,
+        persisted: false,
+    }
+}
+
+/// The last entry of `record` after its command ran: its new state, and `Applied`, or `RolledBack`
+/// when a failed command left the state as it was (nothing to undo). `Err` with the result when the
+/// command failed.
+fn ran_as(
+    record: &mut Journal,
+    new: Option<String>,
+    ran: Result<(), String>,
+    dir: &Path,
+) -> Result<Result<usize, StepResult>, String> {
+    let index = record.entries.len() - 1;
+    let entry = &mut record.entries[index];
+    let unchanged = new.is_some() && new == entry.old;
+    entry.new = new;
+    entry.state = match &ran {
+        Err(_) if unchanged => EntryState::RolledBack,
+        _ => EntryState::Applied,
+    };
+    journal::save(record, dir)?;
+    Ok(match ran {
+        Ok(()) => Ok(index),
+        Err(error) => Err(StepResult::Failed(first_line(&error))),
+    })
 }
 
 /// The checks of `verifies` that still fail or warn, and those that could not decide (`skip`, or absent
@@ -260,13 +321,18 @@ fn first_line(text: &str) -> String {
 /// Takes one change back and checks that the state read before it is back exactly.
 fn undo_entry(entry: &mut Entry, host: &mut dyn Host, done: EntryState) -> Result<(), String> {
     let started = entry.state == EntryState::Started;
-    let outcome = match &entry.undo {
-        Some(undo) => host.run(undo).map(|_| ()),
-        None => Err("it has no undo".into()),
-    };
-    let back = match (&entry.reader, &entry.old) {
-        (Some(reader), Some(old)) => host.run(reader).is_ok_and(|now| now == *old),
-        _ => outcome.is_ok(),
+    let (outcome, back) = if let Some(op) = &entry.native {
+        native::take_back(entry, op, host)
+    } else {
+        let outcome = match &entry.undo {
+            Some(undo) => host.run(undo).map(|_| ()),
+            None => Err("it has no undo".into()),
+        };
+        let back = match (&entry.reader, &entry.old) {
+            (Some(reader), Some(old)) => host.run(reader).is_ok_and(|now| now == *old),
+            _ => outcome.is_ok(),
+        };
+        (outcome, back)
     };
     // A change that may never have been made is settled when the state is as before.
     if back || (outcome.is_ok() && entry.reader.is_none()) {
@@ -316,6 +382,8 @@ pub fn revert_run(
     journal::save(record, dir)?;
     Ok(results)
 }
+
+pub use native::persist_confirmed;
 
 /// `mcready fix --undo`: the last run's changes taken back.
 ///
@@ -381,3 +449,5 @@ pub fn revert_when_due(host: &mut dyn Host, dir: &Path, run: &str) -> Result<Opt
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod windows_tests;

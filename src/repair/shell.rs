@@ -1,14 +1,15 @@
-//! The real host: commands through `sh -c` in a process group of their own (the terminal's Ctrl-C
+//! The real host: commands through `sh -c` (PowerShell on Windows) in a process group of their own (the terminal's Ctrl-C
 //! reaches mcready, which decides; never a half-run command), `sudo` in a printed command run as it is
 //! (mcready applies as root), the check run again as `mcready check --json` with the same options, and
-//! the automatic revert armed outside this process.
+//! the automatic revert armed outside this process; Windows' typed operations through the OS's API.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::fix::{Native, Reading};
 use crate::plan::journal::{Journal, Revert};
 use crate::plan::{CheckFix, ReportRead, read_report};
-use crate::platform::process::{own_group, spawn_detached, systemd_runs_the_host};
+use crate::platform::process::{own_group, shell, spawn_detached, systemd_runs_the_host};
 
 /// Runs commands on this host, and the check.
 #[derive(Debug, Clone)]
@@ -40,8 +41,7 @@ impl ShellHost {
 
 impl super::Host for ShellHost {
     fn run(&mut self, command: &str) -> Result<String, String> {
-        let script = format!("sudo() {{ \"$@\"; }}\n{command}");
-        let out = own_group(Command::new("sh").arg("-c").arg(script))
+        let out = own_group(&mut shell(command))
             .env("LC_ALL", "C")
             .output()
             .map_err(|e| format!("cannot run sh: {e}"))?;
@@ -55,6 +55,14 @@ impl super::Host for ShellHost {
 
     fn check(&mut self) -> Result<Vec<CheckFix>, String> {
         self.report().map(|r| r.checks)
+    }
+
+    fn native(&mut self, op: &Native) -> Result<(), String> {
+        crate::platform::native::run(op)
+    }
+
+    fn read(&mut self, op: &Native) -> Result<Reading, String> {
+        crate::platform::native::read(op)
     }
 }
 

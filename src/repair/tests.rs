@@ -67,7 +67,7 @@ fn add(x: &str) -> Step {
     Step::new(Os::Linux, Manager::Ufw, format!("add {x}"), format!("add {x}")).undo(format!("del {x}"))
 }
 
-fn failing(id: &str, steps: Vec<Step>) -> CheckFix {
+pub(super) fn failing(id: &str, steps: Vec<Step>) -> CheckFix {
     CheckFix {
         id: id.into(),
         status: "fail".into(),
@@ -84,17 +84,19 @@ impl Ask for Never {
     }
 }
 
-/// Whether this OS can tell that pid 999999 is gone (Linux's /proc); elsewhere every pid is said alive
-/// (the safe side: `fix --apply` runs on Linux only until issue 28), so the tests of a dead owner skip.
+/// Whether this OS can tell that pid 999999 is gone (Linux's /proc, Windows' exit codes); elsewhere
+/// (macOS, where `fix --apply` is plan only) every pid is said alive, so the tests of a dead owner skip.
 fn dead_pids_are_known(test: &str) -> bool {
     let known = crate::platform::process::liveness_known();
     if !known {
-        eprintln!("SKIP {test}: this OS cannot tell a dead process here (mcready fix --apply is Linux-only)");
+        eprintln!(
+            "SKIP {test}: this OS cannot tell a dead process here (mcready fix --apply is plan only here)"
+        );
     }
     known
 }
 
-fn dir(name: &str) -> std::path::PathBuf {
+pub(super) fn dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("mcready-repair-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -102,7 +104,7 @@ fn dir(name: &str) -> std::path::PathBuf {
 }
 
 #[allow(clippy::unnecessary_wraps)] // The arming's signature.
-fn armed(_: &Journal) -> Result<Revert, String> {
+pub(super) fn armed(_: &Journal) -> Result<Revert, String> {
     Ok(Revert { by: "test".into(), unit: None, pid: None })
 }
 
@@ -167,6 +169,9 @@ fn a_run_killed_midway_is_completed_by_undo() {
             old: Some(if x == "a" { String::new() } else { "a".into() }),
             new: None,
             state,
+            native: None,
+            native_undo: None,
+            persisted: false,
         });
     }
     journal::save(&record, &dir).unwrap();

@@ -340,3 +340,31 @@ fn the_generic_firewall_opening_names_the_manager_in_use_only() {
         assert!(fix.text.len() < 300, "{}", fix.text);
     }
 }
+
+#[test]
+fn windows_interface_metric_is_computed_only_when_the_route_alone_does_not_win() {
+    use crate::checks::fixtures::windows_wrong_nic;
+    use crate::checks::remedy::windows_interface_metric;
+    use crate::fix::{Class, Native};
+    let group = std::net::Ipv4Addr::new(224, 0, 1, 75);
+    let mut snapshot = windows_wrong_nic();
+    let target = |s: &Snapshot| s.facts.interfaces.iter().find(|i| i.index == 12).cloned().unwrap();
+    // Wi-Fi ranks with 256 + 15 = 271; the new route makes 1 + 25 = 26: it wins alone.
+    assert_eq!(windows_interface_metric(&snapshot.facts, group, &target(&snapshot)), None);
+    // Ethernet 2 at metric 300: 1 + 300 is not below 271, so its metric goes to 269 (1 + 269 < 271).
+    snapshot.facts.interfaces.iter_mut().find(|i| i.index == 12).unwrap().metric = Some(300);
+    assert_eq!(windows_interface_metric(&snapshot.facts, group, &target(&snapshot)), Some(269));
+    let fix = check_of(&snapshot, membership::ON_PNP_INTERFACE).fix.unwrap();
+    let metric = fix
+        .steps
+        .iter()
+        .find(|s| s.native.as_ref().is_some_and(|n| matches!(n, Native::SetInterfaceMetric { .. })));
+    let metric = metric.expect("an interface-metric step");
+    assert_eq!(metric.native, Some(Native::SetInterfaceMetric { interface_index: 12, metric: Some(269) }));
+    // It moves every route of the adapter: asked first.
+    assert_eq!(metric.class, Class::Disruptive);
+    assert!(fix.text.contains("-InterfaceMetric 269`: 1 + 269 < 271"), "{}", fix.text);
+    // Without the rival's metric the sum is unknown: no metric is computed.
+    snapshot.facts.interfaces.iter_mut().find(|i| i.index == 17).unwrap().metric = None;
+    assert_eq!(windows_interface_metric(&snapshot.facts, group, &target(&snapshot)), None);
+}

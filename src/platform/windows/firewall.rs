@@ -33,10 +33,10 @@ use crate::firewall::windows::{NetworkRecord, PROFILES, PolicyRecord, ProfileRec
 const MAX_RULES: usize = 100_000;
 
 /// COM initialised on this thread for as long as it lives, when this call did it.
-struct ComScope(bool);
+pub(super) struct ComScope(bool);
 
 impl ComScope {
-    fn enter() -> Result<Self, String> {
+    pub(super) fn enter() -> Result<Self, String> {
         // SAFETY: initialising COM for the calling thread; balanced by `CoUninitialize` in `drop`.
         let result = unsafe { CoInitializeEx(None, COINIT_MULTITHREADED) };
         if result == RPC_E_CHANGED_MODE {
@@ -57,7 +57,7 @@ impl Drop for ComScope {
     }
 }
 
-fn hresult(error: &windows::core::Error) -> String {
+pub(super) fn hresult(error: &windows::core::Error) -> String {
     let message = error.message();
     // The HRESULT's bits, as Windows prints them.
     #[allow(clippy::cast_sign_loss)]

@@ -12,6 +12,7 @@
 //! among them); each is looked up or checked so that mcready degrades there instead of aborting.
 
 mod adapters;
+pub(super) mod apply;
 mod ffi;
 pub(super) mod files;
 mod firewall;
