@@ -44,8 +44,10 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
         return Ok(done(&document, cli));
     }
     if args.confirm {
-        let kept = repair::confirm_run(&dir, "").map_err(|e| anyhow!(e))?;
-        return Ok(done(&with_journal(Mode::Confirm, Some(kept)), cli));
+        let (record, kept) = repair::confirm_run(&dir, "", &mut host, &root()).map_err(|e| anyhow!(e))?;
+        let mut document = with_journal(Mode::Confirm, Some(record));
+        document.results = outcomes(kept);
+        return Ok(done(&document, cli));
     }
     if args.undo {
         refuse_unless_linux_root("--undo")?;
@@ -99,6 +101,7 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
             .ok()
             .and_then(|ms| ms.parse().ok())
             .map(Duration::from_millis),
+        root: root(),
     };
     let mut arming = |record: &crate::plan::journal::Journal| arm(&exe, &dir, record);
     let applied = repair::apply(&plan, &mut host, &dir, &settings, &mut arming, &mut Terminal)
@@ -116,6 +119,11 @@ fn done(document: &FixDocument, cli: &Cli) -> Outcome {
 
 fn outcomes(results: Vec<(usize, plan::StepResult)>) -> Vec<StepOutcome> {
     results.into_iter().map(|(step, result)| StepOutcome { step, result }).collect()
+}
+
+/// Where confirmed changes are kept: `MCREADY_FIX_ROOT` (a test's tree), else `/`.
+fn root() -> PathBuf {
+    std::env::var_os("MCREADY_FIX_ROOT").map_or_else(|| PathBuf::from("/"), PathBuf::from)
 }
 
 /// `--state-dir`, else `MCREADY_STATE_DIR`, else /var/lib/mcready.

@@ -55,8 +55,10 @@ pub fn restart_step(service: Option<&Service>) -> Step {
     };
     match service.map(restart) {
         Some(Restart::Command(command) | Restart::AsUser { command, .. }) => {
-            Step::new(os, Manager::ServiceManager, CHANGES, command).disruptive()
+            Step::new(os, Manager::ServiceManager, CHANGES, command).disruptive().rejoins()
         }
-        Some(Restart::Unnamed(_)) | None => Step::manual(format!("{CHANGES} (its service was not found)")),
+        Some(Restart::Unnamed(_)) | None => {
+            Step::manual(format!("{CHANGES} (its service was not found)")).rejoins()
+        }
     }
 }

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint};
 use super::{Document, Envelope};
-use crate::fix::{Class, Persistence};
+use crate::fix::{Class, Edit, Keep, Persistence};
 use crate::plan::journal::{Journal, RunState};
 use crate::plan::{Action, Plan, StepResult};
 
@@ -113,6 +113,13 @@ impl FixDocument {
             if let Some(undo) = &step.undo {
                 let _ = writeln!(out, "       {}", paint(DIM, &format!("undo: {undo}")));
             }
+            if let Some(keep) = &step.keep {
+                let _ = writeln!(
+                    out,
+                    "       {}",
+                    paint(DIM, &format!("kept on confirmation: {}", keep_words(keep)))
+                );
+            }
             let mut line = format!("for {}", planned.checks.join(", "));
             if !planned.verifies.is_empty() {
                 let _ = write!(line, " · verified by {}", planned.verifies.join(", "));
@@ -142,6 +149,9 @@ impl FixDocument {
                 StepResult::RolledBack(why) => ("↺", CAUTION, "rolled back", Some(why)),
                 StepResult::Failed(why) => ("✘", BAD, "failed", Some(why)),
                 StepResult::NotRun(why) => ("–", DIM, "not run", Some(why)),
+                StepResult::Kept(where_) => ("✔", GOOD, "kept after a reboot", Some(where_)),
+                StepResult::NotKept(why) => ("✘", BAD, "confirmed, but not kept after a reboot", Some(why)),
+                StepResult::Unkept(what) => ("✔", GOOD, "its lasting form taken back", Some(what)),
             };
             let why = why.map_or_else(String::new, |w| format!(": {w}"));
             let _ = writeln!(out, "  {} step {}: {what}{why}", paint(style, mark), outcome.step);
@@ -187,6 +197,23 @@ impl FixDocument {
             for entry in &journal.entries {
                 let _ = writeln!(out, "  step {} [{:?}] {}", entry.step, entry.state, entry.command);
             }
+        }
+    }
+}
+
+/// What keeping a step writes, in one line.
+fn keep_words(keep: &Keep) -> String {
+    match keep {
+        Keep::Command { command, .. } => format!("`{command}`"),
+        Keep::File { file, edit, check, .. } => {
+            let how = match edit {
+                Edit::Create { .. } => "a file of its own",
+                Edit::Append { .. } => "lines added at its end",
+                Edit::Insert { .. } | Edit::Under { .. } => "lines added",
+                Edit::Filter { command } => command.as_str(),
+            };
+            let checked = check.as_ref().map_or_else(String::new, |c| format!(", checked by `{c}`"));
+            format!("{file} ({how}{checked})")
         }
     }
 }
