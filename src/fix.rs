@@ -68,7 +68,8 @@ pub enum Keep {
         /// The manager's own test of the edited file; the edit is taken back when it fails.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         check: Option<String>,
-        /// Loads the edited file into the running manager (run only on the live host, root `/`).
+        /// Loads the edited file into the running manager after the edit and after its undo: on the
+        /// live host only (root `/`), unless it names `{root}` (a rendering of the files alone).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reload: Option<String>,
     },

@@ -59,6 +59,55 @@ fn fix(lab: &Lab, ns: &str, state: &StateDir, args: &[&str]) -> (Value, i32) {
     (document, out.status.code().unwrap_or(-1))
 }
 
+/// `mcready fix` as [`fix`], keeping confirmed changes under `root` (`MCREADY_FIX_ROOT`).
+fn fix_in(lab: &Lab, ns: &str, state: &StateDir, root: &StateDir, args: &[&str]) -> (Value, i32) {
+    let dir = state.arg();
+    let mut full = vec!["fix", "--json", "--state-dir", &dir];
+    full.extend_from_slice(args);
+    let out = lab.mcready_with(ns, &[("MCREADY_FIX_ROOT", &root.arg())], &full);
+    let document = json(&out);
+    assert_eq!(document["schema"], "mcready.fix/v1", "{document:#}");
+    assert_schema(&document);
+    (document, out.status.code().unwrap_or(-1))
+}
+
+/// Every file under `dir` with its mode and bytes, in name order: what an undo must give back exactly.
+fn tree(dir: &std::path::Path) -> Vec<(String, u32, Vec<u8>)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap().flatten() {
+            let path = entry.path();
+            let mode = entry.metadata().unwrap().permissions().mode();
+            if path.is_dir() {
+                found.push((path.display().to_string(), mode, Vec::new()));
+                pending.push(path);
+            } else {
+                found.push((path.display().to_string(), mode, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The `kept` results of a run: (step command, where it was kept).
+fn kept(document: &Value) -> Vec<(String, String)> {
+    let steps = document["plan"]["steps"].as_array().cloned().unwrap_or_default();
+    document["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["result"] == "kept")
+        .map(|r| {
+            let step = steps.iter().find(|s| s["number"] == r["step"]);
+            let command = step.map_or("", |s| s["command"].as_str().unwrap()).to_owned();
+            (command, r["why"].as_str().unwrap().to_owned())
+        })
+        .collect()
+}
+
 fn assert_schema(document: &Value) {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/schemas/mcready.fix.v1.json");
     let schema: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -201,28 +250,61 @@ lab_test!(strict_rp_filter_is_loosened_verified_and_set_back, Lab::with(&[PYTHON
     let sysctls = "sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.eth0.rp_filter";
     let before = state_of(&lab, &pbx, sysctls);
     let state = StateDir::new("rp-filter");
+    // The files kept on confirmation go to a tree of the test's own, which has /etc/sysctl.d already.
+    let root = StateDir::new("rp-filter-root");
+    std::fs::create_dir_all(root.0.join("etc/sysctl.d")).unwrap();
+    let files = tree(&root.0);
     let args = ["-i", "eth0", "--phone", "198.51.100.20", "--listen", "3", "--only", "multicast.rp-filter"];
     let mut apply = args.to_vec();
     apply.extend(["--apply", "--yes"]);
-    let (applied, code) = fix(&lab, &pbx, &state, &apply);
+    let (applied, code) = fix_in(&lab, &pbx, &state, &root, &apply);
     assert_eq!(code, 0, "{applied:#}");
     let (command, result) = &results(&applied)[0];
     assert!(command.contains("net.ipv4.conf.eth0.rp_filter=2"), "{applied:#}");
     assert_eq!(result, "verified", "{applied:#}");
-    let (_, code) = fix(&lab, &pbx, &state, &["--undo"]);
-    assert_eq!(code, 0);
+    // Kept in a sysctl.d drop-in that `sysctl -p` (run by the executor in this namespace) accepted.
+    let drop_in = root.0.join("etc/sysctl.d/90-mcready.conf");
+    assert_eq!(kept(&applied), [(command.clone(), drop_in.display().to_string())], "{applied:#}");
+    let text = std::fs::read_to_string(&drop_in).unwrap();
+    assert!(text.ends_with("net.ipv4.conf.all.rp_filter = 2\nnet.ipv4.conf.eth0.rp_filter = 2\n"), "{text}");
+    eprintln!("{}:\n{text}", drop_in.display());
+    // What a boot does with it: strict again, then the drop-in loaded, and the check passes.
+    state_of(&lab, &pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth0.rp_filter=1");
+    state_of(&lab, &pbx, &format!("sysctl -q -p {}", drop_in.display()));
+    let booted = check(&lab, &pbx, &args[..6]);
+    assert_eq!(check_field(&booted, "multicast.rp-filter", "status"), "pass", "{booted:#}");
+    let (undone, code) = fix(&lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0, "{undone:#}");
     assert_eq!(state_of(&lab, &pbx, sysctls), before);
+    assert_eq!(tree(&root.0), files, "the drop-in is gone, and only it");
 });
 
 /// A firewall fault built by `build` on a PBX host with the lab PBX: `fix --apply --yes` turns every
-/// `multicast.host-firewall*` check green, and `--undo` gives back what `dump` prints, exactly
-/// (`iptables-save` without its date lines and with its packet counters zeroed: they are traffic, not
-/// rules).
-fn firewall_round_trip(lab: &mut Lab, test: &str, build: &str, dump: &str) {
+/// `multicast.host-firewall*` check green and keeps the accept in `file` under a tree of the test's
+/// own (holding `prior` beforehand, when given), checked there by the firewall's own tool; `boot` loads
+/// the kept file as a boot would (and restores the ruleset `dump` printed afterwards); `--undo`
+/// gives back what `dump` prints, exactly (`iptables-save` without its date lines and with its packet
+/// counters zeroed: they are traffic, not rules), and the tree byte for byte. Returns the kept file's
+/// text.
+fn firewall_round_trip(
+    lab: &mut Lab,
+    test: &str,
+    build: &str,
+    dump: &str,
+    (file, prior): (&str, Option<&str>),
+    boot: Option<(&str, &str)>,
+) -> String {
     let (pbx, _phone) = pbx_with_lab_pbx(lab);
     state_of(lab, &pbx, build);
     let before = state_of(lab, &pbx, dump);
     let state = StateDir::new(test);
+    let root = StateDir::new(&format!("{test}-root"));
+    let path = root.0.join(file.trim_start_matches('/'));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    if let Some(prior) = prior {
+        std::fs::write(&path, prior).unwrap();
+    }
+    let files = tree(&root.0);
     let args = ["--no-probe", "--phone", "198.51.100.20"];
     let firewall_checks = |report: &Value| -> Vec<(String, String)> {
         report["requirements"]
@@ -238,26 +320,63 @@ fn firewall_round_trip(lab: &mut Lab, test: &str, build: &str, dump: &str) {
     assert!(firewall_checks(&broken).iter().any(|(_, s)| s == "fail"), "{broken:#}");
     let mut apply = args.to_vec();
     apply.extend(["--apply", "--yes"]);
-    let (applied, _) = fix(lab, &pbx, &state, &apply);
+    let (applied, _) = fix_in(lab, &pbx, &state, &root, &apply);
     assert!(results(&applied).iter().any(|(_, r)| r == "verified"), "{applied:#}");
+    assert!(kept(&applied).iter().any(|(_, at)| *at == path.display().to_string()), "{applied:#}");
+    let written = std::fs::read_to_string(&path).unwrap();
+    eprintln!("{}:\n{written}", path.display());
     let fixed = check(lab, &pbx, &args);
     for (id, status) in firewall_checks(&fixed) {
         assert_eq!(status, "pass", "{id} after fix: {fixed:#}");
     }
+    if let Some((load, restore)) = boot {
+        // What the boot does: the runtime ruleset replaced by the kept file, and the check still passes.
+        // Then the runtime ruleset as the run left it, which the undo's exact comparison holds it to.
+        let running = root.0.with_extension("running");
+        std::fs::write(&running, state_of(lab, &pbx, dump)).unwrap();
+        state_of(lab, &pbx, &load.replace("{file}", &path.display().to_string()));
+        let booted = check(lab, &pbx, &args);
+        for (id, status) in firewall_checks(&booted) {
+            assert_eq!(status, "pass", "{id} after the kept file was loaded: {booted:#}");
+        }
+        state_of(lab, &pbx, &restore.replace("{file}", &running.display().to_string()));
+        let _ = std::fs::remove_file(&running);
+    }
     let (undone, code) = fix(lab, &pbx, &state, &["--undo"]);
     assert_eq!(code, 0, "{undone:#}");
     assert_eq!(state_of(lab, &pbx, dump), before, "{undone:#}");
+    assert_eq!(tree(&root.0), files, "{undone:#}");
+    written
 }
+
+/// A boot with nftables.service: the kept file loaded (it flushes the ruleset first); and the ruleset
+/// put back as `nft list ruleset` printed it.
+const NFT_BOOT: (&str, &str) = ("nft -f {file}", "nft flush ruleset && nft -f {file}");
+
+/// The lab's nft fault: SIP dropped in an input chain of a table `t`.
+const NFT_DROP: &str = "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 5060 drop\n }\n}\n";
 
 lab_test!(
     an_nft_input_drop_is_opened_and_the_ruleset_restored_exactly,
     Lab::with(&[PYTHON3, NFT]),
     |mut lab| {
-        firewall_round_trip(
+        // Debian's /etc/nftables.conf holding the same table: the accept is added after it, and a boot
+        // (the ruleset flushed, the file loaded) keeps the phones' SIP open.
+        let conf = format!("#!/usr/sbin/nft -f\n\nflush ruleset\n\n{NFT_DROP}");
+        let written = firewall_round_trip(
             &mut lab,
             "nft",
-            "printf 'table inet t {\\n chain input {\\n  type filter hook input priority 0; policy accept;\\n  udp dport 5060 drop\\n }\\n}\\n' | nft -f -",
+            &format!("printf '{}' | nft -f -", NFT_DROP.replace('\n', "\\n")),
             "nft list ruleset",
+            ("/etc/nftables.conf", Some(&conf)),
+            Some(NFT_BOOT),
+        );
+        assert_eq!(
+            written,
+            format!(
+                "{conf}# mcready fix: accept `ip saddr 198.51.100.0/24 udp dport 5060 accept`\n\
+                 insert rule inet t input ip saddr 198.51.100.0/24 udp dport 5060 accept\n"
+            )
         );
     }
 );
@@ -266,11 +385,19 @@ lab_test!(
     an_iptables_nft_drop_is_opened_and_iptables_save_restored_exactly,
     Lab::with(&[PYTHON3, IPTABLES_NFT_RESTORE]),
     |mut lab| {
-        firewall_round_trip(
+        // No rules.v4 yet: mcready's own `*filter` section, which iptables-nft-restore --test accepted.
+        let written = firewall_round_trip(
             &mut lab,
             "iptables-nft",
             "iptables-nft -A INPUT -p udp --dport 5060 -j DROP",
             "iptables-nft-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'",
+            ("/etc/iptables/rules.v4", None),
+            None,
+        );
+        assert_eq!(
+            written,
+            "*filter\n# mcready fix: accept `-s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT`\n\
+             -I INPUT -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT\nCOMMIT\n"
         );
     }
 );
@@ -279,11 +406,24 @@ lab_test!(
     an_iptables_legacy_drop_is_opened_and_iptables_save_restored_exactly,
     Lab::with(&[PYTHON3, IPTABLES_LEGACY_RESTORE]),
     |mut lab| {
-        firewall_round_trip(
+        // The admin's rules.v4 (as `netfilter-persistent save` writes it): the accept goes before the
+        // COMMIT of its `*filter`, as the first rule of INPUT once restored; a boot restores it.
+        let prior = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+                     -A INPUT -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n";
+        let written = firewall_round_trip(
             &mut lab,
             "iptables-legacy",
             "iptables-legacy -A INPUT -p udp --dport 5060 -j DROP",
             "iptables-legacy-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'",
+            ("/etc/iptables/rules.v4", Some(prior)),
+            Some(("iptables-legacy-restore < {file}", "iptables-legacy-restore < {file}")),
+        );
+        assert!(
+            written.ends_with(
+                "-A INPUT -p udp -m udp --dport 5060 -j DROP\n# mcready fix: accept `-s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT`\n\
+                 -I INPUT -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT\nCOMMIT\n"
+            ),
+            "{written}"
         );
     }
 );
@@ -726,13 +866,18 @@ lab_test!(
     nft_drops_of_igmp_and_on_output_are_opened_and_restored_exactly,
     Lab::with(&[PYTHON3, NFT]),
     |mut lab| {
-        firewall_round_trip(
+        let ruleset = "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  ip protocol igmp drop\n }\n \
+                       chain output {\n  type filter hook output priority 0; policy accept;\n  udp sport 5060 drop\n  ip protocol igmp drop\n }\n}\n";
+        let conf = format!("flush ruleset\n{ruleset}");
+        let written = firewall_round_trip(
             &mut lab,
             "nft-igmp-output",
-            "printf 'table inet t {\\n chain input {\\n  type filter hook input priority 0; policy accept;\\n  ip protocol igmp drop\\n }\\n \
-         chain output {\\n  type filter hook output priority 0; policy accept;\\n  udp sport 5060 drop\\n  ip protocol igmp drop\\n }\\n}\\n' | nft -f -",
+            &format!("printf '{}' | nft -f -", ruleset.replace('\n', "\\n")),
             "nft list ruleset",
+            ("/etc/nftables.conf", Some(&conf)),
+            Some(NFT_BOOT),
         );
+        assert_eq!(written.matches("\ninsert rule inet t ").count(), 3, "{written}");
     }
 );
 
@@ -746,6 +891,8 @@ lab_test!(
             "iptables-legacy -A INPUT -p igmp -j DROP && iptables-legacy -A OUTPUT -p udp --sport 5060 -j DROP \
              && iptables-legacy -A OUTPUT -p igmp -j DROP",
             "iptables-legacy-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'",
+            ("/etc/iptables/rules.v4", None),
+            None,
         );
     }
 );

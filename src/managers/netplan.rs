@@ -5,6 +5,10 @@
 
 use crate::fix::{Edit, Keep, Manager, Os, Persistence, Step};
 
+/// netplan renders its files into systemd-networkd's or NetworkManager's configuration under `/run`,
+/// as the boot does: the check of an edit, and its reload.
+const GENERATE: &str = "netplan generate --root-dir {root}";
+
 /// Keep a link-scope route for `destination` under `interface` in `file`; written by mcready when the
 /// interface's definition (`TYPE/ID`, as netplan's files name it) is known.
 #[must_use]
@@ -28,8 +32,9 @@ pub fn keep_route(
             ),
             private: true,
         },
-        check: Some("netplan generate --root-dir {root}".into()),
-        reload: None,
+        check: Some(GENERATE.into()),
+        // Rendered again after an undo too, so that /run holds what the files say.
+        reload: Some(GENERATE.into()),
     });
     (text, keep)
 }

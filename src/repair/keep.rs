@@ -140,13 +140,22 @@ fn keep_in_file(
         return Ok(StepResult::Kept(format!("{shown} holds it already")));
     }
     let created_dirs = missing_dirs(&path);
+    let resolve = |command: &str| {
+        command
+            .replace("{file}", &crate::quote::posix(&shown))
+            .replace("{root}", &crate::quote::posix(&root.display().to_string()))
+    };
+    // A reload that names the root acts on the files alone (netplan's rendering); one that does not
+    // acts on the running manager, which only the live host has.
+    let reload = keep.reload.filter(|r| live(root) || r.contains("{root}")).map(resolve);
+    let check = keep.check.map(resolve);
     record.entries[index].kept = Some(Kept {
         file: Some(shown.clone()),
         added: added_lines(prior.as_deref(), &written),
         prior: prior.clone(),
         written: Some(written.clone()),
         created_dirs: created_dirs.iter().map(|d| d.display().to_string()).collect(),
-        reload: keep.reload.filter(|_| live(root)).map(str::to_owned),
+        reload: reload.clone(),
         ..Kept::new()
     });
     journal::save(record, dir)?;
@@ -164,14 +173,17 @@ fn keep_in_file(
     let result = match outcome {
         Ok(()) => {
             kept.state = KeptState::Kept;
-            if let Some(reload) = keep.reload.filter(|_| live(root)) {
-                let _ = host.run(reload);
+            if let Some(reload) = reload.filter(|r| Some(r) != check.as_ref()) {
+                let _ = host.run(&reload);
             }
             StepResult::Kept(shown)
         }
         Err(why) => {
-            // Refused by the manager's own tool: the file as it was.
+            // Refused by the manager's own tool: the file as it was, and rendered again as it was.
             let back = restore(&path, prior.as_deref(), &created_dirs);
+            if let Some(reload) = &reload {
+                let _ = host.run(reload);
+            }
             kept.state = if back.is_ok() { KeptState::Failed } else { KeptState::UndoFailed };
             StepResult::NotKept(match back {
                 Ok(()) => format!("{why}; {shown} is as it was"),

@@ -227,7 +227,14 @@ fn apply_step(
         Err(error) => (vec![format!("the check could not run again: {error}")], Vec::new()),
     };
     if failing.is_empty() && undecided.is_empty() {
-        record.entries[index].verified = true;
+        // The steps before it in the same checks' fixes (which no check could judge alone) are proved
+        // with it.
+        for entry in &mut record.entries {
+            if entry.state == EntryState::Applied && entry.checks.iter().any(|c| planned.verifies.contains(c))
+            {
+                entry.verified = true;
+            }
+        }
         journal::save(record, dir)?;
         return Ok(StepResult::Verified);
     }

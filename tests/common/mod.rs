@@ -261,10 +261,16 @@ impl Lab {
 
     /// `mcready ARGS` run inside `ns`.
     pub fn mcready(&self, ns: &str, args: &[&str]) -> Output {
+        self.mcready_with(ns, &[], args)
+    }
+
+    /// [`Self::mcready`] with `env` set (`MCREADY_FIX_ROOT`, …).
+    pub fn mcready_with(&self, ns: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
         Command::new("ip")
             .args(["netns", "exec", ns])
             .arg(mcready_bin())
             .args(args)
+            .envs(env.iter().copied())
             .output()
             .expect("run mcready")
     }
@@ -366,6 +372,10 @@ pub const SETPRIV: Program = Program { name: "setpriv", package: "util-linux" };
 pub const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
 pub const SCRIPT: Program = Program { name: "script", package: "bsdutils" };
 pub const UFW: Program = Program { name: "ufw", package: "ufw" };
+/// netplan's own renderer, which checks the files `mcready fix` keeps a route in.
+pub const NETPLAN: Program = Program { name: "netplan", package: "netplan.io" };
+/// NetworkManager's client: `--offline` rewrites a keyfile as the daemon would.
+pub const NMCLI: Program = Program { name: "nmcli", package: "network-manager" };
 pub const FIREWALLD: Program = Program { name: "firewalld", package: "firewalld" };
 pub const DBUS: Program = Program { name: "dbus-daemon", package: "dbus" };
 pub const TSHARK: Program = Program { name: "tshark", package: "tshark" };
