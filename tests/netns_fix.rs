@@ -539,6 +539,29 @@ lab_test!(a_run_killed_between_steps_is_completed_by_undo, Lab::with(&[PYTHON3, 
     assert_eq!((state_of(&lab, &pbx, ROUTES), state_of(&lab, &pbx, "nft list ruleset")), before);
 });
 
+/// Runs `script` (which starts with [`common::private_overlays`]) in `ns` in a mount namespace of its
+/// own, and returns what it printed after each `@@DUMP@@` line (up to the next `@@`) and the JSON
+/// document after each `@@JSON@@` line. The script must end with `echo @@END@@`.
+fn marked_run(lab: &Lab, ns: &str, script: &str) -> (Vec<String>, Vec<Value>) {
+    let out = common::in_private_mounts(lab, ns, script);
+    let text = stdout(&out);
+    assert!(text.contains("@@END@@"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let dumps = text
+        .split("@@DUMP@@")
+        .skip(1)
+        .map(|chunk| chunk.split("@@").next().unwrap_or_default().to_owned())
+        .collect();
+    let documents = text
+        .split("@@JSON@@")
+        .skip(1)
+        .map(|chunk| {
+            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<Value>();
+            values.next().and_then(Result::ok).unwrap_or_else(|| panic!("no JSON in {chunk}"))
+        })
+        .collect();
+    (dumps, documents)
+}
+
 /// In a private mount namespace (`setup` starts the manager there), with the lab PBX: `dump`, then
 /// `fix --apply --yes`, the check, `fix --undo` and `dump` again. Returns (dump before, the apply's
 /// document, the check after it, the undo's document, dump after the undo).
@@ -563,27 +586,76 @@ echo @@DUMP@@; {{ {dump}; }} 2>&1
 echo @@END@@
 "#
         );
-    let out = common::in_private_mounts(lab, &pbx, &script);
-    let text = stdout(&out);
-    assert!(text.contains("@@END@@"), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let dumps: Vec<String> = text
-        .split("@@DUMP@@")
-        .skip(1)
-        .map(|chunk| chunk.split("@@").next().unwrap_or_default().to_owned())
-        .collect();
-    let documents: Vec<Value> = text
-        .split("@@JSON@@")
-        .skip(1)
-        .map(|chunk| {
-            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<Value>();
-            values.next().and_then(Result::ok).unwrap_or_else(|| panic!("no JSON in {chunk}"))
-        })
-        .collect();
+    let (dumps, documents) = marked_run(lab, &pbx, &script);
     let [apply, after, undo] = <[Value; 3]>::try_from(documents).expect("three documents");
     assert_schema(&apply);
     assert_schema(&undo);
     (dumps[0].clone(), apply, after, undo, dumps[1].clone())
 }
+
+/// Every file under `$root` with its mode, then its text, in name order (as a shell prints it).
+const ROOT_FILES: &str = r#"cd "$root" && find . -type f | sort | while read -r f; do echo "== $f $(stat -c %a "$f")"; cat "$f"; done"#;
+
+// The group's route on a host whose eth0 netplan configures (under an id of its own, `lab0`, matched by
+// name): confirmed, the route is kept in a netplan file of mcready's own under the same definition,
+// which `netplan generate` renders into systemd-networkd's `[Route]` as the boot will; the check is
+// green; `--undo` deletes the file and renders again, leaving the tree as it was byte for byte.
+lab_test!(
+    a_confirmed_route_is_kept_in_netplan_and_undone_exactly,
+    two_hosts(&[common::UNSHARE, common::NETPLAN]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let mcready = mcready_bin();
+        let mcready = mcready.display();
+        let args = "--timeout 1 --phone 198.51.100.20";
+        let only = "--only membership.group-route";
+        let script = common::private_overlays(&["etc"])
+            + &format!(
+                r#"mkdir -p /etc/netplan
+printf 'network:
+  version: 2
+  ethernets:
+    lab0:
+      match:
+        name: eth0
+      addresses: [198.51.100.10/24]
+' > /etc/netplan/01-lab.yaml
+chmod 600 /etc/netplan/01-lab.yaml
+root="$scratch/root"
+mkdir -p "$root/etc/netplan" && cp -p /etc/netplan/01-lab.yaml "$root/etc/netplan/"
+netplan generate --root-dir "$root"
+export MCREADY_FIX_ROOT="$root"
+echo @@DUMP@@; ( {ROOT_FILES} )
+echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" {args} {only} --apply --yes || true
+echo @@DUMP@@; ( {ROOT_FILES} )
+echo @@JSON@@; {mcready} check --json {args} || true
+echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" --undo || true
+echo @@DUMP@@; ( {ROOT_FILES} )
+echo @@END@@
+"#
+            );
+        let (dumps, documents) = marked_run(&lab, &pbx, &script);
+        let [apply, after, undo] = <[Value; 3]>::try_from(documents).expect("three documents");
+        assert_schema(&apply);
+        assert_schema(&undo);
+        let kept = kept(&apply);
+        assert!(kept.len() == 1 && kept[0].1.ends_with("/etc/netplan/90-mcready-eth0.yaml"), "{apply:#}");
+        eprintln!("the tree kept:\n{}", dumps[1]);
+        assert!(
+            dumps[1].contains(
+                "== ./etc/netplan/90-mcready-eth0.yaml 600\n# Written by `mcready fix`: the 224.0.0.0/4 route of eth0, \
+                 merged by netplan into /etc/netplan/01-lab.yaml's definition.\nnetwork:\n  version: 2\n  ethernets:\n    lab0:\n      \
+                 routes:\n        - to: 224.0.0.0/4\n          scope: link\n"
+            ),
+            "{}",
+            dumps[1]
+        );
+        assert!(dumps[1].contains("[Route]\nDestination=224.0.0.0/4\nScope=link\n"), "{}", dumps[1]);
+        assert_eq!(check_field(&after, "membership.group-route", "status"), "pass", "{after:#}");
+        assert_eq!(undo["journal"]["state"], "undone", "{undo:#}");
+        assert_eq!(dumps[2], dumps[0], "{undo:#}");
+    }
+);
 
 lab_test!(
     a_ufw_deny_is_opened_with_ufw_and_undone_exactly,
