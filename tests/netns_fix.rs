@@ -543,8 +543,12 @@ lab_test!(a_run_killed_between_steps_is_completed_by_undo, Lab::with(&[PYTHON3, 
 /// own, and returns what it printed after each `@@DUMP@@` line (up to the next `@@`) and the JSON
 /// document after each `@@JSON@@` line. The script must end with `echo @@END@@`.
 fn marked_run(lab: &Lab, ns: &str, script: &str) -> (Vec<String>, Vec<Value>) {
-    let out = common::in_private_mounts(lab, ns, script);
-    let text = stdout(&out);
+    marked(&common::in_private_mounts(lab, ns, script))
+}
+
+/// What a marked script printed: see [`marked_run`].
+fn marked(out: &std::process::Output) -> (Vec<String>, Vec<Value>) {
+    let text = stdout(out);
     assert!(text.contains("@@END@@"), "{text}{}", String::from_utf8_lossy(&out.stderr));
     let dumps = text
         .split("@@DUMP@@")
@@ -596,64 +600,144 @@ echo @@END@@
 /// Every file under `$root` with its mode, then its text, in name order (as a shell prints it).
 const ROOT_FILES: &str = r#"cd "$root" && find . -type f | sort | while read -r f; do echo "== $f $(stat -c %a "$f")"; cat "$f"; done"#;
 
-// The group's route on a host whose eth0 netplan configures (under an id of its own, `lab0`, matched by
-// name): confirmed, the route is kept in a netplan file of mcready's own under the same definition,
-// which `netplan generate` renders into systemd-networkd's `[Route]` as the boot will; the check is
-// green; `--undo` deletes the file and renders again, leaving the tree as it was byte for byte.
-lab_test!(
-    a_confirmed_route_is_kept_in_netplan_and_undone_exactly,
-    two_hosts(&[common::UNSHARE, common::NETPLAN]),
-    |lab| {
-        let (lab, pbx, _phone) = lab;
-        let mcready = mcready_bin();
-        let mcready = mcready.display();
-        let args = "--timeout 1 --phone 198.51.100.20";
-        let only = "--only membership.group-route";
-        let script = common::private_overlays(&["etc"])
-            + &format!(
-                r#"mkdir -p /etc/netplan
-printf 'network:
-  version: 2
-  ethernets:
-    lab0:
-      match:
-        name: eth0
-      addresses: [198.51.100.10/24]
-' > /etc/netplan/01-lab.yaml
-chmod 600 /etc/netplan/01-lab.yaml
+/// The group's route fixed and confirmed on a host where a network manager configures eth0: `setup`
+/// writes the manager's files on the host (in a private overlay of /etc and /run, and a PID namespace
+/// of its own, so that a stand-in daemon — `daemon NAME` starts a process of that name, which is how
+/// mcready sees a manager run — is seen by this run alone) and copies what mcready will edit to
+/// `$root`; `validate` runs the manager's own tool on the kept tree. The check is green after the apply,
+/// and `--undo` gives the tree back byte for byte. Returns the tree kept (as [`ROOT_FILES`] prints it)
+/// and the apply's document.
+fn route_kept_round_trip(lab: &Lab, ns: &str, setup: &str, validate: &str) -> (String, Value) {
+    let mcready = mcready_bin();
+    let mcready = mcready.display();
+    let args = "--timeout 1 --phone 198.51.100.20";
+    let only = "--only membership.group-route";
+    let script = common::private_overlays(&["etc", "run"])
+        + &format!(
+            r#"daemon() {{ cp /bin/sleep "$scratch/$1" && "$scratch/$1" 600 & }}
+index=$(cat /sys/class/net/eth0/ifindex)
 root="$scratch/root"
-mkdir -p "$root/etc/netplan" && cp -p /etc/netplan/01-lab.yaml "$root/etc/netplan/"
-netplan generate --root-dir "$root"
+mkdir -p "$root"
+{setup}
 export MCREADY_FIX_ROOT="$root"
 echo @@DUMP@@; ( {ROOT_FILES} )
 echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" {args} {only} --apply --yes || true
 echo @@DUMP@@; ( {ROOT_FILES} )
+echo @@DUMP@@; ( {validate} ) 2>&1
 echo @@JSON@@; {mcready} check --json {args} || true
 echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" --undo || true
 echo @@DUMP@@; ( {ROOT_FILES} )
 echo @@END@@
 "#
-            );
-        let (dumps, documents) = marked_run(&lab, &pbx, &script);
-        let [apply, after, undo] = <[Value; 3]>::try_from(documents).expect("three documents");
-        assert_schema(&apply);
-        assert_schema(&undo);
-        let kept = kept(&apply);
-        assert!(kept.len() == 1 && kept[0].1.ends_with("/etc/netplan/90-mcready-eth0.yaml"), "{apply:#}");
-        eprintln!("the tree kept:\n{}", dumps[1]);
+        );
+    let script = format!(
+        "unshare --mount --propagation private --pid --fork --mount-proc bash -c '{}'",
+        script.replace('\'', "'\\''")
+    );
+    let out = lab.sh(ns, &script);
+    let (dumps, documents) = marked(&out);
+    let [apply, after, undo] = <[Value; 3]>::try_from(documents).expect("three documents");
+    assert_schema(&apply);
+    assert_schema(&undo);
+    assert_eq!(kept(&apply).len(), 1, "{apply:#}");
+    eprintln!("the tree kept:\n{}\nchecked by the manager's tool:\n{}", dumps[1], dumps[2]);
+    assert!(!dumps[2].contains("@@FAILED@@"), "the manager's tool refused it: {}", dumps[2]);
+    assert_eq!(check_field(&after, "membership.group-route", "status"), "pass", "{after:#}");
+    assert_eq!(undo["journal"]["state"], "undone", "{undo:#}");
+    assert_eq!(dumps[3], dumps[0], "{undo:#}");
+    (dumps[1].clone(), apply)
+}
+
+// netplan configures eth0 under an id of its own (`lab0`, matched by name): the route is kept in a
+// netplan file of mcready's own under the same definition, which `netplan generate` renders into
+// systemd-networkd's `[Route]` as the boot will.
+lab_test!(
+    a_confirmed_route_is_kept_in_netplan_and_undone_exactly,
+    two_hosts(&[common::UNSHARE, common::NETPLAN]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"mkdir -p /etc/netplan
+printf 'network:\n  version: 2\n  ethernets:\n    lab0:\n      match:\n        name: eth0\n      addresses: [198.51.100.10/24]\n' > /etc/netplan/01-lab.yaml
+chmod 600 /etc/netplan/01-lab.yaml
+mkdir -p $root/etc/netplan && cp -p /etc/netplan/01-lab.yaml $root/etc/netplan/
+netplan generate --root-dir $root";
+        let (tree, _) =
+            route_kept_round_trip(&lab, &pbx, setup, "netplan generate --root-dir $root || echo @@FAILED@@");
         assert!(
-            dumps[1].contains(
+            tree.contains(
                 "== ./etc/netplan/90-mcready-eth0.yaml 600\n# Written by `mcready fix`: the 224.0.0.0/4 route of eth0, \
                  merged by netplan into /etc/netplan/01-lab.yaml's definition.\nnetwork:\n  version: 2\n  ethernets:\n    lab0:\n      \
                  routes:\n        - to: 224.0.0.0/4\n          scope: link\n"
             ),
-            "{}",
-            dumps[1]
+            "{tree}"
         );
-        assert!(dumps[1].contains("[Route]\nDestination=224.0.0.0/4\nScope=link\n"), "{}", dumps[1]);
-        assert_eq!(check_field(&after, "membership.group-route", "status"), "pass", "{after:#}");
-        assert_eq!(undo["journal"]["state"], "undone", "{undo:#}");
-        assert_eq!(dumps[2], dumps[0], "{undo:#}");
+        assert!(tree.contains("[Route]\nDestination=224.0.0.0/4\nScope=link\n"), "{tree}");
+    }
+);
+
+// NetworkManager manages eth0 (its daemon stands in; its device state and keyfile are real): the route
+// is kept in the connection's keyfile, rewritten by `nmcli --offline`, which reads it back.
+lab_test!(
+    a_confirmed_route_is_kept_in_the_networkmanager_keyfile_and_undone_exactly,
+    two_hosts(&[common::UNSHARE, common::NMCLI]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"daemon NetworkManager
+mkdir -p /run/NetworkManager/devices /etc/NetworkManager/system-connections
+printf '[device]\nmanaged=true\n' > /run/NetworkManager/devices/$index
+printf '[connection]\nid=lab\nuuid=5a3e6b9c-1f43-4c6e-9d5f-0c0a3b6a7e11\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\naddress1=198.51.100.10/24\nmethod=manual\n' \
+  > /etc/NetworkManager/system-connections/lab.nmconnection
+chmod 600 /etc/NetworkManager/system-connections/lab.nmconnection
+mkdir -p $root/etc/NetworkManager/system-connections
+cp -p /etc/NetworkManager/system-connections/lab.nmconnection $root/etc/NetworkManager/system-connections/";
+        let validate = "nmcli --offline connection modify connection.id lab < $root/etc/NetworkManager/system-connections/lab.nmconnection \
+                        || echo @@FAILED@@";
+        let (tree, _) = route_kept_round_trip(&lab, &pbx, setup, validate);
+        assert!(tree.contains("== ./etc/NetworkManager/system-connections/lab.nmconnection 600\n"), "{tree}");
+        assert!(tree.contains("route1=224.0.0.0/4\n"), "{tree}");
+        assert!(tree.contains("uuid=5a3e6b9c-1f43-4c6e-9d5f-0c0a3b6a7e11\n"), "{tree}");
+    }
+);
+
+// systemd-networkd manages eth0 (its daemon stands in; its link state and .network file are real): the
+// route is kept in a drop-in of that .network file.
+lab_test!(
+    a_confirmed_route_is_kept_in_a_networkd_drop_in_and_undone_exactly,
+    two_hosts(&[common::UNSHARE]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"daemon systemd-networkd
+mkdir -p /run/systemd/netif/links /etc/systemd/network
+printf 'ADMIN_STATE=configured\nNETWORK_FILE=/etc/systemd/network/10-lab.network\n' > /run/systemd/netif/links/$index
+printf '[Match]\nName=eth0\n\n[Network]\nAddress=198.51.100.10/24\n' > /etc/systemd/network/10-lab.network
+mkdir -p $root/etc/systemd/network && cp -p /etc/systemd/network/10-lab.network $root/etc/systemd/network/";
+        let (tree, _) = route_kept_round_trip(&lab, &pbx, setup, "true");
+        assert!(
+            tree.contains(
+                "== ./etc/systemd/network/10-lab.network.d/90-mcready.conf 644\n# Written by `mcready fix`: the 224.0.0.0/4 \
+                 route of eth0.\n[Route]\nDestination=224.0.0.0/4\nScope=link\n"
+            ),
+            "{tree}"
+        );
+    }
+);
+
+// ifupdown configures eth0 (an `iface` stanza): the route is kept by an `up` line under it.
+lab_test!(
+    a_confirmed_route_is_kept_under_the_ifupdown_stanza_and_undone_exactly,
+    two_hosts(&[common::UNSHARE]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"mkdir -p /etc/network
+printf 'auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n    address 198.51.100.10/24\n' > /etc/network/interfaces
+mkdir -p $root/etc/network && cp -p /etc/network/interfaces $root/etc/network/";
+        let (tree, _) = route_kept_round_trip(&lab, &pbx, setup, "true");
+        assert!(
+            tree.contains(
+                "auto eth0\niface eth0 inet static\n    up ip route replace 224.0.0.0/4 dev eth0\n    address 198.51.100.10/24\n"
+            ),
+            "{tree}"
+        );
     }
 );
 
