@@ -76,7 +76,7 @@ pub fn restart_step(facts: &HostFacts) -> Step {
 fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Option<Keep>, Option<Step>) {
     let managed = facts.network_manager.as_ref().and_then(|m| m.of(interface));
     let file = managed.and_then(|m| m.file.as_deref());
-    let (text, keep, manager) = match managed.map(|m| m.manager) {
+    let (text, keep, tool) = match managed.map(|m| m.manager) {
         Some(NetworkManager::Netplan) => {
             let (text, keep) = managers::netplan::keep_route(
                 interface,
@@ -110,7 +110,7 @@ fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Option<Ke
     };
     let manual = keep.is_none().then(|| {
         let shown = file.unwrap_or("the configuration of the tool that manages it");
-        managers::netplan::kept_in(manager, interface, MULTICAST, shown)
+        managers::netplan::kept_in(tool, interface, MULTICAST, shown)
     });
     (text, keep, manual)
 }

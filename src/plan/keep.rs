@@ -72,11 +72,11 @@ pub fn edited(edit: &Edit, prior: Option<&str>, file: &str) -> Result<Option<Str
                 line.trim_start().starts_with(after.as_str()).then_some(offset)
             });
             let at = found.ok_or_else(|| format!("{file} has no `{}` line", after.trim_end()))?;
-            if !text[..at].ends_with('\n') {
+            if text[..at].ends_with('\n') {
+                text.insert_str(at, &joined(lines));
+            } else {
                 text.insert(at, '\n');
                 text.insert_str(at + 1, &joined(lines));
-            } else {
-                text.insert_str(at, &joined(lines));
             }
             text
         }
@@ -93,7 +93,7 @@ fn base(prior: Option<&str>, create: Option<&str>, file: &str) -> Result<String,
 }
 
 fn joined(lines: &[String]) -> String {
-    lines.iter().map(|l| format!("{l}\n")).collect()
+    lines.iter().flat_map(|l| [l.as_str(), "\n"]).collect()
 }
 
 fn push_lines(text: &mut String, lines: &[String]) {

@@ -35,7 +35,7 @@ pub fn keep_run(
         let step = entry.step;
         let result = match keep {
             Keep::Command { command, undo, .. } => {
-                keep_by_command(record, index, host, dir, root, command, undo)?
+                keep_by_command(record, index, host, dir, root, (&command, &undo))?
             }
             Keep::File { file, edit, check, reload, .. } => {
                 let plan =
@@ -58,8 +58,7 @@ fn keep_by_command(
     host: &mut dyn Host,
     dir: &Path,
     root: &Path,
-    command: String,
-    undo: String,
+    (command, undo): (&str, &str),
 ) -> Result<StepResult, String> {
     if !live(root) {
         return Ok(StepResult::NotKept(format!(
@@ -67,12 +66,10 @@ fn keep_by_command(
             root.display()
         )));
     }
-    record.entries[index].kept =
-        Some(Kept { command: Some(command.clone()), undo: Some(undo), ..Kept::new() });
+    let mut kept = Kept { command: Some(command.to_owned()), undo: Some(undo.to_owned()), ..Kept::new() };
+    record.entries[index].kept = Some(kept.clone());
     journal::save(record, dir)?;
-    let ran = host.run(&command);
-    let kept = record.entries[index].kept.as_mut().expect("just set");
-    let result = match ran {
+    let result = match host.run(command) {
         Ok(_) => {
             kept.state = KeptState::Kept;
             StepResult::Kept(format!("`{command}`"))
@@ -82,6 +79,7 @@ fn keep_by_command(
             StepResult::NotKept(format!("`{command}` failed: {}", first_line(&error)))
         }
     };
+    record.entries[index].kept = Some(kept);
     journal::save(record, dir)?;
     Ok(result)
 }
@@ -149,7 +147,7 @@ fn keep_in_file(
     // acts on the running manager, which only the live host has.
     let reload = keep.reload.filter(|r| live(root) || r.contains("{root}")).map(resolve);
     let check = keep.check.map(resolve);
-    record.entries[index].kept = Some(Kept {
+    let mut kept = Kept {
         file: Some(shown.clone()),
         added: added_lines(prior.as_deref(), &written),
         prior: prior.clone(),
@@ -157,7 +155,8 @@ fn keep_in_file(
         created_dirs: created_dirs.iter().map(|d| d.display().to_string()).collect(),
         reload: reload.clone(),
         ..Kept::new()
-    });
+    };
+    record.entries[index].kept = Some(kept.clone());
     journal::save(record, dir)?;
     let private = matches!(keep.edit, Edit::Create { private: true, .. });
     let outcome = write_file(&path, &written, private).and_then(|()| match keep.check {
@@ -169,7 +168,6 @@ fn keep_in_file(
         }
         None => Ok(()),
     });
-    let kept = record.entries[index].kept.as_mut().expect("just set");
     let result = match outcome {
         Ok(()) => {
             kept.state = KeptState::Kept;
@@ -191,6 +189,7 @@ fn keep_in_file(
             })
         }
     };
+    record.entries[index].kept = Some(kept);
     journal::save(record, dir)?;
     Ok(result)
 }
@@ -234,20 +233,18 @@ fn write_file(path: &Path, text: &str, private: bool) -> Result<(), String> {
 
 /// Puts `path` back: `prior`'s bytes, or no file (and no directory mcready created for it).
 fn restore(path: &Path, prior: Option<&str>, created_dirs: &[PathBuf]) -> Result<(), String> {
-    match prior {
-        Some(text) => write_file(path, text, false),
-        None => {
-            match std::fs::remove_file(path) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
-            }
-            for dir in created_dirs.iter().rev() {
-                let _ = std::fs::remove_dir(dir);
-            }
-            Ok(())
-        }
+    if let Some(text) = prior {
+        return write_file(path, text, false);
     }
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("cannot remove {}: {e}", path.display())),
+    }
+    for dir in created_dirs.iter().rev() {
+        let _ = std::fs::remove_dir(dir);
+    }
+    Ok(())
 }
 
 /// Takes a change's lasting form back (`--undo`): a file as `plan::keep::taken_back` decides, a
