@@ -49,22 +49,19 @@ impl Drop for StateDir {
 /// `mcready fix ARGS --json --state-dir DIR` in `ns`: the document and the exit code. Every document
 /// is held to its schema.
 fn fix(lab: &Lab, ns: &str, state: &StateDir, args: &[&str]) -> (Value, i32) {
-    let dir = state.arg();
-    let mut full = vec!["fix", "--json", "--state-dir", &dir];
-    full.extend_from_slice(args);
-    let out = lab.mcready(ns, &full);
-    let document = json(&out);
-    assert_eq!(document["schema"], "mcready.fix/v1", "{document:#}");
-    assert_schema(&document);
-    (document, out.status.code().unwrap_or(-1))
+    fix_with(lab, ns, state, &[], args)
 }
 
 /// `mcready fix` as [`fix`], keeping confirmed changes under `root` (`MCREADY_FIX_ROOT`).
 fn fix_in(lab: &Lab, ns: &str, state: &StateDir, root: &StateDir, args: &[&str]) -> (Value, i32) {
+    fix_with(lab, ns, state, &[("MCREADY_FIX_ROOT", &root.arg())], args)
+}
+
+fn fix_with(lab: &Lab, ns: &str, state: &StateDir, env: &[(&str, &str)], args: &[&str]) -> (Value, i32) {
     let dir = state.arg();
     let mut full = vec!["fix", "--json", "--state-dir", &dir];
     full.extend_from_slice(args);
-    let out = lab.mcready_with(ns, &[("MCREADY_FIX_ROOT", &root.arg())], &full);
+    let out = lab.mcready_with(ns, env, &full);
     let document = json(&out);
     assert_eq!(document["schema"], "mcready.fix/v1", "{document:#}");
     assert_schema(&document);
