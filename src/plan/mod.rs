@@ -450,6 +450,17 @@ mod tests {
     }
 
     #[test]
+    fn macos_steps_are_plan_only_and_say_so_on_every_host() {
+        let route = crate::managers::networksetup::route_add("224.0.0.0/4", "en0");
+        let checks = [failing("membership.group-route", vec![route])];
+        for os in [Os::Macos, Os::Linux] {
+            let plan = plan(&checks, &Options { os: Some(os), ..Options::default() });
+            assert_eq!(plan.steps[0].action, Action::Print, "{plan:#?}");
+            assert!(plan.steps[0].note.as_deref().is_some_and(|n| n.starts_with("macOS: plan only")));
+        }
+    }
+
+    #[test]
     fn the_guard_refuses_what_the_phones_or_the_host_depend_on() {
         let protected = Protected {
             pnp: vec!["eth0".into(), "eth0.100".into()],
