@@ -138,6 +138,14 @@ fn keep_in_file(
         return Ok(StepResult::Kept(format!("{shown} holds it already")));
     }
     let created_dirs = missing_dirs(&path);
+    // Only a file of mcready's own gets directories made for it: a manager's file whose directory is
+    // missing (no /etc/iptables: iptables-persistent is not installed) would be read by nothing at boot.
+    if let (Some(dir), false) = (created_dirs.first(), matches!(keep.edit, Edit::Create { .. })) {
+        return Ok(StepResult::NotKept(format!(
+            "{} does not exist: the manager that would read {shown} at boot does not seem installed; keep it by hand",
+            dir.display()
+        )));
+    }
     let resolve = |command: &str| {
         command
             .replace("{file}", &crate::quote::posix(&shown))

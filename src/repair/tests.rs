@@ -236,7 +236,7 @@ fn only_verified_confirmed_changes_are_kept_and_an_undo_gives_the_files_back() {
     std::fs::write(root.join("etc/admin.conf"), "mine = 0\n").unwrap();
     let checks = [
         failing("c.a", vec![kept("a", "/etc/admin.conf", "read")]),
-        failing("c.b", vec![kept("b", "/etc/new.d/mcready.conf", "read")]),
+        failing("c.b", vec![kept("b", "/etc/new.conf", "read")]),
         failing("c.never", vec![kept("z", "/etc/never.conf", "read")]),
     ];
     let plan = plan(&checks, &Options { os: Some(Os::Linux), ..Options::default() });
@@ -247,28 +247,44 @@ fn only_verified_confirmed_changes_are_kept_and_an_undo_gives_the_files_back() {
     let applied = apply(&plan, &mut host, &dir, &settings, &mut armed, &mut Never).unwrap();
     assert_eq!(applied.journal.state, RunState::Pending);
     assert_eq!(std::fs::read_to_string(root.join("etc/admin.conf")).unwrap(), "mine = 0\n");
-    assert!(!root.join("etc/new.d").exists());
+    assert!(!root.join("etc/new.conf").exists());
     let (record, kept) = confirm_run(&dir, "", &mut host, &root).unwrap();
     assert_eq!(record.state, RunState::Confirmed);
     let shown = |file: &str| root.join(file).display().to_string();
-    // The step rolled back (c.never) is not kept; the file of its own is created, with its directory.
+    // The step rolled back (c.never) is not kept; the missing file is created.
     assert_eq!(
         kept,
-        [
-            (1, StepResult::Kept(shown("etc/admin.conf"))),
-            (2, StepResult::Kept(shown("etc/new.d/mcready.conf")))
-        ]
+        [(1, StepResult::Kept(shown("etc/admin.conf"))), (2, StepResult::Kept(shown("etc/new.conf")))]
     );
     assert_eq!(std::fs::read_to_string(root.join("etc/admin.conf")).unwrap(), "mine = 0\na = 1\n");
-    assert_eq!(std::fs::read_to_string(root.join("etc/new.d/mcready.conf")).unwrap(), "# new\nb = 1\n");
+    assert_eq!(std::fs::read_to_string(root.join("etc/new.conf")).unwrap(), "# new\nb = 1\n");
     assert!(!root.join("etc/never.conf").exists());
     // The admin edits the file meanwhile: the undo removes mcready's line only.
     std::fs::write(root.join("etc/admin.conf"), "mine = 0\na = 1\nlater = 2\n").unwrap();
     let (_, results) = undo(&mut host, &dir).unwrap().unwrap();
-    assert!(results.contains(&(2, StepResult::Unkept(shown("etc/new.d/mcready.conf")))), "{results:?}");
+    assert!(results.contains(&(2, StepResult::Unkept(shown("etc/new.conf")))), "{results:?}");
     assert_eq!(std::fs::read_to_string(root.join("etc/admin.conf")).unwrap(), "mine = 0\nlater = 2\n");
-    assert!(!root.join("etc/new.d").exists(), "the directory mcready made is gone");
+    assert!(!root.join("etc/new.conf").exists(), "the file mcready made is gone");
     assert!(host.rules.is_empty());
+}
+
+#[test]
+fn a_managers_file_is_not_made_where_its_directory_is_missing() {
+    let dir = dir("keep-no-dir");
+    let root = dir.join("root");
+    let checks = [failing("c.a", vec![kept("a", "/etc/iptables/rules.v4", "read")])];
+    let plan = plan(&checks, &Options { os: Some(Os::Linux), ..Options::default() });
+    let settings = Settings { yes: true, root: root.clone(), ..Settings::default() };
+    let applied = apply(&plan, &mut Fake::default(), &dir, &settings, &mut armed, &mut Never).unwrap();
+    assert!(
+        applied
+            .results
+            .iter()
+            .any(|(_, r)| matches!(r, StepResult::NotKept(why) if why.contains("does not seem installed"))),
+        "{:?}",
+        applied.results
+    );
+    assert!(!root.exists());
 }
 
 #[test]
