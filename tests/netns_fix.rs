@@ -743,7 +743,9 @@ lab_test!(
     Lab::with(&[common::UFW, common::UNSHARE, PYTHON3, IPTABLES_LEGACY_RESTORE]),
     |mut lab| {
         let setup = ": > /etc/ufw/sysctl.conf\nsed -i 's/^IPT_MODULES=.*/IPT_MODULES=\"\"/' /etc/default/ufw\nufw --force enable >/dev/null";
-        let dump = "ufw status verbose; iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'";
+        // ufw keeps its rules by itself, in user.rules: the file the rule lasts in is as before too.
+        let dump = "ufw status verbose; iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; \
+                    cat /etc/ufw/user.rules";
         let (before, apply, after, undo, undone) =
             managed_round_trip(&mut lab, &["etc", "lib", "var"], setup, dump);
         assert!(

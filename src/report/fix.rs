@@ -267,3 +267,45 @@ impl Document for FixDocument {
         format!("```\n{text}```\n")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{CheckFix, Options};
+
+    #[test]
+    fn the_plan_says_how_a_step_is_kept_and_the_results_where_it_was() {
+        let step = crate::managers::sysctl::set(
+            "loose",
+            &[crate::managers::sysctl::Setting::new("net.ipv4.conf.all.rp_filter", 2, Some(1))],
+        );
+        let check = CheckFix {
+            id: "multicast.rp-filter".into(),
+            status: "fail".into(),
+            summary: String::new(),
+            remedy: None,
+            fix: Some(crate::fix::Fix { text: String::new(), steps: vec![step] }),
+        };
+        let plan =
+            crate::plan::plan(&[check], &Options { os: Some(crate::fix::Os::Linux), ..Options::default() });
+        let envelope = Envelope::new(FixDocument::SCHEMA, crate::checks::fixtures::host_info());
+        let mut document = FixDocument::new(envelope, Mode::Apply);
+        document.plan = Some(plan);
+        document.results = vec![
+            Outcome { step: 1, result: StepResult::Verified },
+            Outcome { step: 1, result: StepResult::Kept("/etc/sysctl.d/90-mcready.conf".into()) },
+        ];
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert!(
+            text.contains(
+                "kept on confirmation: /etc/sysctl.d/90-mcready.conf (lines added at its end, checked by `sysctl -q -p {file}`)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("step 1: kept after a reboot: /etc/sysctl.d/90-mcready.conf"), "{text}");
+        let json = serde_json::to_value(&document).unwrap();
+        assert_eq!(json["plan"]["steps"][0]["keep"]["file"], "/etc/sysctl.d/90-mcready.conf");
+        assert_eq!(json["results"][1]["result"], "kept");
+        assert_eq!(document.exit_code(), 0);
+    }
+}
