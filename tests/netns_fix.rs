@@ -91,16 +91,20 @@ fn tree(dir: &std::path::Path) -> Vec<(String, u32, Vec<u8>)> {
 
 /// The `kept` results of a run: (step command, where it was kept).
 fn kept(document: &Value) -> Vec<(String, String)> {
+    outcomes(document).into_iter().filter(|(_, r, _)| r == "kept").map(|(c, _, why)| (c, why)).collect()
+}
+
+/// Each result of a run with its step's command: (command, result, why).
+fn outcomes(document: &Value) -> Vec<(String, String, String)> {
     let steps = document["plan"]["steps"].as_array().cloned().unwrap_or_default();
     document["results"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["result"] == "kept")
         .map(|r| {
-            let step = steps.iter().find(|s| s["number"] == r["step"]);
-            let command = step.map_or("", |s| s["command"].as_str().unwrap()).to_owned();
-            (command, r["why"].as_str().unwrap().to_owned())
+            let step = steps.iter().find(|s| s["number"] == r["step"]).unwrap();
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (text(&step["command"]), text(&r["result"]), text(&r["why"]))
         })
         .collect()
 }
@@ -122,16 +126,7 @@ fn check(lab: &Lab, ns: &str, args: &[&str]) -> Value {
 
 /// The results of an apply, by step command: `command → result`.
 fn results(document: &Value) -> Vec<(String, String)> {
-    let steps = document["plan"]["steps"].as_array().cloned().unwrap_or_default();
-    document["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let step = steps.iter().find(|s| s["number"] == r["step"]).unwrap();
-            (step["command"].as_str().unwrap().to_owned(), r["result"].as_str().unwrap().to_owned())
-        })
-        .collect()
+    outcomes(document).into_iter().map(|(c, r, _)| (c, r)).collect()
 }
 
 fn state_of(lab: &Lab, ns: &str, command: &str) -> String {
