@@ -196,6 +196,10 @@ impl FixDocument {
         if self.mode == Mode::Status {
             for entry in &journal.entries {
                 let _ = writeln!(out, "  step {} [{:?}] {}", entry.step, entry.state, entry.command);
+                if let Some(kept) = &entry.kept {
+                    let what = kept.file.as_deref().or(kept.command.as_deref()).unwrap_or_default();
+                    let _ = writeln!(out, "    kept after a reboot [{:?}]: {what}", kept.state);
+                }
             }
         }
     }
