@@ -167,12 +167,9 @@ fn keep_in_file(
     record.entries[index].kept = Some(kept.clone());
     journal::save(record, dir)?;
     let private = matches!(keep.edit, Edit::Create { private: true, .. });
-    let outcome = write_file(&path, &written, private).and_then(|()| match keep.check {
-        Some(check) => {
-            let command = check
-                .replace("{file}", &crate::quote::posix(&shown))
-                .replace("{root}", &crate::quote::posix(&root.display().to_string()));
-            host.run(&command).map(|_| ()).map_err(|e| format!("`{command}` refused it: {}", first_line(&e)))
+    let outcome = write_file(&path, &written, private).and_then(|()| match &check {
+        Some(command) => {
+            host.run(command).map(|_| ()).map_err(|e| format!("`{command}` refused it: {}", first_line(&e)))
         }
         None => Ok(()),
     });
