@@ -439,9 +439,14 @@ pub struct ManagedInterface {
     /// netplan's renderer for this interface: `systemd-networkd` (netplan's default) or `networkmanager`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub renderer: Option<NetworkManager>,
-    /// The file that configures it: a netplan YAML, a `.network` file, `/etc/network/interfaces`.
+    /// The file that configures it: a netplan YAML, a `.network` file, `/etc/network/interfaces`,
+    /// NetworkManager's keyfile.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub file: Option<String>,
+    /// netplan's definition of it, `TYPE/ID` (`ethernets/eth0`): a lasting route is added under the
+    /// same definition, which netplan merges.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub netplan_definition: Option<String>,
     /// What the decision rests on, e.g. `/run/systemd/netif/links/2: ADMIN_STATE=configured`.
     pub evidence: Vec<String>,
 }

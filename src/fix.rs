@@ -37,6 +37,24 @@ pub struct Step {
     /// for a step run through its command (Linux) or printed only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub native: Option<Native>,
+    /// A shell command that succeeds when the change is in place already (applying it again would
+    /// change nothing more); absent when the tool itself skips a change it has, or the step must act
+    /// every time (a restart).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_place: Option<String>,
+    /// A shell command that prints the state the step changes: read before and after it (the journal's
+    /// old and new value) and after its undo, which must give the old value back exactly.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reads: Option<String>,
+    /// The step restarts the PBX (by its service manager, or by a person): only the checks of the
+    /// PBX's own join wait for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rejoins: bool,
+    /// How a runtime change is kept after a reboot, in the words of the manager the host uses: written
+    /// by `mcready fix` once the step verified and the run is confirmed. Absent when the step lasts by
+    /// itself (ufw, firewalld `--permanent`) or no manager was found to keep it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<Keep>,
 }
 
 /// An operation the executor performs through the OS's own API instead of a shell: typed, so that
@@ -106,6 +124,51 @@ impl std::fmt::Display for Reading {
             Self::Nothing => f.write_str("nothing read"),
         }
     }
+}
+
+/// How a change is kept after a reboot: a file edited the way its manager reads it (then checked by
+/// the manager's own tool), or a command of the manager's that stores it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Keep {
+    /// An edit of one file. `{root}` in `check` and `reload` is the root the files are written under
+    /// (`/` on a live host), `{file}` the file's path under it.
+    File {
+        /// The manager that reads the file at boot.
+        manager: Manager,
+        /// The file, as a path on the host (`/etc/sysctl.d/90-mcready.conf`).
+        file: String,
+        edit: Edit,
+        /// The manager's own test of the edited file; the edit is taken back when it fails.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check: Option<String>,
+        /// Loads the edited file into the running manager after the edit and after its undo: on the
+        /// live host only (root `/`), unless it names `{root}` (a rendering of the files alone).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reload: Option<String>,
+    },
+    /// A command of the manager that stores the change in its own configuration (live host only).
+    Command { manager: Manager, command: String, undo: String },
+}
+
+/// How a file is edited to keep a change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "how")]
+pub enum Edit {
+    /// A file of mcready's own: created with `content` (refused when a file is there already);
+    /// `private`: readable by root alone (netplan warns about a file others can read).
+    Create { content: String, private: bool },
+    /// `lines` added at the end of the file; `create` is the file's text when it does not exist yet
+    /// (`None`: the edit needs the file, and fails without it).
+    Append { lines: Vec<String>, create: Option<String> },
+    /// `lines` added just before the first line, at or after the first line starting with `after`,
+    /// that starts with `before` (rules.v4: before `COMMIT` of `*filter`); `create` as for `Append`.
+    Insert { after: String, before: String, lines: Vec<String>, create: Option<String> },
+    /// `lines` added just after the first line that starts with `after` (an ifupdown stanza).
+    Under { after: String, lines: Vec<String> },
+    /// The file rewritten by the manager's own tool: `command` reads it on stdin and prints the new
+    /// file (`nmcli --offline connection modify …`).
+    Filter { command: String },
 }
 
 /// The OS a step is written for.
@@ -225,6 +288,10 @@ impl Step {
             undo: None,
             class: Class::Safe,
             native: None,
+            in_place: None,
+            reads: None,
+            rejoins: false,
+            keep: None,
         }
     }
 
@@ -253,5 +320,29 @@ impl Step {
     #[must_use]
     pub fn disruptive(self) -> Self {
         Self { class: Class::Disruptive, ..self }
+    }
+
+    /// The test that the change is in place already.
+    #[must_use]
+    pub fn in_place(self, test: impl Into<String>) -> Self {
+        Self { in_place: Some(test.into()), ..self }
+    }
+
+    /// The command that reads the state the step changes.
+    #[must_use]
+    pub fn reads(self, reader: impl Into<String>) -> Self {
+        Self { reads: Some(reader.into()), ..self }
+    }
+
+    /// A restart of the PBX.
+    #[must_use]
+    pub fn rejoins(self) -> Self {
+        Self { rejoins: true, ..self }
+    }
+
+    /// How the change is kept after a reboot.
+    #[must_use]
+    pub fn keep(self, keep: Option<Keep>) -> Self {
+        Self { keep, ..self }
     }
 }

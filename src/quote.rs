@@ -19,9 +19,22 @@ pub fn powershell(text: &str) -> String {
     out
 }
 
+/// A POSIX shell single-quoted word: nothing inside is expanded, and a `'` ends the quote, is escaped
+/// and opens it again.
+#[must_use]
+pub fn posix(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::powershell;
+    use super::{posix, powershell};
+
+    #[test]
+    fn a_posix_word_stays_one_literal_word() {
+        assert_eq!(posix("/etc/a b"), "'/etc/a b'");
+        assert_eq!(posix("it's $(x)"), "'it'\\''s $(x)'");
+    }
 
     #[test]
     fn plain_names_are_only_wrapped() {

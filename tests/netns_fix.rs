@@ -49,14 +49,64 @@ impl Drop for StateDir {
 /// `mcready fix ARGS --json --state-dir DIR` in `ns`: the document and the exit code. Every document
 /// is held to its schema.
 fn fix(lab: &Lab, ns: &str, state: &StateDir, args: &[&str]) -> (Value, i32) {
+    fix_with(lab, ns, state, &[], args)
+}
+
+/// `mcready fix` as [`fix`], keeping confirmed changes under `root` (`MCREADY_FIX_ROOT`).
+fn fix_in(lab: &Lab, ns: &str, state: &StateDir, root: &StateDir, args: &[&str]) -> (Value, i32) {
+    fix_with(lab, ns, state, &[("MCREADY_FIX_ROOT", &root.arg())], args)
+}
+
+fn fix_with(lab: &Lab, ns: &str, state: &StateDir, env: &[(&str, &str)], args: &[&str]) -> (Value, i32) {
     let dir = state.arg();
     let mut full = vec!["fix", "--json", "--state-dir", &dir];
     full.extend_from_slice(args);
-    let out = lab.mcready(ns, &full);
+    let out = lab.mcready_with(ns, env, &full);
     let document = json(&out);
     assert_eq!(document["schema"], "mcready.fix/v1", "{document:#}");
     assert_schema(&document);
     (document, out.status.code().unwrap_or(-1))
+}
+
+/// Every file under `dir` with its mode and bytes, in name order: what an undo must give back exactly.
+fn tree(dir: &std::path::Path) -> Vec<(String, u32, Vec<u8>)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(at) = pending.pop() {
+        for entry in std::fs::read_dir(&at).unwrap().flatten() {
+            let path = entry.path();
+            let mode = entry.metadata().unwrap().permissions().mode();
+            if path.is_dir() {
+                found.push((path.display().to_string(), mode, Vec::new()));
+                pending.push(path);
+            } else {
+                found.push((path.display().to_string(), mode, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The `kept` results of a run: (step command, where it was kept).
+fn kept(document: &Value) -> Vec<(String, String)> {
+    outcomes(document).into_iter().filter(|(_, r, _)| r == "kept").map(|(c, _, why)| (c, why)).collect()
+}
+
+/// Each result of a run with its step's command: (command, result, why).
+fn outcomes(document: &Value) -> Vec<(String, String, String)> {
+    let steps = document["plan"]["steps"].as_array().cloned().unwrap_or_default();
+    document["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let step = steps.iter().find(|s| s["number"] == r["step"]).unwrap();
+            let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (text(&step["command"]), text(&r["result"]), text(&r["why"]))
+        })
+        .collect()
 }
 
 fn assert_schema(document: &Value) {
@@ -76,16 +126,7 @@ fn check(lab: &Lab, ns: &str, args: &[&str]) -> Value {
 
 /// The results of an apply, by step command: `command → result`.
 fn results(document: &Value) -> Vec<(String, String)> {
-    let steps = document["plan"]["steps"].as_array().cloned().unwrap_or_default();
-    document["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let step = steps.iter().find(|s| s["number"] == r["step"]).unwrap();
-            (step["command"].as_str().unwrap().to_owned(), r["result"].as_str().unwrap().to_owned())
-        })
-        .collect()
+    outcomes(document).into_iter().map(|(c, r, _)| (c, r)).collect()
 }
 
 fn state_of(lab: &Lab, ns: &str, command: &str) -> String {
@@ -201,28 +242,61 @@ lab_test!(strict_rp_filter_is_loosened_verified_and_set_back, Lab::with(&[PYTHON
     let sysctls = "sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.eth0.rp_filter";
     let before = state_of(&lab, &pbx, sysctls);
     let state = StateDir::new("rp-filter");
+    // The files kept on confirmation go to a tree of the test's own, which has /etc/sysctl.d already.
+    let root = StateDir::new("rp-filter-root");
+    std::fs::create_dir_all(root.0.join("etc/sysctl.d")).unwrap();
+    let files = tree(&root.0);
     let args = ["-i", "eth0", "--phone", "198.51.100.20", "--listen", "3", "--only", "multicast.rp-filter"];
     let mut apply = args.to_vec();
     apply.extend(["--apply", "--yes"]);
-    let (applied, code) = fix(&lab, &pbx, &state, &apply);
+    let (applied, code) = fix_in(&lab, &pbx, &state, &root, &apply);
     assert_eq!(code, 0, "{applied:#}");
     let (command, result) = &results(&applied)[0];
     assert!(command.contains("net.ipv4.conf.eth0.rp_filter=2"), "{applied:#}");
     assert_eq!(result, "verified", "{applied:#}");
-    let (_, code) = fix(&lab, &pbx, &state, &["--undo"]);
-    assert_eq!(code, 0);
+    // Kept in a sysctl.d drop-in that `sysctl -p` (run by the executor in this namespace) accepted.
+    let drop_in = root.0.join("etc/sysctl.d/90-mcready.conf");
+    assert_eq!(kept(&applied), [(command.clone(), drop_in.display().to_string())], "{applied:#}");
+    let text = std::fs::read_to_string(&drop_in).unwrap();
+    assert!(text.ends_with("net.ipv4.conf.all.rp_filter = 2\nnet.ipv4.conf.eth0.rp_filter = 2\n"), "{text}");
+    eprintln!("{}:\n{text}", drop_in.display());
+    // What a boot does with it: strict again, then the drop-in loaded, and the check passes.
+    state_of(&lab, &pbx, "sysctl -qw net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.eth0.rp_filter=1");
+    state_of(&lab, &pbx, &format!("sysctl -q -p {}", drop_in.display()));
+    let booted = check(&lab, &pbx, &args[..6]);
+    assert_eq!(check_field(&booted, "multicast.rp-filter", "status"), "pass", "{booted:#}");
+    let (undone, code) = fix(&lab, &pbx, &state, &["--undo"]);
+    assert_eq!(code, 0, "{undone:#}");
     assert_eq!(state_of(&lab, &pbx, sysctls), before);
+    assert_eq!(tree(&root.0), files, "the drop-in is gone, and only it");
 });
 
 /// A firewall fault built by `build` on a PBX host with the lab PBX: `fix --apply --yes` turns every
-/// `multicast.host-firewall*` check green, and `--undo` gives back what `dump` prints, exactly
-/// (`iptables-save` without its date lines and with its packet counters zeroed: they are traffic, not
-/// rules).
-fn firewall_round_trip(lab: &mut Lab, test: &str, build: &str, dump: &str) {
+/// `multicast.host-firewall*` check green and keeps the accept in `file` under a tree of the test's
+/// own (holding `prior` beforehand, when given), checked there by the firewall's own tool; `boot` loads
+/// the kept file as a boot would (and restores the ruleset `dump` printed afterwards); `--undo`
+/// gives back what `dump` prints, exactly (`iptables-save` without its date lines and with its packet
+/// counters zeroed: they are traffic, not rules), and the tree byte for byte. Returns the kept file's
+/// text.
+fn firewall_round_trip(
+    lab: &mut Lab,
+    test: &str,
+    build: &str,
+    dump: &str,
+    (file, prior): (&str, Option<&str>),
+    boot: Option<(&str, &str)>,
+) -> String {
     let (pbx, _phone) = pbx_with_lab_pbx(lab);
     state_of(lab, &pbx, build);
     let before = state_of(lab, &pbx, dump);
     let state = StateDir::new(test);
+    let root = StateDir::new(&format!("{test}-root"));
+    let path = root.0.join(file.trim_start_matches('/'));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    if let Some(prior) = prior {
+        std::fs::write(&path, prior).unwrap();
+    }
+    let files = tree(&root.0);
     let args = ["--no-probe", "--phone", "198.51.100.20"];
     let firewall_checks = |report: &Value| -> Vec<(String, String)> {
         report["requirements"]
@@ -238,26 +312,63 @@ fn firewall_round_trip(lab: &mut Lab, test: &str, build: &str, dump: &str) {
     assert!(firewall_checks(&broken).iter().any(|(_, s)| s == "fail"), "{broken:#}");
     let mut apply = args.to_vec();
     apply.extend(["--apply", "--yes"]);
-    let (applied, _) = fix(lab, &pbx, &state, &apply);
+    let (applied, _) = fix_in(lab, &pbx, &state, &root, &apply);
     assert!(results(&applied).iter().any(|(_, r)| r == "verified"), "{applied:#}");
+    assert!(kept(&applied).iter().any(|(_, at)| *at == path.display().to_string()), "{applied:#}");
+    let written = std::fs::read_to_string(&path).unwrap();
+    eprintln!("{}:\n{written}", path.display());
     let fixed = check(lab, &pbx, &args);
     for (id, status) in firewall_checks(&fixed) {
         assert_eq!(status, "pass", "{id} after fix: {fixed:#}");
     }
+    if let Some((load, restore)) = boot {
+        // What the boot does: the runtime ruleset replaced by the kept file, and the check still passes.
+        // Then the runtime ruleset as the run left it, which the undo's exact comparison holds it to.
+        let running = root.0.with_extension("running");
+        std::fs::write(&running, state_of(lab, &pbx, dump)).unwrap();
+        state_of(lab, &pbx, &load.replace("{file}", &path.display().to_string()));
+        let booted = check(lab, &pbx, &args);
+        for (id, status) in firewall_checks(&booted) {
+            assert_eq!(status, "pass", "{id} after the kept file was loaded: {booted:#}");
+        }
+        state_of(lab, &pbx, &restore.replace("{file}", &running.display().to_string()));
+        let _ = std::fs::remove_file(&running);
+    }
     let (undone, code) = fix(lab, &pbx, &state, &["--undo"]);
     assert_eq!(code, 0, "{undone:#}");
     assert_eq!(state_of(lab, &pbx, dump), before, "{undone:#}");
+    assert_eq!(tree(&root.0), files, "{undone:#}");
+    written
 }
+
+/// A boot with nftables.service: the kept file loaded (it flushes the ruleset first); and the ruleset
+/// put back as `nft list ruleset` printed it.
+const NFT_BOOT: (&str, &str) = ("nft -f {file}", "nft flush ruleset && nft -f {file}");
+
+/// The lab's nft fault: SIP dropped in an input chain of a table `t`.
+const NFT_DROP: &str = "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  udp dport 5060 drop\n }\n}\n";
 
 lab_test!(
     an_nft_input_drop_is_opened_and_the_ruleset_restored_exactly,
     Lab::with(&[PYTHON3, NFT]),
     |mut lab| {
-        firewall_round_trip(
+        // Debian's /etc/nftables.conf holding the same table: the accept is added after it, and a boot
+        // (the ruleset flushed, the file loaded) keeps the phones' SIP open.
+        let conf = format!("#!/usr/sbin/nft -f\n\nflush ruleset\n\n{NFT_DROP}");
+        let written = firewall_round_trip(
             &mut lab,
             "nft",
-            "printf 'table inet t {\\n chain input {\\n  type filter hook input priority 0; policy accept;\\n  udp dport 5060 drop\\n }\\n}\\n' | nft -f -",
+            &format!("printf '{}' | nft -f -", NFT_DROP.replace('\n', "\\n")),
             "nft list ruleset",
+            ("/etc/nftables.conf", Some(&conf)),
+            Some(NFT_BOOT),
+        );
+        assert_eq!(
+            written,
+            format!(
+                "{conf}# mcready fix: accept `ip saddr 198.51.100.0/24 udp dport 5060 accept`\n\
+                 insert rule inet t input ip saddr 198.51.100.0/24 udp dport 5060 accept\n"
+            )
         );
     }
 );
@@ -266,11 +377,19 @@ lab_test!(
     an_iptables_nft_drop_is_opened_and_iptables_save_restored_exactly,
     Lab::with(&[PYTHON3, IPTABLES_NFT_RESTORE]),
     |mut lab| {
-        firewall_round_trip(
+        // No rules.v4 yet: mcready's own `*filter` section, which iptables-nft-restore --test accepted.
+        let written = firewall_round_trip(
             &mut lab,
             "iptables-nft",
             "iptables-nft -A INPUT -p udp --dport 5060 -j DROP",
             "iptables-nft-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'",
+            ("/etc/iptables/rules.v4", None),
+            None,
+        );
+        assert_eq!(
+            written,
+            "*filter\n# mcready fix: accept `-s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT`\n\
+             -I INPUT -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT\nCOMMIT\n"
         );
     }
 );
@@ -279,11 +398,24 @@ lab_test!(
     an_iptables_legacy_drop_is_opened_and_iptables_save_restored_exactly,
     Lab::with(&[PYTHON3, IPTABLES_LEGACY_RESTORE]),
     |mut lab| {
-        firewall_round_trip(
+        // The admin's rules.v4 (as `netfilter-persistent save` writes it): the accept goes before the
+        // COMMIT of its `*filter`, as the first rule of INPUT once restored; a boot restores it.
+        let prior = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+                     -A INPUT -p udp -m udp --dport 5060 -j DROP\nCOMMIT\n";
+        let written = firewall_round_trip(
             &mut lab,
             "iptables-legacy",
             "iptables-legacy -A INPUT -p udp --dport 5060 -j DROP",
             "iptables-legacy-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'",
+            ("/etc/iptables/rules.v4", Some(prior)),
+            Some(("iptables-legacy-restore < {file}", "iptables-legacy-restore < {file}")),
+        );
+        assert!(
+            written.ends_with(
+                "-A INPUT -p udp -m udp --dport 5060 -j DROP\n# mcready fix: accept `-s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT`\n\
+                 -I INPUT -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT\nCOMMIT\n"
+            ),
+            "{written}"
         );
     }
 );
@@ -399,6 +531,33 @@ lab_test!(a_run_killed_between_steps_is_completed_by_undo, Lab::with(&[PYTHON3, 
     assert_eq!((state_of(&lab, &pbx, ROUTES), state_of(&lab, &pbx, "nft list ruleset")), before);
 });
 
+/// Runs `script` (which starts with [`common::private_overlays`]) in `ns` in a mount namespace of its
+/// own, and returns what it printed after each `@@DUMP@@` line (up to the next `@@`) and the JSON
+/// document after each `@@JSON@@` line. The script must end with `echo @@END@@`.
+fn marked_run(lab: &Lab, ns: &str, script: &str) -> (Vec<String>, Vec<Value>) {
+    marked(&common::in_private_mounts(lab, ns, script))
+}
+
+/// What a marked script printed: see [`marked_run`].
+fn marked(out: &std::process::Output) -> (Vec<String>, Vec<Value>) {
+    let text = stdout(out);
+    assert!(text.contains("@@END@@"), "{text}{}", String::from_utf8_lossy(&out.stderr));
+    let dumps = text
+        .split("@@DUMP@@")
+        .skip(1)
+        .map(|chunk| chunk.split("@@").next().unwrap_or_default().to_owned())
+        .collect();
+    let documents = text
+        .split("@@JSON@@")
+        .skip(1)
+        .map(|chunk| {
+            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<Value>();
+            values.next().and_then(Result::ok).unwrap_or_else(|| panic!("no JSON in {chunk}"))
+        })
+        .collect();
+    (dumps, documents)
+}
+
 /// In a private mount namespace (`setup` starts the manager there), with the lab PBX: `dump`, then
 /// `fix --apply --yes`, the check, `fix --undo` and `dump` again. Returns (dump before, the apply's
 /// document, the check after it, the undo's document, dump after the undo).
@@ -423,34 +582,165 @@ echo @@DUMP@@; {{ {dump}; }} 2>&1
 echo @@END@@
 "#
         );
-    let out = common::in_private_mounts(lab, &pbx, &script);
-    let text = stdout(&out);
-    assert!(text.contains("@@END@@"), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    let dumps: Vec<String> = text
-        .split("@@DUMP@@")
-        .skip(1)
-        .map(|chunk| chunk.split("@@").next().unwrap_or_default().to_owned())
-        .collect();
-    let documents: Vec<Value> = text
-        .split("@@JSON@@")
-        .skip(1)
-        .map(|chunk| {
-            let mut values = serde_json::Deserializer::from_str(chunk).into_iter::<Value>();
-            values.next().and_then(Result::ok).unwrap_or_else(|| panic!("no JSON in {chunk}"))
-        })
-        .collect();
+    let (dumps, documents) = marked_run(lab, &pbx, &script);
     let [apply, after, undo] = <[Value; 3]>::try_from(documents).expect("three documents");
     assert_schema(&apply);
     assert_schema(&undo);
     (dumps[0].clone(), apply, after, undo, dumps[1].clone())
 }
 
+/// Every file under `$root` with its mode, then its text, in name order (as a shell prints it).
+const ROOT_FILES: &str = r#"cd "$root" && find . -type f | sort | while read -r f; do echo "== $f $(stat -c %a "$f")"; cat "$f"; done"#;
+
+/// The group's route fixed and confirmed on a host where a network manager configures eth0: `setup`
+/// writes the manager's files on the host (in a private overlay of /etc and /run, and a PID namespace
+/// of its own, so that a stand-in daemon — `daemon NAME` starts a process of that name, which is how
+/// mcready sees a manager run — is seen by this run alone) and copies what mcready will edit to
+/// `$root`; `validate` runs the manager's own tool on the kept tree. The check is green after the apply,
+/// and `--undo` gives the tree back byte for byte. Returns the tree kept (as [`ROOT_FILES`] prints it)
+/// and the apply's document.
+fn route_kept_round_trip(lab: &Lab, ns: &str, setup: &str, validate: &str) -> (String, Value) {
+    let mcready = mcready_bin();
+    let mcready = mcready.display();
+    let args = "--timeout 1 --phone 198.51.100.20";
+    let only = "--only membership.group-route";
+    let script = common::private_overlays(&["etc", "run"])
+        + &format!(
+            r#"daemon() {{ cp /bin/sleep "$scratch/$1" && "$scratch/$1" 600 & }}
+index=$(cat /sys/class/net/eth0/ifindex)
+root="$scratch/root"
+mkdir -p "$root"
+{setup}
+export MCREADY_FIX_ROOT="$root"
+echo @@DUMP@@; ( {ROOT_FILES} )
+echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" {args} {only} --apply --yes || true
+echo @@DUMP@@; ( {ROOT_FILES} )
+echo @@DUMP@@; ( {validate} ) 2>&1
+echo @@JSON@@; {mcready} check --json {args} || true
+echo @@JSON@@; {mcready} fix --json --state-dir "$scratch/state" --undo || true
+echo @@DUMP@@; ( {ROOT_FILES} )
+echo @@END@@
+"#
+        );
+    let script = format!(
+        "unshare --mount --propagation private --pid --fork --mount-proc bash -c '{}'",
+        script.replace('\'', "'\\''")
+    );
+    let out = lab.sh(ns, &script);
+    let (dumps, documents) = marked(&out);
+    let [apply, after, undo] = <[Value; 3]>::try_from(documents).expect("three documents");
+    assert_schema(&apply);
+    assert_schema(&undo);
+    assert_eq!(kept(&apply).len(), 1, "{apply:#}");
+    eprintln!("the tree kept:\n{}\nchecked by the manager's tool:\n{}", dumps[1], dumps[2]);
+    assert!(!dumps[2].contains("@@FAILED@@"), "the manager's tool refused it: {}", dumps[2]);
+    assert_eq!(check_field(&after, "membership.group-route", "status"), "pass", "{after:#}");
+    assert_eq!(undo["journal"]["state"], "undone", "{undo:#}");
+    assert_eq!(dumps[3], dumps[0], "{undo:#}");
+    (dumps[1].clone(), apply)
+}
+
+// netplan configures eth0 under an id of its own (`lab0`, matched by name): the route is kept in a
+// netplan file of mcready's own under the same definition, which `netplan generate` renders into
+// systemd-networkd's `[Route]` as the boot will.
+lab_test!(
+    a_confirmed_route_is_kept_in_netplan_and_undone_exactly,
+    two_hosts(&[common::UNSHARE, common::NETPLAN]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"mkdir -p /etc/netplan
+printf 'network:\n  version: 2\n  ethernets:\n    lab0:\n      match:\n        name: eth0\n      addresses: [198.51.100.10/24]\n' > /etc/netplan/01-lab.yaml
+chmod 600 /etc/netplan/01-lab.yaml
+mkdir -p $root/etc/netplan && cp -p /etc/netplan/01-lab.yaml $root/etc/netplan/
+netplan generate --root-dir $root";
+        let (tree, _) =
+            route_kept_round_trip(&lab, &pbx, setup, "netplan generate --root-dir $root || echo @@FAILED@@");
+        assert!(
+            tree.contains(
+                "== ./etc/netplan/90-mcready-eth0.yaml 600\n# Written by `mcready fix`: the 224.0.0.0/4 route of eth0, \
+                 merged by netplan into /etc/netplan/01-lab.yaml's definition.\nnetwork:\n  version: 2\n  ethernets:\n    lab0:\n      \
+                 routes:\n        - to: 224.0.0.0/4\n          scope: link\n"
+            ),
+            "{tree}"
+        );
+        assert!(tree.contains("[Route]\nDestination=224.0.0.0/4\nScope=link\n"), "{tree}");
+    }
+);
+
+// NetworkManager manages eth0 (its daemon stands in; its device state and keyfile are real): the route
+// is kept in the connection's keyfile, rewritten by `nmcli --offline`, which reads it back.
+lab_test!(
+    a_confirmed_route_is_kept_in_the_networkmanager_keyfile_and_undone_exactly,
+    two_hosts(&[common::UNSHARE, common::NMCLI]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"daemon NetworkManager
+mkdir -p /run/NetworkManager/devices /etc/NetworkManager/system-connections
+printf '[device]\nmanaged=true\n' > /run/NetworkManager/devices/$index
+printf '[connection]\nid=lab\nuuid=5a3e6b9c-1f43-4c6e-9d5f-0c0a3b6a7e11\ntype=ethernet\ninterface-name=eth0\n\n[ipv4]\naddress1=198.51.100.10/24\nmethod=manual\n' \
+  > /etc/NetworkManager/system-connections/lab.nmconnection
+chmod 600 /etc/NetworkManager/system-connections/lab.nmconnection
+mkdir -p $root/etc/NetworkManager/system-connections
+cp -p /etc/NetworkManager/system-connections/lab.nmconnection $root/etc/NetworkManager/system-connections/";
+        let validate = "nmcli --offline connection modify connection.id lab < $root/etc/NetworkManager/system-connections/lab.nmconnection \
+                        || echo @@FAILED@@";
+        let (tree, _) = route_kept_round_trip(&lab, &pbx, setup, validate);
+        assert!(tree.contains("== ./etc/NetworkManager/system-connections/lab.nmconnection 600\n"), "{tree}");
+        assert!(tree.contains("route1=224.0.0.0/4\n"), "{tree}");
+        assert!(tree.contains("uuid=5a3e6b9c-1f43-4c6e-9d5f-0c0a3b6a7e11\n"), "{tree}");
+    }
+);
+
+// systemd-networkd manages eth0 (its daemon stands in; its link state and .network file are real): the
+// route is kept in a drop-in of that .network file.
+lab_test!(
+    a_confirmed_route_is_kept_in_a_networkd_drop_in_and_undone_exactly,
+    two_hosts(&[common::UNSHARE]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"daemon systemd-networkd
+mkdir -p /run/systemd/netif/links /etc/systemd/network
+printf 'ADMIN_STATE=configured\nNETWORK_FILE=/etc/systemd/network/10-lab.network\n' > /run/systemd/netif/links/$index
+printf '[Match]\nName=eth0\n\n[Network]\nAddress=198.51.100.10/24\n' > /etc/systemd/network/10-lab.network
+mkdir -p $root/etc/systemd/network && cp -p /etc/systemd/network/10-lab.network $root/etc/systemd/network/";
+        let (tree, _) = route_kept_round_trip(&lab, &pbx, setup, "true");
+        assert!(
+            tree.contains(
+                "== ./etc/systemd/network/10-lab.network.d/90-mcready.conf 644\n# Written by `mcready fix`: the 224.0.0.0/4 \
+                 route of eth0.\n[Route]\nDestination=224.0.0.0/4\nScope=link\n"
+            ),
+            "{tree}"
+        );
+    }
+);
+
+// ifupdown configures eth0 (an `iface` stanza): the route is kept by an `up` line under it.
+lab_test!(
+    a_confirmed_route_is_kept_under_the_ifupdown_stanza_and_undone_exactly,
+    two_hosts(&[common::UNSHARE]),
+    |lab| {
+        let (lab, pbx, _phone) = lab;
+        let setup = r"mkdir -p /etc/network
+printf 'auto lo\niface lo inet loopback\n\nauto eth0\niface eth0 inet static\n    address 198.51.100.10/24\n' > /etc/network/interfaces
+mkdir -p $root/etc/network && cp -p /etc/network/interfaces $root/etc/network/";
+        let (tree, _) = route_kept_round_trip(&lab, &pbx, setup, "true");
+        assert!(
+            tree.contains(
+                "auto eth0\niface eth0 inet static\n    up ip route replace 224.0.0.0/4 dev eth0\n    address 198.51.100.10/24\n"
+            ),
+            "{tree}"
+        );
+    }
+);
+
 lab_test!(
     a_ufw_deny_is_opened_with_ufw_and_undone_exactly,
     Lab::with(&[common::UFW, common::UNSHARE, PYTHON3, IPTABLES_LEGACY_RESTORE]),
     |mut lab| {
         let setup = ": > /etc/ufw/sysctl.conf\nsed -i 's/^IPT_MODULES=.*/IPT_MODULES=\"\"/' /etc/default/ufw\nufw --force enable >/dev/null";
-        let dump = "ufw status verbose; iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'";
+        // ufw keeps its rules by itself, in user.rules: the file the rule lasts in is as before too.
+        let dump = "ufw status verbose; iptables-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'; \
+                    cat /etc/ufw/user.rules";
         let (before, apply, after, undo, undone) =
             managed_round_trip(&mut lab, &["etc", "lib", "var"], setup, dump);
         assert!(
@@ -726,13 +1016,18 @@ lab_test!(
     nft_drops_of_igmp_and_on_output_are_opened_and_restored_exactly,
     Lab::with(&[PYTHON3, NFT]),
     |mut lab| {
-        firewall_round_trip(
+        let ruleset = "table inet t {\n chain input {\n  type filter hook input priority 0; policy accept;\n  ip protocol igmp drop\n }\n \
+                       chain output {\n  type filter hook output priority 0; policy accept;\n  udp sport 5060 drop\n  ip protocol igmp drop\n }\n}\n";
+        let conf = format!("flush ruleset\n{ruleset}");
+        let written = firewall_round_trip(
             &mut lab,
             "nft-igmp-output",
-            "printf 'table inet t {\\n chain input {\\n  type filter hook input priority 0; policy accept;\\n  ip protocol igmp drop\\n }\\n \
-         chain output {\\n  type filter hook output priority 0; policy accept;\\n  udp sport 5060 drop\\n  ip protocol igmp drop\\n }\\n}\\n' | nft -f -",
+            &format!("printf '{}' | nft -f -", ruleset.replace('\n', "\\n")),
             "nft list ruleset",
+            ("/etc/nftables.conf", Some(&conf)),
+            Some(NFT_BOOT),
         );
+        assert_eq!(written.matches("\ninsert rule inet t ").count(), 3, "{written}");
     }
 );
 
@@ -746,6 +1041,8 @@ lab_test!(
             "iptables-legacy -A INPUT -p igmp -j DROP && iptables-legacy -A OUTPUT -p udp --sport 5060 -j DROP \
              && iptables-legacy -A OUTPUT -p igmp -j DROP",
             "iptables-legacy-save | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'",
+            ("/etc/iptables/rules.v4", None),
+            None,
         );
     }
 );

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr};
 
 use crate::facts::{HostFacts, Interface, NetworkManager, effective_metric};
-use crate::fix::{Fix, Manager, Os, Step};
+use crate::fix::{Fix, Keep, Manager, Os, Step};
 use crate::managers::{self, iphelper};
 use crate::snapshot::OsFamily;
 
@@ -20,15 +20,16 @@ const MULTICAST: &str = "224.0.0.0/4";
 pub fn route_group_via(os: OsFamily, facts: &HostFacts, group: Ipv4Addr, interface: &str) -> Fix {
     match os {
         OsFamily::Linux => {
-            let route = managers::ip::route_add(MULTICAST, interface);
-            let (persist_text, persist_step) = persist_group_route(facts, interface);
+            let (persist_text, keep, persist_step) = persist_group_route(facts, interface);
+            let route = managers::ip::route_add(MULTICAST, interface).keep(keep);
             let text = format!(
                 "Route multicast out of the phones' interface: `{}`. \
                  {persist_text} Restart the PBX{} so it joins {group} again. Confirm with `mcready joins`.",
                 route.command,
                 restart_pbx(facts)
             );
-            Fix { text, steps: vec![route, persist_step, restart_step(facts)] }
+            let steps = std::iter::once(route).chain(persist_step).chain([restart_step(facts)]).collect();
+            Fix { text, steps }
         }
         OsFamily::Windows => {
             let text = windows_route_fix(facts, group, interface);
@@ -79,20 +80,32 @@ pub fn restart_step(facts: &HostFacts) -> Step {
 }
 
 /// How the 224.0.0.0/4 route is made to last on Linux: in the words of the tool that configures the
-/// interface when it is known (`facts.network_manager`), else every usual way.
-fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Step) {
+/// interface when it is known (`facts.network_manager`), kept by `mcready fix` on confirmation when
+/// that tool's file is known (the route step's `keep`); else every usual way, as a step for a person.
+fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Option<Keep>, Option<Step>) {
     let managed = facts.network_manager.as_ref().and_then(|m| m.of(interface));
-    let file = |default: &str| managed.and_then(|m| m.file.clone()).unwrap_or_else(|| default.to_owned());
-    match managed.map(|m| m.manager) {
+    let file = managed.and_then(|m| m.file.as_deref());
+    let (text, keep, tool) = match managed.map(|m| m.manager) {
         Some(NetworkManager::Netplan) => {
-            managers::netplan::keep_route(interface, MULTICAST, &file("its file in /etc/netplan"))
+            let (text, keep) = managers::netplan::keep_route(
+                interface,
+                MULTICAST,
+                file.unwrap_or("its file in /etc/netplan"),
+                managed.and_then(|m| m.netplan_definition.as_deref()),
+            );
+            (text, keep, Manager::Netplan)
         }
-        Some(NetworkManager::NetworkManager) => managers::network_manager::keep_route(interface, MULTICAST),
+        Some(NetworkManager::NetworkManager) => {
+            let (text, keep) = managers::network_manager::keep_route(interface, MULTICAST, file);
+            (text, Some(keep), Manager::NetworkManager)
+        }
         Some(NetworkManager::SystemdNetworkd) => {
-            managers::networkd::keep_route(interface, MULTICAST, &file("its .network file"))
+            let (text, keep) = managers::networkd::keep_route(interface, MULTICAST, file);
+            (text, keep, Manager::SystemdNetworkd)
         }
         Some(NetworkManager::Ifupdown) => {
-            managers::ifupdown::keep_route(interface, MULTICAST, &file("/etc/network/interfaces"))
+            let (text, keep) = managers::ifupdown::keep_route(interface, MULTICAST, file);
+            (text, keep, Manager::Ifupdown)
         }
         _ => (
             format!(
@@ -100,14 +113,15 @@ fn persist_group_route(facts: &HostFacts, interface: &str) -> (String, Step) {
                  NetworkManager (`nmcli connection modify <conn> +ipv4.routes \"224.0.0.0/4\"`) or /etc/network/interfaces \
                  (`up ip route add 224.0.0.0/4 dev {interface}`)."
             ),
-            managers::netplan::kept_in(
-                Manager::None,
-                interface,
-                MULTICAST,
-                "the configuration of the tool that manages it",
-            ),
+            None,
+            Manager::None,
         ),
-    }
+    };
+    let manual = keep.is_none().then(|| {
+        let shown = file.unwrap_or("the configuration of the tool that manages it");
+        managers::netplan::kept_in(tool, interface, MULTICAST, shown)
+    });
+    (text, keep, manual)
 }
 
 /// As [`restart_pbx`], with `placeholder` for the command when no service is known.

@@ -199,8 +199,10 @@ pub enum Command {
     /// joins`). Exits 0 when some interface joined it, 1 when none did.
     Joins(JoinsArgs),
     /// Plan the fixes of every failing or warning check, and with --apply make them on this host
-    /// (Linux): each step at runtime, verified by the check, rolled back when it does not help, and
-    /// taken back by itself unless confirmed within --confirm-within. Takes check's options. Exits 0
+    /// (Linux): each step at runtime, verified by the check, rolled back when it does not help,
+    /// taken back by itself unless confirmed within --confirm-within, and once confirmed kept after a
+    /// reboot in the files of the manager the host uses (netplan, NetworkManager, systemd-networkd,
+    /// ifupdown, /etc/nftables.conf, /etc/iptables/rules.v4, /etc/sysctl.d). Takes check's options. Exits 0
     /// when nothing needs fixing (or every check the plan was for passes afterwards), 1 when steps
     /// remain or a check still fails, 2 when it could not run. The plan alone changes nothing.
     Fix(FixArgs),
@@ -394,12 +396,14 @@ pub struct FixArgs {
     #[arg(long, value_name = "DURATION", value_parser = value::duration, allow_hyphen_values = true)]
     pub confirm_within: Option<Duration>,
 
-    /// Keep the changes of the run waiting for its confirmation.
+    /// Keep the changes of the run waiting for its confirmation, and keep those that verified after a
+    /// reboot too (the manager's files, journalled first; `--undo` takes them back).
     #[arg(long, conflicts_with_all = ["apply", "undo", "status"])]
     pub confirm: bool,
 
     /// Take the last run's changes back, restoring the state before them exactly (also a run that was
-    /// killed midway).
+    /// killed midway), and the files that kept them: their bytes before, or only mcready's lines when
+    /// a file was changed since.
     #[arg(long, conflicts_with_all = ["apply", "status"])]
     pub undo: bool,
 

@@ -44,11 +44,12 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
         return Ok(done(&document, cli));
     }
     if args.confirm {
-        let kept = repair::confirm_run(&dir, "").map_err(|e| anyhow!(e))?;
+        let (record, mut kept) =
+            repair::confirm_run(&dir, "", &mut host, &root()).map_err(|e| anyhow!(e))?;
         // Windows: the confirmed changes written to the persistent store as well.
-        let persisted = repair::persist_confirmed(&mut host, &dir).map_err(|e| anyhow!(e))?;
-        let mut document = with_journal(Mode::Confirm, journal::load(&dir).ok().flatten().or(Some(kept)));
-        document.results = outcomes(persisted);
+        kept.extend(repair::persist_confirmed(&mut host, &dir).map_err(|e| anyhow!(e))?);
+        let mut document = with_journal(Mode::Confirm, journal::load(&dir).ok().flatten().or(Some(record)));
+        document.results = outcomes(kept);
         return Ok(done(&document, cli));
     }
     if args.undo {
@@ -103,6 +104,7 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
             .ok()
             .and_then(|ms| ms.parse().ok())
             .map(Duration::from_millis),
+        root: root(),
     };
     let mut arming = |record: &crate::plan::journal::Journal| arm(&exe, &dir, record);
     let applied = repair::apply(&plan, &mut host, &dir, &settings, &mut arming, &mut Terminal)
@@ -120,6 +122,11 @@ fn done(document: &FixDocument, cli: &Cli) -> Outcome {
 
 fn outcomes(results: Vec<(usize, plan::StepResult)>) -> Vec<StepOutcome> {
     results.into_iter().map(|(step, result)| StepOutcome { step, result }).collect()
+}
+
+/// Where confirmed changes are kept: `MCREADY_FIX_ROOT` (a test's tree), else `/`.
+fn root() -> PathBuf {
+    std::env::var_os("MCREADY_FIX_ROOT").map_or_else(|| PathBuf::from("/"), PathBuf::from)
 }
 
 /// `--state-dir`, else `MCREADY_STATE_DIR`, else /var/lib/mcready (`%ProgramData%\mcready` on Windows).

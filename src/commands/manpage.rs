@@ -32,7 +32,7 @@ For the Node exporter's textfile collector; the file is replaced atomically and 
 The plan: each failing check's fix as steps, with the exact command, its class (safe, disruptive, manual) and its undo. Changes nothing.
 .TP
 \fBsudo mcready fix \-\-phone 198.51.100.20 \-\-apply\fR
-Apply the safe steps (Linux): each journalled in /var/lib/mcready, verified by the check and rolled back when it does not help; taken back by itself unless confirmed within 120 s (\fBmcready fix \-\-confirm\fR). \fBmcready fix \-\-undo\fR takes the last run back exactly.
+Apply the safe steps (Linux): each journalled in /var/lib/mcready, verified by the check and rolled back when it does not help; taken back by itself unless confirmed within 120 s (\fBmcready fix \-\-confirm\fR); once confirmed, kept after a reboot in the files of the manager the host uses. \fBmcready fix \-\-undo\fR takes the last run back exactly, its kept files too.
 .TP
 \fBmcready joins\fR
 Which interface joined 224.0.1.75, like \fBip maddr\fR or \fBnetsh interface ipv4 show joins\fR.

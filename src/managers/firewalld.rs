@@ -7,7 +7,11 @@ fn permanent(changes: &str, add: &str, remove: &str) -> Step {
     Step::new(Os::Linux, Manager::Firewalld, changes, format!("sudo firewall-cmd --permanent {add}"))
         .persistent()
         .undo(format!("sudo firewall-cmd --permanent {remove} && sudo firewall-cmd --reload"))
+        .reads(STATE)
 }
+
+/// What a firewalld step changes: the zones running and permanent, and the direct rules.
+const STATE: &str = "firewall-cmd --list-all-zones; firewall-cmd --permanent --list-all-zones; firewall-cmd --direct --get-all-rules";
 
 fn zone_option(zone: Option<&str>) -> String {
     zone.map_or_else(String::new, |z| format!("--zone={z} "))
@@ -65,6 +69,7 @@ pub fn reload() -> Step {
         "load the saved rules into the running firewall",
         "sudo firewall-cmd --reload",
     )
+    .reads(STATE)
 }
 
 /// The zone a chain belongs to: `filter_IN_public_deny` and `IN_public` are zone `public`.

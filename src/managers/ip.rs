@@ -3,8 +3,12 @@
 
 use crate::fix::{Manager, Os, Step};
 
+/// What an `ip` step changes: the IPv4 routes of every table and the links (their queue lengths left
+/// out, which nothing here sets).
+const ROUTES_AND_LINKS: &str = "ip -4 route show table all; ip -o link show | sed 's/ qlen [0-9]*//'";
+
 fn step(changes: String, command: String, undo: String) -> Step {
-    Step::new(Os::Linux, Manager::Ip, changes, command).undo(undo)
+    Step::new(Os::Linux, Manager::Ip, changes, command).undo(undo).reads(ROUTES_AND_LINKS)
 }
 
 /// A link-scope route for `destination` out of `interface`.
@@ -15,6 +19,7 @@ pub fn route_add(destination: &str, interface: &str) -> Step {
         format!("sudo ip route add {destination} dev {interface}"),
         format!("sudo ip route del {destination} dev {interface}"),
     )
+    .in_place(format!("ip route show exact {destination} dev {interface} | grep -q ."))
 }
 
 /// Bring a link up (or take it down: `up` false). Taking a link down moves whatever else uses it, so
@@ -44,11 +49,14 @@ pub fn multicast_on(interface: &str) -> Step {
 /// Make a Linux bridge this host owns the IGMP querier of its LAN.
 #[must_use]
 pub fn bridge_querier(bridge: &str) -> Step {
+    let file = format!("/sys/class/net/{bridge}/bridge/multicast_querier");
     step(
         format!("make bridge {bridge} the IGMP querier"),
         format!("sudo ip link set {bridge} type bridge mcast_querier 1"),
         format!("sudo ip link set {bridge} type bridge mcast_querier 0"),
     )
+    .in_place(format!("[ \"$(cat {file})\" = '1' ]"))
+    .reads(format!("cat {file}"))
 }
 
 /// A VLAN interface `IFACE.VLAN` on `interface`, tagged `vlan`; undone by deleting it.

@@ -1,7 +1,10 @@
 //! `nft` (nftables): rules inserted into the table and chain that hold the rule they must come before.
 //! A rule is lost at reboot unless it is also in `/etc/nftables.conf`, which [`persist_hint`] says.
 
-use crate::fix::{Manager, Os, Step};
+use crate::fix::{Edit, Keep, Manager, Os, Step};
+
+/// The file Debian's `nftables.service` loads at boot (`nft -f`).
+pub const CONF: &str = "/etc/nftables.conf";
 
 /// Where a rule goes in its chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +38,35 @@ pub fn add_rule(table: &str, chain: &str, place: Place, words: &str) -> Step {
     );
     Step::new(Os::Linux, Manager::Nft, format!("accept `{words}` in chain {chain} of table {table}"), command)
         .undo(undo)
+        .in_place(format!("nft list chain {table} {chain} | tr -d '\"' | grep -qF -- '{words}'"))
+        .reads("nft list ruleset")
+        .keep(Some(keep(table, chain, place, words)))
+}
+
+/// Kept in [`CONF`]: the rule added after the file's own tables, as a command of its own (`insert` at
+/// the top of the chain, a handle being the running ruleset's; `add` at its end when the policy
+/// drops). The file must define the table itself — `nft -f` loads a file whole or not at all, so a rule
+/// for a table it lacks would leave the host without its firewall at boot — and `nft -c` must accept it.
+fn keep(table: &str, chain: &str, place: Place, words: &str) -> Keep {
+    let verb = if place == Place::End { "add" } else { "insert" };
+    let (family, name) = table.split_once(' ').unwrap_or(("ip", table));
+    let family =
+        if family == "ip" { "(ip[[:space:]]+)?".to_owned() } else { format!("{family}[[:space:]]+") };
+    Keep::File {
+        manager: Manager::Nft,
+        file: CONF.into(),
+        edit: Edit::Append {
+            lines: vec![
+                format!("# mcready fix: accept `{words}`"),
+                format!("{verb} rule {table} {chain} {words}"),
+            ],
+            create: None,
+        },
+        check: Some(format!(
+            "grep -Eq '^[[:space:]]*table[[:space:]]+{family}{name}([[:space:]]|$)' {{file}} && nft -c -f {{file}}"
+        )),
+        reload: None,
+    }
 }
 
 /// How to keep a rule after a reboot.

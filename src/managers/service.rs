@@ -55,13 +55,15 @@ pub fn restart_step(service: Option<&Service>) -> Step {
     };
     match service.map(restart) {
         Some(Restart::Command(command) | Restart::AsUser { command, .. }) => {
-            let step = Step::new(os, Manager::ServiceManager, CHANGES, command).disruptive();
+            let step = Step::new(os, Manager::ServiceManager, CHANGES, command).disruptive().rejoins();
             // Windows' service manager restarts it natively (OpenSCManager, ControlService, StartService).
             match service {
                 Some(s) if os == Os::Windows => step.native(Native::RestartService { name: s.name.clone() }),
                 _ => step,
             }
         }
-        Some(Restart::Unnamed(_)) | None => Step::manual(format!("{CHANGES} (its service was not found)")),
+        Some(Restart::Unnamed(_)) | None => {
+            Step::manual(format!("{CHANGES} (its service was not found)")).rejoins()
+        }
     }
 }

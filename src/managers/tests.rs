@@ -138,19 +138,93 @@ fn windows_routes_and_adapters() {
 
 #[test]
 fn persistence_is_written_by_the_manager_in_use() {
-    let (text, step) = network_manager::keep_route("eth1", "224.0.0.0/4");
-    assert!(text.contains(&step.command), "{text}");
-    assert_eq!(step.persistence, Persistence::Persistent);
-    assert!(step.undo.as_deref().is_some_and(|u| u.contains("-ipv4.routes 224.0.0.0/4")));
-    for (text, step) in [
-        netplan::keep_route("eth1", "224.0.0.0/4", "/etc/netplan/01.yaml"),
-        networkd::keep_route("eth1", "224.0.0.0/4", "/etc/systemd/network/eth1.network"),
-        ifupdown::keep_route("eth1", "224.0.0.0/4", "/etc/network/interfaces"),
-    ] {
-        // A file the administrator edits: a manual, persistent step naming the file the text names.
-        assert_eq!((step.class, step.persistence), (Class::Manual, Persistence::Persistent));
-        assert!(text.contains("224.0.0.0/4") && step.changes.contains("eth1"), "{text}");
-    }
+    use crate::fix::{Edit, Keep};
+    // NetworkManager: its keyfile rewritten by nmcli itself, or, without one, its command on the daemon.
+    let (text, keep) = network_manager::keep_route("eth1", "224.0.0.0/4", None);
+    let Keep::Command { command, undo, .. } = keep else { panic!("{keep:?}") };
+    assert!(text.contains(&command) && undo.contains("-ipv4.routes 224.0.0.0/4"), "{text}");
+    let (_, keep) = network_manager::keep_route(
+        "eth1",
+        "224.0.0.0/4",
+        Some("/etc/NetworkManager/system-connections/lan.nmconnection"),
+    );
+    assert!(
+        matches!(&keep, Keep::File { edit: Edit::Filter { command }, .. } if command.starts_with("nmcli --offline")),
+        "{keep:?}"
+    );
+    let (_, keep) = netplan::keep_route("eth1", "224.0.0.0/4", "/etc/netplan/01.yaml", Some("ethernets/lan"));
+    let Some(Keep::File { file, edit: Edit::Create { content, private: true }, check, .. }) = keep else {
+        panic!("{keep:?}")
+    };
+    assert_eq!(file, "/etc/netplan/90-mcready-eth1.yaml");
+    assert!(
+        content.contains("  ethernets:\n    lan:\n      routes:\n        - to: 224.0.0.0/4\n"),
+        "{content}"
+    );
+    assert_eq!(check.as_deref(), Some("netplan generate --root-dir {root}"));
+    let (_, keep) = networkd::keep_route("eth1", "224.0.0.0/4", Some("/run/systemd/network/10-eth1.network"));
+    assert!(
+        matches!(&keep, Some(Keep::File { file, .. }) if file == "/etc/systemd/network/10-eth1.network.d/90-mcready.conf"),
+        "{keep:?}"
+    );
+    let (text, keep) = ifupdown::keep_route("eth1", "224.0.0.0/4", Some("/etc/network/interfaces"));
+    assert!(text.contains("up ip route replace 224.0.0.0/4 dev eth1"), "{text}");
+    assert!(matches!(keep, Some(Keep::File { edit: Edit::Under { .. }, .. })));
+    // Without the file (or netplan's definition) nothing is written: the text tells a person.
+    assert!(netplan::keep_route("eth1", "224.0.0.0/4", "/etc/netplan/01.yaml", None).1.is_none());
+    assert!(networkd::keep_route("eth1", "224.0.0.0/4", None).1.is_none());
+    assert!(ifupdown::keep_route("eth1", "224.0.0.0/4", None).1.is_none());
+}
+
+#[test]
+fn each_step_carries_its_in_place_test_and_state_reader() {
+    let nft = nft::add_rule(
+        "inet t",
+        "input",
+        nft::Place::Before(2),
+        "ip saddr 198.51.100.0/24 udp dport 5060 accept",
+    );
+    assert_eq!(
+        nft.in_place.as_deref(),
+        Some(
+            "nft list chain inet t input | tr -d '\"' | grep -qF -- 'ip saddr 198.51.100.0/24 udp dport 5060 accept'"
+        )
+    );
+    assert_eq!(nft.reads.as_deref(), Some("nft list ruleset"));
+    let ipt = iptables::add_rule(
+        iptables::Program::Legacy,
+        "filter",
+        "INPUT",
+        Some(1),
+        "-s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT",
+    );
+    assert_eq!(
+        ipt.in_place.as_deref(),
+        Some("iptables-legacy -C INPUT -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT 2>/dev/null")
+    );
+    assert_eq!(
+        ip::route_add("224.0.0.0/4", "eth0").in_place.as_deref(),
+        Some("ip route show exact 224.0.0.0/4 dev eth0 | grep -q .")
+    );
+    let sysctl = sysctl::set(
+        "loose",
+        &[
+            sysctl::Setting::new("net.ipv4.conf.all.rp_filter", 2, None),
+            sysctl::Setting::new("net.ipv4.conf.lan/100.rp_filter", 2, None),
+        ],
+    );
+    assert_eq!(
+        sysctl.reads.as_deref(),
+        Some("sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.lan/100.rp_filter")
+    );
+    let querier = ip::bridge_querier("br0");
+    assert_eq!(
+        querier.in_place.as_deref(),
+        Some("[ \"$(cat /sys/class/net/br0/bridge/multicast_querier)\" = '1' ]")
+    );
+    assert_eq!(querier.reads.as_deref(), Some("cat /sys/class/net/br0/bridge/multicast_querier"));
+    let restart = service::restart_step(None);
+    assert!(restart.rejoins && restart.in_place.is_none());
 }
 
 #[test]

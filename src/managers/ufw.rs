@@ -6,7 +6,11 @@ fn rule(changes: &str, words: &str) -> Step {
     Step::new(Os::Linux, Manager::Ufw, changes, format!("sudo ufw {words}"))
         .persistent()
         .undo(format!("sudo ufw delete {words}"))
+        .reads(STATE)
 }
+
+/// What a ufw step changes, as ufw says it.
+const STATE: &str = "ufw status verbose";
 
 /// Allow UDP `port` from the phones' subnet.
 #[must_use]
@@ -36,6 +40,7 @@ pub fn allow_group_out(group: std::net::Ipv4Addr, port: u16) -> Step {
 #[must_use]
 pub fn reload() -> Step {
     Step::new(Os::Linux, Manager::Ufw, "load the saved rules into the running firewall", "sudo ufw reload")
+        .reads(STATE)
 }
 
 /// ufw has no command for IGMP: a line in its before-rules file, kept from then on.

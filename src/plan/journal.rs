@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::fix::{Manager, Native};
+use crate::fix::{Keep, Manager, Native};
 
 pub const SCHEMA: &str = "mcready.fix-journal/v1";
 
@@ -66,6 +66,56 @@ pub struct Entry {
     /// then runs `undo` as well.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub persisted: bool,
+    /// Its checks passed once it ran: only such a change is kept after a reboot on confirmation.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub verified: bool,
+    /// How it is kept after a reboot once confirmed (the step's `keep`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<Keep>,
+    /// What keeping it wrote, written down before it was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<Kept>,
+}
+
+/// The state of a change's lasting form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeptState {
+    /// Written down before the file was written or the command run: it may or may not be.
+    Started,
+    Kept,
+    /// The manager's check refused it (the file was given its prior bytes back), or the command failed.
+    Failed,
+    Undone,
+    UndoFailed,
+}
+
+/// A change's lasting form, as written: the file with its bytes before and after (`prior` `None`: mcready
+/// created it), or the manager's command and its undo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kept {
+    /// The file, as written (under the root the run kept it in).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
+    /// The lines the edit added: what an undo removes when the file changed since.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub added: Vec<String>,
+    /// Directories created for the file, outermost first (removed again by the undo when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub created_dirs: Vec<String>,
+    /// The manager's command that kept it, and the one that takes it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undo: Option<String>,
+    /// Loads the file into the running manager again after the undo (live host only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reload: Option<String>,
+    pub state: KeptState,
 }
 
 /// How the automatic revert of an unconfirmed run was armed.
@@ -92,6 +142,30 @@ pub struct Journal {
     pub entries: Vec<Entry>,
 }
 
+impl Kept {
+    /// Nothing written yet: the state written down before the write.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            file: None,
+            prior: None,
+            written: None,
+            added: Vec::new(),
+            created_dirs: Vec::new(),
+            command: None,
+            undo: None,
+            reload: None,
+            state: KeptState::Started,
+        }
+    }
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Journal {
     /// A run starting now (`now`: seconds since 1970), to be confirmed by `confirm_by`.
     #[must_use]
@@ -111,8 +185,9 @@ impl Journal {
     /// has nothing to take back).
     #[must_use]
     pub fn holds_changes(&self) -> bool {
-        self.entries
-            .iter()
-            .any(|e| e.undo.is_some() && matches!(e.state, EntryState::Started | EntryState::Applied))
+        self.entries.iter().any(|e| {
+            (e.undo.is_some() && matches!(e.state, EntryState::Started | EntryState::Applied))
+                || e.kept.as_ref().is_some_and(|k| matches!(k.state, KeptState::Started | KeptState::Kept))
+        })
     }
 }

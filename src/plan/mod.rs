@@ -1,13 +1,13 @@
 //! `mcready fix`'s plan, pure: a check report's failing and warning checks → the steps of their typed
 //! fixes in order, each once, with its class, what this run does with it (apply, ask, print, refuse) and
-//! the checks that must turn green once it ran. Also the words the executor needs and that are plain
-//! functions of a step: the guard (steps that would take down what the phones depend on are refused),
-//! the test that a step is already in place (applying twice changes nothing more), the command that reads
-//! the state a step changes (the journal's old and new value), and the undo of a `sysctl -w` from the
-//! values read before it. Values in, values out: the executor (`repair`) runs them.
+//! the checks that must turn green once it ran. Also the guard (steps that would take down what the
+//! phones depend on are refused) and the undo of a step from the state read before it. What a step's
+//! tool knows — the test that it is in place, the command that reads what it changes, how it is kept —
+//! its writer in `managers` put on the step. Values in, values out: the executor (`repair`) runs them.
 
 pub mod journal;
 pub mod native;
+pub mod keep;
 
 use serde::{Deserialize, Serialize};
 
@@ -196,10 +196,17 @@ pub fn plan(checks: &[CheckFix], options: &Options) -> Plan {
     plan
 }
 
+/// The note of every macOS step: mcready plans there, and neither applies nor keeps.
+pub const MACOS: &str = "macOS: plan only — mcready neither applies nor keeps a fix on macOS; run the command \
+                         yourself, and make it last as the check's remedy says";
+
 /// A step's action, and why when it is not applied.
 fn decide(step: &Step, options: &Options) -> (Action, Option<String>) {
     if step.class == Class::Manual || step.command.is_empty() {
         return (Action::Print, Some("manual: done by a person, outside what mcready runs".into()));
+    }
+    if step.os == Os::Macos {
+        return (Action::Print, Some(MACOS.into()));
     }
     if options.os.is_some_and(|os| os != step.os) {
         return (Action::Print, Some("written for another OS".into()));
@@ -226,11 +233,6 @@ fn decide(step: &Step, options: &Options) -> (Action, Option<String>) {
 const PBX_JOIN_CHECKS: [&str; 3] =
     ["membership.on-pnp-interface", "membership.pbx-answers", "membership.other-adapters"];
 
-/// Whether a step restarts the PBX (by its service manager, or by a person).
-fn restarts_the_pbx(step: &Step) -> bool {
-    step.manager == Manager::ServiceManager || step.changes.starts_with("restart the PBX")
-}
-
 /// Each check's last applied step verifies it, unless its fix also needs a step this run does not take
 /// at runtime (a restart left to a person, a disruptive step not allowed): then no step of it can be
 /// judged by the check, and the step says what it waits for. A lasting step (keep the route in a file)
@@ -242,7 +244,7 @@ fn assign_verification(plan: &mut Plan, checks: &[CheckFix]) {
             .steps
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.checks.contains(&check.id) && (joins || !restarts_the_pbx(&s.step)))
+            .filter(|(_, s)| s.checks.contains(&check.id) && (joins || !s.step.rejoins))
             .map(|(i, _)| i)
             .collect();
         let runs = |i: &usize| plan.steps[*i].action == Action::Apply;
@@ -307,122 +309,8 @@ fn taken_down(words: &[&str]) -> Option<String> {
     }
 }
 
-/// A shell command that succeeds when the step's change is in place already, so that applying it again
-/// changes nothing more. `None` for a step whose own tool makes a second run a no-op (ufw, firewalld,
-/// `ip link set … up`) or that is meant to act every time (a restart).
-#[must_use]
-pub fn in_place_test(step: &Step) -> Option<String> {
-    let command = step.command.trim_start_matches("sudo ");
-    let words: Vec<&str> = command.split(' ').collect();
-    match step.manager {
-        Manager::Ip => match words.as_slice() {
-            ["ip", "route", "add", rest @ ..] => {
-                Some(format!("ip route show exact {} | grep -q .", rest.join(" ")))
-            }
-            ["ip", "link", "set", bridge, "type", "bridge", option, value] => {
-                let file = bridge_option_file(bridge, option)?;
-                Some(format!("[ \"$(cat {file})\" = '{value}' ]"))
-            }
-            _ => None,
-        },
-        Manager::Sysctl => {
-            let settings = sysctl_settings(command)?;
-            Some(
-                settings
-                    .iter()
-                    .map(|(key, value)| format!("[ \"$(sysctl -n {key})\" = '{value}' ]"))
-                    .collect::<Vec<_>>()
-                    .join(" && "),
-            )
-        }
-        Manager::Nft => {
-            let rest =
-                command.strip_prefix("nft insert rule ").or_else(|| command.strip_prefix("nft add rule "))?;
-            let (table, chain, rule) = nft_parts(rest)?;
-            Some(format!("nft list chain {table} {chain} | tr -d '\"' | grep -qF -- '{rule}'"))
-        }
-        Manager::IptablesNft | Manager::IptablesLegacy => {
-            let at = words.iter().position(|w| *w == "-I" || *w == "-A")?;
-            let chain = words.get(at + 1)?;
-            let mut spec = at + 2;
-            if words[at] == "-I" && words.get(spec).is_some_and(|w| w.parse::<usize>().is_ok()) {
-                spec += 1;
-            }
-            let mut test: Vec<&str> = words[..at].to_vec();
-            test.extend(["-C", chain]);
-            test.extend(&words[spec..]);
-            Some(format!("{} 2>/dev/null", test.join(" ")))
-        }
-        _ => None,
-    }
-}
-
-/// The sysfs file of a bridge option `ip link set BRIDGE type bridge OPTION VALUE` sets (only the
-/// multicast options fix steps use).
-fn bridge_option_file(bridge: &str, option: &str) -> Option<String> {
-    let file = match option {
-        "mcast_querier" => "multicast_querier",
-        "mcast_snooping" => "multicast_snooping",
-        _ => return None,
-    };
-    Some(format!("/sys/class/net/{bridge}/bridge/{file}"))
-}
-
-/// `[FAMILY] TABLE CHAIN [position H] RULE` of an nft rule command.
-fn nft_parts(rest: &str) -> Option<(String, String, String)> {
-    let mut words = rest.split(' ').peekable();
-    let mut table = words.next()?.to_owned();
-    if ["ip", "ip6", "inet", "arp", "bridge", "netdev"].contains(&table.as_str()) {
-        table = format!("{table} {}", words.next()?);
-    }
-    let chain = words.next()?.to_owned();
-    if words.peek() == Some(&"position") {
-        words.next();
-        words.next();
-    }
-    Some((table, chain, words.collect::<Vec<_>>().join(" ")))
-}
-
-/// The `KEY=VALUE` settings of a `sysctl -w` command.
-fn sysctl_settings(command: &str) -> Option<Vec<(String, String)>> {
-    let rest = command.trim_start_matches("sudo ").strip_prefix("sysctl -w ")?;
-    rest.split_whitespace().map(|kv| kv.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned()))).collect()
-}
-
-/// A shell command that prints the state a step changes, read before and after it (the journal's old
-/// and new value) and after its undo (which must give back the old one exactly). Counters and the dump
-/// tools' date lines are left out: they change by themselves.
-#[must_use]
-pub fn state_reader(step: &Step) -> Option<String> {
-    match step.manager {
-        Manager::Ip => {
-            let words: Vec<&str> = step.command.trim_start_matches("sudo ").split(' ').collect();
-            if let ["ip", "link", "set", bridge, "type", "bridge", option, _] = words.as_slice() {
-                return bridge_option_file(bridge, option).map(|file| format!("cat {file}"));
-            }
-            Some("ip -4 route show table all; ip -o link show | sed 's/ qlen [0-9]*//'".into())
-        }
-        Manager::Sysctl => {
-            let keys: Vec<String> = sysctl_settings(&step.command)?.into_iter().map(|(k, _)| k).collect();
-            Some(format!("sysctl {}", keys.join(" ")))
-        }
-        Manager::Nft => Some("nft list ruleset".into()),
-        Manager::IptablesNft => Some(save_without_counters("iptables-nft-save")),
-        Manager::IptablesLegacy => Some(save_without_counters("iptables-legacy-save")),
-        Manager::Ufw => Some("ufw status verbose".into()),
-        Manager::Firewalld => {
-            Some("firewall-cmd --list-all-zones; firewall-cmd --permanent --list-all-zones; firewall-cmd --direct --get-all-rules".into())
-        }
-        _ => None,
-    }
-}
-
-fn save_without_counters(program: &str) -> String {
-    format!("{program} | grep -v '^#' | sed 's/\\[[0-9]*:[0-9]*\\]/[0:0]/'")
-}
-
-/// The undo of a step: its own, or for a `sysctl -w` without one, the same keys set back to the values
-/// `before` read (as `sysctl KEY…` prints them: `key = value`).
+/// The undo of a step: its own, or for a `sysctl -w` written without the values it replaces, the same
+/// keys set back to the values its reader printed before it ran (`before`).
 #[must_use]
 pub fn undo_of(step: &Step, before: &str) -> Option<String> {
     if step.undo.is_some() {
@@ -431,17 +319,7 @@ pub fn undo_of(step: &Step, before: &str) -> Option<String> {
     if step.manager != Manager::Sysctl {
         return None;
     }
-    let keys = sysctl_settings(&step.command)?;
-    let old: Vec<String> = keys
-        .iter()
-        .map(|(key, _)| {
-            before.lines().find_map(|line| {
-                let (k, v) = line.split_once(" = ")?;
-                (k.trim() == key.replace('/', ".") || k.trim() == key).then(|| format!("{key}={}", v.trim()))
-            })
-        })
-        .collect::<Option<_>>()?;
-    Some(format!("sudo sysctl -w {}", old.join(" ")))
+    crate::managers::sysctl::undo_from_read(step.reads.as_deref()?, before)
 }
 
 /// What happened to one step this run.
@@ -463,13 +341,27 @@ pub enum StepResult {
     Failed(String),
     /// Not run: manual, refused, disruptive without a yes, or another OS's.
     NotRun(String),
+    /// Confirmed and kept after a reboot: where (the file, or the manager's command).
+    Kept(String),
+    /// Confirmed, but not kept after a reboot: why (the manager's check refused it, no file to edit…).
+    NotKept(String),
+    /// Its lasting form taken back (`--undo`): the file as before, or the manager's undo run.
+    Unkept(String),
 }
 
 impl StepResult {
     /// Whether the step leaves something for the administrator to do.
     #[must_use]
     pub fn remains(&self) -> bool {
-        !matches!(self, Self::AlreadyInPlace | Self::Verified | Self::Applied(_) | Self::Undone)
+        !matches!(
+            self,
+            Self::AlreadyInPlace
+                | Self::Verified
+                | Self::Applied(_)
+                | Self::Undone
+                | Self::Kept(_)
+                | Self::Unkept(_)
+        )
     }
 }
 
@@ -488,8 +380,7 @@ mod tests {
     }
 
     fn route() -> Step {
-        Step::new(Os::Linux, Manager::Ip, "route", "sudo ip route add 224.0.0.0/4 dev eth0")
-            .undo("sudo ip route del 224.0.0.0/4 dev eth0")
+        crate::managers::ip::route_add("224.0.0.0/4", "eth0")
     }
 
     fn restart() -> Step {
@@ -500,6 +391,7 @@ mod tests {
             "sudo systemctl restart pbx",
         )
         .disruptive()
+        .rejoins()
     }
 
     fn linux() -> Options {
@@ -564,6 +456,17 @@ mod tests {
     }
 
     #[test]
+    fn macos_steps_are_plan_only_and_say_so_on_every_host() {
+        let route = crate::managers::networksetup::route_add("224.0.0.0/4", "en0");
+        let checks = [failing("membership.group-route", vec![route])];
+        for os in [Os::Macos, Os::Linux] {
+            let plan = plan(&checks, &Options { os: Some(os), ..Options::default() });
+            assert_eq!(plan.steps[0].action, Action::Print, "{plan:#?}");
+            assert!(plan.steps[0].note.as_deref().is_some_and(|n| n.starts_with("macOS: plan only")));
+        }
+    }
+
+    #[test]
     fn the_guard_refuses_what_the_phones_or_the_host_depend_on() {
         let protected = Protected {
             pnp: vec!["eth0".into(), "eth0.100".into()],
@@ -591,60 +494,21 @@ mod tests {
     }
 
     #[test]
-    fn each_manager_has_its_in_place_test_and_state_reader() {
-        let nft = Step::new(
-            Os::Linux,
-            Manager::Nft,
-            "accept",
-            "sudo nft insert rule inet t input position 2 ip saddr 198.51.100.0/24 udp dport 5060 accept",
-        );
-        assert_eq!(
-            in_place_test(&nft).as_deref(),
-            Some(
-                "nft list chain inet t input | tr -d '\"' | grep -qF -- 'ip saddr 198.51.100.0/24 udp dport 5060 accept'"
-            )
-        );
-        let ipt = Step::new(
-            Os::Linux,
-            Manager::IptablesLegacy,
-            "accept",
-            "sudo iptables-legacy -I INPUT 1 -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT",
-        );
-        assert_eq!(
-            in_place_test(&ipt).as_deref(),
-            Some("iptables-legacy -C INPUT -s 198.51.100.0/24 -p udp --dport 5060 -j ACCEPT 2>/dev/null")
-        );
-        assert_eq!(
-            in_place_test(&route()).as_deref(),
-            Some("ip route show exact 224.0.0.0/4 dev eth0 | grep -q .")
-        );
-        let sysctl = Step::new(
-            Os::Linux,
-            Manager::Sysctl,
+    fn a_sysctl_without_previous_values_is_set_back_to_the_values_read_before_it() {
+        let sysctl = crate::managers::sysctl::set(
             "loose",
-            "sudo sysctl -w net.ipv4.conf.all.rp_filter=2 net.ipv4.conf.lan/100.rp_filter=2",
+            &[
+                crate::managers::sysctl::Setting::new("net.ipv4.conf.all.rp_filter", 2, None),
+                crate::managers::sysctl::Setting::new("net.ipv4.conf.lan/100.rp_filter", 2, None),
+            ],
         );
-        assert_eq!(
-            state_reader(&sysctl).as_deref(),
-            Some("sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.lan/100.rp_filter")
-        );
-        // Without an undo of its own, a sysctl is set back to the values read before it.
+        assert!(sysctl.undo.is_none());
         let before = "net.ipv4.conf.all.rp_filter = 1\nnet.ipv4.conf.lan.100.rp_filter = 1\n";
         assert_eq!(
             undo_of(&sysctl, before).as_deref(),
             Some("sudo sysctl -w net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.lan/100.rp_filter=1")
         );
-        assert!(in_place_test(&restart()).is_none());
-        let querier =
-            Step::new(Os::Linux, Manager::Ip, "querier", "sudo ip link set br0 type bridge mcast_querier 1");
-        assert_eq!(
-            in_place_test(&querier).as_deref(),
-            Some("[ \"$(cat /sys/class/net/br0/bridge/multicast_querier)\" = '1' ]")
-        );
-        assert_eq!(
-            state_reader(&querier).as_deref(),
-            Some("cat /sys/class/net/br0/bridge/multicast_querier")
-        );
+        assert_eq!(undo_of(&route(), "").as_deref(), Some("sudo ip route del 224.0.0.0/4 dev eth0"));
     }
 
     #[test]

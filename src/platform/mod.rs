@@ -181,6 +181,7 @@ fn network_managers(interfaces: &[Interface]) -> NetworkManagement {
                 manager,
                 renderer: None,
                 file: None,
+                netplan_definition: None,
                 evidence: vec![evidence.to_owned()],
             })
             .collect(),

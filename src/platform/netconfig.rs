@@ -81,6 +81,7 @@ fn decide(
         manager: NetworkManager::None,
         renderer: None,
         file: None,
+        netplan_definition: None,
         evidence: Vec::new(),
     };
     let link_file = format!("run/systemd/netif/links/{index}");
@@ -95,6 +96,7 @@ fn decide(
         found.manager = NetworkManager::Netplan;
         found.renderer = Some(device.renderer);
         found.file = Some(device.file.clone());
+        found.netplan_definition = Some(format!("{}/{}", device.kind, device.id));
         found.evidence.push(format!(
             "{} defines {} as `{}` (renderer {})",
             device.file,
@@ -126,6 +128,7 @@ fn decide(
         .is_some_and(|kv| value_of(&kv, "managed") == Some("true"));
     if running.network_manager && nm_managed {
         found.manager = NetworkManager::NetworkManager;
+        found.file = keyfile_of(root, name);
         found.evidence.push(format!("NetworkManager runs; /{device_file}: managed=true"));
         return found;
     }
@@ -147,6 +150,21 @@ fn decide(
         format!("no netplan definition, no network daemon running, no ifupdown stanza for {name}")
     });
     found
+}
+
+/// NetworkManager's keyfile for `interface`: the one profile under `/etc/NetworkManager/system-connections`
+/// bound to it by `interface-name=`; `None` when there is none, or more than one (which of them is
+/// active only the daemon knows).
+fn keyfile_of(root: &Path, interface: &str) -> Option<String> {
+    const DIR: &str = "etc/NetworkManager/system-connections";
+    let entries = fs::read_dir(root.join(DIR)).ok()?;
+    let mut bound = entries.flatten().filter_map(|entry| {
+        let text = read_small(&entry.path())?;
+        let binds = key_values(&text, '=').iter().any(|(k, v)| k == "interface-name" && v == interface);
+        binds.then(|| format!("/{DIR}/{}", entry.file_name().to_string_lossy()))
+    });
+    let first = bound.next()?;
+    bound.next().is_none().then_some(first)
 }
 
 /// The network daemons running, by the names the kernel keeps for them (`comm`, 15 characters at
@@ -212,6 +230,8 @@ struct NetplanDevice {
     /// The file, as a path on the host (`/etc/netplan/01-netcfg.yaml`).
     file: String,
     id: String,
+    /// Its type key (`ethernets`, `vlans`…).
+    kind: String,
     set_name: Option<String>,
     match_name: Option<String>,
     renderer: NetworkManager,
@@ -298,6 +318,7 @@ fn parse_netplan(text: &str, file: &str) -> Vec<NetplanDevice> {
                     device: NetplanDevice {
                         file: file.to_owned(),
                         id: id.to_owned(),
+                        kind: (*kind).to_owned(),
                         set_name: None,
                         match_name: None,
                         renderer: NetworkManager::SystemdNetworkd,

@@ -53,6 +53,23 @@ pub fn state_dir() -> std::path::PathBuf {
     std::path::PathBuf::from("/var/lib/mcready")
 }
 
+/// Sets a new file's permission bits (Unix; elsewhere the file keeps what it was created with).
+///
+/// # Errors
+/// When the permissions cannot be set.
+pub fn set_mode(path: &std::path::Path, mode: u32) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (path, mode);
+        Ok(())
+    }
+}
+
 /// Starts `command` detached: a process group of its own (Unix: the terminal's Ctrl-C and hang-up go
 /// to the foreground group, not to it), no standard streams, never waited for. Returns its pid.
 ///

@@ -5,6 +5,7 @@
 //! through [`Host`] only (a shell and the check), so the engine is tested with a fake.
 
 pub mod journal;
+pub mod keep;
 mod native;
 pub mod prompt;
 pub mod shell;
@@ -13,10 +14,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::fix::{Native, Reading};
-use crate::plan::journal::{Entry, EntryState, Journal, Revert, RunState};
-use crate::plan::{
-    Action, CheckFix, Plan, PlannedStep, StepResult, in_place_test, refusal, state_reader, undo_of,
-};
+use crate::plan::journal::{Entry, EntryState, Journal, KeptState, Revert, RunState};
+use crate::plan::{Action, CheckFix, Plan, PlannedStep, StepResult, refusal, undo_of};
 
 /// What the executor asks of the host.
 pub trait Host {
@@ -59,6 +58,9 @@ pub struct Settings {
     pub allow_disruptive: bool,
     /// A pause after each change (`MCREADY_FIX_STEP_PAUSE_MS`, for the lab test of a run killed midway).
     pub pause: Option<Duration>,
+    /// Where the files that keep confirmed changes are written: `/`, or a test's tree
+    /// (`MCREADY_FIX_ROOT`).
+    pub root: std::path::PathBuf,
 }
 
 /// Each step's number and what became of it.
@@ -151,7 +153,9 @@ pub fn apply(
         };
         match keep {
             Some(true) => {
-                confirm_run(dir, &record.run)?;
+                let (_, kept) = confirm_run(dir, &record.run, host, &settings.root)?;
+                results.extend(kept);
+                // Windows: the confirmed changes written to the persistent store as well.
                 results.extend(native::persist_confirmed(host, dir)?);
             }
             Some(false) => {
@@ -214,6 +218,15 @@ fn apply_step(
         Err(error) => (vec![format!("the check could not run again: {error}")], Vec::new()),
     };
     if failing.is_empty() && undecided.is_empty() {
+        // The steps before it in the same checks' fixes (which no check could judge alone) are proved
+        // with it.
+        for entry in &mut record.entries {
+            if entry.state == EntryState::Applied && entry.checks.iter().any(|c| planned.verifies.contains(c))
+            {
+                entry.verified = true;
+            }
+        }
+        journal::save(record, dir)?;
         return Ok(StepResult::Verified);
     }
     if failing.is_empty() {
@@ -240,12 +253,12 @@ fn make(
     record: &mut Journal,
 ) -> Result<Result<usize, StepResult>, String> {
     let step = &planned.step;
-    if let Some(test) = in_place_test(step)
-        && host.run(&test).is_ok()
+    if let Some(test) = &step.in_place
+        && host.run(test).is_ok()
     {
         return Ok(Err(StepResult::AlreadyInPlace));
     }
-    let reader = state_reader(step);
+    let reader = step.reads.clone();
     let old = reader.as_ref().map(|r| host.run(r).unwrap_or_else(|e| e));
     let undo = undo_of(step, old.as_deref().unwrap_or_default());
     record.entries.push(Entry { undo, reader: reader.clone(), old: old.clone(), ..started(planned) });
@@ -272,6 +285,9 @@ fn started(planned: &PlannedStep) -> Entry {
         native: None,
         native_undo: None,
         persisted: false,
+        verified: false,
+        keep: step.keep.clone(),
+        kept: None,
     }
 }
 
@@ -365,6 +381,20 @@ pub fn revert_run(
     let mut results = Vec::new();
     for index in (0..record.entries.len()).rev() {
         let entry = &mut record.entries[index];
+        // The lasting form first: it was made after the change.
+        if let Some(kept) = entry.kept.as_mut()
+            && matches!(kept.state, KeptState::Started | KeptState::Kept | KeptState::UndoFailed)
+        {
+            let what = kept.file.clone().or_else(|| kept.undo.clone()).unwrap_or_default();
+            let result = match keep::take_back(kept, host) {
+                Ok(()) => StepResult::Unkept(what),
+                Err(error) => StepResult::Failed(format!("{what}: {error}")),
+            };
+            let step = entry.step;
+            journal::save(record, dir)?;
+            results.push((step, result));
+        }
+        let entry = &mut record.entries[index];
         if entry.undo.is_none()
             || !matches!(entry.state, EntryState::Started | EntryState::Applied | EntryState::UndoFailed)
         {
@@ -396,11 +426,18 @@ pub fn undo(host: &mut dyn Host, dir: &Path) -> Result<Option<(Journal, Results)
     Ok(Some((record, results)))
 }
 
-/// `mcready fix --confirm`: the pending run `run` (or whichever is pending) kept.
+/// `mcready fix --confirm`: the pending run `run` (or whichever is pending) confirmed, then each of its
+/// verified changes kept after a reboot, in files under `root` (see [`keep`]). A confirmed run is
+/// confirmed again: what was not kept yet is kept then.
 ///
 /// # Errors
-/// When there is no pending run, or the revert is under way.
-pub fn confirm_run(dir: &Path, run: &str) -> Result<Journal, String> {
+/// When there is no pending run, the revert is under way, or the journal cannot be written.
+pub fn confirm_run(
+    dir: &Path,
+    run: &str,
+    host: &mut dyn Host,
+    root: &Path,
+) -> Result<(Journal, Results), String> {
     let _lock = journal::Lock::take(dir)?;
     let mut record = journal::load(dir)?.ok_or("no `mcready fix` run to confirm")?;
     if !run.is_empty() && record.run != run {
@@ -410,11 +447,14 @@ pub fn confirm_run(dir: &Path, run: &str) -> Result<Journal, String> {
         RunState::Pending | RunState::Applying => {
             record.state = RunState::Confirmed;
             journal::save(&record, dir)?;
-            Ok(record)
         }
-        RunState::Confirmed => Ok(record),
-        RunState::Undone | RunState::Reverted => Err(format!("run {} was already taken back", record.run)),
+        RunState::Confirmed => {}
+        RunState::Undone | RunState::Reverted => {
+            return Err(format!("run {} was already taken back", record.run));
+        }
     }
+    let kept = keep::keep_run(&mut record, host, dir, root)?;
+    Ok((record, kept))
 }
 
 /// The armed revert's loop (`mcready fix --revert-when-due RUN`, detached or under a systemd timer):

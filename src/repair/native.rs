@@ -94,7 +94,9 @@ pub fn persist_confirmed(host: &mut dyn Host, dir: &Path) -> Result<Results, Str
     }
     for index in 0..record.entries.len() {
         let entry = &record.entries[index];
+        // Only a change its checks proved, as on Linux (`keep`): a confirmed run keeps no guess.
         let due = entry.state == EntryState::Applied
+            && entry.verified
             && !entry.persisted
             && entry.native.as_ref().is_some_and(native::persists_on_confirm);
         if !due {

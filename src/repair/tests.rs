@@ -4,6 +4,8 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use std::path::Path;
+
 use super::*;
 use crate::fix::{Fix, Manager, Os, Step};
 use crate::plan::journal::{Entry, EntryState};
@@ -64,7 +66,9 @@ impl Host for Fake {
 /// A step of the fake's words, as ufw's: its state is read with `ufw status verbose`, which the fake
 /// answers with its rules.
 fn add(x: &str) -> Step {
-    Step::new(Os::Linux, Manager::Ufw, format!("add {x}"), format!("add {x}")).undo(format!("del {x}"))
+    Step::new(Os::Linux, Manager::Ufw, format!("add {x}"), format!("add {x}"))
+        .undo(format!("del {x}"))
+        .reads("ufw status verbose")
 }
 
 pub(super) fn failing(id: &str, steps: Vec<Step>) -> CheckFix {
@@ -126,7 +130,10 @@ fn a_step_is_verified_or_rolled_back_and_the_run_confirmed_or_left_pending() {
     assert_eq!(applied.journal.state, RunState::Pending);
     let again = apply(&plan, &mut Fake::default(), &dir, &settings, &mut armed, &mut Never);
     assert!(again.unwrap_err().contains("not confirmed yet"));
-    assert_eq!(confirm_run(&dir, "").unwrap().state, RunState::Confirmed);
+    assert_eq!(
+        confirm_run(&dir, "", &mut host, Path::new("/nonexistent")).unwrap().0.state,
+        RunState::Confirmed
+    );
     // --undo takes it back to the state before, exactly.
     let (record, results) = undo(&mut host, &dir).unwrap().unwrap();
     assert_eq!(record.state, RunState::Undone);
@@ -172,6 +179,9 @@ fn a_run_killed_midway_is_completed_by_undo() {
             native: None,
             native_undo: None,
             persisted: false,
+            verified: true,
+            keep: None,
+            kept: None,
         });
     }
     journal::save(&record, &dir).unwrap();
@@ -209,4 +219,95 @@ fn a_step_whose_check_cannot_decide_is_kept_and_said_unverified() {
         applied.results
     );
     assert!(host.rules.contains("m"));
+}
+
+/// A step of the fake's words kept in `file` by appending `x = 1` (checked with `ok`, or `bad`, which
+/// the fake refuses).
+fn kept(x: &str, file: &str, check: &str) -> Step {
+    add(x).keep(Some(crate::fix::Keep::File {
+        manager: Manager::Sysctl,
+        file: file.into(),
+        edit: crate::fix::Edit::Append { lines: vec![format!("{x} = 1")], create: Some("# new\n".into()) },
+        check: Some(check.into()),
+        reload: None,
+    }))
+}
+
+#[test]
+fn only_verified_confirmed_changes_are_kept_and_an_undo_gives_the_files_back() {
+    let dir = dir("keep");
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/admin.conf"), "mine = 0\n").unwrap();
+    let checks = [
+        failing("c.a", vec![kept("a", "/etc/admin.conf", "read")]),
+        failing("c.b", vec![kept("b", "/etc/new.conf", "read")]),
+        failing("c.never", vec![kept("z", "/etc/never.conf", "read")]),
+    ];
+    let plan = plan(&checks, &Options { os: Some(Os::Linux), ..Options::default() });
+    let mut host = Fake::default();
+    let settings =
+        Settings { confirm_within: Duration::from_secs(60), root: root.clone(), ..Settings::default() };
+    // Not confirmed yet: nothing written.
+    let applied = apply(&plan, &mut host, &dir, &settings, &mut armed, &mut Never).unwrap();
+    assert_eq!(applied.journal.state, RunState::Pending);
+    assert_eq!(std::fs::read_to_string(root.join("etc/admin.conf")).unwrap(), "mine = 0\n");
+    assert!(!root.join("etc/new.conf").exists());
+    let (record, kept) = confirm_run(&dir, "", &mut host, &root).unwrap();
+    assert_eq!(record.state, RunState::Confirmed);
+    let shown = |file: &str| root.join(file).display().to_string();
+    // The step rolled back (c.never) is not kept; the missing file is created.
+    assert_eq!(
+        kept,
+        [(1, StepResult::Kept(shown("etc/admin.conf"))), (2, StepResult::Kept(shown("etc/new.conf")))]
+    );
+    assert_eq!(std::fs::read_to_string(root.join("etc/admin.conf")).unwrap(), "mine = 0\na = 1\n");
+    assert_eq!(std::fs::read_to_string(root.join("etc/new.conf")).unwrap(), "# new\nb = 1\n");
+    assert!(!root.join("etc/never.conf").exists());
+    // The admin edits the file meanwhile: the undo removes mcready's line only.
+    std::fs::write(root.join("etc/admin.conf"), "mine = 0\na = 1\nlater = 2\n").unwrap();
+    let (_, results) = undo(&mut host, &dir).unwrap().unwrap();
+    assert!(results.contains(&(2, StepResult::Unkept(shown("etc/new.conf")))), "{results:?}");
+    assert_eq!(std::fs::read_to_string(root.join("etc/admin.conf")).unwrap(), "mine = 0\nlater = 2\n");
+    assert!(!root.join("etc/new.conf").exists(), "the file mcready made is gone");
+    assert!(host.rules.is_empty());
+}
+
+#[test]
+fn a_managers_file_is_not_made_where_its_directory_is_missing() {
+    let dir = dir("keep-no-dir");
+    let root = dir.join("root");
+    let checks = [failing("c.a", vec![kept("a", "/etc/iptables/rules.v4", "read")])];
+    let plan = plan(&checks, &Options { os: Some(Os::Linux), ..Options::default() });
+    let settings = Settings { yes: true, root: root.clone(), ..Settings::default() };
+    let applied = apply(&plan, &mut Fake::default(), &dir, &settings, &mut armed, &mut Never).unwrap();
+    assert!(
+        applied
+            .results
+            .iter()
+            .any(|(_, r)| matches!(r, StepResult::NotKept(why) if why.contains("does not seem installed"))),
+        "{:?}",
+        applied.results
+    );
+    assert!(!root.exists());
+}
+
+#[test]
+fn an_edit_the_managers_check_refuses_is_taken_back_at_once() {
+    let dir = dir("keep-refused");
+    let root = dir.join("root");
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/admin.conf"), "mine = 0\n").unwrap();
+    let checks = [failing("c.a", vec![kept("a", "/etc/admin.conf", "refuse {file}")])];
+    let plan = plan(&checks, &Options { os: Some(Os::Linux), ..Options::default() });
+    let mut host = Fake::default();
+    let settings = Settings { yes: true, root: root.clone(), ..Settings::default() };
+    let applied = apply(&plan, &mut host, &dir, &settings, &mut armed, &mut Never).unwrap();
+    let refused = applied.results.iter().find(|(_, r)| matches!(r, StepResult::NotKept(_)));
+    assert!(
+        refused.is_some_and(|(_, r)| matches!(r, StepResult::NotKept(why) if why.contains("refused it"))),
+        "{:?}",
+        applied.results
+    );
+    assert_eq!(std::fs::read_to_string(root.join("etc/admin.conf")).unwrap(), "mine = 0\n");
 }

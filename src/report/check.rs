@@ -762,6 +762,7 @@ mod tests {
                 manager: NetworkManager::Netplan,
                 renderer: Some(NetworkManager::SystemdNetworkd),
                 file: Some("/etc/netplan/50-cloud-init.yaml".into()),
+                netplan_definition: Some("ethernets/eth0".into()),
                 evidence: vec!["/etc/netplan/50-cloud-init.yaml defines eth0".into()],
             }],
         });

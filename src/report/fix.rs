@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::text::{BAD, CAUTION, DIM, EMPHASIS, GOOD, HEADING, paint};
 use super::{Document, Envelope};
-use crate::fix::{Class, Persistence};
+use crate::fix::{Class, Edit, Keep, Persistence};
 use crate::plan::journal::{Journal, RunState};
 use crate::plan::{Action, Plan, StepResult};
 
@@ -113,6 +113,13 @@ impl FixDocument {
             if let Some(undo) = &step.undo {
                 let _ = writeln!(out, "       {}", paint(DIM, &format!("undo: {undo}")));
             }
+            if let Some(keep) = &step.keep {
+                let _ = writeln!(
+                    out,
+                    "       {}",
+                    paint(DIM, &format!("kept on confirmation: {}", keep_words(keep)))
+                );
+            }
             let mut line = format!("for {}", planned.checks.join(", "));
             if !planned.verifies.is_empty() {
                 let _ = write!(line, " · verified by {}", planned.verifies.join(", "));
@@ -142,6 +149,9 @@ impl FixDocument {
                 StepResult::RolledBack(why) => ("↺", CAUTION, "rolled back", Some(why)),
                 StepResult::Failed(why) => ("✘", BAD, "failed", Some(why)),
                 StepResult::NotRun(why) => ("–", DIM, "not run", Some(why)),
+                StepResult::Kept(where_) => ("✔", GOOD, "kept after a reboot", Some(where_)),
+                StepResult::NotKept(why) => ("✘", BAD, "confirmed, but not kept after a reboot", Some(why)),
+                StepResult::Unkept(what) => ("✔", GOOD, "its lasting form taken back", Some(what)),
             };
             let why = why.map_or_else(String::new, |w| format!(": {w}"));
             let _ = writeln!(out, "  {} step {}: {what}{why}", paint(style, mark), outcome.step);
@@ -186,7 +196,28 @@ impl FixDocument {
         if self.mode == Mode::Status {
             for entry in &journal.entries {
                 let _ = writeln!(out, "  step {} [{:?}] {}", entry.step, entry.state, entry.command);
+                if let Some(kept) = &entry.kept {
+                    let what = kept.file.as_deref().or(kept.command.as_deref()).unwrap_or_default();
+                    let _ = writeln!(out, "    kept after a reboot [{:?}]: {what}", kept.state);
+                }
             }
+        }
+    }
+}
+
+/// What keeping a step writes, in one line.
+fn keep_words(keep: &Keep) -> String {
+    match keep {
+        Keep::Command { command, .. } => format!("`{command}`"),
+        Keep::File { file, edit, check, .. } => {
+            let how = match edit {
+                Edit::Create { .. } => "a file of its own",
+                Edit::Append { .. } => "lines added at its end",
+                Edit::Insert { .. } | Edit::Under { .. } => "lines added",
+                Edit::Filter { command } => command.as_str(),
+            };
+            let checked = check.as_ref().map_or_else(String::new, |c| format!(", checked by `{c}`"));
+            format!("{file} ({how}{checked})")
         }
     }
 }
@@ -238,5 +269,47 @@ impl Document for FixDocument {
     fn markdown_body(&self) -> String {
         let text = anstream::adapter::strip_str(&self.to_text()).to_string();
         format!("```\n{text}```\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{CheckFix, Options};
+
+    #[test]
+    fn the_plan_says_how_a_step_is_kept_and_the_results_where_it_was() {
+        let step = crate::managers::sysctl::set(
+            "loose",
+            &[crate::managers::sysctl::Setting::new("net.ipv4.conf.all.rp_filter", 2, Some(1))],
+        );
+        let check = CheckFix {
+            id: "multicast.rp-filter".into(),
+            status: "fail".into(),
+            summary: String::new(),
+            remedy: None,
+            fix: Some(crate::fix::Fix { text: String::new(), steps: vec![step] }),
+        };
+        let plan =
+            crate::plan::plan(&[check], &Options { os: Some(crate::fix::Os::Linux), ..Options::default() });
+        let envelope = Envelope::new(FixDocument::SCHEMA, crate::checks::fixtures::host_info());
+        let mut document = FixDocument::new(envelope, Mode::Apply);
+        document.plan = Some(plan);
+        document.results = vec![
+            Outcome { step: 1, result: StepResult::Verified },
+            Outcome { step: 1, result: StepResult::Kept("/etc/sysctl.d/90-mcready.conf".into()) },
+        ];
+        let text = anstream::adapter::strip_str(&document.to_text()).to_string();
+        assert!(
+            text.contains(
+                "kept on confirmation: /etc/sysctl.d/90-mcready.conf (lines added at its end, checked by `sysctl -q -p {file}`)"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("step 1: kept after a reboot: /etc/sysctl.d/90-mcready.conf"), "{text}");
+        let json = serde_json::to_value(&document).unwrap();
+        assert_eq!(json["plan"]["steps"][0]["keep"]["file"], "/etc/sysctl.d/90-mcready.conf");
+        assert_eq!(json["results"][1]["result"], "kept");
+        assert_eq!(document.exit_code(), 0);
     }
 }

@@ -89,13 +89,29 @@ impl Lab {
 
     /// Runs a shell command inside `ns` and returns its output.
     pub fn sh(&self, ns: &str, script: &str) -> Output {
-        Command::new("ip").args(["netns", "exec", ns, "sh", "-c", script]).output().expect("ip netns exec")
+        self.exec(ns).args(["sh", "-c", script]).output().expect("ip netns exec")
+    }
+
+    /// `ip netns exec NS` with `MCREADY_FIX_ROOT` set to the lab's own tree: whatever `mcready fix`
+    /// runs in the lab keeps its confirmed changes there, never in the machine's /etc (a test names
+    /// its own tree to look at what was kept).
+    fn exec(&self, ns: &str) -> Command {
+        let mut command = Command::new("ip");
+        command.args(["netns", "exec", ns]).env("MCREADY_FIX_ROOT", self.fix_root());
+        command
+    }
+
+    /// Where `mcready fix` keeps confirmed changes in this lab unless a test says otherwise; removed
+    /// when the lab drops.
+    pub fn fix_root(&self) -> PathBuf {
+        std::env::temp_dir().join(format!("{}-fix-root", self.prefix))
     }
 
     /// Starts a shell command inside `ns` in the background; it is killed when the lab drops.
     pub fn spawn(&mut self, ns: &str, script: &str) {
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns, "sh", "-c", script])
+        let child = self
+            .exec(ns)
+            .args(["sh", "-c", script])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -179,8 +195,8 @@ impl Lab {
     /// fails: a ruleset that does not load must fail the test, not leave an open firewall behind.
     pub fn feed(&self, ns: &str, program_and_args: &[&str], input: &str) {
         use std::io::Write;
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", ns])
+        let mut child = self
+            .exec(ns)
             .args(program_and_args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -261,12 +277,12 @@ impl Lab {
 
     /// `mcready ARGS` run inside `ns`.
     pub fn mcready(&self, ns: &str, args: &[&str]) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", ns])
-            .arg(mcready_bin())
-            .args(args)
-            .output()
-            .expect("run mcready")
+        self.mcready_with(ns, &[], args)
+    }
+
+    /// [`Self::mcready`] with `env` set (`MCREADY_FIX_ROOT`, …).
+    pub fn mcready_with(&self, ns: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
+        self.exec(ns).arg(mcready_bin()).args(args).envs(env.iter().copied()).output().expect("run mcready")
     }
 }
 
@@ -285,6 +301,7 @@ impl Drop for Lab {
             }
             let _ = Command::new("ip").args(["netns", "del", ns]).output();
         }
+        let _ = std::fs::remove_dir_all(self.fix_root());
     }
 }
 
@@ -366,6 +383,10 @@ pub const SETPRIV: Program = Program { name: "setpriv", package: "util-linux" };
 pub const UNSHARE: Program = Program { name: "unshare", package: "util-linux" };
 pub const SCRIPT: Program = Program { name: "script", package: "bsdutils" };
 pub const UFW: Program = Program { name: "ufw", package: "ufw" };
+/// netplan's own renderer, which checks the files `mcready fix` keeps a route in.
+pub const NETPLAN: Program = Program { name: "netplan", package: "netplan.io" };
+/// NetworkManager's client: `--offline` rewrites a keyfile as the daemon would.
+pub const NMCLI: Program = Program { name: "nmcli", package: "network-manager" };
 pub const FIREWALLD: Program = Program { name: "firewalld", package: "firewalld" };
 pub const DBUS: Program = Program { name: "dbus-daemon", package: "dbus" };
 pub const TSHARK: Program = Program { name: "tshark", package: "tshark" };

@@ -186,6 +186,7 @@ fn managed_by(
             manager,
             renderer,
             file: file.map(str::to_owned),
+            netplan_definition: None,
             evidence: Vec::new(),
         }],
     });
