@@ -828,3 +828,150 @@ lab_test!(check_text_streams_the_stages_as_they_happen, pbx_and_phone(&[PYTHON3,
         assert!(text.contains(line), "no line {line:?} in:\n{text}");
     }
 });
+
+/// Runs `command` (a program and its arguments) in `ns` and waits until mcready's capture is open
+/// there (a packet socket exists).
+fn start_capturing(lab: &Lab, ns: &str, command: &[&str]) -> Child {
+    let child = Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcready");
+    let open = (0..500).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        stdout(&lab.sh(ns, "cat /proc/net/packet")).lines().count() > 1
+    });
+    assert!(open, "mcready never opened its capture in {ns}: {command:?}");
+    child
+}
+
+// Rollout day: `--until 1` ends a 40 s window as soon as the phone has registered (its last visible
+// stage), and the document says why it ended.
+lab_test!(until_ends_the_window_once_enough_phones_registered, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register challenge");
+    let bin = common::mcready_bin();
+    let child = start_capturing(
+        &lab,
+        &pbx,
+        &[bin.to_str().unwrap(), "listen", "-i", "eth0", "--duration", "40", "--until", "1", "--json"],
+    );
+    phone_provisions(&lab, &phone, &curl(FILE_URL), true);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    assert_eq!(document["ended_by"], "until", "{document:#}");
+    assert!(document["duration_secs"].as_f64().unwrap() < 30.0, "the window ran on: {document:#}");
+    assert_eq!(stage(&document, "register-answer")["result"], "ok", "{document:#}");
+});
+
+// `--until-all`: a phone whose file is refused (404) goes no further; once no new phone came for 10 s
+// the window ends, well before its 60 s. Without it, the window runs its duration (`ended_by`).
+lab_test!(until_all_ends_the_window_once_every_phone_heard_is_done, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --http notfound");
+    let bin = common::mcready_bin();
+    let child = start_capturing(
+        &lab,
+        &pbx,
+        &[bin.to_str().unwrap(), "listen", "-i", "eth0", "--duration", "60", "--until-all", "--json"],
+    );
+    phone_provisions(&lab, &phone, &curl(FILE_URL), false);
+    let (_, document) = finish(child);
+    validate(&document);
+    assert_eq!(document["ended_by"], "until-all", "{document:#}");
+    let lasted = document["duration_secs"].as_f64().unwrap();
+    assert!((10.0..40.0).contains(&lasted), "the window lasted {lasted} s: {document:#}");
+    assert_eq!(stage(&document, "file-answer")["status"], 404, "{document:#}");
+    let child = start_listen(&lab, &pbx, &[], "1", false);
+    let (_, plain) = finish(child);
+    assert_eq!(plain["ended_by"], "duration", "{plain:#}");
+});
+
+// `check --listen --until 1`: the window ends once the phone registered and the rest of the run is
+// done; the listening facts say why.
+lab_test!(check_listen_until_ends_its_window_early, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register ok");
+    let bin = common::mcready_bin();
+    let child = start_capturing(
+        &lab,
+        &pbx,
+        &[
+            bin.to_str().unwrap(),
+            "check",
+            "-i",
+            "eth0",
+            "--json",
+            "--listen",
+            "40",
+            "--until",
+            "1",
+            "--timeout",
+            "1",
+        ],
+    );
+    phone_provisions(&lab, &phone, &curl(FILE_URL), true);
+    let report = json(&child.wait_with_output().expect("wait for check"));
+    let listened = &report["facts"]["listen"]["value"];
+    assert_eq!(listened["ended_by"], "until", "{report:#}");
+    assert!(listened["duration_secs"].as_f64().unwrap() < 30.0, "{report:#}");
+    assert_eq!(common::check_field(&report, "phone.registration", "status"), "pass", "{report:#}");
+});
+
+/// `mcready listen` on a pseudo-terminal (`script`) of 100×30 in the PBX's namespace while the phone
+/// provisions and registers, with `env` before it; everything the terminal received.
+fn listen_on_a_terminal(lab: &Lab, (pbx, phone): (&str, &str), env: &str) -> String {
+    let command = format!(
+        "stty cols 100 rows 30; {env} {} listen -i eth0 --duration 40 --until 1",
+        common::mcready_bin().display()
+    );
+    let child = start_capturing(lab, pbx, &["script", "-qec", &command, "/dev/null"]);
+    phone_provisions(lab, phone, &curl(FILE_URL), true);
+    stdout(&child.wait_with_output().expect("wait for script"))
+}
+
+// On a terminal the phones are a table redrawn in place (cursor up, erase below), whose last frame
+// shows the phone registered, then the funnel summary; NO_COLOR keeps the table without colours;
+// TERM=dumb (no cursor to move) gets the line per event, as a pipe does.
+lab_test!(a_terminal_watches_a_live_table_of_the_phones, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register challenge");
+    let screen = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=xterm");
+    assert!(screen.contains("\x1b[J"), "no redraw in place:\n{screen}");
+    let last = screen.rsplit("\x1b[J").next().unwrap();
+    let plain = anstream::adapter::strip_str(last).to_string();
+    assert!(plain.contains("eth0: ended: --until met"), "{plain}");
+    assert!(plain.contains("MAC                VENDOR   MODEL  IP"), "{plain}");
+    let row = plain.lines().find(|l| l.starts_with("00:15:65:aa:bb:cc")).unwrap_or_else(|| panic!("{plain}"));
+    assert!(row.contains("yealink") && row.contains("198.51.100.7") && row.contains("registered"), "{row}");
+    assert!(plain.contains("1 phone: 1 registered (the window ended at --until)"), "{plain}");
+    assert!(!plain.contains("SUBSCRIBE ok:"), "event lines on a live table:\n{plain}");
+    std::fs::write(
+        format!("{}/target/live-table-final-frame.txt", env!("CARGO_MANIFEST_DIR")),
+        plain.replace("\r\n", "\n"),
+    )
+    .ok();
+
+    let uncoloured = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=xterm NO_COLOR=1");
+    assert!(uncoloured.contains("\x1b[J") && !uncoloured.contains("\x1b[32m"), "{uncoloured}");
+
+    let dumb = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=dumb");
+    assert!(!dumb.contains("\x1b[J"), "TERM=dumb got a redrawn table:\n{dumb}");
+    assert!(dumb.contains("phone 00:15:65:aa:bb:cc SUBSCRIBE ok"), "{dumb}");
+});

@@ -348,7 +348,7 @@ impl LiveTable {
     pub fn new(interface: &str, start: Instant, size: fn() -> Option<(usize, usize)>) -> Option<Self> {
         let stdout = std::io::stdout();
         let dumb = std::env::var_os("TERM").is_some_and(|t| t == "dumb");
-        if !stdout.is_terminal() || dumb || size().is_none() {
+        if !stdout.is_terminal() || dumb {
             return None;
         }
         let colour = anstream::AutoStream::choice(&stdout) == anstream::ColorChoice::AlwaysAnsi;
@@ -413,6 +413,8 @@ impl LiveTable {
         let now_ms = u64::try_from(lasted.as_millis()).unwrap_or(u64::MAX);
         self.draw(&mut board, Some((now_ms, ended_by)), "");
         board.drawn = 0;
+        // A blank line between the last frame and the document under it.
+        let _ = std::io::stdout().lock().write_all(b"\n");
     }
 
     fn draw(&self, board: &mut Board, ended: Option<(u64, Option<WindowEnd>)>, above: &str) {
