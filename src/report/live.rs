@@ -658,6 +658,40 @@ mod tests {
         );
     }
 
+    /// The listen document of the rollout's window, as it ended (what `finish` says at the end).
+    fn document(ended_by: WindowEnd) -> crate::report::listen::ListenDocument {
+        let crate::observed::Observed::Done(mut report) = crate::checks::fixtures::listened(rollout()) else {
+            unreachable!()
+        };
+        report.duration_secs = 30.0;
+        report.ended_by = Some(ended_by);
+        crate::report::listen::ListenDocument {
+            envelope: crate::report::Envelope::new("mcready.listen/v1", crate::checks::fixtures::host_info()),
+            interface: "eth0".into(),
+            report,
+            own_actions: Vec::new(),
+            quiet: false,
+            verbose: false,
+        }
+    }
+
+    #[test]
+    fn the_summary_follows_the_answer_in_text_and_markdown() {
+        use crate::report::Document as _;
+        let text = anstream::adapter::strip_str(&document(WindowEnd::Until).to_text()).to_string();
+        assert!(
+            text.contains(
+                "✔ 8 phones heard on eth0 in 30 s.\n  8 phones: 2 registered, 1 file 404, 1 REGISTER 403, 1 SUBSCRIBE, 1 \
+                 file request, 1 file TLS failed, 1 no answer (the window ended at --until)\n"
+            ),
+            "{text}"
+        );
+        let markdown = document(WindowEnd::Duration).to_markdown();
+        let body = markdown.split_once("**✔**").map(|(_, body)| body).unwrap();
+        let summary: String = body.lines().take(14).collect::<Vec<_>>().join("\n");
+        insta::assert_snapshot!(summary);
+    }
+
     #[test]
     fn the_funnel_counts_phones_by_where_they_stopped() {
         let mut phones = rollout();
