@@ -25,8 +25,6 @@ for host in $(seq 20 219); do
   echo "addr add 203.0.113.$host/24 dev eth0"
 done | ip -n "$PHONE" -batch -
 ip -n "$PHONE" route add 224.0.0.0/4 dev eth0
-# Hundreds of neighbours on one link: the default ARP table (gc_thresh3 1024) is enough, but say so.
-ip netns exec "$PBX" sysctl -qw net.ipv4.neigh.default.gc_thresh3=4096 net.ipv4.neigh.default.gc_thresh2=2048
 
 ip netns exec "$PBX" python3 tests/fixtures/lab/pbx.py 198.51.100.10 --fill-mac --register challenge \
   >"$OUT/pbx.out" 2>"$OUT/pbx.err" &
