@@ -54,5 +54,7 @@ python3 - "$screen" <<'PY'
 import re, sys
 text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
 last = text.rsplit("\x1b[J", 1)[-1]
-print(re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last).replace("\r", "").rstrip())
+plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", last).replace("\r", "")
+# script's own footer in its log is not the terminal's.
+print("\n".join(l for l in plain.splitlines() if not l.startswith("Script done on")).rstrip())
 PY
