@@ -931,15 +931,36 @@ lab_test!(check_listen_until_ends_its_window_early, pbx_and_phone(&[PYTHON3, SIP
     assert_eq!(common::check_field(&report, "phone.registration", "status"), "pass", "{report:#}");
 });
 
+/// What a terminal shows last: everything after the last "erase below", colours off.
+fn last_frame(screen: &str) -> String {
+    anstream::adapter::strip_str(screen.rsplit("\x1b[J").next().unwrap_or_default()).to_string()
+}
+
 /// `mcready listen` on a pseudo-terminal (`script`) of 100×30 in the PBX's namespace while the phone
 /// provisions and registers, with `env` before it; everything the terminal received.
-fn listen_on_a_terminal(lab: &Lab, (pbx, phone): (&str, &str), env: &str) -> String {
-    let command = format!(
-        "stty cols 100 rows 30; {env} {} listen -i eth0 --duration 40 --until 1",
-        common::mcready_bin().display()
-    );
+fn listen_on_a_terminal(lab: &Lab, ends: (&str, &str), env: &str) -> String {
+    on_a_terminal(lab, ends, &format!("{env} MCREADY listen -i eth0 --duration 40 --until 1"), false)
+}
+
+/// `command` (MCREADY standing for the binary) on a pseudo-terminal (`script`) of 100×30 in the PBX's
+/// namespace while the phone provisions and registers; with `interrupt`, then Ctrl-C (SIGINT) to
+/// mcready. Everything the terminal received.
+fn on_a_terminal(lab: &Lab, (pbx, phone): (&str, &str), command: &str, interrupt: bool) -> String {
+    let bin = common::mcready_bin().display().to_string();
+    let command = format!("stty cols 100 rows 30; {}", command.replace("MCREADY", &bin));
     let child = start_capturing(lab, pbx, &["script", "-qec", &command, "/dev/null"]);
     phone_provisions(lab, phone, &curl(FILE_URL), true);
+    if interrupt {
+        // The capture's last frames reach the window first.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // mcready itself, found among the namespace's processes by its command line, ended by id.
+        let pids = stdout(&Command::new("ip").args(["netns", "pids", pbx]).output().expect("ip netns pids"));
+        let mcready = pids.split_whitespace().find(|pid| {
+            let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            command.split(|b| *b == 0).next() == Some(bin.as_bytes())
+        });
+        Command::new("kill").args(["-INT", mcready.expect("mcready runs")]).status().expect("kill");
+    }
     stdout(&child.wait_with_output().expect("wait for script"))
 }
 
@@ -954,8 +975,7 @@ lab_test!(a_terminal_watches_a_live_table_of_the_phones, pbx_and_phone(&[PYTHON3
     lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register challenge");
     let screen = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=xterm");
     assert!(screen.contains("\x1b[J"), "no redraw in place:\n{screen}");
-    let last = screen.rsplit("\x1b[J").next().unwrap();
-    let plain = anstream::adapter::strip_str(last).to_string();
+    let plain = last_frame(&screen);
     assert!(plain.contains("eth0: ended: --until met"), "{plain}");
     assert!(plain.contains("MAC                VENDOR   MODEL  IP"), "{plain}");
     let row = plain.lines().find(|l| l.starts_with("00:15:65:aa:bb:cc")).unwrap_or_else(|| panic!("{plain}"));
@@ -974,4 +994,25 @@ lab_test!(a_terminal_watches_a_live_table_of_the_phones, pbx_and_phone(&[PYTHON3
     let dumb = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=dumb");
     assert!(!dumb.contains("\x1b[J"), "TERM=dumb got a redrawn table:\n{dumb}");
     assert!(dumb.contains("phone 00:15:65:aa:bb:cc SUBSCRIBE ok"), "{dumb}");
+});
+
+// Ctrl-C ends a live window: the last frame says so, and the summary still prints, marked interrupted.
+// `check --listen` draws the same table.
+lab_test!(ctrl_c_keeps_the_live_tables_last_frame_and_its_summary, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register challenge");
+    let screen = on_a_terminal(&lab, (&pbx, &phone), "TERM=xterm MCREADY listen -i eth0 --duration 40", true);
+    let last = last_frame(&screen);
+    assert!(last.contains("eth0: interrupted"), "{last}");
+    assert!(last.contains("1 phone: 1 registered"), "{last}");
+    assert!(last.contains("Interrupted: the window was cut short"), "{last}");
+
+    let command = "TERM=xterm MCREADY check -i eth0 --listen 40 --until 1 --timeout 1";
+    let screen = on_a_terminal(&lab, (&pbx, &phone), command, false);
+    let last = last_frame(&screen);
+    assert!(last.contains("eth0: ended: --until met"), "{last}");
+    assert!(last.lines().any(|l| l.starts_with("00:15:65:aa:bb:cc") && l.contains("registered")), "{last}");
 });
