@@ -186,7 +186,8 @@ pub enum Command {
     /// Hear phones' PnP SUBSCRIBEs for a while: MAC, vendor, model, firmware, source, TTL, interface,
     /// same subnet or not; with a capture also each phone's stages past PnP (its file over HTTP, HTTPS
     /// or TFTP, its REGISTER, each answer), DHCP provisioning options, phones by their vendor's MAC and
-    /// the switch's LLDP/CDP voice VLAN. Exits 0 when a phone was heard, 1 when none was. Sends nothing
+    /// the switch's LLDP/CDP voice VLAN. On a terminal, a live table of where each phone stands, and
+    /// where they all stand at the end. Exits 0 when a phone was heard, 1 when none was. Sends nothing
     /// but IGMP joins.
     Listen(ListenArgs),
     /// Answer `mcready check --peer` from another host, and with `--url` act as a minimal PnP server

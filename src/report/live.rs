@@ -159,21 +159,13 @@ const SHOWN: [&str; 6] = ["MAC", "VENDOR", "MODEL", "IP", "STAGE", "TIME"];
 #[must_use]
 pub fn frame(input: &FrameInput<'_>) -> Vec<String> {
     let FrameInput { interface, phones, now_ms, remaining_secs, ended_by, width, height } = *input;
-    let width = width.max(20);
-    let done = phones.iter().filter(|p| p.settled(now_ms)).count();
-    let when = match (remaining_secs, ended_by) {
-        (Some(left), _) => format!("{left} s left"),
-        (None, Some(WindowEnd::Until)) => "ended: --until met".to_owned(),
-        (None, Some(WindowEnd::UntilAll)) => "ended: --until-all met".to_owned(),
-        (None, Some(WindowEnd::Interrupted)) => "interrupted".to_owned(),
-        (None, _) => "ended".to_owned(),
-    };
-    let header = format!(
-        "{interface}: {when}, {:.1} s in — {}, {done} done",
-        Duration::from_millis(now_ms).as_secs_f64(),
-        count(phones.len() as u64, "phone", "phones")
-    );
-    let mut lines = vec![paint(HEADING, &clip(&header, width))];
+    let width = width.max(1);
+    let mut lines =
+        vec![paint(HEADING, &clip(&header(interface, phones, now_ms, (remaining_secs, ended_by)), width))];
+    if height < 5 {
+        // No room for rows under their titles: the header alone, which cannot scroll.
+        return lines;
+    }
     if phones.is_empty() {
         lines.push(paint(DIM, &clip("no phone heard yet: reboot the phones now", width)));
         return lines;
@@ -256,7 +248,37 @@ pub fn frame(input: &FrameInput<'_>) -> Vec<String> {
         let more = format!("+{hidden} more ({hidden_done} done)");
         lines.push(paint(DIM, &clip(&more, width)));
     }
+    // A line wider than the terminal would wrap and the redraw would lose count: cut it (its colours
+    // go with it).
     lines
+        .into_iter()
+        .map(|line| {
+            let plain = anstream::adapter::strip_str(&line).to_string();
+            if plain.chars().count() > width { clip(&plain, width) } else { line }
+        })
+        .collect()
+}
+
+/// The frame's first line: `eth0: 48 s left, 12.0 s in — 8 phones, 6 done`.
+fn header(
+    interface: &str,
+    phones: &[Phone],
+    now_ms: u64,
+    ending: (Option<u64>, Option<WindowEnd>),
+) -> String {
+    let done = phones.iter().filter(|p| p.settled(now_ms)).count();
+    let when = match ending {
+        (Some(left), _) => format!("{left} s left"),
+        (None, Some(WindowEnd::Until)) => "ended: --until met".to_owned(),
+        (None, Some(WindowEnd::UntilAll)) => "ended: --until-all met".to_owned(),
+        (None, Some(WindowEnd::Interrupted)) => "interrupted".to_owned(),
+        (None, _) => "ended".to_owned(),
+    };
+    format!(
+        "{interface}: {when}, {:.1} s in — {}, {done} done",
+        Duration::from_millis(now_ms).as_secs_f64(),
+        count(phones.len() as u64, "phone", "phones")
+    )
 }
 
 /// The phones a frame of `room` rows shows, in the order heard: those stopped at a failure and those
@@ -626,10 +648,14 @@ mod tests {
     #[test]
     fn a_narrow_terminal_drops_columns_and_cuts_lines() {
         let phones = rollout();
-        let lines = frame(&input(&phones, 40, 30));
-        for line in &lines {
-            assert!(anstream::adapter::strip_str(line).to_string().chars().count() <= 40, "{line}");
+        for (width, height) in [(40, 30), (25, 30), (8, 30), (100, 3)] {
+            let lines = frame(&input(&phones, width, height));
+            assert!(lines.len() < height, "{width}×{height}: {lines:?}");
+            for line in &lines {
+                assert!(anstream::adapter::strip_str(line).to_string().chars().count() <= width, "{line}");
+            }
         }
+        let lines = frame(&input(&phones, 40, 30));
         insta::assert_snapshot!(plain(&lines));
     }
 
