@@ -11,22 +11,7 @@ PHONES=${PHONES:-5000} RATE=${RATE:-10000} SECS=${SECS:-10}
 [ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
 cargo build --release --quiet --bin mcready --example boot_storm
 
-LAB="mcrbench$$"
-PBX="$LAB-pbx" PHONE="$LAB-phone"
-OUT=$(mktemp -d)
-cleanup() {
-  for ns in "$PBX" "$PHONE"; do
-    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
-    ip netns del "$ns" 2>/dev/null || true
-  done
-  rm -rf "$OUT"
-}
-trap cleanup EXIT
-ip netns add "$PBX"; ip netns add "$PHONE"
-ip -n "$PBX" link set lo up; ip -n "$PHONE" link set lo up
-ip link add eth0 netns "$PBX" type veth peer name eth0 netns "$PHONE"
-ip -n "$PBX" link set eth0 up; ip -n "$PHONE" link set eth0 up
-ip -n "$PBX" addr add 198.51.100.10/24 dev eth0
+. scripts/bench-lab.sh mcrbench
 ip -n "$PHONE" addr add 198.51.100.7/24 dev eth0
 ip -n "$PHONE" route add 224.0.0.0/4 dev eth0
 

@@ -72,6 +72,51 @@ pub struct Phone {
     pub stages: Vec<Stage>,
 }
 
+/// A phone that showed nothing new for this long has gone where this host cannot see it (another
+/// server answered it, its file or its registrar is another host) or stopped: phones take each next
+/// step within seconds.
+pub const SETTLE_MS: u64 = 10_000;
+
+impl Phone {
+    /// Whether the phone has reached its last visible stage `now_ms` after the window opened
+    /// (docs/listen.md, "When a phone is done"): its REGISTER got this host's final answer, or a stage
+    /// failed (a phone goes no further than a failure), or nothing new came for [`SETTLE_MS`]. Without a
+    /// capture a phone has no stages: being heard is all this host sees of it.
+    #[must_use]
+    pub fn settled(&self, now_ms: u64) -> bool {
+        let ended = |s: &Stage| s.stage == StageKind::RegisterAnswer || s.result == StageResult::Failed;
+        if self.stages.is_empty() || self.stages.iter().any(ended) {
+            return true;
+        }
+        let last = self.stages.iter().filter_map(|s| s.at_ms).max().unwrap_or(0);
+        now_ms.saturating_sub(last) >= SETTLE_MS
+    }
+}
+
+/// When a listening window may end before its duration (`--until N`, `--until-all`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Until {
+    /// This many phones reached their last visible stage.
+    Phones(usize),
+    /// Every phone heard did (one at least), and no new phone came for [`SETTLE_MS`]: phones rebooted
+    /// together arrive over seconds, and the first one done must not cut the others off.
+    All,
+}
+
+/// Why a listening window ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WindowEnd {
+    /// Its duration ran out.
+    Duration,
+    /// `--until N` was met.
+    Until,
+    /// `--until-all` was met.
+    UntilAll,
+    /// Ctrl-C or SIGTERM.
+    Interrupted,
+}
+
 /// One step of a phone's provisioning past PnP.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stage {
@@ -278,6 +323,10 @@ pub struct ListenReport {
     /// forwards this host nothing, so silence proves nothing. `--join` makes mcready a member.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub not_a_member: bool,
+    /// Why the window ended: its duration, `--until N`, `--until-all`, or an interruption. Absent from
+    /// an older bundle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<WindowEnd>,
 }
 
 /// What the capture heard besides PnP during a listening window: how phones may provision instead.

@@ -828,3 +828,191 @@ lab_test!(check_text_streams_the_stages_as_they_happen, pbx_and_phone(&[PYTHON3,
         assert!(text.contains(line), "no line {line:?} in:\n{text}");
     }
 });
+
+/// Runs `command` (a program and its arguments) in `ns` and waits until mcready's capture is open
+/// there (a packet socket exists).
+fn start_capturing(lab: &Lab, ns: &str, command: &[&str]) -> Child {
+    let child = Command::new("ip")
+        .args(["netns", "exec", ns])
+        .args(command)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start mcready");
+    let open = (0..500).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        stdout(&lab.sh(ns, "cat /proc/net/packet")).lines().count() > 1
+    });
+    assert!(open, "mcready never opened its capture in {ns}: {command:?}");
+    child
+}
+
+// Rollout day: `--until 1` ends a 40 s window as soon as the phone has registered (its last visible
+// stage), and the document says why it ended.
+lab_test!(until_ends_the_window_once_enough_phones_registered, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register challenge");
+    let bin = common::mcready_bin();
+    let child = start_capturing(
+        &lab,
+        &pbx,
+        &[bin.to_str().unwrap(), "listen", "-i", "eth0", "--duration", "40", "--until", "1", "--json"],
+    );
+    phone_provisions(&lab, &phone, &curl(FILE_URL), true);
+    let (code, document) = finish(child);
+    validate(&document);
+    assert_eq!(code, Some(0), "{document:#}");
+    assert_eq!(document["ended_by"], "until", "{document:#}");
+    assert!(document["duration_secs"].as_f64().unwrap() < 30.0, "the window ran on: {document:#}");
+    assert_eq!(stage(&document, "register-answer")["result"], "ok", "{document:#}");
+});
+
+// `--until-all`: a phone whose file is refused (404) goes no further; once no new phone came for 10 s
+// the window ends, well before its 60 s. Without it, the window runs its duration (`ended_by`).
+lab_test!(until_all_ends_the_window_once_every_phone_heard_is_done, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --http notfound");
+    let bin = common::mcready_bin();
+    let child = start_capturing(
+        &lab,
+        &pbx,
+        &[bin.to_str().unwrap(), "listen", "-i", "eth0", "--duration", "60", "--until-all", "--json"],
+    );
+    phone_provisions(&lab, &phone, &curl(FILE_URL), false);
+    let (_, document) = finish(child);
+    validate(&document);
+    assert_eq!(document["ended_by"], "until-all", "{document:#}");
+    let lasted = document["duration_secs"].as_f64().unwrap();
+    assert!((10.0..40.0).contains(&lasted), "the window lasted {lasted} s: {document:#}");
+    assert_eq!(stage(&document, "file-answer")["status"], 404, "{document:#}");
+    let child = start_listen(&lab, &pbx, &[], "1", false);
+    let (_, plain) = finish(child);
+    assert_eq!(plain["ended_by"], "duration", "{plain:#}");
+});
+
+// `check --listen --until 1`: the window ends once the phone registered and the rest of the run is
+// done; the listening facts say why.
+lab_test!(check_listen_until_ends_its_window_early, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register ok");
+    let bin = common::mcready_bin();
+    let child = start_capturing(
+        &lab,
+        &pbx,
+        &[
+            bin.to_str().unwrap(),
+            "check",
+            "-i",
+            "eth0",
+            "--json",
+            "--listen",
+            "40",
+            "--until",
+            "1",
+            "--timeout",
+            "1",
+        ],
+    );
+    phone_provisions(&lab, &phone, &curl(FILE_URL), true);
+    let report = json(&child.wait_with_output().expect("wait for check"));
+    let listened = &report["facts"]["listen"]["value"];
+    assert_eq!(listened["ended_by"], "until", "{report:#}");
+    assert!(listened["duration_secs"].as_f64().unwrap() < 30.0, "{report:#}");
+    assert_eq!(common::check_field(&report, "phone.registration", "status"), "pass", "{report:#}");
+});
+
+/// What a terminal shows last: everything after the last "erase below", colours off.
+fn last_frame(screen: &str) -> String {
+    anstream::adapter::strip_str(screen.rsplit("\x1b[J").next().unwrap_or_default()).to_string()
+}
+
+/// `mcready listen` on a pseudo-terminal (`script`) of 100×30 in the PBX's namespace while the phone
+/// provisions and registers, with `env` before it; everything the terminal received.
+fn listen_on_a_terminal(lab: &Lab, ends: (&str, &str), env: &str) -> String {
+    on_a_terminal(lab, ends, &format!("{env} MCREADY listen -i eth0 --duration 40 --until 1"), false)
+}
+
+/// `command` (MCREADY standing for the binary) on a pseudo-terminal (`script`) of 100×30 in the PBX's
+/// namespace while the phone provisions and registers; with `interrupt`, then Ctrl-C (SIGINT) to
+/// mcready. Everything the terminal received.
+fn on_a_terminal(lab: &Lab, (pbx, phone): (&str, &str), command: &str, interrupt: bool) -> String {
+    let bin = common::mcready_bin().display().to_string();
+    let command = format!("stty cols 100 rows 30; {}", command.replace("MCREADY", &bin));
+    let child = start_capturing(lab, pbx, &["script", "-qec", &command, "/dev/null"]);
+    phone_provisions(lab, phone, &curl(FILE_URL), true);
+    if interrupt {
+        // The capture's last frames reach the window first.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        // mcready itself, found among the namespace's processes by its command line, ended by id.
+        let pids = stdout(&Command::new("ip").args(["netns", "pids", pbx]).output().expect("ip netns pids"));
+        let mcready = pids.split_whitespace().find(|pid| {
+            let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            command.split(|b| *b == 0).next() == Some(bin.as_bytes())
+        });
+        Command::new("kill").args(["-INT", mcready.expect("mcready runs")]).status().expect("kill");
+    }
+    stdout(&child.wait_with_output().expect("wait for script"))
+}
+
+// On a terminal the phones are a table redrawn in place (cursor up, erase below), whose last frame
+// shows the phone registered, then the funnel summary; NO_COLOR keeps the table without colours;
+// TERM=dumb (no cursor to move) gets the line per event, as a pipe does.
+lab_test!(a_terminal_watches_a_live_table_of_the_phones, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register challenge");
+    let screen = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=xterm");
+    assert!(screen.contains("\x1b[J"), "no redraw in place:\n{screen}");
+    let plain = last_frame(&screen);
+    assert!(plain.contains("eth0: ended: --until met"), "{plain}");
+    assert!(plain.contains("MAC                VENDOR   MODEL  IP"), "{plain}");
+    let row = plain.lines().find(|l| l.starts_with("00:15:65:aa:bb:cc")).unwrap_or_else(|| panic!("{plain}"));
+    assert!(row.contains("yealink") && row.contains("198.51.100.7") && row.contains("registered"), "{row}");
+    assert!(plain.contains("1 phone: 1 registered (the window ended at --until)"), "{plain}");
+    assert!(!plain.contains("SUBSCRIBE ok:"), "event lines on a live table:\n{plain}");
+    std::fs::write(
+        format!("{}/target/live-table-final-frame.txt", env!("CARGO_MANIFEST_DIR")),
+        plain.replace("\r\n", "\n"),
+    )
+    .ok();
+
+    let uncoloured = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=xterm NO_COLOR=1");
+    assert!(uncoloured.contains("\x1b[J") && !uncoloured.contains("\x1b[32m"), "{uncoloured}");
+
+    let dumb = listen_on_a_terminal(&lab, (&pbx, &phone), "TERM=dumb");
+    assert!(!dumb.contains("\x1b[J"), "TERM=dumb got a redrawn table:\n{dumb}");
+    assert!(dumb.contains("phone 00:15:65:aa:bb:cc SUBSCRIBE ok"), "{dumb}");
+});
+
+// Ctrl-C ends a live window: the last frame says so, and the summary still prints, marked interrupted.
+// `check --listen` draws the same table.
+lab_test!(ctrl_c_keeps_the_live_tables_last_frame_and_its_summary, pbx_and_phone(&[PYTHON3, SIPP]), |(
+    mut lab,
+    pbx,
+    phone,
+)| {
+    lab.start_pbx(&pbx, "198.51.100.10", "--fill-mac --register challenge");
+    let screen = on_a_terminal(&lab, (&pbx, &phone), "TERM=xterm MCREADY listen -i eth0 --duration 40", true);
+    let last = last_frame(&screen);
+    assert!(last.contains("eth0: interrupted"), "{last}");
+    assert!(last.contains("1 phone: 1 registered"), "{last}");
+    assert!(last.contains("Interrupted: the window was cut short"), "{last}");
+
+    let command = "TERM=xterm MCREADY check -i eth0 --listen 40 --until 1 --timeout 1";
+    let screen = on_a_terminal(&lab, (&pbx, &phone), command, false);
+    let last = last_frame(&screen);
+    assert!(last.contains("eth0: ended: --until met"), "{last}");
+    assert!(last.lines().any(|l| l.starts_with("00:15:65:aa:bb:cc") && l.contains("registered")), "{last}");
+});

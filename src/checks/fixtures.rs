@@ -190,6 +190,7 @@ pub fn listened(phones: Vec<Phone>) -> Observed<ListenReport> {
         reassembled: 0,
         discovery: None,
         not_a_member: false,
+        ended_by: None,
     })
 }
 

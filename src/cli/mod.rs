@@ -186,7 +186,8 @@ pub enum Command {
     /// Hear phones' PnP SUBSCRIBEs for a while: MAC, vendor, model, firmware, source, TTL, interface,
     /// same subnet or not; with a capture also each phone's stages past PnP (its file over HTTP, HTTPS
     /// or TFTP, its REGISTER, each answer), DHCP provisioning options, phones by their vendor's MAC and
-    /// the switch's LLDP/CDP voice VLAN. Exits 0 when a phone was heard, 1 when none was. Sends nothing
+    /// the switch's LLDP/CDP voice VLAN. On a terminal, a live table of where each phone stands, and
+    /// where they all stand at the end. Exits 0 when a phone was heard, 1 when none was. Sends nothing
     /// but IGMP joins.
     Listen(ListenArgs),
     /// Answer `mcready check --peer` from another host, and with `--url` act as a minimal PnP server
@@ -286,6 +287,17 @@ pub struct CheckArgs {
     #[arg(long, requires = "listen", conflicts_with = "no_probe")]
     pub join: bool,
 
+    /// End the listening window once N phones have reached their last visible stage (registered, or
+    /// stopped, or gone where this host cannot see: docs/listen.md), once the rest of the run is done;
+    /// --listen still bounds it (needs --listen).
+    #[arg(long, value_name = "N", value_parser = value::phone_count, allow_hyphen_values = true, requires = "listen", conflicts_with = "until_all")]
+    pub until: Option<usize>,
+
+    /// End the listening window once every phone heard has reached its last visible stage and no new
+    /// phone came for 10 s; --listen still bounds it (needs --listen).
+    #[arg(long, requires = "listen")]
+    pub until_all: bool,
+
     /// Judge the provisioning URL in the PBX's NOTIFY, but do not fetch it.
     #[arg(long, conflicts_with = "fetch_any")]
     pub no_fetch: bool,
@@ -340,6 +352,8 @@ impl CheckArgs {
             mac: after.mac.or(self.mac),
             no_probe: self.no_probe || after.no_probe,
             join: self.join || after.join,
+            until: after.until.or(self.until),
+            until_all: self.until_all || after.until_all,
             no_fetch: self.no_fetch || after.no_fetch,
             fetch_any: self.fetch_any || after.fetch_any,
             soak: after.soak.or(self.soak),
@@ -455,9 +469,15 @@ impl CheckArgs {
         if let Some(mac) = self.mac {
             args.extend(["--mac".to_owned(), mac.to_string()]);
         }
-        for (flag, on) in
-            [("--no-probe", self.no_probe), ("--no-fetch", self.no_fetch), ("--fetch-any", self.fetch_any)]
-        {
+        if let Some(until) = self.until {
+            args.extend(["--until".to_owned(), until.to_string()]);
+        }
+        for (flag, on) in [
+            ("--no-probe", self.no_probe),
+            ("--no-fetch", self.no_fetch),
+            ("--fetch-any", self.fetch_any),
+            ("--until-all", self.until_all),
+        ] {
             if on {
                 args.push(flag.to_owned());
             }
@@ -529,6 +549,26 @@ pub struct ListenArgs {
     /// left at the end.
     #[arg(long)]
     pub join: bool,
+
+    /// End the window once N phones have reached their last visible stage (registered, or stopped, or
+    /// gone where this host cannot see: docs/listen.md); --duration still bounds it.
+    #[arg(long, value_name = "N", value_parser = value::phone_count, allow_hyphen_values = true, conflicts_with = "until_all")]
+    pub until: Option<usize>,
+
+    /// End the window once every phone heard has reached its last visible stage and no new phone came
+    /// for 10 s; --duration still bounds it.
+    #[arg(long)]
+    pub until_all: bool,
+}
+
+/// `--until N` or `--until-all`, as the engines take it.
+#[must_use]
+pub fn until(count: Option<usize>, all: bool) -> Option<crate::observed::Until> {
+    match (count, all) {
+        (Some(n), _) => Some(crate::observed::Until::Phones(n)),
+        (None, true) => Some(crate::observed::Until::All),
+        (None, false) => None,
+    }
 }
 
 #[derive(Debug, Args)]
@@ -595,6 +635,12 @@ mod tests {
         for (args, wanted) in [
             (&["listen", "--duration", "-5"][..], "more than zero"),
             (&["listen", "--duration", "1e19"], "not a duration"),
+            (&["listen", "--until", "0"], "not a number of phones"),
+            (&["listen", "--until", "-3"], "not a number of phones"),
+            (&["listen", "--until", "many"], "not a number of phones"),
+            (&["listen", "--until", "3", "--until-all"], "cannot be used with"),
+            (&["check", "--until", "3"], "--listen"),
+            (&["check", "--until-all"], "--listen"),
             (&["check", "--timeout", "0"], "more than zero"),
             (&["--port", "0", "joins"], "port 0"),
             (&["check", "--phone", "-1"], "not an IP address"),
@@ -626,6 +672,8 @@ mod tests {
             "--mac",
             "02:00:00:aa:bb:cc",
             "--no-fetch",
+            "--until",
+            "40",
             "--apply",
         ])
         .unwrap();

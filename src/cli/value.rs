@@ -85,6 +85,17 @@ pub fn port(text: &str) -> Result<u16, String> {
     }
 }
 
+/// How many phones `--until` waits for: 1 to 65,536 (the most a window keeps).
+///
+/// # Errors
+/// When it is not a whole number in that range.
+pub fn phone_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n @ 1..=65_536) => Ok(n),
+        _ => Err(format!("`{text}` is not a number of phones: give a whole number from 1 to 65536")),
+    }
+}
+
 /// The multicast group: an IPv4 address in 224.0.0.0/4.
 ///
 /// # Errors

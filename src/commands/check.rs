@@ -18,12 +18,13 @@ use crate::observe::checklist::{self, Plan};
 use crate::observe::fetch::{Reach, Roots};
 use crate::observe::probe::probe_mac;
 use crate::observe::soak::{self, SoakOptions};
-use crate::observed::{ListenEvent, Observed};
-use crate::platform::Scope;
+use crate::observed::Observed;
 use crate::platform::output::write_output;
+use crate::platform::{Scope, terminal_size};
+use crate::report::Document as _;
 use crate::report::check::{ReportDocument, build};
-use crate::report::stream::{EventSink, Progress};
-use crate::report::{Document as _, Format};
+use crate::report::live::Watch;
+use crate::report::stream::Progress;
 use crate::snapshot::{OsFamily, Snapshot, choose_interface};
 
 /// # Errors
@@ -52,6 +53,7 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         probe_timeout: args.timeout.unwrap_or(crate::observe::probe::TIMEOUT),
         peer,
         listen: args.listen,
+        until: crate::cli::until(args.until, args.until_all),
         passive: args.no_probe,
         join: args.join,
         probe_mac: args.mac.unwrap_or_else(|| {
@@ -66,23 +68,26 @@ pub fn run(cli: &Cli, args: &CheckArgs) -> Result<Outcome> {
         roots: Roots::WebPki,
     };
     // A terminal watching a listening window is told to reboot a phone, and how long is left (stderr,
-    // text only: nothing of it reaches a pipe, a file or a JSON reader).
-    let sink = EventSink::new(cli.global.output_format(), false, Instant::now());
+    // text only: nothing of it reaches a pipe, a file or a JSON reader). Each phone's stages stream as
+    // lines in text, as `listen` prints them, or fill the live table on a terminal; JSON carries them at
+    // the end.
     let listening_on = interface.map_or("", |i| i.name.as_str());
     let window = args.listen.map_or(0, |w| w.as_secs());
-    // Each phone's stages stream as lines in text, as `listen` prints them; JSON carries them at the end.
-    let stages = cli.global.output_format() == Format::Text && !cli.global.quiet;
-    let ticks = |event: &ListenEvent| {
-        match event {
-        ListenEvent::Tick { remaining_secs, phones } => sink.progress(&format!(
-            "Listening {window} s on {listening_on} — reboot a phone now: {remaining_secs:>4} s left, {phones} phone(s) heard"
-        )),
-        ListenEvent::Stage { .. } if stages => sink.emit(event, false),
-        _ => {}
-    }
-    };
-    let observations = checklist::observe(&facts, interface, &plan, &actions, &ticks);
-    sink.clear_progress();
+    let quiet = cli.global.quiet || window == 0 || listening_on.is_empty();
+    let watch = Watch::open(
+        (cli.global.output_format(), quiet),
+        listening_on,
+        terminal_size,
+        false,
+        move |left, n| {
+            format!(
+                "Listening {window} s on {listening_on} — reboot a phone now: {left:>4} s left, {n} phone(s) heard"
+            )
+        },
+    );
+    let observations = checklist::observe(&facts, interface, &plan, &actions, &|event| watch.event(event));
+    watch.finish(observations.listen.done());
+    drop(watch);
     let soak = soak(&facts, interface, &plan, args, &actions);
     let mut cut = observations.cut_short();
     if soak.done().is_some_and(|s| s.interrupted) {

@@ -9,11 +9,10 @@ use super::{Outcome, envelope, gather};
 use crate::cli::{Cli, ListenArgs};
 use crate::net::OwnActions;
 use crate::observe::listen::{self, Joining, ListenOptions};
-use crate::observed::ListenEvent;
-use crate::platform::Scope;
+use crate::platform::{Scope, terminal_size};
+use crate::report::Document as _;
 use crate::report::listen::ListenDocument;
-use crate::report::stream::EventSink;
-use crate::report::{Document as _, Format};
+use crate::report::live::Watch;
 use crate::snapshot::observing_interface;
 use crate::verdict::{Answer, exit_code};
 
@@ -31,19 +30,18 @@ pub fn run(cli: &Cli, args: &ListenArgs) -> Result<Outcome> {
     let format = cli.global.output_format();
     let start = Instant::now();
     let actions = OwnActions::new(start);
-    // JSON and Markdown are one document at the end; text streams a line per event as it happens.
-    let sink = EventSink::new(format, cli.global.quiet || format != Format::Text, start);
-    let mut on_event = |event: &ListenEvent| match event {
-        ListenEvent::Tick { remaining_secs, phones } => sink.progress(&format!(
-            "listening on {}: {remaining_secs:>4} s left, {phones} phone(s) so far",
-            interface.name
-        )),
-        other => sink.emit(other, false),
-    };
+    // JSON and Markdown are one document at the end; text streams a line per event as it happens, or
+    // draws the live table when a terminal watches.
+    let name = interface.name.clone();
+    let watch =
+        Watch::open((format, cli.global.quiet), &interface.name, terminal_size, true, move |left, phones| {
+            format!("listening on {name}: {left:>4} s left, {phones} phone(s) so far")
+        });
     let join = if args.join { Joining::Explicit } else { Joining::Allowed };
-    let options = ListenOptions { group, port, duration: args.duration, join };
-    let report = listen::observe(&facts, interface, options, &actions, &mut on_event)?;
-    sink.clear_progress();
+    let until = crate::cli::until(args.until, args.until_all);
+    let options = ListenOptions { group, port, duration: args.duration, join, until };
+    let report = listen::observe(&facts, interface, options, &actions, &mut |event| watch.event(event))?;
+    watch.finish(Some(&report));
     if report.interrupted {
         envelope.cut(vec!["listen"]);
     }

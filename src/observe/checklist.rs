@@ -25,6 +25,8 @@ pub struct Plan {
     pub probe_timeout: Duration,
     pub peer: Option<SocketAddrV4>,
     pub listen: Option<Duration>,
+    /// `--until N` or `--until-all`: the listening window may end sooner, once the rest of the run is done.
+    pub until: Option<crate::observed::Until>,
     /// `--no-probe`: send nothing at all.
     pub passive: bool,
     /// `--join`: the listening window joins the group even where nothing on this host had.
@@ -74,7 +76,7 @@ impl Observations {
 
 /// Called about once a second while the listening window is open with a `Tick` (the seconds left and
 /// the phones heard so far, so a watching admin knows when to reboot a phone and how long is left), and
-/// with each phone's `Stage` as it happens.
+/// with each new `Phone` and each phone's `Stage` as it happens.
 pub type ListenTicks<'a> = dyn Fn(&crate::observed::ListenEvent) + Sync + 'a;
 
 /// Runs the observations `plan` asks for on `interface`; `ticks` hears the listening window's countdown.
@@ -209,10 +211,14 @@ fn start_listening<'scope, 'env>(
         (false, true) => Joining::Explicit,
         (false, false) => Joining::Allowed,
     };
-    let options = ListenOptions { group: plan.group, port: plan.port, duration: window, join };
+    let options =
+        ListenOptions { group: plan.group, port: plan.port, duration: window, join, until: plan.until };
     let handle = scope.spawn(move || {
         let mut on_event = |event: &ListenEvent| {
-            if matches!(event, ListenEvent::Tick { .. } | ListenEvent::Stage { .. }) {
+            if matches!(
+                event,
+                ListenEvent::Tick { .. } | ListenEvent::Stage { .. } | ListenEvent::Phone { .. }
+            ) {
                 ticks(event);
             }
         };

@@ -29,7 +29,7 @@ use crate::net::discovery;
 use crate::net::{
     self, Capture, CaptureFilter, CaptureOptions, Frame, GroupReceiver, LocalInterface, NetError, OwnActions,
 };
-use crate::observed::{HeardBy, ListenEvent, ListenReport};
+use crate::observed::{HeardBy, ListenEvent, ListenReport, Until, WindowEnd};
 
 /// After the window, the socket gets this long to hand over datagrams the capture already saw, so a
 /// SUBSCRIBE on the wire at the last instant is not reported as "never delivered".
@@ -56,6 +56,8 @@ pub struct ListenOptions {
     pub port: u16,
     pub duration: Duration,
     pub join: Joining,
+    /// End sooner once enough phones are done (`--until N`, `--until-all`); `duration` still bounds it.
+    pub until: Option<Until>,
 }
 
 /// Whether listening may join the group: a join sends an IGMP report, which a passive run
@@ -167,7 +169,7 @@ pub fn observe_run(
     on_event: &mut dyn FnMut(&ListenEvent),
 ) -> Result<ListenReport, ListenError> {
     let opened = OpenedOnDrop(run);
-    let ListenOptions { group, port, duration, join } = options;
+    let ListenOptions { group, port, duration, join, until } = options;
     let iface = LocalInterface::from_facts(interface)
         .ok_or_else(|| ListenError::NoAddress { interface: interface.name.clone() })?;
     let mut limits = Vec::new();
@@ -262,13 +264,15 @@ pub fn observe_run(
     // capture saw but no socket got is a firewall's or rp_filter's doing only if they dropped nothing.
     let drops_before = crate::platform::udp_socket_drops(port);
     drop(opened);
-    let window = run_window(capture, receiver.as_ref(), (group, port), (duration, run), &mut tally, on_event);
+    let window =
+        run_window(capture, receiver.as_ref(), (group, port), (duration, run, until), &mut tally, on_event);
     limits.extend(window.failures);
     let drops_after = crate::platform::udp_socket_drops(port);
     drop(receiver);
     let mut report = tally.finish(window.lasted, heard_by, with_socket, limits, window.interrupted);
     report.socket_drops = crate::platform::drops_between(drops_before.as_deref(), drops_after.as_deref());
     report.not_a_member = !joined_before && !with_socket;
+    report.ended_by = Some(window.ended);
     Ok(report)
 }
 
@@ -295,6 +299,7 @@ fn socket_limit(error: &NetError, limits: &mut Vec<String>) {
 struct Window {
     lasted: Duration,
     interrupted: bool,
+    ended: WindowEnd,
     /// Sources that failed mid-window (an interface gone), as sentences for `limits`.
     failures: Vec<String>,
 }
@@ -303,13 +308,17 @@ struct Window {
 /// whose other parts never report done still ends.
 const LONGEST_RUN: Duration = Duration::from_secs(600);
 
+/// How often `--until` is weighed: each weighing walks every phone.
+const UNTIL_EVERY: Duration = Duration::from_millis(100);
+
 /// Reads the capture and the socket until the window ends (the socket a short grace longer) and feeds
-/// the tally; Ctrl-C ends it early. The end is `duration` after the rest of the run is done.
+/// the tally; Ctrl-C ends it early, and so does `until` once met (never before the rest of the run is
+/// done). The end is `duration` after the rest of the run is done.
 fn run_window(
     capture: Option<Capture>,
     receiver: Option<&GroupReceiver>,
     (group, port): (Ipv4Addr, u16),
-    (duration, run): (Duration, &SharedRun),
+    (duration, run, until): (Duration, &SharedRun, Option<Until>),
     tally: &mut Tally,
     on_event: &mut dyn FnMut(&ListenEvent),
 ) -> Window {
@@ -355,9 +364,22 @@ fn run_window(
     let linger = if receiver.is_some() { GRACE } else { Duration::ZERO };
     let mut failures = Vec::new();
     let mut next_tick = started;
+    let mut next_weighing = started;
+    // When `until` was met: the window ends there (the socket still gets its grace).
+    let mut met: Option<Instant> = None;
     let ended = receive::run(sources, &clock, |received| {
         let now = clock.now();
-        let end = run.end(duration).unwrap_or(bound).min(bound);
+        if let Some(until) = until
+            && met.is_none()
+            && now >= next_weighing
+            && run.end(duration).is_some()
+        {
+            next_weighing = now + UNTIL_EVERY;
+            if tally.until_met(until, now) {
+                met = Some(now);
+            }
+        }
+        let end = run.end(duration).unwrap_or(bound).min(bound).min(met.unwrap_or(bound));
         if now >= end + linger {
             return Flow::Stop;
         }
@@ -380,7 +402,13 @@ fn run_window(
         Flow::Continue
     });
     let interrupted = ended == Ended::Interrupted;
-    let end = run.end(duration).unwrap_or(bound).min(bound);
+    let end = run.end(duration).unwrap_or(bound).min(bound).min(met.unwrap_or(bound));
     let stopped = clock.now().min(end);
-    Window { lasted: stopped.saturating_duration_since(started), interrupted, failures }
+    let ended = match (interrupted, met, until) {
+        (true, _, _) => WindowEnd::Interrupted,
+        (false, Some(_), Some(Until::All)) => WindowEnd::UntilAll,
+        (false, Some(_), _) => WindowEnd::Until,
+        (false, None, _) => WindowEnd::Duration,
+    };
+    Window { lasted: stopped.saturating_duration_since(started), interrupted, ended, failures }
 }

@@ -69,6 +69,7 @@ pub fn observe(
                 port: options.port,
                 duration: options.duration,
                 join: Joining::Forbidden,
+                until: None,
             };
             listen::observe(facts, interface, listen_options, actions, &mut |_| {})
         });

@@ -15,7 +15,8 @@ use crate::net::discovery::{Discovered, mac_string};
 use crate::net::provision::{self, PROTOCOL_TCP, Tftp};
 use crate::net::{self, CapturedFrame, Datagram, Direction, LinkFrame};
 use crate::observed::{
-    HeardBy, ListenEvent, ListenReport, OtherSip, Phone, PhoneAnswer, Stage, StageKind, StageResult,
+    HeardBy, ListenEvent, ListenReport, OtherSip, Phone, PhoneAnswer, SETTLE_MS, Stage, StageKind,
+    StageResult, Until,
 };
 use crate::sip::{self, pnp};
 
@@ -249,6 +250,8 @@ pub struct Tally {
     dhcp: HashMap<String, (Instant, String)>,
     /// Per phone: its REGISTER seen, a challenge seen, a final answer recorded.
     registers: HashMap<usize, Registration>,
+    /// When the newest phone was first heard (for `--until-all`).
+    newest_phone: Option<Instant>,
 }
 
 /// How a phone's registration with this host went so far.
@@ -291,6 +294,7 @@ impl Tally {
             files: Files::default(),
             dhcp: HashMap::new(),
             registers: HashMap::new(),
+            newest_phone: None,
         }
     }
 
@@ -329,6 +333,23 @@ impl Tally {
     #[must_use]
     pub fn phone_count(&self) -> usize {
         self.phones.len()
+    }
+
+    /// Whether `until` is met at `now`: enough phones have reached their last visible stage
+    /// ([`Phone::settled`]), or, for [`Until::All`], every phone heard has and none came for
+    /// [`SETTLE_MS`].
+    pub fn until_met(&mut self, until: Until, now: Instant) -> bool {
+        let now_ms = self.at_ms(now);
+        let settled = || self.phones.iter().filter(|p| p.settled(now_ms));
+        match until {
+            Until::Phones(wanted) => settled().take(wanted).count() >= wanted,
+            Until::All => {
+                let quiet = self
+                    .newest_phone
+                    .is_some_and(|at| now.saturating_duration_since(at) >= Duration::from_millis(SETTLE_MS));
+                quiet && settled().count() == self.phones.len()
+            }
+        }
     }
 
     /// Takes one observation; `emit` gets the events it causes.
@@ -427,6 +448,7 @@ impl Tally {
         if self.phones.len() >= MAX_ENTRIES {
             return;
         }
+        self.newest_phone = Some(seen.at);
         let index = self.phones.len();
         let same_subnet = Some(self.interface.subnet_containing(source.ip()).is_some());
         let phone = Phone {
@@ -640,6 +662,7 @@ impl Tally {
             reassembled: self.reassembled,
             discovery: self.discovery.map(DiscoveryTally::finish),
             not_a_member: false,
+            ended_by: None,
         }
     }
 }

@@ -195,6 +195,13 @@ pub fn terminal_width() -> Option<usize> {
     terminal_size::terminal_size_of(io::stdout()).map(|(width, _)| usize::from(width.0))
 }
 
+/// The columns and rows of the terminal stdout writes to, if it is one (the live table of `listen`).
+#[must_use]
+pub fn terminal_size() -> Option<(usize, usize)> {
+    terminal_size::terminal_size_of(io::stdout())
+        .map(|(width, height)| (usize::from(width.0), usize::from(height.0)))
+}
+
 /// Hostname, OS, versions and whether mcready runs privileged.
 #[must_use]
 pub fn host_info() -> HostInfo {

@@ -9,6 +9,7 @@ use super::text::{BAD, CAUTION, Cell, DIM, EMPHASIS, GOOD, Table, paint};
 use super::{Document, Envelope, markdown};
 use crate::observed::{
     DhcpAnswer, ListenEvent, ListenReport, OwnAction, Phone, Stage, StageResult, SwitchPort, VendorDevice,
+    WindowEnd,
 };
 
 /// One DHCP server's answers in a line: `DHCP ack from 198.51.100.1: option 66 (TFTP server name) tftp://…`.
@@ -102,6 +103,21 @@ impl ListenDocument {
                 self.interface
             )
         }
+    }
+
+    /// Where the phones stand, in a line, when the capture followed them past their SUBSCRIBE; with
+    /// why the window ended when `--until` ended it.
+    fn funnel(&self) -> Option<String> {
+        let phones = &self.report.phones;
+        if phones.iter().all(|p| p.stages.is_empty()) {
+            return None;
+        }
+        let ended = match self.report.ended_by {
+            Some(WindowEnd::Until) => " (the window ended at --until)",
+            Some(WindowEnd::UntilAll) => " (the window ended at --until-all)",
+            _ => "",
+        };
+        Some(format!("{}{ended}", super::live::funnel_line(phones)))
     }
 
     fn phone_row(phone: &Phone) -> Vec<String> {
@@ -227,6 +243,9 @@ impl Document for ListenDocument {
         }
         let mark = if self.report.phones.is_empty() { paint(BAD, "✘") } else { paint(GOOD, "✔") };
         let _ = writeln!(out, "{mark} {}", self.answer());
+        if let Some(funnel) = self.funnel() {
+            let _ = writeln!(out, "  {}", paint(EMPHASIS, &funnel));
+        }
         if !self.quiet {
             for line in self.findings() {
                 let _ = writeln!(out, "  {line}");
@@ -247,6 +266,15 @@ impl Document for ListenDocument {
         let mut out = String::new();
         let mark = if self.report.phones.is_empty() { "✘" } else { "✔" };
         let _ = writeln!(out, "**{mark}** {}\n", markdown::escape(&self.answer()));
+        if let Some(funnel) = self.funnel() {
+            let _ = writeln!(out, "{}\n", markdown::escape(&funnel));
+            let rows: Vec<Vec<String>> = super::live::funnel(&self.report.phones)
+                .into_iter()
+                .map(|(s, n)| vec![s.words, n.to_string()])
+                .collect();
+            out.push_str(&markdown::table(&["where the phones stand", "phones"], &rows));
+            out.push('\n');
+        }
         if !self.report.phones.is_empty() {
             let rows: Vec<Vec<String>> = self.report.phones.iter().map(Self::phone_row).collect();
             let header: Vec<String> = PHONE_COLUMNS.iter().map(|c| c.to_lowercase()).collect();

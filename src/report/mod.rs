@@ -18,6 +18,7 @@ pub mod fix;
 pub mod interfaces;
 pub mod joins;
 pub mod listen;
+pub mod live;
 pub mod markdown;
 pub mod monitoring;
 pub mod probe;

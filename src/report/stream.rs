@@ -59,6 +59,12 @@ impl EventSink {
         }
     }
 
+    /// How long since the sink's start.
+    #[must_use]
+    pub fn elapsed(&self) -> Duration {
+        self.start.elapsed()
+    }
+
     /// Prints `event` now (unless quiet and not `always`).
     pub fn emit(&self, event: &impl StreamEvent, always: bool) {
         if self.quiet && !always {
