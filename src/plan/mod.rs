@@ -6,8 +6,8 @@
 //! its writer in `managers` put on the step. Values in, values out: the executor (`repair`) runs them.
 
 pub mod journal;
-pub mod native;
 pub mod keep;
+pub mod native;
 
 use serde::{Deserialize, Serialize};
 
