@@ -44,10 +44,8 @@ pub fn run(cli: &Cli, args: &FixArgs) -> Result<Outcome> {
         return Ok(done(&document, cli));
     }
     if args.confirm {
-        let (record, mut kept) = repair::confirm_run(&dir, "", &mut host, &root()).map_err(|e| anyhow!(e))?;
-        // Windows: the confirmed changes written to the persistent store as well.
-        kept.extend(repair::persist_confirmed(&mut host, &dir).map_err(|e| anyhow!(e))?);
-        let mut document = with_journal(Mode::Confirm, journal::load(&dir).ok().flatten().or(Some(record)));
+        let (record, kept) = repair::confirm_run(&dir, "", &mut host, &root()).map_err(|e| anyhow!(e))?;
+        let mut document = with_journal(Mode::Confirm, Some(record));
         document.results = outcomes(kept);
         return Ok(done(&document, cli));
     }

@@ -155,8 +155,6 @@ pub fn apply(
             Some(true) => {
                 let (_, kept) = confirm_run(dir, &record.run, host, &settings.root)?;
                 results.extend(kept);
-                // Windows: the confirmed changes written to the persistent store as well.
-                results.extend(native::persist_confirmed(host, dir)?);
             }
             Some(false) => {
                 let lock = journal::Lock::take(dir)?;
@@ -413,8 +411,6 @@ pub fn revert_run(
     Ok(results)
 }
 
-pub use native::persist_confirmed;
-
 /// `mcready fix --undo`: the last run's changes taken back.
 ///
 /// # Errors
@@ -427,7 +423,8 @@ pub fn undo(host: &mut dyn Host, dir: &Path) -> Result<Option<(Journal, Results)
 }
 
 /// `mcready fix --confirm`: the pending run `run` (or whichever is pending) confirmed, then each of its
-/// verified changes kept after a reboot, in files under `root` (see [`keep`]). A confirmed run is
+/// verified changes kept after a reboot, in files under `root` (see [`keep`]), and on Windows in the
+/// persistent store. A confirmed run is
 /// confirmed again: what was not kept yet is kept then.
 ///
 /// # Errors
@@ -453,7 +450,9 @@ pub fn confirm_run(
             return Err(format!("run {} was already taken back", record.run));
         }
     }
-    let kept = keep::keep_run(&mut record, host, dir, root)?;
+    let mut kept = keep::keep_run(&mut record, host, dir, root)?;
+    // Windows: the confirmed typed changes written to the persistent store as well.
+    kept.extend(native::persist_confirmed(&mut record, host, dir)?);
     Ok((record, kept))
 }
 

@@ -79,15 +79,13 @@ pub(super) fn take_back(entry: &Entry, op: &Native, host: &mut dyn Host) -> (Res
     (outcome, back)
 }
 
-/// Once a run is confirmed: each of its typed changes that has a persistent form written there by its
-/// step's PowerShell command, so that it survives a reboot. A failure is said per step; the active
-/// store keeps the change.
+/// Once a run is confirmed (under the caller's lock): each of its typed changes that has a persistent
+/// form written there by its step's PowerShell command, so that it survives a reboot. A failure is said
+/// per step; the active store keeps the change.
 ///
 /// # Errors
-/// When the lock is held or the journal cannot be read or written.
-pub fn persist_confirmed(host: &mut dyn Host, dir: &Path) -> Result<Results, String> {
-    let _lock = journal::Lock::take(dir)?;
-    let Some(mut record) = journal::load(dir)? else { return Ok(Vec::new()) };
+/// When the journal cannot be written.
+pub fn persist_confirmed(record: &mut Journal, host: &mut dyn Host, dir: &Path) -> Result<Results, String> {
     let mut results = Vec::new();
     if record.state != RunState::Confirmed {
         return Ok(results);
@@ -106,7 +104,7 @@ pub fn persist_confirmed(host: &mut dyn Host, dir: &Path) -> Result<Results, Str
         match host.run(&entry.command.clone()) {
             Ok(_) => {
                 record.entries[index].persisted = true;
-                journal::save(&record, dir)?;
+                journal::save(record, dir)?;
             }
             Err(error) => results.push((
                 step,
